@@ -1,0 +1,112 @@
+/**
+ * The pure core of uptime: heartbeats + the collector's own observation spans → state intervals.
+ *
+ * Rules (see README "How uptime is decided"):
+ * - Between two consecutive heartbeats a and b (gap = b - a):
+ *   gap <= grace → UP (or DOWN `check_failed` when a's SLA-critical checks failed);
+ *   gap >  grace → DOWN `missed_heartbeats` from a (the last good heartbeat) where the collector was
+ *   observing, UNKNOWN `not_observing` where it was not. The stretch right after `a` is DOWN only when
+ *   the collector observed the whole grace run out; otherwise it had no evidence and it is UNKNOWN.
+ * - Observing = inside an observation span, minus a restart zone at each span's start that lasts until
+ *   the first live heartbeat arrives or `restartGraceMs` passes: agents need time to reconnect, and
+ *   that time must not count as DOWN.
+ * - Live heartbeats count at their arrival time; late (buffered) ones only where nobody was observing.
+ * - Before a node's first heartbeat there is no interval at all (the node was not yet in service).
+ */
+import { mergeSpans, splitBy, contains } from './spans.ts';
+import type { Interval, IntervalCause, Point, Span, UptimeState } from './types.ts';
+
+export interface TimelineInput {
+  from: number;
+  to: number;
+  /** The latest point before `from`, if any (from raw samples or the node's last known heartbeat). */
+  prior: Point | null;
+  /** Points with from <= at < to. Any order. */
+  points: readonly Point[];
+  /** Spans during which a collector was observing (and its database answering). Any order, may overlap. */
+  observed: readonly Span[];
+  graceMs: number;
+  restartGraceMs: number;
+}
+
+export interface TimelineResult {
+  intervals: Interval[];
+  /** When the last interval would change state if nothing new arrives (null: it will not by itself). */
+  nextCheckAt: number | null;
+}
+
+/** Observing spans minus restart zones. */
+export function observingMask(observed: readonly Span[], livePointsSorted: readonly number[], restartGraceMs: number): Span[] {
+  const out: Span[] = [];
+  for (const s of mergeSpans(observed)) {
+    let zoneEnd = Math.min(s.start + restartGraceMs, s.end);
+    const firstLive = livePointsSorted.find((t) => t >= s.start && t < s.end);
+    if (firstLive !== undefined) zoneEnd = Math.min(zoneEnd, firstLive);
+    if (zoneEnd < s.end) out.push({ start: zoneEnd, end: s.end });
+  }
+  return out;
+}
+
+export function deriveTimeline(input: TimelineInput): TimelineResult {
+  const { from, to, graceMs } = input;
+  if (to <= from) return { intervals: [], nextCheckAt: null };
+  const sorted = [...input.points].filter((p) => p.at >= from && p.at < to).sort((a, b) => a.at - b.at);
+  const liveTimes = sorted.filter((p) => p.live).map((p) => p.at);
+  const mask = observingMask(input.observed, liveTimes, input.restartGraceMs);
+  // Late points vouch only for time nobody observed.
+  const considered = sorted.filter((p) => p.live || !contains(mask, p.at));
+  const seq: Point[] = input.prior ? [input.prior, ...considered] : considered;
+
+  const out: Interval[] = [];
+  const push = (state: UptimeState, start: number, end: number, cause: IntervalCause, evidence: Record<string, unknown>) => {
+    if (end <= start) return;
+    const last = out[out.length - 1];
+    if (last && last.end === start && last.state === state && last.cause === cause && sameEvidenceKind(last, evidence)) {
+      last.end = end;
+      return;
+    }
+    out.push({ state, start, end, cause, evidence });
+  };
+
+  let nextCheckAt: number | null = null;
+  for (let i = 0; i < seq.length; i++) {
+    const a = seq[i]!;
+    const next = seq[i + 1];
+    const stretchEnd = next ? next.at : to;
+    const start = Math.max(a.at, from);
+    if (stretchEnd <= start) continue;
+    const gap = stretchEnd - a.at;
+    const open = !next;
+    if (gap <= graceMs) {
+      if (a.ok) push('UP', start, stretchEnd, 'heartbeat', {});
+      else push('DOWN', start, stretchEnd, 'check_failed', { failing: a.failing ?? [], since: a.at });
+      if (open) nextCheckAt = a.at + graceMs;
+      continue;
+    }
+    for (const piece of splitBy(start, stretchEnd, mask)) {
+      // The piece right after the heartbeat is DOWN only if the collector watched the grace run out:
+      // a collector that stopped 5 s after the last heartbeat has no evidence the node went down.
+      const sawGraceExpire = piece.start > a.at || piece.end >= a.at + graceMs;
+      if (piece.inside && sawGraceExpire) push('DOWN', piece.start, piece.end, 'missed_heartbeats', { lastHeartbeatAt: a.at, ...(next ? { nextHeartbeatAt: next.at } : {}) });
+      else push('UNKNOWN', piece.start, piece.end, 'not_observing', {});
+    }
+    // An open stretch still not observed turns into DOWN when its restart zone ends.
+    if (open && !contains(mask, to - 1)) {
+      const upcoming = mask.find((m) => m.start >= to);
+      nextCheckAt = upcoming ? upcoming.start : zoneEndAfter(input.observed, to, input.restartGraceMs);
+    }
+  }
+  return { intervals: out, nextCheckAt };
+}
+
+function sameEvidenceKind(last: Interval, evidence: Record<string, unknown>): boolean {
+  if (last.cause === 'check_failed') return JSON.stringify(last.evidence.failing) === JSON.stringify(evidence.failing);
+  if (last.cause === 'missed_heartbeats') return last.evidence.lastHeartbeatAt === evidence.lastHeartbeatAt;
+  return true;
+}
+
+/** If `t` lies in a restart zone of an observation span that is still running, when that zone ends. */
+function zoneEndAfter(observed: readonly Span[], t: number, restartGraceMs: number): number | null {
+  for (const s of mergeSpans(observed)) if (t >= s.start && t <= s.end) return s.start + restartGraceMs;
+  return null;
+}

@@ -1,0 +1,4 @@
+export * from './wire/common.ts';
+export * from './wire/report.ts';
+export * from './validate.ts';
+export * from './fixtures.ts';
