@@ -1,0 +1,123 @@
+/**
+ * The alerting core's input and output types. `FleetState` is what the collector knows right now
+ * (the lead's job maps DB rows into it); everything in alerts/ is a pure function of it and `now`.
+ * All times are milliseconds since the Unix epoch (UTC).
+ */
+import type { CheckStatus } from '@timmy/shared';
+
+export type { CheckStatus };
+
+export interface CheckState {
+  status: CheckStatus;
+  /** When the check entered this status (first sample with it). */
+  since: number;
+  probe?: string;
+  /** A failure of this check makes the node DOWN (by default: the gateway unit). */
+  slaCritical?: boolean;
+  message?: string;
+}
+
+export interface NodeState {
+  id: string;
+  operatorId: string;
+  region: string;
+  /** Collector receive time of the newest heartbeat; null when none ever arrived. */
+  lastHeartbeatAt: number | null;
+  /** When the node was registered (offline is measured from here when no heartbeat ever came). */
+  registeredAt?: number;
+  /** Latest status of each check, by check name (for example `gateway`, `tmux`, `disk:/`). */
+  checks: Record<string, CheckState>;
+  /** Root filesystem used percentage (0-100), latest sample; null/undefined when unknown. */
+  diskUsedPct?: number | null;
+  /** Measured clock skew (agent clock - collector clock), ms; null/undefined when unknown. */
+  clockSkewMs?: number | null;
+  /** Expiry of the node's current credential. */
+  credentialExpiresAt?: number | null;
+  /** The node is inside a declared maintenance window right now. */
+  inMaintenance?: boolean;
+}
+
+export interface OperatorProjection {
+  id: string;
+  tier?: string;
+  /** The monthly SLA target for the operator's tier, as a ratio (0.995). */
+  slaTarget: number;
+  /** Projected month-end uptime ratio (0..1); null when there is not enough data. */
+  projectedRatio: number | null;
+  /** The whole operator is in maintenance (silences the operator-level rule). */
+  inMaintenance?: boolean;
+}
+
+export interface FleetState {
+  /**
+   * Since when the collector and its database have been observing continuously. Anything before
+   * it is UNKNOWN: never counted as downtime, never an alert. Set to the time the collector (or the
+   * database after a stall) came back.
+   */
+  observingSince: number;
+  nodes: NodeState[];
+  operators?: OperatorProjection[];
+}
+
+export type RuleKind =
+  | 'node_offline'
+  | 'check'
+  | 'disk'
+  | 'credential_expiry'
+  | 'clock_skew'
+  | 'sla_at_risk';
+
+/** Severity of one alert. Incidents have their own P0..P3 (see incidents.ts). */
+export type AlertSeverity = 'critical' | 'warning' | 'info';
+
+/** What an alert contributes to incident classification. */
+export type IncidentClass = 'down' | 'P2' | 'P3';
+
+/** inactive: condition clear (kept only while its flap history matters); pending: waiting for `for`. */
+export type AlertPhase = 'inactive' | 'pending' | 'firing';
+
+export interface AlertSubject {
+  type: 'node' | 'operator';
+  id: string;
+  operatorId: string;
+  region?: string;
+}
+
+/** One alert instance: (rule, subject). Kept between evaluations as the "previous alert state". */
+export interface AlertInstance {
+  key: string;
+  ruleId: string;
+  kind: RuleKind;
+  severity: AlertSeverity;
+  incidentClass: IncidentClass;
+  subject: AlertSubject;
+  phase: AlertPhase;
+  /** Condition currently true (raw, before damping). */
+  active: boolean;
+  /** When the current condition stretch began, as observed (never before `observingSince`). */
+  activeSince: number;
+  /** While firing: when the condition cleared (the cool-down runs from here). */
+  clearedSince: number | null;
+  firedAt: number | null;
+  resolvedAt: number | null;
+  /** Times the raw condition changed (active<->clear), within the flap window. */
+  flips: number[];
+  flapping: boolean;
+  summary: string;
+}
+
+export type AlertState = Record<string, AlertInstance>;
+
+export type AlertTransitionKind = 'pending' | 'firing' | 'resolved' | 'flapping' | 'flapping_ended';
+
+export interface AlertTransition {
+  key: string;
+  to: AlertTransitionKind;
+  at: number;
+  alert: AlertInstance;
+}
+
+export interface EvaluationResult {
+  state: AlertState;
+  transitions: AlertTransition[];
+}
