@@ -62,7 +62,7 @@ describe('classify', () => {
     { name: 'two-node fleet fully down stays below p0MinNodes -> P1', fleet: { eu: 2 }, down: ['eu-0', 'eu-1'], want: ['region:eu:P1'] },
     { name: 'nothing down', fleet: { eu: 4 }, down: [], want: [] },
   ])('$name', ({ fleet, down, want }) => {
-    const groups = classify(downAlerts(down), fleetOf(fleet));
+    const groups = classify(downAlerts(down), fleetOf(fleet as unknown as Record<string, number>));
     expect(groups.map((g) => g.key)).toEqual(want);
   });
 
