@@ -1,0 +1,59 @@
+/** HTTP endpoint: expected status within a timeout. */
+import { request } from 'undici';
+import { Type } from '@sinclair/typebox';
+import { defineProbe, round, type ProbeOutput } from './probe.ts';
+
+const Options = Type.Object(
+  {
+    url: Type.String({ pattern: '^https?://' }),
+    method: Type.Union([Type.Literal('GET'), Type.Literal('HEAD')], { default: 'GET' }),
+    expectStatus: Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { minItems: 1, default: [200] }),
+    severity: Type.Union([Type.Literal('warn'), Type.Literal('critical')], { default: 'critical' }),
+  },
+  { additionalProperties: false },
+);
+
+export default defineProbe({
+  type: 'http',
+  options: Options,
+  defaultIntervalS: 30,
+  defaultTimeoutS: 5,
+  defaultName: (o) => `http:${new URL(o.url).host}`.replace(/[^A-Za-z0-9_.:@/-]/g, '_'),
+  validate: (o) => {
+    try {
+      new URL(o.url);
+      return [];
+    } catch {
+      return [`url is not a valid URL`];
+    }
+  },
+  create(o) {
+    const shown = (() => {
+      const u = new URL(o.url);
+      u.username = '';
+      u.password = '';
+      u.search = '';
+      return u.toString();
+    })();
+    return {
+      async run(ctx): Promise<ProbeOutput> {
+        const t0 = performance.now();
+        try {
+          const res = await request(o.url, { method: o.method, signal: ctx.signal, headersTimeout: 30_000, bodyTimeout: 30_000 });
+          res.body.resume();
+          const ms = round(performance.now() - t0, 1);
+          const ok = o.expectStatus.includes(res.statusCode);
+          return {
+            status: ok ? 'ok' : o.severity,
+            message: `${shown} answered ${res.statusCode}${ok ? '' : ` (expected ${o.expectStatus.join('/')})`} in ${ms} ms`,
+            values: { statusCode: res.statusCode, ms },
+          };
+        } catch (e) {
+          if (ctx.signal.aborted) throw e;
+          const code = (e as NodeJS.ErrnoException).code ?? (e as Error).name;
+          return { status: o.severity, message: `${shown} unreachable: ${code}`, values: { statusCode: null, ms: null } };
+        }
+      },
+    };
+  },
+});
