@@ -9,6 +9,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { findProbe, probes as allProbes } from './probes/registry.ts';
 import type { ProbeDefinition, ProbeEnv } from './probes/probe.ts';
+import { transportProblem } from './push/transport.ts';
 
 export const DEFAULT_CONFIG_PATH = '/etc/timmy/fleet/config.yaml';
 
@@ -25,7 +26,7 @@ const COMMON_KEYS = ['type', 'name', 'intervalS', 'timeoutS', 'slaCritical', 'en
 export const ConfigSchema = Type.Object(
   {
     collectorUrl: Type.String({ pattern: '^https?://[^\\s]+$', description: 'base URL of the collector' }),
-    credentialFile: Type.String({ minLength: 1, default: '/etc/timmy/fleet/credential', description: 'node credential, mode 0600' }),
+    credentialFile: Type.String({ minLength: 1, default: '/var/lib/timmy/fleet/credential', description: 'node credential, mode 0600' }),
     intervalS: Type.Number({ minimum: 1, maximum: 3600, default: 5, description: 'heartbeat (sample) interval' }),
     stateDir: Type.String({ minLength: 1, default: '/var/lib/timmy/fleet' }),
     caFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA bundle to verify the collector (default: system CAs)' })),
@@ -113,6 +114,8 @@ export function validateConfig(doc: unknown, configPath = '(inline)', passwd?: s
     try {
       const u = new URL(raw.collectorUrl);
       if (u.username || u.password) problems.push('/collectorUrl: must not carry credentials (use credentialFile)');
+      const tp = transportProblem(raw.collectorUrl, raw.allowInsecureHttp === true);
+      if (tp) problems.push(`/collectorUrl: ${tp}`);
     } catch {
       problems.push('/collectorUrl: not a valid URL');
     }

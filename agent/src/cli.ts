@@ -1,0 +1,231 @@
+#!/usr/bin/env node
+/** `timmy-fleet run | join | health | status | version`, `--help` on each. */
+import { parseArgs } from 'node:util';
+import { request } from 'undici';
+import { DEFAULT_CONFIG_PATH, configPath as resolveConfigPath, loadConfig, type AgentConfig } from './config.ts';
+import { rootLogger } from './log.ts';
+import { startAgent } from './main.ts';
+import { collectorRow, exitCodeFor, readHealth, renderTable } from './health.ts';
+import { Scheduler, type ProbeResult } from './scheduler.ts';
+import { JoinError, join_ } from './join.ts';
+import { AGENT_VERSION } from './version.ts';
+import { DiskBuffer } from './push/buffer.ts';
+import { makeDispatcher, transportProblem } from './push/transport.ts';
+import { readCredential } from './push/client.ts';
+
+const HELP: Record<string, string> = {
+  main: `timmy-fleet ${AGENT_VERSION}: the Timmy Fleet node agent
+
+Usage: timmy-fleet <command> [options]
+
+Commands:
+  run                         run the agent (what the systemd unit starts)
+  join <collector-url> --token <t>
+                              enroll this node and write its config and credential
+  health [--json]             the runbook's daily checklist (exit 0 ok, 1 warning, 2 critical)
+  status [--json]             buffer depth, last acknowledgement, credential expiry, collector reachability
+  version                     print the version
+
+Common options:
+  --config <path>             config file (default ${DEFAULT_CONFIG_PATH}, or $TIMMY_FLEET_CONFIG)
+  -h, --help                  help for a command`,
+  run: `Usage: timmy-fleet run [--config <path>]
+
+Runs the agent in the foreground: probes, durable buffer, push to the collector.
+Logs JSON to stdout. Stops cleanly on SIGTERM/SIGINT. Exits 1 on a bad config (every problem listed).`,
+  join: `Usage: timmy-fleet join <collector-url> --token <enrollment-token> [options]
+
+Registers this node with a single-use enrollment token from your fleet lead, stores the node's
+own credential (mode 0600) and writes or updates the config file.
+
+Options:
+  --token <t>                 enrollment token (required)
+  --config <path>             config file to write (default ${DEFAULT_CONFIG_PATH})
+  --state-dir <dir>           state directory (default /var/lib/timmy/fleet)
+  --credential-file <path>    where the credential goes (default <state-dir>/credential)
+  --ca-file <pem>             CA bundle that signs the collector's certificate
+  --user <name>               the watched user (default hermes)
+  --allow-insecure-http       allow http:// to a non-loopback collector (not recommended)`,
+  health: `Usage: timmy-fleet health [--json] [--config <path>]
+
+Shows the runbook's checklist from the running agent (health.json). When the agent is not running,
+runs every check once itself. Exit code: 0 all ok, 1 a warning or unknown, 2 critical.`,
+  status: `Usage: timmy-fleet status [--json] [--config <path>]
+
+Shows the buffer depth, the last acknowledgement, the credential's expiry and whether the
+collector is reachable right now.`,
+  version: `Usage: timmy-fleet version`,
+};
+
+function fail(msg: string, code = 1): never {
+  process.stderr.write(`timmy-fleet: ${msg}\n`);
+  process.exit(code);
+}
+
+function configOrExit(flag?: string): AgentConfig {
+  const r = loadConfig(flag);
+  if (!r.ok) {
+    process.stderr.write(`timmy-fleet: invalid configuration in ${r.configPath}:\n${r.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.exit(1);
+  }
+  return r.config;
+}
+
+async function cmdRun(flag?: string) {
+  const cfg = configOrExit(flag);
+  const log = rootLogger(cfg.logLevel);
+  const agent = startAgent(cfg, log);
+  let stopping = false;
+  const stop = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ sig }, 'stopping');
+    await agent.stop();
+    log.flush?.();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+async function cmdHealth(flag: string | undefined, json: boolean) {
+  const cfg = configOrExit(flag);
+  const now = Date.now();
+  const h = readHealth(cfg.stateDir);
+  const live = !h || (now - h.updatedAt) / 1000 > Math.max(3 * cfg.intervalS, 60);
+  let rows: ProbeResult[];
+  if (live) {
+    const scheduler = new Scheduler(cfg.probes, cfg.env, {}, rootLogger('silent'), { onSample() {} });
+    rows = (await scheduler.runAllOnce()).filter((r) => r.probe !== 'heartbeat');
+    scheduler.stop();
+  } else {
+    rows = h.checks.filter((r) => r.probe !== 'heartbeat' && r.probe !== 'inventory');
+  }
+  rows = [collectorRow(h, now), ...rows];
+  const code = exitCodeFor(rows);
+  if (json) process.stdout.write(`${JSON.stringify({ source: live ? 'live' : 'agent', checkedAt: now, exitCode: code, checks: rows }, null, 1)}\n`);
+  else {
+    process.stdout.write(`${renderTable(rows, now)}\n`);
+    if (live) process.stdout.write(`(the agent is not running: checks were run just now by this command)\n`);
+  }
+  process.exit(code);
+}
+
+async function reachability(cfg: AgentConfig): Promise<string> {
+  const problem = transportProblem(cfg.collectorUrl, cfg.allowInsecureHttp);
+  if (problem) return `refused: ${problem}`;
+  const dispatcher = makeDispatcher({ caFile: cfg.caFile, timeoutMs: 5000 });
+  try {
+    const cred = readCredential(cfg.credentialFile);
+    const res = await request(cfg.collectorUrl, { method: 'GET', dispatcher, headers: cred ? { authorization: `Bearer ${cred}` } : {} });
+    await res.body.dump();
+    return `reachable (HTTP ${res.statusCode})`;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return `unreachable: ${err.code ?? err.name}`;
+  } finally {
+    await dispatcher.close().catch(() => {});
+  }
+}
+
+async function cmdStatus(flag: string | undefined, json: boolean) {
+  const cfg = configOrExit(flag);
+  const now = Date.now();
+  const h = readHealth(cfg.stateDir);
+  // Read-only look at the buffer when the daemon is not writing it; otherwise trust its figures.
+  let buffer = h?.buffer;
+  if (!h || now - h.updatedAt > 60_000) {
+    try {
+      const b = DiskBuffer.open({ dir: cfg.stateDir, ...cfg.buffer });
+      buffer = { ...b.stats };
+      b.close();
+    } catch {
+      // no state dir yet
+    }
+  }
+  const s = {
+    version: AGENT_VERSION,
+    agentRunning: !!h && now - h.updatedAt < Math.max(3 * cfg.intervalS, 60) * 1000,
+    collectorUrl: cfg.collectorUrl,
+    collector: await reachability(cfg),
+    lastAckAt: h?.push.lastAckAt ? new Date(h.push.lastAckAt).toISOString() : null,
+    lastError: h?.push.lastError ?? null,
+    bufferedSamples: buffer?.records ?? 0,
+    bufferedBytes: buffer?.bytes ?? 0,
+    dropped: buffer?.dropped ?? 0,
+    corruptCuts: buffer?.corruptCuts ?? 0,
+    deadLettered: (h?.push.deadLetteredSamples ?? 0) + (h?.push.rejectedSamples ?? 0),
+    credential: readCredential(cfg.credentialFile) ? 'present' : `missing (${cfg.credentialFile})`,
+    credentialExpiresAt: h?.push.credentialExpiresAt ? new Date(h.push.credentialExpiresAt).toISOString() : null,
+  };
+  if (json) process.stdout.write(`${JSON.stringify(s, null, 1)}\n`);
+  else {
+    const w = Math.max(...Object.keys(s).map((k) => k.length));
+    for (const [k, v] of Object.entries(s)) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
+  }
+}
+
+async function cmdJoin(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      token: { type: 'string' },
+      config: { type: 'string' },
+      'state-dir': { type: 'string' },
+      'credential-file': { type: 'string' },
+      'ca-file': { type: 'string' },
+      user: { type: 'string' },
+      'allow-insecure-http': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return void process.stdout.write(`${HELP.join}\n`);
+  const url = positionals[0];
+  if (!url) fail('join: missing <collector-url>\n\n' + HELP.join);
+  if (!values.token) fail('join: missing --token <enrollment-token> (ask your fleet lead for one)');
+  const stateDir = values['state-dir'] ?? '/var/lib/timmy/fleet';
+  const cfgPath = resolveConfigPath(values.config);
+  try {
+    const res = await join_({
+      collectorUrl: url,
+      token: values.token,
+      configPath: cfgPath,
+      stateDir,
+      credentialFile: values['credential-file'] ?? `${stateDir}/credential`,
+      caFile: values['ca-file'],
+      allowInsecureHttp: values['allow-insecure-http'] ?? false,
+      user: values.user,
+    });
+    process.stdout.write(`joined ${url} as node ${res.nodeId}; credential valid until ${new Date(res.expiresAt).toISOString()}\nconfig: ${cfgPath}\nstart the agent: systemctl enable --now timmy-fleet\n`);
+  } catch (e) {
+    if (e instanceof JoinError) fail(`join: ${e.message}`);
+    throw e;
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') return void process.stdout.write(`${HELP.main}\n`);
+  if (cmd === 'join') return cmdJoin(rest);
+  if (!(cmd in HELP) || cmd === 'main') fail(`unknown command "${cmd}"\n\n${HELP.main}`);
+  let values: { config?: string; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: rest, options: { config: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (e) {
+    fail(`${cmd}: ${(e as Error).message}\n\n${HELP[cmd]}`);
+  }
+  if (values.help) return void process.stdout.write(`${HELP[cmd]}\n`);
+  switch (cmd) {
+    case 'version':
+      return void process.stdout.write(`timmy-fleet ${AGENT_VERSION} (node ${process.version})\n`);
+    case 'run':
+      return cmdRun(values.config);
+    case 'health':
+      return cmdHealth(values.config, !!values.json);
+    case 'status':
+      return cmdStatus(values.config, !!values.json);
+  }
+}
+
+main(process.argv.slice(2)).catch((e) => fail(`unexpected error: ${(e as Error).message}`, 1));

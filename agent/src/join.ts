@@ -1,0 +1,119 @@
+/**
+ * `timmy-fleet join <collector-url> --token <enrollment-token>`: registers this node with a
+ * single-use enrollment token, receives the node's own credential, writes it (0600) and the config.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { hostname } from 'node:os';
+import { request } from 'undici';
+import { Type, type Static } from '@sinclair/typebox';
+import { parseDocument } from 'yaml';
+import { Inventory, checker } from '@timmy/shared';
+import { atomicWrite } from './push/buffer.ts';
+import { makeDispatcher, transportProblem } from './push/transport.ts';
+import { collectInventory } from './probes/inventory.ts';
+
+/** POST /v1/enroll. TODO(lead): move these two schemas to shared/src/wire/enroll.ts. */
+export const EnrollRequest = Type.Object(
+  {
+    token: Type.String({ minLength: 8, maxLength: 256 }),
+    hostname: Type.String({ minLength: 1, maxLength: 255 }),
+    inventory: Type.Optional(Inventory),
+  },
+  { $id: 'EnrollRequest', additionalProperties: false },
+);
+export type EnrollRequest = Static<typeof EnrollRequest>;
+
+export const EnrollResponse = Type.Object(
+  {
+    nodeId: Type.String(),
+    credential: Type.String({ minLength: 16 }),
+    expiresAt: Type.Integer(),
+  },
+  { $id: 'EnrollResponse', additionalProperties: false },
+);
+export type EnrollResponse = Static<typeof EnrollResponse>;
+const responseChecker = checker(EnrollResponse);
+
+export interface JoinOptions {
+  collectorUrl: string;
+  token: string;
+  configPath: string;
+  stateDir: string;
+  credentialFile: string;
+  caFile?: string;
+  allowInsecureHttp: boolean;
+  user?: string;
+  timeoutMs?: number;
+}
+
+export class JoinError extends Error {}
+
+export async function join_(o: JoinOptions): Promise<EnrollResponse> {
+  const problem = transportProblem(o.collectorUrl, o.allowInsecureHttp);
+  if (problem) throw new JoinError(problem);
+  const inventory = await Promise.race([collectInventory().catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 20_000).unref())]);
+  const body: EnrollRequest = { token: o.token, hostname: hostname().slice(0, 255), ...(inventory ? { inventory } : {}) };
+  const base = o.collectorUrl.endsWith('/') ? o.collectorUrl : `${o.collectorUrl}/`;
+  const dispatcher = makeDispatcher({ caFile: o.caFile, timeoutMs: o.timeoutMs ?? 30_000 });
+  let status: number;
+  let text: string;
+  try {
+    const res = await request(new URL('v1/enroll', base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), dispatcher });
+    status = res.statusCode;
+    text = await res.body.text();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new JoinError(`cannot reach ${o.collectorUrl}: ${err.code ?? err.name} ${err.message}`);
+  } finally {
+    await dispatcher.close().catch(() => {});
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (status < 200 || status >= 300) {
+    const p = (parsed ?? {}) as { code?: string; message?: string };
+    throw new JoinError(`enrollment refused: HTTP ${status}${p.code ? ` ${p.code}` : ''}${p.message ? `: ${p.message}` : ''}`);
+  }
+  if (!responseChecker.check(parsed)) throw new JoinError(`unexpected enrollment answer from ${o.collectorUrl}`);
+  const res = parsed;
+  mkdirSync(dirname(o.credentialFile), { recursive: true, mode: 0o750 });
+  mkdirSync(o.stateDir, { recursive: true, mode: 0o750 });
+  atomicWrite(o.credentialFile, `${res.credential}\n`, 0o600);
+  atomicWrite(join(o.stateDir, 'credential.json'), JSON.stringify({ nodeId: res.nodeId, expiresAt: res.expiresAt, joinedAt: Date.now() }));
+  writeConfig(o);
+  return res;
+}
+
+/** Creates the config file, or updates only the join-related keys of an existing one (comments kept). */
+export function writeConfig(o: JoinOptions): void {
+  mkdirSync(dirname(o.configPath), { recursive: true, mode: 0o755 });
+  const doc = existsSync(o.configPath) ? parseDocument(readFileSync(o.configPath, 'utf8')) : parseDocument(DEFAULT_CONFIG_TEXT);
+  doc.set('collectorUrl', o.collectorUrl);
+  doc.set('credentialFile', o.credentialFile);
+  doc.set('stateDir', o.stateDir);
+  if (o.caFile) doc.set('caFile', o.caFile);
+  if (o.allowInsecureHttp) doc.set('allowInsecureHttp', true);
+  if (o.user) doc.set('user', o.user);
+  atomicWrite(o.configPath, doc.toString(), 0o644);
+}
+
+export const DEFAULT_CONFIG_TEXT = `# timmy-fleet agent configuration (written by \`timmy-fleet join\`; edit freely).
+# Every key is optional except collectorUrl; see the README for the full reference.
+collectorUrl: https://collector.example
+credentialFile: /var/lib/timmy/fleet/credential
+stateDir: /var/lib/timmy/fleet
+intervalS: 5
+# The user whose ~/.hermes and tmux sessions are watched:
+user: hermes
+# caFile: /etc/timmy/fleet/ca.pem
+# buffer: { maxBytes: 67108864 }
+# probes: leave out to use the runbook checklist (gateway unit, tmux BURN/BURN2/FORGE, disk /,
+# cron results, dispatch queue, credentials state, load+memory). Listing probes replaces it, e.g.:
+# probes:
+#   - { type: systemd, name: gateway, unit: ai.hermes.gateway, slaCritical: true }
+#   - { type: disk, mount: /, warnPct: 85, criticalPct: 90 }
+`;

@@ -1,0 +1,284 @@
+/**
+ * Pushes buffered samples to the collector (GUIDE §4.4):
+ * - POST {collectorUrl}/v1/reports, `Authorization: Bearer <credential>`, JSON, gzip above ~1 KiB;
+ * - 2xx: the batch is acknowledged (deleted); per-sample `rejected` entries go to the dead-letter file;
+ * - 5xx / 429 / network: keep, retry with full-jitter backoff 1 s..60 s, `Retry-After` honoured;
+ * - 400 / 413 / 422: the batch goes to the dead-letter file (counted) and is acknowledged locally;
+ * - 401 / 403: keep the data, re-read the credential file, retry with backoff;
+ * - `ack.credential`: the new credential is written atomically (0600) and used from then on.
+ * The credential never appears in a log line, an error or a stat.
+ */
+import { appendFileSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { request, type Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import { ReportAck, checker, WIRE_VERSION, type Inventory, type Report, type Sample } from '@timmy/shared';
+import { atomicWrite, type DiskBuffer } from './buffer.ts';
+import { makeDispatcher } from './transport.ts';
+import type { AgentFacts } from '../probes/probe.ts';
+
+export interface PushOptions {
+  collectorUrl: string;
+  credentialFile: string;
+  stateDir: string;
+  caFile?: string;
+  agentVersion: string;
+  timeoutS: number;
+  gzipMinBytes: number;
+  maxBatchSamples: number;
+  maxBatchBytes: number;
+  deadLetterMaxBytes: number;
+}
+
+export interface PushStats {
+  requests: number;
+  ackedSamples: number;
+  duplicates: number;
+  rejectedSamples: number;
+  deadLetteredSamples: number;
+  retries: number;
+  authFailures: number;
+  rotations: number;
+  consecutiveFailures: number;
+  lastStatus?: number;
+  lastError?: string;
+  lastAckAt?: number;
+  credentialExpiresAt?: number;
+}
+
+export type PushOutcome =
+  | { kind: 'idle' }
+  | { kind: 'ok'; more: boolean }
+  | { kind: 'retry'; delayMs: number; reason: string };
+
+const ackChecker = checker(ReportAck);
+const MIN_DELAY = 1000;
+const MAX_DELAY = 60_000;
+
+/** Full jitter: uniform in [1 s, min(60 s, 1 s * 2^(attempt-1))]. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  const cap = Math.min(MAX_DELAY, MIN_DELAY * 2 ** Math.max(0, attempt - 1));
+  return Math.max(MIN_DELAY, Math.round(random() * cap));
+}
+
+/** Retry-After: delta-seconds or an HTTP date. Capped at one hour; undefined when absent or invalid. */
+export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  const ms = /^\d+$/.test(v.trim()) ? Number(v.trim()) * 1000 : Date.parse(v) - now;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(3600_000, Math.max(MIN_DELAY, ms));
+}
+
+export function readCredential(file: string): string | undefined {
+  try {
+    const t = readFileSync(file, 'utf8').trim();
+    return t || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class Pusher {
+  readonly stats: PushStats = { requests: 0, ackedSamples: 0, duplicates: 0, rejectedSamples: 0, deadLetteredSamples: 0, retries: 0, authFailures: 0, rotations: 0, consecutiveFailures: 0 };
+  private credential: string | undefined;
+  private inventory: Inventory | undefined;
+  private inventorySentKey = '';
+  private readonly dispatcher: Dispatcher;
+  private readonly url: string;
+  private readonly opts: PushOptions;
+  private readonly buffer: DiskBuffer;
+  private readonly log: Logger;
+  private readonly facts: AgentFacts;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private wake: (() => void) | undefined;
+  private running = false;
+  private stopTimer: (() => void) | undefined;
+
+  constructor(opts: PushOptions, buffer: DiskBuffer, log: Logger, facts: AgentFacts, deps: { random?: () => number; now?: () => number; dispatcher?: Dispatcher } = {}) {
+    this.opts = opts;
+    this.buffer = buffer;
+    this.log = log;
+    this.facts = facts;
+    this.random = deps.random ?? Math.random;
+    this.now = deps.now ?? Date.now;
+    this.url = new URL('v1/reports', opts.collectorUrl.endsWith('/') ? opts.collectorUrl : `${opts.collectorUrl}/`).toString();
+    this.dispatcher = deps.dispatcher ?? makeDispatcher({ caFile: opts.caFile, timeoutMs: opts.timeoutS * 1000 });
+    this.credential = readCredential(opts.credentialFile);
+    try {
+      const meta = JSON.parse(readFileSync(join(opts.stateDir, 'credential.json'), 'utf8')) as { expiresAt?: number };
+      if (typeof meta.expiresAt === 'number') this.stats.credentialExpiresAt = meta.expiresAt;
+    } catch {
+      // no metadata yet
+    }
+  }
+
+  /** Inventory to send with the next report; sent again only when it changes. */
+  setInventory(inv: Inventory): void {
+    const key = JSON.stringify(inv);
+    if (key !== this.inventorySentKey) this.inventory = inv;
+  }
+
+  hasWork(): boolean {
+    return this.buffer.pending() > 0 || this.inventory !== undefined;
+  }
+
+  /** One request. Never throws. */
+  async pushOnce(): Promise<PushOutcome> {
+    const samples = this.buffer.nextBatch(this.opts.maxBatchSamples, this.opts.maxBatchBytes);
+    if (!samples.length) return { kind: 'idle' };
+    if (!this.credential) this.credential = readCredential(this.opts.credentialFile);
+    if (!this.credential) return this.fail(`no credential in ${this.opts.credentialFile}: run \`timmy-fleet join\``);
+    const sentAt = this.now();
+    const report: Report = { v: WIRE_VERSION, stream: this.buffer.stream, agentVersion: this.opts.agentVersion, sentAt, samples, ...(this.inventory ? { inventory: this.inventory } : {}) };
+    const json = Buffer.from(JSON.stringify(report));
+    const gzip = json.length > this.opts.gzipMinBytes;
+    const body = gzip ? gzipSync(json) : json;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${this.credential}`,
+      'user-agent': `timmy-fleet/${this.opts.agentVersion}`,
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+    };
+    this.stats.requests++;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(this.url, { method: 'POST', headers, body, dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.opts.timeoutS * 1000) });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      return this.fail(`network: ${err.code ?? err.name}: ${err.message}`.slice(0, 300));
+    }
+    const received = this.now();
+    const text = await res.body.text().catch(() => '');
+    const status = res.statusCode;
+    this.stats.lastStatus = status;
+    if (status >= 200 && status < 300) {
+      let ack: ReportAck | undefined;
+      try {
+        const parsed = JSON.parse(text);
+        if (ackChecker.check(parsed)) ack = parsed;
+      } catch {
+        // fall through: a 2xx means committed; the body only adds detail
+      }
+      if (!ack) this.log.warn({ status }, 'collector answered 2xx with an unexpected body; treating the batch as acknowledged');
+      this.clockFrom(ack?.serverTime, res.headers.date, sentAt, received);
+      if (ack?.rejected.length) {
+        const bySeq = new Map(samples.map((s) => [s.seq, s]));
+        const rejected = ack.rejected.map((r) => ({ ...r, sample: bySeq.get(r.seq) }));
+        this.deadLetter({ status, reason: 'rejected per sample', rejected });
+        this.stats.rejectedSamples += ack.rejected.length;
+        this.log.warn({ rejected: ack.rejected.length, codes: [...new Set(ack.rejected.map((r) => r.code))] }, 'collector rejected samples; moved to the dead-letter file');
+      }
+      this.buffer.ack(samples.map((s) => s.seq));
+      this.stats.ackedSamples += ack?.accepted ?? samples.length;
+      this.stats.duplicates += ack?.duplicates ?? 0;
+      this.stats.lastAckAt = received;
+      this.stats.consecutiveFailures = 0;
+      delete this.stats.lastError;
+      if (report.inventory) {
+        this.inventorySentKey = JSON.stringify(report.inventory);
+        if (this.inventory === report.inventory) this.inventory = undefined;
+      }
+      if (ack?.credential) this.rotate(ack.credential.token, ack.credential.expiresAt);
+      return { kind: 'ok', more: this.buffer.pending() > 0 };
+    }
+    const code = errorCode(text);
+    if (status === 400 || status === 413 || status === 422) {
+      this.deadLetter({ status, code, reason: 'batch refused', samples });
+      this.stats.deadLetteredSamples += samples.length;
+      this.buffer.ack(samples.map((s) => s.seq));
+      this.log.error({ status, code, samples: samples.length }, 'collector refused the batch; moved to the dead-letter file');
+      return { kind: 'ok', more: this.buffer.pending() > 0 };
+    }
+    if (status === 401 || status === 403) {
+      this.stats.authFailures++;
+      this.credential = readCredential(this.opts.credentialFile);
+      return this.fail(`collector refused the credential (HTTP ${status}${code ? ` ${code}` : ''}); re-read ${this.opts.credentialFile}`);
+    }
+    const retryAfter = parseRetryAfter(res.headers['retry-after'], received);
+    return this.fail(`HTTP ${status}${code ? ` ${code}` : ''}`, retryAfter);
+  }
+
+  private fail(reason: string, retryAfterMs?: number): PushOutcome {
+    this.stats.consecutiveFailures++;
+    this.stats.retries++;
+    this.stats.lastError = reason;
+    const delayMs = retryAfterMs ?? backoffMs(this.stats.consecutiveFailures, this.random);
+    this.log.warn({ reason, delayMs, attempt: this.stats.consecutiveFailures, pending: this.buffer.pending() }, 'push failed; will retry');
+    return { kind: 'retry', delayMs, reason };
+  }
+
+  private clockFrom(serverTime: number | undefined, dateHeader: unknown, sent: number, received: number) {
+    const mid = (sent + received) / 2;
+    const server = serverTime ?? (typeof dateHeader === 'string' ? Date.parse(dateHeader) + 500 : NaN);
+    if (Number.isFinite(server)) this.facts.clockOffsetMs = Math.round(mid - server);
+  }
+
+  private rotate(token: string, expiresAt: number) {
+    atomicWrite(this.opts.credentialFile, `${token}\n`, 0o600);
+    atomicWrite(join(this.opts.stateDir, 'credential.json'), JSON.stringify({ expiresAt, rotatedAt: this.now() }));
+    this.credential = token;
+    this.stats.rotations++;
+    this.stats.credentialExpiresAt = expiresAt;
+    this.log.info({ expiresAt: new Date(expiresAt).toISOString() }, 'credential rotated');
+  }
+
+  private deadLetter(entry: Record<string, unknown>) {
+    const file = join(this.opts.stateDir, 'deadletter.jsonl');
+    try {
+      if (statSync(file).size > this.opts.deadLetterMaxBytes) renameSync(file, `${file}.1`);
+    } catch {
+      // no file yet
+    }
+    appendFileSync(file, `${JSON.stringify({ at: new Date(this.now()).toISOString(), ...entry })}\n`, { mode: 0o600 });
+  }
+
+  /** Signals that new samples were appended. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  /** The push loop: drains the buffer, sleeps on failure, waits for `notify` when idle. */
+  async run(): Promise<void> {
+    this.running = true;
+    while (this.running) {
+      const out = this.hasWork() ? await this.pushOnce() : ({ kind: 'idle' } as const);
+      if (!this.running) break;
+      if (out.kind === 'ok' && out.more) continue;
+      if (out.kind === 'retry') await this.sleep(out.delayMs, false);
+      else await this.sleep(3600_000, true);
+    }
+  }
+
+  private sleep(ms: number, wakeable: boolean): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.stopTimer = done;
+      if (wakeable) this.wake = done;
+    }).then(() => {
+      this.wake = undefined;
+      this.stopTimer = undefined;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopTimer?.();
+    await this.dispatcher.close().catch(() => {});
+  }
+}
+
+function errorCode(text: string): string | undefined {
+  try {
+    const c = (JSON.parse(text) as { code?: unknown }).code;
+    return typeof c === 'string' ? c.slice(0, 64) : undefined;
+  } catch {
+    return undefined;
+  }
+}
