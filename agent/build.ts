@@ -1,0 +1,37 @@
+/**
+ * Bundles the agent into one file runnable with plain `node` >= 22: agent/dist/timmy-fleet.mjs
+ * plus timmy-fleet.mjs.sha256 (`sha256sum -c` format). The collector serves both to install.sh.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+export const BUNDLE = `${root}dist/timmy-fleet.mjs`;
+
+export async function buildAgent(): Promise<{ file: string; sha256: string; bytes: number }> {
+  await build({
+    entryPoints: [`${root}src/cli.ts`],
+    outfile: BUNDLE,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    // CommonJS dependencies (pino, systeminformation) call require(); give them one.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  chmodSync(BUNDLE, 0o755);
+  const data = readFileSync(BUNDLE);
+  const sha256 = createHash('sha256').update(data).digest('hex');
+  writeFileSync(`${BUNDLE}.sha256`, `${sha256}  timmy-fleet.mjs\n`);
+  return { file: BUNDLE, sha256, bytes: data.length };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const r = await buildAgent();
+  process.stdout.write(`${r.file} ${(r.bytes / 1024).toFixed(0)} KiB sha256 ${r.sha256}\n`);
+}
