@@ -1,0 +1,67 @@
+/**
+ * The dispatcher job: claim due notifications from the outbox, send each through its channel,
+ * record the outcome. Safe to run in several collector processes at once (the claim is
+ * `FOR UPDATE SKIP LOCKED` with a lease). Schedule it every second or so; it does one round.
+ */
+import type { Channel } from './channels/channel.ts';
+import type { AlertMetrics } from './metrics.ts';
+import { Outbox, type AnyDb, type RetryPolicy } from './outbox.ts';
+
+export interface DispatcherLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface DispatchOptions {
+  db: AnyDb;
+  channels: Map<string, Channel>;
+  /** ms epoch; the time this round runs at. */
+  now: number;
+  log?: DispatcherLog;
+  workerId?: string;
+  limit?: number;
+  policy?: RetryPolicy;
+  metrics?: AlertMetrics;
+  /** Reuse one Outbox across rounds (and inject `rand` in tests). */
+  outbox?: Outbox;
+}
+
+export interface DispatchResult {
+  claimed: number;
+  sent: number;
+  retrying: number;
+  dead: number;
+  skipped: number;
+}
+
+const quiet: DispatcherLog = { info: () => {}, warn: () => {} };
+
+export async function runDispatcher(opts: DispatchOptions): Promise<DispatchResult> {
+  const log = opts.log ?? quiet;
+  const outbox = opts.outbox ?? new Outbox(opts.db, { workerId: opts.workerId ?? `pid-${process.pid}`, ...(opts.policy ? { policy: opts.policy } : {}) });
+  const claimed = await outbox.claim(opts.now, opts.limit ?? 50);
+  const result: DispatchResult = { claimed: claimed.length, sent: 0, retrying: 0, dead: 0, skipped: 0 };
+  await Promise.all(
+    claimed.map(async (row) => {
+      const ch = opts.channels.get(row.channel);
+      const delivery = ch
+        ? await ch.send(row.notification).catch((e: unknown) => ({ ok: false as const, retryable: true, error: `channel error: ${(e as { code?: string }).code ?? 'unexpected'}` }))
+        : { ok: false as const, retryable: false, error: 'unknown channel' };
+      const out = await outbox.complete(row, delivery, opts.now);
+      opts.metrics?.recordAttempt(row.channel, out.status);
+      const fields = { channel: row.channel, incidentId: row.incidentId, transition: row.transition, key: row.idempotencyKey, attempts: row.attempts };
+      if (out.status === 'sent') result.sent++;
+      else if (out.status === 'skipped') result.skipped++;
+      else if (out.status === 'pending') {
+        result.retrying++;
+        log.warn({ ...fields, error: out.error, nextAttemptAt: new Date(out.nextAttemptAt).toISOString() }, 'notification failed, will retry');
+      } else {
+        result.dead++;
+        log.warn({ ...fields, error: out.error }, 'notification given up');
+      }
+    }),
+  );
+  if (opts.metrics) opts.metrics.setOutbox(await outbox.counts(opts.now));
+  if (result.claimed) log.info(result, 'dispatch round');
+  return result;
+}

@@ -1,0 +1,227 @@
+/**
+ * The durable notification outbox.
+ *
+ * Pure parts first: the idempotency key of a (incident, transition, channel), the retry delay
+ * (exponential backoff with jitter, Retry-After honoured, capped), and the state machine
+ *   pending --claim--> sending --2xx--> sent
+ *                         |--retryable failure--> pending (next attempt later)
+ *                         |--permanent failure, or retrying longer than maxAgeMs--> dead
+ *                         '--lease expired (process killed mid-send)--> claimable again
+ *
+ * Then the PostgreSQL side: rows are inserted in the same transaction as the incident change they
+ * announce (ON CONFLICT on the idempotency key: enqueueing twice is a no-op), claimed in one
+ * statement with `FOR UPDATE SKIP LOCKED` plus a lease, so several collector processes deliver each
+ * row once. A row is claimable only when no earlier row of the same (incident, channel) is still
+ * pending or sending: the resolved notification follows the opened one, never overtakes it.
+ *
+ * Exactly once towards a receiver holds except in one window no outbox can close: a process killed
+ * after the receiver accepted and before the row was marked sent re-delivers after the lease. Every
+ * request carries the idempotency key (`Idempotency-Key` header for the webhook; PagerDuty's
+ * dedup_key) so receivers can drop that duplicate.
+ */
+import { sql } from 'drizzle-orm';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { alertNotifications } from '../db/schema/alerts.ts';
+import type { DeliveryResult, Notification, NotificationTransition } from './channels/channel.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyDb = PostgresJsDatabase<any>;
+
+export interface RetryPolicy {
+  /** First retry after about this long. */
+  baseMs: number;
+  /** Longest wait between attempts. */
+  capMs: number;
+  /** Give up (dead) when the row is older than this and the latest attempt failed. */
+  maxAgeMs: number;
+  /** How long a claim holds before another dispatcher may take the row over. */
+  leaseMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseMs: 2_000, capMs: 10 * 60_000, maxAgeMs: 12 * 3_600_000, leaseMs: 60_000 };
+
+export function idempotencyKey(incidentId: string, transitionId: string | number, channel: string): string {
+  return `${incidentId}/${transitionId}/${channel}`;
+}
+
+/**
+ * Delay before attempt `attempts + 1`, after `attempts` failed ones: a uniformly random point in
+ * [base, min(cap, base * 2^(attempts-1))] ("full jitter" above a floor, so a retry never spins),
+ * and never earlier than the receiver's Retry-After (itself capped).
+ */
+export function retryDelay(attempts: number, policy: RetryPolicy = DEFAULT_RETRY_POLICY, rand: () => number = Math.random, retryAfterMs?: number): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, Math.min(attempts - 1, 30)));
+  const jittered = policy.baseMs + Math.floor(rand() * Math.max(0, ceiling - policy.baseMs));
+  return Math.max(jittered, Math.min(retryAfterMs ?? 0, policy.capMs));
+}
+
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'dead';
+
+export type AttemptOutcome =
+  | { status: 'sent' | 'skipped'; lastStatus: number | null }
+  | { status: 'pending'; nextAttemptAt: number; lastStatus: number | null; error: string }
+  | { status: 'dead'; lastStatus: number | null; error: string };
+
+/** What a row becomes after an attempt (its `attempts` already counts this one). */
+export function afterAttempt(
+  row: { attempts: number; createdAt: number },
+  result: DeliveryResult,
+  now: number,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+  rand: () => number = Math.random,
+): AttemptOutcome {
+  if (result.ok) return { status: result.skipped ? 'skipped' : 'sent', lastStatus: result.status ?? null };
+  const lastStatus = result.status ?? null;
+  if (!result.retryable) return { status: 'dead', lastStatus, error: result.error };
+  const next = now + retryDelay(row.attempts, policy, rand, result.retryAfterMs);
+  if (next - row.createdAt > policy.maxAgeMs) return { status: 'dead', lastStatus, error: `gave up after ${row.attempts} attempts: ${result.error}` };
+  return { status: 'pending', nextAttemptAt: next, lastStatus, error: result.error };
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL
+
+export interface EnqueueItem {
+  incidentId: string;
+  /** Identifies the transition: the incident event id, or a fixed name for once-only ones. */
+  transitionId: string | number;
+  channel: string;
+  notification: Omit<Notification, 'idempotencyKey'>;
+  eventId?: number | null;
+}
+
+export interface ClaimedNotification {
+  id: number;
+  idempotencyKey: string;
+  incidentId: string;
+  channel: string;
+  transition: NotificationTransition;
+  notification: Notification;
+  attempts: number;
+  createdAt: number;
+}
+
+export interface OutboxCounts {
+  pending: number;
+  sending: number;
+  sent: number;
+  skipped: number;
+  dead: number;
+  /** Age of the oldest row still pending or sending (ms); 0 when none. */
+  oldestPendingAgeMs: number;
+}
+
+const ms = (d: unknown): number => (d instanceof Date ? d.getTime() : new Date(String(d)).getTime());
+
+export class Outbox {
+  readonly db: AnyDb;
+  readonly workerId: string;
+  readonly policy: RetryPolicy;
+  readonly rand: () => number;
+
+  constructor(db: AnyDb, opts: { workerId: string; policy?: RetryPolicy; rand?: () => number }) {
+    this.db = db;
+    this.workerId = opts.workerId;
+    this.policy = opts.policy ?? DEFAULT_RETRY_POLICY;
+    this.rand = opts.rand ?? Math.random;
+  }
+
+  /** Insert rows (pass a transaction as `db` to commit them with the incident change). Returns the new ones. */
+  async enqueue(items: EnqueueItem[], now: number, db: AnyDb = this.db): Promise<number> {
+    if (!items.length) return 0;
+    const at = new Date(now);
+    const rows = items.map((it) => {
+      const key = idempotencyKey(it.incidentId, it.transitionId, it.channel);
+      return {
+        idempotencyKey: key,
+        incidentId: it.incidentId,
+        channel: it.channel,
+        transition: it.notification.transition,
+        payload: { ...it.notification, idempotencyKey: key },
+        status: 'pending',
+        attempts: 0,
+        createdAt: at,
+        nextAttemptAt: at,
+        eventId: it.eventId ?? null,
+      };
+    });
+    const inserted = await db.insert(alertNotifications).values(rows).onConflictDoNothing({ target: alertNotifications.idempotencyKey }).returning({ id: alertNotifications.id });
+    return inserted.length;
+  }
+
+  /** Claim up to `limit` due rows for this worker (one statement; safe with concurrent dispatchers). */
+  async claim(now: number, limit = 50): Promise<ClaimedNotification[]> {
+    const at = new Date(now);
+    const until = new Date(now + this.policy.leaseMs);
+    const rows = (await this.db.execute(sql`
+      update alert_notifications n
+         set status = 'sending', claimed_by = ${this.workerId}, claimed_until = ${until}, attempts = n.attempts + 1
+       where n.id in (
+         select c.id from alert_notifications c
+          where ((c.status = 'pending' and c.next_attempt_at <= ${at})
+              or (c.status = 'sending' and c.claimed_until <= ${at}))
+            and not exists (
+              select 1 from alert_notifications p
+               where p.incident_id = c.incident_id and p.channel = c.channel and p.id < c.id
+                 and p.status in ('pending', 'sending'))
+          order by c.id
+          limit ${limit}
+          for update skip locked)
+      returning n.id, n.idempotency_key, n.incident_id, n.channel, n.transition, n.payload, n.attempts, n.created_at
+    `)) as unknown as Array<Record<string, unknown>>;
+    return rows
+      .map((r) => ({
+        id: Number(r.id),
+        idempotencyKey: String(r.idempotency_key),
+        incidentId: String(r.incident_id),
+        channel: String(r.channel),
+        transition: r.transition as NotificationTransition,
+        notification: r.payload as Notification,
+        attempts: Number(r.attempts),
+        createdAt: ms(r.created_at),
+      }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  /** Record an attempt's result. Returns the outcome written. */
+  async complete(row: ClaimedNotification, result: DeliveryResult, now: number): Promise<AttemptOutcome> {
+    const out = afterAttempt(row, result, now, this.policy, this.rand);
+    const at = new Date(now);
+    const error = 'error' in out ? out.error.slice(0, 500) : null;
+    await this.db.execute(sql`
+      update alert_notifications
+         set status = ${out.status},
+             sent_at = ${out.status === 'sent' || out.status === 'skipped' ? at : null},
+             next_attempt_at = ${out.status === 'pending' ? new Date(out.nextAttemptAt) : at},
+             last_status = ${out.lastStatus},
+             last_error = ${error},
+             claimed_by = null,
+             claimed_until = null
+       where id = ${row.id} and status = 'sending'
+    `);
+    return out;
+  }
+
+  /** When the next pending row is due (ms), or null: lets a scheduler sleep until then. */
+  async nextDueAt(): Promise<number | null> {
+    const rows = (await this.db.execute(sql`
+      select min(case when status = 'pending' then next_attempt_at else claimed_until end) as due
+        from alert_notifications where status in ('pending', 'sending')
+    `)) as unknown as Array<{ due: Date | string | null }>;
+    const due = rows[0]?.due;
+    return due ? ms(due) : null;
+  }
+
+  async counts(now: number): Promise<OutboxCounts> {
+    const rows = (await this.db.execute(sql`
+      select status, count(*)::int as n, min(created_at) as oldest
+        from alert_notifications group by status
+    `)) as unknown as Array<{ status: OutboxStatus; n: number; oldest: Date | string | null }>;
+    const c: OutboxCounts = { pending: 0, sending: 0, sent: 0, skipped: 0, dead: 0, oldestPendingAgeMs: 0 };
+    for (const r of rows) {
+      if (r.status in c) c[r.status] = Number(r.n);
+      if ((r.status === 'pending' || r.status === 'sending') && r.oldest) c.oldestPendingAgeMs = Math.max(c.oldestPendingAgeMs, now - ms(r.oldest));
+    }
+    return c;
+  }
+}

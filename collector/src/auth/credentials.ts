@@ -1,0 +1,121 @@
+/**
+ * Node credentials. Token format: `tfn_<publicId>_<secret>`. The public id finds the row; the secret
+ * (32 random bytes) is stored as its SHA-256 and compared in constant time. A high-entropy secret needs
+ * no slow hash. The token is shown once, at issue, and never logged.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { and, eq, gt, isNull } from 'drizzle-orm';
+import type { Db } from '../db/database.ts';
+import { nodeCredentials } from '../db/schema/index.ts';
+
+const TOKEN_RE = /^tfn_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export function newToken(): { token: string; publicId: string; secretHash: string } {
+  const publicId = randomBytes(9).toString('base64').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 12);
+  const secret = randomBytes(32).toString('base64url');
+  return { token: `tfn_${publicId}_${secret}`, publicId, secretHash: hashSecret(secret) };
+}
+
+export function parseToken(token: string): { publicId: string; secret: string } | null {
+  const m = TOKEN_RE.exec(token);
+  return m ? { publicId: m[1]!, secret: m[2]! } : null;
+}
+
+/** Constant-time comparison of two hex digests. */
+export function digestEquals(aHex: string, bHex: string): boolean {
+  const a = Buffer.from(aHex, 'hex');
+  const b = Buffer.from(bHex, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export interface AuthenticatedNode {
+  nodeId: number;
+  credentialId: number;
+  expiresAt: number;
+  /** Set when this credential has been superseded by a newer one. */
+  validUntil: number | null;
+}
+
+export interface CredentialPolicy {
+  ttlMs: number;
+  rotateBeforeMs: number;
+  overlapMs: number;
+}
+
+export class CredentialStore {
+  readonly db: Db;
+  readonly policy: CredentialPolicy;
+  constructor(db: Db, policy: CredentialPolicy) {
+    this.db = db;
+    this.policy = policy;
+  }
+
+  async issue(nodeId: number, now: number): Promise<{ token: string; expiresAt: number; credentialId: number }> {
+    const t = newToken();
+    const expiresAt = now + this.policy.ttlMs;
+    const [row] = await this.db
+      .insert(nodeCredentials)
+      .values({ nodeId, publicId: t.publicId, secretHash: t.secretHash, createdAt: new Date(now), expiresAt: new Date(expiresAt) })
+      .returning({ id: nodeCredentials.id });
+    return { token: t.token, expiresAt, credentialId: row!.id };
+  }
+
+  /** Returns the node the token belongs to, or null (unknown, wrong secret, expired, revoked, past its overlap). */
+  async authenticate(token: string | undefined, now: number): Promise<AuthenticatedNode | null> {
+    if (!token) return null;
+    const parsed = parseToken(token);
+    if (!parsed) return null;
+    const [row] = await this.db.select().from(nodeCredentials).where(eq(nodeCredentials.publicId, parsed.publicId)).limit(1);
+    // Hash even when no row matched, so timing does not reveal which public ids exist.
+    const presented = hashSecret(parsed.secret);
+    if (!row || !digestEquals(presented, row.secretHash)) return null;
+    if (row.revokedAt && row.revokedAt.getTime() <= now) return null;
+    if (row.expiresAt.getTime() <= now) return null;
+    if (row.validUntil && row.validUntil.getTime() <= now) return null;
+    // Record first use once (not every request): rotation needs to know whether a successor was ever picked up.
+    if (!row.lastUsedAt) await this.db.update(nodeCredentials).set({ lastUsedAt: new Date(now) }).where(eq(nodeCredentials.id, row.id));
+    return { nodeId: row.nodeId, credentialId: row.id, expiresAt: row.expiresAt.getTime(), validUntil: row.validUntil?.getTime() ?? null };
+  }
+
+  /**
+   * Rotation: when the presented credential is due (within rotateBefore of expiry) and not yet superseded,
+   * issue a new one and let the old one live for the overlap. Returns the new token to hand to the agent.
+   */
+  async rotateIfDue(auth: AuthenticatedNode, now: number): Promise<{ token: string; expiresAt: number; oldValidUntil: number } | null> {
+    if (auth.validUntil !== null) return this.reissueIfSuccessorUnused(auth, now);
+    if (auth.expiresAt - now > this.policy.rotateBeforeMs) return null;
+    const oldValidUntil = Math.min(auth.expiresAt, now + this.policy.overlapMs);
+    const updated = await this.db
+      .update(nodeCredentials)
+      .set({ validUntil: new Date(oldValidUntil) })
+      .where(and(eq(nodeCredentials.id, auth.credentialId), isNull(nodeCredentials.validUntil)))
+      .returning({ id: nodeCredentials.id });
+    if (updated.length === 0) return null; // another request rotated it first
+    const issued = await this.issue(auth.nodeId, now);
+    return { token: issued.token, expiresAt: issued.expiresAt, oldValidUntil };
+  }
+
+  /**
+   * The agent presented a superseded credential: if it never used the successor (the reply carrying it was
+   * lost, or the agent died before saving it), hand out a fresh one instead of locking the node out.
+   */
+  private async reissueIfSuccessorUnused(auth: AuthenticatedNode, now: number) {
+    const newer = await this.db
+      .select({ id: nodeCredentials.id, lastUsedAt: nodeCredentials.lastUsedAt })
+      .from(nodeCredentials)
+      .where(and(eq(nodeCredentials.nodeId, auth.nodeId), isNull(nodeCredentials.revokedAt), gt(nodeCredentials.id, auth.credentialId)));
+    if (newer.some((r) => r.lastUsedAt !== null)) return null;
+    for (const r of newer) await this.db.update(nodeCredentials).set({ revokedAt: new Date(now) }).where(eq(nodeCredentials.id, r.id));
+    const issued = await this.issue(auth.nodeId, now);
+    return { token: issued.token, expiresAt: issued.expiresAt, oldValidUntil: auth.validUntil! };
+  }
+
+  async revokeAll(nodeId: number, now: number): Promise<number> {
+    const rows = await this.db.update(nodeCredentials).set({ revokedAt: new Date(now) }).where(and(eq(nodeCredentials.nodeId, nodeId), isNull(nodeCredentials.revokedAt))).returning({ id: nodeCredentials.id });
+    return rows.length;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The collector's configuration: one schema (the one definition of the config type), read once at
+ * start from the environment plus an optional YAML file. Every problem is listed; main exits 1.
+ * Nothing else in the collector reads process.env.
+ */
+import { readFileSync } from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { checker } from '@timmy/shared';
+
+export const Config = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1', description: 'address to listen on' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: '0 picks a free port' }),
+    publicUrl: Type.Optional(Type.String({ description: 'URL agents use to reach the collector (install script, enrollment)' })),
+    databaseUrl: Type.Optional(Type.String({ description: 'PostgreSQL URL; without it an embedded server runs in dataDir' })),
+    dataDir: Type.String({ default: '.data/collector', description: 'embedded PostgreSQL and local state' }),
+    adminToken: Type.Optional(Type.String({ minLength: 16, description: 'bearer token for /v1/admin endpoints' })),
+    anonymousRead: Type.Boolean({ default: false, description: 'allow reads (/v1/nodes...) without the admin token; for a local single-user setup' }),
+    logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
+    sla: Type.Object(
+      {
+        heartbeatIntervalS: Type.Number({ exclusiveMinimum: 0, default: 5 }),
+        graceIntervals: Type.Number({ minimum: 1, default: 3, description: 'no heartbeat for this many intervals = DOWN' }),
+        restartGraceS: Type.Number({ minimum: 0, default: 90, description: 'after the collector (re)starts, time agents get to reconnect before silence counts' }),
+        settleIntervalS: Type.Number({ exclusiveMinimum: 0, default: 2 }),
+        observeBeatS: Type.Number({ exclusiveMinimum: 0, default: 2, description: 'how often the collector records that it is observing' }),
+      },
+      { default: {} },
+    ),
+    ingest: Type.Object(
+      {
+        bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+        maxFutureSkewS: Type.Number({ minimum: 0, default: 600, description: 'samples further in the future are rejected' }),
+        rateLimitPerNodePerMin: Type.Integer({ minimum: 1, default: 120 }),
+        flushMaxRows: Type.Integer({ minimum: 1, default: 2000 }),
+        flushDelayMs: Type.Integer({ minimum: 0, default: 5 }),
+      },
+      { default: {} },
+    ),
+    retention: Type.Object(
+      {
+        rawHours: Type.Number({ exclusiveMinimum: 0, default: 48 }),
+        intervalDays: Type.Number({ minimum: 400, default: 400, description: 'state intervals are evidence for pay: at least 13 months' }),
+      },
+      { default: {} },
+    ),
+    credentials: Type.Object(
+      {
+        ttlDays: Type.Number({ exclusiveMinimum: 0, default: 90 }),
+        rotateBeforeDays: Type.Number({ minimum: 0, default: 14, description: 'hand out a new credential this long before expiry' }),
+        overlapHours: Type.Number({ minimum: 0, default: 24, description: 'the old credential keeps working this long after rotation' }),
+      },
+      { default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Config = Static<typeof Config>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** Environment variables the collector reads, and where each lands in the config. */
+export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'number' | 'boolean' }> = {
+  TIMMY_HOST: { path: ['host'], kind: 'string' },
+  TIMMY_PORT: { path: ['port'], kind: 'number' },
+  TIMMY_PUBLIC_URL: { path: ['publicUrl'], kind: 'string' },
+  DATABASE_URL: { path: ['databaseUrl'], kind: 'string' },
+  TIMMY_DATA_DIR: { path: ['dataDir'], kind: 'string' },
+  TIMMY_ADMIN_TOKEN: { path: ['adminToken'], kind: 'string' },
+  LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
+  TIMMY_ANONYMOUS_READ: { path: ['anonymousRead'], kind: 'boolean' },
+  TIMMY_HEARTBEAT_INTERVAL_S: { path: ['sla', 'heartbeatIntervalS'], kind: 'number' },
+  TIMMY_GRACE_INTERVALS: { path: ['sla', 'graceIntervals'], kind: 'number' },
+  TIMMY_RESTART_GRACE_S: { path: ['sla', 'restartGraceS'], kind: 'number' },
+  TIMMY_RAW_RETENTION_HOURS: { path: ['retention', 'rawHours'], kind: 'number' },
+};
+
+/** Builds the config from an environment and (if TIMMY_CONFIG or `file` names one) a YAML file. Throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined>, file = env.TIMMY_CONFIG): Config {
+  const problems: string[] = [];
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    try {
+      const parsed = parseYaml(readFileSync(file, 'utf8'));
+      if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) problems.push(`${file}: expected a mapping at the top level`);
+      else raw = (parsed ?? {}) as Record<string, unknown>;
+    } catch (e) {
+      problems.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  for (const [key, spec] of Object.entries(ENV_KEYS)) {
+    const v = env[key];
+    if (v === undefined || v === '') continue;
+    let value: unknown = v;
+    if (spec.kind === 'boolean') {
+      if (!['true', 'false', '1', '0'].includes(v)) {
+        problems.push(`${key}: expected true or false, got "${v}"`);
+        continue;
+      }
+      value = v === 'true' || v === '1';
+    } else if (spec.kind === 'number') {
+      value = Number(v);
+      if (!Number.isFinite(value as number)) {
+        problems.push(`${key}: expected a number, got "${v}"`);
+        continue;
+      }
+    }
+    let obj = raw;
+    for (const p of spec.path.slice(0, -1)) obj = (obj[p] ??= {}) as Record<string, unknown>;
+    obj[spec.path.at(-1)!] = value;
+  }
+  const withDefaults = Value.Default(Config, structuredClone(raw));
+  for (const p of checker(Config).problems(withDefaults, 50)) problems.push(`${p.path.replace(/^\//, '').replace(/\//g, '.') || '(root)'}: ${p.message}`);
+  if (problems.length) throw new ConfigError(problems);
+  return withDefaults as Config;
+}
+
+/** Derived SLA timings in milliseconds. */
+export function slaTimings(c: Config) {
+  const intervalMs = c.sla.heartbeatIntervalS * 1000;
+  return {
+    intervalMs,
+    graceMs: intervalMs * c.sla.graceIntervals,
+    /** A sample is live when it reached us within this much of being taken. */
+    freshMs: intervalMs * 2,
+    restartGraceMs: c.sla.restartGraceS * 1000,
+    settleMs: c.sla.settleIntervalS * 1000,
+    beatMs: c.sla.observeBeatS * 1000,
+  };
+}

@@ -1,0 +1,67 @@
+/** One driver (postgres.js), one dialect. Migrations are applied at start under an advisory lock. */
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import * as schema from './schema/index.ts';
+
+export type Db = PostgresJsDatabase<typeof schema>;
+export interface Database {
+  sql: postgres.Sql;
+  db: Db;
+  close(): Promise<void>;
+}
+
+/** Advisory lock ids: one per job that must run once across collectors. */
+export const LOCKS = { migrate: 727_001, settle: 727_002, retention: 727_003, rollup: 727_004, alerts: 727_005 } as const;
+
+export function openDatabase(url: string, opts: { max?: number } = {}): Database {
+  const options = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60, transform: { undefined: null } };
+  const sql = postgres(url, { ...options, max: opts.max ?? 10 });
+  // drizzle rewrites its client's date and json (de)serializers; raw queries keep their own client
+  // so Date parameters and results behave as postgres.js documents.
+  const drizzleClient = postgres(url, { ...options, max: 4 });
+  const db = drizzle(drizzleClient, { schema });
+  return {
+    sql,
+    db,
+    close: async () => {
+      await Promise.all([sql.end({ timeout: 5 }), drizzleClient.end({ timeout: 5 })]);
+    },
+  };
+}
+
+const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/** Applies committed migrations; several collectors starting at once wait on one lock. */
+export async function migrateDatabase(url: string): Promise<void> {
+  const lockConn = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await lockConn`select pg_advisory_lock(${LOCKS.migrate})`;
+    const m = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      await migrate(drizzle(m), { migrationsFolder });
+    } finally {
+      await m.end();
+    }
+    await lockConn`select pg_advisory_unlock(${LOCKS.migrate})`;
+  } finally {
+    await lockConn.end();
+  }
+}
+
+/** Runs `fn` only if this process gets the advisory lock; returns undefined when another holds it. */
+export async function withTryLock<T>(sql: postgres.Sql, lockId: number, fn: () => Promise<T>): Promise<T | undefined> {
+  const reserved = await sql.reserve();
+  try {
+    const [row] = await reserved`select pg_try_advisory_lock(${lockId}) as ok`;
+    if (!row?.ok) return undefined;
+    try {
+      return await fn();
+    } finally {
+      await reserved`select pg_advisory_unlock(${lockId})`;
+    }
+  } finally {
+    reserved.release();
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Alerting tables: the alert instances carried between evaluations, incidents with their nodes and
+ * events, and the notification outbox. Node ids are stored as text (the alerting core's ids) and
+ * lead with `node_id` where node-keyed.
+ *
+ * The outbox is written in the same transaction as the incident change it announces, and has one
+ * row per (incident, transition, channel) with a unique idempotency key, so a retried evaluation
+ * never enqueues twice. Dispatchers claim rows with `FOR UPDATE SKIP LOCKED` and a lease.
+ */
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** The alerting core's state between evaluations (one row per alert instance, see alerts/types.ts). */
+export const alertInstances = pgTable('alert_instances', {
+  key: text('key').primaryKey(),
+  phase: text('phase').notNull(),
+  data: jsonb('data').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+export const incidents = pgTable(
+  'incidents',
+  {
+    id: text('id').primaryKey(),
+    key: text('key').notNull(),
+    severity: text('severity').notNull(),
+    status: text('status').notNull(),
+    summary: text('summary').notNull(),
+    scopeType: text('scope_type').notNull(),
+    operatorIds: jsonb('operator_ids').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    regions: jsonb('regions').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    alertKeys: jsonb('alert_keys').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    flapping: boolean('flapping').notNull().default(false),
+    openedAt: ts('opened_at').notNull(),
+    acknowledgedAt: ts('acknowledged_at'),
+    acknowledgedBy: text('acknowledged_by'),
+    resolvedAt: ts('resolved_at'),
+    resolvedBy: text('resolved_by'),
+    cause: text('cause'),
+    resolution: text('resolution'),
+    absorbedInto: text('absorbed_into'),
+    escalatedAt: ts('escalated_at'),
+    respondMissedAt: ts('respond_missed_at'),
+    resolveMissedAt: ts('resolve_missed_at'),
+    postmortemRequired: boolean('postmortem_required').notNull().default(false),
+    postmortemDueAt: ts('postmortem_due_at'),
+  },
+  (t) => [
+    // At most one open (or acknowledged) incident per key.
+    uniqueIndex('incidents_open_key_uq').on(t.key).where(sql`${t.status} <> 'resolved'`),
+    index('incidents_opened_idx').on(t.openedAt),
+    index('incidents_status_idx').on(t.status),
+  ],
+);
+
+/** Which nodes an incident covers (and covered: `removedAt` set when a node recovered). */
+export const incidentNodes = pgTable(
+  'incident_nodes',
+  {
+    nodeId: text('node_id').notNull(),
+    incidentId: text('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    operatorId: text('operator_id').notNull(),
+    region: text('region').notNull(),
+    addedAt: ts('added_at').notNull(),
+    removedAt: ts('removed_at'),
+  },
+  (t) => [primaryKey({ columns: [t.nodeId, t.incidentId] }), index('incident_nodes_incident_idx').on(t.incidentId)],
+);
+
+/** The incident's history: opened, updated, acknowledged, escalated, target missed, resolved. */
+export const incidentEvents = pgTable(
+  'incident_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    incidentId: text('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    at: ts('at').notNull(),
+    actor: text('actor'),
+    data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
+  },
+  (t) => [index('incident_events_incident_idx').on(t.incidentId, t.at)],
+);
+
+/** The notification outbox: one row per (incident, transition, channel). */
+export const alertNotifications = pgTable(
+  'alert_notifications',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    incidentId: text('incident_id').notNull(),
+    channel: text('channel').notNull(),
+    transition: text('transition').notNull(),
+    /** The rendered-to-be Notification (alerts/channels/channel.ts). */
+    payload: jsonb('payload').notNull(),
+    /** pending | sending | sent | skipped | dead */
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: ts('created_at').notNull(),
+    nextAttemptAt: ts('next_attempt_at').notNull(),
+    claimedBy: text('claimed_by'),
+    claimedUntil: ts('claimed_until'),
+    sentAt: ts('sent_at'),
+    lastStatus: integer('last_status'),
+    /** Status code or network error code only: never a URL or a secret. */
+    lastError: text('last_error'),
+    eventId: bigint('event_id', { mode: 'number' }),
+  },
+  (t) => [
+    uniqueIndex('alert_notifications_key_uq').on(t.idempotencyKey),
+    index('alert_notifications_due_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
+    index('alert_notifications_incident_idx').on(t.incidentId, t.channel, t.id),
+  ],
+);

@@ -1,0 +1,5 @@
+// Every table of the collector, one export line per schema file (drizzle-kit reads this).
+export * from './fleet.ts';
+export * from './samples.ts';
+export * from './intervals.ts';
+export * from './alerts.ts';

@@ -1,0 +1,27 @@
+/** A periodic job that never overlaps itself and turns failures into a counter and a log line. */
+import type { Logger } from 'pino';
+
+export function every(ms: number, name: string, fn: () => Promise<unknown>, log: Logger, onError: (name: string) => void): { stop: () => Promise<void> } {
+  let running: Promise<unknown> | null = null;
+  let stopped = false;
+  const tick = () => {
+    if (running || stopped) return;
+    running = fn()
+      .catch((err) => {
+        onError(name);
+        log.warn({ err, job: name }, 'job failed');
+      })
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

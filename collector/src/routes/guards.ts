@@ -1,0 +1,27 @@
+/** Request guards shared by routes: bearer tokens and the admin check. */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { Errors } from '../errors.ts';
+
+export function bearer(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (!h) return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m?.[1];
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Admin endpoints: the configured admin token, compared in constant time. */
+export async function requireAdmin(req: FastifyRequest): Promise<void> {
+  const expected = req.server.deps.config.adminToken;
+  const got = bearer(req);
+  if (!expected) throw new Errors.Forbidden('admin endpoints are disabled: no admin token is configured');
+  if (!got || !timingSafeEqual(digest(got), digest(expected))) throw new Errors.Unauthorized();
+}
+
+/** Read endpoints: the admin token, unless anonymous reads are allowed (local main job). */
+export async function requireReader(req: FastifyRequest): Promise<void> {
+  if (req.server.deps.config.anonymousRead) return;
+  await requireAdmin(req);
+}

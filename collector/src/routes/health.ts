@@ -1,0 +1,27 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+
+export default async function health(app: FastifyInstance) {
+  app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness: the process answers.', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: the database answers and this collector is recording its observation.',
+        response: { 200: Type.Object({ status: Type.Literal('ready'), observing: Type.Boolean() }), 503: Type.Object({ status: Type.Literal('not_ready'), reason: Type.String() }) },
+      },
+    },
+    async (_req, reply) => {
+      try {
+        await app.deps.database.sql`select 1`;
+      } catch {
+        return reply.status(503).send({ status: 'not_ready' as const, reason: 'database unreachable' });
+      }
+      const observing = app.deps.services.observation.observingSince !== null;
+      if (!observing) return reply.status(503).send({ status: 'not_ready' as const, reason: 'not observing yet' });
+      return { status: 'ready' as const, observing };
+    },
+  );
+}

@@ -1,0 +1,9 @@
+// Every route plugin of the collector: one line each.
+import type { FastifyInstance } from 'fastify';
+import health from './health.ts';
+import metrics from './metrics.ts';
+import reports from './reports.ts';
+import nodeRoutes from './nodes.ts';
+import adminRoutes from './admin.ts';
+
+export const routes: Array<(app: FastifyInstance) => Promise<void>> = [health, metrics, reports, nodeRoutes, adminRoutes];

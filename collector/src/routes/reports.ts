@@ -1,0 +1,50 @@
+import { Report, ReportAck } from '@timmy/shared';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { parseToken } from '../auth/credentials.ts';
+import { Errors } from '../errors.ts';
+import { bearer } from './guards.ts';
+
+const errorReplies = { 400: { $ref: 'ErrorReply#' }, 401: { $ref: 'ErrorReply#' }, 413: { $ref: 'ErrorReply#' }, 422: { $ref: 'ErrorReply#' }, 429: { $ref: 'ErrorReply#' }, 503: { $ref: 'ErrorReply#' } };
+
+export default async function reports(base: FastifyInstance) {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  const { config, services, clock, metrics } = app.deps;
+  app.post(
+    '/v1/reports',
+    {
+      schema: {
+        tags: ['ingest'],
+        summary: 'An agent pushes samples. The node is the one its bearer credential belongs to.',
+        description: 'Idempotent per (node, stream, seq). Answered only after the samples are committed. Samples outside the accepted time range are refused one by one (listed in `rejected`); a report with none acceptable gets 422.',
+        security: [{ nodeCredential: [] }],
+        body: Report,
+        response: { 200: ReportAck, ...errorReplies },
+      },
+      config: {
+        rateLimit: {
+          max: config.ingest.rateLimitPerNodePerMin,
+          timeWindow: 60_000,
+          // Per credential: the token's public part, never the secret.
+          keyGenerator: (req) => parseToken(bearer(req) ?? '')?.publicId ?? req.ip,
+        },
+      },
+      // Authenticate before the body is parsed: a wrong credential costs no parsing and writes nothing.
+      onRequest: async (req) => {
+        const auth = await services.credentials.authenticate(bearer(req), clock());
+        if (!auth) {
+          metrics.ingestRejections.inc({ code: 'FLEET_UNAUTHORIZED' });
+          throw new Errors.Unauthorized();
+        }
+        (req as unknown as { node: typeof auth }).node = auth;
+      },
+    },
+    async (req) => {
+      const started = performance.now();
+      const auth = (req as unknown as { node: NonNullable<Awaited<ReturnType<typeof services.credentials.authenticate>>> }).node;
+      const ack = await services.ingest.ingest(auth, req.body, clock());
+      metrics.ingestDuration.observe((performance.now() - started) / 1000);
+      return ack;
+    },
+  );
+}

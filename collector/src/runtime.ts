@@ -1,0 +1,95 @@
+/**
+ * Starting and stopping a whole collector: database (embedded or external), migrations, services,
+ * periodic jobs, HTTP. Used by the CLI, the main job and end-to-end tests alike.
+ */
+import { join } from 'node:path';
+import cron from 'node-cron';
+import pino, { type Logger } from 'pino';
+import { buildApp } from './app.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import { migrateDatabase, openDatabase } from './db/database.ts';
+import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.ts';
+import { registerFleetGauges } from './metrics/fleet.ts';
+import { createMetrics } from './metrics/registry.ts';
+import { createServices } from './services/index.ts';
+import { every } from './jobs/loop.ts';
+import { runRetention } from './jobs/retention.ts';
+import { VERSION } from './version.ts';
+
+export interface RunningCollector {
+  url: string;
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+export function createLogger(level: string): Logger {
+  return pino({ level, redact: { paths: ['req.headers.authorization', 'credential', 'token', 'adminToken', 'databaseUrl'], censor: '[redacted]' } });
+}
+
+/** Everything but the timers and the listening socket: what in-process tests drive by hand. */
+export async function assemble(config: Config, databaseUrl: string, clock: Clock, log: Logger) {
+  await migrateDatabase(databaseUrl);
+  const database = openDatabase(databaseUrl, { max: 20 });
+  const metrics = createMetrics();
+  registerFleetGauges(metrics, database.sql, clock);
+  const services = createServices(config, database, clock, log, metrics);
+  const app = await buildApp({ config, database, clock, log, metrics, services, version: VERSION });
+  return { app, database, metrics, services };
+}
+
+export async function startCollector(config: Config, opts: { clock?: Clock; log?: Logger } = {}): Promise<RunningCollector> {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger(config.logLevel);
+  let embedded: EmbeddedServer | null = null;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    log.info({ dir: join(config.dataDir, 'pg') }, 'starting embedded PostgreSQL');
+    embedded = await startEmbeddedPostgres({ dir: config.dataDir, log: (l) => log.debug({ component: 'postgres' }, l) });
+    databaseUrl = embedded.url;
+  }
+  const { app, database, metrics, services } = await assemble(config, databaseUrl, clock, log);
+  await services.observation.open();
+  metrics.observing.set(1);
+  await services.settler.run(clock());
+
+  const onError = (job: string) => metrics.jobErrors.inc({ job });
+  const jobs = [
+    every(services.timings.beatMs, 'observe', async () => {
+      try {
+        await services.observation.beat();
+        metrics.observing.set(1);
+      } catch (e) {
+        metrics.observing.set(0);
+        throw e;
+      }
+    }, log, onError),
+    every(services.timings.settleMs, 'settle', () => services.settler.run(clock()), log, onError),
+  ];
+  const retention = cron.schedule('*/10 * * * *', () => {
+    runRetention(database.sql, clock(), { rawMs: config.retention.rawHours * 3_600_000, intervalMs: config.retention.intervalDays * 86_400_000 }).catch((err) => {
+      onError('retention');
+      log.warn({ err }, 'retention failed');
+    });
+  });
+
+  const address = await app.listen({ host: config.host, port: config.port });
+  const url = address.replace('[::1]', '127.0.0.1');
+  log.info({ url }, 'collector listening');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    databaseUrl,
+    stop: () =>
+      (stopping ??= (async () => {
+        await app.close();
+        await services.writer.drain();
+        await retention.stop();
+        for (const j of jobs) await j.stop();
+        await services.observation.close().catch(() => {});
+        await database.close();
+        if (embedded) await embedded.stop();
+      })()),
+  };
+}

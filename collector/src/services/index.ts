@@ -1,0 +1,31 @@
+/** Wires the collector's services from config + database. The one place they are constructed. */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import { slaTimings, type Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import type { Metrics } from '../metrics/registry.ts';
+import { CredentialStore } from '../auth/credentials.ts';
+import { IngestWriter } from './ingest-writer.ts';
+import { IngestService } from './ingest.ts';
+import { ObservationRecorder } from './observation.ts';
+import { Settler } from './settle.ts';
+
+const DAY = 86_400_000;
+
+export function createServices(config: Config, database: Database, clock: Clock, log: Logger, metrics: Metrics) {
+  const t = slaTimings(config);
+  const credentials = new CredentialStore(database.db, {
+    ttlMs: config.credentials.ttlDays * DAY,
+    rotateBeforeMs: config.credentials.rotateBeforeDays * DAY,
+    overlapMs: config.credentials.overlapHours * 3_600_000,
+  });
+  const writer = new IngestWriter(database.sql, { graceMs: t.graceMs, maxRows: config.ingest.flushMaxRows, delayMs: config.ingest.flushDelayMs }, log.child({ component: 'ingest' }));
+  writer.onFlush = (rows) => metrics.ingestFlush.observe(rows);
+  const rawMs = config.retention.rawHours * 3_600_000;
+  const ingest = new IngestService(database.sql, writer, credentials, metrics, { freshMs: t.freshMs, maxFutureMs: config.ingest.maxFutureSkewS * 1000, maxAgeMs: rawMs });
+  const observation = new ObservationRecorder(database.sql, clock, t.beatMs, log.child({ component: 'observation' }));
+  const settler = new Settler(database.sql, observation, { graceMs: t.graceMs, restartGraceMs: t.restartGraceMs, maxLookbackMs: rawMs, batch: 500 }, log.child({ component: 'settle' }));
+  settler.onSettled = (n) => metrics.settleNodes.inc(n);
+  return { credentials, writer, ingest, observation, settler, timings: t };
+}
+export type Services = ReturnType<typeof createServices>;

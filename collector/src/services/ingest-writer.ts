@@ -1,0 +1,240 @@
+/**
+ * The write path. Requests are grouped into one transaction (group commit): many reports, one
+ * multi-row insert into `samples`, one batched update of `nodes`. Each request's promise resolves only
+ * after its rows are committed, so an acknowledgement always means "stored".
+ */
+import type postgres from 'postgres';
+import type { Logger } from 'pino';
+import type { Report } from '@timmy/shared';
+import type { PreparedReport } from './prepare.ts';
+
+export interface IngestJob {
+  nodeId: number;
+  receivedAt: number;
+  report: Report;
+  prepared: PreparedReport;
+}
+
+export interface JobResult {
+  accepted: number;
+  duplicates: number;
+}
+
+interface Pending {
+  job: IngestJob;
+  resolve: (r: JobResult) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface WriterOptions {
+  graceMs: number;
+  maxRows: number;
+  delayMs: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class IngestWriter {
+  private queue: Pending[] = [];
+  private queuedRows = 0;
+  private flushing = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** Last status written per node+check, so unchanged statuses cost no write. */
+  private checkCache = new Map<string, string>();
+  readonly sql: postgres.Sql;
+  readonly opts: WriterOptions;
+  readonly log: Logger;
+  onFlush: (rows: number, ms: number) => void = () => {};
+
+  constructor(sql: postgres.Sql, opts: WriterOptions, log: Logger) {
+    this.sql = sql;
+    this.opts = opts;
+    this.log = log;
+  }
+
+  write(job: IngestJob): Promise<JobResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, resolve, reject });
+      this.queuedRows += job.prepared.samples.length;
+      if (this.queuedRows >= this.opts.maxRows) this.kick(0);
+      else this.kick(this.opts.delayMs);
+    });
+  }
+
+  private kick(delay: number) {
+    if (this.flushing) return;
+    if (delay === 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      void this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.flush();
+      }, delay);
+    }
+  }
+
+  /** Waits for everything queued to be committed (used at shutdown). */
+  async drain(): Promise<void> {
+    while (this.queue.length || this.flushing) {
+      if (!this.flushing) await this.flush();
+      else await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = true;
+    const batch = this.queue;
+    this.queue = [];
+    this.queuedRows = 0;
+    const started = performance.now();
+    try {
+      let attempt = 0;
+      for (;;) {
+        try {
+          const results = await this.commit(batch.map((p) => p.job));
+          batch.forEach((p, i) => p.resolve(results[i]!));
+          break;
+        } catch (e) {
+          // Deadlocks and serialization failures between collectors are retried; anything else fails the batch.
+          const code = (e as { code?: string }).code;
+          if ((code === '40P01' || code === '40001') && attempt++ < 3) continue;
+          throw e;
+        }
+      }
+      this.onFlush(batch.reduce((n, p) => n + p.job.prepared.samples.length, 0), performance.now() - started);
+    } catch (e) {
+      this.log.error({ err: e, reports: batch.length }, 'ingest batch failed; nothing in it was acknowledged');
+      for (const p of batch) p.reject(e);
+    } finally {
+      this.flushing = false;
+      if (this.queue.length) this.kick(this.queuedRows >= this.opts.maxRows ? 0 : this.opts.delayMs);
+    }
+  }
+
+  private async commit(jobs: IngestJob[]): Promise<JobResult[]> {
+    const sampleRows: Array<{ node_id: number; stream: string; seq: number; ts: string; received_at: string; at: string; live: boolean; ok: boolean; detail: unknown }> = [];
+    for (const j of jobs) {
+      const recv = iso(j.receivedAt);
+      for (const s of j.prepared.samples) {
+        sampleRows.push({ node_id: j.nodeId, stream: j.report.stream, seq: s.seq, ts: iso(s.ts), received_at: recv, at: iso(s.at), live: s.live, ok: s.ok, detail: s.detail });
+      }
+    }
+    const nodeRows = aggregateNodeUpdates(jobs);
+    const checkRows = this.changedChecks(jobs);
+    const inserted = await this.sql.begin(async (tx) => {
+      // One parameter per statement: the rows as a JSON document, unpacked by jsonb_to_recordset.
+      const rows = sampleRows.length
+        ? await tx`
+          insert into samples (node_id, stream, seq, ts, received_at, at, live, ok, detail)
+          select node_id, stream, seq, ts, received_at, at, live, ok, detail
+          from jsonb_to_recordset(${tx.json(sampleRows as never)}::jsonb)
+            as x(node_id int8, stream text, seq int8, ts timestamptz, received_at timestamptz, at timestamptz, live bool, ok bool, detail jsonb)
+          on conflict do nothing
+          returning node_id::text as node_id, stream, seq::text as seq`
+        : [];
+      if (nodeRows.length) {
+        const u = nodeRows;
+        await tx`
+          update nodes n set
+            last_hb_at = case when v.live_at is not null and (n.last_hb_at is null or v.live_at > n.last_hb_at) then v.live_at else n.last_hb_at end,
+            last_ok = case when v.live_at is not null and (n.last_hb_at is null or v.live_at >= n.last_hb_at) then v.ok else n.last_ok end,
+            failing = v.failing,
+            clock_skew_ms = v.skew,
+            last_seq = greatest(n.last_seq, v.last_seq),
+            last_stream = v.stream,
+            agent_version = v.agent_version,
+            boot_id = coalesce(v.boot_id, n.boot_id),
+            inventory = coalesce(v.inventory, n.inventory),
+            state_check_at = case when v.live_at is not null and (n.last_hb_at is null or v.live_at > n.last_hb_at)
+                                  then v.live_at + make_interval(secs => ${this.opts.graceMs / 1000}) else n.state_check_at end,
+            recompute_from = least(n.recompute_from, v.late_from,
+              case when v.live_at is not null and (n.current_state is distinct from 'UP' or v.any_bad or n.last_ok is distinct from true)
+                   then least(n.last_hb_at, v.live_from) end)
+          from jsonb_to_recordset(${tx.json(
+            u.map((r) => ({ id: r.id, live_at: r.liveAt, live_from: r.liveFrom, late_from: r.lateFrom, ok: r.ok, any_bad: r.anyBad, failing: r.failing, skew: r.skew, last_seq: r.lastSeq, stream: r.stream, agent_version: r.agentVersion, boot_id: r.bootId, inventory: r.inventory })) as never,
+          )}::jsonb)
+            as v(id int8, live_at timestamptz, live_from timestamptz, late_from timestamptz, ok bool, any_bad bool, failing jsonb, skew int4,
+                 last_seq int8, stream text, agent_version text, boot_id text, inventory jsonb)
+          where n.id = v.id`;
+      }
+      if (checkRows.length) {
+        const c = checkRows;
+        await tx`
+          insert into node_check_status (node_id, name, probe, status, message, sla_critical, value, since, updated_at)
+          select node_id, name, probe, status, message, sla_critical, value, at, at
+          from jsonb_to_recordset(${tx.json(c.map((r) => ({ node_id: r.nodeId, name: r.name, probe: r.probe, status: r.status, message: r.message, sla_critical: r.slaCritical, value: r.value, at: r.at })) as never)}::jsonb)
+            as x(node_id int8, name text, probe text, status text, message text, sla_critical bool, value float8, at timestamptz)
+          on conflict (node_id, name) do update set
+            probe = excluded.probe, message = excluded.message, sla_critical = excluded.sla_critical, value = excluded.value, updated_at = excluded.updated_at,
+            since = case when node_check_status.status = excluded.status then node_check_status.since else excluded.since end,
+            status = excluded.status`;
+      }
+      return rows;
+    });
+    for (const r of checkRows) this.checkCache.set(`${r.nodeId}\u0000${r.name}`, r.key);
+    const fresh = new Set((inserted as Array<{ node_id: string; stream: string; seq: string }>).map((r) => `${r.node_id}\u0000${r.stream}\u0000${r.seq}`));
+    return jobs.map((j) => {
+      let accepted = 0;
+      for (const s of j.prepared.samples) {
+        const k = `${j.nodeId}\u0000${j.report.stream}\u0000${s.seq}`;
+        if (fresh.has(k)) {
+          accepted++;
+          fresh.delete(k); // the same sample in two reports of one batch counts once
+        }
+      }
+      return { accepted, duplicates: j.prepared.samples.length - accepted };
+    });
+  }
+
+  private changedChecks(jobs: IngestJob[]) {
+    const latest = new Map<string, { nodeId: number; name: string; probe: string; status: string; message: string; slaCritical: boolean; value: number | null; at: string; key: string }>();
+    for (const j of jobs) {
+      for (const [name, c] of j.prepared.latestChecks) {
+        const primary = c.values ? Object.values(c.values).find((v) => typeof v === 'number') : undefined;
+        const key = `${c.status}\u0000${c.message}`;
+        const id = `${j.nodeId}\u0000${name}`;
+        if (this.checkCache.get(id) === key && !latest.has(id)) continue;
+        latest.set(id, { nodeId: j.nodeId, name, probe: c.probe, status: c.status, message: c.message, slaCritical: c.slaCritical, value: typeof primary === 'number' ? primary : null, at: iso(c.at), key });
+      }
+    }
+    return [...latest.values()];
+  }
+}
+
+/** One row per node for the batched `nodes` update (several reports of one node in a batch are folded). */
+function aggregateNodeUpdates(jobs: IngestJob[]) {
+  const byNode = new Map<number, { id: number; nodeId: number; liveAt: string | null; liveFrom: string | null; lateFrom: string | null; ok: boolean; anyBad: boolean; failing: string[]; skew: number; lastSeq: number; stream: string; agentVersion: string; bootId: string | null; inventory: unknown; liveAtMs: number; liveFromMs: number; lateFromMs: number }>();
+  for (const j of jobs) {
+    const live = j.prepared.samples.filter((s) => s.live);
+    const late = j.prepared.samples.filter((s) => !s.live);
+    const newestLive = live.at(-1);
+    const prev = byNode.get(j.nodeId);
+    const liveAtMs = Math.max(prev?.liveAtMs ?? -Infinity, newestLive?.at ?? -Infinity);
+    const liveFromMs = Math.min(prev?.liveFromMs ?? Infinity, live[0]?.at ?? Infinity);
+    const lateFromMs = Math.min(prev?.lateFromMs ?? Infinity, ...late.map((s) => s.at));
+    const lastSeq = Math.max(prev?.lastSeq ?? 0, ...j.prepared.samples.map((s) => s.seq));
+    byNode.set(j.nodeId, {
+      id: j.nodeId,
+      nodeId: j.nodeId,
+      liveAtMs,
+      liveFromMs,
+      lateFromMs,
+      liveAt: Number.isFinite(liveAtMs) ? iso(liveAtMs) : null,
+      liveFrom: Number.isFinite(liveFromMs) ? iso(liveFromMs) : null,
+      lateFrom: Number.isFinite(lateFromMs) ? iso(lateFromMs) : null,
+      ok: newestLive ? newestLive.ok : (prev?.ok ?? true),
+      anyBad: (prev?.anyBad ?? false) || live.some((s) => !s.ok),
+      failing: j.prepared.failing,
+      skew: Math.max(-2_000_000_000, Math.min(2_000_000_000, Math.round(j.prepared.skewMs))),
+      lastSeq,
+      stream: j.report.stream,
+      agentVersion: j.report.agentVersion,
+      bootId: j.prepared.bootId ?? prev?.bootId ?? null,
+      inventory: j.report.inventory ?? prev?.inventory ?? null,
+    });
+  }
+  return [...byNode.values()];
+}

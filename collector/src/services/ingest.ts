@@ -1,0 +1,56 @@
+/** Ingest: authenticate → prepare (pure) → group-commit write → acknowledgement (after commit). */
+import type { Report, ReportAck } from '@timmy/shared';
+import type { AuthenticatedNode, CredentialStore } from '../auth/credentials.ts';
+import { Errors } from '../errors.ts';
+import type { Metrics } from '../metrics/registry.ts';
+import { prepareReport, type PrepareLimits } from './prepare.ts';
+import type { IngestWriter } from './ingest-writer.ts';
+import type postgres from 'postgres';
+
+export class IngestService {
+  private readonly sql: postgres.Sql;
+  private readonly writer: IngestWriter;
+  private readonly credentials: CredentialStore;
+  private readonly metrics: Metrics;
+  private readonly limits: PrepareLimits;
+  /** Carried-forward failing checks per node, seeded from the database on first sight. */
+  private failing = new Map<number, string[]>();
+
+  constructor(sql: postgres.Sql, writer: IngestWriter, credentials: CredentialStore, metrics: Metrics, limits: PrepareLimits) {
+    this.sql = sql;
+    this.writer = writer;
+    this.credentials = credentials;
+    this.metrics = metrics;
+    this.limits = limits;
+  }
+
+  async ingest(auth: AuthenticatedNode, report: Report, receivedAt: number): Promise<ReportAck> {
+    let prior = this.failing.get(auth.nodeId);
+    if (!prior) {
+      const [row] = await this.sql`select failing from nodes where id = ${auth.nodeId}`;
+      prior = (row?.failing as string[] | undefined) ?? [];
+    }
+    const prepared = prepareReport(report, receivedAt, prior, this.limits);
+    for (const r of prepared.rejected) this.metrics.ingestRejections.inc({ code: r.code });
+    this.metrics.ingestSamples.inc({ result: 'rejected' }, prepared.rejected.length);
+    if (prepared.samples.length === 0) {
+      this.metrics.ingestReports.inc({ result: 'rejected' });
+      const err = new Errors.TimestampOutOfRange(prepared.rejected[0]?.message ?? 'no acceptable sample');
+      (err as unknown as { details: unknown }).details = prepared.rejected;
+      throw err;
+    }
+    let result;
+    try {
+      result = await this.writer.write({ nodeId: auth.nodeId, receivedAt, report, prepared });
+    } catch (e) {
+      // Nothing was committed: the agent keeps the report and retries.
+      throw Object.assign(new Errors.Unavailable(), { cause: e });
+    }
+    this.failing.set(auth.nodeId, prepared.failing);
+    this.metrics.ingestReports.inc({ result: 'accepted' });
+    this.metrics.ingestSamples.inc({ result: 'stored' }, result.accepted);
+    this.metrics.ingestSamples.inc({ result: 'duplicate' }, result.duplicates);
+    const credential = await this.credentials.rotateIfDue(auth, receivedAt);
+    return { accepted: result.accepted, duplicates: result.duplicates, rejected: prepared.rejected, serverTime: receivedAt, ...(credential ? { credential } : {}) };
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The collector records its own observation: a span per process (and a new one after any stretch in
+ * which it could not reach its database). Time outside every span is UNKNOWN for every node.
+ */
+import { randomBytes } from 'node:crypto';
+import type postgres from 'postgres';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { Span } from '../sla/types.ts';
+
+export class ObservationRecorder {
+  readonly instanceId = randomBytes(6).toString('hex');
+  private spanId: number | null = null;
+  private lastBeat = 0;
+  private readonly sql: postgres.Sql;
+  private readonly clock: Clock;
+  private readonly beatMs: number;
+  private readonly log: Logger;
+
+  constructor(sql: postgres.Sql, clock: Clock, beatMs: number, log: Logger) {
+    this.sql = sql;
+    this.clock = clock;
+    this.beatMs = beatMs;
+    this.log = log;
+  }
+
+  /** Opens a new span; the gap since anyone last observed gets recomputed for every node. */
+  async open(): Promise<void> {
+    const now = this.clock();
+    await this.sql.begin(async (tx) => {
+      const [prev] = await tx`select max(last_beat_at) as t from collector_spans`;
+      const [row] = await tx`insert into collector_spans (instance_id, started_at, last_beat_at) values (${this.instanceId}, ${new Date(now)}, ${new Date(now)}) returning id::int8 as id`;
+      this.spanId = Number(row!.id);
+      const gapFrom = prev?.t ? (prev.t as Date).getTime() : null;
+      if (gapFrom !== null && gapFrom < now) {
+        await tx`update nodes set recompute_from = least(recompute_from, ${new Date(gapFrom)}) where current_state is not null`;
+      }
+    });
+    this.lastBeat = now;
+  }
+
+  /** Called every beat. After a stretch without a successful beat (database away), opens a new span. */
+  async beat(): Promise<void> {
+    const now = this.clock();
+    if (this.spanId === null || now - this.lastBeat > this.beatMs * 3) {
+      this.log.warn({ sinceLastBeatMs: now - this.lastBeat }, 'observation gap: starting a new span; the gap is UNKNOWN time');
+      await this.open();
+      return;
+    }
+    await this.sql`update collector_spans set last_beat_at = ${new Date(now)} where id = ${this.spanId}`;
+    this.lastBeat = now;
+  }
+
+  /** Closes our span at the last moment we know we observed (graceful stop). */
+  async close(): Promise<void> {
+    if (this.spanId === null) return;
+    const now = this.clock();
+    await this.sql`update collector_spans set last_beat_at = ${new Date(now)} where id = ${this.spanId}`;
+    this.spanId = null;
+  }
+
+  get observingSince(): number | null {
+    return this.spanId === null ? null : this.lastBeat;
+  }
+
+  /** Observation spans overlapping [from, to); our own open span counts as observing up to `to`. */
+  async spans(from: number, to: number): Promise<Span[]> {
+    const rows = await this.sql`select id::int8 as id, started_at, last_beat_at from collector_spans where last_beat_at >= ${new Date(from)} and started_at < ${new Date(to)}`;
+    return rows.map((r) => ({
+      start: (r.started_at as Date).getTime(),
+      end: Number(r.id) === this.spanId ? to : (r.last_beat_at as Date).getTime(),
+    }));
+  }
+}

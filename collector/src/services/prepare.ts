@@ -1,0 +1,74 @@
+/**
+ * Pure preparation of a report for storage: per-sample timestamp checks, live vs late, the time the
+ * SLA engine will use, and SLA-critical check results carried forward across samples.
+ */
+import type { Report, SampleRejection, CheckResult } from '@timmy/shared';
+
+export interface PreparedSample {
+  seq: number;
+  ts: number;
+  at: number;
+  live: boolean;
+  ok: boolean;
+  detail: { failing: string[]; checks: Array<Pick<CheckResult, 'name' | 'status' | 'message'>> } | null;
+}
+
+export interface PreparedReport {
+  samples: PreparedSample[];
+  rejected: SampleRejection[];
+  /** SLA-critical checks failing after the newest sample. */
+  failing: string[];
+  /** Agent clock minus ours when the report was sent (ms; includes one-way latency). */
+  skewMs: number;
+  /** The newest result of every check in the report, by name. */
+  latestChecks: Map<string, CheckResult & { at: number }>;
+  bootId: string | null;
+}
+
+export interface PrepareLimits {
+  freshMs: number;
+  maxFutureMs: number;
+  maxAgeMs: number;
+}
+
+export function prepareReport(report: Report, receivedAt: number, priorFailing: readonly string[], limits: PrepareLimits): PreparedReport {
+  const skewMs = report.sentAt - receivedAt;
+  const failing = new Set(priorFailing);
+  const out: PreparedSample[] = [];
+  const rejected: SampleRejection[] = [];
+  const latestChecks = new Map<string, CheckResult & { at: number }>();
+  let bootId: string | null = null;
+  const ordered = [...report.samples].sort((a, b) => a.seq - b.seq);
+  const seen = new Set<number>();
+  for (const s of ordered) {
+    if (seen.has(s.seq)) {
+      rejected.push({ seq: s.seq, code: 'FLEET_BAD_REQUEST', message: 'seq appears twice in one report' });
+      continue;
+    }
+    seen.add(s.seq);
+    if (s.ts > receivedAt + limits.maxFutureMs) {
+      rejected.push({ seq: s.seq, code: 'FLEET_TIMESTAMP_OUT_OF_RANGE', message: `sample time is ${Math.round((s.ts - receivedAt) / 1000)} s in the future (limit ${limits.maxFutureMs / 1000} s)` });
+      continue;
+    }
+    const age = Math.max(0, report.sentAt - s.ts);
+    if (age > limits.maxAgeMs) {
+      rejected.push({ seq: s.seq, code: 'FLEET_TIMESTAMP_OUT_OF_RANGE', message: `sample is older than the raw retention (${Math.round(limits.maxAgeMs / 3_600_000)} h)` });
+      continue;
+    }
+    const live = age <= limits.freshMs;
+    const at = live ? receivedAt : receivedAt - age;
+    const nonOk: Array<Pick<CheckResult, 'name' | 'status' | 'message'>> = [];
+    for (const c of s.checks ?? []) {
+      if (c.slaCritical) {
+        if (c.status === 'critical') failing.add(c.name);
+        else failing.delete(c.name);
+      }
+      if (c.status !== 'ok') nonOk.push({ name: c.name, status: c.status, message: c.message });
+      latestChecks.set(c.name, { ...c, at });
+    }
+    bootId = s.heartbeat.bootId;
+    const failingNow = [...failing].sort();
+    out.push({ seq: s.seq, ts: s.ts, at, live, ok: failingNow.length === 0, detail: failingNow.length || nonOk.length ? { failing: failingNow, checks: nonOk } : null });
+  }
+  return { samples: out, rejected, failing: [...failing].sort(), skewMs, latestChecks, bootId };
+}
