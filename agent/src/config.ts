@@ -16,7 +16,7 @@ export const DEFAULT_CONFIG_PATH = '/etc/timmy/fleet/config.yaml';
 const Common = Type.Object({
   type: Type.String({ minLength: 1 }),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:@/-]+$' })),
-  intervalS: Type.Optional(Type.Number({ minimum: 1, maximum: 86400 })),
+  intervalS: Type.Optional(Type.Number({ minimum: 0.1, maximum: 86400 })),
   timeoutS: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 600 })),
   slaCritical: Type.Boolean({ default: false, description: 'a failure of this check makes the node DOWN' }),
   enabled: Type.Boolean({ default: true }),
@@ -27,7 +27,7 @@ export const ConfigSchema = Type.Object(
   {
     collectorUrl: Type.String({ pattern: '^https?://[^\\s]+$', description: 'base URL of the collector' }),
     credentialFile: Type.String({ minLength: 1, default: '/var/lib/timmy/fleet/credential', description: 'node credential, mode 0600' }),
-    intervalS: Type.Number({ minimum: 1, maximum: 3600, default: 5, description: 'heartbeat (sample) interval' }),
+    intervalS: Type.Number({ minimum: 0.1, maximum: 3600, default: 5, description: 'heartbeat (sample) interval; below 1 s only for tests' }),
     stateDir: Type.String({ minLength: 1, default: '/var/lib/timmy/fleet' }),
     caFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA bundle to verify the collector (default: system CAs)' })),
     allowInsecureHttp: Type.Boolean({ default: false, description: 'allow http:// to a non-loopback collector' }),
