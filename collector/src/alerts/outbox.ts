@@ -111,6 +111,8 @@ export interface OutboxCounts {
   oldestPendingAgeMs: number;
 }
 
+/** A timestamptz parameter (postgres.js via drizzle's raw `sql` wants strings, not Dates). */
+const tsz = (t: number) => sql`${new Date(t).toISOString()}::timestamptz`;
 const ms = (d: unknown): number => (d instanceof Date ? d.getTime() : new Date(String(d)).getTime());
 
 export class Outbox {
@@ -151,8 +153,8 @@ export class Outbox {
 
   /** Claim up to `limit` due rows for this worker (one statement; safe with concurrent dispatchers). */
   async claim(now: number, limit = 50): Promise<ClaimedNotification[]> {
-    const at = new Date(now);
-    const until = new Date(now + this.policy.leaseMs);
+    const at = tsz(now);
+    const until = tsz(now + this.policy.leaseMs);
     const rows = (await this.db.execute(sql`
       update alert_notifications n
          set status = 'sending', claimed_by = ${this.workerId}, claimed_until = ${until}, attempts = n.attempts + 1
@@ -186,13 +188,13 @@ export class Outbox {
   /** Record an attempt's result. Returns the outcome written. */
   async complete(row: ClaimedNotification, result: DeliveryResult, now: number): Promise<AttemptOutcome> {
     const out = afterAttempt(row, result, now, this.policy, this.rand);
-    const at = new Date(now);
+    const at = tsz(now);
     const error = 'error' in out ? out.error.slice(0, 500) : null;
     await this.db.execute(sql`
       update alert_notifications
          set status = ${out.status},
-             sent_at = ${out.status === 'sent' || out.status === 'skipped' ? at : null},
-             next_attempt_at = ${out.status === 'pending' ? new Date(out.nextAttemptAt) : at},
+             sent_at = ${out.status === 'sent' || out.status === 'skipped' ? at : sql`null`},
+             next_attempt_at = ${out.status === 'pending' ? tsz(out.nextAttemptAt) : at},
              last_status = ${out.lastStatus},
              last_error = ${error},
              claimed_by = null,
@@ -202,11 +204,16 @@ export class Outbox {
     return out;
   }
 
-  /** When the next pending row is due (ms), or null: lets a scheduler sleep until then. */
+  /** When the next claimable row is due (ms), or null: lets a scheduler sleep until then. */
   async nextDueAt(): Promise<number | null> {
     const rows = (await this.db.execute(sql`
-      select min(case when status = 'pending' then next_attempt_at else claimed_until end) as due
-        from alert_notifications where status in ('pending', 'sending')
+      select min(case when c.status = 'pending' then c.next_attempt_at else c.claimed_until end) as due
+        from alert_notifications c
+       where c.status in ('pending', 'sending')
+         and not exists (
+           select 1 from alert_notifications p
+            where p.incident_id = c.incident_id and p.channel = c.channel and p.id < c.id
+              and p.status in ('pending', 'sending'))
     `)) as unknown as Array<{ due: Date | string | null }>;
     const due = rows[0]?.due;
     return due ? ms(due) : null;
