@@ -55,7 +55,7 @@ export async function runDispatcher(opts: DispatchOptions): Promise<DispatchResu
       else if (out.status === 'pending') {
         result.retrying++;
         log.warn({ ...fields, error: out.error, nextAttemptAt: new Date(out.nextAttemptAt).toISOString() }, 'notification failed, will retry');
-      } else {
+      } else if (out.status === 'dead') {
         result.dead++;
         log.warn({ ...fields, error: out.error }, 'notification given up');
       }
