@@ -17,7 +17,7 @@ export class ManualClock {
 }
 
 export async function testCollector(databaseUrl: string, clock: ManualClock, overrides: Partial<Config> = {}) {
-  const config = { ...loadConfig({ TIMMY_ADMIN_TOKEN: 'admin-token-for-tests-0123456789', LOG_LEVEL: 'silent' }), databaseUrl, ...overrides };
+  const config = { ...loadConfig({ TIMMY_ADMIN_TOKEN: 'admin-token-for-tests-0123456789', LOG_LEVEL: 'silent', TIMMY_ANONYMOUS_READ: 'true' }), databaseUrl, ...overrides };
   const parts = await assemble(config, databaseUrl, clock.fn, pino({ level: process.env.TEST_LOG ?? 'silent' }));
   return {
     ...parts,

@@ -27,7 +27,8 @@ export const WindowQuery = Type.Object(
     month: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}$', description: 'a calendar month in UTC, e.g. 2026-11' })),
     from: Type.Optional(Type.String({ format: 'date-time' })),
     to: Type.Optional(Type.String({ format: 'date-time' })),
-    intervals: Type.Optional(Type.Boolean({ default: false, description: 'include the intervals with their evidence' })),
+    // Query strings are not type-coerced (bodies must not be), so booleans are spelled out.
+    intervals: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'include the intervals with their evidence' })),
   },
   { additionalProperties: false },
 );
@@ -133,7 +134,7 @@ export default async function nodeRoutes(base: FastifyInstance) {
         unknownSeconds: summary.unknownMs / 1000,
         maintenanceSeconds: summary.maintenanceMs / 1000,
         untrackedSeconds: summary.untrackedMs / 1000,
-        ...(req.query.intervals ? { intervals: intervals.map((i) => ({ state: i.state, start: iso(i.start), end: iso(i.end), cause: i.cause, evidence: i.evidence })) } : {}),
+        ...(req.query.intervals === 'true' ? { intervals: intervals.map((i) => ({ state: i.state, start: iso(i.start), end: iso(i.end), cause: i.cause, evidence: i.evidence })) } : {}),
       };
     },
   );
