@@ -1,0 +1,73 @@
+/**
+ * Signed, expiring, single-purpose acknowledge links for notifications.
+ *
+ * token = base64url(JSON {v, p, i, e}) "." base64url(HMAC-SHA256(key, "timmy-ack-link." + payload))
+ *   p: the purpose ("incident.ack": the token can do nothing else), i: incident id, e: expiry (ms).
+ * Verification recomputes the MAC and compares in constant time, then checks purpose, incident
+ * and expiry. Several keys may be given (the first signs, all verify) so the key can rotate.
+ * Keys never appear in errors; a token grants one action on one incident until it expires.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export const ACK_PURPOSE = 'incident.ack';
+const DOMAIN = 'timmy-ack-link.';
+
+export type AckLinkError = 'ACK_LINK_MALFORMED' | 'ACK_LINK_BAD_SIGNATURE' | 'ACK_LINK_EXPIRED' | 'ACK_LINK_WRONG_PURPOSE' | 'ACK_LINK_WRONG_INCIDENT';
+
+export type AckLinkResult = { ok: true; incidentId: string; expiresAt: number } | { ok: false; code: AckLinkError };
+
+export class AckLinkKeyError extends Error {
+  readonly code = 'ACK_LINK_KEY_INVALID';
+  constructor() {
+    super('ack link key must be at least 32 bytes');
+    this.name = 'AckLinkKeyError';
+  }
+}
+
+function mac(key: string, payload: string): Buffer {
+  return createHmac('sha256', key).update(DOMAIN + payload).digest();
+}
+
+function checkKey(key: string) {
+  if (typeof key !== 'string' || Buffer.byteLength(key) < 32) throw new AckLinkKeyError();
+}
+
+export function createAckToken(opts: { incidentId: string; expiresAt: number; key: string; purpose?: string }): string {
+  checkKey(opts.key);
+  const payload = Buffer.from(JSON.stringify({ v: 1, p: opts.purpose ?? ACK_PURPOSE, i: opts.incidentId, e: opts.expiresAt })).toString('base64url');
+  return `${payload}.${mac(opts.key, payload).toString('base64url')}`;
+}
+
+/** Verify a token for `now`; pass `incidentId` when the route names one (the token must match it). */
+export function verifyAckToken(token: unknown, keys: string | string[], now: number, incidentId?: string): AckLinkResult {
+  if (typeof token !== 'string' || token.length > 2048) return { ok: false, code: 'ACK_LINK_MALFORMED' };
+  const parts = token.split('.');
+  if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]!) || !/^[A-Za-z0-9_-]+$/.test(parts[1]!)) return { ok: false, code: 'ACK_LINK_MALFORMED' };
+  const [payload, sig] = parts as [string, string];
+  const given = Buffer.from(sig, 'base64url');
+  let valid = false;
+  for (const key of Array.isArray(keys) ? keys : [keys]) {
+    checkKey(key);
+    const want = mac(key, payload);
+    // Constant time; a length mismatch is compared against itself so timing does not depend on it.
+    const same = given.length === want.length ? timingSafeEqual(given, want) : (timingSafeEqual(want, want), false);
+    valid = same || valid;
+  }
+  if (!valid) return { ok: false, code: 'ACK_LINK_BAD_SIGNATURE' };
+  let body: { v?: unknown; p?: unknown; i?: unknown; e?: unknown };
+  try {
+    body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false, code: 'ACK_LINK_MALFORMED' };
+  }
+  if (body.v !== 1 || typeof body.i !== 'string' || typeof body.e !== 'number') return { ok: false, code: 'ACK_LINK_MALFORMED' };
+  if (body.p !== ACK_PURPOSE) return { ok: false, code: 'ACK_LINK_WRONG_PURPOSE' };
+  if (incidentId !== undefined && body.i !== incidentId) return { ok: false, code: 'ACK_LINK_WRONG_INCIDENT' };
+  if (now >= body.e) return { ok: false, code: 'ACK_LINK_EXPIRED' };
+  return { ok: true, incidentId: body.i, expiresAt: body.e };
+}
+
+/** The link put in notifications: `{baseUrl}/v1/incidents/{id}/ack?token=...` (the route is the lead's). */
+export function ackUrl(baseUrl: string, incidentId: string, token: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/v1/incidents/${encodeURIComponent(incidentId)}/ack?token=${encodeURIComponent(token)}`;
+}
