@@ -47,7 +47,7 @@ export const IncidentPolicySchema = Type.Object(
 export type IncidentPolicy = Static<typeof IncidentPolicySchema>;
 
 export class IncidentError extends Error {
-  readonly code: 'INCIDENT_POLICY_INVALID' | 'INCIDENT_RESOLVED' | 'INCIDENT_NOTES_REQUIRED';
+  readonly code: 'INCIDENT_POLICY_INVALID' | 'INCIDENT_RESOLVED' | 'INCIDENT_NOTES_REQUIRED' | 'INCIDENT_NOT_FOUND';
   constructor(code: IncidentError['code'], message: string) {
     super(message);
     this.name = 'IncidentError';
