@@ -130,7 +130,11 @@ async function loadIncidents(db: AnyDb, rows: IncidentRow[]): Promise<Incident[]
     .from(incidentNodes)
     .where(and(inArray(incidentNodes.incidentId, rows.map((r) => r.id)), isNull(incidentNodes.removedAt)));
   const by = new Map<string, string[]>();
-  for (const n of nodes) by.set(n.incidentId, [...(by.get(n.incidentId) ?? []), n.nodeId]);
+  for (const n of nodes) {
+    const list = by.get(n.incidentId);
+    if (list) list.push(n.nodeId);
+    else by.set(n.incidentId, [n.nodeId]);
+  }
   return rows.map((r) => fromRow(r, (by.get(r.id) ?? []).sort()));
 }
 

@@ -88,6 +88,11 @@ export interface IncidentGroup {
 }
 
 const uniqSorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
+function push<K, V>(m: Map<K, V[]>, k: K, v: V) {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
 
 /** Group the firing alerts into the incidents that should be open right now. */
 export function classify(alerts: AlertState | AlertInstance[], nodes: FleetNode[], policy: IncidentPolicy = DEFAULT_INCIDENT_POLICY): IncidentGroup[] {
@@ -98,9 +103,9 @@ export function classify(alerts: AlertState | AlertInstance[], nodes: FleetNode[
   const operatorAlerts = new Map<string, AlertInstance[]>();
   for (const a of list) {
     if (a.subject.type === 'operator') {
-      operatorAlerts.set(a.subject.id, [...(operatorAlerts.get(a.subject.id) ?? []), a]);
+      push(operatorAlerts, a.subject.id, a);
     } else if (byId.has(a.subject.id)) {
-      nodeAlerts.set(a.subject.id, [...(nodeAlerts.get(a.subject.id) ?? []), a]);
+      push(nodeAlerts, a.subject.id, a);
     }
   }
   const down = new Set([...nodeAlerts].filter(([, as]) => as.some((a) => a.incidentClass === 'down')).map(([id]) => id));
@@ -128,7 +133,7 @@ export function classify(alerts: AlertState | AlertInstance[], nodes: FleetNode[
     big('fleet:P0', 'P0', { type: 'fleet', id: 'fleet' }, [...down], `fleet-wide outage, ${down.size}/${active.length}`);
   } else {
     const regions = new Map<string, FleetNode[]>();
-    for (const n of active) regions.set(n.region, [...(regions.get(n.region) ?? []), n]);
+    for (const n of active) push(regions, n.region, n);
     for (const [region, members] of [...regions].sort(([a], [b]) => a.localeCompare(b))) {
       const regionDown = members.filter((n) => down.has(n.id)).map((n) => n.id);
       if (members.length >= policy.p1MinNodes && regionDown.length / members.length > policy.p1Fraction) {

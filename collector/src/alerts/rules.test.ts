@@ -97,7 +97,10 @@ describe('node offline', () => {
     for (let t = T0 + 11 * MIN; t <= T0 + 13 * MIN; t += 30 * S) steps.push({ t, state: fleet([node({ lastHeartbeatAt: T0 + 10.5 * MIN })]) });
     // back for good
     for (let t = T0 + 13.5 * MIN; t <= T0 + 16 * MIN; t += 30 * S) steps.push({ t, state: fleet([node({ lastHeartbeatAt: t })]) });
-    expect(run(steps).labels).toEqual(['node_offline:firing@300s', 'node_offline:resolved@870s']);
+    const r = run(steps);
+    expect(r.labels).toEqual(['node_offline:firing@300s', 'node_offline:resolved@870s']);
+    // the resolved notification still says what it was about
+    expect(r.transitions.at(-1)!.alert.summary).toMatch(/^node n1 offline: no heartbeat since/);
   });
 
   it('a flapping node produces one notification that says it is flapping, then resolves once stable', () => {

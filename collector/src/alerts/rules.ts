@@ -257,37 +257,38 @@ function nodeCondition(rule: Exclude<Rule, { kind: 'sla_at_risk' }>, n: NodeStat
   switch (rule.kind) {
     case 'node_offline': {
       const last = n.lastHeartbeatAt ?? n.registeredAt ?? null;
-      if (last === null) return { active: false, summary: `node ${n.id} never reported` };
-      return { active: now - last > rule.graceMs, since: last, summary: `node ${n.id} offline: no heartbeat since ${new Date(last).toISOString()}` };
+      if (last === null) return { active: false, summary: '' };
+      const active = now - last > rule.graceMs;
+      return { active, since: last, summary: active ? `node ${n.id} offline: no heartbeat since ${new Date(last).toISOString()}` : '' };
     }
     case 'check': {
       const failing = Object.entries(n.checks).filter(
         ([name, c]) => checkMatches(rule, name, c.probe, c.slaCritical) && c.status !== 'unknown' && rule.statuses.includes(c.status),
       );
-      if (!failing.length) return { active: false, summary: `node ${n.id}: ${rule.id} clear` };
+      if (!failing.length) return { active: false, summary: '' };
       const since = Math.min(...failing.map(([, c]) => c.since));
       const what = failing.map(([name, c]) => `${name}=${c.status}${c.message ? ` (${c.message})` : ''}`).join(', ');
       return { active: true, since, summary: `node ${n.id}: ${what}` };
     }
     case 'disk': {
       const used = n.diskUsedPct;
-      if (used === null || used === undefined) return { active: false, summary: `node ${n.id}: disk unknown` };
-      return { active: used >= rule.thresholdPct, summary: `node ${n.id}: root disk ${used.toFixed(1)} % used (threshold ${rule.thresholdPct} %)` };
+      if (used === null || used === undefined || used < rule.thresholdPct) return { active: false, summary: '' };
+      return { active: true, summary: `node ${n.id}: root disk ${used.toFixed(1)} % used (threshold ${rule.thresholdPct} %)` };
     }
     case 'credential_expiry': {
       const exp = n.credentialExpiresAt;
-      if (exp === null || exp === undefined) return { active: false, summary: `node ${n.id}: credential expiry unknown` };
+      if (exp === null || exp === undefined || exp - now > rule.warnBeforeMs) return { active: false, summary: '' };
       const left = exp - now;
       return {
-        active: left <= rule.warnBeforeMs,
+        active: true,
         since: exp - rule.warnBeforeMs,
         summary: left > 0 ? `node ${n.id}: credential expires in ${Math.ceil(left / 3_600_000)} h` : `node ${n.id}: credential expired`,
       };
     }
     case 'clock_skew': {
       const skew = n.clockSkewMs;
-      if (skew === null || skew === undefined) return { active: false, summary: `node ${n.id}: clock skew unknown` };
-      return { active: Math.abs(skew) > rule.maxSkewMs, summary: `node ${n.id}: clock skew ${(skew / 1000).toFixed(1)} s` };
+      if (skew === null || skew === undefined || Math.abs(skew) <= rule.maxSkewMs) return { active: false, summary: '' };
+      return { active: true, summary: `node ${n.id}: clock skew ${(skew / 1000).toFixed(1)} s` };
     }
   }
 }
@@ -318,7 +319,7 @@ export function evaluate(state: FleetState, prev: AlertState, now: number, confi
     const p = prev[key];
     if (!p && !cond.active) return;
     const a: AlertInstance = p
-      ? { ...p, flips: p.flips.filter((t) => t > now - config.flap.windowMs), subject: cond.subject, severity: rule.severity, incidentClass: rule.incidentClass, summary: cond.active || !p.active ? cond.summary : p.summary }
+      ? { ...p, flips: p.flips.filter((t) => t > now - config.flap.windowMs), subject: cond.subject, severity: rule.severity, incidentClass: rule.incidentClass, summary: cond.active && cond.summary ? cond.summary : p.summary }
       : {
           key,
           ruleId: rule.id,
