@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { registerNode, revokeNode } from '../services/nodes.ts';
+import { findNodeId, registerNode, revokeNode } from '../services/nodes.ts';
 import { requireAdmin } from './guards.ts';
 
 const Credential = Type.Object({
@@ -42,5 +42,26 @@ export default async function adminRoutes(base: FastifyInstance) {
       schema: { tags: ['admin'], summary: 'Revoke every credential of a node, effective at its next request.', security: [{ adminToken: [] }], params: Type.Object({ node: Type.String() }), response: { 200: Type.Object({ revoked: Type.Integer() }), 404: { $ref: 'ErrorReply#' } } },
     },
     async (req) => ({ revoked: await revokeNode(database, services.credentials, req.params.node, clock()) }),
+  );
+
+  app.post(
+    '/v1/admin/nodes/:node/credentials',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        tags: ['admin'],
+        summary: 'Issue a fresh credential for a node and revoke its others (a lost or leaked credential).',
+        security: [{ adminToken: [] }],
+        params: Type.Object({ node: Type.String() }),
+        response: { 201: Credential, 404: { $ref: 'ErrorReply#' } },
+      },
+    },
+    async (req, reply) => {
+      const nodeId = await findNodeId(database, req.params.node);
+      const now = clock();
+      await services.credentials.revokeAll(nodeId, now);
+      const c = await services.credentials.issue(nodeId, now);
+      return reply.status(201).send({ nodeId, name: req.params.node, credential: c.token, expiresAt: new Date(c.expiresAt).toISOString() });
+    },
   );
 }

