@@ -3,3 +3,4 @@ export * from './fleet.ts';
 export * from './samples.ts';
 export * from './intervals.ts';
 export * from './alerts.ts';
+export * from './maintenance.ts';
