@@ -4,9 +4,9 @@
  * schema can be distributed by node later (Citus: `create_distributed_table(..., 'node_id')`).
  */
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, jsonb, pgTable, text, timestamp, uniqueIndex, boolean, integer, doublePrecision } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, jsonb, pgTable, text, uniqueIndex, boolean, integer, doublePrecision } from 'drizzle-orm/pg-core';
+import { ts } from './columns.ts';
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const operators = pgTable('operators', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),

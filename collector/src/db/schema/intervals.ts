@@ -1,7 +1,7 @@
 /** State intervals: what uptime is computed from, with the evidence for each. Kept >= 13 months. */
-import { bigint, bigserial, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { ts } from './columns.ts';
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const stateIntervals = pgTable(
   'state_intervals',

@@ -2,9 +2,9 @@
  * Raw samples: a short window (default 48 h) of what arrived, enough to recompute state intervals
  * after late deliveries. Kept narrow on purpose: details of non-ok checks only.
  */
-import { bigint, boolean, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { ts } from './columns.ts';
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const samples = pgTable(
   'samples',
