@@ -65,7 +65,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   }
   let config: Config;
   try {
-    config = loadConfig(env, args.values.config ?? env.TIMMY_CONFIG);
+    config = loadConfig(env, args.values.config);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(`timmy-collector: ${e.message}`);

@@ -1,0 +1,60 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, slaTimings } from './config.ts';
+
+const yaml = (text: string) => {
+  const f = join(mkdtempSync(join(tmpdir(), 'cfg-')), 'collector.yaml');
+  writeFileSync(f, text);
+  return f;
+};
+
+describe('collector config', () => {
+  it('has working defaults with an empty environment', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, anonymousRead: false, sla: { heartbeatIntervalS: 5, graceIntervals: 3 }, ingest: { bodyLimitBytes: 1_048_576, maxFutureSkewS: 600 } });
+    expect(slaTimings(c)).toMatchObject({ intervalMs: 5000, graceMs: 15_000, freshMs: 10_000 });
+  });
+
+  it('lists every problem, not just the first', () => {
+    try {
+      loadConfig({ TIMMY_PORT: 'eighty', TIMMY_GRACE_INTERVALS: '0', TIMMY_ANONYMOUS_READ: 'maybe', TIMMY_ADMIN_TOKEN: 'short' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const problems = (e as ConfigError).problems.join('\n');
+      expect(problems).toContain('TIMMY_PORT');
+      expect(problems).toContain('TIMMY_ANONYMOUS_READ');
+      expect(problems).toContain('sla.graceIntervals');
+      expect(problems).toContain('adminToken');
+      expect((e as ConfigError).problems).toHaveLength(4);
+    }
+  });
+
+  it('reads a YAML file, and the environment wins over it', () => {
+    const f = yaml('port: 9100\nsla:\n  heartbeatIntervalS: 10\nretention:\n  rawHours: 24\n');
+    const c = loadConfig({ TIMMY_PORT: '9200' }, f);
+    expect(c.port).toBe(9200);
+    expect(c.sla.heartbeatIntervalS).toBe(10);
+    expect(c.sla.graceIntervals).toBe(3);
+    expect(c.retention.rawHours).toBe(24);
+  });
+
+  it('refuses unknown keys and broken YAML with the file name', () => {
+    expect(() => loadConfig({}, yaml('portt: 1\n'))).toThrow(/portt|additional/i);
+    expect(() => loadConfig({}, yaml('port: [\n'))).toThrow(/collector\.yaml/);
+  });
+
+  it('never puts the admin token or database password in its error text', () => {
+    let err: unknown;
+    try {
+      loadConfig({ TIMMY_ADMIN_TOKEN: 'hunter2', DATABASE_URL: 'postgres://u:hunter2@h/db', TIMMY_PORT: 'x' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(String(err)).toContain('adminToken');
+    expect(String(err)).not.toContain('hunter2');
+  });
+});
