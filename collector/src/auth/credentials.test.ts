@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/support/pg.ts';
+import { ManualClock, reportAt, testCollector } from '../../../test/support/harness.ts';
+import { digestEquals, hashSecret, newToken, parseToken } from './credentials.ts';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 0, 1);
+
+describe('tokens', () => {
+  it('are well-formed, parse back, and are stored only as a hash', () => {
+    const t = newToken();
+    const p = parseToken(t.token)!;
+    expect(p.publicId).toBe(t.publicId);
+    expect(t.secretHash).toBe(hashSecret(p.secret));
+    expect(t.secretHash).not.toContain(p.secret);
+    expect(digestEquals(t.secretHash, hashSecret(p.secret))).toBe(true);
+    expect(digestEquals(t.secretHash, hashSecret(p.secret + 'x'))).toBe(false);
+    expect(parseToken('tfn_short_x')).toBeNull();
+  });
+});
+
+describe('rotation, overlap and expiry (real database, injected clock)', () => {
+  const clock = new ManualClock(T0);
+  let c: Awaited<ReturnType<typeof testCollector>>;
+  let drop: () => Promise<void>;
+  let seq = 1;
+  const push = (token: string) =>
+    c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: reportAt([clock.now], { seqStart: seq++, sentAt: clock.now }) });
+
+  beforeAll(async () => {
+    const db = await createTestDatabase('creds');
+    drop = db.drop;
+    c = await testCollector(db.url, clock);
+    await c.services.observation.open();
+  });
+  afterAll(async () => {
+    await c.close();
+    await drop();
+  });
+
+  it('hands out a new credential before expiry; the old one works for the overlap, then stops', async () => {
+    const { token: old } = await c.register('rot-node');
+    // Far from expiry: no rotation.
+    let res = await push(old);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().credential).toBeUndefined();
+    // 80 days on: inside the 14-day rotation window.
+    clock.advance(80 * DAY);
+    res = await push(old);
+    expect(res.statusCode).toBe(200);
+    const rotated = res.json().credential;
+    expect(rotated.token).toMatch(/^tfn_/);
+    expect(rotated.token).not.toBe(old);
+    expect(rotated.expiresAt).toBe(clock.now + 90 * DAY);
+    expect(rotated.oldValidUntil).toBe(clock.now + DAY);
+    // Both work during the overlap; samples sent with either are stored.
+    expect((await push(rotated.token)).statusCode).toBe(200);
+    expect((await push(old)).statusCode).toBe(200);
+    clock.advance(DAY + 1);
+    expect((await push(old)).statusCode).toBe(401);
+    expect((await push(rotated.token)).statusCode).toBe(200);
+    const stored = await c.database.sql`select count(*)::int as n from samples s join nodes n on n.id = s.node_id where n.name = 'rot-node'`;
+    expect(stored[0]!.n).toBe(5);
+  });
+
+  it('re-issues when the agent never picked up its successor (the reply was lost)', async () => {
+    const { token: old } = await c.register('lost-reply-node');
+    clock.advance(80 * DAY);
+    const first = (await push(old)).json().credential;
+    expect(first).toBeDefined();
+    // The agent never used `first`; it comes back with the old one inside the overlap.
+    const second = (await push(old)).json().credential;
+    expect(second).toBeDefined();
+    expect(second.token).not.toBe(first.token);
+    expect((await push(first.token)).statusCode).toBe(401);
+    expect((await push(second.token)).statusCode).toBe(200);
+    // Once the successor has been used, the old one gets no further credential.
+    expect((await push(old)).json().credential).toBeUndefined();
+  });
+
+  it('an expired credential is refused', async () => {
+    const { token } = await c.register('expired-node');
+    clock.advance(91 * DAY);
+    const res = await push(token);
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('FLEET_UNAUTHORIZED');
+  });
+});
