@@ -8,6 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { checker } from '@timmy/shared';
+import { AlertsConfig, alertingProblems } from './alerts/setup.ts';
 
 export const Config = Type.Object(
   {
@@ -17,6 +18,8 @@ export const Config = Type.Object(
     databaseUrl: Type.Optional(Type.String({ description: 'PostgreSQL URL; without it an embedded server runs in dataDir' })),
     dataDir: Type.String({ default: '.data/collector', description: 'embedded PostgreSQL and local state' }),
     adminToken: Type.Optional(Type.String({ minLength: 16, description: 'bearer token for /v1/admin endpoints' })),
+    tlsCertFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate (chain): serve HTTPS directly; needs tlsKeyFile' })),
+    tlsKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key for tlsCertFile' })),
     anonymousRead: Type.Boolean({ default: false, description: 'allow reads (/v1/nodes...) without the admin token; for a local single-user setup' }),
     logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
     sla: Type.Object(
@@ -26,6 +29,15 @@ export const Config = Type.Object(
         restartGraceS: Type.Number({ minimum: 0, default: 90, description: 'after the collector (re)starts, time agents get to reconnect before silence counts' }),
         settleIntervalS: Type.Number({ exclusiveMinimum: 0, default: 2 }),
         observeBeatS: Type.Number({ exclusiveMinimum: 0, default: 2, description: 'how often the collector records that it is observing' }),
+        tiers: Type.Object(
+          {
+            certified: Type.Number({ minimum: 0, maximum: 100, default: 99.5 }),
+            senior: Type.Number({ minimum: 0, maximum: 100, default: 99.7 }),
+            fleet_lead: Type.Number({ minimum: 0, maximum: 100, default: 99.9 }),
+          },
+          { default: {}, additionalProperties: false, description: 'SLA percent an operator (and each of its nodes) is held to, per tier' },
+        ),
+        fleetTargetPct: Type.Number({ minimum: 0, maximum: 100, default: 99.5, description: 'SLA percent for regions, the fleet, and nodes without an operator' }),
       },
       { default: {} },
     ),
@@ -42,7 +54,9 @@ export const Config = Type.Object(
     retention: Type.Object(
       {
         rawHours: Type.Number({ exclusiveMinimum: 0, default: 48 }),
-        intervalDays: Type.Number({ minimum: 400, default: 400, description: 'state intervals are evidence for pay: at least 13 months' }),
+        intervalDays: Type.Number({ minimum: 400, default: 400, description: 'state intervals and per-minute rollups are evidence for pay: at least 13 months' }),
+        runEveryS: Type.Number({ exclusiveMinimum: 0, default: 600, description: 'how often the retention job runs' }),
+        rollupEveryS: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'how often the per-minute rollup job runs' }),
       },
       { default: {} },
     ),
@@ -54,6 +68,7 @@ export const Config = Type.Object(
       },
       { default: {} },
     ),
+    alerts: AlertsConfig,
   },
   { additionalProperties: false },
 );
@@ -75,12 +90,18 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'number
   DATABASE_URL: { path: ['databaseUrl'], kind: 'string' },
   TIMMY_DATA_DIR: { path: ['dataDir'], kind: 'string' },
   TIMMY_ADMIN_TOKEN: { path: ['adminToken'], kind: 'string' },
+  TIMMY_TLS_CERT_FILE: { path: ['tlsCertFile'], kind: 'string' },
+  TIMMY_TLS_KEY_FILE: { path: ['tlsKeyFile'], kind: 'string' },
+  TIMMY_FLEET_TARGET_PCT: { path: ['sla', 'fleetTargetPct'], kind: 'number' },
   LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
   TIMMY_ANONYMOUS_READ: { path: ['anonymousRead'], kind: 'boolean' },
   TIMMY_HEARTBEAT_INTERVAL_S: { path: ['sla', 'heartbeatIntervalS'], kind: 'number' },
   TIMMY_GRACE_INTERVALS: { path: ['sla', 'graceIntervals'], kind: 'number' },
   TIMMY_RESTART_GRACE_S: { path: ['sla', 'restartGraceS'], kind: 'number' },
   TIMMY_RAW_RETENTION_HOURS: { path: ['retention', 'rawHours'], kind: 'number' },
+  TIMMY_RETENTION_EVERY_S: { path: ['retention', 'runEveryS'], kind: 'number' },
+  TIMMY_ROLLUP_EVERY_S: { path: ['retention', 'rollupEveryS'], kind: 'number' },
+  TIMMY_ACK_LINK_SECRET: { path: ['alerts', 'ackLinkSecret'], kind: 'string' },
 };
 
 /** Builds the config from an environment and (if TIMMY_CONFIG or `file` names one) a YAML file. Throws ConfigError. */
@@ -119,6 +140,10 @@ export function loadConfig(env: Record<string, string | undefined>, file = env.T
   }
   const withDefaults = Value.Default(Config, structuredClone(raw));
   for (const p of checker(Config).problems(withDefaults, 50)) problems.push(`${p.path.replace(/^\//, '').replace(/\//g, '.') || '(root)'}: ${p.message}`);
+  const tls = withDefaults as Partial<Config>;
+  if (Boolean(tls.tlsCertFile) !== Boolean(tls.tlsKeyFile)) problems.push('tlsCertFile and tlsKeyFile go together (TIMMY_TLS_CERT_FILE, TIMMY_TLS_KEY_FILE)');
+  // The alert rules, channels and routing have their own loaders: their problems are listed too.
+  if (!problems.some((p) => p.startsWith('alerts'))) problems.push(...alertingProblems((withDefaults as Config).alerts, (withDefaults as Config).publicUrl));
   if (problems.length) throw new ConfigError(problems);
   return withDefaults as Config;
 }

@@ -20,4 +20,8 @@ export const FASTIFY_CODE_MAP: Record<string, { code: string; status: number }> 
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'FLEET_BAD_REQUEST', status: 400 },
   FST_ERR_VALIDATION: { code: 'FLEET_BAD_REQUEST', status: 400 },
   FST_ERR_CTP_INVALID_CONTENT_ENCODING: { code: 'FLEET_UNSUPPORTED_MEDIA_TYPE', status: 415 },
+  // The alerting module's codes (collector/src/alerts).
+  INCIDENT_NOT_FOUND: { code: 'FLEET_NOT_FOUND', status: 404 },
+  INCIDENT_RESOLVED: { code: 'FLEET_CONFLICT', status: 409 },
+  INCIDENT_NOTES_REQUIRED: { code: 'FLEET_BAD_REQUEST', status: 400 },
 };

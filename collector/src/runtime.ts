@@ -3,7 +3,6 @@
  * periodic jobs, HTTP. Used by the CLI, the main job and end-to-end tests alike.
  */
 import { join } from 'node:path';
-import cron from 'node-cron';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -15,6 +14,8 @@ import { createMetrics } from './metrics/registry.ts';
 import { createServices } from './services/index.ts';
 import { every } from './jobs/loop.ts';
 import { runRetention } from './jobs/retention.ts';
+import { runRollup } from './jobs/rollup.ts';
+import { recordJobRun } from './jobs/runs.ts';
 import { VERSION } from './version.ts';
 
 export interface RunningCollector {
@@ -54,6 +55,8 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
   await services.settler.run(clock());
 
   const onError = (job: string) => metrics.jobErrors.inc({ job });
+  const instanceId = services.observation.instanceId;
+  services.settler.onRun = (startedAt, nodes) => recordJobRun(database.sql, 'settle', instanceId, startedAt, Date.now(), nodes);
   const jobs = [
     every(services.timings.beatMs, 'observe', async () => {
       try {
@@ -65,13 +68,22 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
       }
     }, log, onError),
     every(services.timings.settleMs, 'settle', () => services.settler.run(clock()), log, onError),
+    // Rollups and retention take advisory locks: with several collectors, one runs each round.
+    every(config.retention.rollupEveryS * 1000, 'rollup', () => runRollup(database.sql, clock(), { instanceId }), log, onError),
+    every(config.retention.runEveryS * 1000, 'retention', () =>
+      runRetention(database.sql, clock(), { rawMs: config.retention.rawHours * 3_600_000, intervalMs: config.retention.intervalDays * 86_400_000, instanceId }), log, onError),
   ];
-  const retention = cron.schedule('*/10 * * * *', () => {
-    runRetention(database.sql, clock(), { rawMs: config.retention.rawHours * 3_600_000, intervalMs: config.retention.intervalDays * 86_400_000 }).catch((err) => {
-      onError('retention');
-      log.warn({ err }, 'retention failed');
-    });
-  });
+  if (config.alerts.enabled) {
+    // The alert cycle runs in one collector at a time (advisory lock); what it enqueues goes out at
+    // once from here, and every collector's dispatcher picks up the rest (retries, other collectors').
+    jobs.push(
+      every(config.alerts.evaluateIntervalS * 1000, 'alerts', async () => {
+        const r = await services.alerts.runCycle(clock());
+        if (r.ran && r.enqueued) await services.alerts.dispatch(clock());
+      }, log, onError),
+      every(config.alerts.dispatchIntervalS * 1000, 'dispatch', () => services.alerts.dispatch(clock()), log, onError),
+    );
+  }
 
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', '127.0.0.1');
@@ -85,7 +97,6 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
       (stopping ??= (async () => {
         await app.close();
         await services.writer.drain();
-        await retention.stop();
         for (const j of jobs) await j.stop();
         await services.observation.close().catch(() => {});
         await database.close();

@@ -5,5 +5,6 @@ import metrics from './metrics.ts';
 import reports from './reports.ts';
 import nodeRoutes from './nodes.ts';
 import adminRoutes from './admin.ts';
+import incidentRoutes from './incidents.ts';
 
-export const routes: Array<(app: FastifyInstance) => Promise<void>> = [health, metrics, reports, nodeRoutes, adminRoutes];
+export const routes: Array<(app: FastifyInstance) => Promise<void>> = [health, metrics, reports, nodeRoutes, adminRoutes, incidentRoutes];

@@ -9,6 +9,8 @@ import { IngestWriter } from './ingest-writer.ts';
 import { IngestService } from './ingest.ts';
 import { ObservationRecorder } from './observation.ts';
 import { Settler } from './settle.ts';
+import { createAlertService } from '../alerts/service.ts';
+import { alertMetrics } from '../alerts/metrics.ts';
 
 const DAY = 86_400_000;
 
@@ -26,6 +28,7 @@ export function createServices(config: Config, database: Database, clock: Clock,
   const observation = new ObservationRecorder(database.sql, clock, t.beatMs, log.child({ component: 'observation' }));
   const settler = new Settler(database.sql, observation, { graceMs: t.graceMs, restartGraceMs: t.restartGraceMs, maxLookbackMs: rawMs, batch: 500 }, log.child({ component: 'settle' }));
   settler.onSettled = (n) => metrics.settleNodes.inc(n);
-  return { credentials, writer, ingest, observation, settler, timings: t };
+  const alerts = createAlertService(config, database, clock, observation, alertMetrics(metrics.registry), log.child({ component: 'alerts' }));
+  return { credentials, writer, ingest, observation, settler, alerts, timings: t };
 }
 export type Services = ReturnType<typeof createServices>;

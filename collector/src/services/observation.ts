@@ -12,6 +12,7 @@ export class ObservationRecorder {
   readonly instanceId = randomBytes(6).toString('hex');
   private spanId: number | null = null;
   private lastBeat = 0;
+  private spanStart = 0;
   private readonly sql: postgres.Sql;
   private readonly clock: Clock;
   private readonly beatMs: number;
@@ -37,6 +38,7 @@ export class ObservationRecorder {
       }
     });
     this.lastBeat = now;
+    this.spanStart = now;
   }
 
   /** Called every beat. After a stretch without a successful beat (database away), opens a new span. */
@@ -61,6 +63,16 @@ export class ObservationRecorder {
 
   get observingSince(): number | null {
     return this.spanId === null ? null : this.lastBeat;
+  }
+
+  /**
+   * Since when this collector and its database have observed without a break (the start of the
+   * current span), or null when not observing right now (no span, or no successful beat for more
+   * than three beats: the database may be away, and the next beat will open a new span).
+   */
+  continuousSince(now: number): number | null {
+    if (this.spanId === null || now - this.lastBeat > this.beatMs * 3) return null;
+    return this.spanStart;
   }
 
   /** Observation spans overlapping [from, to); our own open span counts as observing up to `to`. */

@@ -1,0 +1,272 @@
+/** Incidents and notifications: reads, acknowledge (admin token or signed link), resolve by hand, MTTA/MTTR. */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Incident, IncidentStat } from '../alerts/incidents.ts';
+import { Errors } from '../errors.ts';
+import { requireAdmin, requireReader } from './guards.ts';
+
+const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+const Severity = Type.Union([Type.Literal('P0'), Type.Literal('P1'), Type.Literal('P2'), Type.Literal('P3')]);
+const Status = Type.Union([Type.Literal('open'), Type.Literal('acknowledged'), Type.Literal('resolved')]);
+
+const IncidentView = Type.Object({
+  id: Type.String(),
+  key: Type.String(),
+  severity: Severity,
+  status: Status,
+  summary: Type.String(),
+  nodes: Type.Array(Type.String()),
+  operators: Type.Array(Type.String()),
+  regions: Type.Array(Type.String()),
+  flapping: Type.Boolean(),
+  openedAt: Type.String({ format: 'date-time' }),
+  acknowledgedAt: Time,
+  acknowledgedBy: Type.Union([Type.String(), Type.Null()]),
+  resolvedAt: Time,
+  resolvedBy: Type.Union([Type.String(), Type.Null()], { description: '"auto" when the condition cleared' }),
+  cause: Type.Union([Type.String(), Type.Null()]),
+  resolution: Type.Union([Type.String(), Type.Null()]),
+  absorbedInto: Type.Union([Type.String(), Type.Null()], { description: 'the P0/P1 incident key that absorbed this one' }),
+  escalatedAt: Time,
+  respondMissedAt: Time,
+  resolveMissedAt: Time,
+  postmortemRequired: Type.Boolean(),
+  postmortemDueAt: Time,
+});
+
+const EventView = Type.Object({ id: Type.Integer(), type: Type.String(), at: Type.String({ format: 'date-time' }), actor: Type.Union([Type.String(), Type.Null()]), data: Type.Record(Type.String(), Type.Unknown()) });
+
+const Stat = Type.Object({
+  count: Type.Integer(),
+  acknowledged: Type.Integer(),
+  resolved: Type.Integer(),
+  mttaSeconds: Type.Union([Type.Number(), Type.Null()]),
+  mttrSeconds: Type.Union([Type.Number(), Type.Null()]),
+  respondMissed: Type.Integer(),
+  resolveMissed: Type.Integer(),
+});
+
+const NotificationView = Type.Object({
+  id: Type.Integer(),
+  idempotencyKey: Type.String(),
+  incidentId: Type.String(),
+  channel: Type.String(),
+  transition: Type.String(),
+  status: Type.String({ description: 'pending, sending, sent, skipped, dead' }),
+  attempts: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+  nextAttemptAt: Time,
+  sentAt: Time,
+  lastStatus: Type.Union([Type.Integer(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+});
+
+const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+const Actor = Type.String({ minLength: 1, maxLength: 128, description: 'who (recorded in the history)' });
+const err = { $ref: 'ErrorReply#' };
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+export function incidentView(i: Incident) {
+  return {
+    id: i.id,
+    key: i.key,
+    severity: i.severity,
+    status: i.status,
+    summary: i.summary,
+    nodes: i.nodeIds,
+    operators: i.operatorIds,
+    regions: i.regions,
+    flapping: i.flapping,
+    openedAt: iso(i.openedAt)!,
+    acknowledgedAt: iso(i.acknowledgedAt),
+    acknowledgedBy: i.acknowledgedBy,
+    resolvedAt: iso(i.resolvedAt),
+    resolvedBy: i.resolvedBy,
+    cause: i.cause,
+    resolution: i.resolution,
+    absorbedInto: i.absorbedInto,
+    escalatedAt: iso(i.escalatedAt),
+    respondMissedAt: iso(i.respondMissedAt),
+    resolveMissedAt: iso(i.resolveMissedAt),
+    postmortemRequired: i.postmortemRequired,
+    postmortemDueAt: iso(i.postmortemDueAt),
+  };
+}
+
+const statView = ({ mttaMs, mttrMs, ...s }: IncidentStat) => ({ ...s, mttaSeconds: mttaMs === null ? null : mttaMs / 1000, mttrSeconds: mttrMs === null ? null : mttrMs / 1000 });
+const mapValues = <V, W>(o: Record<string, V>, f: (v: V) => W) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+
+function parseTime(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) throw new Errors.BadRequest(`${name}: not a date-time`);
+  return t;
+}
+
+export default async function incidentRoutes(base: FastifyInstance) {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  const { services, clock } = app.deps;
+  const alerts = services.alerts;
+  const tags = ['incidents'];
+
+  app.get(
+    '/v1/incidents',
+    {
+      preHandler: requireReader,
+      schema: {
+        tags,
+        summary: 'Incidents opened in [from, to), newest first.',
+        querystring: Type.Object(
+          {
+            status: Type.Optional(Type.Union([Status, Type.Literal('unresolved')])),
+            severity: Type.Optional(Severity),
+            operator: Type.Optional(Type.String()),
+            region: Type.Optional(Type.String()),
+            node: Type.Optional(Type.String()),
+            from: Type.Optional(Type.String({ format: 'date-time' })),
+            to: Type.Optional(Type.String({ format: 'date-time' })),
+            limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: 'at most this many (default 100)' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ incidents: Type.Array(IncidentView) }), 400: err, 401: err },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const limit = q.limit ? Math.max(1, Number(q.limit)) : 100;
+      const from = parseTime(q.from, 'from');
+      const to = parseTime(q.to, 'to');
+      // Filters beyond status and range apply in memory over a bounded page.
+      const list = await alerts.list({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(q.status ? { status: q.status } : {}), limit: q.severity || q.operator || q.region || q.node ? 10_000 : limit });
+      const picked = list.filter(
+        (i) =>
+          (!q.severity || i.severity === q.severity) &&
+          (!q.operator || i.operatorIds.includes(q.operator)) &&
+          (!q.region || i.regions.includes(q.region)) &&
+          (!q.node || i.nodeIds.includes(q.node)),
+      );
+      return { incidents: picked.slice(0, limit).map(incidentView) };
+    },
+  );
+
+  app.get(
+    '/v1/incidents/stats',
+    {
+      preHandler: requireReader,
+      schema: {
+        tags,
+        summary: 'MTTA and MTTR per severity, per operator and for the fleet, over incidents opened in [from, to) (default: the last 30 days). Absorbed incidents are not counted.',
+        querystring: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }), fleet: Stat, bySeverity: Type.Record(Type.String(), Stat), byOperator: Type.Record(Type.String(), Stat) }),
+          400: err,
+          401: err,
+        },
+      },
+    },
+    async (req) => {
+      const to = parseTime(req.query.to, 'to') ?? clock();
+      const from = parseTime(req.query.from, 'from') ?? to - 30 * 86_400_000;
+      if (!(to > from)) throw new Errors.BadRequest('to must be after from');
+      const s = await alerts.stats(from, to);
+      return { from: iso(from)!, to: iso(to)!, fleet: statView(s.fleet), bySeverity: mapValues(s.bySeverity, statView), byOperator: mapValues(s.byOperator, statView) };
+    },
+  );
+
+  app.get(
+    '/v1/incidents/:id',
+    { preHandler: requireReader, schema: { tags, summary: 'One incident with its history.', params: Id, response: { 200: Type.Object({ incident: IncidentView, history: Type.Array(EventView) }), 404: err } } },
+    async (req) => {
+      const inc = await alerts.get(req.params.id);
+      if (!inc) throw new Errors.NotFound(`incident ${req.params.id} not found`);
+      const history = await alerts.history(inc.id);
+      return { incident: incidentView(inc), history: history.map((e) => ({ id: e.id, type: e.type, at: e.at.toISOString(), actor: e.actor, data: e.data as Record<string, unknown> })) };
+    },
+  );
+
+  const AckReply = Type.Object({ incident: IncidentView, changed: Type.Boolean({ description: 'false when it was acknowledged already' }) });
+
+  app.post(
+    '/v1/incidents/:id/ack',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        tags,
+        summary: 'Acknowledge an incident (stops its escalation). Twice is a no-op.',
+        security: [{ adminToken: [] }],
+        params: Id,
+        body: Type.Optional(Type.Object({ by: Type.Optional(Actor) }, { additionalProperties: false })),
+        response: { 200: AckReply, 401: err, 404: err, 409: err },
+      },
+    },
+    async (req) => {
+      const r = await alerts.acknowledge(req.params.id, req.body?.by ?? 'admin', clock());
+      return { incident: incidentView(r.incident), changed: r.changed };
+    },
+  );
+
+  app.get(
+    '/v1/incidents/:id/ack',
+    {
+      schema: {
+        tags,
+        summary: 'Acknowledge through the signed, expiring, single-purpose link sent in notifications (no other credential needed).',
+        params: Id,
+        querystring: Type.Object({ token: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),
+        response: { 200: AckReply, 403: err, 404: err, 409: err },
+      },
+    },
+    async (req) => {
+      const r = await alerts.acknowledgeByLink(req.params.id, req.query.token, clock());
+      if (!r.ok) throw new Errors.Forbidden(r.code === 'ACK_LINK_DISABLED' ? 'acknowledge links are not configured' : `acknowledge link refused: ${r.code}`);
+      return { incident: incidentView(r.incident), changed: r.changed };
+    },
+  );
+
+  app.post(
+    '/v1/incidents/:id/resolve',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        tags,
+        summary: 'Resolve by hand, with cause and resolution notes.',
+        security: [{ adminToken: [] }],
+        params: Id,
+        body: Type.Object({ cause: Type.String({ minLength: 1, maxLength: 4000 }), resolution: Type.String({ minLength: 1, maxLength: 4000 }), by: Type.Optional(Actor) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ incident: IncidentView }), 400: err, 401: err, 404: err, 409: err },
+      },
+    },
+    async (req) => {
+      const inc = await alerts.resolve(req.params.id, { by: req.body.by ?? 'admin', cause: req.body.cause, resolution: req.body.resolution }, clock());
+      return { incident: incidentView(inc) };
+    },
+  );
+
+  app.get(
+    '/v1/notifications',
+    {
+      preHandler: requireReader,
+      schema: {
+        tags,
+        summary: 'The notification outbox, newest first.',
+        querystring: Type.Object(
+          {
+            status: Type.Optional(Type.Union(['pending', 'sending', 'sent', 'skipped', 'dead'].map((s) => Type.Literal(s)))),
+            incident: Type.Optional(Type.String()),
+            channel: Type.Optional(Type.String()),
+            limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ notifications: Type.Array(NotificationView) }), 401: err },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      return { notifications: await alerts.notifications({ ...(q.status ? { status: q.status } : {}), ...(q.incident ? { incidentId: q.incident } : {}), ...(q.channel ? { channel: q.channel } : {}), limit: q.limit ? Math.max(1, Number(q.limit)) : 100 }) };
+    },
+  );
+}
