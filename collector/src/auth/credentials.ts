@@ -46,12 +46,44 @@ export interface CredentialPolicy {
   overlapMs: number;
 }
 
+type CredentialRow = typeof nodeCredentials.$inferSelect;
+
+/**
+ * Credential rows are cached by public id for `cacheTtlMs` (default 30 s) so ingest at thousands of
+ * reports per second costs no lookup per request. Everything that changes a credential through this store
+ * (revocation, rotation, reissue) drops the cached rows at once, so in one collector a revocation is
+ * effective at the node's next request. A change made by another process (another collector, the CLI
+ * writing to the database) takes effect within the TTL. Expiry and `valid_until` are checked against the
+ * cached row on every request. The secret is still hashed and compared on every request.
+ */
 export class CredentialStore {
   readonly db: Db;
   readonly policy: CredentialPolicy;
-  constructor(db: Db, policy: CredentialPolicy) {
+  readonly cacheTtlMs: number;
+  private cache = new Map<string, { row: CredentialRow | null; until: number }>();
+  constructor(db: Db, policy: CredentialPolicy, opts: { cacheTtlMs?: number } = {}) {
     this.db = db;
     this.policy = policy;
+    this.cacheTtlMs = opts.cacheTtlMs ?? 30_000;
+  }
+
+  /** Forgets cached credential rows (all, or one node's). */
+  invalidate(nodeId?: number): void {
+    if (nodeId === undefined) return this.cache.clear();
+    for (const [k, v] of this.cache) if (v.row?.nodeId === nodeId) this.cache.delete(k);
+  }
+
+  private async lookup(publicId: string): Promise<CredentialRow | null> {
+    const mono = performance.now();
+    const hit = this.cache.get(publicId);
+    if (hit && hit.until > mono) return hit.row;
+    const [row] = await this.db.select().from(nodeCredentials).where(eq(nodeCredentials.publicId, publicId)).limit(1);
+    // Unknown ids are not cached (a flood of random ids must not grow the map).
+    if (row) {
+      if (this.cache.size >= 200_000) this.cache.clear();
+      this.cache.set(publicId, { row, until: mono + this.cacheTtlMs });
+    }
+    return row ?? null;
   }
 
   async issue(nodeId: number, now: number): Promise<{ token: string; expiresAt: number; credentialId: number }> {
@@ -69,7 +101,7 @@ export class CredentialStore {
     if (!token) return null;
     const parsed = parseToken(token);
     if (!parsed) return null;
-    const [row] = await this.db.select().from(nodeCredentials).where(eq(nodeCredentials.publicId, parsed.publicId)).limit(1);
+    const row = await this.lookup(parsed.publicId);
     // Hash even when no row matched, so timing does not reveal which public ids exist.
     const presented = hashSecret(parsed.secret);
     if (!row || !digestEquals(presented, row.secretHash)) return null;
@@ -77,7 +109,10 @@ export class CredentialStore {
     if (row.expiresAt.getTime() <= now) return null;
     if (row.validUntil && row.validUntil.getTime() <= now) return null;
     // Record first use once (not every request): rotation needs to know whether a successor was ever picked up.
-    if (!row.lastUsedAt) await this.db.update(nodeCredentials).set({ lastUsedAt: new Date(now) }).where(eq(nodeCredentials.id, row.id));
+    if (!row.lastUsedAt) {
+      await this.db.update(nodeCredentials).set({ lastUsedAt: new Date(now) }).where(eq(nodeCredentials.id, row.id));
+      row.lastUsedAt = new Date(now);
+    }
     return { nodeId: row.nodeId, credentialId: row.id, expiresAt: row.expiresAt.getTime(), validUntil: row.validUntil?.getTime() ?? null };
   }
 
@@ -94,6 +129,7 @@ export class CredentialStore {
       .set({ validUntil: new Date(oldValidUntil) })
       .where(and(eq(nodeCredentials.id, auth.credentialId), isNull(nodeCredentials.validUntil)))
       .returning({ id: nodeCredentials.id });
+    this.invalidate(auth.nodeId);
     if (updated.length === 0) return null; // another request rotated it first
     const issued = await this.issue(auth.nodeId, now);
     return { token: issued.token, expiresAt: issued.expiresAt, oldValidUntil };
@@ -110,12 +146,14 @@ export class CredentialStore {
       .where(and(eq(nodeCredentials.nodeId, auth.nodeId), isNull(nodeCredentials.revokedAt), gt(nodeCredentials.id, auth.credentialId)));
     if (newer.some((r) => r.lastUsedAt !== null)) return null;
     for (const r of newer) await this.db.update(nodeCredentials).set({ revokedAt: new Date(now) }).where(eq(nodeCredentials.id, r.id));
+    this.invalidate(auth.nodeId);
     const issued = await this.issue(auth.nodeId, now);
     return { token: issued.token, expiresAt: issued.expiresAt, oldValidUntil: auth.validUntil! };
   }
 
   async revokeAll(nodeId: number, now: number): Promise<number> {
     const rows = await this.db.update(nodeCredentials).set({ revokedAt: new Date(now) }).where(and(eq(nodeCredentials.nodeId, nodeId), isNull(nodeCredentials.revokedAt))).returning({ id: nodeCredentials.id });
+    this.invalidate(nodeId);
     return rows.length;
   }
 }

@@ -1,18 +1,37 @@
-/** Retention: raw samples beyond their window, intervals and spans beyond theirs. Batched, never in a request. */
+/**
+ * Retention: raw samples beyond their window (default 48 h); state intervals, observation spans and
+ * per-minute rollups beyond theirs (>= 400 days: 13 months of evidence); the job-run log after 7 days.
+ * Batched deletes, under an advisory lock (once across collectors), never in a request.
+ */
 import type postgres from 'postgres';
 import { LOCKS, withTryLock } from '../db/database.ts';
+import { recordJobRun } from './runs.ts';
 
-export async function runRetention(sql: postgres.Sql, now: number, opts: { rawMs: number; intervalMs: number; batch?: number }): Promise<{ samples: number; intervals: number } | undefined> {
+export async function runRetention(
+  sql: postgres.Sql,
+  now: number,
+  opts: { rawMs: number; intervalMs: number; batch?: number; instanceId?: string },
+): Promise<{ samples: number; intervals: number; rollups: number } | undefined> {
   const batch = opts.batch ?? 50_000;
   return withTryLock(sql, LOCKS.retention, async () => {
+    const started = Date.now();
     let samples = 0;
     for (;;) {
       const r = await sql`delete from samples where ctid in (select ctid from samples where received_at < ${new Date(now - opts.rawMs)} limit ${batch})`;
       samples += r.count;
       if (r.count < batch) break;
     }
-    const iv = await sql`delete from state_intervals where end_at < ${new Date(now - opts.intervalMs)}`;
-    await sql`delete from collector_spans where last_beat_at < ${new Date(now - opts.intervalMs)}`;
-    return { samples, intervals: iv.count };
+    const keep = new Date(now - opts.intervalMs);
+    const iv = await sql`delete from state_intervals where end_at < ${keep}`;
+    await sql`delete from collector_spans where last_beat_at < ${keep}`;
+    let rollups = 0;
+    for (;;) {
+      const r = await sql`delete from metric_rollups where ctid in (select ctid from metric_rollups where minute < ${keep} limit ${batch})`;
+      rollups += r.count;
+      if (r.count < batch) break;
+    }
+    await sql`delete from job_runs where started_at < ${new Date(now - 7 * 86_400_000)}`;
+    await recordJobRun(sql, 'retention', opts.instanceId ?? 'unknown', started, Date.now(), samples + iv.count + rollups);
+    return { samples, intervals: iv.count, rollups };
   });
 }

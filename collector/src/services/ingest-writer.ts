@@ -115,11 +115,12 @@ export class IngestWriter {
   }
 
   private async commit(jobs: IngestJob[]): Promise<JobResult[]> {
-    const sampleRows: Array<{ node_id: number; stream: string; seq: number; ts: string; received_at: string; at: string; live: boolean; ok: boolean; detail: unknown }> = [];
+    const sampleRows: Array<Record<string, unknown>> = [];
     for (const j of jobs) {
       const recv = iso(j.receivedAt);
       for (const s of j.prepared.samples) {
-        sampleRows.push({ node_id: j.nodeId, stream: j.report.stream, seq: s.seq, ts: iso(s.ts), received_at: recv, at: iso(s.at), live: s.live, ok: s.ok, detail: s.detail });
+        const m = s.metrics;
+        sampleRows.push({ node_id: j.nodeId, stream: j.report.stream, seq: s.seq, ts: iso(s.ts), received_at: recv, at: iso(s.at), live: s.live, ok: s.ok, detail: s.detail, disk_pct: m.diskPct, load1: m.load1, mem_pct: m.memPct, agent_rss_kib: m.agentRssKib, agent_cpu_s: m.agentCpuS });
       }
     }
     const nodeRows = aggregateNodeUpdates(jobs);
@@ -128,10 +129,11 @@ export class IngestWriter {
       // One parameter per statement: the rows as a JSON document, unpacked by jsonb_to_recordset.
       const rows = sampleRows.length
         ? await tx`
-          insert into samples (node_id, stream, seq, ts, received_at, at, live, ok, detail)
-          select node_id, stream, seq, ts, received_at, at, live, ok, detail
+          insert into samples (node_id, stream, seq, ts, received_at, at, live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s)
+          select node_id, stream, seq, ts, received_at, at, live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s
           from jsonb_to_recordset(${tx.json(sampleRows as never)}::jsonb)
-            as x(node_id int8, stream text, seq int8, ts timestamptz, received_at timestamptz, at timestamptz, live bool, ok bool, detail jsonb)
+            as x(node_id int8, stream text, seq int8, ts timestamptz, received_at timestamptz, at timestamptz, live bool, ok bool, detail jsonb,
+                 disk_pct float4, load1 float4, mem_pct float4, agent_rss_kib int4, agent_cpu_s float8)
           on conflict do nothing
           returning node_id::text as node_id, stream, seq::text as seq`
         : [];

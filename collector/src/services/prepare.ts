@@ -11,6 +11,39 @@ export interface PreparedSample {
   live: boolean;
   ok: boolean;
   detail: { failing: string[]; checks: Array<Pick<CheckResult, 'name' | 'status' | 'message'>> } | null;
+  /** Numeric metrics kept in compact columns for the per-minute rollups (null: not in this sample). */
+  metrics: SampleMetrics;
+}
+
+export interface SampleMetrics {
+  /** Fullest filesystem, percent used. */
+  diskPct: number | null;
+  load1: number | null;
+  memPct: number | null;
+  agentRssKib: number | null;
+  /** The agent's cumulative CPU seconds (a counter: rollups take its rate). */
+  agentCpuS: number | null;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** Pulls the rollup metrics out of a sample: disks (or disk checks), the system probe's load and memory, the agent's footprint. */
+export function sampleMetrics(s: Report['samples'][number]): SampleMetrics {
+  let diskPct: number | null = null;
+  for (const d of s.disks ?? []) diskPct = Math.max(diskPct ?? 0, d.usedPct);
+  let load1: number | null = null;
+  let memPct: number | null = null;
+  for (const c of s.checks ?? []) {
+    if (!c.values) continue;
+    if (c.probe === 'disk' && !s.disks?.length) {
+      const v = num(c.values.usedPct);
+      if (v !== null) diskPct = Math.max(diskPct ?? 0, v);
+    } else if (c.probe === 'system') {
+      load1 = num(c.values.load1) ?? load1;
+      memPct = num(c.values.memUsedPct) ?? memPct;
+    }
+  }
+  return { diskPct, load1, memPct, agentRssKib: Math.round(s.heartbeat.agentRssBytes / 1024), agentCpuS: s.heartbeat.agentCpuSeconds };
 }
 
 export interface PreparedReport {
@@ -68,7 +101,7 @@ export function prepareReport(report: Report, receivedAt: number, priorFailing: 
     }
     bootId = s.heartbeat.bootId;
     const failingNow = [...failing].sort();
-    out.push({ seq: s.seq, ts: s.ts, at, live, ok: failingNow.length === 0, detail: failingNow.length || nonOk.length ? { failing: failingNow, checks: nonOk } : null });
+    out.push({ seq: s.seq, ts: s.ts, at, live, ok: failingNow.length === 0, detail: failingNow.length || nonOk.length ? { failing: failingNow, checks: nonOk } : null, metrics: sampleMetrics(s) });
   }
   return { samples: out, rejected, failing: [...failing].sort(), skewMs, latestChecks, bootId };
 }

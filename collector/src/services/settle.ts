@@ -31,6 +31,8 @@ export class Settler {
   private readonly opts: SettleOptions;
   private readonly log: Logger;
   onSettled: (nodes: number) => void = () => {};
+  /** Called while the lock is still held, after a run that settled at least one node (the job-run log). */
+  onRun: (startedAt: number, nodes: number) => Promise<void> = async () => {};
 
   constructor(sql: postgres.Sql, observation: ObservationRecorder, opts: SettleOptions, log: Logger) {
     this.sql = sql;
@@ -42,6 +44,7 @@ export class Settler {
   /** Settles every node that needs it. Returns how many were settled (undefined: another collector holds the lock). */
   async run(now: number): Promise<number | undefined> {
     return withTryLock(this.sql, LOCKS.settle, async () => {
+      const startedAt = Date.now();
       let total = 0;
       for (;;) {
         const due = await this.sql`
@@ -54,7 +57,10 @@ export class Settler {
         total += due.length;
         if (due.length < this.opts.batch) break;
       }
-      if (total) this.onSettled(total);
+      if (total) {
+        this.onSettled(total);
+        await this.onRun(startedAt, total);
+      }
       return total;
     });
   }

@@ -4,3 +4,4 @@ export * from './samples.ts';
 export * from './intervals.ts';
 export * from './alerts.ts';
 export * from './maintenance.ts';
+export * from './rollups.ts';
