@@ -5,6 +5,9 @@ import metrics from './metrics.ts';
 import reports from './reports.ts';
 import nodeRoutes from './nodes.ts';
 import adminRoutes from './admin.ts';
+import uptimeRoutes from './uptime.ts';
+import maintenanceRoutes from './maintenance.ts';
+import operatorRoutes from './operators.ts';
 import incidentRoutes from './incidents.ts';
 
-export const routes: Array<(app: FastifyInstance) => Promise<void>> = [health, metrics, reports, nodeRoutes, adminRoutes, incidentRoutes];
+export const routes: Array<(app: FastifyInstance) => Promise<void>> = [health, metrics, reports, nodeRoutes, adminRoutes, uptimeRoutes, maintenanceRoutes, operatorRoutes, incidentRoutes];

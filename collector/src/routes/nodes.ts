@@ -5,8 +5,10 @@ import { eq } from 'drizzle-orm';
 import { nodes, operators } from '../db/schema/index.ts';
 import { Errors } from '../errors.ts';
 import { calendarMonth, rolling30d } from '../sla/summary.ts';
-import { nodeUptime } from '../services/uptime.ts';
+import { monthOf } from '../sla/budget.ts';
+import { listSlaNodes, nodeSla } from '../services/sla.ts';
 import { requireReader } from './guards.ts';
+import { SlaFields, slaView, thresholdsOf } from './sla-view.ts';
 
 const NodeView = Type.Object({
   id: Type.Integer(),
@@ -43,6 +45,7 @@ export const UptimeView = Type.Object({
   unknownSeconds: Type.Number(),
   maintenanceSeconds: Type.Number(),
   untrackedSeconds: Type.Number({ description: 'time before the node\'s first heartbeat' }),
+  ...SlaFields,
   intervals: Type.Optional(
     Type.Array(Type.Object({ state: Type.String(), start: Type.String({ format: 'date-time' }), end: Type.String({ format: 'date-time' }), cause: Type.String(), evidence: Type.Record(Type.String(), Type.Unknown()) })),
   ),
@@ -75,7 +78,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export default async function nodeRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const { database, clock } = app.deps;
+  const { database, clock, config } = app.deps;
+  const thresholds = thresholdsOf(config);
   const db = database.db;
 
   async function findNode(ref: string) {
@@ -123,7 +127,10 @@ export default async function nodeRoutes(base: FastifyInstance) {
       const now = clock();
       const { from, to } = resolveWindow(req.query, now);
       const node = await findNode(req.params.node);
-      const { summary, intervals } = await nodeUptime(database.sql, node.n.id, from, to, now);
+      const [sn] = await listSlaNodes(database.sql, { nodeId: node.n.id });
+      const m = req.query.month ? calendarMonth(req.query.month) : monthOf(now);
+      // Maintenance applied, held to the operator's tier, with this month's budget and projection.
+      const { summary, intervals, ...sla } = await nodeSla(database.sql, thresholds, sn ?? { id: node.n.id, name: node.n.name, operatorId: node.n.operatorId, operator: node.operator, tier: null, region: node.n.region, currentState: node.n.currentState }, { from, to, month: { start: m.start, end: m.end } }, now);
       return {
         node: node.n.name,
         from: iso(summary.from),
@@ -134,6 +141,7 @@ export default async function nodeRoutes(base: FastifyInstance) {
         unknownSeconds: summary.unknownMs / 1000,
         maintenanceSeconds: summary.maintenanceMs / 1000,
         untrackedSeconds: summary.untrackedMs / 1000,
+        ...slaView(sla),
         ...(req.query.intervals === 'true' ? { intervals: intervals.map((i) => ({ state: i.state, start: iso(i.start), end: iso(i.end), cause: i.cause, evidence: i.evidence })) } : {}),
       };
     },

@@ -1,0 +1,128 @@
+/**
+ * SLA figures per node, operator, region and fleet: the window's uptime, the threshold, this month's
+ * downtime budget and the month-end projection. Reads the database, then hands everything to the pure
+ * core (sla/budget.ts, sla/maintenance.ts). Maintenance is applied at read time, everywhere.
+ */
+import type postgres from 'postgres';
+import { aheadMs, addTotals, budget, nodeFigures, ratioOfTotals, thresholdFor, ZERO_TOTALS, type Budget, type Level, type Thresholds, type Totals } from '../sla/budget.ts';
+import { spansForNode, type MaintenanceDef } from '../sla/maintenance.ts';
+import { applyMaintenance, rolling30d, summarize } from '../sla/summary.ts';
+import type { Interval, Span } from '../sla/types.ts';
+import { loadMaintenance, nodeIntervals, totalsByNode } from './uptime.ts';
+
+export interface SlaNode {
+  id: number;
+  name: string;
+  operatorId: number | null;
+  operator: string | null;
+  tier: string | null;
+  region: string | null;
+  currentState: string | null;
+}
+
+export interface Figures {
+  totals: Totals & { untrackedMs?: number };
+  ratio: number | null;
+  thresholdPct: number;
+  budget: Budget & { month: Span };
+}
+
+export interface Window {
+  from: number;
+  to: number;
+  /** The calendar month the budget is for (a ?month= window's own month, else the month containing now). */
+  month: Span;
+}
+
+export async function listSlaNodes(sql: postgres.Sql, filter: { operatorId?: number; region?: string; nodeId?: number } = {}): Promise<SlaNode[]> {
+  const rows = await sql`
+    select n.id::int8 as id, n.name, n.operator_id::int8 as operator_id, o.name as operator, o.tier, n.region, n.current_state
+    from nodes n left join operators o on o.id = n.operator_id
+    where n.decommissioned_at is null
+      ${filter.operatorId !== undefined ? sql`and n.operator_id = ${filter.operatorId}` : sql``}
+      ${filter.region !== undefined ? sql`and n.region = ${filter.region}` : sql``}
+      ${filter.nodeId !== undefined ? sql`and n.id = ${filter.nodeId}` : sql``}
+    order by n.name`;
+  return rows.map((r) => ({
+    id: Number(r.id),
+    name: r.name as string,
+    operatorId: r.operator_id === null ? null : Number(r.operator_id),
+    operator: (r.operator as string | null) ?? null,
+    tier: (r.tier as string | null) ?? null,
+    region: (r.region as string | null) ?? null,
+    currentState: (r.current_state as string | null) ?? null,
+  }));
+}
+
+/** One node: the window's summary (with intervals), its threshold, budget and projection. */
+export async function nodeSla(sql: postgres.Sql, thresholds: Thresholds, node: SlaNode, w: Window, now: number) {
+  const r30 = rolling30d(now);
+  const lo = Math.min(w.from, w.month.start, r30.start);
+  const hi = Math.max(w.to, w.month.end);
+  const defs = await loadMaintenance(sql, lo, hi);
+  const maintenance = spansForNode(defs, node, lo, hi);
+  const intervals: Interval[] = await nodeIntervals(sql, node.id, lo, Math.min(hi, now), now);
+  const baseline = summarize(applyMaintenance(intervals, maintenance), r30.start, r30.end).ratio;
+  const thresholdPct = thresholdFor('node', node.tier, thresholds);
+  const f = nodeFigures({ intervals, maintenance, window: { from: w.from, to: w.to }, now, thresholdPct, month: w.month, baselineRatio: baseline });
+  const windowEnd = Math.max(w.from, Math.min(w.to, now));
+  return { summary: f.summary, intervals: f.intervals.filter((i) => i.end > w.from && i.start < windowEnd), thresholdPct, budget: { ...f.budget, month: w.month } };
+}
+
+export interface GroupSla {
+  level: Level;
+  key: string | null;
+  from: number;
+  to: number;
+  figures: Figures;
+  nodes: Array<{ node: SlaNode; figures: Figures }>;
+}
+
+/** An operator, a region or the fleet: one aggregate query per window, the pure core for the rest. */
+export async function groupSla(sql: postgres.Sql, thresholds: Thresholds, level: Exclude<Level, 'node'>, key: string | null, nodes: SlaNode[], groupTier: string | null, w: Window, now: number): Promise<GroupSla> {
+  const r30 = rolling30d(now);
+  const lo = Math.min(w.from, w.month.start, r30.start);
+  const hi = Math.max(w.to, w.month.end);
+  const defs = await loadMaintenance(sql, lo, hi);
+  const ids = level === 'fleet' ? undefined : nodes.map((n) => n.id);
+  const totals = (from: number, to: number) => totalsByNode(sql, { from, to, now, maintenance: defs, ...(ids ? { nodeIds: ids } : {}) });
+  const same = (a: { from: number; to: number }, b: { from: number; to: number }) => a.from === b.from && Math.min(a.to, now) === Math.min(b.to, now);
+  const windowT = await totals(w.from, w.to);
+  const monthW = { from: w.month.start, to: w.month.end };
+  const monthT = same(w, monthW) ? windowT : await totals(monthW.from, monthW.to);
+  const baseW = { from: r30.start, to: r30.end };
+  const baseT = same(w, baseW) ? windowT : same(monthW, baseW) ? monthT : await totals(baseW.from, baseW.to);
+
+  const span = Math.max(0, Math.min(w.to, now) - w.from);
+  const figures = (t: Totals, m: Totals, b: Totals, ahead: number, thresholdPct: number): Figures => {
+    const tracked = t.upMs + t.downMs + t.unknownMs + t.maintenanceMs;
+    return {
+      totals: { ...t, untrackedMs: Math.max(0, span - tracked) },
+      ratio: ratioOfTotals(t),
+      thresholdPct,
+      budget: { ...budget({ month: w.month, now, thresholdPct, toDate: m, aheadMs: ahead, baselineRatio: ratioOfTotals(b) }), month: w.month },
+    };
+  };
+  const rows: GroupSla['nodes'] = [];
+  let sumW = ZERO_TOTALS;
+  let sumM = ZERO_TOTALS;
+  let sumB = ZERO_TOTALS;
+  let sumAhead = 0;
+  for (const n of nodes) {
+    const t = windowT.get(n.id) ?? ZERO_TOTALS;
+    const m = monthT.get(n.id) ?? ZERO_TOTALS;
+    const b = baseT.get(n.id) ?? ZERO_TOTALS;
+    // Time ahead counts only for nodes in service (a first heartbeat seen).
+    const ahead = n.currentState === null ? 0 : aheadMs(w.month, now, nodeSpans(defs, n, w.month));
+    sumW = addTotals(sumW, t);
+    sumM = addTotals(sumM, m);
+    sumB = addTotals(sumB, b);
+    sumAhead += ahead;
+    rows.push({ node: n, figures: figures(t, m, b, ahead, thresholdFor('node', n.tier, thresholds)) });
+  }
+  const group = figures(sumW, sumM, sumB, sumAhead, thresholdFor(level, groupTier, thresholds));
+  group.totals.untrackedMs = rows.reduce((a, r) => a + (r.figures.totals.untrackedMs ?? 0), 0);
+  return { level, key, from: w.from, to: Math.max(w.from, Math.min(w.to, now)), figures: group, nodes: rows };
+}
+
+const nodeSpans = (defs: readonly MaintenanceDef[], n: SlaNode, month: Span) => spansForNode(defs, n, month.start, month.end);
