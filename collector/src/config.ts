@@ -20,8 +20,6 @@ export const Config = Type.Object(
     adminToken: Type.Optional(Type.String({ minLength: 16, description: 'bearer token for /v1/admin endpoints' })),
     tlsCertFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate (chain): serve HTTPS directly; needs tlsKeyFile' })),
     tlsKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key for tlsCertFile' })),
-    tlsCertFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate (chain): serve HTTPS directly; needs tlsKeyFile' })),
-    tlsKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key for tlsCertFile' })),
     anonymousRead: Type.Boolean({ default: false, description: 'allow reads (/v1/nodes...) without the admin token; for a local single-user setup' }),
     logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
     sla: Type.Object(
@@ -31,15 +29,6 @@ export const Config = Type.Object(
         restartGraceS: Type.Number({ minimum: 0, default: 90, description: 'after the collector (re)starts, time agents get to reconnect before silence counts' }),
         settleIntervalS: Type.Number({ exclusiveMinimum: 0, default: 2 }),
         observeBeatS: Type.Number({ exclusiveMinimum: 0, default: 2, description: 'how often the collector records that it is observing' }),
-        tiers: Type.Object(
-          {
-            certified: Type.Number({ minimum: 0, maximum: 100, default: 99.5 }),
-            senior: Type.Number({ minimum: 0, maximum: 100, default: 99.7 }),
-            fleet_lead: Type.Number({ minimum: 0, maximum: 100, default: 99.9 }),
-          },
-          { default: {}, additionalProperties: false, description: 'SLA percent an operator (and each of its nodes) is held to, per tier' },
-        ),
-        fleetTargetPct: Type.Number({ minimum: 0, maximum: 100, default: 99.5, description: 'SLA percent for regions, the fleet, and nodes without an operator' }),
         tiers: Type.Object(
           {
             certified: Type.Number({ minimum: 0, maximum: 100, default: 99.5 }),
@@ -104,9 +93,6 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'number
   TIMMY_TLS_CERT_FILE: { path: ['tlsCertFile'], kind: 'string' },
   TIMMY_TLS_KEY_FILE: { path: ['tlsKeyFile'], kind: 'string' },
   TIMMY_FLEET_TARGET_PCT: { path: ['sla', 'fleetTargetPct'], kind: 'number' },
-  TIMMY_TLS_CERT_FILE: { path: ['tlsCertFile'], kind: 'string' },
-  TIMMY_TLS_KEY_FILE: { path: ['tlsKeyFile'], kind: 'string' },
-  TIMMY_FLEET_TARGET_PCT: { path: ['sla', 'fleetTargetPct'], kind: 'number' },
   LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
   TIMMY_ANONYMOUS_READ: { path: ['anonymousRead'], kind: 'boolean' },
   TIMMY_HEARTBEAT_INTERVAL_S: { path: ['sla', 'heartbeatIntervalS'], kind: 'number' },
@@ -154,8 +140,6 @@ export function loadConfig(env: Record<string, string | undefined>, file = env.T
   }
   const withDefaults = Value.Default(Config, structuredClone(raw));
   for (const p of checker(Config).problems(withDefaults, 50)) problems.push(`${p.path.replace(/^\//, '').replace(/\//g, '.') || '(root)'}: ${p.message}`);
-  const tls = withDefaults as Partial<Config>;
-  if (Boolean(tls.tlsCertFile) !== Boolean(tls.tlsKeyFile)) problems.push('tlsCertFile and tlsKeyFile go together (TIMMY_TLS_CERT_FILE, TIMMY_TLS_KEY_FILE)');
   const tls = withDefaults as Partial<Config>;
   if (Boolean(tls.tlsCertFile) !== Boolean(tls.tlsKeyFile)) problems.push('tlsCertFile and tlsKeyFile go together (TIMMY_TLS_CERT_FILE, TIMMY_TLS_KEY_FILE)');
   // The alert rules, channels and routing have their own loaders: their problems are listed too.
