@@ -66,3 +66,16 @@ export async function stop(p: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise
   p.child.kill(signal);
   await exited;
 }
+
+/** A TCP port free right now on 127.0.0.1 (for a collector that must come back on the same URL). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}

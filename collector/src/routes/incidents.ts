@@ -114,7 +114,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.get(
     '/v1/incidents',
     {
-      preHandler: requireReader,
+      onRequest: requireReader,
       schema: {
         tags,
         summary: 'Incidents opened in [from, to), newest first.',
@@ -155,7 +155,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.get(
     '/v1/incidents/stats',
     {
-      preHandler: requireReader,
+      onRequest: requireReader,
       schema: {
         tags,
         summary: 'MTTA and MTTR per severity, per operator and for the fleet, over incidents opened in [from, to) (default: the last 30 days). Absorbed incidents are not counted.',
@@ -178,7 +178,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
 
   app.get(
     '/v1/incidents/:id',
-    { preHandler: requireReader, schema: { tags, summary: 'One incident with its history.', params: Id, response: { 200: Type.Object({ incident: IncidentView, history: Type.Array(EventView) }), 404: err } } },
+    { onRequest: requireReader, schema: { tags, summary: 'One incident with its history.', params: Id, response: { 200: Type.Object({ incident: IncidentView, history: Type.Array(EventView) }), 404: err } } },
     async (req) => {
       const inc = await alerts.get(req.params.id);
       if (!inc) throw new Errors.NotFound(`incident ${req.params.id} not found`);
@@ -192,7 +192,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.post(
     '/v1/incidents/:id/ack',
     {
-      preHandler: requireAdmin,
+      onRequest: requireAdmin,
       schema: {
         tags,
         summary: 'Acknowledge an incident (stops its escalation). Twice is a no-op.',
@@ -229,7 +229,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.post(
     '/v1/incidents/:id/resolve',
     {
-      preHandler: requireAdmin,
+      onRequest: requireAdmin,
       schema: {
         tags,
         summary: 'Resolve by hand, with cause and resolution notes.',
@@ -248,7 +248,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.get(
     '/v1/notifications',
     {
-      preHandler: requireReader,
+      onRequest: requireReader,
       schema: {
         tags,
         summary: 'The notification outbox, newest first.',
