@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 /** `timmy-fleet run | join | health | status | version`, `--help` on each. */
 import { parseArgs } from 'node:util';
-import { request } from 'undici';
 import { DEFAULT_CONFIG_PATH, configPath as resolveConfigPath, loadConfig, type AgentConfig } from './config.ts';
 import { rootLogger } from './log.ts';
 import { startAgent } from './main.ts';
@@ -10,7 +9,7 @@ import { Scheduler, type ProbeResult } from './scheduler.ts';
 import { JoinError, join_ } from './join.ts';
 import { AGENT_VERSION } from './version.ts';
 import { DiskBuffer } from './push/buffer.ts';
-import { makeDispatcher, transportProblem } from './push/transport.ts';
+import { makeTransport, transportProblem } from './push/transport.ts';
 import { readCredential } from './push/client.ts';
 
 const HELP: Record<string, string> = {
@@ -81,7 +80,6 @@ async function cmdRun(flag?: string) {
     stopping = true;
     log.info({ sig }, 'stopping');
     await agent.stop();
-    log.flush?.();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -114,17 +112,15 @@ async function cmdHealth(flag: string | undefined, json: boolean) {
 async function reachability(cfg: AgentConfig): Promise<string> {
   const problem = transportProblem(cfg.collectorUrl, cfg.allowInsecureHttp);
   if (problem) return `refused: ${problem}`;
-  const dispatcher = makeDispatcher({ caFile: cfg.caFile, timeoutMs: 5000 });
+  const transport = makeTransport({ caFile: cfg.caFile });
   try {
-    const cred = readCredential(cfg.credentialFile);
-    const res = await request(cfg.collectorUrl, { method: 'GET', dispatcher, headers: cred ? { authorization: `Bearer ${cred}` } : {} });
-    await res.body.dump();
-    return `reachable (HTTP ${res.statusCode})`;
+    const res = await transport.request(new URL(cfg.collectorUrl), { method: 'GET', timeoutMs: 5000 });
+    return `reachable (HTTP ${res.status})`;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     return `unreachable: ${err.code ?? err.name}`;
   } finally {
-    await dispatcher.close().catch(() => {});
+    transport.close();
   }
 }
 

@@ -26,7 +26,7 @@ export interface HealthFile {
 export const healthPath = (stateDir: string) => join(stateDir, 'health.json');
 
 export function writeHealth(stateDir: string, h: HealthFile): void {
-  atomicWrite(healthPath(stateDir), JSON.stringify(h, null, 1), 0o644);
+  atomicWrite(healthPath(stateDir), JSON.stringify(h, null, 1), 0o644, false);
 }
 
 export function readHealth(stateDir: string): HealthFile | undefined {

@@ -5,12 +5,12 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
-import { request } from 'undici';
 import { Type, type Static } from '@sinclair/typebox';
 import { parseDocument } from 'yaml';
-import { Inventory, checker } from '@timmy/shared';
+import { Value } from '@sinclair/typebox/value';
+import { Inventory } from '@timmy/shared';
 import { atomicWrite } from './push/buffer.ts';
-import { makeDispatcher, transportProblem } from './push/transport.ts';
+import { makeTransport, transportProblem } from './push/transport.ts';
 import { collectInventory } from './probes/inventory.ts';
 
 /** POST /v1/enroll. TODO(lead): move these two schemas to shared/src/wire/enroll.ts. */
@@ -33,7 +33,6 @@ export const EnrollResponse = Type.Object(
   { $id: 'EnrollResponse', additionalProperties: false },
 );
 export type EnrollResponse = Static<typeof EnrollResponse>;
-const responseChecker = checker(EnrollResponse);
 
 export interface JoinOptions {
   collectorUrl: string;
@@ -55,18 +54,16 @@ export async function join_(o: JoinOptions): Promise<EnrollResponse> {
   const inventory = await Promise.race([collectInventory().catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 20_000).unref())]);
   const body: EnrollRequest = { token: o.token, hostname: hostname().slice(0, 255), ...(inventory ? { inventory } : {}) };
   const base = o.collectorUrl.endsWith('/') ? o.collectorUrl : `${o.collectorUrl}/`;
-  const dispatcher = makeDispatcher({ caFile: o.caFile, timeoutMs: o.timeoutMs ?? 30_000 });
+  const transport = makeTransport({ caFile: o.caFile });
   let status: number;
   let text: string;
   try {
-    const res = await request(new URL('v1/enroll', base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), dispatcher });
-    status = res.statusCode;
-    text = await res.body.text();
+    ({ status, text } = await transport.request(new URL('v1/enroll', base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), timeoutMs: o.timeoutMs ?? 30_000 }));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new JoinError(`cannot reach ${o.collectorUrl}: ${err.code ?? err.name} ${err.message}`);
   } finally {
-    await dispatcher.close().catch(() => {});
+    transport.close();
   }
   let parsed: unknown;
   try {
@@ -78,7 +75,7 @@ export async function join_(o: JoinOptions): Promise<EnrollResponse> {
     const p = (parsed ?? {}) as { code?: string; message?: string };
     throw new JoinError(`enrollment refused: HTTP ${status}${p.code ? ` ${p.code}` : ''}${p.message ? `: ${p.message}` : ''}`);
   }
-  if (!responseChecker.check(parsed)) throw new JoinError(`unexpected enrollment answer from ${o.collectorUrl}`);
+  if (!Value.Check(EnrollResponse, parsed)) throw new JoinError(`unexpected enrollment answer from ${o.collectorUrl}`);
   const res = parsed;
   mkdirSync(dirname(o.credentialFile), { recursive: true, mode: 0o750 });
   mkdirSync(o.stateDir, { recursive: true, mode: 0o750 });

@@ -1,6 +1,6 @@
 /** The daemon: probes → samples → durable buffer → pusher; health.json for `timmy-fleet health`. */
 import { mkdirSync } from 'node:fs';
-import type { Logger } from 'pino';
+import type { Logger } from './log.ts';
 import type { CheckResult } from '@timmy/shared';
 import type { AgentConfig } from './config.ts';
 import { DiskBuffer } from './push/buffer.ts';

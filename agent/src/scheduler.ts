@@ -4,7 +4,7 @@
  * failures recorded as data. Each heartbeat closes a sample: the heartbeat plus every check result
  * and disk figure gathered since the previous sample.
  */
-import type { Logger } from 'pino';
+import type { Logger } from './log.ts';
 import type { CheckResult, DiskUsage, Heartbeat, Inventory, Sample } from '@timmy/shared';
 import type { ProbeConfig } from './config.ts';
 import type { AgentFacts, ProbeEnv, ProbeInstance, ProbeOutput } from './probes/probe.ts';

@@ -1,5 +1,5 @@
 /** HTTP endpoint: expected status within a timeout. */
-import { request } from 'undici';
+import { makeTransport } from '../push/transport.ts';
 import { Type } from '@sinclair/typebox';
 import { defineProbe, round, type ProbeOutput } from './probe.ts';
 
@@ -35,18 +35,19 @@ export default defineProbe({
       u.search = '';
       return u.toString();
     })();
+    const transport = makeTransport();
     return {
+      close: () => transport.close(),
       async run(ctx): Promise<ProbeOutput> {
         const t0 = performance.now();
         try {
-          const res = await request(o.url, { method: o.method, signal: ctx.signal, headersTimeout: 30_000, bodyTimeout: 30_000 });
-          res.body.resume();
+          const res = await transport.request(new URL(o.url), { method: o.method, signal: ctx.signal, timeoutMs: 60_000 });
           const ms = round(performance.now() - t0, 1);
-          const ok = o.expectStatus.includes(res.statusCode);
+          const ok = o.expectStatus.includes(res.status);
           return {
             status: ok ? 'ok' : o.severity,
-            message: `${shown} answered ${res.statusCode}${ok ? '' : ` (expected ${o.expectStatus.join('/')})`} in ${ms} ms`,
-            values: { statusCode: res.statusCode, ms },
+            message: `${shown} answered ${res.status}${ok ? '' : ` (expected ${o.expectStatus.join('/')})`} in ${ms} ms`,
+            values: { statusCode: res.status, ms },
           };
         } catch (e) {
           if (ctx.signal.aborted) throw e;

@@ -1,38 +1,82 @@
 /**
- * Static inventory (OS, kernel, CPU, RAM, disks, virtualization) from systeminformation.
- * Runs at start and then rarely (default hourly); the pusher sends it only when it changed.
+ * Static inventory (OS, kernel, CPU, RAM, disks, virtualization), sent at start and when it changes.
+ *
+ * Read from /etc/os-release, /proc and /sys rather than through systeminformation (the issue's
+ * suggestion): systeminformation spawns lsblk/dmidecode-style commands and its code costs ~7 MB of
+ * RSS for life, while every fact here is one small file read — the agent's budget is 60 MB.
  */
-import { hostname, arch, cpus, totalmem, release } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import { Type } from '@sinclair/typebox';
 import type { Inventory } from '@timmy/shared';
 import { defineProbe } from './probe.ts';
 
-const Options = Type.Object({}, { additionalProperties: false });
+const Options = Type.Object(
+  {
+    rootFs: Type.String({ default: '', description: 'prefix for /etc, /proc and /sys (tests)' }),
+  },
+  { additionalProperties: false },
+);
 
-const cut = (s: string | undefined, n: number) => (s ? s.slice(0, n) : undefined);
+const read = (p: string) => {
+  try {
+    return readFileSync(p, 'utf8').trim();
+  } catch {
+    return '';
+  }
+};
 
-/** Builds the inventory; systeminformation is loaded on first use (it is large and spawns a few commands). */
-export async function collectInventory(): Promise<Inventory> {
-  const si = await import('systeminformation');
-  const [osInfo, sys, blocks] = await Promise.all([
-    si.osInfo().catch(() => undefined),
-    si.system().catch(() => undefined),
-    si.blockDevices().catch(() => []),
-  ]);
+export function osName(osRelease: string): string | undefined {
+  const m = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(osRelease);
+  return m?.[1] || undefined;
+}
+
+/** Best guess at the virtualization from DMI strings and the cpuinfo hypervisor flag. */
+export function virtualization(root = ''): string {
+  if (existsSync(`${root}/.dockerenv`)) return 'docker';
+  const container = read(`${root}/run/systemd/container`);
+  if (container) return container;
+  const dmi = `${read(`${root}/sys/class/dmi/id/sys_vendor`)} ${read(`${root}/sys/class/dmi/id/product_name`)}`.toLowerCase();
+  const table: Array<[RegExp, string]> = [
+    [/qemu|kvm|openstack|digitalocean|hetzner|linode|vultr|red hat/, 'kvm'],
+    [/vmware/, 'vmware'],
+    [/xen/, 'xen'],
+    [/amazon ec2/, 'amazon'],
+    [/google/, 'gce'],
+    [/microsoft corporation.*virtual/, 'hyperv'],
+    [/virtualbox|innotek/, 'oracle'],
+  ];
+  for (const [re, name] of table) if (re.test(dmi)) return name;
+  return / hypervisor( |$)/m.test(read(`${root}/proc/cpuinfo`)) ? 'virtual' : 'none';
+}
+
+export function blockDisks(root = ''): Array<{ device: string; sizeBytes: number }> {
+  let names: string[] = [];
+  try {
+    names = readdirSync(`${root}/sys/block`);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => !/^(loop|ram|zram|dm-|sr|fd|nbd)/.test(n))
+    .map((n) => ({ device: `/dev/${n}`, sizeBytes: Number(read(`${root}/sys/block/${n}/size`)) * 512 }))
+    .filter((d) => d.sizeBytes > 0)
+    .slice(0, 64);
+}
+
+export async function collectInventory(root = ''): Promise<Inventory> {
   const cpu = cpus();
+  const cut = (s: string | undefined, n: number) => (s ? s.slice(0, n) : undefined);
   const inv: Inventory = {
     hostname: hostname().slice(0, 255),
-    os: cut(osInfo ? `${osInfo.distro} ${osInfo.release}`.trim() : undefined, 255),
-    kernel: cut(osInfo?.kernel || release(), 255),
+    os: cut(osName(read(`${root}/etc/os-release`)), 255),
+    kernel: cut(release(), 255),
     arch: arch(),
     cpuModel: cut(cpu[0]?.model?.trim(), 255),
     cpuCores: cpu.length,
     memBytes: totalmem(),
-    virtualization: cut(sys ? (sys.virtual ? sys.virtualHost || 'virtual' : 'none') : undefined, 64),
-    disks: blocks
-      .filter((b) => b.type === 'disk' && b.size > 0)
-      .slice(0, 64)
-      .map((b) => ({ device: `/dev/${b.name}`.slice(0, 255), sizeBytes: b.size })),
+    virtualization: virtualization(root),
+    disks: blockDisks(root),
   };
   for (const k of Object.keys(inv) as (keyof Inventory)[]) if (inv[k] === undefined) delete inv[k];
   return inv;
@@ -43,13 +87,13 @@ export default defineProbe({
   kind: 'inventory',
   options: Options,
   defaultIntervalS: 3600,
-  defaultTimeoutS: 30,
+  defaultTimeoutS: 10,
   defaultName: () => 'inventory',
-  create() {
+  create(o) {
     return {
       async run() {
-        const inventory = await collectInventory();
-        return { status: 'ok', message: `${inventory.os ?? 'unknown OS'}, ${inventory.cpuCores} cores`, inventory };
+        const inventory = await collectInventory(o.rootFs);
+        return { status: 'ok', message: `${inventory.os ?? 'unknown OS'}, ${inventory.cpuCores} cores, ${inventory.virtualization}`, inventory };
       },
     };
   },

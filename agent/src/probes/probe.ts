@@ -8,7 +8,7 @@
  */
 import type { Static, TObject } from '@sinclair/typebox';
 import type { CheckStatus, CheckValues, DiskUsage, Heartbeat, Inventory } from '@timmy/shared';
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 
 /** What a probe hands back for one run. */
 export interface ProbeOutput {

@@ -307,7 +307,8 @@ export class DiskBuffer {
       rmSync(this.segments.shift()!.file, { force: true });
     }
     this.recount();
-    atomicWrite(join(this.opts.dir, 'acked.json'), JSON.stringify({ upTo: this.stats.ackedUpTo, extra: [...this.ackedExtra].sort((a, b) => a - b) }));
+    // Not fsynced: losing the newest ack state to a power cut only means re-sending (the collector dedups).
+    atomicWrite(join(this.opts.dir, 'acked.json'), JSON.stringify({ upTo: this.stats.ackedUpTo, extra: [...this.ackedExtra].sort((a, b) => a - b) }), 0o600, false);
   }
 
   private markAcked(seqs: number[], floor = 0) {
@@ -369,12 +370,12 @@ function safeRead(file: string): Buffer {
 }
 
 /** Write to a temp file, fsync, rename: readers see the old or the new content, never half. */
-export function atomicWrite(path: string, data: string | Buffer, mode = 0o600): void {
+export function atomicWrite(path: string, data: string | Buffer, mode = 0o600, durable = true): void {
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', mode);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
+import { rootLogger } from '../log.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixtures, type Report } from '@timmy/shared';
 import { DiskBuffer } from './buffer.ts';
@@ -54,7 +54,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const log = pino({ level: 'silent' });
+const log = rootLogger('silent');
 const hb = (i: number) => ({ ts: 1763683200000 + i * 5000, heartbeat: { bootId: 'b', uptimeS: i, agentRssBytes: 1, agentCpuSeconds: 0 } });
 
 function setup(samples = 3, opts: Partial<{ gzipMinBytes: number }> = {}) {

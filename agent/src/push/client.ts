@@ -11,11 +11,11 @@
 import { appendFileSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { request, type Dispatcher } from 'undici';
-import type { Logger } from 'pino';
-import { ReportAck, checker, WIRE_VERSION, type Inventory, type Report, type Sample } from '@timmy/shared';
+import type { Logger } from '../log.ts';
+import { Value } from '@sinclair/typebox/value';
+import { ReportAck, WIRE_VERSION, type Inventory, type Report } from '@timmy/shared';
 import { atomicWrite, type DiskBuffer } from './buffer.ts';
-import { makeDispatcher } from './transport.ts';
+import { makeTransport, type HttpResponse, type Transport } from './transport.ts';
 import type { AgentFacts } from '../probes/probe.ts';
 
 export interface PushOptions {
@@ -52,7 +52,6 @@ export type PushOutcome =
   | { kind: 'ok'; more: boolean }
   | { kind: 'retry'; delayMs: number; reason: string };
 
-const ackChecker = checker(ReportAck);
 const MIN_DELAY = 1000;
 const MAX_DELAY = 60_000;
 
@@ -85,8 +84,8 @@ export class Pusher {
   private credential: string | undefined;
   private inventory: Inventory | undefined;
   private inventorySentKey = '';
-  private readonly dispatcher: Dispatcher;
-  private readonly url: string;
+  private readonly transport: Transport;
+  private readonly url: URL;
   private readonly opts: PushOptions;
   private readonly buffer: DiskBuffer;
   private readonly log: Logger;
@@ -97,15 +96,15 @@ export class Pusher {
   private running = false;
   private stopTimer: (() => void) | undefined;
 
-  constructor(opts: PushOptions, buffer: DiskBuffer, log: Logger, facts: AgentFacts, deps: { random?: () => number; now?: () => number; dispatcher?: Dispatcher } = {}) {
+  constructor(opts: PushOptions, buffer: DiskBuffer, log: Logger, facts: AgentFacts, deps: { random?: () => number; now?: () => number; transport?: Transport } = {}) {
     this.opts = opts;
     this.buffer = buffer;
     this.log = log;
     this.facts = facts;
     this.random = deps.random ?? Math.random;
     this.now = deps.now ?? Date.now;
-    this.url = new URL('v1/reports', opts.collectorUrl.endsWith('/') ? opts.collectorUrl : `${opts.collectorUrl}/`).toString();
-    this.dispatcher = deps.dispatcher ?? makeDispatcher({ caFile: opts.caFile, timeoutMs: opts.timeoutS * 1000 });
+    this.url = new URL('v1/reports', opts.collectorUrl.endsWith('/') ? opts.collectorUrl : `${opts.collectorUrl}/`);
+    this.transport = deps.transport ?? makeTransport({ caFile: opts.caFile });
     this.credential = readCredential(opts.credentialFile);
     try {
       const meta = JSON.parse(readFileSync(join(opts.stateDir, 'credential.json'), 'utf8')) as { expiresAt?: number };
@@ -143,22 +142,21 @@ export class Pusher {
       ...(gzip ? { 'content-encoding': 'gzip' } : {}),
     };
     this.stats.requests++;
-    let res: Dispatcher.ResponseData;
+    let res: HttpResponse;
     try {
-      res = await request(this.url, { method: 'POST', headers, body, dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.opts.timeoutS * 1000) });
+      res = await this.transport.request(this.url, { method: 'POST', headers, body, timeoutMs: this.opts.timeoutS * 1000 });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       return this.fail(`network: ${err.code ?? err.name}: ${err.message}`.slice(0, 300));
     }
     const received = this.now();
-    const text = await res.body.text().catch(() => '');
-    const status = res.statusCode;
+    const { text, status } = res;
     this.stats.lastStatus = status;
     if (status >= 200 && status < 300) {
       let ack: ReportAck | undefined;
       try {
         const parsed = JSON.parse(text);
-        if (ackChecker.check(parsed)) ack = parsed;
+        if (Value.Check(ReportAck, parsed)) ack = parsed;
       } catch {
         // fall through: a 2xx means committed; the body only adds detail
       }
@@ -270,7 +268,7 @@ export class Pusher {
   async stop(): Promise<void> {
     this.running = false;
     this.stopTimer?.();
-    await this.dispatcher.close().catch(() => {});
+    this.transport.close();
   }
 }
 

@@ -1,7 +1,17 @@
-/** What the agent's HTTP calls share: TLS trust (system CAs or a CA file) and the plain-HTTP rule. */
+/**
+ * What the agent's HTTP calls share: TLS trust (system CAs or a CA file), the plain-HTTP rule, and a
+ * small request helper on node:http/https. (undici was the first choice; loading it costs ~25 MB of
+ * RSS, a third of the agent's budget, for one POST every few seconds. node:http is already in the binary.)
+ */
 import { readFileSync } from 'node:fs';
-import tls from 'node:tls';
-import { Agent } from 'undici';
+import { createRequire } from 'node:module';
+import http from 'node:http';
+import type https from 'node:https';
+import type tls from 'node:tls';
+
+// https/tls cost ~9 MB of RSS to load: only when the collector URL is https.
+const lazyRequire = createRequire(import.meta.url);
+const loadHttps = () => lazyRequire('node:https') as typeof https;
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 
@@ -26,7 +36,7 @@ export function transportProblem(collectorUrl: string, allowInsecureHttp: boolea
 /** System CAs plus Node's bundled ones, or exactly the configured CA file. */
 export function trustedCAs(caFile?: string): string[] | undefined {
   if (caFile) return [readFileSync(caFile, 'utf8')];
-  const get = (tls as unknown as { getCACertificates?: (t: string) => string[] }).getCACertificates;
+  const get = (lazyRequire('node:tls') as typeof tls & { getCACertificates?: (t: string) => string[] }).getCACertificates;
   if (!get) return undefined; // older Node: its bundled CAs
   try {
     return [...get('default'), ...get('system')];
@@ -35,13 +45,62 @@ export function trustedCAs(caFile?: string): string[] | undefined {
   }
 }
 
-export function makeDispatcher(opts: { caFile?: string; timeoutMs: number }): Agent {
-  const ca = trustedCAs(opts.caFile);
-  return new Agent({
-    connect: { ...(ca ? { ca } : {}), timeout: opts.timeoutMs },
-    headersTimeout: opts.timeoutMs,
-    bodyTimeout: opts.timeoutMs,
-    keepAliveTimeout: 30_000,
-    connections: 2,
-  });
+export interface Transport {
+  request(url: URL, o: { method: string; headers?: Record<string, string>; body?: Buffer | string; timeoutMs: number; signal?: AbortSignal }): Promise<HttpResponse>;
+  close(): void;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+export class HttpError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const MAX_RESPONSE = 1024 * 1024;
+
+/** Keep-alive agents for http and https; https verifies against `trustedCAs(caFile)`. */
+export function makeTransport(opts: { caFile?: string } = {}): Transport {
+  let httpsAgent: https.Agent | undefined;
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+  const agentFor = (u: URL) => {
+    if (u.protocol === 'http:') return httpAgent;
+    if (!httpsAgent) {
+      const ca = trustedCAs(opts.caFile);
+      httpsAgent = new (loadHttps().Agent)({ keepAlive: true, maxSockets: 2, ...(ca ? { ca } : {}) });
+    }
+    return httpsAgent;
+  };
+  return {
+    request(url, o) {
+      return new Promise<HttpResponse>((resolve, reject) => {
+        const mod = url.protocol === 'https:' ? loadHttps() : http;
+        const req = mod.request(url, { method: o.method, headers: o.headers, agent: agentFor(url) }, (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size <= MAX_RESPONSE) chunks.push(c);
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', (e) => reject(new HttpError((e as NodeJS.ErrnoException).code ?? 'ERESPONSE', e.message)));
+        });
+        o.signal?.addEventListener('abort', () => req.destroy(new HttpError('ABORTED', 'aborted')), { once: true });
+        req.setTimeout(o.timeoutMs, () => req.destroy(new HttpError('ETIMEDOUT', `no answer within ${o.timeoutMs} ms`)));
+        req.on('error', (e) => reject(e instanceof HttpError ? e : new HttpError((e as NodeJS.ErrnoException).code ?? 'EREQUEST', e.message)));
+        req.end(o.body);
+      });
+    },
+    close() {
+      httpAgent.destroy();
+      httpsAgent?.destroy();
+    },
+  };
 }

@@ -4,7 +4,8 @@
  * POST /v1/enroll hands out a credential for a known token; GET serves install files.
  * Listens on 127.0.0.1 only.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
@@ -35,7 +36,7 @@ async function body(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startFakeCollector(opts: { port?: number; token?: string; enrollToken?: string; files?: Record<string, string> } = {}): Promise<FakeCollector> {
+export async function startFakeCollector(opts: { port?: number; token?: string; enrollToken?: string; files?: Record<string, string>; tls?: { key: string; cert: string } } = {}): Promise<FakeCollector> {
   const fc: FakeCollector = {
     url: '',
     port: 0,
@@ -48,7 +49,7 @@ export async function startFakeCollector(opts: { port?: number; token?: string; 
     token: opts.token ?? 'node-credential-0123456789abcdef',
     close: async () => {},
   };
-  const server: Server = createServer(async (req, res) => {
+  const handler: RequestListener = async (req, res) => {
     const send = (status: number, obj: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', date: new Date().toUTCString(), ...headers });
       res.end(JSON.stringify(obj));
@@ -91,13 +92,14 @@ export async function startFakeCollector(opts: { port?: number; token?: string; 
     } catch (e) {
       send(500, { code: 'FLEET_INTERNAL', message: (e as Error).message });
     }
-  });
+  };
+  const server: Server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   fc.port = (server.address() as AddressInfo).port;
-  fc.url = `http://127.0.0.1:${fc.port}`;
+  fc.url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${fc.port}`;
   fc.close = () =>
     new Promise<void>((r) => {
       server.close(() => r());

@@ -1,0 +1,144 @@
+/**
+ * `pnpm bench:agent [--seconds N]` (or BENCH_SECONDS): runs the bundled agent with the default
+ * checklist at a 5 s interval against a local receiver, and in the same run Debian's
+ * prometheus-node-exporter scraped at the same interval. Measures RSS and CPU from /proc (children
+ * included) after a warm-up, prints the figures and writes bench/out/agent.json.
+ * Budget (issue 3): rss < 60 MB, cpu < 0.1 % of one core. The real target is --seconds 600.
+ *
+ * The receiver is the agent's fake collector (agent/src/testing/fake-collector.ts): it validates
+ * each Report and stores samples in memory, so the agent does exactly the work it does in production.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildAgent } from '../agent/build.ts';
+import { freePort, startFakeCollector } from '../agent/src/testing/fake-collector.ts';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, interval: { type: 'string' }, http: { type: 'boolean', default: false } } });
+const SECONDS = Number(values.seconds ?? process.env.BENCH_SECONDS ?? 60);
+const INTERVAL_S = Number(values.interval ?? 5);
+const WARMUP_S = Math.min(15, Math.max(5, SECONDS / 10));
+const TICK = 100; // USER_HZ
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime stime cutime cstime: fields 14..17 (f[11..14])
+  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+}
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+function hwmBytes(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+const nodeExporterBin = ['/usr/bin/prometheus-node-exporter', '/usr/sbin/prometheus-node-exporter'].find(existsSync);
+if (!nodeExporterBin) {
+  console.error('prometheus-node-exporter is missing: run scripts/ci-deps.sh (apt-get install prometheus-node-exporter)');
+  process.exit(1);
+}
+
+/** Node flags and environment exactly as the systemd unit starts the agent (one source of truth). */
+function unitRuntime(): { flags: string[]; env: Record<string, string> } {
+  const unit = readFileSync(new URL('../deploy/systemd/timmy-fleet.service', import.meta.url), 'utf8');
+  const exec = /^ExecStart=(\S+)\s+(.*?)\s+\S+\.mjs\b/m.exec(unit);
+  const env: Record<string, string> = {};
+  for (const m of unit.matchAll(/^Environment=(.*)$/gm)) for (const kv of m[1]!.split(/\s+/)) env[kv.split('=')[0]!] = kv.split('=').slice(1).join('=');
+  return { flags: exec ? exec[2]!.split(/\s+/).filter(Boolean) : [], env };
+}
+const runtime = unitRuntime();
+
+const bundle = await buildAgent();
+const dir = mkdtempSync(join(tmpdir(), 'timmy-bench-agent-'));
+// HTTPS like production (self-signed CA given as caFile), unless --http.
+let tlsOpts: { key: string; cert: string } | undefined;
+if (!values.http) {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  tlsOpts = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+}
+const fc = await startFakeCollector({ token: 'bench-node-credential-000000000001', ...(tlsOpts ? { tls: tlsOpts } : {}) });
+writeFileSync(join(dir, 'credential'), `${fc.token}\n`, { mode: 0o600 });
+const config = join(dir, 'config.yaml');
+// The default checklist (no `probes:` key), watching the current user.
+writeFileSync(config, `collectorUrl: ${fc.url}\ncredentialFile: ${join(dir, 'credential')}\nstateDir: ${join(dir, 'state')}\nintervalS: ${INTERVAL_S}\n${tlsOpts ? `caFile: ${join(dir, 'cert.pem')}\n` : ''}user: ${userInfo().username}\nlogLevel: warn\n`);
+
+const children: ChildProcess[] = [];
+const agent = spawn(process.execPath, [...runtime.flags, bundle.file, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...runtime.env } });
+children.push(agent);
+const nePort = await freePort();
+const ne = spawn(nodeExporterBin, [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
+children.push(ne);
+const stopAll = () => {
+  for (const c of children) c.kill('SIGKILL');
+};
+process.on('exit', stopAll);
+
+let scrapes = 0;
+let scrapeBytes = 0;
+const scraper = setInterval(async () => {
+  try {
+    const res = await fetch(`http://127.0.0.1:${nePort}/metrics`);
+    scrapeBytes += (await res.text()).length;
+    scrapes++;
+  } catch {
+    // not up yet
+  }
+}, INTERVAL_S * 1000);
+
+console.log(`bench:agent: ${SECONDS} s (warm-up ${WARMUP_S} s), interval ${INTERVAL_S} s, ${tlsOpts ? 'https' : 'http'}, node ${process.version} ${runtime.flags.join(' ')}, bundle ${(bundle.bytes / 1024).toFixed(0)} KiB`);
+await sleep(WARMUP_S * 1000);
+const t0 = performance.now();
+const a0 = cpuTicks(agent.pid!);
+const n0 = cpuTicks(ne.pid!);
+const rssA: number[] = [];
+const rssN: number[] = [];
+while (performance.now() - t0 < SECONDS * 1000) {
+  rssA.push(rssBytes(agent.pid!));
+  rssN.push(rssBytes(ne.pid!));
+  await sleep(1000);
+}
+const elapsed = (performance.now() - t0) / 1000;
+const a1 = cpuTicks(agent.pid!);
+const n1 = cpuTicks(ne.pid!);
+const agentHwm = hwmBytes(agent.pid!);
+clearInterval(scraper);
+agent.kill('SIGTERM');
+await new Promise((r) => agent.once('exit', r));
+stopAll();
+await fc.close();
+
+const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const pct = (ticks: number) => Math.round(((ticks / TICK / elapsed) * 100) * 10000) / 10000;
+const out = {
+  seconds: Math.round(elapsed),
+  interval_s: INTERVAL_S,
+  node: process.version,
+  node_flags: runtime.flags.join(' '),
+  transport: tlsOpts ? 'https' : 'http',
+  rss_mb: mb(Math.max(...rssA)),
+  rss_mean_mb: mb(mean(rssA)),
+  rss_hwm_mb: mb(agentHwm),
+  cpu_percent: pct(a1 - a0),
+  node_exporter_rss_mb: mb(Math.max(...rssN)),
+  node_exporter_cpu_percent: pct(n1 - n0),
+  cpu_ratio: n1 - n0 > 0 ? Math.round(((a1 - a0) / (n1 - n0)) * 1000) / 1000 : null,
+  samples_stored: fc.stored.size,
+  requests: fc.requests,
+  request_bytes: fc.bytesIn,
+  node_exporter_scrapes: scrapes,
+  cpu_resolution_percent: Math.round((1 / TICK / elapsed) * 100 * 10000) / 10000,
+  budget: { rss_mb: 60, cpu_percent: 0.1 },
+  within_budget: mb(Math.max(...rssA)) < 60 && pct(a1 - a0) < 0.1,
+  receiver: 'agent/src/testing/fake-collector.ts',
+};
+mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./out/agent.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
+console.log(JSON.stringify(out, null, 2));
+rmSync(dir, { recursive: true, force: true });
