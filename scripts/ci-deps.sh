@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# System packages tests use as real peers, installed on a clean CI machine. Idempotent: each section
+# installs only what is missing. Sections are appended by whoever needs a package.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
+APT_UPDATED=""
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ -z "$APT_UPDATED" ]; then $SUDO apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# prometheus: `prometheus` for the scrape test, `promtool` (same package) for check metrics / test rules.
+apt_install prometheus
