@@ -1,0 +1,99 @@
+/**
+ * (d) Two collector processes on one database: the alert cycle runs in one at a time (advisory
+ * lock), both dispatch (SKIP LOCKED claim): each notification reaches the receiver once.
+ * (e) A collector restart does not page: the collector is killed for longer than node-offline's
+ * grace + `for`, the agent keeps running; after the restart node-offline waits the restart grace,
+ * the agent reconnects, and no incident is opened (the outage was UNKNOWN time, not downtime).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestDatabase } from './support/pg.ts';
+import { freePort, registerNode, startAgentProcess, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
+import { alertsConfigFile, hookReceiver, perKey } from './support/alerts.ts';
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c().catch(() => {});
+});
+const json = async (url: string) => (await fetch(url)).json() as Promise<any>;
+
+describe('collectors and alerting', () => {
+  it('(d) two collectors on one database: each notification goes out once', async () => {
+    const db = await createTestDatabase('alerts_two');
+    cleanup.push(db.drop);
+    const hook = await hookReceiver();
+    cleanup.push(hook.close);
+    const config = alertsConfigFile(hook.url);
+    const procs: Proc[] = [];
+    cleanup.push(async () => {
+      for (const p of procs) await stop(p, 'SIGKILL');
+    });
+    const a = await startCollectorProcess(db.url, { TIMMY_CONFIG: config });
+    procs.push(a);
+    const b = await startCollectorProcess(db.url, { TIMMY_CONFIG: config });
+    procs.push(b);
+    const agents = [];
+    for (const name of ['two-a', 'two-b', 'two-c']) {
+      const cred = await registerNode(a.url, name);
+      const agent = startAgentProcess(name === 'two-b' ? b.url : a.url, cred, { intervalS: 0.5 });
+      procs.push(agent);
+      agents.push({ name, cred, agent, url: name === 'two-b' ? b.url : a.url });
+    }
+    for (const x of agents) await waitFor(`heartbeat ${x.name}`, async () => (await json(`${a.url}/v1/nodes/${x.name}`)).lastHeartbeatAt);
+    // Two of three nodes die (a P2, then a P1 for the region that absorbs it, or a P1 at once), then recover.
+    await stop(agents[0]!.agent, 'SIGKILL');
+    await stop(agents[1]!.agent, 'SIGKILL');
+    await waitFor('an opened notification', async () => hook.deliveredTransitions().includes('opened'), 30_000);
+    for (const x of agents.slice(0, 2)) procs.push(startAgentProcess(x.url, x.cred, { intervalS: 0.5, dir: x.agent.dir }));
+    await waitFor('the resolved notification', async () => hook.deliveredTransitions().includes('resolved'), 30_000);
+    const settled = async () => {
+      const ns = (await json(`${a.url}/v1/notifications`)).notifications as any[];
+      const open = (await json(`${a.url}/v1/incidents?status=unresolved`)).incidents as any[];
+      return open.length === 0 && ns.length > 0 && ns.every((n) => n.status === 'sent') ? ns : undefined;
+    };
+    const ns = await waitFor('every notification sent', settled);
+    await new Promise((r) => setTimeout(r, 1500));
+    const counts = perKey(hook.delivered());
+    expect(Object.values(counts).every((c) => c === 1)).toBe(true);
+    expect(Object.keys(counts).sort()).toEqual(ns.map((n: any) => n.idempotencyKey).sort());
+    expect(hook.deliveredTransitions().filter((t) => t === 'opened').length).toBe(hook.deliveredTransitions().filter((t) => t === 'resolved').length);
+  }, 120_000);
+
+  it('(e) a collector restart longer than grace + for does not page', async () => {
+    const db = await createTestDatabase('alerts_restart');
+    cleanup.push(db.drop);
+    const hook = await hookReceiver();
+    cleanup.push(hook.close);
+    const port = await freePort();
+    // Restart grace 20 s: agents back off up to 8 s after a short outage before they reconnect.
+    const config = alertsConfigFile(hook.url, { restartGraceMs: 20_000 });
+    const procs: Proc[] = [];
+    cleanup.push(async () => {
+      for (const p of procs) await stop(p, 'SIGKILL');
+    });
+    const env = { TIMMY_CONFIG: config, TIMMY_PORT: String(port) };
+    let collector = await startCollectorProcess(db.url, env);
+    procs.push(collector);
+    const cred = await registerNode(collector.url, 'steady-node');
+    procs.push(startAgentProcess(collector.url, cred, { intervalS: 0.5 }));
+    await waitFor('a heartbeat', async () => (await json(`${collector.url}/v1/nodes/steady-node`)).lastHeartbeatAt);
+
+    await stop(collector, 'SIGKILL');
+    const downAt = Date.now();
+    // Down for longer than node-offline's grace (1.5 s) + for (3 s).
+    await new Promise((r) => setTimeout(r, 6000));
+    const restartAt = Date.now();
+    collector = await startCollectorProcess(db.url, env);
+    procs.push(collector);
+    const back = await waitFor('the agent to reconnect', async () => {
+      const n = await json(`${collector.url}/v1/nodes/steady-node`);
+      return n.lastHeartbeatAt && Date.parse(n.lastHeartbeatAt) > downAt + 6000 ? n : undefined;
+    }, 60_000);
+    expect(back.lastHeartbeatAt).toBeTruthy();
+    // Past the restart grace plus a few cycles: still nothing.
+    await new Promise((r) => setTimeout(r, Math.max(0, restartAt + 22_000 - Date.now())));
+    const metrics = await (await fetch(`${collector.url}/metrics`)).text();
+    expect(metrics).toMatch(/timmy_incidents_open\{severity="P2"\} 0/);
+    expect((await json(`${collector.url}/v1/incidents`)).incidents).toEqual([]);
+    expect(hook.requests).toHaveLength(0);
+  }, 120_000);
+});
