@@ -59,7 +59,7 @@ describe('node offline → webhook → acknowledge link → recovery → resolve
     expect(ackUrl).toContain(`/v1/incidents/${incidentId}/ack?token=`);
     const forged = await fetch(ackUrl.replace(/token=[^&]+/, 'token=abc.def'));
     expect(forged.status).toBe(403);
-    expect((await forged.json()).code).toBe('FLEET_FORBIDDEN');
+    expect(((await forged.json()) as any).code).toBe('FLEET_FORBIDDEN');
     const acked = await fetch(ackUrl);
     expect(acked.status).toBe(200);
     expect(await acked.json()).toMatchObject({ changed: true, incident: { status: 'acknowledged', acknowledgedBy: 'ack-link' } });
@@ -98,6 +98,6 @@ describe('node offline → webhook → acknowledge link → recovery → resolve
       body: JSON.stringify({ cause: 'x', resolution: 'y' }),
     });
     expect(again.status).toBe(409);
-    expect((await again.json()).code).toBe('FLEET_CONFLICT');
+    expect(((await again.json()) as any).code).toBe('FLEET_CONFLICT');
   }, 120_000);
 });

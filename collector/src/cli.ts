@@ -10,6 +10,9 @@ import { createLogger, startCollector, assemble } from './runtime.ts';
 import { startEmbeddedPostgres } from './db/embedded.ts';
 import { registerNode, revokeNode } from './services/nodes.ts';
 import { VERSION } from './version.ts';
+import { userInfo } from 'node:os';
+import type { AlertService } from './alerts/service.ts';
+import type { Incident } from './alerts/incidents.ts';
 
 const HELP: Record<string, string> = {
   '': `timmy-collector ${VERSION}: the Timmy Fleet collector
@@ -22,6 +25,12 @@ Commands:
                                          register a node; prints its credential once
   node list                              list nodes with their state
   node revoke <name|id>                  revoke every credential of a node
+  incident list [--status S]             incidents, newest first (S: open, acknowledged, resolved, unresolved)
+  incident show <id>                     one incident with its history
+  incident ack <id> [--by WHO]           acknowledge (stops the escalation)
+  incident resolve <id> --cause C --resolution R [--by WHO]
+                                         resolve by hand with notes
+  notification list [--status S]         the notification outbox (S: pending, sending, sent, dead)
   migrate                                apply database migrations and exit
   version                                print the version
 
@@ -49,7 +58,7 @@ async function withServices<T>(config: Config, fn: (parts: Awaited<ReturnType<ty
 export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   let args;
   try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, operator: { type: 'string' }, region: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    args = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, operator: { type: 'string' }, region: { type: 'string' }, status: { type: 'string' }, by: { type: 'string' }, cause: { type: 'string' }, resolution: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
     console.error(`timmy-collector: ${(e as Error).message}\nRun "timmy-collector --help".`);
     return 2;
@@ -99,6 +108,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         }
         console.error('timmy-collector: usage: node add <name> | node list | node revoke <name|id>');
         return 2;
+      case 'incident':
+      case 'notification':
+        return await withServices(config, (p) => alertCommand(p.services.alerts, cmd, sub, arg, args.values));
       default:
         console.error(`timmy-collector: unknown command "${cmd}". Run "timmy-collector --help".`);
         return 2;
@@ -108,6 +120,48 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     console.error(`timmy-collector: ${err.code?.startsWith('FLEET_') ? `${err.code}: ` : ''}${err.message}`);
     return 1;
   }
+}
+
+const iso = (t: number | null) => (t === null ? '-' : new Date(t).toISOString());
+
+async function alertCommand(alerts: AlertService, cmd: string, sub: string | undefined, id: string | undefined, o: { status?: string; by?: string; cause?: string; resolution?: string }): Promise<number> {
+  const by = o.by ?? `cli:${userInfo().username}`;
+  if (cmd === 'incident' && sub === 'list') {
+    for (const i of await alerts.list({ ...(o.status ? { status: o.status as Incident['status'] } : {}), limit: 200 })) {
+      console.log(`${i.id}  ${i.severity}  ${i.status.padEnd(12)} ${iso(i.openedAt)}  ${i.summary}`);
+    }
+    return 0;
+  }
+  if (cmd === 'incident' && sub === 'show' && id) {
+    const i = await alerts.get(id);
+    if (!i) throw Object.assign(new Error(`incident ${id} not found`), { code: 'FLEET_NOT_FOUND' });
+    console.log(`${i.id}  ${i.severity}  ${i.status}\n${i.summary}\nnodes: ${i.nodeIds.join(', ') || '-'}\nopened ${iso(i.openedAt)}  acknowledged ${iso(i.acknowledgedAt)}${i.acknowledgedBy ? ` by ${i.acknowledgedBy}` : ''}  resolved ${iso(i.resolvedAt)}${i.resolvedBy ? ` by ${i.resolvedBy}` : ''}`);
+    if (i.cause) console.log(`cause: ${i.cause}\nresolution: ${i.resolution}`);
+    for (const e of await alerts.history(id)) console.log(`  ${e.at.toISOString()}  ${e.type}${e.actor ? ` (${e.actor})` : ''}`);
+    return 0;
+  }
+  if (cmd === 'incident' && sub === 'ack' && id) {
+    const r = await alerts.acknowledge(id, by);
+    console.log(r.changed ? `acknowledged ${id}` : `${id} was acknowledged already`);
+    return 0;
+  }
+  if (cmd === 'incident' && sub === 'resolve' && id) {
+    if (!o.cause || !o.resolution) {
+      console.error('timmy-collector: incident resolve needs --cause and --resolution');
+      return 2;
+    }
+    await alerts.resolve(id, { by, cause: o.cause, resolution: o.resolution });
+    console.log(`resolved ${id}`);
+    return 0;
+  }
+  if (cmd === 'notification' && sub === 'list') {
+    for (const n of await alerts.notifications({ ...(o.status ? { status: o.status } : {}), limit: 200 })) {
+      console.log(`${String(n.id).padStart(6)}  ${n.status.padEnd(8)} ${n.channel.padEnd(16)} ${n.transition.padEnd(13)} attempts=${n.attempts} ${n.sentAt ?? n.nextAttemptAt ?? ''}  ${n.idempotencyKey}`);
+    }
+    return 0;
+  }
+  console.error('timmy-collector: usage: incident list | incident show <id> | incident ack <id> | incident resolve <id> --cause C --resolution R | notification list');
+  return 2;
 }
 
 async function serve(config: Config): Promise<number> {

@@ -198,12 +198,13 @@ export default async function incidentRoutes(base: FastifyInstance) {
         summary: 'Acknowledge an incident (stops its escalation). Twice is a no-op.',
         security: [{ adminToken: [] }],
         params: Id,
-        body: Type.Optional(Type.Object({ by: Type.Optional(Actor) }, { additionalProperties: false })),
+        // No body needed: who acknowledged goes in the query string.
+        querystring: Type.Object({ by: Type.Optional(Actor) }, { additionalProperties: false }),
         response: { 200: AckReply, 401: err, 404: err, 409: err },
       },
     },
     async (req) => {
-      const r = await alerts.acknowledge(req.params.id, req.body?.by ?? 'admin', clock());
+      const r = await alerts.acknowledge(req.params.id, req.query.by ?? 'admin', clock());
       return { incident: incidentView(r.incident), changed: r.changed };
     },
   );
