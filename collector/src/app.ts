@@ -2,6 +2,7 @@
  * The collector's HTTP face, built from its dependencies (no globals): routes are thin, each one a
  * schema and a call into a service. Tests build it with a real database and an injected clock.
  */
+import { readFileSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Transform } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -48,7 +49,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onConstructorPoisoning: 'error',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true } },
   };
-  const app = Fastify(opts).withTypeProvider<TypeBoxTypeProvider>();
+  // TLS served by the collector itself (Fastify takes https options at construction; listen() then
+  // serves HTTPS). The alternative, a reverse proxy terminating TLS, is deploy/nginx/timmy-collector.conf.
+  const https = config.tlsCertFile && config.tlsKeyFile ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : null;
+  const app = Fastify({ ...opts, ...(https ? { https } : {}) } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('deps', deps);
   app.addSchema(ErrorReply);
 

@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import { migrateDatabase, openDatabase } from './db/database.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.ts';
 import { registerFleetGauges } from './metrics/fleet.ts';
+import { thresholdsOf } from './routes/sla-view.ts';
 import { createMetrics } from './metrics/registry.ts';
 import { createServices } from './services/index.ts';
 import { every } from './jobs/loop.ts';
@@ -33,7 +34,7 @@ export async function assemble(config: Config, databaseUrl: string, clock: Clock
   await migrateDatabase(databaseUrl);
   const database = openDatabase(databaseUrl, { max: 20 });
   const metrics = createMetrics();
-  registerFleetGauges(metrics, database.sql, clock);
+  registerFleetGauges(metrics, database.sql, clock, thresholdsOf(config));
   const services = createServices(config, database, clock, log, metrics);
   const app = await buildApp({ config, database, clock, log, metrics, services, version: VERSION });
   return { app, database, metrics, services };

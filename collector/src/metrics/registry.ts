@@ -7,6 +7,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client's `*_total` gauges break Prometheus naming (promtool: "non-counter metrics should not
+  // have _total suffix"); the same counts stay exposed per type as nodejs_active_{handles,requests,resources}.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   const m = {
     registry,
     ingestReports: new Counter({ name: 'timmy_ingest_reports_total', help: 'Reports received, by result (accepted, rejected).', labelNames: ['result'] as const, registers: [registry] }),
