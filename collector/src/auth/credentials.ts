@@ -4,7 +4,8 @@
  * no slow hash. The token is shown once, at issue, and never logged.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull } from 'drizzle-orm';
+import { BatchLoader } from '../services/batch-loader.ts';
 import type { Db } from '../db/database.ts';
 import { nodeCredentials } from '../db/schema/index.ts';
 
@@ -61,10 +62,32 @@ export class CredentialStore {
   readonly policy: CredentialPolicy;
   readonly cacheTtlMs: number;
   private cache = new Map<string, { row: CredentialRow | null; until: number }>();
+  /** Cache misses arriving together are one query. */
+  private readonly loader: BatchLoader<string, CredentialRow>;
+  /** First uses are recorded in batches (one update per tick), not one write per request. */
+  private firstUses = new Map<number, Date>();
+  private firstUseFlush: Promise<void> | null = null;
   constructor(db: Db, policy: CredentialPolicy, opts: { cacheTtlMs?: number } = {}) {
     this.db = db;
     this.policy = policy;
     this.cacheTtlMs = opts.cacheTtlMs ?? 30_000;
+    this.loader = new BatchLoader(async (ids) => {
+      const rows = await this.db.select().from(nodeCredentials).where(inArray(nodeCredentials.publicId, ids));
+      return new Map(rows.map((r) => [r.publicId, r]));
+    });
+  }
+
+  private recordFirstUse(id: number, at: Date): Promise<void> {
+    this.firstUses.set(id, at);
+    this.firstUseFlush ??= new Promise<void>((r) => setImmediate(r)).then(async () => {
+      const batch = this.firstUses;
+      this.firstUses = new Map();
+      this.firstUseFlush = null;
+      // One statement for the batch: the earliest time in it stands for all (they are one tick apart).
+      const at0 = new Date(Math.min(...[...batch.values()].map((d) => d.getTime())));
+      await this.db.update(nodeCredentials).set({ lastUsedAt: at0 }).where(and(inArray(nodeCredentials.id, [...batch.keys()]), isNull(nodeCredentials.lastUsedAt)));
+    });
+    return this.firstUseFlush;
   }
 
   /** Forgets cached credential rows (all, or one node's). */
@@ -77,7 +100,7 @@ export class CredentialStore {
     const mono = performance.now();
     const hit = this.cache.get(publicId);
     if (hit && hit.until > mono) return hit.row;
-    const [row] = await this.db.select().from(nodeCredentials).where(eq(nodeCredentials.publicId, publicId)).limit(1);
+    const row = await this.loader.load(publicId);
     // Unknown ids are not cached (a flood of random ids must not grow the map).
     if (row) {
       if (this.cache.size >= 200_000) this.cache.clear();
@@ -110,8 +133,8 @@ export class CredentialStore {
     if (row.validUntil && row.validUntil.getTime() <= now) return null;
     // Record first use once (not every request): rotation needs to know whether a successor was ever picked up.
     if (!row.lastUsedAt) {
-      await this.db.update(nodeCredentials).set({ lastUsedAt: new Date(now) }).where(eq(nodeCredentials.id, row.id));
       row.lastUsedAt = new Date(now);
+      await this.recordFirstUse(row.id, row.lastUsedAt);
     }
     return { nodeId: row.nodeId, credentialId: row.id, expiresAt: row.expiresAt.getTime(), validUntil: row.validUntil?.getTime() ?? null };
   }

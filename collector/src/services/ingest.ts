@@ -5,6 +5,7 @@ import { Errors } from '../errors.ts';
 import type { Metrics } from '../metrics/registry.ts';
 import { prepareReport, type PrepareLimits } from './prepare.ts';
 import type { IngestWriter } from './ingest-writer.ts';
+import { BatchLoader } from './batch-loader.ts';
 import type postgres from 'postgres';
 
 export class IngestService {
@@ -15,6 +16,8 @@ export class IngestService {
   private readonly limits: PrepareLimits;
   /** Carried-forward failing checks per node, seeded from the database on first sight. */
   private failing = new Map<number, string[]>();
+  /** First sight of many nodes at once (a collector start under load): one query per batch. */
+  private readonly failingLoader: BatchLoader<number, string[]>;
 
   constructor(sql: postgres.Sql, writer: IngestWriter, credentials: CredentialStore, metrics: Metrics, limits: PrepareLimits) {
     this.sql = sql;
@@ -22,13 +25,16 @@ export class IngestService {
     this.credentials = credentials;
     this.metrics = metrics;
     this.limits = limits;
+    this.failingLoader = new BatchLoader(async (ids) => {
+      const rows = await this.sql`select id::int8 as id, failing from nodes where id = any(${ids}::int8[])`;
+      return new Map(rows.map((r) => [Number(r.id), (r.failing as string[] | null) ?? []]));
+    });
   }
 
   async ingest(auth: AuthenticatedNode, report: Report, receivedAt: number): Promise<ReportAck> {
     let prior = this.failing.get(auth.nodeId);
     if (!prior) {
-      const [row] = await this.sql`select failing from nodes where id = ${auth.nodeId}`;
-      prior = (row?.failing as string[] | undefined) ?? [];
+      prior = (await this.failingLoader.load(auth.nodeId)) ?? [];
     }
     const prepared = prepareReport(report, receivedAt, prior, this.limits);
     for (const r of prepared.rejected) this.metrics.ingestRejections.inc({ code: r.code });
