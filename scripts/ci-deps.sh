@@ -15,3 +15,7 @@ apt_install() {
 
 # prometheus: `prometheus` for the scrape test, `promtool` (same package) for check metrics / test rules.
 apt_install prometheus
+
+# agent: node-exporter is the footprint reference of `pnpm bench:agent`; tmux, systemd (systemd-analyze),
+# curl, openssl and passwd (useradd --prefix) for the agent's probe, unit and install tests.
+apt_install prometheus-node-exporter tmux systemd curl openssl passwd
