@@ -1,0 +1,142 @@
+/**
+ * `pnpm bench:sla [--nodes 10000] [--raw-nodes 20] [--operators 100]`
+ *
+ * A database holding what 30 days of ingest at the default interval (5 s) leaves under the default
+ * retention, generated directly:
+ * - state intervals for every node over 30 days with realistic outages (a few DOWN stretches of minutes
+ *   to an hour per node and month, an UNKNOWN stretch for a collector restart shared by the fleet);
+ * - nodes, operators and node_check_status rows for every node (what /metrics reads);
+ * - raw samples (48 h × 17,280/day = 34,560 rows per node) and per-minute rollups (30 × 1,440 = 43,200 rows
+ *   per node) for `--raw-nodes` nodes only: 10,000 × 34,560 = 345 M raw rows do not fit this machine's
+ *   time budget. bytes_per_node_30d is measured on those nodes (table + index bytes / nodes) and stated as
+ *   such; the queries below read only intervals and node rows, so they are measured at full scale.
+ *
+ * Figures: fleet_30d_ms (every node's rolling 30-day totals, one query), node_30d_ms (one node),
+ * operator_month_ms (one operator's nodes over a calendar month), bytes_per_node_30d, scrape_ms
+ * (GET /metrics with every node). Medians of repeated runs. Writes bench/out/sla.json.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startEmbeddedPostgres } from '../collector/src/db/embedded.ts';
+import { loadConfig } from '../collector/src/config.ts';
+import { assemble, createLogger } from '../collector/src/runtime.ts';
+import { fleetTotals, nodeUptime } from '../collector/src/services/uptime.ts';
+
+const { values } = parseArgs({ options: { nodes: { type: 'string' }, 'raw-nodes': { type: 'string' }, operators: { type: 'string' } } });
+const NODES = Number(values.nodes ?? 10_000);
+const RAW_NODES = Number(values['raw-nodes'] ?? 20);
+const OPERATORS = Number(values.operators ?? 100);
+const ROOT = resolve(import.meta.dirname, '..');
+const DAY = 86_400_000;
+const now = Date.UTC(2026, 10, 21, 12, 0, 0);
+const from = now - 30 * DAY;
+
+const median = async (n: number, fn: () => Promise<unknown>) => {
+  const t: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = performance.now();
+    await fn();
+    t.push(performance.now() - s);
+  }
+  t.sort((a, b) => a - b);
+  return Math.round(t[Math.floor(t.length / 2)]! * 10) / 10;
+};
+
+const work = mkdtempSync(join(tmpdir(), 'timmy-bench-sla-'));
+chmodSync(work, 0o711);
+console.log('starting embedded PostgreSQL…');
+const pg = await startEmbeddedPostgres({ dir: join(work, 'db'), database: 'bench_sla' });
+const config = { ...loadConfig({ LOG_LEVEL: 'silent', TIMMY_ANONYMOUS_READ: 'true' }), databaseUrl: pg.url };
+const c = await assemble(config, pg.url, () => now, createLogger('silent'));
+const sql = c.database.sql;
+try {
+  console.log(`generating ${NODES} nodes, 30 days of intervals…`);
+  await sql`insert into operators (name) select 'op-' || g from generate_series(1, ${OPERATORS}) g`;
+  await sql`
+    insert into nodes (name, operator_id, region, created_at, current_state, state_since, last_hb_at, last_ok, clock_skew_ms)
+    select 'node-' || lpad(g::text, 6, '0'), 1 + g % ${OPERATORS}, 'r' || (g % 5), ${new Date(from)}, 'UP', ${new Date(now - DAY)}, ${new Date(now - 2000)}, true, 12
+    from generate_series(1, ${NODES}) g`;
+  await sql`
+    insert into node_check_status (node_id, name, probe, status, message, sla_critical, value, since, updated_at)
+    select n.id, c.name, c.probe, 'ok', 'fine', c.crit, null, ${new Date(from)}, ${new Date(now)}
+    from nodes n cross join (values ('gateway', 'systemd', true), ('system', 'system', false), ('disk:/', 'disk', false)) as c(name, probe, crit)`;
+  // Per node: 4 outages (DOWN, 2 min to 1 h) at pseudo-random times, one fleet-wide UNKNOWN (collector
+  // restart, 3 min at day 10), UP in between; the last interval open.
+  await sql`
+    with cuts as (
+      select n.id as node_id, k, ${new Date(from)}::timestamptz + ((abs(hashint8(n.id * 10 + k)) % 2500000) * interval '1 second') as down_at,
+        (120 + abs(hashint8(n.id * 31 + k)) % 3480) * interval '1 second' as len
+      from nodes n cross join generate_series(1, 4) k
+      union all
+      select n.id, 0, ${new Date(from + 10 * DAY)}::timestamptz, interval '3 minutes' from nodes n
+    ), ordered as (
+      select node_id, k, down_at, down_at + len as up_at, row_number() over (partition by node_id order by down_at) as i from cuts
+    ), pieces as (
+      select node_id, case when k = 0 then 'UNKNOWN' else 'DOWN' end as state, down_at as s, up_at as e from ordered
+      union all
+      select node_id, 'UP', coalesce(lag(up_at) over (partition by node_id order by down_at), ${new Date(from)}), down_at from ordered
+      union all
+      select node_id, 'UP', max(up_at), null from ordered group by node_id
+    )
+    insert into state_intervals (node_id, state, start_at, end_at, cause, evidence)
+    select node_id, state, s, e, case state when 'DOWN' then 'missed_heartbeats' when 'UNKNOWN' then 'not_observing' else 'heartbeats' end,
+      case state when 'DOWN' then jsonb_build_object('lastHeartbeatAt', (extract(epoch from s) * 1000)::int8) else '{}'::jsonb end
+    from pieces where e is null or e > s`;
+  const [iv] = await sql`select count(*)::int as n from state_intervals`;
+
+  console.log(`generating raw samples (48 h) and rollups (30 d) for ${RAW_NODES} nodes…`);
+  for (let id = 1; id <= RAW_NODES; id++) {
+    await sql`
+      insert into samples (node_id, stream, seq, ts, received_at, at, live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s)
+      select ${id}, 'stream' || lpad(${id}::text, 6, '0'), g, t, t, t, true, true, null, 61.5, 0.42 + (g % 7) / 10.0, 43.2, 40960 + g % 300, 10 + g * 0.004
+      from generate_series(1, 34560) g, lateral (select ${new Date(now - 2 * DAY)}::timestamptz + g * interval '5 seconds' as t) x`;
+    await sql`
+      insert into metric_rollups (node_id, minute, samples, disk_pct_max, load1_avg, load1_max, mem_pct_avg, mem_pct_max, agent_rss_kib_max, agent_cpu_pct)
+      select ${id}, ${new Date(from)}::timestamptz + g * interval '1 minute', 12, 61.5, 0.5 + (g % 9) / 10.0, 0.9, 43.2, 44.0, 41000, 0.08
+      from generate_series(0, 43199) g`;
+  }
+  await sql`vacuum analyze`;
+  const [sizes] = await sql`
+    select pg_total_relation_size('samples')::int8 as samples, pg_total_relation_size('metric_rollups')::int8 as rollups,
+           pg_total_relation_size('state_intervals')::int8 as intervals`;
+  const bytesPerNode = Math.round(Number(sizes!.samples) / RAW_NODES + Number(sizes!.rollups) / RAW_NODES + Number(sizes!.intervals) / NODES);
+
+  console.log('measuring…');
+  const month = { start: Date.UTC(2026, 10, 1), end: Date.UTC(2026, 11, 1) };
+  const figures = {
+    fleet_30d_ms: await median(7, () => fleetTotals(sql, from, now, now)),
+    node_30d_ms: await median(51, () => nodeUptime(sql, 1 + Math.floor(Math.random() * NODES), from, now, now)),
+    operator_month_ms: await median(21, () => sql`
+      select i.node_id, i.state, sum(extract(epoch from (least(coalesce(i.end_at, ${new Date(now)}), ${new Date(Math.min(month.end, now))}) - greatest(i.start_at, ${new Date(month.start)})))) as s
+      from nodes n join state_intervals i on i.node_id = n.id
+      where n.operator_id = ${1 + Math.floor(Math.random() * OPERATORS)} and i.start_at < ${new Date(Math.min(month.end, now))} and (i.end_at is null or i.end_at > ${new Date(month.start)})
+      group by i.node_id, i.state`),
+    bytes_per_node_30d: bytesPerNode,
+    scrape_ms: await median(5, async () => {
+      const r = await c.app.inject({ method: 'GET', url: '/metrics' });
+      if (r.statusCode !== 200) throw new Error(`/metrics ${r.statusCode}`);
+    }),
+    bytes_breakdown: { samples_per_node: Math.round(Number(sizes!.samples) / RAW_NODES), rollups_per_node: Math.round(Number(sizes!.rollups) / RAW_NODES), intervals_per_node: Math.round(Number(sizes!.intervals) / NODES) },
+    setup: {
+      nodes: NODES,
+      operators: OPERATORS,
+      interval_rows: iv!.n,
+      raw_and_rollup_nodes: RAW_NODES,
+      raw_rows_per_node: 34_560,
+      rollup_rows_per_node: 43_200,
+      note: `intervals, nodes and check rows for all ${NODES} nodes (what every query reads); raw samples and rollups for ${RAW_NODES} nodes only, bytes_per_node_30d = their bytes / ${RAW_NODES} + interval bytes / ${NODES}`,
+    },
+    target: { fleet_30d_ms: 250, node_30d_ms: 10, operator_month_ms: 100, bytes_per_node_30d: 10 * 1024 * 1024, scrape_ms: 500 },
+    measuredAt: new Date().toISOString(),
+  };
+  console.log(JSON.stringify(figures, null, 2));
+  mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/out/sla.json'), JSON.stringify(figures, null, 2) + '\n');
+} finally {
+  await c.app.close();
+  await c.database.close();
+  await pg.stop();
+  rmSync(work, { recursive: true, force: true });
+}
