@@ -122,7 +122,7 @@ export function validateConfig(doc: unknown, configPath = '(inline)', passwd?: s
   }
   const env = lookupUser(typeof raw.user === 'string' ? raw.user : 'hermes', passwd);
   const entries = raw.probes && raw.probes.length ? raw.probes : DEFAULT_PROBES;
-  if (!entries.some((e) => e.type === 'heartbeat')) entries.unshift({ type: 'heartbeat' });
+  const autoHeartbeat = !entries.some((e) => e.type === 'heartbeat');
   const probeConfigs: ProbeConfig[] = [];
   const names = new Set<string>();
   entries.forEach((entry, i) => {
@@ -146,6 +146,10 @@ export function validateConfig(doc: unknown, configPath = '(inline)', passwd?: s
     const timeoutS = common.timeoutS ?? Math.min(def.defaultTimeoutS, intervalS);
     probeConfigs.push({ type: def.type, name, intervalS, timeoutS, slaCritical: common.slaCritical, def, options });
   });
+  if (autoHeartbeat) {
+    const def = findProbe('heartbeat')!;
+    probeConfigs.unshift({ type: 'heartbeat', name: 'heartbeat', intervalS: raw.intervalS, timeoutS: Math.min(def.defaultTimeoutS, raw.intervalS), slaCritical: false, def, options: {} });
+  }
   if (problems.length) return { ok: false, configPath, problems };
   const { probes: _ignored, ...rest } = raw;
   return { ok: true, config: { ...rest, probes: probeConfigs, configPath, env } };

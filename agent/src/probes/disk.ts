@@ -38,6 +38,14 @@ const Options = Type.Object(
   { additionalProperties: false },
 );
 
+const level = (pct: number | undefined, warn: number, crit: number): CheckStatus =>
+  pct === undefined ? 'ok' : pct >= crit ? 'critical' : pct >= warn ? 'warn' : 'ok';
+
+/** The check's status from the figures and the thresholds. */
+export function diskStatus(f: { usedPct: number; inodesUsedPct?: number }, o: { warnPct: number; criticalPct: number; inodeWarnPct: number; inodeCriticalPct: number }): CheckStatus {
+  return worst(level(f.usedPct, o.warnPct, o.criticalPct), level(f.inodesUsedPct, o.inodeWarnPct, o.inodeCriticalPct));
+}
+
 export default defineProbe({
   type: 'disk',
   options: Options,
@@ -49,12 +57,10 @@ export default defineProbe({
     ...(o.inodeWarnPct > o.inodeCriticalPct ? [`inodeWarnPct must not exceed inodeCriticalPct`] : []),
   ],
   create(o) {
-    const level = (pct: number | undefined, warn: number, crit: number): CheckStatus =>
-      pct === undefined ? 'ok' : pct >= crit ? 'critical' : pct >= warn ? 'warn' : 'ok';
     return {
       async run() {
         const f = diskFigures(await statfs(o.mount));
-        const status = worst(level(f.usedPct, o.warnPct, o.criticalPct), level(f.inodesUsedPct, o.inodeWarnPct, o.inodeCriticalPct));
+        const status = diskStatus(f, o);
         const gib = (f.freeBytes / 2 ** 30).toFixed(1);
         const inodes = f.inodesUsedPct === undefined ? '' : `, inodes ${f.inodesUsedPct.toFixed(1)}% used`;
         return {

@@ -23,7 +23,7 @@ const Options = Type.Object(
 );
 
 export function unitName(unit: string): string {
-  return /\.[a-z]+$/.test(unit) ? unit : `${unit}.service`;
+  return /\.(service|socket|timer|target|mount|automount|path|scope|slice|device|swap)$/.test(unit) ? unit : `${unit}.service`;
 }
 
 export function parseShow(text: string): Record<string, string> {
