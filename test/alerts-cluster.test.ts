@@ -6,9 +6,8 @@
  * the agent reconnects, and no incident is opened (the outage was UNKNOWN time, not downtime).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestDatabase } from './support/pg.ts';
-import { freePort, registerNode, startAgentProcess, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
-import { alertsConfigFile, hookReceiver, perKey } from './support/alerts.ts';
+import { freePort, registerNode, stop, waitFor } from './support/processes.ts';
+import { alertScenario, perKey } from './support/alerts.ts';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -18,24 +17,15 @@ const json = async (url: string) => (await fetch(url)).json() as Promise<any>;
 
 describe('collectors and alerting', () => {
   it('(d) two collectors on one database: each notification goes out once', async () => {
-    const db = await createTestDatabase('alerts_two');
-    cleanup.push(db.drop);
-    const hook = await hookReceiver();
-    cleanup.push(hook.close);
-    const config = alertsConfigFile(hook.url);
-    const procs: Proc[] = [];
-    cleanup.push(async () => {
-      for (const p of procs) await stop(p, 'SIGKILL');
-    });
-    const a = await startCollectorProcess(db.url, { TIMMY_CONFIG: config });
-    procs.push(a);
-    const b = await startCollectorProcess(db.url, { TIMMY_CONFIG: config });
-    procs.push(b);
+    const s = await alertScenario('alerts_two');
+    cleanup.push(s.release);
+    const hook = s.hook;
+    const a = await s.startCollector();
+    const b = await s.startCollector();
     const agents = [];
     for (const name of ['two-a', 'two-b', 'two-c']) {
       const cred = await registerNode(a.url, name);
-      const agent = startAgentProcess(name === 'two-b' ? b.url : a.url, cred, { intervalS: 0.5 });
-      procs.push(agent);
+      const agent = s.startAgent(name === 'two-b' ? b.url : a.url, cred);
       agents.push({ name, cred, agent, url: name === 'two-b' ? b.url : a.url });
     }
     for (const x of agents) await waitFor(`heartbeat ${x.name}`, async () => (await json(`${a.url}/v1/nodes/${x.name}`)).lastHeartbeatAt);
@@ -43,7 +33,7 @@ describe('collectors and alerting', () => {
     await stop(agents[0]!.agent, 'SIGKILL');
     await stop(agents[1]!.agent, 'SIGKILL');
     await waitFor('an opened notification', async () => hook.deliveredTransitions().includes('opened'), 30_000);
-    for (const x of agents.slice(0, 2)) procs.push(startAgentProcess(x.url, x.cred, { intervalS: 0.5, dir: x.agent.dir }));
+    for (const x of agents.slice(0, 2)) s.startAgent(x.url, x.cred, x.agent.dir);
     await waitFor('the resolved notification', async () => hook.deliveredTransitions().includes('resolved'), 30_000);
     const settled = async () => {
       const ns = (await json(`${a.url}/v1/notifications`)).notifications as any[];
@@ -59,22 +49,14 @@ describe('collectors and alerting', () => {
   }, 120_000);
 
   it('(e) a collector restart longer than grace + for does not page', async () => {
-    const db = await createTestDatabase('alerts_restart');
-    cleanup.push(db.drop);
-    const hook = await hookReceiver();
-    cleanup.push(hook.close);
     const port = await freePort();
     // Restart grace 20 s: agents back off up to 8 s after a short outage before they reconnect.
-    const config = alertsConfigFile(hook.url, { restartGraceMs: 20_000 });
-    const procs: Proc[] = [];
-    cleanup.push(async () => {
-      for (const p of procs) await stop(p, 'SIGKILL');
-    });
-    const env = { TIMMY_CONFIG: config, TIMMY_PORT: String(port) };
-    let collector = await startCollectorProcess(db.url, env);
-    procs.push(collector);
+    const s = await alertScenario('alerts_restart', { restartGraceMs: 20_000 }, { TIMMY_PORT: String(port) });
+    cleanup.push(s.release);
+    const hook = s.hook;
+    let collector = await s.startCollector();
     const cred = await registerNode(collector.url, 'steady-node');
-    procs.push(startAgentProcess(collector.url, cred, { intervalS: 0.5 }));
+    s.startAgent(collector.url, cred);
     await waitFor('a heartbeat', async () => (await json(`${collector.url}/v1/nodes/steady-node`)).lastHeartbeatAt);
 
     await stop(collector, 'SIGKILL');
@@ -82,8 +64,7 @@ describe('collectors and alerting', () => {
     // Down for longer than node-offline's grace (1.5 s) + for (3 s).
     await new Promise((r) => setTimeout(r, 6000));
     const restartAt = Date.now();
-    collector = await startCollectorProcess(db.url, env);
-    procs.push(collector);
+    collector = await s.startCollector();
     const back = await waitFor('the agent to reconnect', async () => {
       const n = await json(`${collector.url}/v1/nodes/steady-node`);
       return n.lastHeartbeatAt && Date.parse(n.lastHeartbeatAt) > downAt + 6000 ? n : undefined;

@@ -12,9 +12,8 @@
  *     here; it would show as a second 200 for the same key, which receivers drop by that key.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestDatabase } from './support/pg.ts';
-import { registerNode, startAgentProcess, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
-import { alertsConfigFile, hookReceiver, perKey } from './support/alerts.ts';
+import { registerNode, stop, waitFor } from './support/processes.ts';
+import { alertScenario, perKey } from './support/alerts.ts';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -22,26 +21,13 @@ afterEach(async () => {
 });
 
 async function setup(label: string) {
-  const db = await createTestDatabase(label);
-  cleanup.push(db.drop);
-  const hook = await hookReceiver();
-  cleanup.push(hook.close);
-  const config = alertsConfigFile(hook.url);
-  const procs: Proc[] = [];
-  cleanup.push(async () => {
-    for (const p of procs) await stop(p, 'SIGKILL');
-  });
-  const startCollector = async () => {
-    const c = await startCollectorProcess(db.url, { TIMMY_CONFIG: config });
-    procs.push(c);
-    return c;
-  };
-  const collector = await startCollector();
+  const s = await alertScenario(label);
+  cleanup.push(s.release);
+  const collector = await s.startCollector();
   const credential = await registerNode(collector.url, 'fault-node');
-  const agent = startAgentProcess(collector.url, credential, { intervalS: 0.5 });
-  procs.push(agent);
+  const agent = s.startAgent(collector.url, credential);
   await waitFor('a heartbeat', async () => ((await (await fetch(`${collector.url}/v1/nodes/fault-node`)).json()) as any).lastHeartbeatAt);
-  return { db, hook, collector, agent, credential, startCollector, procs };
+  return { hook: s.hook, collector, agent, credential, startCollector: s.startCollector, startAgent: s.startAgent };
 }
 
 describe('durable outbox across real processes', () => {
@@ -63,7 +49,7 @@ describe('durable outbox across real processes', () => {
   }, 90_000);
 
   it('(c) kill -9 of the collector mid-retry and mid-request, restart: exactly one delivery per key', async () => {
-    const { hook, agent, credential, startCollector, collector } = await setup('alerts_kill');
+    const { hook, agent, credential, startCollector, startAgent, collector } = await setup('alerts_kill');
     hook.setMode('fail');
     await stop(agent, 'SIGKILL');
     await waitFor('failed attempts', async () => hook.answered.filter((a) => a.status === 500).length >= 2, 30_000);
@@ -82,7 +68,7 @@ describe('durable outbox across real processes', () => {
     expect(hook.delivered().map((d) => d.transition)).toEqual(['opened']);
 
     // Recovery still produces its resolved notification, once.
-    startAgentProcess(second.url, credential, { intervalS: 0.5, dir: agent.dir });
+    startAgent(second.url, credential, agent.dir);
     await waitFor('the resolved delivery', async () => hook.deliveredTransitions().includes('resolved'), 30_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(hook.deliveredTransitions()).toEqual(['opened', 'resolved']);

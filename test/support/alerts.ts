@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { replyJson, startReceiver, type ReceivedRequest } from '../../collector/src/alerts/channels/testing.ts';
+import { createTestDatabase } from './pg.ts';
+import { startAgentProcess, startCollectorProcess, stop, type Proc } from './processes.ts';
 
 export type Mode = 'ok' | 'fail' | 'hang';
 
@@ -95,4 +97,27 @@ export function alertsConfigFile(hookUrl: string, o: ShortThresholds = {}): stri
   const file = join(dir, 'collector.yaml');
   writeFileSync(file, JSON.stringify(cfg, null, 2)); // JSON is YAML
   return file;
+}
+
+/**
+ * One scenario: a test database, a webhook receiver and the collector config; every process started
+ * through it is SIGKILLed by `release` (then the receiver closes and the database is dropped).
+ */
+export async function alertScenario(label: string, o: ShortThresholds = {}, env: Record<string, string> = {}) {
+  const db = await createTestDatabase(label);
+  const hook = await hookReceiver();
+  const config = alertsConfigFile(hook.url, o);
+  const procs: Proc[] = [];
+  const track = <P extends Proc>(p: P): P => (procs.push(p), p);
+  return {
+    db,
+    hook,
+    startCollector: async () => track(await startCollectorProcess(db.url, { TIMMY_CONFIG: config, ...env })),
+    startAgent: (url: string, credential: string, dir?: string) => track(startAgentProcess(url, credential, { intervalS: 0.5, ...(dir ? { dir } : {}) })),
+    async release() {
+      for (const p of procs) await stop(p, 'SIGKILL');
+      await hook.close();
+      await db.drop();
+    },
+  };
 }
