@@ -9,6 +9,7 @@ import { systemClock } from './clock.ts';
 import { createLogger, startCollector, assemble } from './runtime.ts';
 import { startEmbeddedPostgres } from './db/embedded.ts';
 import { registerNode, revokeNode } from './services/nodes.ts';
+import { enrollTokenCli } from './services/enrollment.ts';
 import { VERSION } from './version.ts';
 import { userInfo } from 'node:os';
 import type { AlertService } from './alerts/service.ts';
@@ -25,6 +26,7 @@ Commands:
                                          register a node; prints its credential once
   node list                              list nodes with their state
   node revoke <name|id>                  revoke every credential of a node
+  enroll-token <operator> [--region R]   a single-use enrollment token for install.sh / timmy-fleet join
   incident list [--status S]             incidents, newest first (S: open, acknowledged, resolved, unresolved)
   incident show <id>                     one incident with its history
   incident ack <id> [--by WHO]           acknowledge (stops the escalation)
@@ -108,6 +110,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         }
         console.error('timmy-collector: usage: node add <name> | node list | node revoke <name|id>');
         return 2;
+      case 'enroll-token':
+        return await withServices(config, (p) => enrollTokenCli(p.database, sub, args.values.region, `cli:${userInfo().username}`));
       case 'incident':
       case 'notification':
         return await withServices(config, (p) => alertCommand(p.services.alerts, cmd, sub, arg, args.values));

@@ -1,5 +1,7 @@
 // Every route plugin of the collector: one line each.
 import type { FastifyInstance } from 'fastify';
+import enrollRoutes from './enroll.ts';
+import installRoutes from './install.ts';
 import health from './health.ts';
 import metrics from './metrics.ts';
 import reports from './reports.ts';
@@ -10,4 +12,4 @@ import maintenanceRoutes from './maintenance.ts';
 import operatorRoutes from './operators.ts';
 import incidentRoutes from './incidents.ts';
 
-export const routes: Array<(app: FastifyInstance) => Promise<void>> = [health, metrics, reports, nodeRoutes, adminRoutes, uptimeRoutes, maintenanceRoutes, operatorRoutes, incidentRoutes];
+export const routes: Array<(app: FastifyInstance) => Promise<void>> = [health, metrics, reports, nodeRoutes, adminRoutes, uptimeRoutes, maintenanceRoutes, operatorRoutes, incidentRoutes, enrollRoutes, installRoutes];

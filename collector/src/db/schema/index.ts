@@ -5,3 +5,4 @@ export * from './intervals.ts';
 export * from './alerts.ts';
 export * from './maintenance.ts';
 export * from './rollups.ts';
+export * from './enrollment.ts';

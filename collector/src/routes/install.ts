@@ -1,0 +1,52 @@
+/**
+ * The one-line install: GET /install.sh (with this collector's URL filled in), /uninstall.sh, and the
+ * agent as one bundled file with its checksum and systemd unit under /agent/. The bundle is built on
+ * first request when agent/dist/ is empty (`pnpm build:agent` does the same ahead of time).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+const repo = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
+const BUNDLE = repo('agent/dist/timmy-fleet.mjs');
+
+let building: Promise<unknown> | undefined;
+async function ensureBundle(): Promise<void> {
+  if (existsSync(BUNDLE) && existsSync(`${BUNDLE}.sha256`)) return;
+  building ??= import(repo('agent/build.ts')).then((m: { buildAgent: () => Promise<unknown> }) => m.buildAgent()).finally(() => (building = undefined));
+  await building;
+}
+
+/** Cached file contents, re-read when the file changes (a rebuilt bundle is served at once). */
+const cache = new Map<string, { mtimeMs: number; data: Buffer }>();
+function file(path: string): Buffer {
+  const m = statSync(path).mtimeMs;
+  const hit = cache.get(path);
+  if (hit && hit.mtimeMs === m) return hit.data;
+  const data = readFileSync(path);
+  cache.set(path, { mtimeMs: m, data });
+  return data;
+}
+
+export default async function installRoutes(app: FastifyInstance) {
+  const { config } = app.deps;
+  const publicUrl = (req: FastifyRequest) => (config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/$/, '');
+  const hide = { schema: { hide: true } };
+
+  app.get('/install.sh', hide, async (req, reply) => {
+    const url = publicUrl(req);
+    if (!/^https?:\/\/[A-Za-z0-9.:[\]_-]+(\/[A-Za-z0-9._~/-]*)?$/.test(url)) return reply.status(400).send({ statusCode: 400, code: 'FLEET_BAD_REQUEST', error: 'Bad Request', message: 'cannot tell this collector’s URL: set publicUrl' });
+    const text = file(repo('deploy/install/install.sh')).toString('utf8').replace('__COLLECTOR_URL__', url);
+    return reply.type('text/x-shellscript; charset=utf-8').send(text);
+  });
+  app.get('/uninstall.sh', hide, async (_req, reply) => reply.type('text/x-shellscript; charset=utf-8').send(file(repo('deploy/install/uninstall.sh'))));
+  app.get('/agent/timmy-fleet.service', hide, async (_req, reply) => reply.type('text/plain; charset=utf-8').send(file(repo('deploy/systemd/timmy-fleet.service'))));
+  app.get('/agent/timmy-fleet.mjs', hide, async (_req, reply) => {
+    await ensureBundle();
+    return reply.type('text/javascript; charset=utf-8').send(file(BUNDLE));
+  });
+  app.get('/agent/timmy-fleet.mjs.sha256', hide, async (_req, reply) => {
+    await ensureBundle();
+    return reply.type('text/plain; charset=utf-8').send(file(`${BUNDLE}.sha256`));
+  });
+}
