@@ -11,6 +11,7 @@
  */
 import type postgres from 'postgres';
 import type { CheckStatus, FleetState, NodeState } from './types.ts';
+import { activeMaintenance } from '../services/maintenance.ts';
 
 export const UNASSIGNED_OPERATOR = 'unassigned';
 export const NO_REGION = 'none';
@@ -27,37 +28,20 @@ export interface MaintenanceSource {
 export const noMaintenance: MaintenanceSource = { active: async () => ({ nodes: new Set(), operators: new Set() }) };
 
 /**
- * Maintenance read from a `maintenance_windows` table when one exists with the columns
- * (node_name | operator_name | region | scope='fleet', starts_at, ends_at). This is a seam: until
- * the table lands (collector/src/db/schema/maintenance.ts, issue 4) it silences nothing, and when it
- * does, replace the query below with the windows service (recurring windows expand there).
+ * Maintenance read from the `maintenance_windows` table (collector/src/db/schema/maintenance.ts):
+ * one-off and recurring windows per node / operator / region / fleet, expanded at `now` by the pure
+ * SLA core (services/maintenance.ts). A failing read silences nothing rather than stop alerting.
  */
 export function maintenanceFromTable(sql: postgres.Sql): MaintenanceSource {
-  let present: boolean | null = null;
   return {
     async active(now) {
-      present ??= Boolean((await sql`select to_regclass('public.maintenance_windows') is not null as ok`)[0]?.ok);
-      if (!present) return { nodes: new Set(), operators: new Set() };
-      return maintenanceQuery(sql, now);
+      try {
+        return await activeMaintenance(sql, now);
+      } catch {
+        return { nodes: new Set(), operators: new Set() };
+      }
     },
   };
-}
-
-/** Placeholder until the maintenance schema is known: nodes covered by a window by node name. */
-async function maintenanceQuery(sql: postgres.Sql, now: number): Promise<{ nodes: Set<string>; operators: Set<string> }> {
-  try {
-    const rows = await sql`select * from maintenance_windows where starts_at <= ${new Date(now)} and ends_at > ${new Date(now)}`;
-    const nodes = new Set<string>();
-    const operators = new Set<string>();
-    for (const r of rows as Array<Record<string, unknown>>) {
-      if (typeof r.node_name === 'string') nodes.add(r.node_name);
-      if (typeof r.operator_name === 'string') operators.add(r.operator_name);
-    }
-    return { nodes, operators };
-  } catch {
-    // A schema this seam does not know yet: silence nothing rather than stop alerting.
-    return { nodes: new Set(), operators: new Set() };
-  }
 }
 
 const ms = (d: unknown): number | null => (d === null || d === undefined ? null : d instanceof Date ? d.getTime() : new Date(String(d)).getTime());

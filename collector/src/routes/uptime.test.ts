@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { ManualClock, testCollector } from '../../../test/support/harness.ts';
 import { spansForNode } from '../sla/maintenance.ts';
+import { activeMaintenance } from '../services/maintenance.ts';
 import { listSlaNodes } from '../services/sla.ts';
 import { loadMaintenance, nodeUptime, totalsByNode } from '../services/uptime.ts';
 
@@ -158,5 +159,12 @@ describe('uptime views', () => {
     expect(ops).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'alice', tier: 'senior', thresholdPct: 99.7, nodeCount: 2 }), expect.objectContaining({ name: 'bob', tier: 'certified', thresholdPct: 99.5 })]));
     const bad = await c.app.inject({ method: 'PUT', url: '/v1/admin/operators/bob', headers: ADMIN, payload: { tier: 'emperor' } });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('alerting silences exactly the nodes (and operators) inside a window right now', async () => {
+    const sunday = Date.UTC(2026, 10, 8, 3);
+    expect(await activeMaintenance(c.database.sql, sunday)).toEqual({ nodes: new Set(['a1', 'a2', 'b1']), operators: new Set(['alice', 'bob']) });
+    expect(await activeMaintenance(c.database.sql, Date.UTC(2026, 10, 3, 11))).toEqual({ nodes: new Set(['a2']), operators: new Set() });
+    expect(await activeMaintenance(c.database.sql, Date.UTC(2026, 10, 3, 13))).toEqual({ nodes: new Set(), operators: new Set() });
   });
 });
