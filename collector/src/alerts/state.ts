@@ -16,11 +16,7 @@ import { activeMaintenance } from '../services/maintenance.ts';
 export const UNASSIGNED_OPERATOR = 'unassigned';
 export const NO_REGION = 'none';
 
-/**
- * Which nodes and operators are inside a declared maintenance window at `now`. The maintenance
- * windows (issue 4: one-off or recurring, per node / operator / region / fleet) plug in here; until
- * they do, nothing is silenced (`noMaintenance`).
- */
+/** Which nodes and operators are inside a declared maintenance window at `now` (they are silenced). */
 export interface MaintenanceSource {
   active(now: number): Promise<{ nodes: Set<string>; operators: Set<string> }>;
 }
