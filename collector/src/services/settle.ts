@@ -3,6 +3,11 @@
  * across collectors) and only for nodes that need it: new evidence (`recompute_from`) or a state that
  * changes by itself with time (`state_check_at`: a grace period or a restart zone running out).
  * The decision itself is the pure `deriveTimeline`.
+ *
+ * Nodes are settled in batches (a handful of statements per batch, whatever its size) and without row
+ * locks while reading: the final update of each node is conditional on its last heartbeat being the one
+ * that was read (optimistic concurrency). A node whose heartbeat moved meanwhile keeps its flags and is
+ * settled on the next run, so ingest never waits for the settle job.
  */
 import type postgres from 'postgres';
 import type { Logger } from 'pino';
@@ -19,10 +24,65 @@ export interface SettleOptions {
   batch: number;
 }
 
-const ms = (d: Date | null | undefined) => (d ? d.getTime() : null);
+interface SampleRow {
+  at: Date;
+  live: boolean;
+  ok: boolean;
+  detail: { failing?: string[] } | null;
+}
 
-function toPoint(r: { at: Date; live: boolean; ok: boolean; detail: { failing?: string[] } | null }): Point {
+interface StoredInterval {
+  id: number;
+  state: string;
+  cause: string;
+  evidence: Record<string, unknown>;
+  start: number;
+  end: number | null;
+}
+
+interface NodeRow {
+  id: number;
+  recomputeFrom: Date | null;
+  stateSince: Date | null;
+  lastHbAt: Date | null;
+  lastOk: boolean | null;
+  failing: string[];
+}
+
+const ms = (d: Date | null | undefined) => (d ? d.getTime() : null);
+const iso = (t: number) => new Date(t).toISOString();
+
+function toPoint(r: SampleRow): Point {
   return { at: r.at.getTime(), live: r.live, ok: r.ok, ...(r.detail?.failing?.length ? { failing: r.detail.failing } : {}) };
+}
+
+function sameEvidence(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return a.lastHeartbeatAt === b.lastHeartbeatAt && JSON.stringify(a.failing ?? null) === JSON.stringify(b.failing ?? null);
+}
+
+/** What one node's settlement writes: all decided in memory, then applied in bulk. */
+interface Plan {
+  node: NodeRow;
+  from: number;
+  intervals: Interval[];
+  nextCheckAt: number | null;
+  deleteId: number | null;
+  trim: { id: number; end: number } | null;
+}
+
+/** The stored interval just before `from` merges into the first new one when they say the same thing. */
+export function planWrites(node: NodeRow, from: number, intervals: Interval[], before: StoredInterval | null, nextCheckAt: number | null): Plan {
+  const plan: Plan = { node, from, intervals: intervals.map((i) => ({ ...i })), nextCheckAt, deleteId: null, trim: null };
+  const first = plan.intervals[0];
+  if (!before || (before.end !== null && before.end < from)) return plan;
+  if (first && before.state === first.state && before.cause === first.cause && sameEvidence(before.evidence, first.evidence)) {
+    plan.deleteId = before.id;
+    first.start = before.start;
+    first.evidence = before.evidence;
+  } else if (before.end === null || before.end > from) {
+    plan.trim = { id: before.id, end: from };
+  }
+  return plan;
 }
 
 export class Settler {
@@ -46,15 +106,20 @@ export class Settler {
     return withTryLock(this.sql, LOCKS.settle, async () => {
       const startedAt = Date.now();
       let total = 0;
+      let afterId = 0;
+      let spans: Span[] | null = null;
       for (;;) {
+        // A sequential scan of `nodes` is cheap even at fleet scale, and leaving these columns unindexed
+        // keeps the per-heartbeat update of a node row a HOT update.
         const due = await this.sql`
-          select id::int8 as id from nodes
-          where (recompute_from is not null and recompute_from <= ${new Date(now)}) or state_check_at <= ${new Date(now)}
+          select id::int8 as id, recompute_from, state_since, last_hb_at, last_ok, failing from nodes
+          where id > ${afterId} and ((recompute_from is not null and recompute_from <= ${new Date(now)}) or state_check_at <= ${new Date(now)})
           order by id limit ${this.opts.batch}`;
         if (due.length === 0) break;
-        const spans = await this.observation.spans(now - this.opts.maxLookbackMs - this.opts.restartGraceMs, now);
-        for (const r of due) await this.settleNode(Number(r.id), now, spans);
-        total += due.length;
+        spans ??= await this.observation.spans(now - this.opts.maxLookbackMs - this.opts.restartGraceMs, now);
+        const nodes: NodeRow[] = due.map((r) => ({ id: Number(r.id), recomputeFrom: r.recompute_from, stateSince: r.state_since, lastHbAt: r.last_hb_at, lastOk: r.last_ok, failing: (r.failing as string[]) ?? [] }));
+        total += await this.settleBatch(nodes, now, spans);
+        afterId = nodes.at(-1)!.id;
         if (due.length < this.opts.batch) break;
       }
       if (total) {
@@ -65,72 +130,101 @@ export class Settler {
     });
   }
 
-  async settleNode(nodeId: number, now: number, spans: Span[]): Promise<void> {
-    await this.sql.begin(async (tx) => {
-      const [n] = await tx`
-        select recompute_from, state_check_at, state_since, last_hb_at, last_ok, failing, current_state
-        from nodes where id = ${nodeId} for update`;
-      if (!n) return;
-      const seen = n.recompute_from as Date | null;
-      const candidates = [ms(seen), Math.max(ms(n.state_since) ?? -Infinity, ms(n.last_hb_at) ?? -Infinity)].filter((x): x is number => x !== null && Number.isFinite(x));
-      let from = Math.max(Math.min(...candidates, now), now - this.opts.maxLookbackMs);
-      // Step back two stored points, so the stretch that new evidence falls into is recomputed whole.
-      const back = await tx`select at from samples where node_id = ${nodeId} and at < ${new Date(from)} order by at desc limit 2`;
-      if (back.length) from = (back.at(-1)!.at as Date).getTime();
-      const [priorRow] = await tx`select at, live, ok, detail from samples where node_id = ${nodeId} and at < ${new Date(from)} order by at desc limit 1`;
-      let prior: Point | null = priorRow ? toPoint(priorRow as never) : null;
-      if (!prior && n.last_hb_at && (n.last_hb_at as Date).getTime() < from) {
-        prior = { at: (n.last_hb_at as Date).getTime(), live: true, ok: n.last_ok !== false, failing: n.failing as string[] };
-      }
-      const rows = await tx`select at, live, ok, detail from samples where node_id = ${nodeId} and at >= ${new Date(from)} and at < ${new Date(now)} order by at`;
-      const points = rows.map((r) => toPoint(r as never));
-      const { intervals, nextCheckAt } = deriveTimeline({ from, to: now, prior, points, observed: spans, graceMs: this.opts.graceMs, restartGraceMs: this.opts.restartGraceMs });
-      await replaceIntervals(tx, nodeId, from, intervals);
-      const last = intervals.at(-1);
-      const [cur] = last ? await tx`select state, start_at from state_intervals where node_id = ${nodeId} and end_at is null order by start_at desc limit 1` : [];
+  /** Settles a batch of nodes; returns how many were written (the others changed meanwhile and wait for the next run). */
+  async settleBatch(nodes: NodeRow[], now: number, spans: Span[]): Promise<number> {
+    const sql = this.sql;
+    const requested = new Map<number, number>();
+    for (const n of nodes) {
+      const candidates = [ms(n.recomputeFrom), Math.max(ms(n.stateSince) ?? -Infinity, ms(n.lastHbAt) ?? -Infinity)].filter((x): x is number => x !== null && Number.isFinite(x));
+      requested.set(n.id, Math.max(Math.min(...candidates, now), now - this.opts.maxLookbackMs));
+    }
+    const req = (id: number) => requested.get(id)!;
+
+    // Step back up to two stored points (so the stretch new evidence falls into is recomputed whole); a third is the prior.
+    const backRows = await sql`
+      select x.id::int8 as id, s.at, s.live, s.ok, s.detail
+      from jsonb_to_recordset(${sql.json(nodes.map((n) => ({ id: n.id, f: iso(req(n.id)) })) as never)}::jsonb) as x(id int8, f timestamptz)
+      cross join lateral (select at, live, ok, detail from samples where node_id = x.id and at < x.f order by at desc limit 3) s`;
+    const back = new Map<number, SampleRow[]>();
+    for (const r of backRows) (back.get(Number(r.id)) ?? back.set(Number(r.id), []).get(Number(r.id))!).push(r as unknown as SampleRow);
+
+    const from = new Map<number, number>();
+    const prior = new Map<number, Point | null>();
+    for (const n of nodes) {
+      const b = back.get(n.id) ?? [];
+      const f = b.length >= 2 ? b[1]!.at.getTime() : b.length === 1 ? b[0]!.at.getTime() : req(n.id);
+      from.set(n.id, f);
+      let p: Point | null = b.length >= 3 ? toPoint(b[2]!) : null;
+      if (!p && n.lastHbAt && n.lastHbAt.getTime() < f) p = { at: n.lastHbAt.getTime(), live: true, ok: n.lastOk !== false, failing: n.failing };
+      prior.set(n.id, p);
+    }
+    const fromJson = sql.json(nodes.map((n) => ({ id: n.id, f: iso(from.get(n.id)!) })) as never);
+    const pointRows = await sql`
+      select s.node_id::int8 as id, s.at, s.live, s.ok, s.detail
+      from jsonb_to_recordset(${fromJson}::jsonb) as x(id int8, f timestamptz)
+      join samples s on s.node_id = x.id and s.at >= x.f and s.at < ${new Date(now)}
+      order by s.node_id, s.at`;
+    const points = new Map<number, Point[]>();
+    for (const r of pointRows) (points.get(Number(r.id)) ?? points.set(Number(r.id), []).get(Number(r.id))!).push(toPoint(r as unknown as SampleRow));
+    const beforeRows = await sql`
+      select x.id::int8 as node, si.id::int8 as id, si.state, si.cause, si.evidence, si.start_at, si.end_at
+      from jsonb_to_recordset(${fromJson}::jsonb) as x(id int8, f timestamptz)
+      cross join lateral (select * from state_intervals where node_id = x.id and start_at < x.f order by start_at desc limit 1) si`;
+    const before = new Map<number, StoredInterval>();
+    for (const r of beforeRows) before.set(Number(r.node), { id: Number(r.id), state: r.state, cause: r.cause, evidence: r.evidence, start: (r.start_at as Date).getTime(), end: ms(r.end_at as Date | null) });
+
+    const plans: Plan[] = [];
+    for (const n of nodes) {
+      const f = from.get(n.id)!;
+      const { intervals, nextCheckAt } = deriveTimeline({ from: f, to: now, prior: prior.get(n.id)!, points: points.get(n.id) ?? [], observed: spans, graceMs: this.opts.graceMs, restartGraceMs: this.opts.restartGraceMs });
+      plans.push(planWrites(n, f, intervals, before.get(n.id) ?? null, nextCheckAt));
+    }
+    return this.apply(plans);
+  }
+
+  private async apply(plans: Plan[]): Promise<number> {
+    return this.sql.begin(async (tx) => {
+      // Node rows first: conditional on the heartbeat we read, and locking them until we commit.
+      const nodeUpdates = plans.map((p) => {
+        const last = p.intervals.at(-1);
+        return {
+          id: p.node.id,
+          seen_hb: p.node.lastHbAt ? p.node.lastHbAt.toISOString() : null,
+          seen_rf: p.node.recomputeFrom ? p.node.recomputeFrom.toISOString() : null,
+          state: last?.state ?? null,
+          since: last ? iso(last.start) : null,
+          check_at: p.nextCheckAt === null ? null : iso(p.nextCheckAt),
+        };
+      });
+      const won = await tx`
+        update nodes n set
+          current_state = coalesce(v.state, n.current_state),
+          state_since = coalesce(v.since, n.state_since),
+          state_check_at = v.check_at,
+          recompute_from = case when n.recompute_from is not distinct from v.seen_rf then null else n.recompute_from end
+        from jsonb_to_recordset(${tx.json(nodeUpdates as never)}::jsonb) as v(id int8, seen_hb timestamptz, seen_rf timestamptz, state text, since timestamptz, check_at timestamptz)
+        where n.id = v.id and n.last_hb_at is not distinct from v.seen_hb
+        returning n.id::int8 as id`;
+      const ok = new Set(won.map((r) => Number(r.id)));
+      const mine = plans.filter((p) => ok.has(p.node.id) && p.intervals.length > 0);
+      if (mine.length === 0) return ok.size;
       await tx`
-        update nodes set
-          current_state = ${last ? last.state : n.current_state},
-          state_since = ${cur ? cur.start_at : n.state_since},
-          state_check_at = ${nextCheckAt === null ? null : new Date(nextCheckAt)},
-          recompute_from = case when recompute_from is not distinct from ${seen} then null else recompute_from end
-        where id = ${nodeId}`;
+        delete from state_intervals si using jsonb_to_recordset(${tx.json(mine.map((p) => ({ id: p.node.id, f: iso(p.from) })) as never)}::jsonb) as x(id int8, f timestamptz)
+        where si.node_id = x.id and si.start_at >= x.f`;
+      const deletes = mine.filter((p) => p.deleteId !== null).map((p) => p.deleteId!);
+      if (deletes.length) await tx`delete from state_intervals where id in ${tx(deletes)}`;
+      const trims = mine.filter((p) => p.trim).map((p) => ({ id: p.trim!.id, e: iso(p.trim!.end) }));
+      if (trims.length) {
+        await tx`update state_intervals si set end_at = x.e from jsonb_to_recordset(${tx.json(trims as never)}::jsonb) as x(id int8, e timestamptz) where si.id = x.id`;
+      }
+      const rows = mine.flatMap((p) =>
+        p.intervals.map((iv, i) => ({ node_id: p.node.id, state: iv.state, start_at: iso(iv.start), end_at: i === p.intervals.length - 1 ? null : iso(iv.end), cause: iv.cause, evidence: iv.evidence })),
+      );
+      await tx`
+        insert into state_intervals (node_id, state, start_at, end_at, cause, evidence)
+        select node_id, state, start_at, end_at, cause, evidence
+        from jsonb_to_recordset(${tx.json(rows as never)}::jsonb) as x(node_id int8, state text, start_at timestamptz, end_at timestamptz, cause text, evidence jsonb)`;
+      return ok.size;
     });
   }
-}
-
-/** Replaces the stored intervals from `from` on with `intervals` (the last one left open), merging at the seam. */
-async function replaceIntervals(tx: postgres.TransactionSql, nodeId: number, from: number, intervals: Interval[]): Promise<void> {
-  if (intervals.length === 0) return;
-  const f = new Date(from);
-  await tx`delete from state_intervals where node_id = ${nodeId} and start_at >= ${f}`;
-  const [before] = await tx`
-    update state_intervals set end_at = ${f}
-    where node_id = ${nodeId} and start_at < ${f} and (end_at is null or end_at > ${f})
-    returning id::int8 as id, state, cause, evidence, start_at`;
-  const rows = intervals.map((iv) => ({ ...iv }));
-  const first = rows[0]!;
-  if (before && before.state === first.state && before.cause === first.cause && sameEvidence(before.evidence as Record<string, unknown>, first.evidence)) {
-    await tx`delete from state_intervals where id = ${before.id}`;
-    first.start = (before.start_at as Date).getTime();
-    first.evidence = before.evidence as Record<string, unknown>;
-  } else if (!before) {
-    // Nothing stored spans the seam: an interval ending exactly at `from` may still merge.
-    const [touching] = await tx`select id::int8 as id, state, cause, evidence, start_at from state_intervals where node_id = ${nodeId} and end_at = ${f} limit 1`;
-    if (touching && touching.state === first.state && touching.cause === first.cause && sameEvidence(touching.evidence as Record<string, unknown>, first.evidence)) {
-      await tx`delete from state_intervals where id = ${touching.id}`;
-      first.start = (touching.start_at as Date).getTime();
-      first.evidence = touching.evidence as Record<string, unknown>;
-    }
-  }
-  const lastIdx = rows.length - 1;
-  const json = rows.map((r, i) => ({ state: r.state, start_at: new Date(r.start).toISOString(), end_at: i === lastIdx ? null : new Date(r.end).toISOString(), cause: r.cause, evidence: r.evidence }));
-  await tx`
-    insert into state_intervals (node_id, state, start_at, end_at, cause, evidence)
-    select ${nodeId}, state, start_at, end_at, cause, evidence
-    from jsonb_to_recordset(${tx.json(json as never)}::jsonb) as x(state text, start_at timestamptz, end_at timestamptz, cause text, evidence jsonb)`;
-}
-
-function sameEvidence(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return a.lastHeartbeatAt === b.lastHeartbeatAt && JSON.stringify(a.failing ?? null) === JSON.stringify(b.failing ?? null);
 }

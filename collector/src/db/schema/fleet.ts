@@ -52,8 +52,8 @@ export const nodes = pgTable(
   },
   (t) => [
     uniqueIndex('nodes_name_uq').on(t.name),
-    index('nodes_recompute_idx').on(t.recomputeFrom).where(sql`${t.recomputeFrom} is not null`),
-    index('nodes_check_idx').on(t.stateCheckAt).where(sql`${t.stateCheckAt} is not null`),
+    // No index on the hot columns (last_hb_at, state_check_at, recompute_from): the per-heartbeat update
+    // stays a HOT update, and the settle job's scan of `nodes` is cheap at fleet scale.
     index('nodes_operator_idx').on(t.operatorId),
   ],
 );
