@@ -48,6 +48,7 @@ export const Config = Type.Object(
         rateLimitPerNodePerMin: Type.Integer({ minimum: 1, default: 120 }),
         flushMaxRows: Type.Integer({ minimum: 1, default: 2000 }),
         flushDelayMs: Type.Integer({ minimum: 0, default: 5 }),
+        flushConcurrency: Type.Integer({ minimum: 1, maximum: 16, default: 4, description: 'write transactions in flight at once' }),
       },
       { default: {} },
     ),

@@ -21,8 +21,11 @@ export function createServices(config: Config, database: Database, clock: Clock,
     rotateBeforeMs: config.credentials.rotateBeforeDays * DAY,
     overlapMs: config.credentials.overlapHours * 3_600_000,
   });
-  const writer = new IngestWriter(database.sql, { graceMs: t.graceMs, maxRows: config.ingest.flushMaxRows, delayMs: config.ingest.flushDelayMs }, log.child({ component: 'ingest' }));
-  writer.onFlush = (rows) => metrics.ingestFlush.observe(rows);
+  const writer = new IngestWriter(database.sql, { graceMs: t.graceMs, maxRows: config.ingest.flushMaxRows, delayMs: config.ingest.flushDelayMs, maxConcurrent: config.ingest.flushConcurrency }, log.child({ component: 'ingest' }));
+  writer.onFlush = (rows, ms) => {
+    metrics.ingestFlush.observe(rows);
+    metrics.ingestFlushSeconds.observe(ms / 1000);
+  };
   const rawMs = config.retention.rawHours * 3_600_000;
   const ingest = new IngestService(database.sql, writer, credentials, metrics, { freshMs: t.freshMs, maxFutureMs: config.ingest.maxFutureSkewS * 1000, maxAgeMs: rawMs });
   const observation = new ObservationRecorder(database.sql, clock, t.beatMs, log.child({ component: 'observation' }));

@@ -30,6 +30,8 @@ export interface WriterOptions {
   graceMs: number;
   maxRows: number;
   delayMs: number;
+  /** Concurrent flush transactions (default 4). */
+  maxConcurrent: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -37,7 +39,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class IngestWriter {
   private queue: Pending[] = [];
   private queuedRows = 0;
-  private flushing = false;
+  /** Transactions in flight: several at once, so one slow commit does not hold everyone behind it. */
+  private inflight = 0;
   private timer: NodeJS.Timeout | null = null;
   /** Last status written per node+check, so unchanged statuses cost no write. */
   private checkCache = new Map<string, string>();
@@ -62,7 +65,7 @@ export class IngestWriter {
   }
 
   private kick(delay: number) {
-    if (this.flushing) return;
+    if (this.queue.length === 0 || this.inflight >= this.opts.maxConcurrent) return; // a finishing flush kicks again
     if (delay === 0) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
@@ -77,18 +80,28 @@ export class IngestWriter {
 
   /** Waits for everything queued to be committed (used at shutdown). */
   async drain(): Promise<void> {
-    while (this.queue.length || this.flushing) {
-      if (!this.flushing) await this.flush();
+    while (this.queue.length || this.inflight) {
+      if (this.queue.length && this.inflight < this.opts.maxConcurrent) await this.flush();
       else await new Promise((r) => setTimeout(r, 5));
     }
   }
 
+  /** Takes up to maxRows samples' worth of queued reports (at least one report). */
+  private take(): Pending[] {
+    let rows = 0;
+    let n = 0;
+    while (n < this.queue.length && (n === 0 || rows + this.queue[n]!.job.prepared.samples.length <= this.opts.maxRows)) {
+      rows += this.queue[n]!.job.prepared.samples.length;
+      n++;
+    }
+    this.queuedRows -= rows;
+    return this.queue.splice(0, n);
+  }
+
   private async flush(): Promise<void> {
-    if (this.flushing || this.queue.length === 0) return;
-    this.flushing = true;
-    const batch = this.queue;
-    this.queue = [];
-    this.queuedRows = 0;
+    if (this.inflight >= this.opts.maxConcurrent || this.queue.length === 0) return;
+    this.inflight++;
+    const batch = this.take();
     const started = performance.now();
     try {
       let attempt = 0;
@@ -98,7 +111,7 @@ export class IngestWriter {
           batch.forEach((p, i) => p.resolve(results[i]!));
           break;
         } catch (e) {
-          // Deadlocks and serialization failures between collectors are retried; anything else fails the batch.
+          // Deadlocks (concurrent batches, or collectors, touching the same nodes) are retried; anything else fails the batch.
           const code = (e as { code?: string }).code;
           if ((code === '40P01' || code === '40001') && attempt++ < 3) continue;
           throw e;
@@ -109,7 +122,7 @@ export class IngestWriter {
       this.log.error({ err: e, reports: batch.length }, 'ingest batch failed; nothing in it was acknowledged');
       for (const p of batch) p.reject(e);
     } finally {
-      this.flushing = false;
+      this.inflight--;
       if (this.queue.length) this.kick(this.queuedRows >= this.opts.maxRows ? 0 : this.opts.delayMs);
     }
   }

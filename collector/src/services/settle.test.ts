@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { ManualClock, reportAt, testCollector } from '../../../test/support/harness.ts';
+import { loadConfig } from '../config.ts';
 
 const S = 1000;
 const MIN = 60 * S;
@@ -14,7 +15,7 @@ const STEP = 5 * S;
 
 type Collector = Awaited<ReturnType<typeof testCollector>>;
 // The per-node rate limit runs on real time; a simulated 20 minutes pass in seconds here.
-const start = (url: string, clock: ManualClock) => testCollector(url, clock, { ingest: { bodyLimitBytes: 1_048_576, maxFutureSkewS: 600, rateLimitPerNodePerMin: 100_000, flushMaxRows: 2000, flushDelayMs: 0 } });
+const start = (url: string, clock: ManualClock) => testCollector(url, clock, { ingest: { ...loadConfig({}).ingest, rateLimitPerNodePerMin: 100_000, flushDelayMs: 0 } });
 
 async function scriptedTimeline(opts: { bufferDuringOutage: boolean }) {
   const db = await createTestDatabase('timeline');
