@@ -10,6 +10,19 @@ import { build } from 'esbuild';
 const root = fileURLToPath(new URL('.', import.meta.url));
 export const BUNDLE = `${root}dist/timmy-fleet.mjs`;
 
+/**
+ * Built-ins through require(), not ESM import: importing `node:http` as an ES module builds its namespace,
+ * which runs every lazy getter on the module — and those load tls, http2, zlib, worker_threads and
+ * perf_hooks (~10 MB of RSS) that the agent never uses on a plain-http path. require() leaves them lazy.
+ */
+const builtinsViaRequire = {
+  name: 'builtins-via-require',
+  setup(b: { onResolve: Function; onLoad: Function }) {
+    b.onResolve({ filter: /^node:/ }, (a: { path: string }) => ({ path: a.path, namespace: 'builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a: { path: string }) => ({ contents: `module.exports = __nodeRequire(${JSON.stringify(a.path)});`, loader: 'js' }));
+  },
+};
+
 export async function buildAgent(): Promise<{ file: string; sha256: string; bytes: number }> {
   await build({
     entryPoints: [`${root}src/cli.ts`],
@@ -21,8 +34,9 @@ export async function buildAgent(): Promise<{ file: string; sha256: string; byte
     minifySyntax: true,
     legalComments: 'none',
     logLevel: 'warning',
+    plugins: [builtinsViaRequire as never],
     // CommonJS dependencies (pino, systeminformation) call require(); give them one.
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: { js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url), __nodeRequire = require;" },
   });
   chmodSync(BUNDLE, 0o755);
   const data = readFileSync(BUNDLE);

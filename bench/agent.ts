@@ -33,6 +33,11 @@ function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
 }
+function rssParts(pid: number): { anon: number; file: number } {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)?.[1] ?? 0) * 1024;
+  return { anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
+}
 function hwmBytes(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
@@ -61,12 +66,15 @@ let tlsOpts: { key: string; cert: string } | undefined;
 if (!values.http) {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
   tlsOpts = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  // Trust = the system CA bundle plus the bench CA: the same amount of CA data as in production.
+  const system = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'].find(existsSync);
+  writeFileSync(join(dir, 'ca.pem'), `${system ? readFileSync(system, 'utf8') : ''}\n${tlsOpts.cert}`);
 }
 const fc = await startFakeCollector({ token: 'bench-node-credential-000000000001', ...(tlsOpts ? { tls: tlsOpts } : {}) });
 writeFileSync(join(dir, 'credential'), `${fc.token}\n`, { mode: 0o600 });
 const config = join(dir, 'config.yaml');
 // The default checklist (no `probes:` key), watching the current user.
-writeFileSync(config, `collectorUrl: ${fc.url}\ncredentialFile: ${join(dir, 'credential')}\nstateDir: ${join(dir, 'state')}\nintervalS: ${INTERVAL_S}\n${tlsOpts ? `caFile: ${join(dir, 'cert.pem')}\n` : ''}user: ${userInfo().username}\nlogLevel: warn\n`);
+writeFileSync(config, `collectorUrl: ${fc.url}\ncredentialFile: ${join(dir, 'credential')}\nstateDir: ${join(dir, 'state')}\nintervalS: ${INTERVAL_S}\n${tlsOpts ? `caFile: ${join(dir, 'ca.pem')}\n` : ''}user: ${userInfo().username}\nlogLevel: warn\n`);
 
 const children: ChildProcess[] = [];
 const agent = spawn(process.execPath, [...runtime.flags, bundle.file, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...runtime.env } });
@@ -107,6 +115,7 @@ const elapsed = (performance.now() - t0) / 1000;
 const a1 = cpuTicks(agent.pid!);
 const n1 = cpuTicks(ne.pid!);
 const agentHwm = hwmBytes(agent.pid!);
+const parts = rssParts(agent.pid!);
 clearInterval(scraper);
 agent.kill('SIGTERM');
 await new Promise((r) => agent.once('exit', r));
@@ -125,6 +134,8 @@ const out = {
   rss_mb: mb(Math.max(...rssA)),
   rss_mean_mb: mb(mean(rssA)),
   rss_hwm_mb: mb(agentHwm),
+  rss_anon_mb: mb(parts.anon),
+  rss_file_mb: mb(parts.file),
   cpu_percent: pct(a1 - a0),
   node_exporter_rss_mb: mb(Math.max(...rssN)),
   node_exporter_cpu_percent: pct(n1 - n0),

@@ -9,6 +9,7 @@ import type { CheckResult, DiskUsage, Heartbeat, Inventory, Sample } from '@timm
 import type { ProbeConfig } from './config.ts';
 import type { AgentFacts, ProbeEnv, ProbeInstance, ProbeOutput } from './probes/probe.ts';
 import { round } from './probes/probe.ts';
+import { monoMs } from './lazy.ts';
 
 export interface ProbeResult extends CheckResult {
   /** When the run finished (epoch ms). */
@@ -80,7 +81,7 @@ export class Scheduler {
       return { result: { ...base, status: 'unknown', message: `previous run still hung after ${cfg.timeoutS} s timeout; skipped`, durationMs: 0, at: this.now() } };
     }
     const ac = new AbortController();
-    const t0 = performance.now();
+    const t0 = monoMs();
     let timer: NodeJS.Timeout | undefined;
     const run = Promise.resolve().then(() => slot.instance.run({ signal: ac.signal, now: this.now, log: this.log.child({ probe: cfg.name }), facts: this.facts }));
     slot.inFlight = run.catch(() => {}).finally(() => (slot.inFlight = undefined));
@@ -88,7 +89,7 @@ export class Scheduler {
     slot.runs++;
     try {
       const out = await Promise.race([run, timeout]);
-      const durationMs = round(performance.now() - t0, 1);
+      const durationMs = round(monoMs() - t0, 1);
       if (out === 'timeout') {
         ac.abort();
         slot.failures++;
@@ -99,7 +100,7 @@ export class Scheduler {
     } catch (e) {
       slot.failures++;
       const err = e as NodeJS.ErrnoException;
-      return { result: { ...base, status: 'unknown', message: `probe failed: ${err.code ?? err.name}: ${err.message}`.slice(0, 2048), durationMs: round(performance.now() - t0, 1), at: this.now() } };
+      return { result: { ...base, status: 'unknown', message: `probe failed: ${err.code ?? err.name}: ${err.message}`.slice(0, 2048), durationMs: round(monoMs() - t0, 1), at: this.now() } };
     } finally {
       clearTimeout(timer);
     }

@@ -1,5 +1,5 @@
 /** Disk: used %, free bytes and inodes of one mount point (statfs, no command). */
-import { statfs } from 'node:fs/promises';
+import { statfsAsync as statfs } from '../lazy.ts';
 import { Type } from '@sinclair/typebox';
 import { defineProbe, round, worst } from './probe.ts';
 import type { CheckStatus } from '@timmy/shared';

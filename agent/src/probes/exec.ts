@@ -1,5 +1,5 @@
 /** Runs a short command with a timeout and bounded output; used by the few probes that must spawn. */
-import { execFile } from 'node:child_process';
+import { childProcessModule } from '../lazy.ts';
 
 export interface ExecResult {
   code: number | null;
@@ -11,7 +11,7 @@ export interface ExecResult {
 
 export function run(cmd: string, args: string[], opts: { signal?: AbortSignal; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ExecResult> {
   return new Promise((resolve) => {
-    execFile(
+    childProcessModule().execFile(
       cmd,
       args,
       { signal: opts.signal, timeout: opts.timeoutMs ?? 5000, maxBuffer: 256 * 1024, encoding: 'utf8', env: opts.env ?? { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C' } },

@@ -3,7 +3,7 @@
  * "tokens not past expiry"). Every key matching `keyPattern` whose value is a date (ISO string,
  * epoch seconds or epoch milliseconds) counts; the earliest one decides.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileAsync as readFile } from '../lazy.ts';
 import { Type } from '@sinclair/typebox';
 import { defineProbe, expandHome, round } from './probe.ts';
 

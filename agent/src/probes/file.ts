@@ -2,7 +2,7 @@
  * File freshness: a file's age, or the newest file in a directory, plus an optional failure marker
  * pattern looked for in the last `tailBytes` of that file. `~` is the watched user's home.
  */
-import { open, readdir, stat } from 'node:fs/promises';
+import { closeAsync, fstatAsync, openAsync, readAsync, readdirAsync as readdir, statAsync as stat } from '../lazy.ts';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { defineProbe, expandHome, round } from './probe.ts';
@@ -35,15 +35,15 @@ async function newestIn(dir: string): Promise<{ path: string; mtimeMs: number } 
 }
 
 async function readTail(path: string, bytes: number): Promise<string> {
-  const fh = await open(path, 'r');
+  const fd = await openAsync(path, 'r');
   try {
-    const { size } = await fh.stat();
+    const { size } = await fstatAsync(fd);
     const len = Math.min(size, bytes);
     const buf = Buffer.alloc(len);
-    await fh.read(buf, 0, len, size - len);
+    await readAsync(fd, buf, 0, len, size - len);
     return buf.toString('utf8');
   } finally {
-    await fh.close();
+    await closeAsync(fd);
   }
 }
 

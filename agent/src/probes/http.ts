@@ -1,5 +1,6 @@
 /** HTTP endpoint: expected status within a timeout. */
 import { makeTransport } from '../push/transport.ts';
+import { monoMs } from '../lazy.ts';
 import { Type } from '@sinclair/typebox';
 import { defineProbe, round, type ProbeOutput } from './probe.ts';
 
@@ -39,10 +40,10 @@ export default defineProbe({
     return {
       close: () => transport.close(),
       async run(ctx): Promise<ProbeOutput> {
-        const t0 = performance.now();
+        const t0 = monoMs();
         try {
           const res = await transport.request(new URL(o.url), { method: o.method, signal: ctx.signal, timeoutMs: 60_000 });
-          const ms = round(performance.now() - t0, 1);
+          const ms = round(monoMs() - t0, 1);
           const ok = o.expectStatus.includes(res.status);
           return {
             status: ok ? 'ok' : o.severity,

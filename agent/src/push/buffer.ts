@@ -16,7 +16,7 @@
 import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32 } from '../lazy.ts';
 import type { Sample } from '@timmy/shared';
 
 export interface BufferOptions {

@@ -214,6 +214,39 @@ describe('Pusher against a real HTTP server on loopback', () => {
   });
 });
 
+describe('HTTPS', () => {
+  it('verifies the collector against caFile; an unknown CA is a network error that keeps the data', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { createServer: createTls } = await import('node:https');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const tls = createTls({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+      req.resume();
+      req.on('end', () => res.end(JSON.stringify({ accepted: 1, duplicates: 0, rejected: [], serverTime: Date.now() })));
+    });
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    const tlsUrl = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
+    try {
+      writeFileSync(join(dir, 'credential'), 'tok\n');
+      const buffer = DiskBuffer.open({ dir, maxBytes: 1 << 24, segmentBytes: 1 << 16, fsyncIntervalMs: 1000 });
+      buffer.append(hb(1));
+      const mk = (caFile?: string) =>
+        new Pusher({ collectorUrl: tlsUrl, credentialFile: join(dir, 'credential'), stateDir: dir, caFile, agentVersion: 't', timeoutS: 5, gzipMinBytes: 1024, maxBatchSamples: 10, maxBatchBytes: 1 << 20, deadLetterMaxBytes: 1 << 20 }, buffer, log, {});
+      const untrusted = mk();
+      const out = await untrusted.pushOnce();
+      expect(out.kind).toBe('retry');
+      expect(untrusted.stats.lastError).toMatch(/SELF_SIGNED|self.signed|certificate/i);
+      expect(buffer.pending()).toBe(1);
+      await untrusted.stop();
+      const trusted = mk(join(dir, 'cert.pem'));
+      expect(await trusted.pushOnce()).toEqual({ kind: 'ok', more: false });
+      await trusted.stop();
+      buffer.close();
+    } finally {
+      await new Promise((r) => tls.close(r));
+    }
+  });
+});
+
 describe('retry timing and transport rules', () => {
   it('full jitter stays within 1 s .. 60 s and grows with attempts', () => {
     expect(backoffMs(1, () => 0)).toBe(1000);

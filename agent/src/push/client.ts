@@ -10,11 +10,11 @@
  */
 import { appendFileSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import type { Logger } from '../log.ts';
 import { Value } from '@sinclair/typebox/value';
 import { ReportAck, WIRE_VERSION, type Inventory, type Report } from '@timmy/shared';
 import { atomicWrite, type DiskBuffer } from './buffer.ts';
+import { zlibModule } from '../lazy.ts';
 import { makeTransport, type HttpResponse, type Transport } from './transport.ts';
 import type { AgentFacts } from '../probes/probe.ts';
 
@@ -134,7 +134,7 @@ export class Pusher {
     const report: Report = { v: WIRE_VERSION, stream: this.buffer.stream, agentVersion: this.opts.agentVersion, sentAt, samples, ...(this.inventory ? { inventory: this.inventory } : {}) };
     const json = Buffer.from(JSON.stringify(report));
     const gzip = json.length > this.opts.gzipMinBytes;
-    const body = gzip ? gzipSync(json) : json;
+    const body = gzip ? zlibModule().gzipSync(json) : json;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       authorization: `Bearer ${this.credential}`,

@@ -94,6 +94,8 @@ export async function startFakeCollector(opts: { port?: number; token?: string; 
     }
   };
   const server: Server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : createServer(handler);
+  // Like the real collector (keepAliveTimeout 65 s): agents reuse one connection across 5-s pushes.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
