@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fixtures } from '@timmy/shared';
 import { DiskBuffer, dirBytes } from './buffer.ts';
 
 const dirs: string[] = [];
@@ -145,5 +146,35 @@ describe('DiskBuffer', () => {
     expect(got.at(-1)).toBe(n);
     expect(got).toEqual(Array.from({ length: got.length }, (_, i) => n - got.length + i + 1));
     b.close();
+  });
+
+  it('a simulated day of collector outage (17,280 samples at 5 s, with checks) stays within the cap', () => {
+    const day = 86400 / 5;
+    const checks = fixtures.report().samples[0]!.checks!;
+    const disks = fixtures.report().samples[0]!.disks!;
+    const full = (i: number) => ({ ...hb(i), disks, checks });
+    // Default cap: a whole day fits, nothing is dropped.
+    const dir = tmp();
+    const b = open(dir, { segmentBytes: 1024 * 1024 });
+    for (let i = 0; i < day; i++) b.append(full(i));
+    expect(b.stats.dropped).toBe(0);
+    expect(b.pending()).toBe(day);
+    expect(dirBytes(join(dir, 'buffer'))).toBeLessThan(64 * 1024 * 1024);
+    b.close();
+    // A cap smaller than a day: the buffer never exceeds it, drops the oldest, counts every drop.
+    const dir2 = tmp();
+    const cap = 2 * 1024 * 1024;
+    const b2 = open(dir2, { maxBytes: cap, segmentBytes: 256 * 1024 });
+    let peak = 0;
+    for (let i = 0; i < day; i++) {
+      b2.append(full(i));
+      if (i % 500 === 0) peak = Math.max(peak, dirBytes(join(dir2, 'buffer')));
+    }
+    expect(peak).toBeLessThanOrEqual(cap);
+    expect(b2.stats.dropped).toBeGreaterThan(0);
+    expect(b2.stats.dropped + b2.pending()).toBe(day);
+    const first = b2.nextBatch(1, 1 << 20, 0)[0]!;
+    expect(first.seq).toBe(b2.stats.dropped + 1); // the oldest kept is the one right after the drops
+    b2.close();
   });
 });
