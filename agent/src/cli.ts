@@ -129,16 +129,8 @@ async function cmdStatus(flag: string | undefined, json: boolean) {
   const now = Date.now();
   const h = readHealth(cfg.stateDir);
   // Read-only look at the buffer when the daemon is not writing it; otherwise trust its figures.
-  let buffer = h?.buffer;
-  if (!h || now - h.updatedAt > 60_000) {
-    try {
-      const b = DiskBuffer.open({ dir: cfg.stateDir, ...cfg.buffer });
-      buffer = { ...b.stats };
-      b.close();
-    } catch {
-      // no state dir yet
-    }
-  }
+  let buffer: { records: number; bytes: number; dropped?: number; corruptCuts?: number } | undefined = h?.buffer;
+  if (!h || now - h.updatedAt > 60_000) buffer = DiskBuffer.peek(cfg.stateDir) ?? buffer;
   const s = {
     version: AGENT_VERSION,
     agentRunning: !!h && now - h.updatedAt < Math.max(3 * cfg.intervalS, 60) * 1000,

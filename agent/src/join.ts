@@ -2,7 +2,7 @@
  * `timmy-fleet join <collector-url> --token <enrollment-token>`: registers this node with a
  * single-use enrollment token, receives the node's own credential, writes it (0600) and the config.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { Type, type Static } from '@sinclair/typebox';
@@ -81,6 +81,11 @@ export async function join_(o: JoinOptions): Promise<EnrollResponse> {
   mkdirSync(o.stateDir, { recursive: true, mode: 0o750 });
   atomicWrite(o.credentialFile, `${res.credential}\n`, 0o600);
   atomicWrite(join(o.stateDir, 'credential.json'), JSON.stringify({ nodeId: res.nodeId, expiresAt: res.expiresAt, joinedAt: Date.now() }));
+  // Run as root (sudo) against a state directory systemd made for the service user: hand the files to that user.
+  if (process.getuid?.() === 0) {
+    const { uid, gid } = statSync(o.stateDir);
+    if (uid !== 0) for (const f of [o.credentialFile, join(o.stateDir, 'credential.json')]) chownSync(f, uid, gid);
+  }
   writeConfig(o);
   return res;
 }

@@ -177,4 +177,16 @@ describe('DiskBuffer', () => {
     expect(first.seq).toBe(b2.stats.dropped + 1); // the oldest kept is the one right after the drops
     b2.close();
   });
+
+  it('peek (for `status`) counts pending records without writing anything', () => {
+    const dir = tmp();
+    const b = open(dir);
+    for (let i = 0; i < 30; i++) b.append(hb(i));
+    b.ack(b.nextBatch(10, 1 << 20, 0).map((s) => s.seq));
+    b.close();
+    const before = readdirSync(join(dir, 'buffer')).join() + readdirSync(dir).join();
+    expect(DiskBuffer.peek(dir)).toMatchObject({ records: 20, ackedUpTo: 10 });
+    expect(readdirSync(join(dir, 'buffer')).join() + readdirSync(dir).join()).toBe(before);
+    expect(DiskBuffer.peek(join(dir, 'nope'))).toBeUndefined();
+  });
 });

@@ -346,6 +346,33 @@ export class DiskBuffer {
     return undefined;
   }
 
+  /** Read-only figures for `timmy-fleet status` when the daemon is not running: writes nothing. */
+  static peek(dir: string): Pick<BufferStats, 'records' | 'bytes' | 'segments' | 'ackedUpTo'> | undefined {
+    let files: string[];
+    try {
+      files = readdirSync(join(dir, 'buffer')).filter((f) => /^seg-\d{16}\.log$/.test(f));
+    } catch {
+      return undefined;
+    }
+    let upTo = 0;
+    let extra: number[] = [];
+    try {
+      const a = JSON.parse(readFileSync(join(dir, 'acked.json'), 'utf8')) as { upTo: number; extra?: number[] };
+      upTo = a.upTo;
+      extra = a.extra ?? [];
+    } catch {
+      // nothing acknowledged yet
+    }
+    let records = 0;
+    let bytes = 0;
+    for (const f of files) {
+      const buf = safeRead(join(dir, 'buffer', f));
+      bytes += buf.length;
+      for (const smp of scanFrames(buf).samples) if (smp.seq > upTo && !extra.includes(smp.seq)) records++;
+    }
+    return { records, bytes, segments: files.length, ackedUpTo: upTo };
+  }
+
   pending(): number {
     return this.stats.records;
   }
