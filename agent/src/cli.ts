@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** `timmy-fleet run | join | health | status | version`, `--help` on each. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH, configPath as resolveConfigPath, loadConfig, type AgentConfig } from './config.ts';
 import { rootLogger } from './log.ts';
@@ -124,6 +126,14 @@ async function reachability(cfg: AgentConfig): Promise<string> {
   }
 }
 
+function credentialMeta(stateDir: string): { expiresAt?: number } {
+  try {
+    return JSON.parse(readFileSync(join(stateDir, 'credential.json'), 'utf8')) as { expiresAt?: number };
+  } catch {
+    return {};
+  }
+}
+
 async function cmdStatus(flag: string | undefined, json: boolean) {
   const cfg = configOrExit(flag);
   const now = Date.now();
@@ -144,7 +154,7 @@ async function cmdStatus(flag: string | undefined, json: boolean) {
     corruptCuts: buffer?.corruptCuts ?? 0,
     deadLettered: (h?.push.deadLetteredSamples ?? 0) + (h?.push.rejectedSamples ?? 0),
     credential: readCredential(cfg.credentialFile) ? 'present' : `missing (${cfg.credentialFile})`,
-    credentialExpiresAt: h?.push.credentialExpiresAt ? new Date(h.push.credentialExpiresAt).toISOString() : null,
+    credentialExpiresAt: ((t) => (t ? new Date(t).toISOString() : null))(h?.push.credentialExpiresAt ?? credentialMeta(cfg.stateDir).expiresAt),
   };
   if (json) process.stdout.write(`${JSON.stringify(s, null, 1)}\n`);
   else {
