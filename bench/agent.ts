@@ -14,9 +14,11 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildAgent } from '../agent/build.ts';
+import { fileURLToPath } from 'node:url';
 import { freePort, startFakeCollector } from '../agent/src/testing/fake-collector.ts';
+import { makeTransport } from '../agent/src/push/transport.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, interval: { type: 'string' }, http: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, interval: { type: 'string' }, http: { type: 'boolean', default: false }, receiver: { type: 'string', default: 'collector' } } });
 const SECONDS = Number(values.seconds ?? process.env.BENCH_SECONDS ?? 60);
 const INTERVAL_S = Number(values.interval ?? 5);
 const WARMUP_S = Math.min(15, Math.max(5, SECONDS / 10));
@@ -70,23 +72,65 @@ if (!values.http) {
   const system = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'].find(existsSync);
   writeFileSync(join(dir, 'ca.pem'), `${system ? readFileSync(system, 'utf8') : ''}\n${tlsOpts.cert}`);
 }
-const fc = await startFakeCollector({ token: 'bench-node-credential-000000000001', ...(tlsOpts ? { tls: tlsOpts } : {}) });
-writeFileSync(join(dir, 'credential'), `${fc.token}\n`, { mode: 0o600 });
-const config = join(dir, 'config.yaml');
-// The default checklist (no `probes:` key), watching the current user.
-writeFileSync(config, `collectorUrl: ${fc.url}\ncredentialFile: ${join(dir, 'credential')}\nstateDir: ${join(dir, 'state')}\nintervalS: ${INTERVAL_S}\n${tlsOpts ? `caFile: ${join(dir, 'ca.pem')}\n` : ''}user: ${userInfo().username}\nlogLevel: warn\n`);
-
 const children: ChildProcess[] = [];
-const agent = spawn(process.execPath, [...runtime.flags, bundle.file, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...runtime.env } });
-children.push(agent);
-const nePort = await freePort();
-const ne = spawn(nodeExporterBin, [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
-children.push(ne);
 const stopAll = () => {
   for (const c of children) c.kill('SIGKILL');
 };
 process.on('exit', stopAll);
 
+/**
+ * The receiver: the real collector (embedded PostgreSQL in a temp dir, TLS with the bench CA, a node
+ * registered through the admin API) unless `--receiver fake` or it fails to start; then the agent's
+ * fake collector. Only the agent and node_exporter are measured, never the receiver.
+ */
+let collectorProc: ChildProcess | undefined;
+async function startRealCollector(): Promise<{ url: string; credential: string } | undefined> {
+  const admin = 'bench-admin-token-0123456789abcdef';
+  let out = '';
+  const c = spawn(process.execPath, [fileURLToPath(new URL('../collector/src/main.ts', import.meta.url))], {
+    env: { ...process.env, TIMMY_PORT: '0', TIMMY_HOST: '127.0.0.1', TIMMY_DATA_DIR: join(dir, 'collector'), TIMMY_ADMIN_TOKEN: admin, LOG_LEVEL: 'info', ...(tlsOpts ? { TIMMY_TLS_CERT_FILE: join(dir, 'cert.pem'), TIMMY_TLS_KEY_FILE: join(dir, 'key.pem') } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  collectorProc = c;
+  c.stdout!.on('data', (d) => (out += d));
+  c.stderr!.on('data', (d) => (out += d));
+  for (let i = 0; i < 600; i++) {
+    const url = /"url":"(https?:\/\/127\.0\.0\.1:\d+)"/.exec(out)?.[1];
+    if (url) {
+      const t = makeTransport({ caFile: tlsOpts ? join(dir, 'cert.pem') : undefined });
+      const res = await t.request(new URL('/v1/admin/nodes', url), { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench-node' }), timeoutMs: 10_000 });
+      t.close();
+      if (res.status !== 201) break;
+      return { url, credential: (JSON.parse(res.text) as { credential: string }).credential };
+    }
+    if (c.exitCode !== null) break;
+    await sleep(100);
+  }
+  console.error(`bench:agent: the real collector did not start; using the fake receiver.\n${out.slice(-2000)}`);
+  await stopCollector();
+  return undefined;
+}
+/** SIGTERM, so the collector stops its embedded PostgreSQL too. */
+async function stopCollector() {
+  const c = collectorProc;
+  if (!c || c.exitCode !== null) return;
+  c.kill('SIGTERM');
+  await Promise.race([new Promise((r) => c.once('exit', r)), sleep(30_000)]);
+  if (c.exitCode === null) c.kill('SIGKILL');
+}
+const real = values.receiver === 'collector' ? await startRealCollector() : undefined;
+const fc = await startFakeCollector({ token: 'bench-node-credential-000000000001', ...(tlsOpts ? { tls: tlsOpts } : {}) });
+const receiverUrl = real?.url ?? fc.url;
+writeFileSync(join(dir, 'credential'), `${real?.credential ?? fc.token}\n`, { mode: 0o600 });
+const config = join(dir, 'config.yaml');
+// The default checklist (no `probes:` key), watching the current user.
+writeFileSync(config, `collectorUrl: ${receiverUrl}\ncredentialFile: ${join(dir, 'credential')}\nstateDir: ${join(dir, 'state')}\nintervalS: ${INTERVAL_S}\n${tlsOpts ? `caFile: ${join(dir, 'ca.pem')}\n` : ''}user: ${userInfo().username}\nlogLevel: warn\n`);
+
+const agent = spawn(process.execPath, [...runtime.flags, bundle.file, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...runtime.env } });
+children.push(agent);
+const nePort = await freePort();
+const ne = spawn(nodeExporterBin, [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
+children.push(ne);
 let scrapes = 0;
 let scrapeBytes = 0;
 const scraper = setInterval(async () => {
@@ -99,7 +143,7 @@ const scraper = setInterval(async () => {
   }
 }, INTERVAL_S * 1000);
 
-console.log(`bench:agent: ${SECONDS} s (warm-up ${WARMUP_S} s), interval ${INTERVAL_S} s, ${tlsOpts ? 'https' : 'http'}, node ${process.version} ${runtime.flags.join(' ')}, bundle ${(bundle.bytes / 1024).toFixed(0)} KiB`);
+console.log(`bench:agent: ${SECONDS} s (warm-up ${WARMUP_S} s), interval ${INTERVAL_S} s, ${tlsOpts ? 'https' : 'http'} to ${real ? 'the collector' : 'the fake receiver'}, node ${process.version} ${runtime.flags.join(' ')}, bundle ${(bundle.bytes / 1024).toFixed(0)} KiB`);
 await sleep(WARMUP_S * 1000);
 const t0 = performance.now();
 const a0 = cpuTicks(agent.pid!);
@@ -120,6 +164,7 @@ clearInterval(scraper);
 agent.kill('SIGTERM');
 await new Promise((r) => agent.once('exit', r));
 stopAll();
+await stopCollector();
 await fc.close();
 
 const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
@@ -140,14 +185,12 @@ const out = {
   node_exporter_rss_mb: mb(Math.max(...rssN)),
   node_exporter_cpu_percent: pct(n1 - n0),
   cpu_ratio: n1 - n0 > 0 ? Math.round(((a1 - a0) / (n1 - n0)) * 1000) / 1000 : null,
-  samples_stored: fc.stored.size,
-  requests: fc.requests,
-  request_bytes: fc.bytesIn,
+  ...(real ? {} : { samples_stored: fc.stored.size, requests: fc.requests, request_bytes: fc.bytesIn }),
   node_exporter_scrapes: scrapes,
   cpu_resolution_percent: Math.round((1 / TICK / elapsed) * 100 * 10000) / 10000,
   budget: { rss_mb: 60, cpu_percent: 0.1 },
   within_budget: mb(Math.max(...rssA)) < 60 && pct(a1 - a0) < 0.1,
-  receiver: 'agent/src/testing/fake-collector.ts',
+  receiver: real ? 'collector (collector/src/main.ts, embedded PostgreSQL)' : 'agent/src/testing/fake-collector.ts',
 };
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./out/agent.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH, configPath as resolveConfigPath, loadConfig, type AgentConfig } from './config.ts';
 import { rootLogger } from './log.ts';
 import { startAgent } from './main.ts';
-import { collectorRow, exitCodeFor, readHealth, renderTable } from './health.ts';
+import { HEALTH_STALE_S, collectorRow, exitCodeFor, readHealth, renderTable } from './health.ts';
 import { Scheduler, type ProbeResult } from './scheduler.ts';
 import { JoinError, join_ } from './join.ts';
 import { AGENT_VERSION } from './version.ts';
@@ -92,7 +92,7 @@ async function cmdHealth(flag: string | undefined, json: boolean) {
   const cfg = configOrExit(flag);
   const now = Date.now();
   const h = readHealth(cfg.stateDir);
-  const live = !h || (now - h.updatedAt) / 1000 > Math.max(3 * cfg.intervalS, 60);
+  const live = !h || (now - h.updatedAt) / 1000 > Math.max(3 * cfg.intervalS, HEALTH_STALE_S);
   let rows: ProbeResult[];
   if (live) {
     const scheduler = new Scheduler(cfg.probes, cfg.env, {}, rootLogger('silent'), { onSample() {} });
@@ -140,10 +140,10 @@ async function cmdStatus(flag: string | undefined, json: boolean) {
   const h = readHealth(cfg.stateDir);
   // Read-only look at the buffer when the daemon is not writing it; otherwise trust its figures.
   let buffer: { records: number; bytes: number; dropped?: number; corruptCuts?: number } | undefined = h?.buffer;
-  if (!h || now - h.updatedAt > 60_000) buffer = DiskBuffer.peek(cfg.stateDir) ?? buffer;
+  if (!h || now - h.updatedAt > HEALTH_STALE_S * 1000) buffer = DiskBuffer.peek(cfg.stateDir) ?? buffer;
   const s = {
     version: AGENT_VERSION,
-    agentRunning: !!h && now - h.updatedAt < Math.max(3 * cfg.intervalS, 60) * 1000,
+    agentRunning: !!h && now - h.updatedAt < Math.max(3 * cfg.intervalS, HEALTH_STALE_S) * 1000,
     collectorUrl: cfg.collectorUrl,
     collector: await reachability(cfg),
     lastAckAt: h?.push.lastAckAt ? new Date(h.push.lastAckAt).toISOString() : null,

@@ -24,6 +24,8 @@ export interface HealthFile {
 }
 
 export const healthPath = (stateDir: string) => join(stateDir, 'health.json');
+/** The daemon rewrites health.json every 30 s (and on every status change): older than this, it is not running. */
+export const HEALTH_STALE_S = 90;
 
 export function writeHealth(stateDir: string, h: HealthFile): void {
   atomicWrite(healthPath(stateDir), JSON.stringify(h, null, 1), 0o644, false);
@@ -42,7 +44,7 @@ export function collectorRow(h: HealthFile | undefined, now: number): ProbeResul
   const base = { name: 'collector', probe: 'push', slaCritical: false, durationMs: 0, at: now };
   if (!h) return { ...base, status: 'critical', message: 'agent daemon is not running (no health.json)' };
   const staleS = (now - h.updatedAt) / 1000;
-  if (staleS > Math.max(3 * h.intervalS, 60)) return { ...base, status: 'critical', message: `agent daemon silent for ${Math.round(staleS)} s (is timmy-fleet running?)` };
+  if (staleS > Math.max(3 * h.intervalS, HEALTH_STALE_S)) return { ...base, status: 'critical', message: `agent daemon silent for ${Math.round(staleS)} s (is timmy-fleet running?)` };
   const last = h.push.lastAckAt;
   const ageS = last ? (now - last) / 1000 : Infinity;
   const err = h.push.lastError ? `: ${h.push.lastError}` : '';

@@ -18,7 +18,7 @@ export interface Agent {
 }
 
 const SELF_CHECK_EVERY_MS = 60_000;
-const HEALTH_EVERY_MS = 15_000;
+const HEALTH_EVERY_MS = 30_000;
 
 export function startAgent(cfg: AgentConfig, log: Logger, now: () => number = Date.now): Agent {
   mkdirSync(cfg.stateDir, { recursive: true, mode: 0o750 });
@@ -72,7 +72,8 @@ export function startAgent(cfg: AgentConfig, log: Logger, now: () => number = Da
       }
       pusher.notify();
       const t = sample.ts;
-      const statuses = [...scheduler.latest.values()].map((r) => r.status).join();
+      // Rewrite on any change a reader cares about: a check's status, first acknowledgement, push errors.
+      const statuses = `${[...scheduler.latest.values()].map((r) => r.status).join()}|${pusher.stats.lastAckAt ? 'acked' : '-'}|${pusher.stats.lastError ? 'failing' : 'ok'}`;
       if (t - lastHealth >= HEALTH_EVERY_MS || statuses !== lastStatuses) {
         lastHealth = t;
         lastStatuses = statuses;

@@ -1,6 +1,6 @@
 /**
  * tmux sessions present for the watched user. tmux has no file to read, so this probe spawns
- * `tmux list-sessions` — at a low rate (default every 60 s).
+ * `tmux list-sessions` — at a low rate (default every 120 s: a missing session is a warning).
  *
  * The agent runs as its own user; tmux only lets the server's owner (and root) in. The watched user
  * grants access once with `tmux server-access -a timmy-fleet` (tmux >= 3.3) — until then the result
@@ -22,7 +22,7 @@ const Options = Type.Object(
 export default defineProbe({
   type: 'tmux',
   options: Options,
-  defaultIntervalS: 60,
+  defaultIntervalS: 120,
   defaultTimeoutS: 5,
   defaultName: () => 'tmux',
   create(o, env) {

@@ -49,6 +49,7 @@ const HEADER = 8;
 const MAX_RECORD = 4 * 1024 * 1024;
 /** After a cut tail we cannot know how many seqs were handed out: skip ahead so none is reused. */
 const SEQ_SAFETY_GAP = 1000;
+const ACK_PERSIST_MS = 30_000;
 
 export function frame(payload: Buffer): Buffer {
   const out = Buffer.allocUnsafe(HEADER + payload.length);
@@ -303,13 +304,25 @@ export class DiskBuffer {
   ack(seqs: number[]): void {
     this.markAcked(seqs);
     // Delete segments whose records are all acknowledged, except the one being written.
+    let deleted = false;
     while (this.segments.length > 1 && this.segments[0]!.lastSeq <= this.stats.ackedUpTo) {
       rmSync(this.segments.shift()!.file, { force: true });
+      deleted = true;
     }
     this.recount();
-    // Not fsynced: losing the newest ack state to a power cut only means re-sending (the collector dedups).
+    if (deleted || Date.now() - this.ackPersistedAt >= ACK_PERSIST_MS) this.persistAcked();
+  }
+
+  /**
+   * The committed read position. Written at most every ACK_PERSIST_MS (and whenever a segment goes,
+   * and at close), without fsync: losing the newest ack state to a crash only means re-sending the
+   * last few seconds, which the collector stores once (idempotent by seq).
+   */
+  private persistAcked() {
+    this.ackPersistedAt = Date.now();
     atomicWrite(join(this.opts.dir, 'acked.json'), JSON.stringify({ upTo: this.stats.ackedUpTo, extra: [...this.ackedExtra].sort((a, b) => a - b) }), 0o600, false);
   }
+  private ackPersistedAt = 0;
 
   private markAcked(seqs: number[], floor = 0) {
     if (floor > this.stats.ackedUpTo) this.stats.ackedUpTo = floor;
@@ -379,6 +392,7 @@ export class DiskBuffer {
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
+    this.persistAcked();
     if (this.fd !== undefined) {
       fsyncSync(this.fd);
       closeSync(this.fd);
