@@ -9,7 +9,7 @@
  * each Report and stores samples in memory, so the agent does exactly the work it does in production.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -63,6 +63,7 @@ const runtime = unitRuntime();
 
 const bundle = await buildAgent();
 const dir = mkdtempSync(join(tmpdir(), 'timmy-bench-agent-'));
+chmodSync(dir, 0o755); // the embedded PostgreSQL of the collector runs as its own user and must reach its data dir
 // HTTPS like production (self-signed CA given as caFile), unless --http.
 let tlsOpts: { key: string; cert: string } | undefined;
 if (!values.http) {
