@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs pnpm for this workspace on a machine that has only Node and npm:
-# fetches the pinned pnpm through npx, installs the workspace when needed, then runs pnpm "$@".
+# fetches the pinned pnpm through npx, installs the workspace when needed, then runs pnpm "$@"
+# (or, with --exec, the given command).
 set -e
 cd "$(dirname "$0")/.."
 PNPM_VERSION=$(sed -n 's/.*"packageManager": *"pnpm@\([^"]*\)".*/\1/p' package.json)
@@ -11,4 +12,6 @@ if [ ! -f "$stamp" ] || [ pnpm-lock.yaml -nt "$stamp" ] || [ package.json -nt "$
   if [ -f pnpm-lock.yaml ] && [ -n "$CI" ]; then $PNPM install --frozen-lockfile; else $PNPM install; fi
   touch "$stamp"
 fi
+# `--exec CMD...`: after installing, run CMD directly (no pnpm in between, so Ctrl-C reaches it cleanly).
+if [ "${1:-}" = "--exec" ]; then shift; exec "$@"; fi
 exec $PNPM "$@"
