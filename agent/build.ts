@@ -31,7 +31,8 @@ export async function buildAgent(): Promise<{ file: string; sha256: string; byte
     platform: 'node',
     format: 'esm',
     target: 'node22',
-    minifySyntax: true,
+    // Minified: the bundle source stays in memory for life (~0.3 MB less, measured); logs carry messages, not stacks.
+    minify: true,
     legalComments: 'none',
     logLevel: 'warning',
     plugins: [builtinsViaRequire as never],

@@ -46,7 +46,7 @@ export const ConfigSchema = Type.Object(
         maxBatchSamples: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }),
         maxBatchBytes: Type.Integer({ minimum: 4096, default: 512 * 1024 }),
         timeoutS: Type.Number({ minimum: 1, default: 30 }),
-        gzipMinBytes: Type.Integer({ minimum: 0, default: 1024 }),
+        gzipMinBytes: Type.Integer({ minimum: 0, default: 8192, description: 'gzip bodies above this size: backlog batches always; the 0.5-2 KiB live reports are not worth the ~2 MB of RSS zlib costs once loaded' }),
         deadLetterMaxBytes: Type.Integer({ minimum: 4096, default: 8 * 1024 * 1024 }),
       },
       { default: {}, additionalProperties: false },
