@@ -16,7 +16,7 @@ import { incidentStats, type Incident } from './incidents.ts';
 import type { AlertMetrics } from './metrics.ts';
 import { Outbox } from './outbox.ts';
 import { buildAlerting } from './setup.ts';
-import { loadFleetState, maintenanceFromTable, type MaintenanceSource } from './state.ts';
+import { loadFleetState, maintenanceFromTable, outlooksFromSla, type MaintenanceSource } from './state.ts';
 
 export type CycleOutcome = { ran: false; reason: 'locked' | 'not_observing' | 'disabled' } | ({ ran: true } & CycleResult);
 
@@ -32,6 +32,7 @@ export function createAlertService(config: Config, database: Database, clock: Cl
   const engine: EngineOptions = { ...alerting.engine, metrics };
   const outbox = new Outbox(database.db, { workerId: observation.instanceId, policy: alerting.retry });
   const windows = maintenance ?? maintenanceFromTable(database.sql);
+  const outlooks = outlooksFromSla(database.sql, { tiers: config.sla.tiers, fleetTargetPct: config.sla.fleetTargetPct });
   const dlog = log.child({ component: 'dispatcher' });
 
   /** One alert cycle at `now`, if this collector holds the alerts lock and is observing. */
@@ -40,7 +41,7 @@ export function createAlertService(config: Config, database: Database, clock: Cl
     const r = await withTryLock(database.sql, LOCKS.alerts, async (): Promise<CycleOutcome> => {
       const since = observation.continuousSince(now);
       if (since === null) return { ran: false, reason: 'not_observing' };
-      const state = await loadFleetState(database.sql, now, since, windows);
+      const state = await loadFleetState(database.sql, now, since, windows, outlooks);
       const res = await runAlertCycle(database.db, state, now, engine);
       for (const e of res.events) log.info({ component: 'alerts', event: e.type, incidentId: e.incidentId }, 'incident event');
       return { ran: true, ...res };

@@ -10,7 +10,9 @@
  * the monitoring itself is not observing, and nothing it cannot see may page anyone.
  */
 import type postgres from 'postgres';
-import type { CheckStatus, FleetState, NodeState } from './types.ts';
+import type { CheckStatus, FleetState, NodeState, OperatorProjection } from './types.ts';
+import { operatorOutlooks, type OperatorOutlook } from '../services/sla.ts';
+import type { Thresholds } from '../sla/budget.ts';
 import { activeMaintenance } from '../services/maintenance.ts';
 
 export const UNASSIGNED_OPERATOR = 'unassigned';
@@ -40,11 +42,45 @@ export function maintenanceFromTable(sql: postgres.Sql): MaintenanceSource {
   };
 }
 
+/** Operators' month-end projections (the sla_at_risk rule's input). */
+export interface OutlookSource {
+  current(now: number): Promise<OperatorOutlook[]>;
+}
+
+export const noOutlooks: OutlookSource = { current: async () => [] };
+
+/**
+ * Projections from the SLA figures (services/sla.ts), recomputed at most every `maxAgeMs`: they move
+ * slowly and cost a few aggregate queries per operator. A failing read gives no projections (the rule
+ * stays quiet) rather than stopping the cycle.
+ */
+export function outlooksFromSla(sql: postgres.Sql, thresholds: Thresholds, maxAgeMs = 60_000): OutlookSource {
+  let cached: { at: number; value: OperatorOutlook[] } | null = null;
+  return {
+    async current(now) {
+      if (cached && now - cached.at < maxAgeMs && now >= cached.at) return cached.value;
+      try {
+        cached = { at: now, value: await operatorOutlooks(sql, thresholds, now) };
+      } catch {
+        cached = null;
+        return [];
+      }
+      return cached.value;
+    },
+  };
+}
+
 const ms = (d: unknown): number | null => (d === null || d === undefined ? null : d instanceof Date ? d.getTime() : new Date(String(d)).getTime());
 
 /** Reads the fleet's current state in three queries (nodes, check statuses, credentials). */
-export async function loadFleetState(sql: postgres.Sql, now: number, observingSince: number, maintenance: MaintenanceSource = noMaintenance): Promise<FleetState> {
-  const [nodeRows, checkRows, maint] = await Promise.all([
+export async function loadFleetState(
+  sql: postgres.Sql,
+  now: number,
+  observingSince: number,
+  maintenance: MaintenanceSource = noMaintenance,
+  outlooks: OutlookSource = noOutlooks,
+): Promise<FleetState> {
+  const [nodeRows, checkRows, maint, outlook] = await Promise.all([
     sql`
       select n.id::int8 as id, n.name, coalesce(o.name, ${UNASSIGNED_OPERATOR}) as operator, coalesce(n.region, ${NO_REGION}) as region,
              n.last_hb_at, n.created_at, n.clock_skew_ms,
@@ -54,6 +90,7 @@ export async function loadFleetState(sql: postgres.Sql, now: number, observingSi
        where n.decommissioned_at is null`,
     sql`select node_id::int8 as node_id, name, probe, status, message, sla_critical, value, since from node_check_status`,
     maintenance.active(now),
+    outlooks.current(now),
   ]);
   const byId = new Map<number, NodeState>();
   const nodes: NodeState[] = [];
@@ -81,6 +118,6 @@ export async function loadFleetState(sql: postgres.Sql, now: number, observingSi
     // The root filesystem's used % is the disk probe's primary value.
     if (c.probe === 'disk' && c.value !== null && (name === 'disk:/' || n.diskUsedPct === null)) n.diskUsedPct = Number(c.value);
   }
-  // Operators' month-end projections (sla_at_risk) come with the SLA windows of issue 4.
-  return { observingSince, nodes, operators: [] };
+  const operators: OperatorProjection[] = outlook.map((o) => ({ id: o.name, ...(o.tier ? { tier: o.tier } : {}), slaTarget: o.slaTarget, projectedRatio: o.projectedRatio, inMaintenance: maint.operators.has(o.name) }));
+  return { observingSince, nodes, operators };
 }

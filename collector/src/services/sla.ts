@@ -4,7 +4,7 @@
  * core (sla/budget.ts, sla/maintenance.ts). Maintenance is applied at read time, everywhere.
  */
 import type postgres from 'postgres';
-import { aheadMs, addTotals, budget, nodeFigures, ratioOfTotals, thresholdFor, ZERO_TOTALS, type Budget, type Level, type Thresholds, type Totals } from '../sla/budget.ts';
+import { aheadMs, addTotals, budget, monthOf, nodeFigures, ratioOfTotals, thresholdFor, ZERO_TOTALS, type Budget, type Level, type Thresholds, type Totals } from '../sla/budget.ts';
 import { spansForNode, type MaintenanceDef } from '../sla/maintenance.ts';
 import { applyMaintenance, rolling30d, summarize } from '../sla/summary.ts';
 import type { Interval, Span } from '../sla/types.ts';
@@ -126,3 +126,27 @@ export async function groupSla(sql: postgres.Sql, thresholds: Thresholds, level:
 }
 
 const nodeSpans = (defs: readonly MaintenanceDef[], n: SlaNode, month: Span) => spansForNode(defs, n, month.start, month.end);
+
+export interface OperatorOutlook {
+  name: string;
+  tier: string | null;
+  /** The tier's monthly target as a ratio (0.995). */
+  slaTarget: number;
+  /** Month-end projection of the operator's uptime (all its nodes); null without data. */
+  projectedRatio: number | null;
+}
+
+/** Every operator's month-end projection for the month containing `now` (what the sla_at_risk rule reads). */
+export async function operatorOutlooks(sql: postgres.Sql, thresholds: Thresholds, now: number): Promise<OperatorOutlook[]> {
+  const nodes = await listSlaNodes(sql);
+  const byOperator = new Map<number, SlaNode[]>();
+  for (const n of nodes) if (n.operatorId !== null) (byOperator.get(n.operatorId) ?? byOperator.set(n.operatorId, []).get(n.operatorId)!).push(n);
+  const month = monthOf(now);
+  const out: OperatorOutlook[] = [];
+  for (const group of byOperator.values()) {
+    const first = group[0]!;
+    const g = await groupSla(sql, thresholds, 'operator', first.operator, group, first.tier, { from: month.start, to: month.end, month }, now);
+    out.push({ name: first.operator ?? String(first.operatorId), tier: first.tier, slaTarget: g.figures.thresholdPct / 100, projectedRatio: g.figures.budget.projection.ratio });
+  }
+  return out;
+}
