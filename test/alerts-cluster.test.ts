@@ -51,7 +51,9 @@ describe('collectors and alerting', () => {
   it('(e) a collector restart longer than grace + for does not page', async () => {
     const port = await freePort();
     // Restart grace 20 s: agents back off up to 8 s after a short outage before they reconnect.
-    const s = await alertScenario('alerts_restart', { restartGraceMs: 20_000 }, { TIMMY_PORT: String(port) });
+    // Offline grace 3 s (not 1.5 s): a loaded CI machine can delay a 0.5 s heartbeat by a second or two,
+    // and that would be a real page, not the restart this test is about.
+    const s = await alertScenario('alerts_restart', { restartGraceMs: 20_000, graceMs: 3000 }, { TIMMY_PORT: String(port) });
     cleanup.push(s.release);
     const hook = s.hook;
     let collector = await s.startCollector();
@@ -61,13 +63,13 @@ describe('collectors and alerting', () => {
 
     await stop(collector, 'SIGKILL');
     const downAt = Date.now();
-    // Down for longer than node-offline's grace (1.5 s) + for (3 s).
-    await new Promise((r) => setTimeout(r, 6000));
+    // Down for longer than node-offline's grace (3 s) + for (3 s).
+    await new Promise((r) => setTimeout(r, 8000));
     const restartAt = Date.now();
     collector = await s.startCollector();
     const back = await waitFor('the agent to reconnect', async () => {
       const n = await json(`${collector.url}/v1/nodes/steady-node`);
-      return n.lastHeartbeatAt && Date.parse(n.lastHeartbeatAt) > downAt + 6000 ? n : undefined;
+      return n.lastHeartbeatAt && Date.parse(n.lastHeartbeatAt) > downAt + 8000 ? n : undefined;
     }, 60_000);
     expect(back.lastHeartbeatAt).toBeTruthy();
     // Past the restart grace plus a few cycles: still nothing.

@@ -96,9 +96,10 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
     databaseUrl,
     stop: () =>
       (stopping ??= (async () => {
+        // Jobs first (a Ctrl-C in a terminal reaches the embedded PostgreSQL too), then requests, then writes.
+        for (const j of jobs) await j.stop();
         await app.close();
         await services.writer.drain();
-        for (const j of jobs) await j.stop();
         await services.observation.close().catch(() => {});
         await database.close();
         if (embedded) await embedded.stop();

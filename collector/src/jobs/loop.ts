@@ -8,6 +8,8 @@ export function every(ms: number, name: string, fn: () => Promise<unknown>, log:
     if (running || stopped) return;
     running = fn()
       .catch((err) => {
+        // A run cut short by shutdown (the database may be stopping too) is not a failure worth a warning.
+        if (stopped) return;
         onError(name);
         log.warn({ err, job: name }, 'job failed');
       })
