@@ -5,34 +5,12 @@
 import { chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
-import { Type, type Static } from '@sinclair/typebox';
 import { parseDocument } from 'yaml';
 import { Value } from '@sinclair/typebox/value';
-import { Inventory } from '@timmy/shared';
+import { EnrollRequest, EnrollResponse } from '@timmy/shared';
 import { atomicWrite } from './push/buffer.ts';
 import { makeTransport, transportProblem } from './push/transport.ts';
 import { collectInventory } from './probes/inventory.ts';
-
-/** POST /v1/enroll. TODO(lead): move these two schemas to shared/src/wire/enroll.ts. */
-export const EnrollRequest = Type.Object(
-  {
-    token: Type.String({ minLength: 8, maxLength: 256 }),
-    hostname: Type.String({ minLength: 1, maxLength: 255 }),
-    inventory: Type.Optional(Inventory),
-  },
-  { $id: 'EnrollRequest', additionalProperties: false },
-);
-export type EnrollRequest = Static<typeof EnrollRequest>;
-
-export const EnrollResponse = Type.Object(
-  {
-    nodeId: Type.String(),
-    credential: Type.String({ minLength: 16 }),
-    expiresAt: Type.Integer(),
-  },
-  { $id: 'EnrollResponse', additionalProperties: false },
-);
-export type EnrollResponse = Static<typeof EnrollResponse>;
 
 export interface JoinOptions {
   collectorUrl: string;

@@ -1,4 +1,5 @@
 export * from './wire/common.ts';
 export * from './wire/report.ts';
+export * from './wire/enroll.ts';
 export * from './validate.ts';
 export * from './fixtures.ts';

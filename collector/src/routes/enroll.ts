@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Inventory } from '@timmy/shared';
+import { EnrollRequest, EnrollResponse } from '@timmy/shared';
 import { createEnrollmentToken, enroll } from '../services/enrollment.ts';
 import { requireAdmin } from './guards.ts';
 
@@ -44,12 +44,9 @@ export default async function enrollRoutes(base: FastifyInstance) {
       schema: {
         tags: ['agent'],
         summary: 'A node enrolls with a single-use token and receives its own credential.',
-        body: Type.Object(
-          { token: Type.String({ minLength: 8, maxLength: 256 }), hostname: Type.String({ minLength: 1, maxLength: 255 }), inventory: Type.Optional(Inventory) },
-          { additionalProperties: false },
-        ),
+        body: EnrollRequest,
         response: {
-          201: Type.Object({ nodeId: Type.String(), credential: Type.String(), expiresAt: Type.Integer() }),
+          201: EnrollResponse,
           400: { $ref: 'ErrorReply#' },
           401: { $ref: 'ErrorReply#' },
           429: { $ref: 'ErrorReply#' },
