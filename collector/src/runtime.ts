@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.ts';
+import { listenForChanges } from './auth/credentials.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { migrateDatabase, openDatabase } from './db/database.ts';
@@ -37,6 +38,7 @@ export async function assemble(config: Config, databaseUrl: string, clock: Clock
   registerFleetGauges(metrics, database.sql, clock, thresholdsOf(config));
   const services = createServices(config, database, clock, log, metrics);
   const app = await buildApp({ config, database, clock, log, metrics, services, version: VERSION });
+  await listenForChanges(database.sql, services.credentials);
   return { app, database, metrics, services };
 }
 

@@ -86,3 +86,33 @@ describe('rotation, overlap and expiry (real database, injected clock)', () => {
     expect(res.json().code).toBe('FLEET_UNAUTHORIZED');
   });
 });
+
+describe('revocation across collectors (credential cache + NOTIFY)', () => {
+  it('a revocation made through another collector stops the cached credential within moments, not the cache TTL', async () => {
+    const db = await createTestDatabase('revoke_x');
+    const clock = new ManualClock(Date.now());
+    const a = await testCollector(db.url, clock);
+    const b = await testCollector(db.url, clock);
+    try {
+      await a.services.observation.open();
+      const { token } = await a.register('x-node');
+      let seq = 1;
+      const pushA = () => a.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: reportAt([clock.now], { seqStart: seq++, sentAt: clock.now }) });
+      expect((await pushA()).statusCode).toBe(200); // now cached in collector A (TTL 30 s)
+      const rev = await b.app.inject({ method: 'POST', url: '/v1/admin/nodes/x-node/revoke', headers: { authorization: 'Bearer admin-token-for-tests-0123456789' } });
+      expect(rev.json()).toEqual({ revoked: 1 });
+      const started = performance.now();
+      let status = 0;
+      while (performance.now() - started < 5_000) {
+        status = (await pushA()).statusCode;
+        if (status === 401) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(status).toBe(401);
+    } finally {
+      await a.close();
+      await b.close();
+      await db.drop();
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * no slow hash. The token is shown once, at issue, and never logged.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, eq, gt, inArray, isNull } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { BatchLoader } from '../services/batch-loader.ts';
 import type { Db } from '../db/database.ts';
 import { nodeCredentials } from '../db/schema/index.ts';
@@ -53,8 +53,9 @@ type CredentialRow = typeof nodeCredentials.$inferSelect;
  * Credential rows are cached by public id for `cacheTtlMs` (default 30 s) so ingest at thousands of
  * reports per second costs no lookup per request. Everything that changes a credential through this store
  * (revocation, rotation, reissue) drops the cached rows at once, so in one collector a revocation is
- * effective at the node's next request. A change made by another process (another collector, the CLI
- * writing to the database) takes effect within the TTL. Expiry and `valid_until` are checked against the
+ * effective at the node's next request. Changes made by another process (another collector, the CLI)
+ * arrive by NOTIFY (`listenForChanges`) and evict the rows too; the TTL only bounds what a lost
+ * notification could cost. Expiry and `valid_until` are checked against the
  * cached row on every request. The secret is still hashed and compared on every request.
  */
 export class CredentialStore {
@@ -152,7 +153,7 @@ export class CredentialStore {
       .set({ validUntil: new Date(oldValidUntil) })
       .where(and(eq(nodeCredentials.id, auth.credentialId), isNull(nodeCredentials.validUntil)))
       .returning({ id: nodeCredentials.id });
-    this.invalidate(auth.nodeId);
+    await this.changed(auth.nodeId);
     if (updated.length === 0) return null; // another request rotated it first
     const issued = await this.issue(auth.nodeId, now);
     return { token: issued.token, expiresAt: issued.expiresAt, oldValidUntil };
@@ -169,14 +170,38 @@ export class CredentialStore {
       .where(and(eq(nodeCredentials.nodeId, auth.nodeId), isNull(nodeCredentials.revokedAt), gt(nodeCredentials.id, auth.credentialId)));
     if (newer.some((r) => r.lastUsedAt !== null)) return null;
     for (const r of newer) await this.db.update(nodeCredentials).set({ revokedAt: new Date(now) }).where(eq(nodeCredentials.id, r.id));
-    this.invalidate(auth.nodeId);
+    await this.changed(auth.nodeId);
     const issued = await this.issue(auth.nodeId, now);
     return { token: issued.token, expiresAt: issued.expiresAt, oldValidUntil: auth.validUntil! };
   }
 
   async revokeAll(nodeId: number, now: number): Promise<number> {
     const rows = await this.db.update(nodeCredentials).set({ revokedAt: new Date(now) }).where(and(eq(nodeCredentials.nodeId, nodeId), isNull(nodeCredentials.revokedAt))).returning({ id: nodeCredentials.id });
-    this.invalidate(nodeId);
+    await this.changed(nodeId);
     return rows.length;
   }
+
+  /**
+   * A node's credentials changed: drop them from this cache and tell every other collector (and the
+   * CLI's changes reach the daemons the same way) through PostgreSQL NOTIFY, so a revocation is
+   * effective at the node's next request wherever it lands. See `listenForChanges`.
+   */
+  private async changed(nodeId: number): Promise<void> {
+    this.invalidate(nodeId);
+    await this.db.execute(sql`select pg_notify(${CREDENTIALS_CHANNEL}, ${String(nodeId)})`);
+  }
+}
+
+export const CREDENTIALS_CHANNEL = 'timmy_credentials';
+
+/** Evicts cached rows when any process changes a node's credentials; on (re)connect, forgets everything (notifications may have been missed). */
+export async function listenForChanges(sqlClient: { listen: (channel: string, fn: (payload: string) => void, onlisten?: () => void) => Promise<{ unlisten: () => Promise<void> }> }, store: CredentialStore) {
+  return sqlClient.listen(
+    CREDENTIALS_CHANNEL,
+    (payload) => {
+      const id = Number(payload);
+      if (Number.isInteger(id)) store.invalidate(id);
+    },
+    () => store.invalidate(),
+  );
 }
