@@ -8,9 +8,9 @@
  * never enqueues twice. Dispatchers claim rows with `FOR UPDATE SKIP LOCKED` and a lease.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { ts } from './columns.ts';
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /** The alerting core's state between evaluations (one row per alert instance, see alerts/types.ts). */
 export const alertInstances = pgTable('alert_instances', {

@@ -8,9 +8,9 @@
  * the later ones, so time already spent in maintenance stays MAINTENANCE. Applied at read time
  * (sla/maintenance.ts expands, sla/summary.ts applyMaintenance), never written into state_intervals.
  */
-import { bigint, bigserial, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, pgTable, text } from 'drizzle-orm/pg-core';
+import { ts } from './columns.ts';
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const maintenanceWindows = pgTable(
   'maintenance_windows',
