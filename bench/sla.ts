@@ -6,10 +6,15 @@
  * - state intervals for every node over 30 days with realistic outages (a few DOWN stretches of minutes
  *   to an hour per node and month, an UNKNOWN stretch for a collector restart shared by the fleet);
  * - nodes, operators and node_check_status rows for every node (what /metrics reads);
- * - raw samples (48 h × 17,280/day = 34,560 rows per node) and per-minute rollups (30 × 1,440 = 43,200 rows
- *   per node) for `--raw-nodes` nodes only: 10,000 × 34,560 = 345 M raw rows do not fit this machine's
- *   time budget. bytes_per_node_30d is measured on those nodes (table + index bytes / nodes) and stated as
- *   such; the queries below read only intervals and node rows, so they are measured at full scale.
+ * - raw samples (48 h × 17,280/day = 34,560 rows per node) and per-minute rollups (30 × 24 = 720 hour rows
+ *   per node, 60 minutes each) for `--raw-nodes` nodes only: 10,000 × 34,560 = 345 M raw rows do not fit
+ *   this machine's time budget. bytes_per_node_30d is measured on those nodes (table + index bytes / nodes)
+ *   and stated as such; the queries below read only intervals and node rows, so they are measured at full
+ *   scale. Both are written in the order ingest and the rollup job write them: raw samples in time order
+ *   across the nodes (each node every 5 s, at its own phase), rollups hour by hour for all nodes, so the
+ *   btree indexes split pages as they do in production. Rollup values vary per minute like real ones
+ *   (noisy averages, maxima rounded to 0.01 as the agent sends them, disk % creeping up) and minutes
+ *   inside a node's DOWN intervals have no sample (null).
  *
  * Figures: fleet_30d_ms (every node's rolling 30-day totals, one query), node_30d_ms (one node),
  * operator_month_ms (one operator's nodes over a calendar month), bytes_per_node_30d, scrape_ms
@@ -23,6 +28,7 @@ import { startEmbeddedPostgres } from '../collector/src/db/embedded.ts';
 import { loadConfig } from '../collector/src/config.ts';
 import { assemble, createLogger } from '../collector/src/runtime.ts';
 import { fleetTotals, nodeUptime } from '../collector/src/services/uptime.ts';
+import { ROLLUP_MINUTE_COLUMNS } from '../collector/src/db/schema/rollups.ts';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string' }, 'raw-nodes': { type: 'string' }, operators: { type: 'string' } } });
 const NODES = Number(values.nodes ?? 10_000);
@@ -87,21 +93,63 @@ try {
   const [iv] = await sql`select count(*)::int as n from state_intervals`;
 
   console.log(`generating raw samples (48 h) and rollups (30 d) for ${RAW_NODES} nodes…`);
-  for (let id = 1; id <= RAW_NODES; id++) {
-    await sql`
-      insert into samples (node_id, stream, seq, ts, received_at, at, live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s)
-      select ${id}, 'stream' || lpad(${id}::text, 6, '0'), g, t, t, t, true, true, null, 61.5, 0.42 + (g % 7) / 10.0, 43.2, 40960 + g % 300, 10 + g * 0.004
-      from generate_series(1, 34560) g, lateral (select ${new Date(now - 2 * DAY)}::timestamptz + g * interval '5 seconds' as t) x`;
-    await sql`
-      insert into metric_rollups (node_id, minute, samples, disk_pct_max, load1_avg, load1_max, mem_pct_avg, mem_pct_max, agent_rss_kib_max, agent_cpu_pct)
-      select ${id}, ${new Date(from)}::timestamptz + g * interval '1 minute', 12, 61.5, 0.5 + (g % 9) / 10.0, 0.9, 43.2, 44.0, 41000, 0.08
-      from generate_series(0, 43199) g`;
-  }
+  // Live sample g of node n (every 5 s, node n at phase n/RAW_NODES of the interval), as ingest stores it:
+  // one expression per samples column, so a change of that table is a change here.
+  const sampleColumns: Record<string, string> = {
+    node_id: 'n',
+    stream: "'stream' || lpad(n::text, 6, '0')",
+    seq: 'g',
+    ts: 't',
+    received_at: 't',
+    at: 't',
+    live: 'true',
+    ok: 'true',
+    detail: 'null',
+    disk_pct: '61.5',
+    load1: '0.42 + (g % 7) / 10.0',
+    mem_pct: '43.2',
+    agent_rss_kib: '40960 + g % 300',
+    agent_cpu_s: '10 + g * 0.004',
+  };
+  await sql.unsafe(
+    `insert into samples (${Object.keys(sampleColumns).join(', ')})
+     select ${Object.values(sampleColumns).join(', ')}
+     from generate_series(1, 34560) g, generate_series(1, $2::int) n,
+       lateral (select $1::timestamptz + g * interval '5 seconds' + n * 5000 / $2::int * interval '1 millisecond' as t) x
+     order by g, n`,
+    [new Date(now - 2 * DAY), RAW_NODES],
+  );
+  // Rollups: per minute what the rollup job computes from such samples; u(k) is uniform in [0, 1).
+  const u = (k: number) => `(abs(hashint8(n * 1000003 + m * 17 + ${k})) % 100000) / 100000.0`;
+  await sql.unsafe(
+    `insert into metric_rollups (node_id, hour, ${ROLLUP_MINUTE_COLUMNS.join(', ')})
+     select n, hour, ${ROLLUP_MINUTE_COLUMNS.map((c) => `array_agg(${c} order by i)`).join(', ')}
+     from (
+       select n, hour, i, case when up then (12 + (${u(1)} < 0.03)::int - (${u(2)} < 0.03)::int)::int2 end as samples,
+         case when up then round(61.5 + m * 0.00002, 2)::real end as disk_pct_max,
+         case when up then load1_avg::real end as load1_avg, case when up then round(load1_avg + 0.4 * ${u(3)}, 2)::real end as load1_max,
+         case when up then mem_pct_avg::real end as mem_pct_avg, case when up then round(mem_pct_avg + 0.3 * ${u(4)}, 2)::real end as mem_pct_max,
+         case when up then 58000 + (${u(5)} * 3000)::int end as agent_rss_kib_max, case when up then (0.04 + 0.08 * ${u(6)})::real end as agent_cpu_pct
+       from generate_series(0, 719) h, generate_series(1, $2::int) n, generate_series(0, 59) i,
+         lateral (select $1::timestamptz + h * interval '1 hour' as hour, h * 60 + i as m) x,
+         lateral (select 0.2 + 1.2 * ${u(7)} as load1_avg, 40 + 8 * ${u(8)} as mem_pct_avg,
+           not exists (select 1 from state_intervals si where si.node_id = n and si.state = 'DOWN' and si.start_at <= x.hour + i * interval '1 minute'
+                       and si.end_at > x.hour + i * interval '1 minute') as up) v
+     ) per_minute
+     group by hour, n
+     order by hour, n`,
+    [new Date(from), RAW_NODES],
+  );
   await sql`vacuum analyze`;
   const [sizes] = await sql`
     select pg_total_relation_size('samples')::int8 as samples, pg_total_relation_size('metric_rollups')::int8 as rollups,
            pg_total_relation_size('state_intervals')::int8 as intervals`;
   const bytesPerNode = Math.round(Number(sizes!.samples) / RAW_NODES + Number(sizes!.rollups) / RAW_NODES + Number(sizes!.intervals) / NODES);
+  const [detail] = await sql`
+    select (pg_relation_size('samples') / ${RAW_NODES})::int as samples_heap_per_node,
+      (select jsonb_object_agg(indexrelname, pg_relation_size(indexrelid) / ${RAW_NODES}) from pg_stat_user_indexes where relname = 'samples') as samples_indexes_per_node,
+      (select round(avg(pg_column_size(r.*))) from metric_rollups r)::int as rollup_row_bytes_avg,
+      (select count(*) from metric_rollups where array_position(samples, null) is not null)::int as rollup_rows_with_gaps`;
 
   console.log('measuring…');
   const month = { start: Date.UTC(2026, 10, 1), end: Date.UTC(2026, 11, 1) };
@@ -125,7 +173,8 @@ try {
       interval_rows: iv!.n,
       raw_and_rollup_nodes: RAW_NODES,
       raw_rows_per_node: 34_560,
-      rollup_rows_per_node: 43_200,
+      rollup_rows_per_node: 720,
+      ...detail,
       note: `intervals, nodes and check rows for all ${NODES} nodes (what every query reads); raw samples and rollups for ${RAW_NODES} nodes only, bytes_per_node_30d = their bytes / ${RAW_NODES} + interval bytes / ${NODES}`,
     },
     target: { fleet_30d_ms: 250, node_30d_ms: 10, operator_month_ms: 100, bytes_per_node_30d: 10 * 1024 * 1024, scrape_ms: 500 },

@@ -1,6 +1,7 @@
 /**
  * Retention: raw samples beyond their window (default 48 h); state intervals, observation spans and
  * per-minute rollups beyond theirs (>= 400 days: 13 months of evidence); the job-run log after 7 days.
+ * Rollups go by the hour (one row per node-hour): an hour goes once all of it is older than the window.
  * Batched deletes, under an advisory lock (once across collectors), never in a request.
  */
 import type postgres from 'postgres';
@@ -26,7 +27,7 @@ export async function runRetention(
     await sql`delete from collector_spans where last_beat_at < ${keep}`;
     let rollups = 0;
     for (;;) {
-      const r = await sql`delete from metric_rollups where ctid in (select ctid from metric_rollups where minute < ${keep} limit ${batch})`;
+      const r = await sql`delete from metric_rollups where ctid in (select ctid from metric_rollups where hour <= ${new Date(keep.getTime() - 3_600_000)} limit ${batch})`;
       rollups += r.count;
       if (r.count < batch) break;
     }

@@ -5,32 +5,57 @@ import { ManualClock, testCollector } from '../../../test/support/harness.ts';
 import { runRollup } from './rollup.ts';
 import { runRetention } from './retention.ts';
 
+const MIN = 60_000;
+const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
 const clock = new ManualClock(T0);
 let c: Awaited<ReturnType<typeof testCollector>>;
 let drop: () => Promise<void>;
 let token: string;
 let nodeId: number;
+let seq = 0;
+let posted = 0;
 
-/** One sample per time with disk, system (load, memory) and the agent's footprint. */
-function report(times: number[], seqStart: number, load: (i: number) => number, sentAt = Math.max(...times)): Report {
+interface Values {
+  load1: number;
+  memPct: number;
+  rssMib: number;
+  cpuS: number;
+}
+
+/** One sample taken at `ts` with disk, system (load, memory) and the agent's footprint. */
+function report(ts: number, v: Values, sentAt = ts): Report {
   return {
     v: 1,
     stream: 'rollupstream1',
     agentVersion: '0.1.0',
     sentAt,
-    samples: times.map((ts, i) => ({
-      seq: seqStart + i,
+    samples: [{
+      seq: ++seq,
       ts,
-      heartbeat: { bootId: 'b', uptimeS: 100, agentRssBytes: (40 + i) * 1024 * 1024, agentCpuSeconds: 10 + i * 0.05 },
+      heartbeat: { bootId: 'b', uptimeS: 100, agentRssBytes: v.rssMib * 1024 * 1024, agentCpuSeconds: v.cpuS },
       disks: [{ mount: '/', totalBytes: 100, freeBytes: 40, usedPct: 60 }, { mount: '/data', totalBytes: 100, freeBytes: 10, usedPct: 90 }],
-      checks: [{ name: 'system', probe: 'system', status: 'ok', message: 'fine', slaCritical: false, values: { load1: load(i), memUsedPct: 50 + i } }],
-    })),
+      checks: [{ name: 'system', probe: 'system', status: 'ok', message: 'fine', slaCritical: false, values: { load1: v.load1, memUsedPct: v.memPct } }],
+    }],
   };
 }
 
-const post = (body: Report) => c.app.inject({ method: 'POST', url: '/v1/reports', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, payload: JSON.stringify(body) });
-const rollups = async () => c.database.sql`select minute, samples, disk_pct_max, load1_avg, load1_max, mem_pct_max, agent_rss_kib_max, agent_cpu_pct from metric_rollups where node_id = ${nodeId} order by minute`;
+const post = async (body: Report) => {
+  const res = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, payload: JSON.stringify(body) });
+  expect(res.json()).toMatchObject({ accepted: 1 });
+  posted++;
+};
+/** A live sample: taken and pushed at `at`. */
+const live = async (at: number, v: Values) => {
+  clock.now = at;
+  await post(report(at, v));
+};
+const rollup = (now: number, lagMs?: number) => runRollup(c.database.sql, now, { instanceId: 'test', ...(lagMs === undefined ? {} : { lagMs }) });
+const hourRows = async () => c.database.sql`select * from metric_rollups where node_id = ${nodeId} order by hour`;
+const hours = async () => (await hourRows()).map((r) => (r.hour as Date).getTime());
+const minutes = async () => c.database.sql`
+  select minute, samples, disk_pct_max, load1_avg, load1_max, mem_pct_avg, mem_pct_max, agent_rss_kib_max, agent_cpu_pct
+  from metric_rollup_minutes where node_id = ${nodeId} order by minute`;
 
 beforeAll(async () => {
   const db = await createTestDatabase('rollup');
@@ -46,45 +71,83 @@ afterAll(async () => {
   await drop();
 });
 
-describe('per-minute rollups', () => {
-  it('rolls live samples up per node and minute, from the compact metric columns', async () => {
-    // 12 live samples, 5 s apart, in the minute 12:00; each one pushed as it is taken.
-    for (let i = 0; i < 12; i++) {
-      clock.now = T0 + i * 5000;
-      const res = await post(report([clock.now], 1 + i, () => i));
-      expect(res.statusCode).toBe(200);
-    }
-    clock.now = T0 + 70_000;
-    const r = await runRollup(c.database.sql, clock.now, { instanceId: 'test', lagMs: 0 });
-    expect(r?.minutes).toBe(1);
-    const [row] = await rollups();
-    expect(row).toMatchObject({ samples: 12, disk_pct_max: 90, load1_max: 11 });
-    expect(row!.load1_avg).toBeCloseTo(5.5);
-    expect(row!.minute.getTime()).toBe(T0);
-    expect(row!.agent_rss_kib_max).toBe(40 * 1024);
+describe('per-minute rollups, one row per node and hour', () => {
+  it('writes nothing for an hour until it is complete (its end plus the lag)', async () => {
+    // Minute 12:00: 12 live samples 5 s apart; the agent uses 0.05 CPU s per 5 s (1 % of a core).
+    for (let i = 0; i < 12; i++) await live(T0 + i * 5000, { load1: i, memPct: 50 + i, rssMib: 40 + i, cpuS: 10 + i * 0.05 });
+    // Minute 12:01: none. Minute 12:02: two samples 10 s apart, 0.5 CPU s between them (5 %).
+    await live(T0 + 2 * MIN, { load1: 2, memPct: 40, rssMib: 30, cpuS: 20 });
+    await live(T0 + 2 * MIN + 10_000, { load1: 4, memPct: 42, rssMib: 31, cpuS: 20.5 });
+
+    expect(await rollup(T0 + 3 * MIN, 0)).toMatchObject({ hours: 0 });
+    // The hour has ended but the lag (default 5 s) has not passed.
+    expect(await rollup(T0 + HOUR + 4_999)).toMatchObject({ hours: 0 });
+    expect(await hourRows()).toHaveLength(0);
   });
 
-  it('a late sample for an old minute recomputes that minute whole; re-running changes nothing', async () => {
-    clock.now = T0 + 130_000;
+  it('rolls the complete hour up per minute (avg, max, agent CPU rate), readable per minute through the view', async () => {
+    // A live sample of the next hour arrives before the run: its hour stays unwritten.
+    await live(T0 + HOUR + 2_000, { load1: 1, memPct: 50, rssMib: 40, cpuS: 30 });
+    expect(await rollup(T0 + HOUR + 5_000)).toMatchObject({ hours: 1 });
+    expect(await hours()).toEqual([T0]);
+
+    // As stored: 60 elements, null for the minutes without a sample (postgres.js would read those as NaN).
+    const [row] = await c.database.sql`
+      select cardinality(samples) as n, array_to_string(samples, ',', '-') as samples, cardinality(array_remove(agent_cpu_pct, null)) as cpu_minutes
+      from metric_rollups where node_id = ${nodeId}`;
+    expect(row).toEqual({ n: 60, samples: '12,-,2' + ',-'.repeat(57), cpu_minutes: 2 });
+
+    const [m0, m2, ...rest] = await minutes();
+    expect(rest).toEqual([]);
+    expect(m0).toMatchObject({ samples: 12, disk_pct_max: 90, load1_max: 11, mem_pct_max: 61, agent_rss_kib_max: 51 * 1024 });
+    expect(m0!.minute.getTime()).toBe(T0);
+    expect(m0!.load1_avg).toBeCloseTo(5.5, 5);
+    expect(m0!.mem_pct_avg).toBeCloseTo(55.5, 5);
+    expect(m0!.agent_cpu_pct).toBeCloseTo(1, 4);
+    expect(m2).toMatchObject({ samples: 2, load1_avg: 3, load1_max: 4, mem_pct_avg: 41, mem_pct_max: 42, agent_rss_kib_max: 31 * 1024 });
+    expect(m2!.minute.getTime()).toBe(T0 + 2 * MIN);
+    expect(m2!.agent_cpu_pct).toBeCloseTo(5, 4);
+  });
+
+  it('a late sample for a completed hour recomputes that hour whole; re-running changes nothing', async () => {
     // A buffered sample taken at 12:00:58 (late: older than the live window), load 100.
-    const res = await post(report([T0 + 58_000], 100, () => 100, clock.now));
-    expect(res.json()).toMatchObject({ accepted: 1 });
-    await runRollup(c.database.sql, clock.now, { instanceId: 'test', lagMs: 0 });
-    const again = await runRollup(c.database.sql, clock.now, { instanceId: 'test', lagMs: 0 });
+    clock.now = T0 + HOUR + 10 * MIN;
+    await post(report(T0 + 58_000, { load1: 100, memPct: 50, rssMib: 40, cpuS: 10.58 }, clock.now));
+    expect(await rollup(clock.now + 10_000)).toMatchObject({ hours: 1 });
+    const first = await hourRows();
+    const again = await rollup(clock.now + 40_000);
     expect(again).toBeDefined();
-    const rows = await rollups();
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ samples: 13, load1_max: 100 });
+    expect(await hourRows()).toEqual(first);
+    expect(await hours()).toEqual([T0]);
+    const [m0] = await minutes();
+    expect(m0).toMatchObject({ samples: 13, load1_max: 100 });
+    expect(m0!.agent_cpu_pct).toBeCloseTo(1, 4);
     const runs = await c.database.sql`select count(*)::int as n from job_runs where job = 'rollup'`;
-    expect(runs[0]!.n).toBe(3);
+    expect(runs[0]).toMatchObject({ n: 5 });
   });
 
-  it('retention keeps rollups for the interval retention and drops raw samples after the raw window', async () => {
+  it('after a pause, every hour completed since is written in one run', async () => {
+    await live(T0 + 2 * HOUR + 20 * MIN, { load1: 1, memPct: 50, rssMib: 40, cpuS: 40 });
+    expect(await rollup(T0 + 4 * HOUR + 10_000)).toBeDefined();
+    expect(await hours()).toEqual([T0, T0 + HOUR, T0 + 2 * HOUR]);
+    const m = await minutes();
+    expect(m.map((r) => r.minute.getTime())).toEqual([T0, T0 + 2 * MIN, T0 + HOUR, T0 + 2 * HOUR + 20 * MIN]);
+  });
+
+  it('retention drops a rollup hour once all of it is older than the interval retention, raw samples after the raw window', async () => {
     const day = 86_400_000;
-    await c.database.sql`insert into metric_rollups (node_id, minute, samples) values (${nodeId}, ${new Date(T0 - 401 * day)}, 1), (${nodeId}, ${new Date(T0 - 390 * day)}, 1)`;
-    const r = await runRetention(c.database.sql, T0 + 49 * 3_600_000, { rawMs: 48 * 3_600_000, intervalMs: 400 * day, instanceId: 'test' });
-    expect(r).toMatchObject({ rollups: 1 });
-    expect(r!.samples).toBe(13);
-    expect(await rollups()).toHaveLength(2); // the 390-day-old one and 12:00
+    const now = T0 + 52 * HOUR + 30 * MIN;
+    const keep = now - 400 * day; // hh:30
+    const sql = c.database.sql;
+    const kept = [keep - 30 * MIN, keep + 10 * day - 30 * MIN];
+    for (const hour of [keep - 90 * MIN, ...kept]) {
+      await sql`
+        insert into metric_rollups (node_id, hour, samples, disk_pct_max, load1_avg, load1_max, mem_pct_avg, mem_pct_max, agent_rss_kib_max, agent_cpu_pct)
+        select ${nodeId}, ${new Date(hour)}, a::int2[], a, a, a, a, a, a::int[], a from (select array_fill(1::real, array[60]) as a) x`;
+    }
+    const r = await runRetention(sql, now, { rawMs: 48 * HOUR, intervalMs: 400 * day, instanceId: 'test' });
+    // The hour ending at hh:00 goes; the one ending at hh+1:00 still holds minutes younger than 400 days.
+    expect(r).toMatchObject({ rollups: 1, samples: posted });
+    expect(await hours()).toEqual([...kept, T0, T0 + HOUR, T0 + 2 * HOUR]);
   });
 });

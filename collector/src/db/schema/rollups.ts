@@ -1,32 +1,70 @@
 /**
  * Per-minute metric rollups (kept >= 13 months, like state intervals) and the log of periodic job runs.
  *
- * Rollups are computed by the rollup job from the raw samples' compact metric columns, one row per
- * (node, minute of `at`), always recomputed whole from raw (raw samples outlive any sample that can still
- * arrive late), so re-running the job over the same minutes is harmless. Small types on purpose: a row is
- * ~70 bytes, 43,200 rows per node per 30 days.
+ * One row per (node, UTC hour of `at`) holding the hour's 60 minutes in arrays (element i = minute i,
+ * null where the minute had no sample), computed by the rollup job from the raw samples' compact metric
+ * columns. A row is written once its hour is complete and is always recomputed whole from raw (raw samples
+ * outlive any sample that can still arrive late), so re-running the job is harmless. The hour in progress
+ * has no row: its minutes are read from raw samples (kept 48 h).
+ *
+ * Size: a full hour is exactly 2,032 bytes (24 header + 16 key + 144 smallint[60] + 7 x 264 for the
+ * 4-byte arrays), the largest row PostgreSQL keeps without toasting, so 4 rows share a page: ~2 KB per
+ * node-hour, ~34 bytes per node-minute (one row per minute took ~108). An hour missing a minute or two
+ * goes over (a null bitmap costs 8 bytes per array, a missing minute saves 2-4): the arrays are STORAGE
+ * MAIN (set in the migration; drizzle cannot say it) so PostgreSQL compresses the biggest of them inline
+ * until the row fits (a slowly moving disk % shrinks from 268 to ~80 bytes) and never moves one out to the
+ * TOAST table (an extra tuple, index entry and lookup per read) unless the row would not fit a page.
  */
-import { bigint, bigserial, index, integer, pgTable, primaryKey, real, smallint, text } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, index, integer, pgTable, pgView, primaryKey, real, smallint, text } from 'drizzle-orm/pg-core';
 import { ts } from './columns.ts';
 
 export const metricRollups = pgTable(
   'metric_rollups',
   {
     nodeId: bigint('node_id', { mode: 'number' }).notNull(),
-    /** Start of the minute (UTC) on the collector's clock (`samples.at`). */
-    minute: ts('minute').notNull(),
-    samples: smallint('samples').notNull(),
-    diskPctMax: real('disk_pct_max'),
-    load1Avg: real('load1_avg'),
-    load1Max: real('load1_max'),
-    memPctAvg: real('mem_pct_avg'),
-    memPctMax: real('mem_pct_max'),
-    agentRssKibMax: integer('agent_rss_kib_max'),
-    /** Agent CPU use over the minute, percent of one core (from its cumulative CPU seconds). */
-    agentCpuPct: real('agent_cpu_pct'),
+    /** Start of the hour (UTC) on the collector's clock (`samples.at`). */
+    hour: ts('hour').notNull(),
+    samples: smallint('samples').array().notNull(),
+    diskPctMax: real('disk_pct_max').array().notNull(),
+    load1Avg: real('load1_avg').array().notNull(),
+    load1Max: real('load1_max').array().notNull(),
+    memPctAvg: real('mem_pct_avg').array().notNull(),
+    memPctMax: real('mem_pct_max').array().notNull(),
+    agentRssKibMax: integer('agent_rss_kib_max').array().notNull(),
+    /** Agent CPU use over each minute, percent of one core (from its cumulative CPU seconds). */
+    agentCpuPct: real('agent_cpu_pct').array().notNull(),
   },
-  // BRIN on minute: retention deletes by age without a second btree on a table this size.
-  (t) => [primaryKey({ columns: [t.nodeId, t.minute] }), index('metric_rollups_minute_brin').using('brin', t.minute)],
+  // BRIN on hour: retention deletes by age without a second btree.
+  (t) => [primaryKey({ columns: [t.nodeId, t.hour] }), index('metric_rollups_hour_brin').using('brin', t.hour)],
+);
+
+/** The per-minute arrays of `metric_rollups`, in order (the rollup job and the view use this list). */
+export const ROLLUP_MINUTE_COLUMNS = ['samples', 'disk_pct_max', 'load1_avg', 'load1_max', 'mem_pct_avg', 'mem_pct_max', 'agent_rss_kib_max', 'agent_cpu_pct'] as const;
+
+/**
+ * The rollups back as one row per (node, minute) with a sample, for readers. Completed hours only (see
+ * above). Filter on `hour` as well as `minute` to use the primary key: `minute` is computed. (Reading the
+ * arrays directly, postgres.js turns their null elements into NaN.)
+ */
+export const metricRollupMinutes = pgView('metric_rollup_minutes', {
+  nodeId: bigint('node_id', { mode: 'number' }).notNull(),
+  hour: ts('hour').notNull(),
+  minute: ts('minute').notNull(),
+  samples: smallint('samples').notNull(),
+  diskPctMax: real('disk_pct_max'),
+  load1Avg: real('load1_avg'),
+  load1Max: real('load1_max'),
+  memPctAvg: real('mem_pct_avg'),
+  memPctMax: real('mem_pct_max'),
+  agentRssKibMax: integer('agent_rss_kib_max'),
+  agentCpuPct: real('agent_cpu_pct'),
+}).as(
+  sql.raw(
+    `select r.node_id, r.hour, r.hour + (m.i - 1) * interval '1 minute' as minute, ${ROLLUP_MINUTE_COLUMNS.map((c) => `m.${c}`).join(', ')}
+    from metric_rollups r, unnest(${ROLLUP_MINUTE_COLUMNS.map((c) => `r.${c}`).join(', ')}) with ordinality as m(${ROLLUP_MINUTE_COLUMNS.join(', ')}, i)
+    where m.samples is not null`,
+  ),
 );
 
 /** Where the rollup job got to (received_at of raw samples), one row per job. */
