@@ -1,6 +1,8 @@
 /**
- * Every metric on one prom-client Registry, prefixed `timmy_`, in base units. Fleet gauges are
- * computed at scrape time from the database (`collect`), so every collector answers the same numbers.
+ * Every metric prefixed `timmy_`, in base units. Process, ingest and job metrics live on one prom-client
+ * Registry; the fleet gauges (tens of thousands of per-node series) are written as text by sources added
+ * with `addSource` (see fleet.ts), computed at scrape time from the database, so every collector answers
+ * the same numbers. `exposition()` is what GET /metrics serves: the registry's text, then each source's.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -10,8 +12,16 @@ export function createMetrics() {
   // prom-client's `*_total` gauges break Prometheus naming (promtool: "non-counter metrics should not
   // have _total suffix"); the same counts stay exposed per type as nodejs_active_{handles,requests,resources}.
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+  const sources: Array<() => Promise<string>> = [];
   const m = {
     registry,
+    /** Adds text (whole metric families, none of them on the registry) to every exposition. */
+    addSource(render: () => Promise<string>): void {
+      sources.push(render);
+    },
+    async exposition(): Promise<string> {
+      return (await Promise.all([registry.metrics(), ...sources.map((s) => s())])).join('\n');
+    },
     ingestReports: new Counter({ name: 'timmy_ingest_reports_total', help: 'Reports received, by result (accepted, rejected).', labelNames: ['result'] as const, registers: [registry] }),
     ingestSamples: new Counter({ name: 'timmy_ingest_samples_total', help: 'Samples received, by result (stored, duplicate, rejected).', labelNames: ['result'] as const, registers: [registry] }),
     ingestRejections: new Counter({ name: 'timmy_ingest_rejections_total', help: 'Requests or samples refused, by stable error code.', labelNames: ['code'] as const, registers: [registry] }),

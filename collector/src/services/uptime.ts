@@ -82,14 +82,8 @@ export async function totalsByNode(sql: postgres.Sql, q: TotalsQuery): Promise<M
   const from = new Date(q.from);
   const spans = expandWindows(q.maintenance ?? [], q.from, end.getTime()).map((s) => ({ scope: s.evidence.scope, target: s.evidence.target, s: new Date(s.start).toISOString(), e: new Date(s.end).toISOString() }));
   const only = q.nodeIds ? sql`and node_id in ${sql(q.nodeIds.length ? q.nodeIds : [-1])}` : sql``;
-  const rows = spans.length === 0
-    ? await sql`
-      select node_id::int8 as node_id, state,
-        sum(extract(epoch from (least(coalesce(end_at, ${end}), ${end}) - greatest(start_at, ${from})))) * 1000 as ms, 0 as maint_ms
-      from state_intervals
-      where start_at < ${end} and (end_at is null or end_at > ${from}) ${only}
-      group by node_id, state`
-    : await sql`
+  if (spans.length === 0) return plainTotals(sql, from, end, only);
+  const rows = await sql`
       with m as (
         select scope, target, tstzrange(s, e) as r from jsonb_to_recordset(${sql.json(spans as never)}::jsonb) as x(scope text, target text, s timestamptz, e timestamptz)
       ),
@@ -124,6 +118,31 @@ export async function totalsByNode(sql: postgres.Sql, q: TotalsQuery): Promise<M
     out.set(id, t);
   }
   return out;
+}
+
+/**
+ * totalsByNode without maintenance: one row per node, each state's time summed in whole microseconds
+ * (bigint). date_part's double, times 10^6 and rounded, is the exact microsecond count for any span
+ * shorter than decades (the error is far below 0.5 µs); the exact integer sum divided by 1000 in JS is
+ * the same double as the exact numeric sum in milliseconds parsed, so the figures are identical to
+ * summing `extract(epoch …)` numerics per (node, state), at a fraction of the cost (numeric arithmetic
+ * per interval row, three times the rows to decode).
+ */
+async function plainTotals(sql: postgres.Sql, from: Date, end: Date, only: postgres.PendingQuery<postgres.Row[]>): Promise<Map<number, Totals>> {
+  const rows = await sql`
+    select node_id::int8 as node_id,
+      coalesce(sum(us) filter (where state = 'UP'), 0) as up,
+      coalesce(sum(us) filter (where state = 'DOWN'), 0) as down,
+      coalesce(sum(us) filter (where state = 'UNKNOWN'), 0) as unknown,
+      coalesce(sum(us) filter (where state not in ('UP', 'DOWN', 'UNKNOWN')), 0) as maintenance
+    from (
+      select node_id, state, round(date_part('epoch', least(coalesce(end_at, ${end}), ${end}) - greatest(start_at, ${from})) * 1000000)::int8 as us
+      from state_intervals
+      where start_at < ${end} and (end_at is null or end_at > ${from}) ${only}
+    ) iv
+    group by node_id`;
+  const ms = (us: unknown) => Math.max(0, Number(us) / 1000);
+  return new Map(rows.map((r) => [Number(r.node_id), { upMs: ms(r.up), downMs: ms(r.down), unknownMs: ms(r.unknown), maintenanceMs: ms(r.maintenance) }]));
 }
 
 /** Per-node totals over [from, to) for every node (kept for callers without maintenance at hand). */
