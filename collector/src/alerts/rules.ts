@@ -231,53 +231,62 @@ function checkMatches(rule: Static<typeof CheckRule>, name: string, probe: strin
   return bySelector && bySla;
 }
 
-function conditionsFor(rule: Rule, state: FleetState, now: number): Condition[] {
-  const out: Condition[] = [];
+/**
+ * The conditions of one rule that need a step: every active one, and every one with an instance in
+ * `prev`. A clear condition with no history is skipped without building anything (at fleet scale that is
+ * nearly every node, every cycle).
+ */
+function* conditionsFor(rule: Rule, state: FleetState, now: number, hasPrev: (type: AlertSubject['type'], id: string) => boolean): Generator<Condition> {
   if (rule.kind === 'sla_at_risk') {
     for (const op of state.operators ?? []) {
       const at = op.projectedRatio !== null && op.projectedRatio < op.slaTarget + rule.marginRatio;
-      out.push({
+      yield {
         subject: { type: 'operator', id: op.id, operatorId: op.id },
         active: at && !op.inMaintenance,
         silenced: !!op.inMaintenance,
         summary: `operator ${op.id} projected to miss the ${op.tier ?? 'tier'} SLA: ${fmtPct(op.projectedRatio)} < ${fmtPct(op.slaTarget)}`,
-      });
+      };
     }
-    return out;
+    return;
   }
   for (const n of state.nodes) {
     const silenced = !!n.inMaintenance;
     const c = nodeCondition(rule, n, now);
-    out.push({ subject: nodeSubject(n), ...c, active: c.active && !silenced, silenced });
+    const active = c.active && !silenced;
+    if (!active && !hasPrev('node', n.id)) continue;
+    yield { subject: nodeSubject(n), ...c, active, silenced };
   }
-  return out;
 }
+
+const CLEAR = Object.freeze({ active: false, summary: '' });
 
 function nodeCondition(rule: Exclude<Rule, { kind: 'sla_at_risk' }>, n: NodeState, now: number): { active: boolean; since?: number; summary: string } {
   switch (rule.kind) {
     case 'node_offline': {
       const last = n.lastHeartbeatAt ?? n.registeredAt ?? null;
-      if (last === null) return { active: false, summary: '' };
-      const active = now - last > rule.graceMs;
-      return { active, since: last, summary: active ? `node ${n.id} offline: no heartbeat since ${new Date(last).toISOString()}` : '' };
+      if (last === null || now - last <= rule.graceMs) return last === null ? CLEAR : { active: false, since: last, summary: '' };
+      return { active: true, since: last, summary: `node ${n.id} offline: no heartbeat since ${new Date(last).toISOString()}` };
     }
     case 'check': {
-      const failing = Object.entries(n.checks).filter(
-        ([name, c]) => checkMatches(rule, name, c.probe, c.slaCritical) && c.status !== 'unknown' && rule.statuses.includes(c.status),
-      );
-      if (!failing.length) return { active: false, summary: '' };
+      let failing: Array<[string, NodeState['checks'][string]]> | null = null;
+      for (const name in n.checks) {
+        const c = n.checks[name]!;
+        if (c.status === 'unknown' || !rule.statuses.includes(c.status) || !checkMatches(rule, name, c.probe, c.slaCritical)) continue;
+        (failing ??= []).push([name, c]);
+      }
+      if (!failing) return CLEAR;
       const since = Math.min(...failing.map(([, c]) => c.since));
       const what = failing.map(([name, c]) => `${name}=${c.status}${c.message ? ` (${c.message})` : ''}`).join(', ');
       return { active: true, since, summary: `node ${n.id}: ${what}` };
     }
     case 'disk': {
       const used = n.diskUsedPct;
-      if (used === null || used === undefined || used < rule.thresholdPct) return { active: false, summary: '' };
+      if (used === null || used === undefined || used < rule.thresholdPct) return CLEAR;
       return { active: true, summary: `node ${n.id}: root disk ${used.toFixed(1)} % used (threshold ${rule.thresholdPct} %)` };
     }
     case 'credential_expiry': {
       const exp = n.credentialExpiresAt;
-      if (exp === null || exp === undefined || exp - now > rule.warnBeforeMs) return { active: false, summary: '' };
+      if (exp === null || exp === undefined || exp - now > rule.warnBeforeMs) return CLEAR;
       const left = exp - now;
       return {
         active: true,
@@ -287,7 +296,7 @@ function nodeCondition(rule: Exclude<Rule, { kind: 'sla_at_risk' }>, n: NodeStat
     }
     case 'clock_skew': {
       const skew = n.clockSkewMs;
-      if (skew === null || skew === undefined || Math.abs(skew) <= rule.maxSkewMs) return { active: false, summary: '' };
+      if (skew === null || skew === undefined || Math.abs(skew) <= rule.maxSkewMs) return CLEAR;
       return { active: true, summary: `node ${n.id}: clock skew ${(skew / 1000).toFixed(1)} s` };
     }
   }
@@ -312,6 +321,15 @@ export function evaluate(state: FleetState, prev: AlertState, now: number, confi
   const transitions: AlertTransition[] = [];
   const seen = new Set<string>();
   const emit = (a: AlertInstance, to: AlertTransition['to']) => transitions.push({ key: a.key, to, at: now, alert: { ...a, flips: [...a.flips] } });
+
+  // prev by rule and subject, so a condition is matched to its instance without building its key.
+  const prevBySubject = new Map<string, Set<string>>();
+  for (const p of Object.values(prev)) {
+    const k = `${p.ruleId}\u0000${p.subject.type}`;
+    let ids = prevBySubject.get(k);
+    if (!ids) prevBySubject.set(k, (ids = new Set()));
+    ids.add(p.subject.id);
+  }
 
   const step = (rule: Rule, cond: Condition) => {
     const key = alertKey(rule.id, cond.subject);
@@ -405,7 +423,7 @@ export function evaluate(state: FleetState, prev: AlertState, now: number, confi
 
   for (const rule of config.rules) {
     if (!rule.enabled) continue;
-    for (const cond of conditionsFor(rule, state, now)) step(rule, cond);
+    for (const cond of conditionsFor(rule, state, now, (type, id) => prevBySubject.get(`${rule.id}\u0000${type}`)?.has(id) ?? false)) step(rule, cond);
   }
   // Alerts whose node, operator or rule is gone: resolve at once (the subject no longer exists).
   for (const [key, p] of Object.entries(prev)) {

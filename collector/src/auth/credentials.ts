@@ -3,7 +3,7 @@
  * (32 random bytes) is stored as its SHA-256 and compared in constant time. A high-entropy secret needs
  * no slow hash. The token is shown once, at issue, and never logged.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { BatchLoader } from '../services/batch-loader.ts';
 import type { Db } from '../db/database.ts';
@@ -12,7 +12,7 @@ import { nodeCredentials } from '../db/schema/index.ts';
 const TOKEN_RE = /^tfn_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 export function newToken(): { token: string; publicId: string; secretHash: string } {

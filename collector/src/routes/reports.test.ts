@@ -48,6 +48,18 @@ describe('POST /v1/reports', () => {
     expect(await countSamples()).toBe(before);
   });
 
+  it('counts a sample sent in several concurrent reports (one group commit) once, the rest as duplicates', async () => {
+    const before = await countSamples();
+    const old = reportAt([T0 - 1000], { seqStart: 60 });
+    await post(tokenA, old);
+    // Three copies of a report with one already-stored sample (seq 60) and one new (seq 61), sent at once.
+    const body = reportAt([T0 - 1000, T0], { seqStart: 60 });
+    const acks = (await Promise.all([post(tokenA, body), post(tokenA, body), post(tokenA, body)])).map((r) => r.json() as { accepted: number; duplicates: number });
+    expect(acks.reduce((n, a) => n + a.accepted, 0)).toBe(1);
+    expect(acks.reduce((n, a) => n + a.duplicates, 0)).toBe(5);
+    expect(await countSamples()).toBe(before + 2);
+  });
+
   it('accepts the golden fixture (the wire contract both sides test against)', async () => {
     const golden = fixtures.report();
     golden.sentAt = T0;
