@@ -33,6 +33,8 @@ const latencies: number[] = [];
 /** Acknowledged samples, as node index and seq (one sample per report). */
 const ackedNode: number[] = [];
 const ackedSeq: number[] = [];
+/** When each acknowledged report was scheduled (ms since the start), for the latency over time. */
+const ackedAt: number[] = [];
 const statuses: Record<string, number> = {};
 let sent = 0;
 let acked = 0;
@@ -132,6 +134,7 @@ class Conn {
       latencies.push(performance.now() - job.scheduled);
       ackedNode.push(job.i);
       ackedSeq.push(job.seq);
+      ackedAt.push(job.scheduled - start);
     } else failed++;
     next(this);
   }
@@ -184,7 +187,7 @@ setTimeout(async () => {
   clearInterval(timer);
   const until = performance.now() + input.drainMs;
   while (inflight > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 50));
-  writeFileSync(out, JSON.stringify({ sent, acked, failed, unanswered: inflight, statuses, latencies, ackedNode, ackedSeq, elapsedMs: performance.now() - start }));
+  writeFileSync(out, JSON.stringify({ sent, acked, failed, unanswered: inflight, statuses, latencies, ackedNode, ackedSeq, ackedAt, elapsedMs: performance.now() - start }));
   for (const c of all) c.close();
   process.exit(0);
 }, input.durationMs + 10);

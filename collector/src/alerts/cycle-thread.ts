@@ -1,0 +1,139 @@
+/**
+ * The alert cycle on a worker thread. Evaluating every node against every rule, and reading the fleet
+ * for it, is a burst of CPU every few seconds that grows with the fleet; on the thread that answers
+ * agents it held acknowledgements up by a few hundred ms at 20,000 nodes. A running collector
+ * (runtime.ts) therefore runs its cycles here, on its own database connections; tests and the CLI run
+ * the same `lockedCycle` in process.
+ *
+ * The main thread still decides whether to run (observing, since when) and logs the incident events; the
+ * worker takes the advisory lock, runs the cycle and sends back the outcome and its metric updates.
+ */
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { LOCKS, openDatabase, withTryLock, type Database } from '../db/database.ts';
+import { runAlertCycle, type EngineOptions } from './engine.ts';
+import type { AlertMetrics } from './metrics.ts';
+import type { CycleOutcome } from './service.ts';
+import { buildAlerting } from './setup.ts';
+import { loadFleetState, maintenanceFromTable, outlooksFromSla, type MaintenanceSource, type OutlookSource } from './state.ts';
+
+export interface CycleDeps {
+  database: Database;
+  alerting: ReturnType<typeof buildAlerting>;
+  engine: EngineOptions;
+  windows: MaintenanceSource;
+  outlooks: OutlookSource;
+}
+
+/** What a cycle needs, built the same way on either thread. */
+export function cycleDeps(config: Config, database: Database, metrics: AlertMetrics, maintenance?: MaintenanceSource): CycleDeps {
+  const alerting = buildAlerting(config.alerts, config.publicUrl);
+  return {
+    database,
+    alerting,
+    engine: { ...alerting.engine, metrics },
+    windows: maintenance ?? maintenanceFromTable(database.sql),
+    outlooks: outlooksFromSla(database.sql, { tiers: config.sla.tiers, fleetTargetPct: config.sla.fleetTargetPct }),
+  };
+}
+
+/** The cycle proper, under the alerts lock (once across collectors). */
+export async function lockedCycle(deps: CycleDeps, now: number, observingSince: number): Promise<CycleOutcome> {
+  const r = await withTryLock(deps.database.sql, LOCKS.alerts, async (): Promise<CycleOutcome> => {
+    const state = await loadFleetState(deps.database.sql, now, observingSince, deps.windows, deps.outlooks);
+    return { ran: true, ...(await runAlertCycle(deps.database.db, state, now, deps.engine)) };
+  });
+  return r ?? { ran: false, reason: 'locked' };
+}
+
+type ToWorker = { type: 'run'; id: number; now: number; since: number } | { type: 'close' };
+type FromWorker =
+  | { type: 'result'; id: number; outcome?: CycleOutcome; error?: string }
+  | { type: 'metric'; method: keyof AlertMetrics; args: unknown[] }
+  | { type: 'closed' };
+
+export interface CycleThread {
+  run(now: number, since: number): Promise<CycleOutcome>;
+  close(): Promise<void>;
+}
+
+const KIND = 'timmy-alert-cycle';
+
+/** Main-thread side: starts the worker (again, if it died) and forwards cycles to it. */
+export function startCycleThread(config: Config, databaseUrl: string, metrics: AlertMetrics, log: Logger): CycleThread {
+  let worker: Worker | null = null;
+  let nextId = 0;
+  const pending = new Map<number, { resolve: (o: CycleOutcome) => void; reject: (e: Error) => void }>();
+  const failAll = (e: Error) => {
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  const spawn = (): Worker => {
+    const w = new Worker(new URL(import.meta.url), { workerData: { kind: KIND, config, databaseUrl } });
+    w.unref();
+    w.on('message', (m: FromWorker) => {
+      if (m.type === 'metric') (metrics[m.method] as (...a: unknown[]) => void)(...m.args);
+      else if (m.type === 'result') {
+        const p = pending.get(m.id);
+        pending.delete(m.id);
+        if (m.error !== undefined) p?.reject(new Error(m.error));
+        else p?.resolve(m.outcome!);
+      }
+    });
+    w.on('error', (e) => log.error({ err: e, component: 'alerts' }, 'alert cycle thread failed'));
+    w.on('exit', (code) => {
+      if (worker === w) worker = null;
+      failAll(new Error(`alert cycle thread exited (${code})`));
+    });
+    return w;
+  };
+  return {
+    run(now, since) {
+      worker ??= spawn();
+      const id = ++nextId;
+      const w = worker;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        w.postMessage({ type: 'run', id, now, since } satisfies ToWorker);
+      });
+    },
+    async close() {
+      const w = worker;
+      worker = null;
+      if (!w) return;
+      const exited = new Promise((r) => w.once('exit', r));
+      w.postMessage({ type: 'close' } satisfies ToWorker);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await w.terminate();
+    },
+  };
+}
+
+// Worker side.
+if (!isMainThread && (workerData as { kind?: string } | null)?.kind === KIND) {
+  const { config, databaseUrl } = workerData as { config: Config; databaseUrl: string };
+  const port = parentPort!;
+  const post = (m: FromWorker) => port.postMessage(m);
+  const forward = (method: keyof AlertMetrics) => (...args: unknown[]) => post({ type: 'metric', method, args });
+  const metrics: AlertMetrics = { recordAttempt: forward('recordAttempt'), setOutbox: forward('setOutbox'), setOpenIncidents: forward('setOpenIncidents'), recordIncidentEvent: forward('recordIncidentEvent') };
+  const database = openDatabase(databaseUrl, { max: 3 });
+  const deps = cycleDeps(config, database, metrics);
+  let queue = Promise.resolve();
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'close') {
+      queue = queue.then(async () => {
+        await database.close();
+        process.exit(0);
+      });
+      return;
+    }
+    queue = queue.then(async () => {
+      try {
+        post({ type: 'result', id: m.id, outcome: await lockedCycle(deps, m.now, m.since) });
+      } catch (e) {
+        post({ type: 'result', id: m.id, error: e instanceof Error ? e.message : String(e) });
+      }
+    });
+  });
+}
