@@ -13,8 +13,8 @@
  *   scale. Both are written in the order ingest and the rollup job write them: raw samples in time order
  *   across the nodes (each node every 5 s, at its own phase), rollups hour by hour for all nodes, so the
  *   btree indexes split pages as they do in production. Rollup values vary per minute like real ones
- *   (noisy averages, maxima rounded to 0.01 as the agent sends them, disk % creeping up) and minutes
- *   inside a node's DOWN intervals have no sample (null).
+ *   (noisy averages and maxima, disk % creeping up), stored in hundredths as the rollup job stores them,
+ *   and minutes inside a node's DOWN intervals have no sample (null).
  *
  * Figures: fleet_30d_ms (every node's rolling 30-day totals, one query), node_30d_ms (one node),
  * operator_month_ms (one operator's nodes over a calendar month), bytes_per_node_30d, scrape_ms
@@ -28,7 +28,7 @@ import { startEmbeddedPostgres } from '../collector/src/db/embedded.ts';
 import { loadConfig } from '../collector/src/config.ts';
 import { assemble, createLogger } from '../collector/src/runtime.ts';
 import { fleetTotals, nodeUptime } from '../collector/src/services/uptime.ts';
-import { ROLLUP_MINUTE_COLUMNS } from '../collector/src/db/schema/rollups.ts';
+import { ROLLUP_MINUTE_COLUMNS, toHundredths } from '../collector/src/db/schema/rollups.ts';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string' }, 'raw-nodes': { type: 'string' }, operators: { type: 'string' } } });
 const NODES = Number(values.nodes ?? 10_000);
@@ -126,10 +126,10 @@ try {
      select n, hour, ${ROLLUP_MINUTE_COLUMNS.map((c) => `array_agg(${c} order by i)`).join(', ')}
      from (
        select n, hour, i, case when up then (12 + (${u(1)} < 0.03)::int - (${u(2)} < 0.03)::int)::int2 end as samples,
-         case when up then round(61.5 + m * 0.00002, 2)::real end as disk_pct_max,
-         case when up then load1_avg::real end as load1_avg, case when up then round(load1_avg + 0.4 * ${u(3)}, 2)::real end as load1_max,
-         case when up then mem_pct_avg::real end as mem_pct_avg, case when up then round(mem_pct_avg + 0.3 * ${u(4)}, 2)::real end as mem_pct_max,
-         case when up then 58000 + (${u(5)} * 3000)::int end as agent_rss_kib_max, case when up then (0.04 + 0.08 * ${u(6)})::real end as agent_cpu_pct
+         case when up then ${toHundredths('61.5 + m * 0.00002')} end as disk_pct_max,
+         case when up then ${toHundredths('load1_avg')} end as load1_avg, case when up then ${toHundredths(`load1_avg + 0.4 * ${u(3)}`)} end as load1_max,
+         case when up then ${toHundredths('mem_pct_avg')} end as mem_pct_avg, case when up then ${toHundredths(`mem_pct_avg + 0.3 * ${u(4)}`)} end as mem_pct_max,
+         case when up then 58000 + (${u(5)} * 3000)::int end as agent_rss_kib_max, case when up then ${toHundredths(`0.04 + 0.08 * ${u(6)}`)} end as agent_cpu_pct
        from generate_series(0, 719) h, generate_series(1, $2::int) n, generate_series(0, 59) i,
          lateral (select $1::timestamptz + h * interval '1 hour' as hour, h * 60 + i as m) x,
          lateral (select 0.2 + 1.2 * ${u(7)} as load1_avg, 40 + 8 * ${u(8)} as mem_pct_avg,

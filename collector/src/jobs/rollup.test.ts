@@ -143,11 +143,37 @@ describe('per-minute rollups, one row per node and hour', () => {
     for (const hour of [keep - 90 * MIN, ...kept]) {
       await sql`
         insert into metric_rollups (node_id, hour, samples, disk_pct_max, load1_avg, load1_max, mem_pct_avg, mem_pct_max, agent_rss_kib_max, agent_cpu_pct)
-        select ${nodeId}, ${new Date(hour)}, a::int2[], a, a, a, a, a, a::int[], a from (select array_fill(1::real, array[60]) as a) x`;
+        select ${nodeId}, ${new Date(hour)}, a, a, a, a, a, a, a::int[], a from (select array_fill(1::int2, array[60]) as a) x`;
     }
     const r = await runRetention(sql, now, { rawMs: 48 * HOUR, intervalMs: 400 * day, instanceId: 'test' });
     // The hour ending at hh:00 goes; the one ending at hh+1:00 still holds minutes younger than 400 days.
     expect(r).toMatchObject({ rollups: 1, samples: posted });
     expect(await hours()).toEqual([...kept, T0, T0 + HOUR, T0 + 2 * HOUR]);
+  });
+
+  it('stores percentages, load and agent CPU in hundredths: rounded, and clamped at 327.67', async () => {
+    const t = T0 + 5 * HOUR;
+    // Minute 0: load 0.004 then 400 (over the smallint range), memory 33.334 then 33.338 %, and the agent's
+    // CPU seconds jump by 40 in 10 s (400 % of a core). Minute 1: one sample, load 0.006, memory 12.344 %.
+    await live(t, { load1: 0.004, memPct: 33.334, rssMib: 40, cpuS: 100 });
+    await live(t + 10_000, { load1: 400, memPct: 33.338, rssMib: 40, cpuS: 140 });
+    await live(t + MIN, { load1: 0.006, memPct: 12.344, rssMib: 40, cpuS: 141 });
+    // Minute 2: a sample without the system check: no load or memory (null, not 0).
+    clock.now = t + 2 * MIN;
+    const bare = report(clock.now, { load1: 0, memPct: 0, rssMib: 40, cpuS: 142 });
+    bare.samples[0]!.checks = [];
+    await post(bare);
+    expect(await rollup(t + HOUR + 10_000)).toMatchObject({ hours: 1 });
+    const [stored] = await c.database.sql`
+      select array_to_string(load1_avg, ',', '-') as load1_avg, array_to_string(load1_max, ',', '-') as load1_max,
+        array_to_string(mem_pct_avg, ',', '-') as mem_pct_avg, array_to_string(mem_pct_max, ',', '-') as mem_pct_max, agent_cpu_pct[1] as cpu
+      from metric_rollups where node_id = ${nodeId} and hour = ${new Date(t)}`;
+    const rest = ',-'.repeat(57);
+    expect(stored).toEqual({ load1_avg: `20000,1,-${rest}`, load1_max: `32767,1,-${rest}`, mem_pct_avg: `3334,1234,-${rest}`, mem_pct_max: `3334,1234,-${rest}`, cpu: 32767 });
+    const m = (await minutes()).filter((r) => r.minute.getTime() >= t);
+    expect(m).toHaveLength(3);
+    expect(m[0]).toMatchObject({ samples: 2, disk_pct_max: 90, load1_avg: 200, load1_max: 327.67, mem_pct_avg: 33.34, mem_pct_max: 33.34, agent_cpu_pct: 327.67 });
+    expect(m[1]).toMatchObject({ samples: 1, load1_avg: 0.01, load1_max: 0.01, mem_pct_avg: 12.34, mem_pct_max: 12.34, agent_cpu_pct: null });
+    expect(m[2]).toMatchObject({ samples: 1, disk_pct_max: 90, load1_avg: null, load1_max: null, mem_pct_avg: null, mem_pct_max: null });
   });
 });

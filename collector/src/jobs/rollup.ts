@@ -1,7 +1,7 @@
 /**
  * The rollup job: per-minute metric rollups from the raw samples' compact columns, stored one row per
- * (node, UTC hour) with the minutes in arrays (see db/schema/rollups.ts). Runs under an advisory lock
- * (once across collectors).
+ * (node, UTC hour) with the minutes in arrays (see db/schema/rollups.ts; percentages, load and agent CPU
+ * in hundredths, rounded and clamped here). Runs under an advisory lock (once across collectors).
  *
  * An hour is written only once it is complete: its end plus `lagMs` has passed. Each run finds the
  * (node, hour) pairs touched by samples that arrived since the watermark (by `received_at`, BRIN-indexed)
@@ -19,7 +19,7 @@
  */
 import type postgres from 'postgres';
 import { LOCKS, withTryLock } from '../db/database.ts';
-import { ROLLUP_MINUTE_COLUMNS } from '../db/schema/rollups.ts';
+import { ROLLUP_MINUTE_COLUMNS, toHundredths } from '../db/schema/rollups.ts';
 import { recordJobRun } from './runs.ts';
 
 export interface RollupOptions {
@@ -46,6 +46,7 @@ export async function runRollup(sql: postgres.Sql, now: number, opts: RollupOpti
     let from = last === undefined ? now - (opts.initialMs ?? 48 * HOUR) : last - overlapMs;
     if (last !== undefined && hourOf(last) < complete) from = Math.min(from, hourOf(last));
     const cols = sql.unsafe(ROLLUP_MINUTE_COLUMNS.join(', '));
+    const h = (expr: string) => sql.unsafe(toHundredths(expr));
     const hours = await sql.begin(async (tx) => {
       const r = await tx`
         with touched as (
@@ -53,10 +54,10 @@ export async function runRollup(sql: postgres.Sql, now: number, opts: RollupOpti
           from samples where received_at >= ${new Date(from)} and received_at <= ${new Date(upTo)} and at < ${new Date(complete)}
         ), minutes as (
           select t.node_id, t.hour, extract(minute from s.at at time zone 'UTC')::int as i,
-            least(count(*), 32767)::int2 as samples, max(s.disk_pct) as disk_pct_max, avg(s.load1)::real as load1_avg, max(s.load1) as load1_max,
-            avg(s.mem_pct)::real as mem_pct_avg, max(s.mem_pct) as mem_pct_max, max(s.agent_rss_kib) as agent_rss_kib_max,
+            least(count(*), 32767)::int2 as samples, ${h('max(s.disk_pct)')} as disk_pct_max, ${h('avg(s.load1)')} as load1_avg, ${h('max(s.load1)')} as load1_max,
+            ${h('avg(s.mem_pct)')} as mem_pct_avg, ${h('max(s.mem_pct)')} as mem_pct_max, max(s.agent_rss_kib) as agent_rss_kib_max,
             case when max(s.at) > min(s.at) and max(s.agent_cpu_s) >= min(s.agent_cpu_s)
-                 then ((max(s.agent_cpu_s) - min(s.agent_cpu_s)) / extract(epoch from (max(s.at) - min(s.at))) * 100)::real end as agent_cpu_pct
+                 then ${h('(max(s.agent_cpu_s) - min(s.agent_cpu_s)) / extract(epoch from (max(s.at) - min(s.at))) * 100')} end as agent_cpu_pct
           from touched t
           join samples s on s.node_id = t.node_id and s.at >= t.hour and s.at < t.hour + interval '1 hour'
           group by t.node_id, t.hour, i

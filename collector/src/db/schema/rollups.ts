@@ -7,12 +7,15 @@
  * outlive any sample that can still arrive late), so re-running the job is harmless. The hour in progress
  * has no row: its minutes are read from raw samples (kept 48 h).
  *
- * Size: a full hour is exactly 2,032 bytes (24 header + 16 key + 144 smallint[60] + 7 x 264 for the
- * 4-byte arrays), the largest row PostgreSQL keeps without toasting, so 4 rows share a page: ~2 KB per
- * node-hour, ~34 bytes per node-minute (one row per minute took ~108). An hour missing a minute or two
- * goes over (a null bitmap costs 8 bytes per array, a missing minute saves 2-4): the arrays are STORAGE
- * MAIN (set in the migration; drizzle cannot say it) so PostgreSQL compresses the biggest of them inline
- * until the row fits (a slowly moving disk % shrinks from 268 to ~80 bytes) and never moves one out to the
+ * Values: the percentages, load1 and agent CPU % are stored in hundredths (x 100, rounded) as smallint,
+ * clamped to 0..32767: a load1 above 327.67 (or an agent using more than 3.27 cores) is stored as 327.67.
+ * The view below gives them back in their units (real); read them through it.
+ *
+ * Size: a full hour is 1,312 bytes (24 header + 16 key + 7 x 144 for the smallint[60] arrays + 264 for
+ * agent RSS, int[60]), so 6 rows share a page: ~1.4 KB per node-hour. An hour missing a minute or two
+ * carries a null bitmap (8 bytes per array) and stays well under the ~2 KB at which PostgreSQL starts to
+ * compress or toast. The arrays are STORAGE MAIN (set in the migrations; drizzle cannot say it): should a
+ * row ever go over, PostgreSQL compresses its biggest arrays inline rather than moving one out to the
  * TOAST table (an extra tuple, index entry and lookup per read) unless the row would not fit a page.
  */
 import { sql } from 'drizzle-orm';
@@ -26,14 +29,14 @@ export const metricRollups = pgTable(
     /** Start of the hour (UTC) on the collector's clock (`samples.at`). */
     hour: ts('hour').notNull(),
     samples: smallint('samples').array().notNull(),
-    diskPctMax: real('disk_pct_max').array().notNull(),
-    load1Avg: real('load1_avg').array().notNull(),
-    load1Max: real('load1_max').array().notNull(),
-    memPctAvg: real('mem_pct_avg').array().notNull(),
-    memPctMax: real('mem_pct_max').array().notNull(),
+    diskPctMax: smallint('disk_pct_max').array().notNull(),
+    load1Avg: smallint('load1_avg').array().notNull(),
+    load1Max: smallint('load1_max').array().notNull(),
+    memPctAvg: smallint('mem_pct_avg').array().notNull(),
+    memPctMax: smallint('mem_pct_max').array().notNull(),
     agentRssKibMax: integer('agent_rss_kib_max').array().notNull(),
-    /** Agent CPU use over each minute, percent of one core (from its cumulative CPU seconds). */
-    agentCpuPct: real('agent_cpu_pct').array().notNull(),
+    /** Agent CPU use over each minute, percent of one core (from its cumulative CPU seconds), in hundredths. */
+    agentCpuPct: smallint('agent_cpu_pct').array().notNull(),
   },
   // BRIN on hour: retention deletes by age without a second btree.
   (t) => [primaryKey({ columns: [t.nodeId, t.hour] }), index('metric_rollups_hour_brin').using('brin', t.hour)],
@@ -41,6 +44,15 @@ export const metricRollups = pgTable(
 
 /** The per-minute arrays of `metric_rollups`, in order (the rollup job and the view use this list). */
 export const ROLLUP_MINUTE_COLUMNS = ['samples', 'disk_pct_max', 'load1_avg', 'load1_max', 'mem_pct_avg', 'mem_pct_max', 'agent_rss_kib_max', 'agent_cpu_pct'] as const;
+
+/** The arrays stored in hundredths (see above). */
+export const ROLLUP_HUNDREDTHS_COLUMNS: ReadonlySet<(typeof ROLLUP_MINUTE_COLUMNS)[number]> = new Set(['disk_pct_max', 'load1_avg', 'load1_max', 'mem_pct_avg', 'mem_pct_max', 'agent_cpu_pct']);
+
+/**
+ * SQL for a value in its unit (an expression) as stored in a hundredths array: x 100, rounded, clamped to
+ * 0..32767; null stays null (least and greatest skip nulls, hence the case).
+ */
+export const toHundredths = (expr: string) => `case when (${expr}) is not null then least(greatest(round((${expr}) * 100), 0), 32767)::int2 end`;
 
 /**
  * The rollups back as one row per (node, minute) with a sample, for readers. Completed hours only (see
@@ -61,7 +73,7 @@ export const metricRollupMinutes = pgView('metric_rollup_minutes', {
   agentCpuPct: real('agent_cpu_pct'),
 }).as(
   sql.raw(
-    `select r.node_id, r.hour, r.hour + (m.i - 1) * interval '1 minute' as minute, ${ROLLUP_MINUTE_COLUMNS.map((c) => `m.${c}`).join(', ')}
+    `select r.node_id, r.hour, r.hour + (m.i - 1) * interval '1 minute' as minute, ${ROLLUP_MINUTE_COLUMNS.map((c) => (ROLLUP_HUNDREDTHS_COLUMNS.has(c) ? `(m.${c} / 100.0)::real as ${c}` : `m.${c}`)).join(', ')}
     from metric_rollups r, unnest(${ROLLUP_MINUTE_COLUMNS.map((c) => `r.${c}`).join(', ')}) with ordinality as m(${ROLLUP_MINUTE_COLUMNS.join(', ')}, i)
     where m.samples is not null`,
   ),
