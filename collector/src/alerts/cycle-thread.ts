@@ -50,8 +50,7 @@ export async function lockedCycle(deps: CycleDeps, now: number, observingSince: 
 type ToWorker = { type: 'run'; id: number; now: number; since: number } | { type: 'close' };
 type FromWorker =
   | { type: 'result'; id: number; outcome?: CycleOutcome; error?: string }
-  | { type: 'metric'; method: keyof AlertMetrics; args: unknown[] }
-  | { type: 'closed' };
+  | { type: 'metric'; method: keyof AlertMetrics; args: unknown[] };
 
 export interface CycleThread {
   run(now: number, since: number): Promise<CycleOutcome>;

@@ -11,7 +11,6 @@
  * CLI and signed links are here too, so every lifecycle change is recorded and announced the same way.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { yieldToRequests } from '../jobs/loop.ts';
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import { alertInstances, incidentEvents, incidentNodes, incidents } from '../db/schema/alerts.ts';
@@ -273,9 +272,7 @@ export async function runAlertCycle(db: AnyDb, state: FleetState, now: number, o
   const newId = opts.newId ?? randomUUID;
   return db.transaction(async (tx) => {
     const prev = await loadAlertState(tx);
-    await yieldToRequests();
     const { state: next, transitions } = evaluate(state, prev, now, opts.rules ?? DEFAULT_RULES_CONFIG);
-    await yieldToRequests();
     await saveAlertState(tx, prev, next, now);
 
     const nodeInfo = new Map<string, NotificationNode>(state.nodes.map((n) => [n.id, { id: n.id, operatorId: n.operatorId, region: n.region }]));
@@ -283,7 +280,6 @@ export async function runAlertCycle(db: AnyDb, state: FleetState, now: number, o
     const openRows = await tx.select().from(incidents).where(ne(incidents.status, 'resolved')).for('update');
     const open = await loadIncidents(tx, openRows);
     const byId = new Map(open.map((i) => [i.id, i]));
-    await yieldToRequests();
     const groups = classify(next, state.nodes, policy);
     const actions = reconcile(open, groups);
 

@@ -9,7 +9,6 @@
  * without a break (ObservationRecorder.continuousSince). When that is null the cycle must not run:
  * the monitoring itself is not observing, and nothing it cannot see may page anyone.
  */
-import { yieldToRequests } from '../jobs/loop.ts';
 import type postgres from 'postgres';
 import type { CheckStatus, FleetState, NodeState, OperatorProjection } from './types.ts';
 import { operatorOutlooks, type OperatorOutlook } from '../services/sla.ts';
@@ -95,9 +94,7 @@ export async function loadFleetState(
   ]);
   const byId = new Map<number, NodeState>();
   const nodes: NodeState[] = [];
-  let done = 0;
   for (const r of nodeRows) {
-    if (++done % 2000 === 0) await yieldToRequests();
     const n: NodeState = {
       id: String(r.name),
       operatorId: String(r.operator),
@@ -114,7 +111,6 @@ export async function loadFleetState(
     nodes.push(n);
   }
   for (const c of checkRows) {
-    if (++done % 2000 === 0) await yieldToRequests();
     const n = byId.get(Number(c.node_id));
     if (!n) continue;
     const name = String(c.name);

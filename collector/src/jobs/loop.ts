@@ -27,9 +27,3 @@ export function every(ms: number, name: string, fn: () => Promise<unknown>, log:
     },
   };
 }
-
-/**
- * Lets queued I/O (requests waiting on the same event loop) run. Long jobs call it between chunks of
- * synchronous work, so a job over the whole fleet never holds a request up for more than a few ms.
- */
-export const yieldToRequests = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
