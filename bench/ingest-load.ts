@@ -172,6 +172,7 @@ function schedule(i: number, scheduled: number) {
 }
 
 const start = performance.now();
+if (process.env.BENCH_KEEP) console.log(`loadgen start epoch ${Date.now()}`);
 const step = input.intervalMs / N;
 let j = 0;
 const timer = setInterval(() => {

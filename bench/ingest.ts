@@ -11,6 +11,11 @@
  * client-side), lost (acknowledged samples missing from PostgreSQL, counted there afterwards), plus the
  * collector's and PostgreSQL's CPU use. Target (issue 4): 4,000 reports/s, p99 < 100 ms, 0 lost.
  * Writes bench/out/ingest.json.
+ *
+ * Diagnostics (off by default): BENCH_PG_STATS=1 prints where PostgreSQL's time went; BENCH_PROFILE=<dir>
+ * writes the collector's CPU profiles there; BENCH_KEEP=1 keeps the work directory (the database and the
+ * load generator's per-report output) and prints the load generator's start time, to line latencies up
+ * with other per-second logs.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -196,5 +201,6 @@ try {
   collector.kill('SIGTERM');
   await new Promise((r) => (collector.exitCode !== null ? r(null) : collector.once('exit', r)));
   if (embedded) await embedded.stop();
-  if (existsSync(work)) rmSync(work, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP) console.log(`kept ${work}`);
+  else if (existsSync(work)) rmSync(work, { recursive: true, force: true });
 }

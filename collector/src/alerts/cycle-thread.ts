@@ -8,6 +8,7 @@
  * The main thread still decides whether to run (observing, since when) and logs the incident events; the
  * worker takes the advisory lock, runs the cycle and sends back the outcome and its metric updates.
  */
+import { setPriority } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -15,6 +16,7 @@ import { LOCKS, openDatabase, withTryLock, type Database } from '../db/database.
 import { runAlertCycle, type EngineOptions } from './engine.ts';
 import type { AlertMetrics } from './metrics.ts';
 import type { CycleOutcome } from './service.ts';
+import { fleetInterest, type FleetInterest } from './rules.ts';
 import { buildAlerting } from './setup.ts';
 import { loadFleetState, maintenanceFromTable, outlooksFromSla, type MaintenanceSource, type OutlookSource } from './state.ts';
 
@@ -24,6 +26,8 @@ export interface CycleDeps {
   engine: EngineOptions;
   windows: MaintenanceSource;
   outlooks: OutlookSource;
+  /** What the rules can fire on: all the cycle reads of the fleet's checks. */
+  interest: FleetInterest;
 }
 
 /** What a cycle needs, built the same way on either thread. */
@@ -35,13 +39,14 @@ export function cycleDeps(config: Config, database: Database, metrics: AlertMetr
     engine: { ...alerting.engine, metrics },
     windows: maintenance ?? maintenanceFromTable(database.sql),
     outlooks: outlooksFromSla(database.sql, { tiers: config.sla.tiers, fleetTargetPct: config.sla.fleetTargetPct }),
+    interest: fleetInterest(alerting.rules),
   };
 }
 
 /** The cycle proper, under the alerts lock (once across collectors). */
 export async function lockedCycle(deps: CycleDeps, now: number, observingSince: number): Promise<CycleOutcome> {
   const r = await withTryLock(deps.database.sql, LOCKS.alerts, async (): Promise<CycleOutcome> => {
-    const state = await loadFleetState(deps.database.sql, now, observingSince, deps.windows, deps.outlooks);
+    const state = await loadFleetState(deps.database.sql, now, observingSince, deps.windows, deps.outlooks, deps.interest);
     return { ran: true, ...(await runAlertCycle(deps.database.db, state, now, deps.engine)) };
   });
   return r ?? { ran: false, reason: 'locked' };
@@ -58,6 +63,8 @@ export interface CycleThread {
 }
 
 const KIND = 'timmy-alert-cycle';
+/** The worker thread's nice value (0 is normal priority, 19 the lowest). */
+export const CYCLE_NICE = 10;
 
 /** Main-thread side: starts the worker (again, if it died) and forwards cycles to it. */
 export function startCycleThread(config: Config, databaseUrl: string, metrics: AlertMetrics, log: Logger): CycleThread {
@@ -112,6 +119,12 @@ export function startCycleThread(config: Config, databaseUrl: string, metrics: A
 // Worker side.
 if (!isMainThread && (workerData as { kind?: string } | null)?.kind === KIND) {
   const { config, databaseUrl } = workerData as { config: Config; databaseUrl: string };
+  // A lower scheduling priority for this thread only (on Linux the nice value is per thread): when the
+  // cores are busy, a cycle's burst yields to the thread acknowledging reports and to PostgreSQL.
+  // Cycles still run (they are a few % of a core on average), only a little later under load.
+  try {
+    setPriority(CYCLE_NICE);
+  } catch {}
   const port = parentPort!;
   const post = (m: FromWorker) => port.postMessage(m);
   const forward = (method: keyof AlertMetrics) => (...args: unknown[]) => post({ type: 'metric', method, args });

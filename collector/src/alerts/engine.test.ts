@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { migrateDatabase, openDatabase, type Database } from '../db/database.ts';
 import { verifyAckToken } from './ack-link.ts';
-import { acknowledgeIncident, getIncident, incidentHistory, listIncidents, resolveIncidentByHand, runAlertCycle, type EngineOptions } from './engine.ts';
+import { acknowledgeIncident, getIncident, incidentHistory, listIncidents, resolveIncidentByHand, runAlertCycle, sameJson, type EngineOptions } from './engine.ts';
 import { IncidentError, incidentStats } from './incidents.ts';
 import { loadRoutingConfig } from './routing.ts';
 import type { FleetState, NodeState } from './types.ts';
@@ -138,5 +138,22 @@ describe('alert cycle on PostgreSQL', () => {
     const err = await acknowledgeIncident(db.db, 'nope', 'x', T0, opts).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IncidentError);
     expect((err as IncidentError).code).toBe('INCIDENT_NOT_FOUND');
+  });
+});
+
+describe('sameJson (an alert instance unchanged once stored as jsonb is not written again)', () => {
+  it.each([
+    [{ a: 1, b: { c: [1, 2] } }, { b: { c: [1, 2] }, a: 1 }, true],
+    [{ a: 1, u: undefined }, { a: 1 }, true],
+    [{ a: 1 }, { a: 1, u: undefined }, true],
+    [{ a: null }, { a: 1 }, false],
+    [{ a: null }, {}, false],
+    [{ a: [1, 2] }, { a: [2, 1] }, false],
+    [{ a: [1] }, { a: { 0: 1 } }, false],
+    [{ a: 1 }, { a: 1, b: 2 }, false],
+    [{ a: '1' }, { a: 1 }, false],
+  ])('%j vs %j: %s', (a, b, same) => {
+    expect(sameJson(a, b)).toBe(same);
+    expect(sameJson(b, a)).toBe(same);
   });
 });

@@ -10,7 +10,6 @@
  * dispatcher (dispatcher.ts) delivers what it enqueued. Acknowledge / resolve-by-hand for the API,
  * CLI and signed links are here too, so every lifecycle change is recorded and announced the same way.
  */
-import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import { alertInstances, incidentEvents, incidentNodes, incidents } from '../db/schema/alerts.ts';
@@ -35,7 +34,7 @@ import type { AlertMetrics } from './metrics.ts';
 import { Outbox, type AnyDb } from './outbox.ts';
 import { route, type RoutingConfig } from './routing.ts';
 import { DEFAULT_RULES_CONFIG, evaluate, type RulesConfig } from './rules.ts';
-import type { AlertInstance, AlertState, AlertTransition, FleetState } from './types.ts';
+import type { AlertInstance, AlertState, AlertTransition, FleetState, NodeState } from './types.ts';
 
 export interface AckLinkOptions {
   /** Public base URL of the collector (links point to `/v1/incidents/:id/ack?token=`). */
@@ -164,16 +163,19 @@ export async function incidentHistory(db: AnyDb, id: string) {
   return db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, id)).orderBy(asc(incidentEvents.id));
 }
 
+/** A node's name, operator and region for notifications. */
+type NodeLookup = Pick<Map<string, NotificationNode>, 'get'>;
+
 /** Writes incidents, their events and their notifications; one per transaction. */
 class Recorder {
   readonly db: AnyDb;
   readonly outbox: Outbox;
   readonly opts: EngineOptions;
-  readonly nodeInfo: Map<string, NotificationNode>;
+  readonly nodeInfo: NodeLookup;
   events: CycleResult['events'] = [];
   enqueued = 0;
 
-  constructor(db: AnyDb, opts: EngineOptions, nodeInfo: Map<string, NotificationNode>) {
+  constructor(db: AnyDb, opts: EngineOptions, nodeInfo: NodeLookup) {
     this.db = db;
     this.opts = opts;
     this.nodeInfo = nodeInfo;
@@ -247,13 +249,36 @@ async function loadAlertState(db: AnyDb): Promise<AlertState> {
   return Object.fromEntries(rows.map((r) => [r.key, r.data as AlertInstance]));
 }
 
+/**
+ * Equal once stored as jsonb: key order does not count (jsonb reorders keys) and a key whose value is
+ * undefined is the same as no key (JSON drops it).
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => sameJson(v, bb[i]));
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  let defined = 0;
+  for (const k in ao) {
+    if (ao[k] === undefined) continue;
+    defined++;
+    if (!sameJson(ao[k], bo[k])) return false;
+  }
+  for (const k in bo) if (bo[k] !== undefined) defined--;
+  return defined === 0;
+}
+
 async function saveAlertState(db: AnyDb, prev: AlertState, next: AlertState, now: number) {
   const gone = Object.keys(prev).filter((k) => !(k in next));
   if (gone.length) await db.delete(alertInstances).where(inArray(alertInstances.key, gone));
-  // Only what changed is written: at fleet scale nearly every instance is the same as last cycle
-  // (compared as values: jsonb does not keep key order).
+  // Only what changed is written: at fleet scale nearly every instance is the same as last cycle.
   const rows = Object.values(next)
-    .filter((a) => !(a.key in prev) || !isDeepStrictEqual(prev[a.key], JSON.parse(JSON.stringify(a))))
+    .filter((a) => !(a.key in prev) || !sameJson(prev[a.key], a))
     .map((a) => ({ key: a.key, phase: a.phase, data: a, updatedAt: new Date(now) }));
   for (let i = 0; i < rows.length; i += 500) {
     await db
@@ -275,7 +300,14 @@ export async function runAlertCycle(db: AnyDb, state: FleetState, now: number, o
     const { state: next, transitions } = evaluate(state, prev, now, opts.rules ?? DEFAULT_RULES_CONFIG);
     await saveAlertState(tx, prev, next, now);
 
-    const nodeInfo = new Map<string, NotificationNode>(state.nodes.map((n) => [n.id, { id: n.id, operatorId: n.operatorId, region: n.region }]));
+    // Indexed only when a cycle writes an incident (most cycles at fleet scale write none).
+    let byName: Map<string, NodeState> | null = null;
+    const nodeInfo: NodeLookup = {
+      get(id) {
+        const n = (byName ??= new Map(state.nodes.map((x) => [x.id, x]))).get(id);
+        return n && { id: n.id, operatorId: n.operatorId, region: n.region };
+      },
+    };
     const rec = new Recorder(tx, opts, nodeInfo);
     const openRows = await tx.select().from(incidents).where(ne(incidents.status, 'resolved')).for('update');
     const open = await loadIncidents(tx, openRows);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertConfigError, DEFAULT_RULES_CONFIG, alertKey, evaluate, loadRulesConfig, type RulesConfig } from './rules.ts';
+import { AlertConfigError, DEFAULT_RULES_CONFIG, alertKey, evaluate, fleetInterest, loadRulesConfig, type RulesConfig } from './rules.ts';
 import type { AlertState, AlertTransition, FleetState, NodeState } from './types.ts';
 
 const S = 1000;
@@ -259,5 +259,18 @@ describe('rules config', () => {
   it('a disabled rule does not fire', () => {
     const cfg = loadRulesConfig({ rules: [{ id: 'node_offline', enabled: false }] });
     expect(run(offlineTimeline(T0, 10 * MIN), cfg).labels).toEqual([]);
+  });
+});
+
+describe('what the rules can fire on (the alert cycle reads only that)', () => {
+  it.each([
+    ['the default rules', {}, { checkStatuses: ['critical', 'warn'], diskMinPct: 85 }],
+    ['disk rules off', { rules: [{ id: 'disk_warning', enabled: false }, { id: 'disk_critical', enabled: false }] }, { checkStatuses: ['critical', 'warn'], diskMinPct: null }],
+    ['a lower disk threshold', { rules: [{ id: 'disk_warning', thresholdPct: 70 }] }, { checkStatuses: ['critical', 'warn'], diskMinPct: 70 }],
+    ['every check rule off', { rules: ['sla_check_failing', 'tmux_session_missing', 'cron_stale'].map((id) => ({ id, enabled: false })) }, { checkStatuses: [], diskMinPct: 85 }],
+    // `unknown` never fires a check rule, so it is never read; `ok` is read when a rule asks for it.
+    ['a rule on ok and unknown', { rules: [{ id: 'canary', kind: 'check', match: { names: ['canary'] }, statuses: ['ok', 'unknown'] }] }, { checkStatuses: ['critical', 'ok', 'warn'], diskMinPct: 85 }],
+  ])('%s', (_name, input, expected) => {
+    expect(fleetInterest(loadRulesConfig(input))).toEqual(expected);
   });
 });

@@ -23,6 +23,7 @@ import type {
   AlertState,
   AlertSubject,
   AlertTransition,
+  CheckStatus,
   EvaluationResult,
   FleetState,
   NodeState,
@@ -206,6 +207,28 @@ export function loadRulesConfig(input: unknown = {}): RulesConfig {
 }
 
 export const DEFAULT_RULES_CONFIG: RulesConfig = loadRulesConfig({});
+
+/**
+ * What the enabled rules can react to in the fleet's check data: the check statuses some check rule
+ * fires on, and the lowest disk threshold. Anything else gives a clear condition whether it is read or
+ * not, so the alert cycle reads only these (at fleet scale nearly every check is ok, every cycle).
+ */
+export interface FleetInterest {
+  checkStatuses: CheckStatus[];
+  /** null: no disk rule is enabled. */
+  diskMinPct: number | null;
+}
+
+export function fleetInterest(config: RulesConfig): FleetInterest {
+  const statuses = new Set<CheckStatus>();
+  let diskMinPct: number | null = null;
+  for (const r of config.rules) {
+    if (!r.enabled) continue;
+    if (r.kind === 'check') for (const s of r.statuses) if (s !== 'unknown') statuses.add(s);
+    if (r.kind === 'disk') diskMinPct = Math.min(diskMinPct ?? Infinity, r.thresholdPct);
+  }
+  return { checkStatuses: [...statuses].sort(), diskMinPct };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Conditions: one per (rule, subject), computed from the state.
@@ -423,7 +446,9 @@ export function evaluate(state: FleetState, prev: AlertState, now: number, confi
 
   for (const rule of config.rules) {
     if (!rule.enabled) continue;
-    for (const cond of conditionsFor(rule, state, now, (type, id) => prevBySubject.get(`${rule.id}\u0000${type}`)?.has(id) ?? false)) step(rule, cond);
+    const nodeIds = prevBySubject.get(`${rule.id}\u0000node`);
+    const hasPrev = (type: AlertSubject['type'], id: string) => (type === 'node' ? nodeIds : prevBySubject.get(`${rule.id}\u0000${type}`))?.has(id) ?? false;
+    for (const cond of conditionsFor(rule, state, now, hasPrev)) step(rule, cond);
   }
   // Alerts whose node, operator or rule is gone: resolve at once (the subject no longer exists).
   for (const [key, p] of Object.entries(prev)) {

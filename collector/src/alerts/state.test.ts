@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { ManualClock, reportAt, testCollector } from '../../../test/support/harness.ts';
 import { loadConfig } from '../config.ts';
-import { evaluate, loadRulesConfig } from './rules.ts';
-import { loadFleetState, outlooksFromSla } from './state.ts';
+import { DEFAULT_RULES_CONFIG, evaluate, fleetInterest, loadRulesConfig } from './rules.ts';
+import { ALL_CHECKS, loadFleetState, outlooksFromSla } from './state.ts';
+import type { CheckResult } from '@timmy/shared';
 import type { AlertState } from './types.ts';
 
 const S = 1000;
@@ -70,5 +71,91 @@ describe('operator projections in the fleet state', () => {
       if (dt < 10 * MIN) expect(firing.size).toBe(0);
     }
     expect([...firing]).toEqual(['flaky-op']);
+  });
+});
+
+describe('what the alert cycle reads of the checks', () => {
+  const clock = new ManualClock(T0);
+  let c: Awaited<ReturnType<typeof testCollector>>;
+  let drop: () => Promise<void>;
+  const check = (name: string, probe: string, status: CheckResult['status'], usedPct?: number): CheckResult => ({
+    name,
+    probe,
+    status,
+    message: `${name} ${status}`,
+    slaCritical: name === 'gateway',
+    ...(usedPct === undefined ? {} : { values: { usedPct } }),
+  });
+  const fleet: Record<string, CheckResult[]> = {
+    'all-ok': [check('gateway', 'systemd', 'ok'), check('disk:/', 'disk', 'ok', 50)],
+    'tmux-warn': [check('gateway', 'systemd', 'ok'), check('tmux', 'tmux', 'warn'), check('disk:/', 'disk', 'warn', 86)],
+    // The root filesystem's figure counts even when another disk is fuller.
+    'gateway-down': [check('gateway', 'systemd', 'critical'), check('disk:/', 'disk', 'ok', 40), check('disk:/data', 'disk', 'critical', 95)],
+    // No root filesystem: the fullest disk counts.
+    'data-only': [check('gateway', 'systemd', 'ok'), check('disk:/var', 'disk', 'ok', 70), check('disk:/data', 'disk', 'critical', 92)],
+    'cron-unknown': [check('gateway', 'systemd', 'ok'), check('cron', 'cron', 'unknown')],
+  };
+
+  beforeAll(async () => {
+    const db = await createTestDatabase('interest');
+    drop = db.drop;
+    c = await testCollector(db.url, clock, { ingest: { ...loadConfig({}).ingest, flushDelayMs: 0 } });
+    for (const [name, checks] of Object.entries(fleet)) {
+      const { token } = await c.register(name);
+      const report = reportAt([T0], { sentAt: T0 });
+      report.samples[0]!.checks = checks;
+      const res = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: report });
+      expect(res.statusCode).toBe(200);
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await c.close();
+    await drop();
+  });
+
+  it('reads only the checks and disk figures the rules can fire on', async () => {
+    const interest = fleetInterest(DEFAULT_RULES_CONFIG);
+    expect(interest).toEqual({ checkStatuses: ['critical', 'warn'], diskMinPct: 85 });
+    const state = await loadFleetState(c.database.sql, T0, T0, undefined, undefined, interest);
+    const byName = Object.fromEntries(state.nodes.map((n) => [n.id, n]));
+    expect(Object.keys(byName).sort()).toEqual(Object.keys(fleet).sort());
+    expect(Object.fromEntries(state.nodes.map((n) => [n.id, Object.keys(n.checks).sort()]))).toEqual({
+      'all-ok': [],
+      'tmux-warn': ['disk:/', 'tmux'],
+      'gateway-down': ['disk:/data', 'gateway'],
+      'data-only': ['disk:/data'],
+      'cron-unknown': [],
+    });
+    expect(byName['gateway-down']!.checks.gateway).toEqual({ status: 'critical', since: T0, probe: 'systemd', slaCritical: true, message: 'gateway critical' });
+    expect(Object.fromEntries(state.nodes.map((n) => [n.id, n.diskUsedPct]))).toEqual({ 'all-ok': null, 'tmux-warn': 86, 'gateway-down': null, 'data-only': 92, 'cron-unknown': null });
+
+    const all = await loadFleetState(c.database.sql, T0, T0, undefined, undefined, ALL_CHECKS);
+    expect(Object.fromEntries(all.nodes.map((n) => [n.id, n.diskUsedPct]))).toEqual({ 'all-ok': 50, 'tmux-warn': 86, 'gateway-down': 40, 'data-only': 92, 'cron-unknown': null });
+    expect(Object.keys(all.nodes.find((n) => n.id === 'cron-unknown')!.checks).sort()).toEqual(['cron', 'gateway']);
+  });
+
+  it('gives the rules the same alerts as reading every check, cycle after cycle', async () => {
+    const interest = fleetInterest(DEFAULT_RULES_CONFIG);
+    let prevAll = {};
+    let prevSome = {};
+    const fired: string[] = [];
+    for (const dt of [0, 6 * MIN, 12 * MIN]) {
+      const now = T0 + dt;
+      const a = evaluate(await loadFleetState(c.database.sql, now, T0, undefined, undefined, ALL_CHECKS), prevAll, now);
+      const b = evaluate(await loadFleetState(c.database.sql, now, T0, undefined, undefined, interest), prevSome, now);
+      expect(b).toEqual(a);
+      prevAll = a.state;
+      prevSome = b.state;
+      fired.push(...a.transitions.filter((t) => t.to === 'firing').map((t) => t.key));
+    }
+    // Every node has been silent since T0: offline everywhere, besides what its checks and disks say.
+    expect(fired.sort()).toEqual([
+      'disk_critical:node:data-only',
+      'disk_warning:node:data-only',
+      'disk_warning:node:tmux-warn',
+      ...Object.keys(fleet).map((n) => `node_offline:node:${n}`),
+      'sla_check_failing:node:gateway-down',
+      'tmux_session_missing:node:tmux-warn',
+    ].sort());
   });
 });
