@@ -158,6 +158,10 @@ try {
     console.table(top);
     const byCalls = await database.sql.unsafe(`select round(total_exec_time)::int as ms, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as q from pg_stat_statements order by calls desc limit 8`);
     console.table(byCalls);
+    // Background work that competes with ingest: WAL volume, checkpoints, autovacuum.
+    console.table(await database.sql.unsafe(`select pg_size_pretty(wal_bytes) as wal, wal_fpi, wal_sync, round(wal_sync_time)::int as wal_sync_ms from pg_stat_wal`));
+    console.table(await database.sql.unsafe(`select num_timed, num_requested, round(write_time)::int as write_ms, round(sync_time)::int as sync_ms, buffers_written from pg_stat_checkpointer`));
+    console.table(await database.sql.unsafe(`select relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, autovacuum_count, autoanalyze_count from pg_stat_user_tables where n_tup_ins + n_tup_upd > 0 order by relname`));
   }
   const [stored] = await database.sql`select count(*)::int as n from samples`;
   const [rollups] = await database.sql`select count(*)::int as n from metric_rollups`;

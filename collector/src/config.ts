@@ -49,6 +49,7 @@ export const Config = Type.Object(
         flushMaxRows: Type.Integer({ minimum: 1, default: 2000 }),
         flushDelayMs: Type.Integer({ minimum: 0, default: 5 }),
         flushConcurrency: Type.Integer({ minimum: 1, maximum: 16, default: 4, description: 'write transactions in flight at once' }),
+        checkRefreshS: Type.Number({ minimum: 0, default: 60, description: "a check's new status is stored at once; a new message or value of the same status at most this often" }),
       },
       { default: {} },
     ),

@@ -21,7 +21,7 @@ export function createServices(config: Config, database: Database, clock: Clock,
     rotateBeforeMs: config.credentials.rotateBeforeDays * DAY,
     overlapMs: config.credentials.overlapHours * 3_600_000,
   });
-  const writer = new IngestWriter(database.sql, { graceMs: t.graceMs, maxRows: config.ingest.flushMaxRows, delayMs: config.ingest.flushDelayMs, maxConcurrent: config.ingest.flushConcurrency }, log.child({ component: 'ingest' }));
+  const writer = new IngestWriter(database.sql, { graceMs: t.graceMs, maxRows: config.ingest.flushMaxRows, delayMs: config.ingest.flushDelayMs, maxConcurrent: config.ingest.flushConcurrency, checkRefreshMs: config.ingest.checkRefreshS * 1000 }, log.child({ component: 'ingest' }));
   writer.onFlush = (rows, ms) => {
     metrics.ingestFlush.observe(rows);
     metrics.ingestFlushSeconds.observe(ms / 1000);

@@ -32,6 +32,27 @@ export interface WriterOptions {
   delayMs: number;
   /** Concurrent flush transactions (default 4). */
   maxConcurrent: number;
+  /** An unchanged check status is rewritten (for a new message or value) at most this often; 0: every report. */
+  checkRefreshMs: number;
+}
+
+/** What the writer last stored for one (node, check). */
+export interface StoredCheck {
+  status: string;
+  /** Message and primary value. */
+  content: string;
+  at: number;
+}
+
+/**
+ * Whether a check's newest result must be written to `node_check_status`: a new check or a new status at
+ * once (alerting and /metrics read the status); a new message or value of the same status only once
+ * `refreshMs` has passed since the last write. Reports every few seconds carry ever-changing messages
+ * ("load 0.52"); rewriting the row for each would be a write per report for nothing anyone reads sooner.
+ */
+export function checkNeedsWrite(stored: StoredCheck | undefined, next: StoredCheck, refreshMs: number): boolean {
+  if (!stored || stored.status !== next.status) return true;
+  return stored.content !== next.content && next.at - stored.at >= refreshMs;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -42,8 +63,8 @@ export class IngestWriter {
   /** Transactions in flight: several at once, so one slow commit does not hold everyone behind it. */
   private inflight = 0;
   private timer: NodeJS.Timeout | null = null;
-  /** Last status written per node+check, so unchanged statuses cost no write. */
-  private checkCache = new Map<string, string>();
+  /** What was last written per node+check (see checkNeedsWrite). */
+  private checkCache = new Map<string, StoredCheck>();
   readonly sql: postgres.Sql;
   readonly opts: WriterOptions;
   readonly log: Logger;
@@ -192,7 +213,7 @@ export class IngestWriter {
       from x left join ins on ins.node_id = x.node_id and ins.stream = x.stream and ins.seq = x.seq
       group by x.node_id, x.stream, x.seq
       having count(*) > max(case when ins.seq is null then 0 else 1 end)`;
-    for (const r of checkRows) this.checkCache.set(`${r.nodeId}\u0000${r.name}`, r.key);
+    for (const r of checkRows) this.checkCache.set(r.id, r.stored);
     // The statement returns the samples it did not insert (already stored: duplicates), usually none.
     const notInserted = new Map<string, number>();
     for (const r of skipped as unknown as Array<{ node_id: string; stream: string; seq: string; n: number }>) notInserted.set(`${r.node_id}\u0000${r.stream}\u0000${r.seq}`, Number(r.n));
@@ -212,14 +233,16 @@ export class IngestWriter {
   }
 
   private changedChecks(jobs: IngestJob[]) {
-    const latest = new Map<string, { nodeId: number; name: string; probe: string; status: string; message: string; slaCritical: boolean; value: number | null; at: string; key: string }>();
+    const latest = new Map<string, { id: string; nodeId: number; name: string; probe: string; status: string; message: string; slaCritical: boolean; value: number | null; at: string; stored: StoredCheck }>();
     for (const j of jobs) {
       for (const [name, c] of j.prepared.latestChecks) {
         const primary = c.values ? Object.values(c.values).find((v) => typeof v === 'number') : undefined;
-        const key = `${c.status}\u0000${c.message}`;
+        const value = typeof primary === 'number' ? primary : null;
         const id = `${j.nodeId}\u0000${name}`;
-        if (this.checkCache.get(id) === key && !latest.has(id)) continue;
-        latest.set(id, { nodeId: j.nodeId, name, probe: c.probe, status: c.status, message: c.message, slaCritical: c.slaCritical, value: typeof primary === 'number' ? primary : null, at: iso(c.at), key });
+        const stored: StoredCheck = { status: c.status, content: `${c.message}\u0000${value}`, at: c.at };
+        // Within one batch the newest report of a node wins, whatever the cache says.
+        if (!latest.has(id) && !checkNeedsWrite(this.checkCache.get(id), stored, this.opts.checkRefreshMs)) continue;
+        latest.set(id, { id, nodeId: j.nodeId, name, probe: c.probe, status: c.status, message: c.message, slaCritical: c.slaCritical, value, at: iso(c.at), stored });
       }
     }
     return [...latest.values()];

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckResult } from '@timmy/shared';
+import { createTestDatabase } from '../../../test/support/pg.ts';
+import { ManualClock, reportAt, testCollector } from '../../../test/support/harness.ts';
+import { loadConfig } from '../config.ts';
+import { checkNeedsWrite, type StoredCheck } from './ingest-writer.ts';
+
+const S = 1000;
+const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
+
+describe('checkNeedsWrite', () => {
+  const stored: StoredCheck = { status: 'ok', content: 'load 0.1', at: T0 };
+  it.each([
+    ['a check never written', undefined, { status: 'ok', content: 'load 0.1', at: T0 }, true],
+    ['the same status and content', stored, { status: 'ok', content: 'load 0.1', at: T0 + 600 * S }, false],
+    ['a new status, at once', stored, { status: 'warn', content: 'load 0.1', at: T0 + 1 }, true],
+    ['a new message of the same status, too soon', stored, { status: 'ok', content: 'load 0.2', at: T0 + 59_999 }, false],
+    ['a new message of the same status, after the refresh', stored, { status: 'ok', content: 'load 0.2', at: T0 + 60 * S }, true],
+    ['an older result of the same status', stored, { status: 'ok', content: 'load 0.2', at: T0 - 120 * S }, false],
+  ] as const)('%s', (_name, before, next, expected) => {
+    expect(checkNeedsWrite(before, next, 60 * S)).toBe(expected);
+  });
+  it('with no refresh interval every change is written', () => {
+    expect(checkNeedsWrite(stored, { status: 'ok', content: 'load 0.2', at: T0 }, 0)).toBe(true);
+  });
+});
+
+describe('node_check_status under a stream of reports', () => {
+  const clock = new ManualClock(T0);
+  let c: Awaited<ReturnType<typeof testCollector>>;
+  let drop: () => Promise<void>;
+  let token: string;
+  let nodeId: number;
+  let seq = 1;
+
+  beforeAll(async () => {
+    const db = await createTestDatabase('checkrefresh');
+    drop = db.drop;
+    c = await testCollector(db.url, clock, { ingest: { ...loadConfig({}).ingest, flushDelayMs: 0, checkRefreshS: 60 } });
+    const node = await c.register('busy-node');
+    token = node.token;
+    nodeId = Number(node.nodeId);
+  });
+  afterAll(async () => {
+    await c.close();
+    await drop();
+  });
+
+  const push = async (t: number, status: CheckResult['status'], message: string) => {
+    clock.now = t;
+    const report = reportAt([t], { seqStart: seq++, sentAt: t });
+    report.samples[0]!.checks = [{ name: 'system', probe: 'system', status, message, slaCritical: false, values: { load1: Number(message.split(' ')[1]) } }];
+    const res = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: report });
+    expect(res.statusCode).toBe(200);
+    const [row] = await c.database.sql`select status, message, value, since, updated_at from node_check_status where node_id = ${nodeId} and name = 'system'`;
+    return { status: row!.status, message: row!.message, value: row!.value, since: (row!.since as Date).getTime() - T0, updated: (row!.updated_at as Date).getTime() - T0 };
+  };
+
+  it('stores a new status at once and a new message of the same status at most once a minute', async () => {
+    expect(await push(T0, 'ok', 'load 0.1')).toEqual({ status: 'ok', message: 'load 0.1', value: 0.1, since: 0, updated: 0 });
+    expect(await push(T0 + 5 * S, 'ok', 'load 0.2')).toEqual({ status: 'ok', message: 'load 0.1', value: 0.1, since: 0, updated: 0 });
+    expect(await push(T0 + 10 * S, 'warn', 'load 9')).toEqual({ status: 'warn', message: 'load 9', value: 9, since: 10 * S, updated: 10 * S });
+    expect(await push(T0 + 15 * S, 'warn', 'load 8')).toEqual({ status: 'warn', message: 'load 9', value: 9, since: 10 * S, updated: 10 * S });
+    expect(await push(T0 + 70 * S, 'warn', 'load 7')).toEqual({ status: 'warn', message: 'load 7', value: 7, since: 10 * S, updated: 70 * S });
+    expect(await push(T0 + 75 * S, 'ok', 'load 0.5')).toEqual({ status: 'ok', message: 'load 0.5', value: 0.5, since: 75 * S, updated: 75 * S });
+  });
+});
