@@ -64,4 +64,15 @@ describe('node_check_status under a stream of reports', () => {
     expect(await push(T0 + 70 * S, 'warn', 'load 7')).toEqual({ status: 'warn', message: 'load 7', value: 7, since: 10 * S, updated: 70 * S });
     expect(await push(T0 + 75 * S, 'ok', 'load 0.5')).toEqual({ status: 'ok', message: 'load 0.5', value: 0.5, since: 75 * S, updated: 75 * S });
   });
+
+  it('stores sample times to the millisecond', async () => {
+    const times = [T0 + 100 * S + 1, T0 + 121 * S + 999, T0 + 142 * S + 123];
+    clock.now = T0 + 142 * S + 457;
+    const res = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: reportAt(times, { seqStart: 1000, sentAt: times[2] }) });
+    expect(res.statusCode).toBe(200);
+    const rows = await c.database.sql`select ts, received_at, at, live from samples where node_id = ${nodeId} and seq >= 1000 order by seq`;
+    expect(rows.map((r) => [(r.ts as Date).getTime(), (r.received_at as Date).getTime()])).toEqual(times.map((t) => [t, clock.now]));
+    // A live sample is placed at its receipt; a late one at its receipt less its age as the agent saw it.
+    expect(rows.map((r) => [r.live, (r.at as Date).getTime()])).toEqual(times.map((t) => [t === times[2], t === times[2] ? clock.now : clock.now - (times[2]! - t)]));
+  });
 });

@@ -151,10 +151,10 @@ export class IngestWriter {
   private async commit(jobs: IngestJob[]): Promise<JobResult[]> {
     const sampleRows: Array<Record<string, unknown>> = [];
     for (const j of jobs) {
-      const recv = iso(j.receivedAt);
+      // Times as epoch ms (PostgreSQL converts them): no date formatting per sample on this thread.
       for (const s of j.prepared.samples) {
         const m = s.metrics;
-        sampleRows.push({ node_id: j.nodeId, stream: j.report.stream, seq: s.seq, ts: iso(s.ts), received_at: recv, at: iso(s.at), live: s.live, ok: s.ok, detail: s.detail, disk_pct: m.diskPct, load1: m.load1, mem_pct: m.memPct, agent_rss_kib: m.agentRssKib, agent_cpu_s: m.agentCpuS });
+        sampleRows.push({ node_id: j.nodeId, stream: j.report.stream, seq: s.seq, ts: s.ts, received_at: j.receivedAt, at: s.at, live: s.live, ok: s.ok, detail: s.detail, disk_pct: m.diskPct, load1: m.load1, mem_pct: m.memPct, agent_rss_kib: m.agentRssKib, agent_cpu_s: m.agentCpuS });
       }
     }
     const nodeRows = aggregateNodeUpdates(jobs);
@@ -166,11 +166,11 @@ export class IngestWriter {
     const skipped = await this.sql`
       with x as (
         select * from jsonb_to_recordset(${this.sql.json(sampleRows as never)}::jsonb)
-          as x(node_id int8, stream text, seq int8, ts timestamptz, received_at timestamptz, at timestamptz, live bool, ok bool, detail jsonb,
+          as x(node_id int8, stream text, seq int8, ts float8, received_at float8, at float8, live bool, ok bool, detail jsonb,
                disk_pct float4, load1 float4, mem_pct float4, agent_rss_kib int4, agent_cpu_s float8)
       ), ins as (
         insert into samples (node_id, stream, seq, ts, received_at, at, live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s)
-        select node_id, stream, seq, ts, received_at, at, live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s from x
+        select node_id, stream, seq, to_timestamp(ts / 1000), to_timestamp(received_at / 1000), to_timestamp(at / 1000), live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s from x
         on conflict do nothing
         returning node_id, stream, seq
       ), v as (
