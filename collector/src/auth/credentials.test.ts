@@ -98,7 +98,7 @@ describe('revocation across collectors (credential cache + NOTIFY)', () => {
       const { token } = await a.register('x-node');
       let seq = 1;
       const pushA = () => a.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: reportAt([clock.now], { seqStart: seq++, sentAt: clock.now }) });
-      expect((await pushA()).statusCode).toBe(200); // now cached in collector A (TTL 30 s)
+      expect((await pushA()).statusCode).toBe(200); // now cached in collector A (TTL up to 5 min)
       const rev = await b.app.inject({ method: 'POST', url: '/v1/admin/nodes/x-node/revoke', headers: { authorization: 'Bearer admin-token-for-tests-0123456789' } });
       expect(rev.json()).toEqual({ revoked: 1 });
       const started = performance.now();

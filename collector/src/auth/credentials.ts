@@ -50,12 +50,15 @@ export interface CredentialPolicy {
 type CredentialRow = typeof nodeCredentials.$inferSelect;
 
 /**
- * Credential rows are cached by public id for `cacheTtlMs` (default 30 s) so ingest at thousands of
- * reports per second costs no lookup per request. Everything that changes a credential through this store
+ * Credential rows are cached by public id for up to `cacheTtlMs` (default 5 min) so ingest at thousands
+ * of reports per second costs no lookup per request. Everything that changes a credential through this store
  * (revocation, rotation, reissue) drops the cached rows at once, so in one collector a revocation is
  * effective at the node's next request. Changes made by another process (another collector, the CLI)
- * arrive by NOTIFY (`listenForChanges`) and evict the rows too; the TTL only bounds what a lost
- * notification could cost. Expiry and `valid_until` are checked against the
+ * arrive by NOTIFY (`listenForChanges`) and evict the rows too, and a reconnect of the listening session
+ * forgets everything; the TTL only bounds what a change made behind the collectors' back (by hand in SQL)
+ * could cost. Each row's TTL is drawn between half and all of `cacheTtlMs`: rows loaded together (every
+ * node at a collector start) do not all expire together, which at 20,000 nodes was a burst of 4,000 lookups
+ * a second for a few seconds every TTL. Expiry and `valid_until` are checked against the
  * cached row on every request. The secret is still hashed and compared on every request.
  */
 export class CredentialStore {
@@ -71,7 +74,7 @@ export class CredentialStore {
   constructor(db: Db, policy: CredentialPolicy, opts: { cacheTtlMs?: number } = {}) {
     this.db = db;
     this.policy = policy;
-    this.cacheTtlMs = opts.cacheTtlMs ?? 30_000;
+    this.cacheTtlMs = opts.cacheTtlMs ?? 300_000;
     this.loader = new BatchLoader(async (ids) => {
       const rows = await this.db.select().from(nodeCredentials).where(inArray(nodeCredentials.publicId, ids));
       return new Map(rows.map((r) => [r.publicId, r]));
@@ -105,7 +108,7 @@ export class CredentialStore {
     // Unknown ids are not cached (a flood of random ids must not grow the map).
     if (row) {
       if (this.cache.size >= 200_000) this.cache.clear();
-      this.cache.set(publicId, { row, until: mono + this.cacheTtlMs });
+      this.cache.set(publicId, { row, until: mono + this.cacheTtlMs * (0.5 + Math.random() / 2) });
     }
     return row ?? null;
   }
