@@ -20,6 +20,9 @@ import { runRollup } from './jobs/rollup.ts';
 import { recordJobRun } from './jobs/runs.ts';
 import { VERSION } from './version.ts';
 
+/** Connections kept for the request path (Database.ingest): the writer's commits in flight plus lookups. */
+const INGEST_CONNECTIONS = 8;
+
 export interface RunningCollector {
   url: string;
   databaseUrl: string;
@@ -33,12 +36,15 @@ export function createLogger(level: string): Logger {
 /** Everything but the timers and the listening socket: what in-process tests drive by hand. */
 export async function assemble(config: Config, databaseUrl: string, clock: Clock, log: Logger) {
   await migrateDatabase(databaseUrl);
-  const database = openDatabase(databaseUrl, { max: 20 });
+  const database = openDatabase(databaseUrl, { max: 20, ingestMax: INGEST_CONNECTIONS });
   const metrics = createMetrics();
   registerFleetGauges(metrics, database.sql, clock, thresholdsOf(config));
   const services = createServices(config, database, clock, log, metrics);
   const app = await buildApp({ config, database, clock, log, metrics, services, version: VERSION });
   await listenForChanges(database.sql, services.credentials);
+  // Open the request path's connections now: a connection costs PostgreSQL a backend start and an
+  // authentication, which would otherwise fall on the first reports after a restart, all at once.
+  await Promise.all(Array.from({ length: INGEST_CONNECTIONS }, () => database.ingest`select 1`));
   return { app, database, metrics, services };
 }
 

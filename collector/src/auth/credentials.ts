@@ -4,8 +4,9 @@
  * no slow hash. The token is shown once, at issue, and never logged.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { BatchLoader } from '../services/batch-loader.ts';
+import type postgres from 'postgres';
 import type { Db } from '../db/database.ts';
 import { nodeCredentials } from '../db/schema/index.ts';
 
@@ -71,13 +72,24 @@ export class CredentialStore {
   /** First uses are recorded in batches (one update per tick), not one write per request. */
   private firstUses = new Map<number, Date>();
   private firstUseFlush: Promise<void> | null = null;
-  constructor(db: Db, policy: CredentialPolicy, opts: { cacheTtlMs?: number } = {}) {
+  /** The request path's own connections (Database.ingest): lookups and first uses run there. */
+  private readonly hot: postgres.Sql;
+
+  constructor(db: Db, hot: postgres.Sql, policy: CredentialPolicy, opts: { cacheTtlMs?: number } = {}) {
     this.db = db;
+    this.hot = hot;
     this.policy = policy;
     this.cacheTtlMs = opts.cacheTtlMs ?? 300_000;
     this.loader = new BatchLoader(async (ids) => {
-      const rows = await this.db.select().from(nodeCredentials).where(inArray(nodeCredentials.publicId, ids));
-      return new Map(rows.map((r) => [r.publicId, r]));
+      const rows = await this.hot`
+        select id, node_id, public_id, secret_hash, created_at, expires_at, valid_until, revoked_at, last_used_at
+          from node_credentials where public_id = any(${ids}::text[])`;
+      return new Map(
+        rows.map((r): [string, CredentialRow] => [
+          r.public_id,
+          { id: Number(r.id), nodeId: Number(r.node_id), publicId: r.public_id, secretHash: r.secret_hash, createdAt: r.created_at, expiresAt: r.expires_at, validUntil: r.valid_until, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at },
+        ]),
+      );
     });
   }
 
@@ -89,7 +101,7 @@ export class CredentialStore {
       this.firstUseFlush = null;
       // One statement for the batch: the earliest time in it stands for all (they are one tick apart).
       const at0 = new Date(Math.min(...[...batch.values()].map((d) => d.getTime())));
-      await this.db.update(nodeCredentials).set({ lastUsedAt: at0 }).where(and(inArray(nodeCredentials.id, [...batch.keys()]), isNull(nodeCredentials.lastUsedAt)));
+      await this.hot`update node_credentials set last_used_at = ${at0} where id = any(${[...batch.keys()]}::int8[]) and last_used_at is null`;
     });
     return this.firstUseFlush;
   }

@@ -9,15 +9,22 @@ export type Db = PostgresJsDatabase<typeof schema>;
 export interface Database {
   sql: postgres.Sql;
   db: Db;
+  /**
+   * Connections kept for the request path alone (ingest writes, credential and first-sight lookups).
+   * postgres.js queues a query behind the ones in flight on a busy connection; on a shared pool an
+   * agent's credential lookup could wait behind a settle batch or a scrape's aggregate.
+   */
+  ingest: postgres.Sql;
   close(): Promise<void>;
 }
 
 /** Advisory lock ids: one per job that must run once across collectors. */
 export const LOCKS = { migrate: 727_001, settle: 727_002, retention: 727_003, rollup: 727_004, alerts: 727_005 } as const;
 
-export function openDatabase(url: string, opts: { max?: number } = {}): Database {
+export function openDatabase(url: string, opts: { max?: number; ingestMax?: number } = {}): Database {
   const options = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60, transform: { undefined: null } };
   const sql = postgres(url, { ...options, max: opts.max ?? 10 });
+  const ingest = postgres(url, { ...options, max: opts.ingestMax ?? 8 });
   // drizzle rewrites its client's date and json (de)serializers; raw queries keep their own client
   // so Date parameters and results behave as postgres.js documents.
   const drizzleClient = postgres(url, { ...options, max: 4 });
@@ -25,8 +32,9 @@ export function openDatabase(url: string, opts: { max?: number } = {}): Database
   return {
     sql,
     db,
+    ingest,
     close: async () => {
-      await Promise.all([sql.end({ timeout: 5 }), drizzleClient.end({ timeout: 5 })]);
+      await Promise.all([sql.end({ timeout: 5 }), ingest.end({ timeout: 5 }), drizzleClient.end({ timeout: 5 })]);
     },
   };
 }

@@ -16,18 +16,18 @@ const DAY = 86_400_000;
 
 export function createServices(config: Config, database: Database, clock: Clock, log: Logger, metrics: Metrics) {
   const t = slaTimings(config);
-  const credentials = new CredentialStore(database.db, {
+  const credentials = new CredentialStore(database.db, database.ingest, {
     ttlMs: config.credentials.ttlDays * DAY,
     rotateBeforeMs: config.credentials.rotateBeforeDays * DAY,
     overlapMs: config.credentials.overlapHours * 3_600_000,
   });
-  const writer = new IngestWriter(database.sql, { graceMs: t.graceMs, maxRows: config.ingest.flushMaxRows, delayMs: config.ingest.flushDelayMs, maxConcurrent: config.ingest.flushConcurrency, checkRefreshMs: config.ingest.checkRefreshS * 1000 }, log.child({ component: 'ingest' }));
+  const writer = new IngestWriter(database.ingest, { graceMs: t.graceMs, maxRows: config.ingest.flushMaxRows, delayMs: config.ingest.flushDelayMs, maxConcurrent: config.ingest.flushConcurrency, checkRefreshMs: config.ingest.checkRefreshS * 1000 }, log.child({ component: 'ingest' }));
   writer.onFlush = (rows, ms) => {
     metrics.ingestFlush.observe(rows);
     metrics.ingestFlushSeconds.observe(ms / 1000);
   };
   const rawMs = config.retention.rawHours * 3_600_000;
-  const ingest = new IngestService(database.sql, writer, credentials, metrics, { freshMs: t.freshMs, maxFutureMs: config.ingest.maxFutureSkewS * 1000, maxAgeMs: rawMs });
+  const ingest = new IngestService(database.ingest, writer, credentials, metrics, { freshMs: t.freshMs, maxFutureMs: config.ingest.maxFutureSkewS * 1000, maxAgeMs: rawMs });
   const observation = new ObservationRecorder(database.sql, clock, t.beatMs, log.child({ component: 'observation' }));
   const settler = new Settler(database.sql, observation, { graceMs: t.graceMs, restartGraceMs: t.restartGraceMs, maxLookbackMs: rawMs, batch: 500 }, log.child({ component: 'settle' }));
   settler.onSettled = (n) => metrics.settleNodes.inc(n);
