@@ -27,7 +27,7 @@ export interface NodeState {
   registeredAt?: number;
   /** Latest status of each check, by check name (for example `gateway`, `tmux`, `disk:/`). */
   checks: Record<string, CheckState>;
-  /** Root filesystem used percentage (0-100), latest sample; null/undefined when unknown. */
+  /** Root filesystem used percentage (0-100; the fullest disk on a node without a root filesystem check), latest stored; null/undefined when unknown or below every disk rule's threshold. */
   diskUsedPct?: number | null;
   /** Measured clock skew (agent clock - collector clock), ms; null/undefined when unknown. */
   clockSkewMs?: number | null;
