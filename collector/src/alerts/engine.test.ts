@@ -157,3 +157,33 @@ describe('sameJson (an alert instance unchanged once stored as jsonb is not writ
     expect(sameJson(b, a)).toBe(same);
   });
 });
+
+describe('listIncidents filters in the query', () => {
+  // 40 incidents: the newest 30 for op-b/eu (P3), then 10 older ones for op-a/us (P2) on nodes a-0..a-9;
+  // node a-3 left its incident (removed_at set).
+  beforeEach(async () => {
+    for (let i = 0; i < 40; i++) {
+      const mine = i >= 30;
+      await db.sql`insert into incidents (id, key, severity, status, summary, scope_type, operator_ids, regions, opened_at)
+        values (${`inc-${i}`}, ${`k-${i}`}, ${mine ? 'P2' : 'P3'}, 'resolved', 's', 'node',
+                ${db.sql.json([mine ? 'op-a' : 'op-b'])}, ${db.sql.json([mine ? 'us' : 'eu'])}, ${new Date(T0 - i * MIN)})`;
+      const node = mine ? `a-${i - 30}` : `b-${i}`;
+      await db.sql`insert into incident_nodes (node_id, incident_id, operator_id, region, added_at, removed_at)
+        values (${node}, ${`inc-${i}`}, ${mine ? 'op-a' : 'op-b'}, ${mine ? 'us' : 'eu'}, ${new Date(T0 - i * MIN)}, ${node === 'a-3' ? new Date(T0) : null})`;
+    }
+  });
+  const ids = async (q: Parameters<typeof listIncidents>[1]) => (await listIncidents(db.db, q)).map((i) => i.id);
+
+  it.each([
+    ['operator, limit after the filter', { operator: 'op-a', limit: 3 }, ['inc-30', 'inc-31', 'inc-32']],
+    ['region', { region: 'us', limit: 100 }, Array.from({ length: 10 }, (_, k) => `inc-${30 + k}`)],
+    ['severity', { severity: 'P2' as const, limit: 2 }, ['inc-30', 'inc-31']],
+    ['a current node', { node: 'a-5' }, ['inc-35']],
+    ['a node that left its incident', { node: 'a-3' }, []],
+    ['filters combine', { operator: 'op-a', severity: 'P3' as const }, []],
+    ['with a range', { operator: 'op-a', from: T0 - 35 * MIN, to: T0 - 32 * MIN }, ['inc-33', 'inc-34', 'inc-35']],
+    ['an operator id that is a prefix of another', { operator: 'op' }, []],
+  ])('%s', async (_name, q, expected) => {
+    expect(await ids(q)).toEqual(expected);
+  });
+});

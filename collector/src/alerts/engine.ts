@@ -143,13 +143,31 @@ export async function getIncident(db: AnyDb, id: string): Promise<Incident | nul
   return (await loadIncidents(db, rows))[0] ?? null;
 }
 
-/** Incidents opened in [from, to) (all of them when no range), newest first. For the API, CLI and stats. */
-export async function listIncidents(db: AnyDb, q: { from?: number; to?: number; status?: Incident['status'] | 'unresolved'; limit?: number } = {}): Promise<Incident[]> {
+export interface IncidentQuery {
+  from?: number;
+  to?: number;
+  status?: Incident['status'] | 'unresolved';
+  severity?: Incident['severity'];
+  /** Incidents touching this operator, region or (current) node. */
+  operator?: string;
+  region?: string;
+  node?: string;
+  limit?: number;
+}
+
+/** Incidents opened in [from, to) (all of them when no range) that match every filter, newest first. For the API, CLI and stats. */
+export async function listIncidents(db: AnyDb, q: IncidentQuery = {}): Promise<Incident[]> {
   const conds = [];
   if (q.from !== undefined) conds.push(gte(incidents.openedAt, new Date(q.from)));
   if (q.to !== undefined) conds.push(lt(incidents.openedAt, new Date(q.to)));
   if (q.status === 'unresolved') conds.push(ne(incidents.status, 'resolved'));
   else if (q.status) conds.push(eq(incidents.status, q.status));
+  if (q.severity) conds.push(eq(incidents.severity, q.severity));
+  if (q.operator !== undefined) conds.push(sql`${incidents.operatorIds} @> ${JSON.stringify([q.operator])}::jsonb`);
+  if (q.region !== undefined) conds.push(sql`${incidents.regions} @> ${JSON.stringify([q.region])}::jsonb`);
+  if (q.node !== undefined) {
+    conds.push(sql`exists (select 1 from ${incidentNodes} where ${incidentNodes.incidentId} = ${incidents.id} and ${incidentNodes.nodeId} = ${q.node} and ${incidentNodes.removedAt} is null)`);
+  }
   const rows = await db
     .select()
     .from(incidents)

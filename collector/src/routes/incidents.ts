@@ -139,16 +139,10 @@ export default async function incidentRoutes(base: FastifyInstance) {
       const limit = q.limit ? Math.max(1, Number(q.limit)) : 100;
       const from = parseTime(q.from, 'from');
       const to = parseTime(q.to, 'to');
-      // Filters beyond status and range apply in memory over a bounded page.
-      const list = await alerts.list({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(q.status ? { status: q.status } : {}), limit: q.severity || q.operator || q.region || q.node ? 10_000 : limit });
-      const picked = list.filter(
-        (i) =>
-          (!q.severity || i.severity === q.severity) &&
-          (!q.operator || i.operatorIds.includes(q.operator)) &&
-          (!q.region || i.regions.includes(q.region)) &&
-          (!q.node || i.nodeIds.includes(q.node)),
-      );
-      return { incidents: picked.slice(0, limit).map(incidentView) };
+      // Every filter is applied by the query: the page holds the newest `limit` matches however many incidents there are.
+      const { from: _f, to: _t, limit: _l, ...filters } = q;
+      const list = await alerts.list({ ...filters, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), limit });
+      return { incidents: list.map(incidentView) };
     },
   );
 
