@@ -140,7 +140,7 @@ try {
   clearTimeout(warm);
   const wall = (performance.now() - t0) / 1000;
   const serverMetrics = await (await fetch(`${url}/metrics`)).text();
-  writeFileSync(join(ROOT, 'bench/out/ingest-metrics.txt'), serverMetrics.split('\n').filter((l) => /^timmy_(ingest|settle|job|http)/.test(l)).join('\n') + '\n');
+  writeFileSync(join(ROOT, 'bench/out/ingest-metrics.txt'), serverMetrics.split('\n').filter((l) => /^(timmy_(ingest|settle|job|http)|nodejs_eventloop_lag|nodejs_gc_duration)/.test(l)).join('\n') + '\n');
   const cpu = { collector: cpuSeconds(collector.pid!) - cpu0.collector, pg: pgCpu() - cpu0.pg, loadgen: genCpu - genCpu0 };
   const res = JSON.parse(readFileSync(outFile, 'utf8')) as { sent: number; acked: number; failed: number; unanswered: number; statuses: Record<string, number>; latencies: number[]; ackedNode: number[]; ackedSeq: number[]; ackedAt: number[]; elapsedMs: number };
 
