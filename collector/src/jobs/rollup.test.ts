@@ -50,9 +50,10 @@ const live = async (at: number, v: Values) => {
   clock.now = at;
   await post(report(at, v));
 };
-const rollup = (now: number, lagMs?: number) => runRollup(c.database.sql, now, { instanceId: 'test', ...(lagMs === undefined ? {} : { lagMs }) });
+const rollup = (now: number, lagMs?: number) => runRollup(c.database.sql, now, { instanceId: 'test', pauseRatio: 0, ...(lagMs === undefined ? {} : { lagMs }) });
 const hourRows = async () => c.database.sql`select * from metric_rollups where node_id = ${nodeId} order by hour`;
 const hours = async () => (await hourRows()).map((r) => (r.hour as Date).getTime());
+const pending = async () => (await c.database.sql`select hour from rollup_pending where node_id = ${nodeId} order by hour`).map((r) => (r.hour as Date).getTime());
 const minutes = async () => c.database.sql`
   select minute, samples, disk_pct_max, load1_avg, load1_max, mem_pct_avg, mem_pct_max, agent_rss_kib_max, agent_cpu_pct
   from metric_rollup_minutes where node_id = ${nodeId} order by minute`;
@@ -83,13 +84,18 @@ describe('per-minute rollups, one row per node and hour', () => {
     // The hour has ended but the lag (default 5 s) has not passed.
     expect(await rollup(T0 + HOUR + 4_999)).toMatchObject({ hours: 0 });
     expect(await hourRows()).toHaveLength(0);
+    // The hour in progress is remembered, so its completion needs no rescan of its arrivals.
+    expect(await pending()).toEqual([T0]);
   });
 
   it('rolls the complete hour up per minute (avg, max, agent CPU rate), readable per minute through the view', async () => {
     // A live sample of the next hour arrives before the run: its hour stays unwritten.
     await live(T0 + HOUR + 2_000, { load1: 1, memPct: 50, rssMib: 40, cpuS: 30 });
+    // This run scans only the last minute of arrivals: hour 12:00 comes from the pending pairs.
     expect(await rollup(T0 + HOUR + 5_000)).toMatchObject({ hours: 1 });
     expect(await hours()).toEqual([T0]);
+    // Rolled up, 12:00 left the pending pairs (the 13:00 sample arrived after this run's end, upTo).
+    expect(await pending()).toEqual([]);
 
     // As stored: 60 elements, null for the minutes without a sample (postgres.js would read those as NaN).
     const [row] = await c.database.sql`
@@ -132,6 +138,17 @@ describe('per-minute rollups, one row per node and hour', () => {
     expect(await hours()).toEqual([T0, T0 + HOUR, T0 + 2 * HOUR]);
     const m = await minutes();
     expect(m.map((r) => r.minute.getTime())).toEqual([T0, T0 + 2 * MIN, T0 + HOUR, T0 + 2 * HOUR + 20 * MIN]);
+  });
+
+  it('slices and batches do not change the result: one pair per statement, one-minute slices', async () => {
+    const all = async () => c.database.sql`select * from metric_rollups order by node_id, hour`;
+    const before = await all();
+    expect(before.length).toBe(3);
+    await c.database.sql`delete from metric_rollups`;
+    await c.database.sql`delete from job_watermarks where job = 'rollup'`;
+    const r = await runRollup(c.database.sql, T0 + 4 * HOUR + 10_000, { instanceId: 'test', pauseRatio: 0, batch: 1, sliceMs: 60_000, initialMs: 5 * HOUR });
+    expect(r).toMatchObject({ hours: 3 });
+    expect(await all()).toEqual(before);
   });
 
   it('retention drops a rollup hour once all of it is older than the interval retention, raw samples after the raw window', async () => {

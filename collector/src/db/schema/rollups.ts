@@ -79,6 +79,20 @@ export const metricRollupMinutes = pgView('metric_rollup_minutes', {
   ),
 );
 
+/**
+ * (node, hour) pairs with samples that arrived while their hour was still in progress: the rollup job
+ * finds them in the minute's arrivals it scans anyway, and rolls them up once the hour is complete, so
+ * the top of the hour needs no scan of the whole hour's arrivals. Deleted as each is rolled up.
+ */
+export const rollupPending = pgTable(
+  'rollup_pending',
+  {
+    nodeId: bigint('node_id', { mode: 'number' }).notNull(),
+    hour: ts('hour').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.nodeId, t.hour] })],
+);
+
 /** Where the rollup job got to (received_at of raw samples), one row per job. */
 export const jobWatermarks = pgTable('job_watermarks', {
   job: text('job').primaryKey(),
