@@ -10,7 +10,7 @@
  * Figures: reports_per_s (acknowledged reports / measured duration), p50_ms / p99_ms (scheduled send → ack,
  * client-side), lost (acknowledged samples missing from PostgreSQL, counted there afterwards), plus the
  * collector's and PostgreSQL's CPU use. Target (issue 4): 4,000 reports/s, p99 < 100 ms, 0 lost.
- * Writes bench/out/ingest.json.
+ * Writes bench/out/ingest.json (with --rollup-hour: bench/out/ingest-rollup-hour.json).
  *
  * Diagnostics (off by default): BENCH_PG_STATS=1 prints where PostgreSQL's time went; BENCH_PROFILE=<dir>
  * writes the collector's CPU profiles there; BENCH_KEEP=1 keeps the work directory (the database and the
@@ -254,7 +254,7 @@ try {
   console.log(JSON.stringify(figures, null, 2));
   if (process.env.BENCH_LOG) writeFileSync(process.env.BENCH_LOG, collectorOut);
   mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/out/ingest.json'), JSON.stringify({ ...figures, measuredAt: new Date().toISOString() }, null, 2) + '\n');
+  writeFileSync(join(ROOT, `bench/out/${ROLLUP_HOUR ? 'ingest-rollup-hour' : 'ingest'}.json`), JSON.stringify({ ...figures, measuredAt: new Date().toISOString() }, null, 2) + '\n');
 } finally {
   await database.close();
   if (collector) {
