@@ -78,9 +78,9 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
     }, log, onError),
     every(services.timings.settleMs, 'settle', () => services.settler.run(clock()), log, onError),
     // Rollups and retention take advisory locks: with several collectors, one runs each round.
-    every(config.retention.rollupEveryS * 1000, 'rollup', () => runRollup(database.sql, clock(), { instanceId }), log, onError),
-    every(config.retention.runEveryS * 1000, 'retention', () =>
-      runRetention(database.sql, clock(), { rawMs: config.retention.rawHours * 3_600_000, intervalMs: config.retention.intervalDays * 86_400_000, instanceId }), log, onError),
+    every(config.retention.rollupEveryS * 1000, 'rollup', (signal) => runRollup(database.sql, clock(), { instanceId, signal }), log, onError),
+    every(config.retention.runEveryS * 1000, 'retention', (signal) =>
+      runRetention(database.sql, clock(), { rawMs: config.retention.rawHours * 3_600_000, intervalMs: config.retention.intervalDays * 86_400_000, instanceId, signal }), log, onError),
   ];
   if (config.alerts.enabled) {
     // Cycles evaluate the whole fleet: on a worker thread, off the thread that acknowledges reports.

@@ -32,4 +32,20 @@ describe('paced', () => {
     await vi.advanceTimersByTimeAsync(100);
     expect(r.done()).toBe(true);
   });
+
+  it('a stop (the signal) ends the pause at once and starts no further step', async () => {
+    const stop = new AbortController();
+    let steps = 0;
+    const step = () => new Promise<void>((r) => setTimeout(() => r(void steps++), 100));
+    const job = (async () => {
+      for (let i = 0; i < 10; i++) await paced(2, step, stop.signal);
+    })();
+    const outcome = job.then(() => 'finished', (e: Error) => e.name);
+    await vi.advanceTimersByTimeAsync(100 + 50); // the first step, then part of its pause
+    stop.abort();
+    expect(await outcome).toBe('AbortError');
+    expect(steps).toBe(1);
+    await expect(paced(2, step, stop.signal)).rejects.toThrow();
+    expect(steps).toBe(1);
+  });
 });

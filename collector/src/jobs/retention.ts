@@ -13,7 +13,7 @@ import { DEFAULT_PAUSE_RATIO, paced } from './pace.ts';
 export async function runRetention(
   sql: postgres.Sql,
   now: number,
-  opts: { rawMs: number; intervalMs: number; batch?: number; instanceId?: string; pauseRatio?: number },
+  opts: { rawMs: number; intervalMs: number; batch?: number; instanceId?: string; pauseRatio?: number; signal?: AbortSignal },
 ): Promise<{ samples: number; intervals: number; rollups: number } | undefined> {
   const batch = opts.batch ?? 10_000;
   const pauseRatio = opts.pauseRatio ?? DEFAULT_PAUSE_RATIO;
@@ -21,7 +21,7 @@ export async function runRetention(
     const started = Date.now();
     let samples = 0;
     for (;;) {
-      const r = await paced(pauseRatio, () => sql`delete from samples where ctid in (select ctid from samples where received_at < ${new Date(now - opts.rawMs)} limit ${batch})`);
+      const r = await paced(pauseRatio, () => sql`delete from samples where ctid in (select ctid from samples where received_at < ${new Date(now - opts.rawMs)} limit ${batch})`, opts.signal);
       samples += r.count;
       if (r.count < batch) break;
     }
@@ -30,7 +30,7 @@ export async function runRetention(
     await sql`delete from collector_spans where last_beat_at < ${keep}`;
     let rollups = 0;
     for (;;) {
-      const r = await paced(pauseRatio, () => sql`delete from metric_rollups where ctid in (select ctid from metric_rollups where hour <= ${new Date(keep.getTime() - 3_600_000)} limit ${batch})`);
+      const r = await paced(pauseRatio, () => sql`delete from metric_rollups where ctid in (select ctid from metric_rollups where hour <= ${new Date(keep.getTime() - 3_600_000)} limit ${batch})`, opts.signal);
       rollups += r.count;
       if (r.count < batch) break;
     }

@@ -40,6 +40,8 @@ export interface RollupOptions {
    * PostgreSQL CPU): spread out and on one core, it leaves the cores to ingest. Tests pass 0.
    */
   pauseRatio?: number;
+  /** The collector stopping: the run ends between two statements (see pace.ts). */
+  signal?: AbortSignal;
 }
 
 const HOUR = 3_600_000;
@@ -81,6 +83,7 @@ export async function runRollup(sql: postgres.Sql, now: number, opts: RollupOpti
               insert into rollup_pending (node_id, hour) select node_id, hour from t where hour >= ${complete} on conflict do nothing
             )
             select node_id::text as node_id, hour from t where hour < ${complete}`),
+          opts.signal,
         ),
       );
     }
@@ -118,6 +121,7 @@ export async function runRollup(sql: postgres.Sql, now: number, opts: RollupOpti
           group by t.node_id, t.hour
           having count(m.samples) > 0
           on conflict (node_id, hour) do update set (${cols}) = (${sql.unsafe(ROLLUP_MINUTE_COLUMNS.map((c) => `excluded.${c}`).join(', '))})`),
+        opts.signal,
       );
       hours += r.count;
     }
