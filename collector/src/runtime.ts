@@ -36,7 +36,7 @@ export function createLogger(level: string): Logger {
 /** Everything but the timers and the listening socket: what in-process tests drive by hand. */
 export async function assemble(config: Config, databaseUrl: string, clock: Clock, log: Logger) {
   await migrateDatabase(databaseUrl);
-  const database = openDatabase(databaseUrl, { max: 20, ingestMax: INGEST_CONNECTIONS });
+  const database = openDatabase(databaseUrl, { max: 10, ingestMax: INGEST_CONNECTIONS });
   const metrics = createMetrics();
   registerFleetGauges(metrics, database.sql, clock, thresholdsOf(config));
   const services = createServices(config, database, clock, log, metrics);
