@@ -57,12 +57,17 @@ describe('node_check_status under a stream of reports', () => {
   };
 
   it('stores a new status at once and a new message of the same status at most once a minute', async () => {
+    const r = 60 * S;
     expect(await push(T0, 'ok', 'load 0.1')).toEqual({ status: 'ok', message: 'load 0.1', value: 0.1, since: 0, updated: 0 });
     expect(await push(T0 + 5 * S, 'ok', 'load 0.2')).toEqual({ status: 'ok', message: 'load 0.1', value: 0.1, since: 0, updated: 0 });
     expect(await push(T0 + 10 * S, 'warn', 'load 9')).toEqual({ status: 'warn', message: 'load 9', value: 9, since: 10 * S, updated: 10 * S });
-    expect(await push(T0 + 15 * S, 'warn', 'load 8')).toEqual({ status: 'warn', message: 'load 9', value: 9, since: 10 * S, updated: 10 * S });
-    expect(await push(T0 + 70 * S, 'warn', 'load 7')).toEqual({ status: 'warn', message: 'load 7', value: 7, since: 10 * S, updated: 70 * S });
-    expect(await push(T0 + 75 * S, 'ok', 'load 0.5')).toEqual({ status: 'ok', message: 'load 0.5', value: 0.5, since: 75 * S, updated: 75 * S });
+    // Reports every 5 s with a new message: the row keeps the one written at 10 s until the interval is up.
+    for (let t = 15 * S; t < 10 * S + r - 1; t += 5 * S) {
+      expect(await push(T0 + t, 'warn', 'load 8')).toEqual({ status: 'warn', message: 'load 9', value: 9, since: 10 * S, updated: 10 * S });
+    }
+    expect(await push(T0 + 10 * S + r - 1, 'warn', 'load 8')).toEqual({ status: 'warn', message: 'load 9', value: 9, since: 10 * S, updated: 10 * S });
+    expect(await push(T0 + 10 * S + r, 'warn', 'load 7')).toEqual({ status: 'warn', message: 'load 7', value: 7, since: 10 * S, updated: 10 * S + r });
+    expect(await push(T0 + 15 * S + r, 'ok', 'load 0.5')).toEqual({ status: 'ok', message: 'load 0.5', value: 0.5, since: 15 * S + r, updated: 15 * S + r });
   });
 
   it('stores sample times to the millisecond', async () => {
@@ -74,5 +79,38 @@ describe('node_check_status under a stream of reports', () => {
     expect(rows.map((r) => [(r.ts as Date).getTime(), (r.received_at as Date).getTime()])).toEqual(times.map((t) => [t, clock.now]));
     // A live sample is placed at its receipt; a late one at its receipt less its age as the agent saw it.
     expect(rows.map((r) => [r.live, (r.at as Date).getTime()])).toEqual(times.map((t) => [t === times[2], t === times[2] ? clock.now : clock.now - (times[2]! - t)]));
+  });
+});
+
+describe('node_check_status with two collectors taking turns', () => {
+  it('a node back from another collector has its checks written again, even when this one saw no change', async () => {
+    const db = await createTestDatabase('checkrefresh2');
+    const clock = new ManualClock(T0);
+    const ingest = { ...loadConfig({}).ingest, flushDelayMs: 0, checkRefreshS: 60 };
+    const a = await testCollector(db.url, clock, { ingest });
+    const b = await testCollector(db.url, clock, { ingest });
+    try {
+      const { token, nodeId } = await a.register('shared-node');
+      let seq = 1;
+      const push = async (c: typeof a, t: number, status: CheckResult['status']) => {
+        clock.now = t;
+        const report = reportAt([t], { seqStart: seq++, sentAt: t });
+        report.samples[0]!.checks = [{ name: 'gateway', probe: 'systemd', status, message: status, slaCritical: true }];
+        expect((await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: report })).statusCode).toBe(200);
+        const [row] = await a.database.sql`select status from node_check_status where node_id = ${nodeId} and name = 'gateway'`;
+        return row!.status;
+      };
+      expect(await push(a, T0, 'ok')).toBe('ok');
+      expect(await push(a, T0 + 5 * S, 'ok')).toBe('ok');
+      // The node moves to collector B for a while (a failover): B writes the status it sees.
+      for (let t = 10; t <= 30; t += 5) expect(await push(b, T0 + t * S, 'critical')).toBe('critical');
+      // Back on A with `ok`, what A last wrote: A has not had this node's reports for longer than the
+      // offline grace (15 s), so it does not trust its memory of the row and writes it.
+      expect(await push(a, T0 + 35 * S, 'ok')).toBe('ok');
+    } finally {
+      await a.close();
+      await b.close();
+      await db.drop();
+    }
   });
 });

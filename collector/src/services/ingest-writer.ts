@@ -49,6 +49,8 @@ export interface StoredCheck {
  * once (alerting and /metrics read the status); a new message or value of the same status only once
  * `refreshMs` has passed since the last write. Reports every few seconds carry ever-changing messages
  * ("load 0.52"); rewriting the row for each would be a write per report for nothing anyone reads sooner.
+ * `stored` is what this collector wrote; the writer forgets it when the node's reports went elsewhere
+ * meanwhile (another collector may have written the row since).
  */
 export function checkNeedsWrite(stored: StoredCheck | undefined, next: StoredCheck, refreshMs: number): boolean {
   if (!stored || stored.status !== next.status) return true;
@@ -65,6 +67,12 @@ export class IngestWriter {
   private timer: NodeJS.Timeout | null = null;
   /** What was last written per node+check (see checkNeedsWrite). */
   private checkCache = new Map<string, StoredCheck>();
+  /**
+   * When this collector last took a report of each node. A longer gap than the offline grace means the
+   * node was silent or reporting to another collector, which may have written its check rows: what
+   * `checkCache` says of that node is no longer trusted (see changedChecks).
+   */
+  private lastReport = new Map<number, number>();
   readonly sql: postgres.Sql;
   readonly opts: WriterOptions;
   readonly log: Logger;
@@ -235,13 +243,16 @@ export class IngestWriter {
   private changedChecks(jobs: IngestJob[]) {
     const latest = new Map<string, { id: string; nodeId: number; name: string; probe: string; status: string; message: string; slaCritical: boolean; value: number | null; at: string; stored: StoredCheck }>();
     for (const j of jobs) {
+      const last = this.lastReport.get(j.nodeId);
+      const trusted = last !== undefined && j.receivedAt - last <= this.opts.graceMs;
+      this.lastReport.set(j.nodeId, Math.max(last ?? j.receivedAt, j.receivedAt));
       for (const [name, c] of j.prepared.latestChecks) {
         const primary = c.values ? Object.values(c.values).find((v) => typeof v === 'number') : undefined;
         const value = typeof primary === 'number' ? primary : null;
         const id = `${j.nodeId}\u0000${name}`;
         const stored: StoredCheck = { status: c.status, content: `${c.message}\u0000${value}`, at: c.at };
         // Within one batch the newest report of a node wins, whatever the cache says.
-        if (!latest.has(id) && !checkNeedsWrite(this.checkCache.get(id), stored, this.opts.checkRefreshMs)) continue;
+        if (!latest.has(id) && !checkNeedsWrite(trusted ? this.checkCache.get(id) : undefined, stored, this.opts.checkRefreshMs)) continue;
         latest.set(id, { id, nodeId: j.nodeId, name, probe: c.probe, status: c.status, message: c.message, slaCritical: c.slaCritical, value, at: iso(c.at), stored });
       }
     }
