@@ -221,7 +221,9 @@ export class IngestWriter {
       from x left join ins on ins.node_id = x.node_id and ins.stream = x.stream and ins.seq = x.seq
       group by x.node_id, x.stream, x.seq
       having count(*) > max(case when ins.seq is null then 0 else 1 end)`;
+    // Only once committed: a batch that failed (or is retried) leaves both as they were.
     for (const r of checkRows) this.checkCache.set(r.id, r.stored);
+    for (const j of jobs) this.lastReport.set(j.nodeId, Math.max(this.lastReport.get(j.nodeId) ?? j.receivedAt, j.receivedAt));
     // The statement returns the samples it did not insert (already stored: duplicates), usually none.
     const notInserted = new Map<string, number>();
     for (const r of skipped as unknown as Array<{ node_id: string; stream: string; seq: string; n: number }>) notInserted.set(`${r.node_id}\u0000${r.stream}\u0000${r.seq}`, Number(r.n));
@@ -245,7 +247,6 @@ export class IngestWriter {
     for (const j of jobs) {
       const last = this.lastReport.get(j.nodeId);
       const trusted = last !== undefined && j.receivedAt - last <= this.opts.graceMs;
-      this.lastReport.set(j.nodeId, Math.max(last ?? j.receivedAt, j.receivedAt));
       for (const [name, c] of j.prepared.latestChecks) {
         const primary = c.values ? Object.values(c.values).find((v) => typeof v === 'number') : undefined;
         const value = typeof primary === 'number' ? primary : null;
