@@ -42,9 +42,6 @@ export async function assemble(config: Config, databaseUrl: string, clock: Clock
   const services = createServices(config, database, clock, log, metrics);
   const app = await buildApp({ config, database, clock, log, metrics, services, version: VERSION });
   await listenForChanges(database.sql, services.credentials);
-  // Open the request path's connections now: a connection costs PostgreSQL a backend start and an
-  // authentication, which would otherwise fall on the first reports after a restart, all at once.
-  await Promise.all(Array.from({ length: INGEST_CONNECTIONS }, () => database.ingest`select 1`));
   return { app, database, metrics, services };
 }
 
@@ -59,6 +56,9 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
     databaseUrl = embedded.url;
   }
   const { app, database, metrics, services } = await assemble(config, databaseUrl, clock, log);
+  // Open the request path's connections before listening: a connection costs PostgreSQL a backend start
+  // and an authentication, which would otherwise fall on the first reports after a restart, all at once.
+  await Promise.all(Array.from({ length: INGEST_CONNECTIONS }, () => database.ingest`select 1`));
   await services.observation.open();
   metrics.observing.set(1);
   await services.settler.run(clock());
