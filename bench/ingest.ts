@@ -44,14 +44,19 @@ const ROLLUP_HOUR = values['rollup-hour'] ?? false;
 const ROOT = resolve(import.meta.dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function cpuSeconds(pid: number): number {
+/** The fields of /proc/<pid>/stat after the command name (index 0 is the state), or null when the process is gone. */
+function statFields(pid: number | string): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return null;
   }
+}
+/** User + system CPU seconds of a process; with `reaped`, of its exited and waited-for children instead. */
+function cpuSeconds(pid: number, reaped = false): number {
+  const f = statFields(pid);
+  return f ? (Number(f[reaped ? 13 : 11]) + Number(f[reaped ? 14 : 12])) / 100 : 0;
 }
 /** PostgreSQL's processes: the embedded postmaster (its pid file) and its children. Zero with BENCH_DATABASE_URL. */
 function postgresPids(): number[] {
@@ -61,10 +66,7 @@ function postgresPids(): number[] {
   const pids = [pm];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pm) pids.push(Number(d));
-    } catch {}
+    if (Number(statFields(d)?.[1]) === pm) pids.push(Number(d));
   }
   return pids;
 }
@@ -72,13 +74,7 @@ function postgresPids(): number[] {
 const pgCpu = () => {
   const pids = postgresPids();
   if (!pids.length) return 0;
-  let reaped = 0;
-  try {
-    const stat = readFileSync(`/proc/${pids[0]}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    reaped = (Number(f[13]) + Number(f[14])) / 100;
-  } catch {}
-  return pids.reduce((s, p) => s + cpuSeconds(p), 0) + reaped;
+  return pids.reduce((s, p) => s + cpuSeconds(p), 0) + cpuSeconds(pids[0]!, true);
 };
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 
