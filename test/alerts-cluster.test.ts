@@ -35,9 +35,12 @@ describe('collectors and alerting', () => {
     await waitFor('an opened notification', async () => hook.deliveredTransitions().includes('opened'), 30_000);
     for (const x of agents.slice(0, 2)) s.startAgent(x.url, x.cred, x.agent.dir);
     await waitFor('the resolved notification', async () => hook.deliveredTransitions().includes('resolved'), 30_000);
+    // Incidents first, then notifications: a resolution and its notification are written in one
+    // transaction, so with no unresolved incident read first, the notifications read after include it
+    // (read the other way round, an incident resolved between the two reads left its notification out).
     const settled = async () => {
-      const ns = (await json(`${a.url}/v1/notifications`)).notifications as any[];
       const open = (await json(`${a.url}/v1/incidents?status=unresolved`)).incidents as any[];
+      const ns = (await json(`${a.url}/v1/notifications`)).notifications as any[];
       return open.length === 0 && ns.length > 0 && ns.every((n) => n.status === 'sent') ? ns : undefined;
     };
     const ns = await waitFor('every notification sent', settled);
