@@ -43,7 +43,7 @@ const fileSchema = checker(PolicyFile);
 
 /** Parse and validate YAML text; throws PayPolicyError listing every problem. */
 export function loadPolicy(text: string, source = 'policy'): PayPolicy {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length) throw new PayPolicyError(doc.errors.map((e) => ({ path: `${source}:${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0]! })));
   return parsePolicy(doc.toJS());
 }
@@ -60,10 +60,10 @@ export function parsePolicy(raw: unknown): PayPolicy {
     if (i > 0 && v.effectiveFrom <= file.versions[i - 1]!.effectiveFrom) problems.push({ path: `versions[${i}].effectiveFrom`, message: 'versions must be listed oldest first, each effective from a later month' });
   });
   if (problems.length) throw new PayPolicyError(problems);
-  return { id: file.policy, currency: file.currency, versions };
+  return { id: file.policy, currency: file.currency, versions: versions.map((v) => ({ ...v, digest: digestOf(pctAsText(v)) })) };
 }
 
-function buildVersion(file: PolicyFile, vi: number, problems: Problem[]): PolicyVersion {
+function buildVersion(file: PolicyFile, vi: number, problems: Problem[]): Omit<PolicyVersion, 'digest'> {
   const v = file.versions[vi]!;
   const at = `versions[${vi}]`;
   const operatorCodes = v.lines.filter((l) => findKind(l.kind)?.subject === 'operator').map((l) => l.code);
@@ -96,8 +96,7 @@ function buildVersion(file: PolicyFile, vi: number, problems: Problem[]): Policy
     });
     problems.push(...pctProblems(eligibility, `${at}.eligibility`));
   }
-  const body = { policyId: file.policy, currency: file.currency, id: v.id, effectiveFrom: v.effectiveFrom, tiers: v.tiers, lines, ...(eligibility ? { eligibility } : {}) };
-  return { ...body, digest: digestOf(pctAsText(body)) };
+  return { policyId: file.policy, currency: file.currency, id: v.id, effectiveFrom: v.effectiveFrom, tiers: v.tiers, lines, ...(eligibility ? { eligibility } : {}) };
 }
 
 /** Canonical JSON holds integers only: a version is digested with its percentages as fixed text ("99.500"). */
