@@ -7,6 +7,7 @@
  *   months in a row (ending with the month evaluated) flag a termination risk. A month with nothing
  *   observed (no UP or DOWN time) or missing from the history ends the run: it proves nothing.
  */
+import { observedSeconds } from './figures.ts';
 import { passes, pctText } from './kinds/common.ts';
 import { monthFromIndex, monthIndex } from './month.ts';
 import { percentString } from './money.ts';
@@ -28,24 +29,24 @@ function trailing(history: MonthUptime[], asOf: string, ok: (m: MonthUptime) => 
   const run: MonthUptime[] = [];
   for (let i = monthIndex(asOf); ; i--) {
     const m = byMonth.get(monthFromIndex(i));
-    if (!m || m.upSeconds + m.downSeconds === 0 || !ok(m)) return run;
+    if (!m || observedSeconds(m) === 0 || !ok(m)) return run;
     run.push(m);
   }
 }
 
-const ratios = (run: MonthUptime[]) => [...run].reverse().map((m) => `${m.month} ${percentString(m.upSeconds, m.upSeconds + m.downSeconds, 3)} %`).join(', ');
+const ratios = (run: MonthUptime[]) => [...run].reverse().map((m) => `${m.month} ${percentString(m.upSeconds, observedSeconds(m), 3)} %`).join(', ');
 
 export function tierProposals(rules: Eligibility, tier: string, history: MonthUptime[], asOf: string): Proposal[] {
   const out: Proposal[] = [];
   for (const p of rules.promotions.filter((r) => r.from === tier)) {
-    const run = trailing(history, asOf, (m) => passes(m.upSeconds, m.upSeconds + m.downSeconds, p.atOrAbovePct, 'at_or_above')).slice(0, p.months);
+    const run = trailing(history, asOf, (m) => passes(m.upSeconds, observedSeconds(m), p.atOrAbovePct, 'at_or_above')).slice(0, p.months);
     if (run.length === p.months) {
       out.push({ type: 'promotion', reason: 'sustained_uptime', from: p.from, to: p.to, months: run.map((m) => m.month).reverse(), detail: `${p.months} months at or above ${pctText(p.atOrAbovePct)}: ${ratios(run)}` });
     }
   }
   const t = rules.termination;
   if (t) {
-    const run = trailing(history, asOf, (m) => !passes(m.upSeconds, m.upSeconds + m.downSeconds, t.belowPct, 'at_or_above'));
+    const run = trailing(history, asOf, (m) => !passes(m.upSeconds, observedSeconds(m), t.belowPct, 'at_or_above'));
     if (run.length) {
       const risk = run.length >= t.consecutiveMonths;
       out.push({

@@ -10,7 +10,7 @@ import { digestOf } from './canonical.ts';
 import { activePeriod } from './check-evidence.ts';
 import { computeStatement } from './engine.ts';
 import type { Evidence, OwnedSpan } from './evidence.ts';
-import { spanEnd } from './figures.ts';
+import { observedSeconds, spanEnd } from './figures.ts';
 import { parseMonth } from './month.ts';
 import type { PolicyVersion } from './policy.ts';
 import type { Statement } from './statement.ts';
@@ -31,7 +31,7 @@ export function projectEvidence(evidence: Evidence, monthId: string, now: number
   const project = (s: OwnedSpan): OwnedSpan => {
     const rest = Math.max(0, Math.floor((spanEnd(s, openEnd) - Math.max(s.from, now)) / 1000));
     if (rest === 0) return s;
-    const observed = s.upSeconds + s.downSeconds;
+    const observed = observedSeconds(s);
     if (observed === 0) return { ...s, unknownSeconds: s.unknownSeconds + rest };
     const down = Math.floor((rest * s.downSeconds) / observed);
     return { ...s, upSeconds: s.upSeconds + rest - down, downSeconds: s.downSeconds + down };

@@ -3,9 +3,15 @@ import type { NodeEvidence, OwnedSpan } from './evidence.ts';
 import { decimalString, percentString } from './money.ts';
 import type { NodeFigures, StateSeconds, UptimeFigures } from './statement.ts';
 
-/** Uptime ratio = UP / (UP + DOWN). UNKNOWN and MAINTENANCE never count against an operator. */
+/**
+ * The time an uptime ratio is out of: UP + DOWN. UNKNOWN and MAINTENANCE never count against an
+ * operator. Every ratio, threshold and deduction of the pay engine divides by this.
+ */
+export const observedSeconds = (s: { upSeconds: number; downSeconds: number }): number => s.upSeconds + s.downSeconds;
+
+/** Uptime ratio = UP / (UP + DOWN) as text, truncated to 4 decimals; null when nothing was observed. */
 export function uptimePct(s: { upSeconds: number; downSeconds: number }): string | null {
-  const observed = s.upSeconds + s.downSeconds;
+  const observed = observedSeconds(s);
   return observed === 0 ? null : percentString(s.upSeconds, observed);
 }
 

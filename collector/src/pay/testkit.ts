@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { NodeEvidence, OperatorEvidence, OwnedSpan } from './evidence.ts';
 import { parseMonth } from './month.ts';
-import { loadPolicy, policyFor, type PayPolicy, type PolicyVersion } from './policy.ts';
+import { loadPolicy, parsePolicy, policyFor, type PayPolicy, type PolicyVersion } from './policy.ts';
 
 export const POLICY_DIR = new URL('../../pay-policies/', import.meta.url);
 
@@ -60,4 +60,10 @@ export function amounts(lines: Array<{ code: string; amountCents: number }>): Re
   const out: Record<string, number> = {};
   for (const l of lines) out[l.code] = (out[l.code] ?? 0) + l.amountCents;
   return out;
+}
+
+/** A policy version made of the given lines (tiers certified, senior, fleet_lead), in force from 2020-01. */
+export function versionWith(...lines: Array<Record<string, unknown>>): PolicyVersion {
+  const policy = parsePolicy({ policy: 'test', currency: 'USD', versions: [{ id: 'v1', effectiveFrom: '2020-01', tiers: ['certified', 'senior', 'fleet_lead'], lines }] });
+  return policy.versions[0]!;
 }

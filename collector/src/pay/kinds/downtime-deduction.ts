@@ -10,6 +10,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { MILLI_PCT_PER_UNIT, decimalString, exactCents, milliPct, negate, scale } from '../money.ts';
+import { observedSeconds, sumStates } from '../figures.ts';
 import { Code, type NodeFigures } from '../statement.ts';
 import { nodeRefs, pctText } from './common.ts';
 import { defineOperatorKind, type LineDraft } from './kind.ts';
@@ -36,9 +37,9 @@ export default defineOperatorKind({
     for (const g of groups) {
       const basisLines = ctx.lines.filter((l) => p.basisCodes.includes(l.code) && (g.nodeId === undefined || l.nodeId === g.nodeId));
       const basis = basisLines.reduce((s, l) => s + l.amountCents, 0);
-      const up = g.nodes.reduce((s, n) => s + n.upSeconds, 0);
-      const down = g.nodes.reduce((s, n) => s + n.downSeconds, 0);
-      const observed = BigInt(up + down);
+      const states = sumStates(g.nodes);
+      const down = states.downSeconds;
+      const observed = BigInt(observedSeconds(states));
       // breach in milli-percent-seconds: (DOWN − (1 − t) × observed) × 100 000
       const breach = BigInt(down) * MILLI_PCT_PER_UNIT - (MILLI_PCT_PER_UNIT - T) * observed;
       if (basis <= 0 || observed === 0n || breach <= 0n) continue;

@@ -4,6 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { Comparison, Prorate, comparisonWords, monthly, nodeRefs, passes, pctText, zero } from './common.ts';
+import { observedSeconds } from '../figures.ts';
 import { defineOperatorKind } from './kind.ts';
 
 export default defineOperatorKind({
@@ -22,7 +23,7 @@ export default defineOperatorKind({
     const u = ctx.uptime;
     const refs = { uptime: { upSeconds: u.upSeconds, downSeconds: u.downSeconds, uptimePct: u.uptimePct }, nodes: nodeRefs(ctx.nodes) };
     if (u.uptimePct === null) return [zero('no_observed_time', 'no UP or DOWN time this month', refs)];
-    const observed = u.upSeconds + u.downSeconds;
+    const observed = observedSeconds(u);
     const best = [...p.thresholds].sort((a, b) => b.uptimePct - a.uptimePct).find((t) => passes(u.upSeconds, observed, t.uptimePct, p.comparison));
     const ratio = `${u.upSeconds}/${observed} s = ${u.uptimePct} %`;
     if (!best) return [zero('threshold_not_met', `${ratio}, not ${comparisonWords(p.comparison)} ${pctText(Math.min(...p.thresholds.map((t) => t.uptimePct)))}`, refs)];
