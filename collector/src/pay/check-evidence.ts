@@ -19,13 +19,17 @@ export function evidenceProblems(evidence: unknown, month: Month): Problem[] {
   const subject = (evidence as { subject?: unknown } | null)?.subject;
   if (subject === 'operator') {
     const schema = operatorSchema.problems(evidence, 100).map((p) => ({ path: pointerToPath(p.path), message: p.message }));
-    return schema.length ? schema : operatorFacts(evidence as OperatorEvidence, month);
+    return schema.length ? schema : [...operatorFacts(evidence as OperatorEvidence, month), ...adjustmentFacts(evidence as OperatorEvidence)];
   }
   if (subject === 'partner') {
     const schema = partnerSchema.problems(evidence, 100).map((p) => ({ path: pointerToPath(p.path), message: p.message }));
-    return schema.length ? schema : partnerFacts(evidence as PartnerEvidence, month);
+    return schema.length ? schema : [...partnerFacts(evidence as PartnerEvidence, month), ...adjustmentFacts(evidence as PartnerEvidence)];
   }
   return [{ path: 'subject', message: 'expected "operator" or "partner"' }];
+}
+
+function adjustmentFacts(ev: { adjustments?: Array<{ id: string }> }): Problem[] {
+  return (ev.adjustments ?? []).flatMap((a, i, all) => (all.findIndex((b) => b.id === a.id) !== i ? [{ path: `adjustments[${i}].id`, message: `adjustment ${a.id} is listed twice` }] : []));
 }
 
 function validDay(day: string, path: string, out: Problem[]): boolean {

@@ -9,6 +9,7 @@
 import { digestOf } from './canonical.ts';
 import { activePeriod, evidenceProblems } from './check-evidence.ts';
 import { PayEvidenceError, PayPolicyError } from './errors.ts';
+import { adjustmentLines } from './adjustment.ts';
 import type { Evidence } from './evidence.ts';
 import { nodeFigures, operatorUptime } from './figures.ts';
 import type { PayContext } from './kinds/kind.ts';
@@ -47,6 +48,7 @@ export function computeStatement(version: PolicyVersion, evidence: Evidence, mon
       });
     }
   }
+  lines.push(...adjustmentLines(evidence.adjustments ?? []));
   return {
     engineVersion: ENGINE_VERSION,
     policy: { id: version.policyId, version: version.id, digest: version.digest },

@@ -5,6 +5,7 @@
  * between UP and DOWN in the span's proportion so far (DOWN rounded down to whole seconds); a span
  * with nothing observed yet projects as UNKNOWN. Tasks and incidents are taken as they stand.
  * For a finished month (`now` at or after its end) nothing is projected: the estimate is the statement.
+ * A partner's evidence is taken as it is: pass the referred operators' estimates as their statements.
  */
 import { digestOf } from './canonical.ts';
 import { activePeriod } from './check-evidence.ts';

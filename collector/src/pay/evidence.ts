@@ -8,7 +8,7 @@
  * operator's last active day).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Code, DayId, EpochMs, Id, Seconds, Statement } from './statement.ts';
+import { Cents, Code, DayId, EpochMs, Id, MonthId, Seconds, Statement } from './statement.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -49,6 +49,26 @@ export const IncidentEvidence = Type.Object(
 );
 export type IncidentEvidence = Static<typeof IncidentEvidence>;
 
+/**
+ * A correction decided by a person (a dispute's resolution, a fix to a closed month), paid in the
+ * open month it is entered in: closed statements never change.
+ */
+export const Adjustment = Type.Object(
+  {
+    id: Id,
+    amountCents: Cents,
+    /** A stable reason code, e.g. `dispute_resolved`, `closed_month_correction`. */
+    reason: Code,
+    note: Type.String({ maxLength: 500 }),
+    /** Who decided it. */
+    by: Id,
+    /** The month (and line) it corrects, if any. */
+    corrects: Type.Optional(Type.Object({ month: MonthId, code: Type.Optional(Code) }, strict)),
+  },
+  strict,
+);
+export type Adjustment = Static<typeof Adjustment>;
+
 export const OperatorEvidence = Type.Object(
   {
     subject: Type.Literal('operator'),
@@ -68,6 +88,7 @@ export const OperatorEvidence = Type.Object(
     tasks: Type.Array(TaskImport),
     /** Critical incidents opened in the month on the operator's nodes. */
     incidents: Type.Array(IncidentEvidence),
+    adjustments: Type.Optional(Type.Array(Adjustment)),
   },
   strict,
 );
@@ -83,6 +104,7 @@ export const PartnerEvidence = Type.Object(
     referrals: Type.Array(Referral),
     /** The referred operators' statements for the same month. */
     referredStatements: Type.Array(Statement),
+    adjustments: Type.Optional(Type.Array(Adjustment)),
   },
   strict,
 );

@@ -9,6 +9,7 @@ import { parseDocument } from 'yaml';
 import { digestOf } from './canonical.ts';
 import { PayPolicyError, pointerToPath, type Problem } from './errors.ts';
 import { findKind } from './kinds/registry.ts';
+import { ADJUSTMENT_CODE } from './adjustment.ts';
 import { decimalString, milliPct } from './money.ts';
 import { LINE_HEAD_KEYS, PolicyFile, type Eligibility } from './policy-schema.ts';
 
@@ -70,6 +71,7 @@ function buildVersion(file: PolicyFile, vi: number, problems: Problem[]): Omit<P
   const lines: PolicyLine[] = v.lines.map((line, li) => {
     const path = `${at}.lines[${li}]`;
     if (v.lines.findIndex((l) => l.code === line.code) !== li) problems.push({ path: `${path}.code`, message: `code ${line.code} is used twice in this version` });
+    if (line.code === ADJUSTMENT_CODE) problems.push({ path: `${path}.code`, message: `${ADJUSTMENT_CODE} is reserved for adjustments` });
     for (const [ti, t] of (line.tiers ?? []).entries()) if (!v.tiers.includes(t)) problems.push({ path: `${path}.tiers[${ti}]`, message: `unknown tier ${t} (tiers: ${v.tiers.join(', ')})` });
     const rest = Object.fromEntries(Object.entries(line).filter(([k]) => !(LINE_HEAD_KEYS as readonly string[]).includes(k)));
     const kind = findKind(line.kind);

@@ -67,6 +67,7 @@ export const LineRefs = Type.Object(
     statement: Type.Optional(Type.Object({ operatorId: Id, digest: Type.String(), monthOfService: Type.Integer() }, strict)),
     referrals: Type.Optional(Type.Array(Type.Object({ operatorId: Id, referredOn: DayId, qualifying: Type.Boolean() }, strict))),
     activeDays: Type.Optional(Type.Object({ days: Type.Integer(), of: Type.Integer() }, strict)),
+    adjustment: Type.Optional(Type.Object({ id: Id, by: Id, note: Type.String(), corrects: Type.Optional(Type.Object({ month: MonthId, code: Type.Optional(Code) }, strict)) }, strict)),
   },
   strict,
 );
