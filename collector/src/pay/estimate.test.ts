@@ -50,4 +50,11 @@ describe('the live estimate', () => {
       { upSeconds: 0, downSeconds: 0, unknownSeconds: 1_123_200 },
     ]);
   });
+
+  it('never projects more time than a span has left unaccounted for', () => {
+    // states already cover the whole span (e.g. read late): nothing is added, no evidence error
+    const ev = operatorEvidence('2027-04', { nodes: [fullNode('n1', '2027-04', { down: 100 })] });
+    const estimate = estimateStatement(version, ev, '2027-04', at('2027-04-16'));
+    expect(canonicalJson(estimate.statement)).toBe(canonicalJson(computeStatement(version, ev, '2027-04')));
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * The live estimate for an open month: the evidence so far, projected to the month's end, through
  * the same `computeStatement` a closed month uses. Projection, per ownership span: the time still to
- * come (until the span's end, or the month's end / last active day for a node still owned) is split
+ * come (until the span's end, or the month's end / last active day for a node still owned; never more
+ * than the span's time not yet accounted for by any state) is split
  * between UP and DOWN in the span's proportion so far (DOWN rounded down to whole seconds); a span
  * with nothing observed yet projects as UNKNOWN. Tasks and incidents are taken as they stand.
  * For a finished month (`now` at or after its end) nothing is projected: the estimate is the statement.
@@ -30,7 +31,9 @@ export function projectEvidence(evidence: Evidence, monthId: string, now: number
   if (evidence.subject !== 'operator') return evidence;
   const openEnd = activePeriod(parseMonth(monthId), evidence.operator).end;
   const project = (s: OwnedSpan): OwnedSpan => {
-    const rest = Math.max(0, Math.floor((spanEnd(s, openEnd) - Math.max(s.from, now)) / 1000));
+    const end = spanEnd(s, openEnd);
+    const unaccounted = (end - s.from) / 1000 - s.upSeconds - s.downSeconds - s.unknownSeconds - s.maintenanceSeconds;
+    const rest = Math.max(0, Math.min(unaccounted, Math.floor((end - Math.max(s.from, now)) / 1000)));
     if (rest === 0) return s;
     const observed = observedSeconds(s);
     if (observed === 0) return { ...s, unknownSeconds: s.unknownSeconds + rest };
