@@ -57,8 +57,8 @@ export function parsePolicy(raw: unknown): PayPolicy {
   const top = (withDefaults ?? {}) as Partial<PolicyFile>;
   const rawVersions: unknown[] = Array.isArray(top.versions) ? top.versions : [];
   // Each well-formed version is checked line by line even when the top level has problems: every problem is listed.
-  const versions = rawVersions.flatMap((v, i) => (versionSchema.check(v) ? [buildVersion(String(top.policy), String(top.currency), v, i, problems)] : []));
   const ordered = rawVersions.map((v) => (versionSchema.check(v) ? v : undefined));
+  const versions = ordered.flatMap((v, i) => (v ? [buildVersion(String(top.policy), String(top.currency), v, i, problems)] : []));
   ordered.forEach((v, i) => {
     if (!v) return;
     if (ordered.findIndex((w) => w?.id === v.id) !== i) problems.push({ path: `versions[${i}].id`, message: `version id ${v.id} is used twice` });

@@ -77,6 +77,8 @@ export const LineItem = Type.Object(
   {
     code: Code,
     kind: Code,
+    /** The policy line's label, for people. */
+    label: Type.Optional(Type.String({ maxLength: 200 })),
     /** Why this amount: a stable reason code (e.g. `above_threshold`, `not_above_threshold`). */
     reason: Code,
     amountCents: Cents,
