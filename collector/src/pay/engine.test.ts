@@ -72,6 +72,12 @@ describe('computeStatement', () => {
     ]);
   });
 
+  it('takes identifiers as any printable text, and refuses control characters', () => {
+    const st = computeStatement(version, operatorEvidence('2027-04', { operator: { id: 'Alice Smith' }, nodes: [fullNode('node 7 (fra1)', '2027-04')] }), '2027-04');
+    expect([st.subject.id, st.nodes[0]!.nodeId]).toEqual(['Alice Smith', 'node 7 (fra1)']);
+    expect(problemsOf(operatorEvidence('2027-04', { nodes: [fullNode('bad\nname', '2027-04')] })).map((p) => p.path)).toEqual(['nodes[0].nodeId']);
+  });
+
   it('reports schema problems with their paths', () => {
     const ev = { ...operatorEvidence('2027-04'), extra: 1, operator: { id: 'alice', tier: 'certified', lifecycle: 'certified', activeSince: '2027-4-1', lastActiveDay: null } };
     expect(problemsOf(ev).map((p) => p.path)).toEqual(expect.arrayContaining(['extra', 'operator.activeSince']));

@@ -40,6 +40,7 @@ export function computeStatement(version: PolicyVersion, evidence: Evidence, mon
       lines.push({
         code: line.code,
         kind: line.kind,
+        ...(line.label === undefined ? {} : { label: line.label }),
         reason: draft.reason,
         amountCents: roundCents(draft.amount),
         ...(draft.nodeId === undefined ? {} : { nodeId: draft.nodeId }),

@@ -7,6 +7,7 @@ export { Adjustment, Evidence, OperatorEvidence, PartnerEvidence, NodeEvidence, 
 export { Statement, LineItem, NodeFigures } from './statement.ts';
 export { evidenceProblems } from './check-evidence.ts';
 export { canonicalJson, digestOf, sha256Hex } from './canonical.ts';
+export { verifyStatement, type Verification, type Difference } from './verify.ts';
 export { statementsCsv, CSV_COLUMNS } from './render-csv.ts';
 export { statementMarkdown } from './render-markdown.ts';
 export { formatCents, formatUsd, roundCents } from './money.ts';

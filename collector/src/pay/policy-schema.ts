@@ -40,6 +40,7 @@ export const VersionFile = Type.Object(
   },
   strict,
 );
+export type VersionFile = Static<typeof VersionFile>;
 
 export const PolicyFile = Type.Object(
   {

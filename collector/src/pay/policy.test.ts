@@ -88,6 +88,17 @@ versions:
     expect(problems.find((p) => p.path === 'versions[0].lines[2].thresholds[0].uptimePct')!.message).toMatch(/3 decimals/);
   });
 
+  it('lists the problems of the lines even when the top level has some too', () => {
+    const problems = problemsOf(`
+policy: demo
+currency: dollars
+versions:
+  - { id: v1, effectiveFrom: 2026-01, tiers: [certified], lines: [{ code: base, kind: operator_base, amountCents: -1 }] }
+  - { id: v2, effectiveFrom: 2026-13, tiers: [certified], lines: [] }
+`);
+    expect(problems.map((p) => p.path)).toEqual(['currency', 'versions[1].effectiveFrom', 'versions[0].lines[0].amountCents']);
+  });
+
   it('reports a cross-field rule of a kind', () => {
     const problems = problemsOf(`
 policy: demo

@@ -11,7 +11,7 @@ import { PayPolicyError, pointerToPath, type Problem } from './errors.ts';
 import { findKind } from './kinds/registry.ts';
 import { ADJUSTMENT_CODE } from './adjustment.ts';
 import { decimalString, milliPct } from './money.ts';
-import { LINE_HEAD_KEYS, PolicyFile, type Eligibility } from './policy-schema.ts';
+import { LINE_HEAD_KEYS, PolicyFile, VersionFile, type Eligibility } from './policy-schema.ts';
 
 export interface PolicyLine {
   code: string;
@@ -41,6 +41,7 @@ export interface PayPolicy {
 }
 
 const fileSchema = checker(PolicyFile);
+const versionSchema = checker(VersionFile);
 
 /** Parse and validate YAML text; throws PayPolicyError listing every problem. */
 export function loadPolicy(text: string, source = 'policy'): PayPolicy {
@@ -53,19 +54,23 @@ export function loadPolicy(text: string, source = 'policy'): PayPolicy {
 export function parsePolicy(raw: unknown): PayPolicy {
   const withDefaults = Value.Default(PolicyFile, structuredClone(raw));
   const problems = fileSchema.problems(withDefaults, 100).map((p) => ({ path: pointerToPath(p.path), message: p.message }));
-  if (problems.length) throw new PayPolicyError(problems);
-  const file = withDefaults as PolicyFile;
-  const versions = file.versions.map((v, i) => buildVersion(file, i, problems));
-  file.versions.forEach((v, i) => {
-    if (file.versions.findIndex((w) => w.id === v.id) !== i) problems.push({ path: `versions[${i}].id`, message: `version id ${v.id} is used twice` });
-    if (i > 0 && v.effectiveFrom <= file.versions[i - 1]!.effectiveFrom) problems.push({ path: `versions[${i}].effectiveFrom`, message: 'versions must be listed oldest first, each effective from a later month' });
+  const top = (withDefaults ?? {}) as Partial<PolicyFile>;
+  const rawVersions: unknown[] = Array.isArray(top.versions) ? top.versions : [];
+  // Each well-formed version is checked line by line even when the top level has problems: every problem is listed.
+  const ordered = rawVersions.map((v) => (versionSchema.check(v) ? v : undefined));
+  const versions = ordered.flatMap((v, i) => (v ? [buildVersion(String(top.policy), String(top.currency), v, i, problems)] : []));
+  ordered.forEach((v, i) => {
+    if (!v) return;
+    if (ordered.findIndex((w) => w?.id === v.id) !== i) problems.push({ path: `versions[${i}].id`, message: `version id ${v.id} is used twice` });
+    const before = ordered[i - 1];
+    if (before && v.effectiveFrom <= before.effectiveFrom) problems.push({ path: `versions[${i}].effectiveFrom`, message: 'versions must be listed oldest first, each effective from a later month' });
   });
   if (problems.length) throw new PayPolicyError(problems);
+  const file = withDefaults as PolicyFile;
   return { id: file.policy, currency: file.currency, versions: versions.map((v) => ({ ...v, digest: digestOf(pctAsText(v)) })) };
 }
 
-function buildVersion(file: PolicyFile, vi: number, problems: Problem[]): Omit<PolicyVersion, 'digest'> {
-  const v = file.versions[vi]!;
+function buildVersion(policyId: string, currency: string, v: VersionFile, vi: number, problems: Problem[]): Omit<PolicyVersion, 'digest'> {
   const at = `versions[${vi}]`;
   const operatorCodes = v.lines.filter((l) => findKind(l.kind)?.subject === 'operator').map((l) => l.code);
   const lines: PolicyLine[] = v.lines.map((line, li) => {
@@ -98,7 +103,7 @@ function buildVersion(file: PolicyFile, vi: number, problems: Problem[]): Omit<P
     });
     problems.push(...pctProblems(eligibility, `${at}.eligibility`));
   }
-  return { policyId: file.policy, currency: file.currency, id: v.id, effectiveFrom: v.effectiveFrom, tiers: v.tiers, lines, ...(eligibility ? { eligibility } : {}) };
+  return { policyId, currency, id: v.id, effectiveFrom: v.effectiveFrom, tiers: v.tiers, lines, ...(eligibility ? { eligibility } : {}) };
 }
 
 /** Canonical JSON holds integers only: a version is digested with its percentages as fixed text ("99.500"). */

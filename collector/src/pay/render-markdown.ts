@@ -33,7 +33,7 @@ export function statementMarkdown(st: Statement): string {
     out.push('');
   }
   out.push('## Pay', '', '| item | node | reason | amount | how |', '|---|---|---|---:|---|');
-  for (const l of st.lines) out.push(`| ${l.code} | ${cell(l.nodeId ?? '')} | ${l.reason} | ${formatUsd(l.amountCents)} | ${cell(l.formula)} |`);
+  for (const l of st.lines) out.push(`| ${cell(l.label ?? l.code)} | ${cell(l.nodeId ?? '')} | ${l.reason} | ${formatUsd(l.amountCents)} | ${cell(l.formula)} |`);
   out.push('', `**Total: ${formatUsd(st.totalCents)}** (${st.currency}; each line rounded once to the cent, half up)`, '');
   return out.join('\n');
 }

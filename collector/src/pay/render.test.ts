@@ -46,7 +46,7 @@ describe('Markdown for the operator', () => {
     expect(md).toContain('# Pay statement 2027-04: operator bob (certified, certified)');
     expect(md).toContain('- Active since 2026-01-01, last active day 2027-04-10: 10 of 30 days this month');
     expect(md).toContain('| n2 | 10.00 | 10d 00:00:00 | 00:00:00 | 00:00:00 | 00:00:00 | 100.0000 % |');
-    expect(md).toContain('| base |  | prorated_active_days | $50.00 | 15000¢ × 10/30 active days |');
+    expect(md).toContain('| Base (up to 5 nodes) |  | prorated_active_days | $50.00 | 15000¢ × 10/30 active days |');
     // 5000 + 5000×10/30 = 1666.67 → 1667 + 3000×10/30 = 1000 + 2000×10/30 = 666.67 → 667: 8334
     expect(md).toContain('**Total: $83.34**');
   });

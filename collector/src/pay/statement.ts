@@ -7,7 +7,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { DAY_PATTERN, MONTH_PATTERN } from './month.ts';
 
 const strict = { additionalProperties: false } as const;
-export const Id = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:@-]+$' });
+/** An identifier (operator, node, incident, ...): any printable text, no control characters. */
+export const Id = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
 export const Code = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9_]*$' });
 export const MonthId = Type.String({ pattern: MONTH_PATTERN });
 export const DayId = Type.String({ pattern: DAY_PATTERN });
@@ -77,6 +78,8 @@ export const LineItem = Type.Object(
   {
     code: Code,
     kind: Code,
+    /** The policy line's label, for people. */
+    label: Type.Optional(Type.String({ maxLength: 200 })),
     /** Why this amount: a stable reason code (e.g. `above_threshold`, `not_above_threshold`). */
     reason: Code,
     amountCents: Cents,

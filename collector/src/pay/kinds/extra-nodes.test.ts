@@ -21,4 +21,12 @@ describe('extra_nodes', () => {
     // 11 nodes: min(11, 10) − 5 = 5 → 12500
     expect(run(fullNodes(11, '2027-02'))[0]).toMatchObject({ reason: 'capped_at_max_nodes', amountCents: 12500 });
   });
+
+  it('the nodes included and the cap scale with the active days of an exiting operator', () => {
+    // exit on February 10 2028 (29-day month) with 7 nodes until then: 7 × 10 days owned, 5 × 10 days included:
+    // 2 extra nodes for 10 days = 1 728 000 s; 2500 × 1 728 000 / 2 505 600 = 1724.14 → 1724
+    const nodes = Array.from({ length: 7 }, (_, i) => ({ nodeId: `n${i}`, spans: [span('2028-02-01', '2028-02-11')] }));
+    const ev = operatorEvidence('2028-02', { operator: { lastActiveDay: '2028-02-10' }, nodes });
+    expect(computeStatement(version, ev, '2028-02').lines[0]).toMatchObject({ reason: 'nodes_beyond_included', amountCents: 1724 });
+  });
 });
