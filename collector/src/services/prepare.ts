@@ -53,8 +53,8 @@ export interface PreparedReport {
   failing: string[];
   /** Agent clock minus ours when the report was sent (ms; includes one-way latency). */
   skewMs: number;
-  /** The newest result of every check in the report, by name. */
-  latestChecks: Map<string, CheckResult & { at: number }>;
+  /** The newest result of every check in the report, by name, with the sample it came in. */
+  latestChecks: Map<string, CheckResult & { at: number; seq: number }>;
   bootId: string | null;
 }
 
@@ -69,7 +69,7 @@ export function prepareReport(report: Report, receivedAt: number, priorFailing: 
   const failing = new Set(priorFailing);
   const out: PreparedSample[] = [];
   const rejected: SampleRejection[] = [];
-  const latestChecks = new Map<string, CheckResult & { at: number }>();
+  const latestChecks = new Map<string, CheckResult & { at: number; seq: number }>();
   let bootId: string | null = null;
   const ordered = [...report.samples].sort((a, b) => a.seq - b.seq);
   const seen = new Set<number>();
@@ -97,7 +97,7 @@ export function prepareReport(report: Report, receivedAt: number, priorFailing: 
         else failing.delete(c.name);
       }
       if (c.status !== 'ok') nonOk.push({ name: c.name, status: c.status, message: c.message });
-      latestChecks.set(c.name, { ...c, at });
+      latestChecks.set(c.name, { ...c, at, seq: s.seq });
     }
     bootId = s.heartbeat.bootId;
     const failingNow = [...failing].sort();
