@@ -164,7 +164,7 @@ export class IngestWriter {
       // Times as epoch ms (PostgreSQL converts them): no date formatting per sample on this thread.
       for (const s of j.prepared.samples) {
         const m = s.metrics;
-        sampleRows.push({ node_id: j.nodeId, stream: j.report.stream, seq: s.seq, ts: s.ts, received_at: j.receivedAt, at: s.at, live: s.live, ok: s.ok, detail: s.detail, disk_pct: m.diskPct, load1: m.load1, mem_pct: m.memPct, agent_rss_kib: m.agentRssKib, agent_cpu_s: m.agentCpuS });
+        sampleRows.push({ node_id: j.nodeId, stream: j.report.stream, seq: s.seq, ts: s.ts, received_at: j.receivedAt, at: s.at, live: s.live, ok: s.ok, detail: s.detail, disk_pct: m.diskPct, load1: m.load1, mem_pct: m.memPct, agent_rss_kib: m.agentRssKib, agent_cpu_s: m.agentCpuS, lag_ms: s.lagMs, uptime_s: s.uptimeS });
       }
     }
     const nodeRows = aggregateNodeUpdates(jobs);
@@ -179,10 +179,10 @@ export class IngestWriter {
       with x as (
         select * from jsonb_to_recordset(${this.sql.json(sampleRows as never)}::jsonb)
           as x(node_id int8, stream text, seq int8, ts float8, received_at float8, at float8, live bool, ok bool, detail jsonb,
-               disk_pct float4, load1 float4, mem_pct float4, agent_rss_kib int4, agent_cpu_s float8)
+               disk_pct float4, load1 float4, mem_pct float4, agent_rss_kib int4, agent_cpu_s float8, lag_ms int4, uptime_s float4)
       ), ins as (
-        insert into samples (node_id, stream, seq, ts, received_at, at, live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s)
-        select node_id, stream, seq, to_timestamp(ts / 1000), to_timestamp(received_at / 1000), to_timestamp(at / 1000), live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s from x
+        insert into samples (node_id, stream, seq, ts, received_at, at, live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s, lag_ms, uptime_s)
+        select node_id, stream, seq, to_timestamp(ts / 1000), to_timestamp(received_at / 1000), to_timestamp(at / 1000), live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s, lag_ms, uptime_s from x
         on conflict do nothing
         returning node_id, stream, seq, at, live, ok, detail
       ), agg as (

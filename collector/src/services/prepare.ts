@@ -9,6 +9,10 @@ export interface PreparedSample {
   ts: number;
   at: number;
   live: boolean;
+  /** A live sample's arrival less its sampling time on our clock (ms); null for a late one. */
+  lagMs: number | null;
+  /** The node's uptime when sampled (s); null when beyond any real uptime (a `real` column holds it). */
+  uptimeS: number | null;
   ok: boolean;
   detail: { failing: string[]; checks: Array<Pick<CheckResult, 'name' | 'status' | 'message'>> } | null;
   /** Numeric metrics kept in compact columns for the per-minute rollups (null: not in this sample). */
@@ -64,6 +68,9 @@ export interface PrepareLimits {
   maxAgeMs: number;
 }
 
+/** A century: larger uptimes are not real and are not kept (they would not fit a `real` column either). */
+const MAX_UPTIME_S = 3.2e9;
+
 export function prepareReport(report: Report, receivedAt: number, priorFailing: readonly string[], limits: PrepareLimits): PreparedReport {
   const skewMs = report.sentAt - receivedAt;
   const failing = new Set(priorFailing);
@@ -101,7 +108,7 @@ export function prepareReport(report: Report, receivedAt: number, priorFailing: 
     }
     bootId = s.heartbeat.bootId;
     const failingNow = [...failing].sort();
-    out.push({ seq: s.seq, ts: s.ts, at, live, ok: failingNow.length === 0, detail: failingNow.length || nonOk.length ? { failing: failingNow, checks: nonOk } : null, metrics: sampleMetrics(s) });
+    out.push({ seq: s.seq, ts: s.ts, at, live, lagMs: live ? Math.round(age) : null, uptimeS: s.heartbeat.uptimeS <= MAX_UPTIME_S ? s.heartbeat.uptimeS : null, ok: failingNow.length === 0, detail: failingNow.length || nonOk.length ? { failing: failingNow, checks: nonOk } : null, metrics: sampleMetrics(s) });
   }
   return { samples: out, rejected, failing: [...failing].sort(), skewMs, latestChecks, bootId };
 }
