@@ -58,7 +58,8 @@ async function scenario(opts: {
     while (pending.length && pending[0]!.ts <= t) {
       const s = pending.shift()!;
       const r = reportAt([s.ts], { seqStart: s.seq });
-      if (s.uptimeS !== undefined) r.samples[0]!.heartbeat = { ...r.samples[0]!.heartbeat, uptimeS: s.uptimeS };
+      // The node booted a day before T0 unless the sample says otherwise.
+      r.samples[0]!.heartbeat = { ...r.samples[0]!.heartbeat, uptimeS: s.uptimeS ?? 86_400 + (s.ts - T0) / S };
       buffered.push(r.samples[0]!);
     }
     if (c && buffered.length && deliverAt(buffered.at(-1)!.ts) <= t) {

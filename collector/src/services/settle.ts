@@ -70,7 +70,7 @@ export function toPoint(r: SampleRow): Point {
     ok: r.ok,
     ...(r.detail?.failing?.length ? { failing: r.detail.failing } : {}),
     ...(sampledAt < at ? { sampledAt } : {}),
-    agent: { stream: r.stream, seq: Number(r.seq), ts: r.ts.getTime(), ...(r.uptime_s !== null ? { bootAt: sampledAt - r.uptime_s * 1000 } : {}) },
+    agent: { stream: r.stream, seq: Number(r.seq), ts: r.ts.getTime(), ...(r.uptime_s !== null ? { uptimeMs: r.uptime_s * 1000 } : {}) },
   };
 }
 

@@ -148,7 +148,7 @@ describe('time nobody observed, settled from the samples and the agent\'s own re
       live,
       ok: true,
       ...(lag ? { sampledAt: ts } : {}),
-      agent: { stream: opts.stream ?? 's1', seq, ts, ...(opts.uptimeS !== undefined ? { bootAt: ts - opts.uptimeS * S } : {}) },
+      agent: { stream: opts.stream ?? 's1', seq, ts, ...(opts.uptimeS !== undefined ? { uptimeMs: opts.uptimeS * S } : {}) },
     };
   };
   /** Samples every 5 s (plus `jitter` per step) over [start, end), seq from `seq`. */
@@ -212,6 +212,18 @@ describe('time nobody observed, settled from the samples and the agent\'s own re
       points: () => [...before(), sample(T0 + 12 * MIN, 500, { uptimeS: 86_400 }), ...stream(T0 + 12 * MIN + 5 * S, T0 + 20 * MIN, 501)],
       observed: outage,
       want: { downMs: 0, unknownMs: 125 * S - 50 },
+    },
+    {
+      name: 'a wall-clock step, not a silence: seq contiguous and 2 min apart by the clock, but the uptime says 5 s passed',
+      // The agent's clock jumps 2 min ahead at 10:00 while the node's uptime runs on: 9:55 is uptime
+      // 4,195 s, "12:00" is 4,200 s.
+      points: () =>
+        [...before(), sample(T0 + 12 * MIN, 121), ...stream(T0 + 12 * MIN + 5 * S, T0 + 20 * MIN, 122)].map((p) => {
+          const ts = p.agent!.ts;
+          return { ...p, agent: { ...p.agent!, uptimeMs: 3_600_000 + (ts < T0 + 10 * MIN ? ts - T0 : ts - T0 - 2 * MIN) } };
+        }),
+      observed: outage,
+      want: { downMs: 0 },
     },
     {
       name: 'seq contiguous across a silence the collector watched: DOWN missed_heartbeats as always',

@@ -127,6 +127,13 @@ function sameEvidenceKind(last: Interval, evidence: Record<string, unknown>): bo
 
 /** Two reports' clock-skew measurements (latency) differ by less than this. */
 export const BOOT_TOLERANCE_MS = 1_000;
+/** Wall-clock and uptime differences between two samples of one boot agree within this (uptime is kept as a float4). */
+export const CLOCK_STEP_TOLERANCE_MS = 2_000;
+
+/** When the node booted, on the collector's clock. */
+function bootAt(p: Point): number | undefined {
+  return p.agent?.uptimeMs === undefined ? undefined : (p.sampledAt ?? p.at) - p.agent.uptimeMs;
+}
 
 /**
  * Whether the agent's own record proves it was not running for part of the silence between the
@@ -137,12 +144,14 @@ export function agentProof(a: Point, b: Point, graceMs: number): { proof: AgentP
   const rb = b.agent;
   if (!ra || !rb) return null;
   const base = { lastHeartbeatAt: a.at, nextHeartbeatAt: b.at };
-  if (ra.stream === rb.stream && rb.seq === ra.seq + 1 && rb.ts - ra.ts > graceMs) {
+  const sameBoot = ra.uptimeMs !== undefined && rb.uptimeMs !== undefined && rb.uptimeMs >= ra.uptimeMs;
+  const noClockStep = !sameBoot || Math.abs(rb.ts - ra.ts - (rb.uptimeMs! - ra.uptimeMs!)) <= CLOCK_STEP_TOLERANCE_MS;
+  if (ra.stream === rb.stream && rb.seq === ra.seq + 1 && rb.ts - ra.ts > graceMs && noClockStep) {
     return { proof: 'seq_contiguous', from: a.at, evidence: { proof: 'seq_contiguous', ...base, lastSeq: ra.seq, nextSeq: rb.seq } };
   }
-  const aSampled = a.sampledAt ?? a.at;
-  if (rb.bootAt !== undefined && rb.bootAt > aSampled + BOOT_TOLERANCE_MS && rb.bootAt < b.at) {
-    return { proof: 'new_boot', from: Math.max(a.at, rb.bootAt), evidence: { proof: 'new_boot', ...base, bootAt: rb.bootAt } };
+  const booted = bootAt(b);
+  if (booted !== undefined && booted > (a.sampledAt ?? a.at) + BOOT_TOLERANCE_MS && booted < b.at) {
+    return { proof: 'new_boot', from: Math.max(a.at, booted), evidence: { proof: 'new_boot', ...base, bootAt: booted } };
   }
   return null;
 }

@@ -48,14 +48,15 @@ export interface AgentRecord {
   seq: number;
   /** Sampling time on the agent's clock. */
   ts: number;
-  /** When the node booted, on the collector's clock (sampling time less the node's uptime). */
-  bootAt?: number;
+  /** The node's uptime when sampled (ms): a monotonic clock, unlike `ts`, and when it booted. */
+  uptimeMs?: number;
 }
 
 /**
  * What proves, from the agent's own record, that it was not running between two samples a and b:
  * - `seq_contiguous`: b is the very next sample of a's stream (seq + 1) yet sampled more than the grace
- *   later: the agent took no sample in between, from a on.
+ *   later (and, within one boot, the node's uptime agrees: no wall-clock step made the gap): the agent
+ *   took no sample in between, from a on.
  * - `new_boot`: the node booted after a was sampled: from that boot to b the agent was not running yet.
  */
 export type AgentProof = 'seq_contiguous' | 'new_boot';
