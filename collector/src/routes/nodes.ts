@@ -8,6 +8,10 @@ import { calendarMonth, rolling30d } from '../sla/summary.ts';
 import { monthOf } from '../sla/budget.ts';
 import { listSlaNodes, nodeSla } from '../services/sla.ts';
 import { requireReader } from './guards.ts';
+import { maintenanceNow } from '../services/maintenance.ts';
+import { stateNow } from '../sla/maintenance.ts';
+
+type MaintenanceLookup = Awaited<ReturnType<typeof maintenanceNow>>;
 import { SlaFields, slaView, thresholdsOf } from './sla-view.ts';
 
 const NodeView = Type.Object({
@@ -89,26 +93,31 @@ export default async function nodeRoutes(base: FastifyInstance) {
     return row;
   }
 
-  const view = (r: Awaited<ReturnType<typeof findNode>>): Static<typeof NodeView> => ({
-    id: r.n.id,
-    name: r.n.name,
-    operator: r.operator ?? null,
-    region: r.n.region,
-    state: r.n.currentState,
-    stateSince: r.n.stateSince ? r.n.stateSince.toISOString() : null,
-    lastHeartbeatAt: r.n.lastHbAt ? r.n.lastHbAt.toISOString() : null,
-    failing: r.n.failing ?? [],
-    agentVersion: r.n.agentVersion,
-    clockSkewMs: r.n.clockSkewMs,
-  });
+  // The current state as every surface shows it: MAINTENANCE inside a declared window (sla/maintenance.ts stateNow).
+  const view = (r: Awaited<ReturnType<typeof findNode>>, maintenance: MaintenanceLookup): Static<typeof NodeView> => {
+    const now = stateNow({ state: r.n.currentState, since: r.n.stateSince?.getTime() ?? null }, maintenance(r.n));
+    return {
+      id: r.n.id,
+      name: r.n.name,
+      operator: r.operator ?? null,
+      region: r.n.region,
+      state: now.state,
+      stateSince: now.since === null ? null : iso(now.since),
+      lastHeartbeatAt: r.n.lastHbAt ? r.n.lastHbAt.toISOString() : null,
+      failing: r.n.failing ?? [],
+      agentVersion: r.n.agentVersion,
+      clockSkewMs: r.n.clockSkewMs,
+    };
+  };
 
   app.get('/v1/nodes', { preHandler: requireReader, schema: { tags: ['nodes'], summary: 'Every node with its current state.', response: { 200: Type.Array(NodeView) } } }, async () => {
     const rows = await db.select({ n: nodes, operator: operators.name }).from(nodes).leftJoin(operators, eq(operators.id, nodes.operatorId)).orderBy(nodes.name);
-    return rows.map(view);
+    const maintenance = await maintenanceNow(database.sql, clock());
+    return rows.map((r) => view(r, maintenance));
   });
 
   app.get('/v1/nodes/:node', { preHandler: requireReader, schema: { tags: ['nodes'], summary: 'One node (by id or name).', params: Type.Object({ node: Type.String() }), response: { 200: NodeView, 404: { $ref: 'ErrorReply#' } } } }, async (req) =>
-    view(await findNode(req.params.node)),
+    view(await findNode(req.params.node), await maintenanceNow(database.sql, clock())),
   );
 
   app.get(

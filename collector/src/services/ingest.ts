@@ -52,7 +52,8 @@ export class IngestService {
       // Nothing was committed: the agent keeps the report and retries.
       throw Object.assign(new Errors.Unavailable(), { cause: e });
     }
-    this.failing.set(auth.nodeId, prepared.failing);
+    // What the node row now says is failing (unchanged when every sample was a duplicate).
+    if (result.failing) this.failing.set(auth.nodeId, result.failing);
     this.metrics.ingestReports.inc({ result: 'accepted' });
     this.metrics.ingestSamples.inc({ result: 'stored' }, result.accepted);
     this.metrics.ingestSamples.inc({ result: 'duplicate' }, result.duplicates);

@@ -9,6 +9,10 @@ export interface PreparedSample {
   ts: number;
   at: number;
   live: boolean;
+  /** A live sample's arrival less its sampling time on our clock (ms); null for a late one. */
+  lagMs: number | null;
+  /** The node's uptime when sampled (s); null when beyond any real uptime (a `real` column holds it). */
+  uptimeS: number | null;
   ok: boolean;
   detail: { failing: string[]; checks: Array<Pick<CheckResult, 'name' | 'status' | 'message'>> } | null;
   /** Numeric metrics kept in compact columns for the per-minute rollups (null: not in this sample). */
@@ -53,8 +57,8 @@ export interface PreparedReport {
   failing: string[];
   /** Agent clock minus ours when the report was sent (ms; includes one-way latency). */
   skewMs: number;
-  /** The newest result of every check in the report, by name. */
-  latestChecks: Map<string, CheckResult & { at: number }>;
+  /** The newest result of every check in the report, by name, with the sample it came in. */
+  latestChecks: Map<string, CheckResult & { at: number; seq: number }>;
   bootId: string | null;
 }
 
@@ -64,12 +68,15 @@ export interface PrepareLimits {
   maxAgeMs: number;
 }
 
+/** A century: larger uptimes are not real and are not kept (they would not fit a `real` column either). */
+const MAX_UPTIME_S = 3.2e9;
+
 export function prepareReport(report: Report, receivedAt: number, priorFailing: readonly string[], limits: PrepareLimits): PreparedReport {
   const skewMs = report.sentAt - receivedAt;
   const failing = new Set(priorFailing);
   const out: PreparedSample[] = [];
   const rejected: SampleRejection[] = [];
-  const latestChecks = new Map<string, CheckResult & { at: number }>();
+  const latestChecks = new Map<string, CheckResult & { at: number; seq: number }>();
   let bootId: string | null = null;
   const ordered = [...report.samples].sort((a, b) => a.seq - b.seq);
   const seen = new Set<number>();
@@ -97,11 +104,11 @@ export function prepareReport(report: Report, receivedAt: number, priorFailing: 
         else failing.delete(c.name);
       }
       if (c.status !== 'ok') nonOk.push({ name: c.name, status: c.status, message: c.message });
-      latestChecks.set(c.name, { ...c, at });
+      latestChecks.set(c.name, { ...c, at, seq: s.seq });
     }
     bootId = s.heartbeat.bootId;
     const failingNow = [...failing].sort();
-    out.push({ seq: s.seq, ts: s.ts, at, live, ok: failingNow.length === 0, detail: failingNow.length || nonOk.length ? { failing: failingNow, checks: nonOk } : null, metrics: sampleMetrics(s) });
+    out.push({ seq: s.seq, ts: s.ts, at, live, lagMs: live ? Math.round(age) : null, uptimeS: s.heartbeat.uptimeS <= MAX_UPTIME_S ? s.heartbeat.uptimeS : null, ok: failingNow.length === 0, detail: failingNow.length || nonOk.length ? { failing: failingNow, checks: nonOk } : null, metrics: sampleMetrics(s) });
   }
   return { samples: out, rejected, failing: [...failing].sort(), skewMs, latestChecks, bootId };
 }
