@@ -84,13 +84,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({ ...opts, ...(https ? { https } : {}) } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('deps', deps);
   app.addSchema(ErrorReply);
-  if (!config.adminToken) {
-    deps.log.warn(
-      config.anonymousRead
-        ? 'no admin token configured: /v1/admin endpoints are disabled; set TIMMY_ADMIN_TOKEN (adminToken) to enable them'
-        : 'no admin token configured: /v1/admin endpoints and every read are disabled; set TIMMY_ADMIN_TOKEN (adminToken), or TIMMY_ANONYMOUS_READ=true for reads without a token',
-    );
-  }
 
   // Path and query values reach SQL as text: refuse what PostgreSQL cannot store (NUL, lone surrogates)
   // for every route at once. Bodies are checked by their schemas (the wire TEXT_FORMAT).
@@ -150,4 +143,12 @@ function unstorableAt(value: unknown, where: string): string | undefined {
     if (bad) return bad;
   }
   return undefined;
+}
+
+/** What a collector without an admin token cannot do, and what to set: logged when it starts serving. */
+export function accessWarning(config: Pick<Config, 'adminToken' | 'anonymousRead'>): string | undefined {
+  if (config.adminToken) return undefined;
+  return config.anonymousRead
+    ? 'no admin token configured: /v1/admin endpoints are disabled; set TIMMY_ADMIN_TOKEN (adminToken) to enable them'
+    : 'no admin token configured: /v1/admin endpoints and every read are disabled; set TIMMY_ADMIN_TOKEN (adminToken), or TIMMY_ANONYMOUS_READ=true for reads without a token';
 }
