@@ -74,6 +74,16 @@ describe('deterministic bad input is a 400 with a code, never a 500', () => {
   });
 });
 
+describe('the API document', () => {
+  it('shows the text rule and the window forms', async () => {
+    const r = await call('GET', '/openapi.json');
+    expect(r.statusCode).toBe(200);
+    const doc = JSON.stringify(r.json());
+    expect(doc).toContain('"format":"text"');
+    expect(doc).toContain('24h, 7d, 30d, 90d, or any other Nd (days) or Nh (hours)');
+  });
+});
+
 describe('ranges are bounded to the history kept and to now', () => {
   it('to=9999-12-31 with a daily window that never ends answers up to now', async () => {
     const r = await call('GET', `/v1/nodes/n1/uptime?from=${new Date(NOW - 7 * D).toISOString()}&to=9999-12-31T00:00:00Z&intervals=true`);
