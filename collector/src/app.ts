@@ -73,8 +73,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onConstructorPoisoning: 'error',
     // The wire formats (TEXT_FORMAT: no NUL byte, no lone surrogate) come from @timmy/shared, as the agent's do.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true, formats: { ...wireFormats } } },
-    // Schema problems name the field; the text rule is spelled out rather than as `must match format "text"`.
+    // Errors Fastify answers before any route (a bad URL encoding, a path parameter too long).
     frameworkErrors: (err, req, reply) => sendError(err, req, reply),
+    // Schema problems name the field; the text rule is spelled out rather than as `must match format "text"`.
     schemaErrorFormatter: (errors, dataVar) =>
       new Error(errors.map((e) => `${dataVar}${e.instancePath} ${e.keyword === 'format' && e.params.format === TEXT_FORMAT ? TEXT_FORMAT_RULE : e.message}`).join(', ')),
   };

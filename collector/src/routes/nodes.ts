@@ -48,7 +48,7 @@ export default async function nodeRoutes(base: FastifyInstance) {
   const db = database.db;
 
   async function findNode(ref: string) {
-        const [row] = await db.select({ n: nodes, operator: operators.name }).from(nodes).leftJoin(operators, eq(operators.id, nodes.operatorId)).where(nodeWhere(ref)).limit(1);
+    const [row] = await db.select({ n: nodes, operator: operators.name }).from(nodes).leftJoin(operators, eq(operators.id, nodes.operatorId)).where(nodeWhere(ref)).limit(1);
     if (!row) throw new Errors.NotFound(`no node "${ref}"`);
     return row;
   }

@@ -1,10 +1,9 @@
 /** The SLA part of every uptime view (node, operator, region, fleet): threshold, budget, projection. */
 import { Type, type Static } from '@sinclair/typebox';
-import type { Figures } from '../services/sla.ts';
+import type { Figures, Window } from '../services/sla.ts';
 import { monthOf, type Thresholds } from '../sla/budget.ts';
 import { WindowError, WINDOW_FORMS, boundRange, monthSpan, windowLength } from '../sla/window.ts';
 import { Errors } from '../errors.ts';
-import type { Window } from '../services/sla.ts';
 
 const sec = (ms: number) => ms / 1000;
 
@@ -57,7 +56,6 @@ export const WindowQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
 
 const DAY_MS = 86_400_000;
 

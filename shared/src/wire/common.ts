@@ -83,8 +83,8 @@ export const ERROR_CODES: readonly ErrorCode[] = ErrorCode.anyOf.map((s) => s.co
 export const ErrorReply = Type.Object(
   {
     statusCode: Type.Integer(),
-    code: Type.String({ description: 'stable error code, e.g. FLEET_UNAUTHORIZED' }),
-    error: Type.String(),
+    code: Type.String({ description: `stable error code, one of ${ERROR_CODES.join(', ')}` }),
+    error: Type.String({ description: 'the reason phrase of the status ("Not Found", "Unprocessable Entity", ...)' }),
     message: Type.String(),
     details: Type.Optional(Type.Array(Type.Unknown())),
   },
