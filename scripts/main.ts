@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
-import { loadConfig } from '../collector/src/config.ts';
+import { ConfigError, loadConfig, type Config } from '../collector/src/config.ts';
 import { createLogger, startCollector } from '../collector/src/runtime.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -32,7 +32,15 @@ const portFree = (port: number) =>
 const wantedPort = Number(process.env.TIMMY_PORT ?? 8080);
 const port = (await portFree(wantedPort)) ? wantedPort : 0;
 const adminToken = secretFile('admin-token');
-const config = loadConfig({ ...process.env, TIMMY_PORT: String(port), TIMMY_DATA_DIR: process.env.TIMMY_DATA_DIR ?? join(data, 'collector'), TIMMY_ADMIN_TOKEN: adminToken, TIMMY_ANONYMOUS_READ: 'true', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+let config: Config;
+try {
+  config = loadConfig({ ...process.env, TIMMY_PORT: String(port), TIMMY_DATA_DIR: process.env.TIMMY_DATA_DIR ?? join(data, 'collector'), TIMMY_ADMIN_TOKEN: adminToken, TIMMY_ANONYMOUS_READ: 'true', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+} catch (e) {
+  // The same list of problems the collector prints, without a stack trace.
+  if (!(e instanceof ConfigError)) throw e;
+  console.error(`npm start: ${e.message}`);
+  process.exit(1);
+}
 const log = createLogger(config.logLevel);
 console.log('Starting the collector on its embedded PostgreSQL (first run initialises it)...');
 const collector = await startCollector(config, { log });

@@ -61,6 +61,24 @@ export function checkNeedsWrite(stored: StoredCheck | undefined, next: StoredChe
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * Whether PostgreSQL refused the data itself rather than being unable to run: SQLSTATE classes 21
+ * (cardinality), 22 (data exception: a value out of range, a NUL byte, invalid text) and 23 (integrity
+ * constraint). The same rows fail the same way on every retry.
+ */
+export function isDataError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[123][0-9A-Z]{3}$/.test(code);
+}
+
+/** A report the database refuses whatever the moment: answered 4xx, never retried. */
+export class UnstorableReportError extends Error {
+  constructor(cause: unknown) {
+    super((cause as Error).message, { cause });
+    this.name = 'UnstorableReportError';
+  }
+}
+
 export class IngestWriter {
   private queue: Pending[] = [];
   private queuedRows = 0;
@@ -135,19 +153,7 @@ export class IngestWriter {
     const batch = this.take();
     const started = performance.now();
     try {
-      let attempt = 0;
-      for (;;) {
-        try {
-          const results = await this.commit(batch.map((p) => p.job));
-          batch.forEach((p, i) => p.resolve(results[i]!));
-          break;
-        } catch (e) {
-          // Deadlocks (concurrent batches, or collectors, touching the same nodes) are retried; anything else fails the batch.
-          const code = (e as { code?: string }).code;
-          if ((code === '40P01' || code === '40001') && attempt++ < 3) continue;
-          throw e;
-        }
-      }
+      await this.commitOrSplit(batch);
       this.onFlush(batch.reduce((n, p) => n + p.job.prepared.samples.length, 0), performance.now() - started);
     } catch (e) {
       this.log.error({ err: e, reports: batch.length }, 'ingest batch failed; nothing in it was acknowledged');
@@ -155,6 +161,49 @@ export class IngestWriter {
     } finally {
       this.inflight--;
       if (this.queue.length) this.kick(this.queuedRows >= this.opts.maxRows ? 0 : this.opts.delayMs);
+    }
+  }
+
+  /**
+   * Commits a batch; when the database refuses its data (isDataError), each half is committed on its
+   * own, down to the one report at fault, which alone is rejected (UnstorableReportError): one sender's
+   * bad input never fails the reports it happened to share a transaction with. Anything else (the
+   * database unavailable) fails the whole batch, to be retried by the senders.
+   */
+  private async commitOrSplit(batch: Pending[]): Promise<void> {
+    let results: JobResult[];
+    try {
+      results = await this.commitRetrying(batch.map((p) => p.job));
+    } catch (e) {
+      if (!isDataError(e)) throw e;
+      if (batch.length === 1) {
+        this.log.warn({ err: e, nodeId: batch[0]!.job.nodeId }, 'report refused by the database: rejected alone');
+        batch[0]!.reject(new UnstorableReportError(e));
+        return;
+      }
+      const half = Math.ceil(batch.length / 2);
+      for (const part of [batch.slice(0, half), batch.slice(half)]) {
+        try {
+          await this.commitOrSplit(part);
+        } catch (err) {
+          for (const p of part) p.reject(err);
+        }
+      }
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(results[i]!));
+  }
+
+  /** Deadlocks and serialization failures (concurrent batches, or collectors, touching the same nodes) are retried. */
+  private async commitRetrying(jobs: IngestJob[]): Promise<JobResult[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.commit(jobs);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if ((code === '40P01' || code === '40001') && attempt < 3) continue;
+        throw e;
+      }
     }
   }
 

@@ -30,6 +30,13 @@ export interface SampleMetrics {
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** The smallest normal PostgreSQL `real`: a value closer to 0 is refused by the column as an underflow. */
+const REAL_MIN = 1.1754943508222875e-38;
+/** A metric as a `real` column can hold it (the wire schema bounds its magnitude; tiny values become 0). */
+const real = (v: unknown): number | null => {
+  const n = num(v);
+  return n !== null && Math.abs(n) < REAL_MIN ? 0 : n;
+};
 
 /** Pulls the rollup metrics out of a sample: disks (or disk checks), the system probe's load and memory, the agent's footprint. */
 export function sampleMetrics(s: Report['samples'][number]): SampleMetrics {
@@ -40,11 +47,11 @@ export function sampleMetrics(s: Report['samples'][number]): SampleMetrics {
   for (const c of s.checks ?? []) {
     if (!c.values) continue;
     if (c.probe === 'disk' && !s.disks?.length) {
-      const v = num(c.values.usedPct);
+      const v = real(c.values.usedPct);
       if (v !== null) diskPct = Math.max(diskPct ?? 0, v);
     } else if (c.probe === 'system') {
-      load1 = num(c.values.load1) ?? load1;
-      memPct = num(c.values.memUsedPct) ?? memPct;
+      load1 = real(c.values.load1) ?? load1;
+      memPct = real(c.values.memUsedPct) ?? memPct;
     }
   }
   return { diskPct, load1, memPct, agentRssKib: Math.round(s.heartbeat.agentRssBytes / 1024), agentCpuS: s.heartbeat.agentCpuSeconds };
