@@ -73,6 +73,8 @@ export const ErrorCode = Type.Union([
   Type.Literal('FLEET_NOT_FOUND'),
   Type.Literal('FLEET_CONFLICT'),
   Type.Literal('FLEET_MAINTENANCE_IN_PAST'),
+  Type.Literal('FLEET_PAY_POLICY_INVALID'),
+  Type.Literal('FLEET_PAY_EVIDENCE_INVALID'),
   Type.Literal('FLEET_UNAVAILABLE'),
   Type.Literal('FLEET_INTERNAL'),
 ]);
