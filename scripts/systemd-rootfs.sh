@@ -5,6 +5,7 @@
 #   /var/cache/timmy-fleet/rootfs-<suite>-<key>.tar
 # Needs root, debootstrap and the network path to the Debian mirror apt already uses on this machine.
 #   bash scripts/systemd-rootfs.sh            # build if missing, print the tarball path
+#   bash scripts/systemd-rootfs.sh --path     # only print where it is (exit 1 when not built yet)
 #   TIMMY_ROOTFS_CACHE=/some/dir bash ...     # another cache directory
 set -euo pipefail
 
@@ -19,6 +20,7 @@ KEY="$(printf '%s\n' "$SUITE" "$VARIANT" "$PACKAGES" | sha256sum | cut -c1-12)"
 TARBALL="$CACHE/rootfs-$SUITE-$KEY.tar"
 
 if [ -s "$TARBALL" ]; then echo "$TARBALL"; exit 0; fi
+if [ "${1:-}" = --path ]; then echo "$TARBALL"; exit 1; fi
 [ "$(id -u)" = 0 ] || { echo "systemd-rootfs: building the root file system needs root" >&2; exit 2; }
 command -v debootstrap >/dev/null || { echo "systemd-rootfs: debootstrap is not installed (apt-get install debootstrap)" >&2; exit 2; }
 

@@ -116,6 +116,10 @@ describe('install.sh / uninstall.sh', () => {
     const cred = join(root, 'var/lib/timmy/fleet/credential');
     expect(readFileSync(cred, 'utf8').trim()).toBe(fc.token);
     expect(statSync(cred).mode & 0o777).toBe(0o600);
+    // The service user (no capabilities) must get through the state directory's parents.
+    expect(statSync(join(root, 'var/lib/timmy')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(root, 'etc/timmy')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(root, 'var/lib/timmy/fleet')).mode & 0o777).toBe(0o750);
     // The command works.
     const { stdout: v } = await promisify(execFile)(join(root, 'usr/local/bin/timmy-fleet'), ['version'], { encoding: 'utf8' });
     expect(v).toMatch(/^timmy-fleet \d+\.\d+\.\d+/);
@@ -204,6 +208,16 @@ describe('install.sh / uninstall.sh', () => {
     expect(r.stderr).toMatch(/Node\.js >= 22 is required \(.*old-node is v18\.19\.1\)/);
     expect(r.stderr).toMatch(/nodesource|nodejs\.org/);
     untouched(root);
+  });
+
+  it.skipIf(existsSync('/run/systemd/system') || !isRoot)('a host without systemd: one line, exit 2, before anything is fetched or written (skipped on systemd hosts and when not root: it runs without TIMMY_ROOT)', async () => {
+    // No TIMMY_ROOT: the real host. A closed port as the collector, so even a missing check could not install.
+    const closed = await freePort();
+    const r = await sh(`curl -fsSL ${fc.url}/install.sh | bash -s -- --collector http://127.0.0.1:${closed} --token enroll-token-123`, { PATH: `${nodeDir}:${process.env.PATH}` });
+    expect(r.status).toBe(2);
+    oneLine(r);
+    expect(r.stderr).toMatch(/systemd is not running on this host/);
+    expect(existsSync('/opt/timmy-fleet')).toBe(false);
   });
 
   it('says so when there is no Node.js at all (exit 2)', async () => {

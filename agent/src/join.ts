@@ -28,11 +28,10 @@ export interface JoinOptions {
 export const JOIN_EXIT = { unreachable: 3, refused: 5, cannotWrite: 6 } as const;
 
 export class JoinError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number = 1,
-  ) {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
     super(message);
+    this.exitCode = exitCode;
   }
 }
 
@@ -80,6 +79,8 @@ export async function join_(o: JoinOptions): Promise<EnrollResponse> {
   if (!Value.Check(EnrollResponse, parsed)) throw new JoinError(`unexpected enrollment answer from ${o.collectorUrl}`, JOIN_EXIT.unreachable);
   const res = parsed;
   writing(o.stateDir, () => {
+    // Parents the service user must pass through (/var/lib/timmy) are 0755; only the state directory is 0750.
+    for (const d of new Set([dirname(o.stateDir), dirname(dirname(o.credentialFile))])) mkdirSync(d, { recursive: true, mode: 0o755 });
     mkdirSync(dirname(o.credentialFile), { recursive: true, mode: 0o750 });
     mkdirSync(o.stateDir, { recursive: true, mode: 0o750 });
   });

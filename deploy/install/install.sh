@@ -153,7 +153,7 @@ main() {
 
   # 6. Files: staged as *.new, then renamed into place together.
   track "$OPT" "$BIN" "$UNIT_DIR/timmy-fleet.service" "$UNIT_DIR/timmy-fleet.service.d"
-  install -d -m 0755 "$OPT" "$ETC" "$UNIT_DIR" "$(dirname "$BIN")" 2>"$TMP/err" || die_io "cannot create directories"
+  install -d -m 0755 "$OPT" "$ETC" "$(dirname "$STATE")" "$UNIT_DIR" "$(dirname "$BIN")" 2>"$TMP/err" || die_io "cannot create directories"
   install -d -m 0750 "$STATE" 2>"$TMP/err" || die_io "cannot create $STATE"
   stage 0755 "$TMP/timmy-fleet.mjs" "$OPT/timmy-fleet.mjs"
   printf '%s\n' "$WANT_SHA256  timmy-fleet.mjs" > "$TMP/timmy-fleet.mjs.sha256"
