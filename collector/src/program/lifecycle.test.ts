@@ -93,6 +93,11 @@ describe('transition: refusals list every reason', () => {
     ['last active day two days before a suspension', st('suspended', { suspendedFrom: 'certified' }), { type: 'exit', lastActiveDay: '2027-02-27' }, T0 + DAY, [['event.lastActiveDay', 'before_current_state']]],
     ['no such day', st('certified'), { type: 'exit', lastActiveDay: '2027-02-30' }, T0 + DAY, [['event.lastActiveDay', 'bad_format']]],
     ['terminated: reapplies after 5 months', st('exited', { lastActiveDay: '2027-03-01', termination: 'credential_exposure' }), { type: 'reapply' }, Date.parse('2027-08-31T23:59:59Z'), [['meta.at', 'reapply_too_soon']]],
+    ['a rejection reason not on the list', st('screening'), { type: 'reject', reason: 'does not like them' } as unknown as LifecycleEvent, T0 + DAY, [['event.reason', 'not_allowed']]],
+    ['a termination reason not on the list', st('certified'), { type: 'exit', lastActiveDay: '2027-03-02', termination: 'other' } as unknown as LifecycleEvent, T0 + DAY, [['event.termination', 'not_allowed']]],
+    ['an event with a field it does not have', st('certified'), { type: 'promote', to: 'fleet_lead' } as unknown as LifecycleEvent, T0 + DAY, [['event.to', 'unknown_field']]],
+    ['an unknown event', st('certified'), { type: 'retire' } as unknown as LifecycleEvent, T0 + DAY, [['event.type', 'unknown_event']]],
+    ['an event named like an object property', st('certified'), { type: 'constructor' } as unknown as LifecycleEvent, T0 + DAY, [['event.type', 'unknown_event']]],
     ['a move dated before the current state began', st('training'), { type: 'complete_training' }, T0 - 1, [['meta.at', 'before_current_state']]],
   ];
   it.each(refused.map(([name, from, ev, at, problems]) => ({ name, from, ev, at, problems })))('$name', ({ from, ev, at, problems }) => {

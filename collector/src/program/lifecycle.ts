@@ -12,7 +12,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { literals, strict } from './schema.ts';
 import { addMonths, DAY_MS, dayOf, dayStart } from '../pay/month.ts';
 import { DayId, EpochMs } from '../pay/statement.ts';
-import { textProblem, type ProgramProblem } from './problems.ts';
+import { dayProblems, problemChecker, textProblem, type ProgramProblem } from './problems.ts';
 import { RejectionReason, TerminationReason } from './reasons.ts';
 
 
@@ -122,19 +122,14 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** Why this event cannot happen now, beyond the state table (dates, waits, bounds). */
 function eventProblems(cur: OperatorStatus, ev: LifecycleEvent, at: number, rules: LifecycleRules): ProgramProblem[] {
   switch (ev.type) {
-    case 'record_exam':
-      return Number.isFinite(ev.scorePct) && ev.scorePct >= 0 && ev.scorePct <= 100 ? [] : [{ path: 'event.scorePct', code: 'out_of_range', message: `a score is 0 to 100 %, got ${ev.scorePct}` }];
     case 'complete_probation': {
       const ends = cur.since + rules.probationDays * DAY_MS;
       return at >= ends ? [] : [{ path: 'meta.at', code: 'probation_not_over', message: `probation of ${rules.probationDays} days started ${iso(cur.since)} and ends ${iso(ends)}` }];
     }
     case 'exit': {
-      let day: number;
-      try {
-        day = dayStart(ev.lastActiveDay);
-      } catch (e) {
-        return [{ path: 'event.lastActiveDay', code: 'bad_format', message: (e as Error).message }];
-      }
+      const bad = dayProblems(ev.lastActiveDay, 'event.lastActiveDay');
+      if (bad.length) return bad;
+      const day = dayStart(ev.lastActiveDay);
       // A suspended operator's last active day may be the day before the suspension.
       const earliest = dayStart(dayOf(cur.since)) - (cur.state === 'suspended' ? DAY_MS : 0);
       return day >= earliest ? [] : [{ path: 'event.lastActiveDay', code: 'before_current_state', message: `${ev.lastActiveDay} is before ${dayOf(earliest)}, the earliest last active day from ${cur.state} since ${iso(cur.since)}` }];
@@ -177,14 +172,19 @@ function nextStatus(cur: OperatorStatus, ev: LifecycleEvent, to: LifecycleState,
   return next;
 }
 
+/** One checker per event type, so an event's problems are named by field (a union would only say "no variant matched"). */
+const EVENT_CHECKERS = new Map(LifecycleEvent.anyOf.map((variant) => [variant.properties.type.const as string, problemChecker(variant)]));
+
 /** Apply `event` to `current` at `meta.at` by `meta.by` for `meta.reason`. Lists every reason for a refusal. */
 export function transition(current: OperatorStatus, ev: LifecycleEvent, meta: TransitionMeta, rules: LifecycleRules = DEFAULT_LIFECYCLE_RULES): TransitionResult {
-  const move = MOVES[ev.type] as Move<LifecycleEventType> | undefined;
-  if (!move) return { ok: false, problems: [{ path: 'event.type', code: 'unknown_event', message: `unknown event ${JSON.stringify(ev.type)}` }] };
+  const move = Object.hasOwn(MOVES, ev?.type) ? (MOVES[ev.type] as Move<LifecycleEventType>) : undefined;
+  if (!move) return { ok: false, problems: [{ path: 'event.type', code: 'unknown_event', message: `unknown event ${JSON.stringify(ev?.type)} (events: ${Object.keys(MOVES).join(', ')})` }] };
   const problems = metaProblems(current, meta);
+  const shape = EVENT_CHECKERS.get(ev.type)!.problems(ev).map((p) => ({ ...p, path: `event.${p.path}` }));
+  problems.push(...shape);
   if (!move.from.includes(current.state)) {
     problems.push({ path: 'event.type', code: 'not_allowed_from_state', message: `cannot ${ev.type} from ${current.state} (allowed from: ${move.from.join(', ')})` });
-  } else {
+  } else if (shape.length === 0) {
     problems.push(...eventProblems(current, ev, meta.at, rules));
   }
   if (problems.length) return { ok: false, problems };

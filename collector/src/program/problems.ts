@@ -6,6 +6,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { pointerToPath } from '../pay/errors.ts';
+import { dayStart } from '../pay/month.ts';
 
 export const ProgramProblem = Type.Object(
   {
@@ -87,7 +88,8 @@ function toProblem(e: ValueError): ProgramProblem {
 
 /**
  * A compiled schema that lists every problem with a stable code, each code once per path (a missing
- * field is only `missing`, not also `wrong_type`), after the text problems (NUL bytes, lone surrogates).
+ * field is only `missing`, not also `wrong_type`), after the text problems (NUL bytes, lone surrogates),
+ * which stand in for the pattern they also break.
  */
 export function problemChecker<T extends TSchema>(schema: T) {
   const compiled = TypeCompiler.Compile(schema);
@@ -96,10 +98,13 @@ export function problemChecker<T extends TSchema>(schema: T) {
     problems(value: unknown): ProgramProblem[] {
       const out = textProblems(value);
       const seen = new Set(out.map((p) => `${p.path} ${p.code}`));
+      const badText = new Set(out.map((p) => p.path));
       const missing = new Set<string>();
       for (const e of compiled.Errors(value)) {
         const p = toProblem(e);
         if (missing.has(p.path) || seen.has(`${p.path} ${p.code}`)) continue;
+        // A pattern or a union that fails because of a NUL byte or a lone surrogate says nothing more.
+        if (badText.has(p.path) && (p.code === 'bad_format' || p.code === 'not_allowed')) continue;
         if (p.code === 'missing') missing.add(p.path);
         seen.add(`${p.path} ${p.code}`);
         out.push(p);
@@ -107,4 +112,14 @@ export function problemChecker<T extends TSchema>(schema: T) {
       return out;
     },
   };
+}
+
+/** A `YYYY-MM-DD` that is a real day (not 2027-02-30), or the problem with it. */
+export function dayProblems(day: string, path: string): ProgramProblem[] {
+  try {
+    dayStart(day);
+    return [];
+  } catch (e) {
+    return [{ path, code: 'bad_format', message: (e as Error).message }];
+  }
 }
