@@ -24,5 +24,5 @@ export { OperatorApplication, Reference, SKILLS, SUPPORT_HOURS, DEFAULT_SERVER_M
 export { funnel, type Funnel, type FunnelStage } from './funnel.ts';
 export { TOKEN_PREFIX, DEFAULT_TOKEN_TTL_DAYS, StoredToken, issueToken, parseToken, hashToken, hashesEqual, tokenStatus, authenticate, checksumOf, type IssueInput, type ParsedToken, type TokenStatus, type Authentication } from './tokens.ts';
 export { AccessScope, AccessDeclaration, ANONYMOUS, decide, visibleTo, declarationGaps, declarationProblems, routeKey, type Principal, type ResourceOwner, type Decision, type RouteRef } from './access.ts';
-export { Transfer, NodeOwnership, OwnershipSpan, transferProblems, ownerAt, ownershipSpans, nodeEvidence, type OperatorOwnership } from './ownership.ts';
+export { Transfer, NodeOwnership, OwnershipSpan, transferProblems, ownerAt, ownershipSpans, withinActivePeriod, nodeEvidence, type OperatorOwnership } from './ownership.ts';
 export { DEFAULT_COVERAGE_RULES, regionCoverage, regionsAtRisk, type CoverageRules, type OperatorInRegion, type RegionCoverage } from './coverage.ts';

@@ -98,6 +98,7 @@ describe('transition: refusals list every reason', () => {
     ['an event with a field it does not have', st('certified'), { type: 'promote', to: 'fleet_lead' } as unknown as LifecycleEvent, T0 + DAY, [['event.to', 'unknown_field']]],
     ['an unknown event', st('certified'), { type: 'retire' } as unknown as LifecycleEvent, T0 + DAY, [['event.type', 'unknown_event']]],
     ['an event named like an object property', st('certified'), { type: 'constructor' } as unknown as LifecycleEvent, T0 + DAY, [['event.type', 'unknown_event']]],
+    ['a suspension that does not say what it interrupted', st('suspended'), { type: 'reinstate' }, T0 + DAY, [['current.suspendedFrom', 'missing']]],
     ['a move dated before the current state began', st('training'), { type: 'complete_training' }, T0 - 1, [['meta.at', 'before_current_state']]],
   ];
   it.each(refused.map(([name, from, ev, at, problems]) => ({ name, from, ev, at, problems })))('$name', ({ from, ev, at, problems }) => {

@@ -107,7 +107,7 @@ const MOVES: { [E in LifecycleEventType]: Move<E> } = {
   demote: { from: ['senior', 'fleet_lead'], to: tierStep(-1) },
   reject: { from: BEFORE_CERTIFIED, to: step('rejected') },
   suspend: { from: SERVING_STATES, to: step('suspended') },
-  reinstate: { from: ['suspended'], to: (cur) => cur.suspendedFrom ?? 'certified' },
+  reinstate: { from: ['suspended'], to: (cur) => cur.suspendedFrom! },
   exit: { from: LEAVING, to: step('exited') },
   reapply: { from: ['rejected', 'exited'], to: step('application') },
 };
@@ -134,6 +134,8 @@ function eventProblems(cur: OperatorStatus, ev: LifecycleEvent, at: number, rule
       const earliest = dayStart(dayOf(cur.since)) - (cur.state === 'suspended' ? DAY_MS : 0);
       return day >= earliest ? [] : [{ path: 'event.lastActiveDay', code: 'before_current_state', message: `${ev.lastActiveDay} is before ${dayOf(earliest)}, the earliest last active day from ${cur.state} since ${iso(cur.since)}` }];
     }
+    case 'reinstate':
+      return cur.suspendedFrom !== undefined ? [] : [{ path: 'current.suspendedFrom', code: 'missing', message: 'the status does not say which state the suspension interrupted' }];
     case 'reapply': {
       if (cur.state !== 'exited' || cur.termination === undefined) return [];
       const from = addMonths(cur.lastActiveDay ?? dayOf(cur.since), rules.reapplyAfterTerminationMonths);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeStatement } from '../pay/engine.ts';
 import { amounts, at, operatorEvidence, shippedVersion } from '../pay/testkit.ts';
-import { nodeEvidence, ownerAt, ownershipSpans, transferProblems, type NodeOwnership, type Transfer } from './ownership.ts';
+import { nodeEvidence, ownerAt, withinActivePeriod, ownershipSpans, transferProblems, type NodeOwnership, type Transfer } from './ownership.ts';
 
 const node = (registeredAt: string, ...transfers: Array<[string | null, string]>): NodeOwnership => ({
   nodeId: 'n6',
@@ -98,5 +98,33 @@ describe('ownership feeds the pay engine', () => {
     // Bob, senior: $800 × 15/30 = $400; uptime (1 296 000 − 7 200) / 1 296 000 = 99.4444 %, not above 99.8 %: $0.
     expect(amounts(bobSt.lines)).toEqual({ node_base_senior: 40000, uptime_bonus_senior: 0 });
     expect(bobSt.uptime).toMatchObject({ upSeconds: 1_288_800, downSeconds: 7_200 });
+  });
+});
+
+describe('withinActivePeriod', () => {
+  const month = '2027-04';
+  const alice = (n: NodeOwnership) => ownershipSpans(n, month).find((o) => o.operatorId === 'alice')!;
+  it.each([
+    ['active all month: unchanged', node('2026-12-01', ['alice', '2026-12-01']), { activeSince: '2026-12-01', lastActiveDay: null }, [['2027-04-01', null]], 30 * DAY],
+    ['last active day April 15, node handed over April 20: cut at April 16 00:00', node('2026-12-01', ['alice', '2026-12-01'], ['bob', '2027-04-20']), { activeSince: '2026-12-01', lastActiveDay: '2027-04-15' }, [['2027-04-01', '2027-04-16']], 15 * DAY],
+    ['last active day April 15, still listed: cut, and ended explicitly', node('2026-12-01', ['alice', '2026-12-01']), { activeSince: '2026-12-01', lastActiveDay: '2027-04-15' }, [['2027-04-01', '2027-04-16']], 15 * DAY],
+    ['released before the last active day: unchanged', node('2026-12-01', ['alice', '2026-12-01'], [null, '2027-04-10']), { activeSince: '2026-12-01', lastActiveDay: '2027-04-15' }, [['2027-04-01', '2027-04-10']], 9 * DAY],
+    ['active from April 11, node assigned before (during training): from April 11', node('2027-04-02', ['alice', '2027-04-02']), { activeSince: '2027-04-11', lastActiveDay: null }, [['2027-04-11', null]], 20 * DAY],
+    ['last active day the last of the month: still owned stays open', node('2026-12-01', ['alice', '2026-12-01']), { activeSince: '2026-12-01', lastActiveDay: '2027-04-30' }, [['2027-04-01', null]], 30 * DAY],
+    ['last active day in March: nothing in April', node('2026-12-01', ['alice', '2026-12-01'], ['bob', '2027-04-20']), { activeSince: '2026-12-01', lastActiveDay: '2027-03-31' }, [], 0],
+  ] as Array<[string, NodeOwnership, { activeSince: string; lastActiveDay: string | null }, Array<[string, string | null]>, number]>)('%s', (_name, n, op, spans, seconds) => {
+    expect(withinActivePeriod(alice(n), month, op)).toEqual({ operatorId: 'alice', spans: spans.map(([from, to]) => ({ from: at(from), to: to === null ? null : at(to) })), ownedSeconds: seconds });
+  });
+
+  it('an exit before the hand-over: the cut spans are evidence the engine accepts, the uncut ones are not', () => {
+    const n6 = node('2026-12-01', ['alice', '2026-12-01'], ['bob', '2027-04-20']);
+    const op = { activeSince: '2026-12-01', lastActiveDay: '2027-04-15' };
+    const up = (from: number, to: number) => ({ upSeconds: (to - from) / 1000, downSeconds: 0, unknownSeconds: 0, maintenanceSeconds: 0 });
+    const evidence = (o: ReturnType<typeof alice>) => operatorEvidence(month, { operator: { id: 'alice', ...op }, nodes: [nodeEvidence('n6', o, month, up)] });
+    const version = shippedVersion('per-node-tier', month);
+    expect(() => computeStatement(version, evidence(alice(n6)), month)).toThrow(/ends after the operator's active period/);
+    const st = computeStatement(version, evidence(withinActivePeriod(alice(n6), month, op)), month);
+    // $500 × 15/30 = $250; the uptime bonus pro-rated by 15 active days of 30: $200 × 15/30 = $100.
+    expect(amounts(st.lines)).toEqual({ node_base: 25000, uptime_bonus: 10000 });
   });
 });

@@ -7,6 +7,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { OwnedSpan, type NodeEvidence } from '../pay/evidence.ts';
+import { activePeriod } from '../pay/check-evidence.ts';
 import { parseMonth } from '../pay/month.ts';
 import { EpochMs, Id, type StateSeconds } from '../pay/statement.ts';
 import { problemChecker, ProgramInputError, type ProgramProblem } from './problems.ts';
@@ -101,4 +102,22 @@ export function nodeEvidence(nodeId: string, ownership: OperatorOwnership, month
     spans: ownership.spans.map((s) => ({ ...s, ...states(s.from, s.to ?? end) })),
     ...(intervalsRef === undefined ? {} : { intervalsRef }),
   };
+}
+
+/**
+ * An operator's spans cut to their active period in the month (from `activeSince`, through the end of
+ * `lastActiveDay`), as the pay evidence requires: a node still listed under an operator after their
+ * last active day (the transfer to a successor came later) is not theirs to be paid for. A cut span
+ * ends explicitly at the period's end.
+ */
+export function withinActivePeriod(ownership: OperatorOwnership, month: string, operator: { activeSince: string; lastActiveDay: string | null }): OperatorOwnership {
+  const m = parseMonth(month);
+  const active = activePeriod(m, operator);
+  const spans = ownership.spans.flatMap((s): OwnershipSpan[] => {
+    const from = Math.max(s.from, active.start);
+    const end = Math.min(s.to ?? m.end, active.end);
+    if (end <= from) return [];
+    return [{ from, to: s.to === null && end === m.end ? null : end }];
+  });
+  return { operatorId: ownership.operatorId, spans, ownedSeconds: spans.reduce((sum, s) => sum + ((s.to ?? m.end) - s.from) / 1000, 0) };
 }
