@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ANONYMOUS, decide, declarationGaps, declarationProblems, visibleTo, type AccessDeclaration, type Principal, type ResourceOwner } from './access.ts';
+import { ANONYMOUS, decide, openApiRoutes, declarationGaps, declarationProblems, visibleTo, type AccessDeclaration, type Principal, type ResourceOwner } from './access.ts';
 
 /** A sample of the collector's routes, declared as the real ones will be. */
 const ROUTES: Record<string, AccessDeclaration> = {
@@ -92,6 +92,23 @@ describe('declarationGaps and declarationProblems', () => {
     ];
     const declared = { 'GET /v1/status': ROUTES['GET /v1/status']!, 'GET /v1/nodes/:id': ROUTES['GET /v1/nodes/:id']!, 'GET /v1/old-name': { roles: ['admin'] } } satisfies Record<string, AccessDeclaration>;
     expect(declarationGaps(routes, declared)).toEqual({ undeclared: ['DELETE /v1/nodes/:id', 'POST /v1/applications'], unknown: ['GET /v1/old-name'] });
+  });
+
+  it('reads the routes of an OpenAPI document, {param} as :param, leaving out non-method keys', () => {
+    const doc = {
+      paths: {
+        '/v1/nodes/{id}': { get: {}, delete: {}, parameters: [] },
+        '/v1/operators/{operatorId}/statements/{month}': { get: {}, summary: 'x' },
+        '/v1/status': { get: {} },
+      },
+    };
+    expect(openApiRoutes(doc)).toEqual([
+      { method: 'GET', url: '/v1/nodes/:id' },
+      { method: 'DELETE', url: '/v1/nodes/:id' },
+      { method: 'GET', url: '/v1/operators/:operatorId/statements/:month' },
+      { method: 'GET', url: '/v1/status' },
+    ]);
+    expect(declarationGaps(openApiRoutes(doc), ROUTES).undeclared).toEqual(['DELETE /v1/nodes/:id', 'GET /v1/operators/:operatorId/statements/:month']);
   });
 
   it.each([

@@ -76,6 +76,20 @@ export interface RouteRef {
 }
 export const routeKey = (r: RouteRef): string => `${r.method.toUpperCase()} ${r.url}`;
 
+const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/**
+ * The routes of an OpenAPI document (`paths`), with its `{param}` written `:param` as the router
+ * writes them, so declarations keyed by the router's URLs match.
+ */
+export function openApiRoutes(doc: { paths?: Record<string, Record<string, unknown> | undefined> }): RouteRef[] {
+  return Object.entries(doc.paths ?? {}).flatMap(([url, item]) =>
+    Object.keys(item ?? {})
+      .filter((m) => HTTP_METHODS.has(m))
+      .map((m) => ({ method: m.toUpperCase(), url: url.replace(/\{([^}]+)\}/g, ':$1') })),
+  );
+}
+
 /**
  * Routes with no declaration, and declarations for no route (a renamed route leaves one behind),
  * each as `METHOD /url`, sorted. A test walks every route of the OpenAPI document through this.

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { authenticate, type Authentication, base62, checksumOf, hashesEqual, hashToken, issueToken, parseToken, tokenStatus, type StoredToken } from './tokens.ts';
+import { TOKEN_PATTERN, authenticate, type Authentication, base62, checksumOf, hashesEqual, hashToken, issueToken, parseToken, tokenStatus, type StoredToken } from './tokens.ts';
 
 const NOW = Date.parse('2027-04-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -36,6 +37,14 @@ describe('token format', () => {
     const { token } = issueToken({ personId: 'p1', role: 'admin', now: NOW, randomBytes: (n) => Uint8Array.from({ length: n }, () => bytes[at++ % bytes.length]!) });
     const random = '0123456789ABCDEFGHIJKLMNOPQRS' + 'z';
     expect(token).toBe(`tfp_${random}${checksumOf(random)}`);
+  });
+
+  it('the examples in the README and the module comment are valid tokens a scanner finds', () => {
+    const readme = readFileSync(new URL('README.md', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('tokens.ts', import.meta.url), 'utf8');
+    const found = [...`${readme}\n${source}`.matchAll(new RegExp(TOKEN_PATTERN, 'g'))].map((m) => m[0]);
+    expect(found).toEqual(['tfp_0mYVj8cQz3LrT1wKe9HsPbXn5aGdUo2YoXAn', 'tfp_0mYVj8cQz3LrT1wKe9HsPbXn5aGdUo2YoXAn']);
+    for (const t of found) expect(parseToken(t).ok).toBe(true);
   });
 
   it('issued tokens differ', () => {

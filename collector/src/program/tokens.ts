@@ -20,6 +20,8 @@ export const TOKEN_PREFIX = 'tfp_';
 const RANDOM_CHARS = 30;
 const CHECKSUM_CHARS = 6;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** What a secret scanner looks for (then it checks the CRC32 to drop false matches). */
+export const TOKEN_PATTERN = `${TOKEN_PREFIX}[0-9A-Za-z]{${RANDOM_CHARS + CHECKSUM_CHARS}}`;
 const TOKEN_RE = new RegExp(`^${TOKEN_PREFIX}([0-9A-Za-z]{${RANDOM_CHARS}})([0-9A-Za-z]{${CHECKSUM_CHARS}})$`);
 /** How much of the token is kept for display (`tfp_` and 4 random characters): enough to tell tokens apart, nothing to guess with. */
 const DISPLAY_CHARS = TOKEN_PREFIX.length + 4;
