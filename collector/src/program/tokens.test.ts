@@ -94,7 +94,7 @@ describe('tokenStatus', () => {
     ['before a revocation takes effect', { ...row, revokedAt: NOW + 10 }, NOW + 9, 'active'],
     ['at revocation', { ...row, revokedAt: NOW + 10 }, NOW + 10, 'revoked'],
     ['revoked and expired: revoked', { ...row, revokedAt: NOW }, NOW + 3 * DAY, 'revoked'],
-  ] as const)('%s → %s', (_name, stored, now, status) => {
+  ] as const)('%s: %j at %i → %s', (_name, stored, now, status) => {
     expect(tokenStatus(stored, now)).toBe(status);
   });
 });
