@@ -17,7 +17,7 @@ function history(...events: LifecycleEvent[]): TransitionRecord[] {
 }
 
 const toTraining: LifecycleEvent[] = [{ type: 'start_screening' }, { type: 'pass_screening' }, { type: 'pass_technical_review' }];
-const toCertified: LifecycleEvent[] = [...toTraining, { type: 'complete_training' }, { type: 'record_exam', scorePct: 91 }, { type: 'complete_probation' }];
+const toCertified: LifecycleEvent[] = [...toTraining, { type: 'complete_training' }, { type: 'record_exam', scorePct: 91 }, { type: 'complete_probation', uptimePct: 99.8 }];
 
 describe('funnel', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedEvents, LIFECYCLE_STATES, statusFromHistory, transition, type LifecycleEvent, type LifecycleState, type OperatorStatus, type TransitionRecord } from './lifecycle.ts';
+import { allowedEvents, DEFAULT_LIFECYCLE_RULES, LIFECYCLE_STATES, statusFromHistory, transition, type LifecycleEvent, type LifecycleState, type OperatorStatus, type TransitionRecord } from './lifecycle.ts';
 
 const T0 = Date.parse('2027-03-01T09:00:00Z');
 const DAY = 86_400_000;
@@ -16,7 +16,7 @@ describe('transition: every allowed move', () => {
     [st('exam'), { type: 'record_exam', scorePct: 80 }, 'probation'],
     [st('exam'), { type: 'record_exam', scorePct: 100 }, 'probation'],
     [st('exam'), { type: 'record_exam', scorePct: 79.9 }, 'exam'],
-    [st('probation'), { type: 'complete_probation' }, 'certified'],
+    [st('probation'), { type: 'complete_probation', uptimePct: 99.5 }, 'certified'],
     [st('certified'), { type: 'promote' }, 'senior'],
     [st('senior'), { type: 'promote' }, 'fleet_lead'],
     [st('senior'), { type: 'demote' }, 'certified'],
@@ -72,7 +72,7 @@ describe('transition: what each move records in the status', () => {
     [90, 90, 'probation'],
     [70, 75, 'probation'],
   ] as const)('pass mark %i %%: a score of %i %% → %s', (examPassPct, scorePct, to) => {
-    const r = transition(st('exam'), { type: 'record_exam', scorePct }, meta(), { examPassPct, probationDays: 30, reapplyAfterTerminationMonths: 6 });
+    const r = transition(st('exam'), { type: 'record_exam', scorePct }, meta(), { ...DEFAULT_LIFECYCLE_RULES, examPassPct });
     expect(r.ok && r.status.state).toBe(to);
   });
 });
@@ -87,7 +87,10 @@ describe('transition: refusals list every reason', () => {
     ['an exited operator cannot be suspended', st('exited'), { type: 'suspend' }, T0 + DAY, [['event.type', 'not_allowed_from_state']]],
     ['a rejected applicant is not reinstated', st('rejected'), { type: 'reinstate' }, T0 + DAY, [['event.type', 'not_allowed_from_state']]],
     ['an applicant does not exit', st('application'), { type: 'exit', lastActiveDay: '2027-03-02' }, T0 + DAY, [['event.type', 'not_allowed_from_state']]],
-    ['probation one ms short of 30 days', st('probation'), { type: 'complete_probation' }, T0 + 30 * DAY - 1, [['meta.at', 'probation_not_over']]],
+    ['probation one ms short of 30 days', st('probation'), { type: 'complete_probation', uptimePct: 100 }, T0 + 30 * DAY - 1, [['meta.at', 'probation_not_over']]],
+    ['probation uptime just below 99.5 %', st('probation'), { type: 'complete_probation', uptimePct: 99.49 }, T0 + 30 * DAY, [['event.uptimePct', 'probation_uptime_below_target']]],
+    ['probation without its uptime', st('probation'), { type: 'complete_probation' }, T0 + 30 * DAY, [['event.uptimePct', 'missing']]],
+    ['probation both short and below target', st('probation'), { type: 'complete_probation', uptimePct: 97 }, T0 + DAY, [['meta.at', 'probation_not_over'], ['event.uptimePct', 'probation_uptime_below_target']]],
     ['score above 100', st('exam'), { type: 'record_exam', scorePct: 101 }, T0 + DAY, [['event.scorePct', 'out_of_range']]],
     ['last active day before the state began', st('certified'), { type: 'exit', lastActiveDay: '2027-02-28' }, T0 + DAY, [['event.lastActiveDay', 'before_current_state']]],
     ['last active day two days before a suspension', st('suspended', { suspendedFrom: 'certified' }), { type: 'exit', lastActiveDay: '2027-02-27' }, T0 + DAY, [['event.lastActiveDay', 'before_current_state']]],
@@ -107,8 +110,12 @@ describe('transition: refusals list every reason', () => {
     if (!r.ok) expect(r.problems.map((p) => [p.path, p.code])).toEqual(problems);
   });
 
-  it('probation completes at exactly 30 days', () => {
-    expect(transition(st('probation'), { type: 'complete_probation' }, meta(T0 + 30 * DAY)).ok).toBe(true);
+  it('probation completes at exactly 30 days, at exactly the uptime target', () => {
+    expect(transition(st('probation'), { type: 'complete_probation', uptimePct: 99.5 }, meta(T0 + 30 * DAY)).ok).toBe(true);
+  });
+
+  it('with no uptime target, probation completes on time alone', () => {
+    expect(transition(st('probation'), { type: 'complete_probation' }, meta(T0 + 30 * DAY), { ...DEFAULT_LIFECYCLE_RULES, probationUptimePct: null }).ok).toBe(true);
   });
 
   it('a terminated operator may apply again 6 months after the last active day', () => {
@@ -125,7 +132,7 @@ describe('statusFromHistory', () => {
   it('replays the records of a whole career to the status the moves produced', () => {
     const events: LifecycleEvent[] = [
       { type: 'start_screening' }, { type: 'pass_screening' }, { type: 'pass_technical_review' }, { type: 'complete_training' },
-      { type: 'record_exam', scorePct: 60 }, { type: 'record_exam', scorePct: 88 }, { type: 'complete_probation' }, { type: 'promote' },
+      { type: 'record_exam', scorePct: 60 }, { type: 'record_exam', scorePct: 88 }, { type: 'complete_probation', uptimePct: 99.9 }, { type: 'promote' },
       { type: 'suspend' }, { type: 'reinstate' }, { type: 'exit', lastActiveDay: '2028-01-31' },
     ];
     let status: OperatorStatus = { state: 'application', since: T0 };

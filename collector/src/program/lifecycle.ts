@@ -57,7 +57,8 @@ export const LifecycleEvent = Type.Union([
   event('complete_training'),
   /** The exam's score: at or above the pass mark moves to probation, below stays at exam (recorded). */
   Type.Object({ type: Type.Literal('record_exam'), scorePct: Type.Number({ minimum: 0, maximum: 100 }) }, strict),
-  event('complete_probation'),
+  /** `uptimePct`: the operator's measured uptime over the probation (UP / (UP + DOWN)). */
+  Type.Object({ type: Type.Literal('complete_probation'), uptimePct: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })) }, strict),
   event('promote'),
   event('demote'),
   Type.Object({ type: Type.Literal('reject'), reason: RejectionReason }, strict),
@@ -82,10 +83,12 @@ export interface LifecycleRules {
   examPassPct: number;
   /** Days of probation before certification. */
   probationDays: number;
+  /** The uptime a probation must reach (at or above) to complete; null: not checked here. */
+  probationUptimePct: number | null;
   /** Months an operator exited for cause waits before applying again. */
   reapplyAfterTerminationMonths: number;
 }
-export const DEFAULT_LIFECYCLE_RULES: LifecycleRules = { examPassPct: 80, probationDays: 30, reapplyAfterTerminationMonths: 6 };
+export const DEFAULT_LIFECYCLE_RULES: LifecycleRules = { examPassPct: 80, probationDays: 30, probationUptimePct: 99.5, reapplyAfterTerminationMonths: 6 };
 
 export type TransitionResult = { ok: true; status: OperatorStatus; record: TransitionRecord } | { ok: false; problems: ProgramProblem[] };
 
@@ -123,8 +126,13 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function eventProblems(cur: OperatorStatus, ev: LifecycleEvent, at: number, rules: LifecycleRules): ProgramProblem[] {
   switch (ev.type) {
     case 'complete_probation': {
+      const out: ProgramProblem[] = [];
       const ends = cur.since + rules.probationDays * DAY_MS;
-      return at >= ends ? [] : [{ path: 'meta.at', code: 'probation_not_over', message: `probation of ${rules.probationDays} days started ${iso(cur.since)} and ends ${iso(ends)}` }];
+      if (at < ends) out.push({ path: 'meta.at', code: 'probation_not_over', message: `probation of ${rules.probationDays} days started ${iso(cur.since)} and ends ${iso(ends)}` });
+      const target = rules.probationUptimePct;
+      if (target !== null && ev.uptimePct === undefined) out.push({ path: 'event.uptimePct', code: 'missing', message: `the probation's measured uptime is needed (target ${target} %)` });
+      else if (target !== null && ev.uptimePct! < target) out.push({ path: 'event.uptimePct', code: 'probation_uptime_below_target', message: `${ev.uptimePct} % over the probation, below the target of ${target} %` });
+      return out;
     }
     case 'exit': {
       const bad = dayProblems(ev.lastActiveDay, 'event.lastActiveDay');
