@@ -96,7 +96,7 @@ export function cycles(graph: ImportGraph): string[][] {
  * no listed layer is not judged. Pure cores (sla) sit below the database: they take data, not connections.
  */
 export const LAYERS: { name: string; prefixes: string[] }[] = [
-  { name: 'pure core', prefixes: ['collector/src/sla/', 'collector/src/pay/'] },
+  { name: 'pure core', prefixes: ['collector/src/sla/', 'collector/src/pay/', 'collector/src/program/'] },
   { name: 'foundation', prefixes: ['collector/src/config.ts', 'collector/src/clock.ts', 'collector/src/errors.ts', 'collector/src/version.ts'] },
   { name: 'db', prefixes: ['collector/src/db/'] },
   { name: 'services', prefixes: ['collector/src/services/', 'collector/src/auth/', 'collector/src/alerts/', 'collector/src/jobs/', 'collector/src/metrics/'] },
