@@ -8,6 +8,7 @@ export const Errors = {
   TimestampOutOfRange: createError('FLEET_TIMESTAMP_OUT_OF_RANGE', '%s', 422),
   NotFound: createError('FLEET_NOT_FOUND', '%s', 404),
   Conflict: createError('FLEET_CONFLICT', '%s', 409),
+  NodeDecommissioned: createError('FLEET_NODE_DECOMMISSIONED', '%s', 410),
   /** A maintenance window must be declared ahead of time. */
   MaintenanceInPast: createError('FLEET_MAINTENANCE_IN_PAST', '%s', 422),
   Unavailable: createError('FLEET_UNAVAILABLE', 'the collector cannot store data right now; retry later', 503),

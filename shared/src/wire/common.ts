@@ -24,6 +24,7 @@ export const ErrorCode = Type.Union([
   Type.Literal('FLEET_RATE_LIMITED'),
   Type.Literal('FLEET_NOT_FOUND'),
   Type.Literal('FLEET_CONFLICT'),
+  Type.Literal('FLEET_NODE_DECOMMISSIONED'),
   Type.Literal('FLEET_MAINTENANCE_IN_PAST'),
   Type.Literal('FLEET_UNAVAILABLE'),
   Type.Literal('FLEET_INTERNAL'),
