@@ -68,22 +68,47 @@ interface Command {
 
 const me = () => `cli:${userInfo().username}`;
 
-/** A database connection for one command (migrated), through the running embedded server when there is one. */
-async function withDatabase<T>(config: Config, fn: (database: Database) => Promise<T>): Promise<T> {
-  const [{ attachEmbeddedPostgres }, { migrateDatabase, openDatabase }] = await Promise.all([import('./db/embedded.ts'), import('./db/database.ts')]);
+/**
+ * The database for one command, migrated, through the running embedded server when there is one.
+ * `raw` gives plain postgres.js (no drizzle: the fast path of read-only listings); otherwise the
+ * collector's Database (drizzle and all).
+ */
+async function withServer<T>(config: Config, fn: (url: string) => Promise<T>): Promise<T> {
+  const [{ attachEmbeddedPostgres }, { default: postgres }, { migrationsUpToDate }] = await Promise.all([import('./db/embedded.ts'), import('postgres'), import('./db/migration-state.ts')]);
   const embedded = config.databaseUrl ? null : await attachEmbeddedPostgres({ dir: config.dataDir });
   try {
     const url = config.databaseUrl ?? embedded!.url;
-    await migrateDatabase(url);
+    const probe = postgres(url, { max: 1, onnotice: () => {} });
+    const current = await migrationsUpToDate(probe).finally(() => probe.end());
+    if (!current) await (await import('./db/database.ts')).migrateDatabase(url);
+    return await fn(url);
+  } finally {
+    await embedded?.stop(); // a no-op for a server this command did not start
+  }
+}
+
+async function withSql<T>(config: Config, fn: (sql: import('postgres').Sql) => Promise<T>): Promise<T> {
+  const { default: postgres } = await import('postgres');
+  return withServer(config, async (url) => {
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      return await fn(sql);
+    } finally {
+      await sql.end();
+    }
+  });
+}
+
+async function withDatabase<T>(config: Config, fn: (database: Database) => Promise<T>): Promise<T> {
+  const { openDatabase } = await import('./db/database.ts');
+  return withServer(config, async (url) => {
     const database = openDatabase(url, { max: 2, ingestMax: 1 });
     try {
       return await fn(database);
     } finally {
       await database.close();
     }
-  } finally {
-    await embedded?.stop(); // a no-op for a server this command did not start
-  }
+  });
 }
 
 async function credentialStore(config: Config, database: Database) {
@@ -93,8 +118,21 @@ async function credentialStore(config: Config, database: Database) {
 
 /** The alert service without the HTTP app or any job (incident and notification commands). */
 async function withAlerts<T>(config: Config, fn: (alerts: AlertService, database: Database) => Promise<T>): Promise<T> {
-  const [{ default: pino }, { systemClock }, { createMetrics }, { createServices }] = await Promise.all([import('pino'), import('./clock.ts'), import('./metrics/registry.ts'), import('./services/index.ts')]);
-  return withDatabase(config, (database) => fn(createServices(config, database, systemClock, pino({ level: 'warn' }), createMetrics()).alerts, database));
+  const [{ default: pino }, { systemClock }, { Registry }, { alertMetrics }, { ObservationRecorder }, { createAlertService }, { slaTimings }] = await Promise.all([
+    import('pino'),
+    import('./clock.ts'),
+    import('prom-client'),
+    import('./alerts/metrics.ts'),
+    import('./services/observation.ts'),
+    import('./alerts/service.ts'),
+    import('./config.ts'),
+  ]);
+  const log = pino({ level: 'warn' });
+  return withDatabase(config, (database) => {
+    // The observation recorder only names this process (the outbox's worker id): it records nothing here.
+    const observation = new ObservationRecorder(database.sql, systemClock, slaTimings(config).beatMs, log);
+    return fn(createAlertService(config, database, systemClock, observation, alertMetrics(new Registry()), log), database);
+  });
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -103,7 +141,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'migrate',
     valid: () => true,
     run: async (config) => {
-      await withDatabase(config, async () => {});
+      await withServer(config, async () => {});
       console.log('migrations applied');
       return 0;
     },
@@ -113,7 +151,7 @@ const COMMANDS: Record<string, Command> = {
     valid: (sub, arg) => sub === 'list' || (['add', 'revoke', 'decommission'].includes(sub ?? '') && !!arg),
     run: async (config, sub, arg, v) => {
       if (sub === 'list') {
-        const rows = await withDatabase(config, (d) => d.sql`select id::int8 as id, name, coalesce(current_state, '-') as state, last_hb_at, decommissioned_at from nodes order by name`);
+        const rows = await withSql(config, (sql) => sql`select id::int8 as id, name, coalesce(current_state, '-') as state, last_hb_at, decommissioned_at from nodes order by name`);
         for (const r of rows) {
           const last = r.last_hb_at ? (r.last_hb_at as Date).toISOString() : 'never';
           console.log(`${String(r.id).padStart(6)}  ${String(r.name).padEnd(32)} ${String(r.state).padEnd(12)} ${last}${r.decommissioned_at ? `  decommissioned ${(r.decommissioned_at as Date).toISOString()}` : ''}`);

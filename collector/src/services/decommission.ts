@@ -10,7 +10,7 @@
  * A second decommission changes nothing and says so.
  */
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
+import { LOCKS, type Database } from '../db/database.ts';
 import { CREDENTIALS_CHANNEL } from '../auth/credentials.ts';
 import { Errors } from '../errors.ts';
 import { findNodeId } from './nodes.ts';
@@ -56,9 +56,20 @@ export async function decommissionNode(
     return { nodeId, name, decommissionedAt: (row.decommissioned_at as Date).getTime(), reason: (row.decommission_reason as string | null) ?? null, changed: false, resolvedIncidents: 0 };
   }
   if (input.at < (row.created_at as Date).getTime()) throw new Errors.BadRequest(`at: before the node was registered (${(row.created_at as Date).toISOString()})`);
-  const updated = await database.sql`
-    update nodes set decommissioned_at = ${new Date(input.at)}, decommission_reason = ${input.reason ?? null}
-     where id = ${nodeId} and decommissioned_at is null returning id`;
+  const at = new Date(input.at);
+  const updated = await database.sql.begin(async (tx) => {
+    // After the settle job's current run (it takes this lock), so none of its writes lands after ours.
+    await tx`select pg_advisory_xact_lock(${LOCKS.settle})`;
+    // The settle job never picks the node again (nothing due, and its reports are refused from now on).
+    const u = await tx`
+      update nodes set decommissioned_at = ${at}, decommission_reason = ${input.reason ?? null}, state_check_at = null, recompute_from = null
+       where id = ${nodeId} and decommissioned_at is null returning id`;
+    if (u.length === 0) return u;
+    // Its intervals end at the decommission time: every figure leaves it out after it (the samples stay).
+    await tx`delete from state_intervals where node_id = ${nodeId} and start_at >= ${at}`;
+    await tx`update state_intervals set end_at = ${at} where node_id = ${nodeId} and (end_at is null or end_at > ${at})`;
+    return u;
+  });
   // Every collector drops its cached credential rows for the node: its next report is refused at once.
   await database.db.execute(sql`select pg_notify(${CREDENTIALS_CHANNEL}, ${String(nodeId)})`);
   if (updated.length === 0) return decommissionNode(database, resolveIncident, nodeId, input, now); // decommissioned meanwhile

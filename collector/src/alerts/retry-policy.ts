@@ -1,0 +1,13 @@
+/** The notification outbox's retry policy (see outbox.ts): its type and defaults, free of database code. */
+export interface RetryPolicy {
+  /** First retry after about this long. */
+  baseMs: number;
+  /** Longest wait between attempts. */
+  capMs: number;
+  /** Give up (dead) when the row is older than this and the latest attempt failed. */
+  maxAgeMs: number;
+  /** How long a claim holds before another dispatcher may take the row over. */
+  leaseMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseMs: 2_000, capMs: 10 * 60_000, maxAgeMs: 12 * 3_600_000, leaseMs: 60_000 };
