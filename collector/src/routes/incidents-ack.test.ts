@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
-import { ManualClock, reportAt, testCollector } from '../../../test/support/harness.ts';
+import { ManualClock, reportThenFallSilent, testCollector } from '../../../test/support/harness.ts';
 import { loadConfig } from '../config.ts';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
@@ -32,14 +32,7 @@ beforeAll(async () => {
   c = await testCollector(db.url, clock, { alerts, anonymousRead: false, publicUrl: 'https://fleet.example' });
   await c.services.observation.open();
   const { token } = await c.register('link-node', { operator: 'op-a', region: 'eu' });
-  const rep = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(reportAt([T0])) });
-  expect(rep.statusCode).toBe(200);
-  await c.services.writer.drain();
-  for (let s = 5; s <= 90; s += 5) {
-    clock.advance(5_000);
-    await c.services.observation.beat();
-    await c.services.alerts.runCycle(clock.now);
-  }
+  expect(await reportThenFallSilent(c, clock, token, 90)).toBe(200); // offline: an incident, notified on both channels
 });
 afterAll(async () => {
   await c?.close();
