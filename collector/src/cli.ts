@@ -203,7 +203,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   try {
     args = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (e) {
-    console.error(`timmy-collector: ${(e as Error).message}\nRun "timmy-collector --help".`);
+    console.error(`timmy-collector: ${(e as Error).message}\nRun "node collector/src/cli.ts --help".`);
     return 2;
   }
   const [cmd, sub, arg] = args.positionals;
@@ -217,7 +217,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   }
   const command = COMMANDS[cmd];
   if (!command) {
-    console.error(`timmy-collector: unknown command "${cmd}". Run "timmy-collector --help".`);
+    console.error(`timmy-collector: unknown command "${cmd}". Run "node collector/src/cli.ts --help".`);
     return 2;
   }
   if (!command.valid(sub, arg, args.values)) {
