@@ -48,7 +48,7 @@ describe('timmy-collector CLI', () => {
     expect(dec.stdout).toMatch(/^decommissioned node "cli-node" as of \d{4}-/);
     expect((await cli(['node', 'list'])).stdout).toMatch(/cli-node\s+-\s+never\s+decommissioned \d{4}-/);
     expect((await cli(['node', 'decommission', 'cli-node'])).stdout).toContain('was decommissioned already');
-  });
+  }, 300_000); // nine commands, each a process of its own: slow on a busy machine
 
   it('refuses bad configuration with every problem and exit 1', async () => {
     const r = await cli(['serve'], { TIMMY_PORT: 'nope', TIMMY_GRACE_INTERVALS: '0' });
@@ -56,6 +56,19 @@ describe('timmy-collector CLI', () => {
     expect(r.stderr).toContain('TIMMY_PORT');
     expect(r.stderr).toContain('sla.graceIntervals');
   });
+
+  it('serve on a taken port: exit 1 with FLEET_PORT_IN_USE naming the port', async () => {
+    const { createServer } = await import('node:net');
+    const held = createServer();
+    const port = await new Promise<number>((ok) => held.listen(0, '127.0.0.1', () => ok((held.address() as { port: number }).port)));
+    try {
+      const r = await cli(['serve'], { TIMMY_PORT: String(port), LOG_LEVEL: 'silent' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`FLEET_PORT_IN_USE: port ${port} on 127.0.0.1 is taken`);
+    } finally {
+      held.close();
+    }
+  }, 120_000);
 
   it('says what is wrong with an unknown command (exit 2)', async () => {
     const r = await cli(['frobnicate']);
@@ -99,5 +112,5 @@ describe('timmy-collector CLI', () => {
     expect(alone.stdout).toMatch(/beside-node/);
     expect(alive(postmaster())).toBe(false);
     rmSync(dataDir, { recursive: true, force: true });
-  }, 120_000);
+  }, 300_000);
 });
