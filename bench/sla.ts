@@ -110,6 +110,8 @@ try {
     mem_pct: '43.2',
     agent_rss_kib: '40960 + g % 300',
     agent_cpu_s: '10 + g * 0.004',
+    lag_ms: '20 + g % 50',
+    uptime_s: '86400 + g * 5',
   };
   await sql.unsafe(
     `insert into samples (${Object.keys(sampleColumns).join(', ')})

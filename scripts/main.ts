@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
-import { configuredPort, loadConfig } from '../collector/src/config.ts';
+import { ConfigError, configuredPort, loadConfig, type Config } from '../collector/src/config.ts';
 import { createLogger, startCollector, type RunningCollector } from '../collector/src/runtime.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -81,16 +81,24 @@ else if (!(await portFree(port))) {
 }
 const localUrl = `http://127.0.0.1:${port}`;
 const adminToken = secretFile('admin-token');
-const config = loadConfig({
-  ...process.env,
-  TIMMY_PORT: String(port),
-  TIMMY_PUBLIC_URL: process.env.TIMMY_PUBLIC_URL || localUrl,
-  TIMMY_DATA_DIR: process.env.TIMMY_DATA_DIR ?? join(data, 'collector'),
-  TIMMY_ADMIN_TOKEN: adminToken,
-  TIMMY_ACK_LINK_SECRET: process.env.TIMMY_ACK_LINK_SECRET || secretFile('ack-link-secret'),
-  TIMMY_ANONYMOUS_READ: 'true',
-  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-});
+let config: Config;
+try {
+  config = loadConfig({
+    ...process.env,
+    TIMMY_PORT: String(port),
+    TIMMY_PUBLIC_URL: process.env.TIMMY_PUBLIC_URL || localUrl,
+    TIMMY_DATA_DIR: process.env.TIMMY_DATA_DIR ?? join(data, 'collector'),
+    TIMMY_ADMIN_TOKEN: adminToken,
+    TIMMY_ACK_LINK_SECRET: process.env.TIMMY_ACK_LINK_SECRET || secretFile('ack-link-secret'),
+    TIMMY_ANONYMOUS_READ: 'true',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  });
+} catch (e) {
+  // The same list of problems the collector prints, without a stack trace.
+  if (!(e instanceof ConfigError)) throw e;
+  console.error(`npm start: ${e.message}`);
+  process.exit(1);
+}
 const log = createLogger(config.logLevel);
 console.log('Starting the collector on its embedded PostgreSQL (first run initialises it)...');
 starting = startCollector(config, { log });

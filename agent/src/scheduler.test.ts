@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Sample } from '@timmy/shared';
+import { CheckResult, checker, type Sample } from '@timmy/shared';
 import type { ProbeConfig } from './config.ts';
 import { defineProbe, type ProbeOutput } from './probes/probe.ts';
 import heartbeat from './probes/heartbeat.ts';
@@ -33,6 +33,21 @@ beforeEach(() => vi.useFakeTimers({ now: Date.parse('2026-01-01T00:00:00Z') }));
 afterEach(() => vi.useRealTimers());
 
 describe('Scheduler', () => {
+  it('makes what a probe copies from files or commands wire text the collector accepts', async () => {
+    // A file tail with a NUL, a lone surrogate, a pair cut by the length limit, and values beyond what is stored.
+    const text = `FAILED\u0000 at \ud800 ${'x'.repeat(2035)}\ud83d\ude00`;
+    const p = probe('file:/var/log/x', async () => ({ status: 'warn', message: text, values: { tail: `a\u0000b${'y'.repeat(2000)}`, load: 1e300, n: -1e39, ok: 3.5, yes: true } }));
+    const s = new Scheduler([p], env, {}, log, { onSample() {} });
+    const { result } = await s.runProbe((s as unknown as { slots: Parameters<Scheduler['runProbe']>[0][] }).slots[0]!);
+    const { at: _at, ...wire } = result;
+    expect(checker(CheckResult).problems(wire)).toEqual([]);
+    expect(result.message.startsWith('FAILED at \ufffd x')).toBe(true);
+    expect(result.message.length).toBe(2048);
+    expect(result.message.endsWith('x\ufffd')).toBe(true); // the pair cut by the limit
+    expect(result.values).toMatchObject({ load: null, n: null, ok: 3.5, yes: true });
+    expect(result.values!.tail).toMatch(/^aby+$/);
+  });
+
   it('a hung probe is timed out as unknown and never overlaps itself', async () => {
     const hung = probe('hung', () => new Promise<ProbeOutput>(() => {}));
     const s = new Scheduler([hung], env, {}, log, { onSample() {} });

@@ -8,7 +8,8 @@ import type { Logger } from './log.ts';
 import type { CheckResult, DiskUsage, Heartbeat, Inventory, Sample } from '@timmy/shared';
 import type { ProbeConfig } from './config.ts';
 import type { AgentFacts, ProbeEnv, ProbeInstance, ProbeOutput } from './probes/probe.ts';
-import { round } from './probes/probe.ts';
+import { cleanValues, MESSAGE_MAX, round } from './probes/probe.ts';
+import { cleanText } from '@timmy/shared';
 import { monoMs } from './lazy.ts';
 
 export interface ProbeResult extends CheckResult {
@@ -95,12 +96,12 @@ export class Scheduler {
         slot.failures++;
         return { result: { ...base, status: 'unknown', message: `probe timed out after ${cfg.timeoutS} s`, durationMs, at: this.now(), values: { timedOut: true } } };
       }
-      const message = out.message.slice(0, 2048);
-      return { result: { ...base, status: out.status, message, durationMs, at: this.now(), ...(out.values ? { values: out.values } : {}) }, output: out };
+      // Probes copy text they did not write (file contents, command output): made wire text here, for every probe.
+      return { result: { ...base, status: out.status, message: cleanText(out.message, MESSAGE_MAX), durationMs, at: this.now(), ...(out.values ? { values: cleanValues(out.values) } : {}) }, output: out };
     } catch (e) {
       slot.failures++;
       const err = e as NodeJS.ErrnoException;
-      return { result: { ...base, status: 'unknown', message: `probe failed: ${err.code ?? err.name}: ${err.message}`.slice(0, 2048), durationMs: round(monoMs() - t0, 1), at: this.now() } };
+      return { result: { ...base, status: 'unknown', message: cleanText(`probe failed: ${err.code ?? err.name}: ${err.message}`, MESSAGE_MAX), durationMs: round(monoMs() - t0, 1), at: this.now() } };
     } finally {
       clearTimeout(timer);
     }

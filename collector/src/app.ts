@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Transform } from 'node:stream';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
@@ -16,9 +16,9 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Metrics } from './metrics/registry.ts';
 import type { Services } from './services/index.ts';
-import { FASTIFY_CODE_MAP } from './errors.ts';
+import { codeForStatus, Errors, FASTIFY_CODE_MAP, reasonPhrase } from './errors.ts';
 import { routes } from './routes/index.ts';
-import { ErrorReply } from '@timmy/shared';
+import { ERROR_CODES, ErrorReply, TEXT_FORMAT, TEXT_FORMAT_RULE, isStorableText, wireFormats, type ErrorCode } from '@timmy/shared';
 
 export interface AppDeps {
   config: Config;
@@ -38,6 +38,30 @@ declare module 'fastify' {
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  // One error reply for every failure: route errors, Fastify's own (bad URL, parameter too long, body
+  // parsing), unknown routes. Each carries a FLEET_* code and its status's reason phrase.
+  function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+    const e = err as Error & { statusCode?: number; code?: string; validation?: unknown[]; details?: unknown[] };
+    const mapped = e.code ? FASTIFY_CODE_MAP[e.code] : undefined;
+    let status = mapped?.status ?? e.statusCode ?? 500;
+    if (status < 400 || status > 599) status = 500;
+    let code: ErrorCode | undefined = mapped?.code ?? (ERROR_CODES.includes(e.code as ErrorCode) ? (e.code as ErrorCode) : undefined);
+    if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR') {
+      status = 400;
+      code = 'FLEET_BAD_REQUEST';
+    }
+    if (status === 429) code = 'FLEET_RATE_LIMITED';
+    code ??= codeForStatus(status);
+    deps.metrics.httpErrors.inc({ status: String(status), code });
+    if (status >= 500 && code !== 'FLEET_UNAVAILABLE') {
+      req.log.error({ err: e, url: req.url.split('?')[0] }, 'request failed');
+      return reply.status(500).send({ statusCode: 500, code: 'FLEET_INTERNAL', error: reasonPhrase(500), message: 'internal error; see the collector log' });
+    }
+    if (status >= 500) req.log.warn({ err: e.cause ?? e, url: req.url.split('?')[0] }, 'unavailable');
+    const details = e.validation ?? e.details;
+    return reply.status(status).send({ statusCode: status, code, error: reasonPhrase(status), message: e.message, ...(details ? { details } : {}) });
+  }
+
   const opts: FastifyServerOptions = {
     loggerInstance: deps.log as never,
     bodyLimit: config.ingest.bodyLimitBytes,
@@ -47,7 +71,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true } },
+    // The wire formats (TEXT_FORMAT: no NUL byte, no lone surrogate) come from @timmy/shared, as the agent's do.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true, formats: { ...wireFormats } } },
+    // Errors Fastify answers before any route (a bad URL encoding, a path parameter too long).
+    frameworkErrors: (err, req, reply) => sendError(err, req, reply),
+    // Schema problems name the field; the text rule is spelled out rather than as `must match format "text"`.
+    schemaErrorFormatter: (errors, dataVar) =>
+      new Error(errors.map((e) => `${dataVar}${e.instancePath} ${e.keyword === 'format' && e.params.format === TEXT_FORMAT ? TEXT_FORMAT_RULE : e.message}`).join(', ')),
   };
   // TLS served by the collector itself (Fastify takes https options at construction; listen() then
   // serves HTTPS). The alternative, a reverse proxy terminating TLS, is deploy/nginx/timmy-collector.conf.
@@ -55,6 +85,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({ ...opts, ...(https ? { https } : {}) } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('deps', deps);
   app.addSchema(ErrorReply);
+
+  // Path and query values reach SQL as text: refuse what PostgreSQL cannot store (NUL, lone surrogates)
+  // for every route at once. Bodies are checked by their schemas (the wire TEXT_FORMAT).
+  app.addHook('preValidation', async (req) => {
+    const bad = unstorableAt(req.params, 'params') ?? unstorableAt(req.query, 'querystring');
+    if (bad) throw new Errors.BadRequest(`${bad} ${TEXT_FORMAT_RULE}`);
+  });
+  app.setNotFoundHandler(async (req) => {
+    throw new Errors.NotFound(`no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`);
+  });
 
   // Compressed request bodies: the body limit applies to the decompressed size as well.
   app.addHook('preParsing', async (req, _reply, payload) => {
@@ -74,32 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return out;
   });
 
-  app.setErrorHandler((err, req, reply) => {
-    const e = err as Error & { statusCode?: number; code?: string; validation?: unknown[]; details?: unknown[] };
-    const mapped = e.code ? FASTIFY_CODE_MAP[e.code] : undefined;
-    let status = mapped?.status ?? e.statusCode ?? 500;
-    let code = mapped?.code ?? (e.code?.startsWith('FLEET_') ? e.code : undefined);
-    if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR') {
-      status = 400;
-      code = 'FLEET_BAD_REQUEST';
-    }
-    if (status === 429) code = 'FLEET_RATE_LIMITED';
-    code ??= status >= 500 ? 'FLEET_INTERNAL' : 'FLEET_BAD_REQUEST';
-    deps.metrics.httpErrors.inc({ status: String(status), code });
-    if (status >= 500 && code !== 'FLEET_UNAVAILABLE') {
-      req.log.error({ err: e, url: req.routeOptions.url }, 'request failed');
-      return reply.status(500).send({ statusCode: 500, code: 'FLEET_INTERNAL', error: 'Internal Server Error', message: 'internal error; see the collector log' });
-    }
-    if (status >= 500) req.log.warn({ err: e.cause ?? e, url: req.routeOptions.url }, 'unavailable');
-    const details = e.validation ?? e.details;
-    return reply.status(status).send({
-      statusCode: status,
-      code,
-      error: status === 429 ? 'Too Many Requests' : status >= 500 ? 'Service Unavailable' : 'Bad Request',
-      message: e.message,
-      ...(details ? { details } : {}),
-    });
-  });
+  app.setErrorHandler(sendError);
 
   await app.register(rateLimit, {
     global: false,
@@ -118,4 +133,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   for (const r of routes) await app.register(r);
   return app;
+}
+
+/** The first string inside `value` (params, query) that the database cannot store, as `where/key`. */
+function unstorableAt(value: unknown, where: string): string | undefined {
+  if (typeof value === 'string') return isStorableText(value) ? undefined : where;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const bad = unstorableAt(v, `${where}/${k}`);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+/** What a collector without an admin token cannot do, and what to set: logged when it starts serving. */
+export function accessWarning(config: Pick<Config, 'adminToken' | 'anonymousRead'>): string | undefined {
+  if (config.adminToken) return undefined;
+  return config.anonymousRead
+    ? 'no admin token configured: /v1/admin endpoints are disabled; set TIMMY_ADMIN_TOKEN (adminToken) to enable them'
+    : 'no admin token configured: /v1/admin endpoints and every read are disabled; set TIMMY_ADMIN_TOKEN (adminToken), or TIMMY_ANONYMOUS_READ=true for reads without a token';
 }

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { buildApp } from './app.ts';
+import { accessWarning, buildApp } from './app.ts';
 import { listenForChanges } from './auth/credentials.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -119,5 +119,7 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
   }
   const url = address.replace('[::1]', '127.0.0.1');
   log.info({ url }, 'collector listening');
+  const warning = accessWarning(config);
+  if (warning) log.warn(warning);
   return { url, databaseUrl, stop };
 }

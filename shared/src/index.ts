@@ -3,3 +3,4 @@ export * from './wire/report.ts';
 export * from './wire/enroll.ts';
 export * from './validate.ts';
 export * from './fixtures.ts';
+export * from './retry.ts';

@@ -1,5 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+// Registers the wire formats (TEXT_FORMAT) with TypeBox before any schema is compiled.
+import './wire/common.ts';
 
 export interface SchemaProblem {
   path: string;

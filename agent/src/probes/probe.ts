@@ -7,7 +7,7 @@
  * state: it reports facts, the collector decides.
  */
 import type { Static, TObject } from '@sinclair/typebox';
-import type { CheckStatus, CheckValues, DiskUsage, Heartbeat, Inventory } from '@timmy/shared';
+import { cleanText, REAL_MAX, type CheckStatus, type CheckValues, type DiskUsage, type Heartbeat, type Inventory } from '@timmy/shared';
 import type { Logger } from '../log.ts';
 
 /** What a probe hands back for one run. */
@@ -91,4 +91,23 @@ export function expandHome(path: string, home: string): string {
 export function round(n: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
+}
+
+/** The longest check message (and string value) the wire takes. */
+export const MESSAGE_MAX = 2048;
+const VALUE_MAX = 1024;
+
+/**
+ * A probe's values as the wire takes them: strings made wire text (no NUL, no lone surrogate, cut to
+ * length), numbers the collector cannot store (beyond PostgreSQL `real`) dropped to null. Sent as they
+ * were, one bad value would have the collector refuse the whole report.
+ */
+export function cleanValues(values: CheckValues): CheckValues {
+  const out: CheckValues = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (typeof v === 'string') out[k] = cleanText(v, VALUE_MAX);
+    else if (typeof v === 'number') out[k] = Number.isFinite(v) && Math.abs(v) <= REAL_MAX ? v : null;
+    else out[k] = v;
+  }
+  return out;
 }

@@ -8,7 +8,7 @@ import { rootLogger } from '../log.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixtures, type Report } from '@timmy/shared';
 import { DiskBuffer } from './buffer.ts';
-import { Pusher, backoffMs, parseRetryAfter } from './client.ts';
+import { Pusher } from './client.ts';
 import { transportProblem } from './transport.ts';
 
 interface Seen {
@@ -247,21 +247,7 @@ describe('HTTPS', () => {
   });
 });
 
-describe('retry timing and transport rules', () => {
-  it('full jitter stays within 1 s .. 60 s and grows with attempts', () => {
-    expect(backoffMs(1, () => 0)).toBe(1000);
-    expect(backoffMs(1, () => 1)).toBe(1000);
-    expect(backoffMs(3, () => 1)).toBe(4000);
-    expect(backoffMs(30, () => 1)).toBe(60_000);
-    expect(backoffMs(30, () => 0.5)).toBe(30_000);
-  });
-  it('parses Retry-After as seconds or a date', () => {
-    const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(parseRetryAfter('5', now)).toBe(5000);
-    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('garbage', now)).toBeUndefined();
-    expect(parseRetryAfter(undefined, now)).toBeUndefined();
-  });
+describe('transport rules', () => {
   it('allows plain http only to loopback unless explicitly allowed', () => {
     expect(transportProblem('http://127.0.0.1:8080', false)).toBeUndefined();
     expect(transportProblem('http://localhost:8080', false)).toBeUndefined();

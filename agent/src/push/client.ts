@@ -12,7 +12,7 @@ import { appendFileSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log.ts';
 import { Value } from '@sinclair/typebox/value';
-import { ReportAck, WIRE_VERSION, type Inventory, type Report } from '@timmy/shared';
+import { ReportAck, WIRE_VERSION, parseRetryAfter, retryDelay, type Backoff, type Inventory, type Report } from '@timmy/shared';
 import { atomicWrite, type DiskBuffer } from './buffer.ts';
 import { zlibModule } from '../lazy.ts';
 import { makeTransport, type HttpResponse, type Transport } from './transport.ts';
@@ -52,23 +52,8 @@ export type PushOutcome =
   | { kind: 'ok'; more: boolean }
   | { kind: 'retry'; delayMs: number; reason: string };
 
-const MIN_DELAY = 1000;
-const MAX_DELAY = 60_000;
-
-/** Full jitter: uniform in [1 s, min(60 s, 1 s * 2^(attempt-1))]. */
-export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  const cap = Math.min(MAX_DELAY, MIN_DELAY * 2 ** Math.max(0, attempt - 1));
-  return Math.max(MIN_DELAY, Math.round(random() * cap));
-}
-
-/** Retry-After: delta-seconds or an HTTP date. Capped at one hour; undefined when absent or invalid. */
-export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (!v) return undefined;
-  const ms = /^\d+$/.test(v.trim()) ? Number(v.trim()) * 1000 : Date.parse(v) - now;
-  if (!Number.isFinite(ms)) return undefined;
-  return Math.min(3600_000, Math.max(MIN_DELAY, ms));
-}
+/** Push retries: 1 s up to 60 s (the one policy in @timmy/shared's retry module). */
+export const PUSH_BACKOFF: Backoff = { baseMs: 1000, capMs: 60_000 };
 
 export function readCredential(file: string): string | undefined {
   try {
@@ -203,7 +188,7 @@ export class Pusher {
     this.stats.consecutiveFailures++;
     this.stats.retries++;
     this.stats.lastError = reason;
-    const delayMs = retryAfterMs ?? backoffMs(this.stats.consecutiveFailures, this.random);
+    const delayMs = retryDelay(this.stats.consecutiveFailures, PUSH_BACKOFF, this.random, retryAfterMs);
     this.log.warn({ reason, delayMs, attempt: this.stats.consecutiveFailures, pending: this.buffer.pending() }, 'push failed; will retry');
     return { kind: 'retry', delayMs, reason };
   }

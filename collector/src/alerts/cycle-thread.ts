@@ -3,19 +3,17 @@
  * for it, is a burst of CPU every few seconds that grows with the fleet; on the thread that answers
  * agents it held acknowledgements up by a few hundred ms at 20,000 nodes. A running collector
  * (runtime.ts) therefore runs its cycles here, on its own database connections; tests and the CLI run
- * the same `lockedCycle` in process.
+ * the same `lockedCycle` in process. The worker's entry is cycle-worker.ts.
  *
  * The main thread still decides whether to run (observing, since when) and logs the incident events; the
  * worker takes the advisory lock, runs the cycle and sends back the outcome and its metric updates.
  */
-import { setPriority } from 'node:os';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { LOCKS, openDatabase, withTryLock, type Database } from '../db/database.ts';
-import { runAlertCycle, type EngineOptions } from './engine.ts';
+import { LOCKS, withTryLock, type Database } from '../db/database.ts';
+import { runAlertCycle, type CycleResult, type EngineOptions } from './engine.ts';
 import type { AlertMetrics } from './metrics.ts';
-import type { CycleOutcome } from './service.ts';
 import { fleetInterest, type FleetInterest } from './rules.ts';
 import { buildAlerting } from './setup.ts';
 import { loadFleetState, maintenanceFromTable, outlooksFromSla, type MaintenanceSource, type OutlookSource } from './state.ts';
@@ -52,8 +50,11 @@ export async function lockedCycle(deps: CycleDeps, now: number, observingSince: 
   return r ?? { ran: false, reason: 'locked' };
 }
 
-type ToWorker = { type: 'run'; id: number; now: number; since: number } | { type: 'close' };
-type FromWorker =
+/** What a cycle run answers: skipped (and why) or the cycle's result. */
+export type CycleOutcome = { ran: false; reason: 'locked' | 'not_observing' | 'disabled' } | ({ ran: true } & CycleResult);
+
+export type ToWorker = { type: 'run'; id: number; now: number; since: number } | { type: 'close' };
+export type FromWorker =
   | { type: 'result'; id: number; outcome?: CycleOutcome; error?: string }
   | { type: 'metric'; method: keyof AlertMetrics; args: unknown[] };
 
@@ -62,7 +63,8 @@ export interface CycleThread {
   close(): Promise<void>;
 }
 
-const KIND = 'timmy-alert-cycle';
+/** The worker's entry file (cycle-worker.ts) checks it, so loading that file anywhere else does nothing. */
+export const KIND = 'timmy-alert-cycle';
 /** The worker thread's nice value (0 is normal priority, 19 the lowest). */
 export const CYCLE_NICE = 10;
 
@@ -76,7 +78,7 @@ export function startCycleThread(config: Config, databaseUrl: string, metrics: A
     pending.clear();
   };
   const spawn = (): Worker => {
-    const w = new Worker(new URL(import.meta.url), { workerData: { kind: KIND, config, databaseUrl } });
+    const w = new Worker(new URL('./cycle-worker.ts', import.meta.url), { workerData: { kind: KIND, config, databaseUrl } });
     w.unref();
     w.on('message', (m: FromWorker) => {
       if (m.type === 'metric') (metrics[m.method] as (...a: unknown[]) => void)(...m.args);
@@ -114,38 +116,4 @@ export function startCycleThread(config: Config, databaseUrl: string, metrics: A
       await w.terminate();
     },
   };
-}
-
-// Worker side.
-if (!isMainThread && (workerData as { kind?: string } | null)?.kind === KIND) {
-  const { config, databaseUrl } = workerData as { config: Config; databaseUrl: string };
-  // A lower scheduling priority for this thread only (on Linux the nice value is per thread): when the
-  // cores are busy, a cycle's burst yields to the thread acknowledging reports and to PostgreSQL.
-  // Cycles still run (they are a few % of a core on average), only a little later under load.
-  try {
-    setPriority(CYCLE_NICE);
-  } catch {}
-  const port = parentPort!;
-  const post = (m: FromWorker) => port.postMessage(m);
-  const forward = (method: keyof AlertMetrics) => (...args: unknown[]) => post({ type: 'metric', method, args });
-  const metrics: AlertMetrics = { recordAttempt: forward('recordAttempt'), setOutbox: forward('setOutbox'), setOpenIncidents: forward('setOpenIncidents'), recordIncidentEvent: forward('recordIncidentEvent') };
-  const database = openDatabase(databaseUrl, { max: 3 });
-  const deps = cycleDeps(config, database, metrics);
-  let queue = Promise.resolve();
-  port.on('message', (m: ToWorker) => {
-    if (m.type === 'close') {
-      queue = queue.then(async () => {
-        await database.close();
-        process.exit(0);
-      });
-      return;
-    }
-    queue = queue.then(async () => {
-      try {
-        post({ type: 'result', id: m.id, outcome: await lockedCycle(deps, m.now, m.since) });
-      } catch (e) {
-        post({ type: 'result', id: m.id, error: e instanceof Error ? e.message : String(e) });
-      }
-    });
-  });
 }

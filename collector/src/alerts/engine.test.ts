@@ -126,6 +126,17 @@ describe('alert cycle on PostgreSQL', () => {
     expect(await listIncidents(db.db)).toEqual([]);
   });
 
+  it('registered nodes that never reported page nobody and open no fleet-wide outage', async () => {
+    ids = 0;
+    const fresh = (now: number): FleetState => ({
+      observingSince: T0 - 3600 * S,
+      nodes: ['new-0', 'new-1', 'new-2'].map((id) => ({ id, operatorId: 'op0', region: 'eu', lastHeartbeatAt: null, registeredAt: T0 - 3600 * S, checks: {} })),
+    });
+    for (let m = 0; m <= 15; m++) await runAlertCycle(db.db, fresh(T0 + m * MIN), T0 + m * MIN, opts);
+    expect(await outbox()).toEqual([]);
+    expect(await listIncidents(db.db)).toEqual([]);
+  });
+
   it('resolve by hand requires notes; unknown incidents have a stable code', async () => {
     ids = 0;
     const down = { 'eu-3': T0 };

@@ -66,6 +66,11 @@ describe('classify', () => {
     expect(groups.map((g) => g.key)).toEqual(want);
   });
 
+  it('nodes that never reported are not in the fractions (a region of 2 in service, both down, is a P1)', () => {
+    const nodes: FleetNode[] = [...fleetOf({ eu: 4 }).map((n, i) => (i < 2 ? n : { ...n, lastHeartbeatAt: null })), ...fleetOf({ us: 4 })];
+    expect(classify(downAlerts(['eu-0', 'eu-1']), nodes).map((g) => g.key)).toEqual(['region:eu:P1']);
+  });
+
   it('a P1 lists every node it covers and absorbs their other alerts too', () => {
     const alerts = [...downAlerts(['eu-0', 'eu-1', 'eu-2']), alert('eu-1', 'disk_warning', 'P3'), alert('eu-3', 'disk_warning', 'P3')];
     const groups = classify(alerts, fleetOf({ eu: 4 }));

@@ -9,7 +9,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import type { AlertInstance, AlertState } from './types.ts';
+import { isTracked, type AlertInstance, type AlertState } from './types.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -72,6 +72,8 @@ export interface FleetNode {
   operatorId: string;
   region: string;
   inMaintenance?: boolean;
+  /** null: never reported, so not in service and not counted (types.ts isTracked). */
+  lastHeartbeatAt?: number | null;
 }
 
 export interface IncidentGroup {
@@ -97,7 +99,8 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V) {
 /** Group the firing alerts into the incidents that should be open right now. */
 export function classify(alerts: AlertState | AlertInstance[], nodes: FleetNode[], policy: IncidentPolicy = DEFAULT_INCIDENT_POLICY): IncidentGroup[] {
   const list = (Array.isArray(alerts) ? alerts : Object.values(alerts)).filter((a) => a.phase === 'firing');
-  const active = nodes.filter((n) => !n.inMaintenance);
+  // The fractions count the nodes in service: not in maintenance, and reporting (a node that never did is untracked).
+  const active = nodes.filter((n) => !n.inMaintenance && isTracked(n));
   const byId = new Map(active.map((n) => [n.id, n]));
   const nodeAlerts = new Map<string, AlertInstance[]>();
   const operatorAlerts = new Map<string, AlertInstance[]>();

@@ -6,34 +6,13 @@ import { createChannels } from './channels/registry.ts';
 import { startReceiver, sampleNotification, type Receiver } from './channels/testing.ts';
 import { runDispatcher } from './dispatcher.ts';
 import { alertMetrics } from './metrics.ts';
-import { DEFAULT_RETRY_POLICY, Outbox, afterAttempt, idempotencyKey, retryDelay, type EnqueueItem, type RetryPolicy } from './outbox.ts';
+import { DEFAULT_RETRY_POLICY, Outbox, afterAttempt, idempotencyKey, type EnqueueItem, type RetryPolicy } from './outbox.ts';
 import type { Notification, NotificationTransition } from './channels/channel.ts';
 
 const S = 1000;
 const MIN = 60 * S;
 const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);
 const P: RetryPolicy = { baseMs: 2 * S, capMs: 10 * MIN, maxAgeMs: 12 * 60 * MIN, leaseMs: MIN };
-
-describe('retry delay (pure)', () => {
-  it.each([
-    { attempts: 1, rand: 0, retryAfter: undefined, want: 2 * S },
-    { attempts: 1, rand: 0.999, retryAfter: undefined, want: 2 * S },
-    { attempts: 3, rand: 0.5, retryAfter: undefined, want: 2 * S + 3 * S },
-    { attempts: 3, rand: 0.999, retryAfter: undefined, want: 2 * S + Math.floor(0.999 * 6 * S) },
-    { attempts: 20, rand: 0.999, retryAfter: undefined, want: 2 * S + Math.floor(0.999 * (10 * MIN - 2 * S)) },
-    { attempts: 200, rand: 0, retryAfter: undefined, want: 2 * S },
-    { attempts: 1, rand: 0, retryAfter: 30 * S, want: 30 * S },
-    { attempts: 1, rand: 0, retryAfter: 5 * 3600 * S, want: 10 * MIN },
-  ])('attempts=$attempts rand=$rand retryAfter=$retryAfter -> $want ms', ({ attempts, rand, retryAfter, want }) => {
-    expect(retryDelay(attempts, P, () => rand, retryAfter)).toBe(want);
-  });
-
-  it('never exceeds the cap, and grows', () => {
-    const maxes = [1, 2, 3, 4, 5, 10, 20].map((a) => retryDelay(a, P, () => 0.999999));
-    expect(maxes).toEqual([...maxes].sort((a, b) => a - b));
-    expect(Math.max(...maxes)).toBeLessThanOrEqual(P.capMs);
-  });
-});
 
 describe('attempt outcome (pure)', () => {
   const row = { attempts: 2, createdAt: T0 };

@@ -2,7 +2,8 @@
  * The durable notification outbox.
  *
  * Pure parts first: the idempotency key of a (incident, transition, channel), the retry delay
- * (exponential backoff with jitter, Retry-After honoured, capped), and the state machine
+ * (@timmy/shared's retry module, the agent's too: full-jitter backoff, Retry-After honoured, capped)
+ * and the state machine
  *   pending --claim--> sending --2xx--> sent
  *                         |--retryable failure--> pending (next attempt later)
  *                         |--permanent failure, or retrying longer than maxAgeMs--> dead
@@ -21,6 +22,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { retryDelay, type Backoff } from '@timmy/shared';
 import { alertNotifications } from '../db/schema/alerts.ts';
 import type { DeliveryResult, Notification, NotificationTransition } from './channels/channel.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
@@ -33,17 +35,6 @@ export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 
 export function idempotencyKey(incidentId: string, transitionId: string | number, channel: string): string {
   return `${incidentId}/${transitionId}/${channel}`;
-}
-
-/**
- * Delay before attempt `attempts + 1`, after `attempts` failed ones: a uniformly random point in
- * [base, min(cap, base * 2^(attempts-1))] ("full jitter" above a floor, so a retry never spins),
- * and never earlier than the receiver's Retry-After (itself capped).
- */
-export function retryDelay(attempts: number, policy: RetryPolicy = DEFAULT_RETRY_POLICY, rand: () => number = Math.random, retryAfterMs?: number): number {
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, Math.min(attempts - 1, 30)));
-  const jittered = policy.baseMs + Math.floor(rand() * Math.max(0, ceiling - policy.baseMs));
-  return Math.max(jittered, Math.min(retryAfterMs ?? 0, policy.capMs));
 }
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'dead';

@@ -1,9 +1,8 @@
 /** The notification outbox's retry policy (see outbox.ts): its type and defaults, free of database code. */
-export interface RetryPolicy {
-  /** First retry after about this long. */
-  baseMs: number;
-  /** Longest wait between attempts. */
-  capMs: number;
+import type { Backoff } from '@timmy/shared';
+
+/** The shared backoff (base and cap) plus what only the outbox has. */
+export interface RetryPolicy extends Backoff {
   /** Give up (dead) when the row is older than this and the latest attempt failed. */
   maxAgeMs: number;
   /** How long a claim holds before another dispatcher may take the row over. */

@@ -74,6 +74,15 @@ describe('node offline', () => {
     expect(run(offlineTimeline(lastHb, until, over, nodeOver)).labels).toEqual(want);
   });
 
+  it('a registered node that never reported is untracked: no offline alert, however long ago it was registered', () => {
+    const never = node({ id: 'fresh', lastHeartbeatAt: null, registeredAt: T0 - 3600 * S, checks: {}, diskUsedPct: null, clockSkewMs: null });
+    const steps = [];
+    for (let t = T0; t <= T0 + 20 * MIN; t += 30 * S) steps.push({ t, state: fleet([never, node({ lastHeartbeatAt: t })]) });
+    const r = run(steps);
+    expect(r.transitions).toEqual([]);
+    expect(r.state).toEqual({});
+  });
+
   it('restart grace applies even when the node was silent long before (collector outage)', () => {
     const cfg = loadRulesConfig({ restartGraceMs: 10 * MIN });
     // observing since T0; node silent since long before: `for` is met at T0+5min, grace only at T0+10min

@@ -15,6 +15,7 @@
  * counted towards any `for`, and node-offline additionally waits `restartGraceMs` after the
  * collector (or its database) came back, so agents can reconnect and flush their buffers.
  * Nodes (and operators) in maintenance are silenced: their conditions count as clear.
+ * A node that never reported is untracked: no rule fires for it (types.ts isTracked).
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -28,6 +29,7 @@ import type {
   FleetState,
   NodeState,
 } from './types.ts';
+import { isTracked } from './types.ts';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -274,7 +276,7 @@ function* conditionsFor(rule: Rule, state: FleetState, now: number, hasPrev: (ty
   }
   for (const n of state.nodes) {
     const silenced = !!n.inMaintenance;
-    const c = nodeCondition(rule, n, now);
+    const c = isTracked(n) ? nodeCondition(rule, n, now) : CLEAR;
     const active = c.active && !silenced;
     if (!active && !hasPrev('node', n.id)) continue;
     yield { subject: nodeSubject(n), ...c, active, silenced };
@@ -286,8 +288,9 @@ const CLEAR = Object.freeze({ active: false, summary: '' });
 function nodeCondition(rule: Exclude<Rule, { kind: 'sla_at_risk' }>, n: NodeState, now: number): { active: boolean; since?: number; summary: string } {
   switch (rule.kind) {
     case 'node_offline': {
-      const last = n.lastHeartbeatAt ?? n.registeredAt ?? null;
-      if (last === null || now - last <= rule.graceMs) return last === null ? CLEAR : { active: false, since: last, summary: '' };
+      const last = n.lastHeartbeatAt;
+      if (last === null) return CLEAR;
+      if (now - last <= rule.graceMs) return { active: false, since: last, summary: '' };
       return { active: true, since: last, summary: `node ${n.id} offline: no heartbeat since ${new Date(last).toISOString()}` };
     }
     case 'check': {

@@ -11,14 +11,13 @@ import type { Database } from '../db/database.ts';
 import type { ObservationRecorder } from '../services/observation.ts';
 import { ackLinkActor, verifyAckToken, type AckLinkError, type AckLinkResult } from './ack-link.ts';
 import { runDispatcher, type DispatchResult } from './dispatcher.ts';
-import { acknowledgeIncident, getIncident, incidentHistory, listIncidents, resolveIncidentByHand, type CycleResult } from './engine.ts';
+import { acknowledgeIncident, getIncident, incidentHistory, listIncidents, resolveIncidentByHand } from './engine.ts';
 import { incidentStats, type Incident } from './incidents.ts';
 import type { AlertMetrics } from './metrics.ts';
 import { Outbox } from './outbox.ts';
 import type { MaintenanceSource } from './state.ts';
-import { cycleDeps, lockedCycle, startCycleThread, type CycleThread } from './cycle-thread.ts';
+import { cycleDeps, lockedCycle, startCycleThread, type CycleOutcome, type CycleThread } from './cycle-thread.ts';
 
-export type CycleOutcome = { ran: false; reason: 'locked' | 'not_observing' | 'disabled' } | ({ ran: true } & CycleResult);
 
 export interface NotificationFilter {
   status?: string;

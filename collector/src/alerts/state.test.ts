@@ -159,3 +159,27 @@ describe('what the alert cycle reads of the checks', () => {
     ].sort());
   });
 });
+
+describe('registered nodes that never reported', () => {
+  it('are in the fleet state with no heartbeat, and no rule fires for them however long they stay silent', async () => {
+    const db = await createTestDatabase('never_reported');
+    const clock = new ManualClock(T0);
+    const c = await testCollector(db.url, clock);
+    try {
+      for (const name of ['new-1', 'new-2', 'new-3']) await c.register(name, { operator: 'fresh-op', region: 'eu' });
+      let prev: AlertState = {};
+      const fired: string[] = [];
+      for (let t = T0 + MIN; t <= T0 + 30 * MIN; t += MIN) {
+        const state = await loadFleetState(c.database.sql, t, T0 - 3600 * S);
+        expect(state.nodes.map((n) => [n.id, n.lastHeartbeatAt])).toEqual([['new-1', null], ['new-2', null], ['new-3', null]]);
+        const r = evaluate(state, prev, t, DEFAULT_RULES_CONFIG);
+        prev = r.state;
+        fired.push(...r.transitions.map((x) => `${x.key}:${x.to}`));
+      }
+      expect(fired).toEqual([]);
+    } finally {
+      await c.close();
+      await db.drop();
+    }
+  }, 60_000);
+});

@@ -21,9 +21,9 @@ export interface NodeState {
   id: string;
   operatorId: string;
   region: string;
-  /** Collector receive time of the newest heartbeat; null when none ever arrived. */
+  /** Collector receive time of the newest heartbeat; null when none ever arrived (untracked: see `isTracked`). */
   lastHeartbeatAt: number | null;
-  /** When the node was registered (offline is measured from here when no heartbeat ever came). */
+  /** When the node was registered. */
   registeredAt?: number;
   /** Latest status of each check, by check name (for example `gateway`, `tmux`, `disk:/`). */
   checks: Record<string, CheckState>;
@@ -120,4 +120,12 @@ export interface AlertTransition {
 export interface EvaluationResult {
   state: AlertState;
   transitions: AlertTransition[];
+}
+
+/**
+ * Before its first heartbeat a node is not in service yet: untracked for alerts (no rule fires for it,
+ * and it is not counted in the P0/P1 fractions), as it is for uptime. `undefined` (not known) counts as tracked.
+ */
+export function isTracked(n: { lastHeartbeatAt?: number | null }): boolean {
+  return n.lastHeartbeatAt !== null;
 }

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.ts';
 import { fleetTotals, loadMaintenance, ratioOf } from '../services/uptime.ts';
 import { DEFAULT_THRESHOLDS, thresholdFor, type Thresholds } from '../sla/budget.ts';
 import { rolling30d } from '../sla/summary.ts';
+import { maintenanceAt, stateNow } from '../sla/maintenance.ts';
 import { Exposition, gaugeFamily } from './exposition.ts';
 import type { Metrics } from './registry.ts';
 
@@ -50,23 +51,27 @@ async function jsonRows<R>(sql: postgres.Sql, query: postgres.PendingQuery<postg
 async function render(sql: postgres.Sql, now: number, thresholds: Thresholds): Promise<string> {
   const window = rolling30d(now);
   // Independent reads, in parallel (the 30-day totals dominate); maintenance applied, like every uptime figure.
-  const [nodeRows, totals, operatorRows, checkRows] = await Promise.all([
-    jsonRows<[id: number, name: string, operator: string, region: string, state: string | null, lastHbMs: number | null, skewMs: number | null]>(sql, sql`
-      select json_build_array(n.id, n.name, coalesce(o.name, ''), coalesce(n.region, ''), n.current_state, floor(extract(epoch from n.last_hb_at) * 1000), n.clock_skew_ms) as row
+  const [nodeRows, loaded, operatorRows, checkRows] = await Promise.all([
+    jsonRows<[id: number, name: string, operator: string, region: string, state: string | null, lastHbMs: number | null, skewMs: number | null, operatorId: number | null, regionOrNull: string | null]>(sql, sql`
+      select json_build_array(n.id, n.name, coalesce(o.name, ''), coalesce(n.region, ''), n.current_state, floor(extract(epoch from n.last_hb_at) * 1000), n.clock_skew_ms, n.operator_id, n.region) as row
       from nodes n left join operators o on o.id = n.operator_id where n.decommissioned_at is null`),
-    loadMaintenance(sql, window.start, window.end).then((m) => fleetTotals(sql, window.start, window.end, now, m)),
+    // The windows overlapping the 30 days, and any in force right now (the current state).
+    loadMaintenance(sql, window.start, window.end + 1).then(async (m) => ({ defs: m, totals: await fleetTotals(sql, window.start, window.end, now, m) })),
     sql`select name, tier from operators where status = 'active'`,
     jsonRows<[nodeId: number, check: string, probe: string, status: string]>(sql, sql`select json_build_array(c.node_id, c.name, c.probe, c.status) as row from node_check_status c`),
   ]);
+  const { defs, totals } = loaded;
   const out = new Exposition(FAMILIES);
   const byRegion = new Map<string, { up: number; down: number }>();
   const names = new Map<number, string>();
   const byOperator = new Map<string, { up: number; down: number }>();
   const fleet = { up: 0, down: 0 };
   const states: Record<string, number> = { UP: 0, DOWN: 0, UNKNOWN: 0, MAINTENANCE: 0 };
-  for (const [id, node, operator, region, current, lastHbMs, skewMs] of nodeRows) {
+  for (const [id, node, operator, region, current, lastHbMs, skewMs, operatorId, regionOrNull] of nodeRows) {
     names.set(id, node);
-    const state = current ?? 'UNKNOWN';
+    // One current state everywhere: MAINTENANCE inside a declared window, as GET /v1/nodes says.
+    const maintenance = defs.length ? maintenanceAt(defs, { id, operatorId, region: regionOrNull }, now) : null;
+    const state = stateNow({ state: current, since: null }, maintenance).state ?? 'UNKNOWN';
     states[state] = (states[state] ?? 0) + 1;
     out.set(nodeUp, { node, operator, region, state }, state === 'UP' ? 1 : 0);
     if (lastHbMs !== null) out.set(lastReport, { node }, Math.max(0, (now - lastHbMs) / 1000));

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Text } from '@timmy/shared';
 import { findNodeId, registerNode, revokeNode } from '../services/nodes.ts';
 import { requireAdmin } from './guards.ts';
 
@@ -23,7 +24,7 @@ export default async function adminRoutes(base: FastifyInstance) {
         summary: 'Register a node and issue its credential.',
         security: [{ adminToken: [] }],
         body: Type.Object(
-          { name: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$' }), operator: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })), region: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
+          { name: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$' }), operator: Type.Optional(Text({ minLength: 1, maxLength: 128 })), region: Type.Optional(Text({ minLength: 1, maxLength: 64 })) },
           { additionalProperties: false },
         ),
         response: { 201: Credential, 401: { $ref: 'ErrorReply#' }, 409: { $ref: 'ErrorReply#' } },

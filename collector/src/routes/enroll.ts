@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { EnrollRequest, EnrollResponse } from '@timmy/shared';
+import { EnrollRequest, EnrollResponse, Text } from '@timmy/shared';
 import { createEnrollmentToken, enroll } from '../services/enrollment.ts';
 import { requireAdmin } from './guards.ts';
 
@@ -23,8 +23,8 @@ export default async function enrollRoutes(base: FastifyInstance) {
         security: [{ adminToken: [] }],
         body: Type.Object(
           {
-            operator: Type.String({ minLength: 1, maxLength: 128 }),
-            region: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+            operator: Text({ minLength: 1, maxLength: 128 }),
+            region: Type.Optional(Text({ minLength: 1, maxLength: 64 })),
             ttlHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 720, default: 24 })),
           },
           { additionalProperties: false },

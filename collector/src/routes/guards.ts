@@ -12,16 +12,23 @@ export function bearer(req: FastifyRequest): string | undefined {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Admin endpoints: the configured admin token, compared in constant time. */
-export async function requireAdmin(req: FastifyRequest): Promise<void> {
+function checkAdminToken(req: FastifyRequest, disabled: string): void {
   const expected = req.server.deps.config.adminToken;
   const got = bearer(req);
-  if (!expected) throw new Errors.Forbidden('admin endpoints are disabled: no admin token is configured');
+  if (!expected) throw new Errors.Forbidden(disabled);
   if (!got || !timingSafeEqual(digest(got), digest(expected))) throw new Errors.Unauthorized();
+}
+
+/** Admin endpoints: the configured admin token, compared in constant time. */
+export async function requireAdmin(req: FastifyRequest): Promise<void> {
+  checkAdminToken(req, 'admin endpoints are disabled: no admin token is configured; set TIMMY_ADMIN_TOKEN (config file: adminToken) and restart the collector');
 }
 
 /** Read endpoints: the admin token, unless anonymous reads are allowed (local main job). */
 export async function requireReader(req: FastifyRequest): Promise<void> {
   if (req.server.deps.config.anonymousRead) return;
-  await requireAdmin(req);
+  checkAdminToken(
+    req,
+    'reads are disabled: no admin token is configured and anonymous reads are off; set TIMMY_ADMIN_TOKEN (config file: adminToken) to read with that token, or TIMMY_ANONYMOUS_READ=true (anonymousRead) to allow reads without one, and restart the collector',
+  );
 }

@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Text } from '@timmy/shared';
 import type { Incident, IncidentStat } from '../alerts/incidents.ts';
 import { Errors } from '../errors.ts';
 import { requireAdmin, requireReader } from './guards.ts';
@@ -63,7 +64,7 @@ const NotificationView = Type.Object({
 });
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
-const Actor = Type.String({ minLength: 1, maxLength: 128, description: 'who (recorded in the history)' });
+const Actor = Text({ minLength: 1, maxLength: 128, description: 'who (recorded in the history)' });
 const err = { $ref: 'ErrorReply#' };
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -270,7 +271,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
         summary: 'Resolve by hand, with cause and resolution notes.',
         security: [{ adminToken: [] }],
         params: Id,
-        body: Type.Object({ cause: Type.String({ minLength: 1, maxLength: 4000 }), resolution: Type.String({ minLength: 1, maxLength: 4000 }), by: Type.Optional(Actor) }, { additionalProperties: false }),
+        body: Type.Object({ cause: Text({ minLength: 1, maxLength: 4000 }), resolution: Text({ minLength: 1, maxLength: 4000 }), by: Type.Optional(Actor) }, { additionalProperties: false }),
         response: { 200: Type.Object({ incident: IncidentView }), 400: err, 401: err, 404: err, 409: err },
       },
     },

@@ -2,12 +2,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Text } from '@timmy/shared';
 import { Errors } from '../errors.ts';
+import { parseId, parseRef } from '../refs.ts';
 import { MAINTENANCE_SCOPES, RECURRENCES, validateDeclaration, type DeclarationProblem, type MaintenanceDef } from '../sla/maintenance.ts';
 import { toDef } from '../services/uptime.ts';
 import { requireAdmin, requireReader } from './guards.ts';
 
-const Ref = Type.String({ minLength: 1, maxLength: 128 });
+const Ref = Text({ minLength: 1, maxLength: 128 });
 const Declaration = Type.Object(
   {
     scope: Type.Union(MAINTENANCE_SCOPES.map((s) => Type.Literal(s))),
@@ -18,8 +20,8 @@ const Declaration = Type.Object(
     end: Type.String({ format: 'date-time' }),
     recurrence: Type.Optional(Type.Union(RECURRENCES.map((s) => Type.Literal(s)), { description: 'repeat the window every day or week (UTC) after the first' })),
     until: Type.Optional(Type.String({ format: 'date-time', description: 'recurring: no occurrence starts at or after this time' })),
-    declaredBy: Type.String({ minLength: 1, maxLength: 128 }),
-    reason: Type.String({ minLength: 1, maxLength: 1000 }),
+    declaredBy: Text({ minLength: 1, maxLength: 128 }),
+    reason: Text({ minLength: 1, maxLength: 1000 }),
   },
   { additionalProperties: false },
 );
@@ -72,12 +74,14 @@ export default async function maintenanceRoutes(base: FastifyInstance) {
     const wanted = b.scope === 'fleet' ? 0 : 1;
     if (given.length !== wanted || (b.scope !== 'fleet' && b[b.scope] === undefined)) throw new Errors.BadRequest(b.scope === 'fleet' ? PROBLEM_TEXT.target_forbidden : `scope ${b.scope} needs "${b.scope}" (and nothing else)`);
     if (b.scope === 'node') {
-      const [r] = /^\d+$/.test(b.node!) ? await sql`select id::int8 as id from nodes where id = ${Number(b.node)}` : await sql`select id::int8 as id from nodes where name = ${b.node!}`;
+      const ref = parseRef(b.node!, 'node');
+      const [r] = ref.id !== undefined ? await sql`select id::int8 as id from nodes where id = ${ref.id}` : await sql`select id::int8 as id from nodes where name = ${ref.name}`;
       if (!r) throw new Errors.NotFound(`no node "${b.node}"`);
       return String(r.id);
     }
     if (b.scope === 'operator') {
-      const [r] = /^\d+$/.test(b.operator!) ? await sql`select id::int8 as id from operators where id = ${Number(b.operator)}` : await sql`select id::int8 as id from operators where name = ${b.operator!}`;
+      const ref = parseRef(b.operator!, 'operator');
+      const [r] = ref.id !== undefined ? await sql`select id::int8 as id from operators where id = ${ref.id}` : await sql`select id::int8 as id from operators where name = ${ref.name}`;
       if (!r) throw new Errors.NotFound(`no operator "${b.operator}"`);
       return String(r.id);
     }
@@ -137,13 +141,13 @@ export default async function maintenanceRoutes(base: FastifyInstance) {
         tags: ['maintenance'],
         summary: 'Delete a window that has not started; cancel one that has (time already spent stays MAINTENANCE).',
         security: [{ adminToken: [] }],
-        params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,18}$' }) }),
+        params: Type.Object({ id: Type.String({ description: 'the window id' }) }),
         querystring: Type.Object({ by: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }, { additionalProperties: false }),
         response: { 200: Type.Object({ id: Type.Integer(), deleted: Type.Boolean(), cancelledAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) }), 404: { $ref: 'ErrorReply#' } },
       },
     },
     async (req) => {
-      const id = Number(req.params.id);
+      const id = parseId(req.params.id, 'maintenance window');
       const now = new Date(clock());
       const deleted = await sql`delete from maintenance_windows where id = ${id} and starts_at > ${now} returning id`;
       if (deleted.length) return { id, deleted: true, cancelledAt: null };

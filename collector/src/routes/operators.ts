@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Text } from '@timmy/shared';
 import { TIERS } from '../sla/budget.ts';
 import { requireAdmin, requireReader } from './guards.ts';
 import { thresholdsOf } from './sla-view.ts';
@@ -45,7 +46,7 @@ export default async function operatorRoutes(base: FastifyInstance) {
         summary: 'Create an operator or update its tier / region.',
         security: [{ adminToken: [] }],
         params: Type.Object({ op: Type.String({ minLength: 1, maxLength: 128 }) }),
-        body: Type.Object({ tier: Type.Optional(Type.Union(TIERS.map((t) => Type.Literal(t)))), region: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])) }, { additionalProperties: false }),
+        body: Type.Object({ tier: Type.Optional(Type.Union(TIERS.map((t) => Type.Literal(t)))), region: Type.Optional(Type.Union([Text({ minLength: 1, maxLength: 64 }), Type.Null()])) }, { additionalProperties: false }),
         response: { 200: OperatorView },
       },
     },

@@ -3,12 +3,10 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Errors } from '../errors.ts';
-import { calendarMonth } from '../sla/summary.ts';
-import { monthOf } from '../sla/budget.ts';
-import { groupSla, listSlaNodes, type Figures, type Window } from '../services/sla.ts';
+import { parseRef } from '../refs.ts';
+import { groupSla, listSlaNodes, type Figures } from '../services/sla.ts';
 import { requireReader } from './guards.ts';
-import { WindowQuery, resolveWindow } from './nodes.ts';
-import { SlaFields, slaView, thresholdsOf } from './sla-view.ts';
+import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow, thresholdsOf } from './sla-view.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const sec = (ms: number) => ms / 1000;
@@ -44,23 +42,17 @@ const durations = (f: Figures) => ({
   untrackedSeconds: sec(f.totals.untrackedMs ?? 0),
 });
 
-/** The window plus the month its budget is for. */
-export function slaWindow(q: Static<typeof WindowQuery>, now: number): Window {
-  const { from, to } = resolveWindow(q, now);
-  const m = q.month ? calendarMonth(q.month) : monthOf(now);
-  return { from, to, month: { start: m.start, end: m.end } };
-}
-
 export default async function uptimeRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { database, clock, config } = app.deps;
   const sql = database.sql;
   const thresholds = thresholdsOf(config);
+  const retentionMs = retentionOf(config);
   const common = { tags: ['uptime'], querystring: WindowQuery, response: { 200: GroupUptimeView, 400: { $ref: 'ErrorReply#' }, 404: { $ref: 'ErrorReply#' } } };
 
   const reply = async (level: 'operator' | 'region' | 'fleet', key: string | null, tier: string | null, filter: Parameters<typeof listSlaNodes>[1], q: Static<typeof WindowQuery>): Promise<Static<typeof GroupUptimeView>> => {
     const now = clock();
-    const w = slaWindow(q, now);
+    const w = slaWindow(q, now, retentionMs);
     const nodes = await listSlaNodes(sql, { ...filter, inServiceAfter: w.from }); // decommissioned nodes count until their date
     const g = await groupSla(sql, thresholds, level, key, nodes, tier, w, now);
     return {
@@ -77,7 +69,8 @@ export default async function uptimeRoutes(base: FastifyInstance) {
 
   app.get('/v1/operators/:op/uptime', { preHandler: requireReader, schema: { ...common, summary: 'Uptime of all an operator\'s nodes (by operator name or id), held to the operator\'s tier.', params: Type.Object({ op: Type.String() }) } }, async (req) => {
     const op = req.params.op;
-    const [row] = /^\d+$/.test(op) ? await sql`select id::int8 as id, name, tier from operators where id = ${Number(op)}` : await sql`select id::int8 as id, name, tier from operators where name = ${op}`;
+    const ref = parseRef(op, 'operator');
+    const [row] = ref.id !== undefined ? await sql`select id::int8 as id, name, tier from operators where id = ${ref.id}` : await sql`select id::int8 as id, name, tier from operators where name = ${ref.name}`;
     if (!row) throw new Errors.NotFound(`no operator "${op}"`);
     return reply('operator', row.name as string, row.tier as string, { operatorId: Number(row.id) }, req.query);
   });

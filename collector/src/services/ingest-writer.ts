@@ -18,6 +18,8 @@ export interface IngestJob {
 export interface JobResult {
   accepted: number;
   duplicates: number;
+  /** The node's failing SLA-critical checks after the commit; absent when nothing of the node was stored (duplicates only). */
+  failing?: string[];
 }
 
 interface Pending {
@@ -58,6 +60,24 @@ export function checkNeedsWrite(stored: StoredCheck | undefined, next: StoredChe
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Whether PostgreSQL refused the data itself rather than being unable to run: SQLSTATE classes 21
+ * (cardinality), 22 (data exception: a value out of range, a NUL byte, invalid text) and 23 (integrity
+ * constraint). The same rows fail the same way on every retry.
+ */
+export function isDataError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[123][0-9A-Z]{3}$/.test(code);
+}
+
+/** A report the database refuses whatever the moment: answered 4xx, never retried. */
+export class UnstorableReportError extends Error {
+  constructor(cause: unknown) {
+    super((cause as Error).message, { cause });
+    this.name = 'UnstorableReportError';
+  }
+}
 
 export class IngestWriter {
   private queue: Pending[] = [];
@@ -133,19 +153,7 @@ export class IngestWriter {
     const batch = this.take();
     const started = performance.now();
     try {
-      let attempt = 0;
-      for (;;) {
-        try {
-          const results = await this.commit(batch.map((p) => p.job));
-          batch.forEach((p, i) => p.resolve(results[i]!));
-          break;
-        } catch (e) {
-          // Deadlocks (concurrent batches, or collectors, touching the same nodes) are retried; anything else fails the batch.
-          const code = (e as { code?: string }).code;
-          if ((code === '40P01' || code === '40001') && attempt++ < 3) continue;
-          throw e;
-        }
-      }
+      await this.commitOrSplit(batch);
       this.onFlush(batch.reduce((n, p) => n + p.job.prepared.samples.length, 0), performance.now() - started);
     } catch (e) {
       this.log.error({ err: e, reports: batch.length }, 'ingest batch failed; nothing in it was acknowledged');
@@ -156,77 +164,144 @@ export class IngestWriter {
     }
   }
 
+  /**
+   * Commits a batch; when the database refuses its data (isDataError), each half is committed on its
+   * own, down to the one report at fault, which alone is rejected (UnstorableReportError): one sender's
+   * bad input never fails the reports it happened to share a transaction with. Anything else (the
+   * database unavailable) fails the whole batch, to be retried by the senders.
+   */
+  private async commitOrSplit(batch: Pending[]): Promise<void> {
+    let results: JobResult[];
+    try {
+      results = await this.commitRetrying(batch.map((p) => p.job));
+    } catch (e) {
+      if (!isDataError(e)) throw e;
+      if (batch.length === 1) {
+        this.log.warn({ err: e, nodeId: batch[0]!.job.nodeId }, 'report refused by the database: rejected alone');
+        batch[0]!.reject(new UnstorableReportError(e));
+        return;
+      }
+      const half = Math.ceil(batch.length / 2);
+      for (const part of [batch.slice(0, half), batch.slice(half)]) {
+        try {
+          await this.commitOrSplit(part);
+        } catch (err) {
+          for (const p of part) p.reject(err);
+        }
+      }
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(results[i]!));
+  }
+
+  /** Deadlocks and serialization failures (concurrent batches, or collectors, touching the same nodes) are retried. */
+  private async commitRetrying(jobs: IngestJob[]): Promise<JobResult[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.commit(jobs);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if ((code === '40P01' || code === '40001') && attempt < 3) continue;
+        throw e;
+      }
+    }
+  }
+
   private async commit(jobs: IngestJob[]): Promise<JobResult[]> {
     const sampleRows: Array<Record<string, unknown>> = [];
     for (const j of jobs) {
       // Times as epoch ms (PostgreSQL converts them): no date formatting per sample on this thread.
       for (const s of j.prepared.samples) {
         const m = s.metrics;
-        sampleRows.push({ node_id: j.nodeId, stream: j.report.stream, seq: s.seq, ts: s.ts, received_at: j.receivedAt, at: s.at, live: s.live, ok: s.ok, detail: s.detail, disk_pct: m.diskPct, load1: m.load1, mem_pct: m.memPct, agent_rss_kib: m.agentRssKib, agent_cpu_s: m.agentCpuS });
+        sampleRows.push({ node_id: j.nodeId, stream: j.report.stream, seq: s.seq, ts: s.ts, received_at: j.receivedAt, at: s.at, live: s.live, ok: s.ok, detail: s.detail, disk_pct: m.diskPct, load1: m.load1, mem_pct: m.memPct, agent_rss_kib: m.agentRssKib, agent_cpu_s: m.agentCpuS, lag_ms: s.lagMs, uptime_s: s.uptimeS });
       }
     }
     const nodeRows = aggregateNodeUpdates(jobs);
     const checkRows = this.changedChecks(jobs);
-    // One statement, so one round trip and one commit: the three writes are data-modifying CTEs, which
+    // One statement, so one round trip and one commit: the writes are data-modifying CTEs, which
     // PostgreSQL runs to completion whether or not the outer query reads them, all in one transaction.
+    // Everything the node row and the check rows learn comes from the samples this statement inserted
+    // (`ins`): a sample already stored (a duplicate) changes nothing, and is never a live heartbeat.
     // `n.id = any(ids)` lets the planner reach `nodes` through its primary key: joined to a function scan
     // alone (estimated at 100 rows), it chose a hash join over a sequential scan of every node.
-    const skipped = await this.sql`
+    const [out] = await this.sql`
       with x as (
         select * from jsonb_to_recordset(${this.sql.json(sampleRows as never)}::jsonb)
           as x(node_id int8, stream text, seq int8, ts float8, received_at float8, at float8, live bool, ok bool, detail jsonb,
-               disk_pct float4, load1 float4, mem_pct float4, agent_rss_kib int4, agent_cpu_s float8)
+               disk_pct float4, load1 float4, mem_pct float4, agent_rss_kib int4, agent_cpu_s float8, lag_ms int4, uptime_s float4)
       ), ins as (
-        insert into samples (node_id, stream, seq, ts, received_at, at, live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s)
-        select node_id, stream, seq, to_timestamp(ts / 1000), to_timestamp(received_at / 1000), to_timestamp(at / 1000), live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s from x
+        insert into samples (node_id, stream, seq, ts, received_at, at, live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s, lag_ms, uptime_s)
+        select node_id, stream, seq, to_timestamp(ts / 1000), to_timestamp(received_at / 1000), to_timestamp(at / 1000), live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s, lag_ms, uptime_s from x
         on conflict do nothing
-        returning node_id, stream, seq
+        returning node_id, stream, seq, at, live, ok, detail
+      ), agg as (
+        select node_id,
+               max(at) filter (where live) as live_at,
+               min(at) filter (where live) as live_from,
+               min(at) filter (where not live) as late_from,
+               coalesce(bool_or(not ok) filter (where live), false) as any_bad,
+               (array_agg(ok order by at desc, seq desc) filter (where live))[1] as ok,
+               -- The failing checks carried after the newest sample stored now (prepare.ts carries them per sample).
+               max(at) as newest_at,
+               (array_agg(coalesce(detail -> 'failing', '[]'::jsonb) order by at desc, seq desc))[1] as failing,
+               max(seq) as last_seq
+          from ins group by node_id
       ), v as (
         select * from jsonb_to_recordset(${this.sql.json(
-          nodeRows.map((r) => ({ id: r.id, live_at: r.liveAt, live_from: r.liveFrom, late_from: r.lateFrom, ok: r.ok, any_bad: r.anyBad, failing: r.failing, skew: r.skew, last_seq: r.lastSeq, stream: r.stream, agent_version: r.agentVersion, boot_id: r.bootId, inventory: r.inventory })) as never,
+          nodeRows.map((r) => ({ id: r.id, skew: r.skew, stream: r.stream, agent_version: r.agentVersion, boot_id: r.bootId, inventory: r.inventory })) as never,
         )}::jsonb)
-          as v(id int8, live_at timestamptz, live_from timestamptz, late_from timestamptz, ok bool, any_bad bool, failing jsonb, skew int4,
-               last_seq int8, stream text, agent_version text, boot_id text, inventory jsonb)
+          as v(id int8, skew int4, stream text, agent_version text, boot_id text, inventory jsonb)
       ), upd as (
         update nodes n set
-          last_hb_at = case when v.live_at is not null and (n.last_hb_at is null or v.live_at > n.last_hb_at) then v.live_at else n.last_hb_at end,
-          last_ok = case when v.live_at is not null and (n.last_hb_at is null or v.live_at >= n.last_hb_at) then v.ok else n.last_ok end,
-          failing = v.failing,
+          last_hb_at = case when a.live_at is not null and (n.last_hb_at is null or a.live_at > n.last_hb_at) then a.live_at else n.last_hb_at end,
+          last_ok = case when a.live_at is not null and (n.last_hb_at is null or a.live_at >= n.last_hb_at) then a.ok else n.last_ok end,
+          -- Late samples older than the newest live heartbeat are history: they do not change what is failing now.
+          failing = case when n.last_hb_at is null or a.newest_at >= n.last_hb_at then a.failing else n.failing end,
           clock_skew_ms = v.skew,
-          last_seq = greatest(n.last_seq, v.last_seq),
+          last_seq = greatest(n.last_seq, a.last_seq),
           last_stream = v.stream,
           agent_version = v.agent_version,
           boot_id = coalesce(v.boot_id, n.boot_id),
           inventory = coalesce(v.inventory, n.inventory),
-          state_check_at = case when v.live_at is not null and (n.last_hb_at is null or v.live_at > n.last_hb_at)
-                                then v.live_at + make_interval(secs => ${this.opts.graceMs / 1000}) else n.state_check_at end,
-          recompute_from = least(n.recompute_from, v.late_from,
-            case when v.live_at is not null and (n.current_state is distinct from 'UP' or v.any_bad or n.last_ok is distinct from true)
-                 then least(n.last_hb_at, v.live_from) end)
-        from v
+          state_check_at = case when a.live_at is not null and (n.last_hb_at is null or a.live_at > n.last_hb_at)
+                                then a.live_at + make_interval(secs => ${this.opts.graceMs / 1000}) else n.state_check_at end,
+          recompute_from = least(n.recompute_from, a.late_from,
+            case when a.live_at is not null and (n.current_state is distinct from 'UP' or a.any_bad or n.last_ok is distinct from true)
+                 then least(n.last_hb_at, a.live_from) end)
+        from v join agg a on a.node_id = v.id
         where n.id = v.id and n.id = any(${nodeRows.map((r) => r.id)}::int8[])
-        returning n.id
+        returning n.id, n.failing
       ), chk as (
         insert into node_check_status (node_id, name, probe, status, message, sla_critical, value, since, updated_at)
-        select node_id, name, probe, status, message, sla_critical, value, at, at
-        from jsonb_to_recordset(${this.sql.json(checkRows.map((r) => ({ node_id: r.nodeId, name: r.name, probe: r.probe, status: r.status, message: r.message, sla_critical: r.slaCritical, value: r.value, at: r.at })) as never)}::jsonb)
-          as c(node_id int8, name text, probe text, status text, message text, sla_critical bool, value float8, at timestamptz)
+        select c.node_id, c.name, c.probe, c.status, c.message, c.sla_critical, c.value, c.at, c.at
+        from jsonb_to_recordset(${this.sql.json(checkRows.map((r) => ({ node_id: r.nodeId, stream: r.stream, seq: r.seq, name: r.name, probe: r.probe, status: r.status, message: r.message, sla_critical: r.slaCritical, value: r.value, at: r.at })) as never)}::jsonb)
+          as c(node_id int8, stream text, seq int8, name text, probe text, status text, message text, sla_critical bool, value float8, at timestamptz)
+        join ins on ins.node_id = c.node_id and ins.stream = c.stream and ins.seq = c.seq
         on conflict (node_id, name) do update set
           probe = excluded.probe, message = excluded.message, sla_critical = excluded.sla_critical, value = excluded.value, updated_at = excluded.updated_at,
           since = case when node_check_status.status = excluded.status then node_check_status.since else excluded.since end,
           status = excluded.status
-        returning 1
+        -- An older result (a late sample) never overwrites a newer one.
+        where node_check_status.updated_at <= excluded.updated_at
+        returning node_id, name
+      ), skipped as (
+        select x.node_id::text as node_id, x.stream, x.seq::text as seq, count(*)::int - max(case when ins.seq is null then 0 else 1 end) as n
+        from x left join ins on ins.node_id = x.node_id and ins.stream = x.stream and ins.seq = x.seq
+        group by x.node_id, x.stream, x.seq
+        having count(*) > max(case when ins.seq is null then 0 else 1 end)
       )
-      select x.node_id::text as node_id, x.stream, x.seq::text as seq, count(*)::int - max(case when ins.seq is null then 0 else 1 end) as n
-      from x left join ins on ins.node_id = x.node_id and ins.stream = x.stream and ins.seq = x.seq
-      group by x.node_id, x.stream, x.seq
-      having count(*) > max(case when ins.seq is null then 0 else 1 end)`;
-    // Only once committed: a batch that failed (or is retried) leaves both as they were.
-    for (const r of checkRows) this.checkCache.set(r.id, r.stored);
+      select (select coalesce(json_agg(skipped), '[]') from skipped) as skipped,
+             (select coalesce(json_agg(json_build_array(node_id::text, name)), '[]') from chk) as checks,
+             (select coalesce(json_agg(json_build_array(id::int8, failing)), '[]') from upd) as nodes`;
+    const written = new Set((out!.checks as Array<[string, string]>).map(([node, name]) => `${node}\u0000${name}`));
+    const failingNow = new Map((out!.nodes as Array<[number, string[]]>).map(([id, failing]) => [Number(id), failing]));
+    // Only once committed, and only what was written: a batch that failed (or is retried), or a check
+    // result that came with a duplicate, leaves the cache as it was.
+    for (const r of checkRows) if (written.has(r.id)) this.checkCache.set(r.id, r.stored);
     for (const j of jobs) this.lastReport.set(j.nodeId, Math.max(this.lastReport.get(j.nodeId) ?? j.receivedAt, j.receivedAt));
     // The statement returns the samples it did not insert (already stored: duplicates), usually none.
     const notInserted = new Map<string, number>();
-    for (const r of skipped as unknown as Array<{ node_id: string; stream: string; seq: string; n: number }>) notInserted.set(`${r.node_id}\u0000${r.stream}\u0000${r.seq}`, Number(r.n));
+    for (const r of out!.skipped as Array<{ node_id: string; stream: string; seq: string; n: number }>) notInserted.set(`${r.node_id}\u0000${r.stream}\u0000${r.seq}`, Number(r.n));
     return jobs.map((j) => {
       let duplicates = 0;
       for (const s of j.prepared.samples) {
@@ -238,12 +313,13 @@ export class IngestWriter {
         if (n > 1) notInserted.set(k, n - 1);
         else notInserted.delete(k);
       }
-      return { accepted: j.prepared.samples.length - duplicates, duplicates };
+      const failing = failingNow.get(j.nodeId);
+      return { accepted: j.prepared.samples.length - duplicates, duplicates, ...(failing ? { failing } : {}) };
     });
   }
 
   private changedChecks(jobs: IngestJob[]) {
-    const latest = new Map<string, { id: string; nodeId: number; name: string; probe: string; status: string; message: string; slaCritical: boolean; value: number | null; at: string; stored: StoredCheck }>();
+    const latest = new Map<string, { id: string; nodeId: number; stream: string; seq: number; name: string; probe: string; status: string; message: string; slaCritical: boolean; value: number | null; at: string; stored: StoredCheck }>();
     for (const j of jobs) {
       const last = this.lastReport.get(j.nodeId);
       const trusted = last !== undefined && j.receivedAt - last <= this.opts.graceMs;
@@ -254,39 +330,25 @@ export class IngestWriter {
         const stored: StoredCheck = { status: c.status, content: `${c.message}\u0000${value}`, at: c.at };
         // Within one batch the newest report of a node wins, whatever the cache says.
         if (!latest.has(id) && !checkNeedsWrite(trusted ? this.checkCache.get(id) : undefined, stored, this.opts.checkRefreshMs)) continue;
-        latest.set(id, { id, nodeId: j.nodeId, name, probe: c.probe, status: c.status, message: c.message, slaCritical: c.slaCritical, value, at: iso(c.at), stored });
+        latest.set(id, { id, nodeId: j.nodeId, stream: j.report.stream, seq: c.seq, name, probe: c.probe, status: c.status, message: c.message, slaCritical: c.slaCritical, value, at: iso(c.at), stored });
       }
     }
     return [...latest.values()];
   }
 }
 
-/** One row per node for the batched `nodes` update (several reports of one node in a batch are folded). */
+/**
+ * What the reports of a batch tell about each node beyond its samples (several reports of one node are
+ * folded; the newest wins). Heartbeat times, the SLA-critical state and the seq come from the samples the
+ * statement actually inserts (see commit): a duplicate must not move them.
+ */
 function aggregateNodeUpdates(jobs: IngestJob[]) {
-  const byNode = new Map<number, { id: number; nodeId: number; liveAt: string | null; liveFrom: string | null; lateFrom: string | null; ok: boolean; anyBad: boolean; failing: string[]; skew: number; lastSeq: number; stream: string; agentVersion: string; bootId: string | null; inventory: unknown; liveAtMs: number; liveFromMs: number; lateFromMs: number }>();
+  const byNode = new Map<number, { id: number; skew: number; stream: string; agentVersion: string; bootId: string | null; inventory: unknown }>();
   for (const j of jobs) {
-    const live = j.prepared.samples.filter((s) => s.live);
-    const late = j.prepared.samples.filter((s) => !s.live);
-    const newestLive = live.at(-1);
     const prev = byNode.get(j.nodeId);
-    const liveAtMs = Math.max(prev?.liveAtMs ?? -Infinity, newestLive?.at ?? -Infinity);
-    const liveFromMs = Math.min(prev?.liveFromMs ?? Infinity, live[0]?.at ?? Infinity);
-    const lateFromMs = Math.min(prev?.lateFromMs ?? Infinity, ...late.map((s) => s.at));
-    const lastSeq = Math.max(prev?.lastSeq ?? 0, ...j.prepared.samples.map((s) => s.seq));
     byNode.set(j.nodeId, {
       id: j.nodeId,
-      nodeId: j.nodeId,
-      liveAtMs,
-      liveFromMs,
-      lateFromMs,
-      liveAt: Number.isFinite(liveAtMs) ? iso(liveAtMs) : null,
-      liveFrom: Number.isFinite(liveFromMs) ? iso(liveFromMs) : null,
-      lateFrom: Number.isFinite(lateFromMs) ? iso(lateFromMs) : null,
-      ok: newestLive ? newestLive.ok : (prev?.ok ?? true),
-      anyBad: (prev?.anyBad ?? false) || live.some((s) => !s.ok),
-      failing: j.prepared.failing,
       skew: Math.max(-2_000_000_000, Math.min(2_000_000_000, Math.round(j.prepared.skewMs))),
-      lastSeq,
       stream: j.report.stream,
       agentVersion: j.report.agentVersion,
       bootId: j.prepared.bootId ?? prev?.bootId ?? null,

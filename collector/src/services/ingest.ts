@@ -4,7 +4,7 @@ import type { AuthenticatedNode, CredentialStore } from '../auth/credentials.ts'
 import { Errors } from '../errors.ts';
 import type { Metrics } from '../metrics/registry.ts';
 import { prepareReport, type PrepareLimits } from './prepare.ts';
-import type { IngestWriter } from './ingest-writer.ts';
+import { UnstorableReportError, type IngestWriter } from './ingest-writer.ts';
 import { BatchLoader } from './batch-loader.ts';
 import type postgres from 'postgres';
 
@@ -49,10 +49,17 @@ export class IngestService {
     try {
       result = await this.writer.write({ nodeId: auth.nodeId, receivedAt, report, prepared });
     } catch (e) {
+      // The database refuses this report's data: retrying cannot help (the agent sets it aside).
+      if (e instanceof UnstorableReportError) {
+        this.metrics.ingestReports.inc({ result: 'rejected' });
+        this.metrics.ingestRejections.inc({ code: 'FLEET_UNSTORABLE' });
+        throw new Errors.Unstorable(e.message);
+      }
       // Nothing was committed: the agent keeps the report and retries.
       throw Object.assign(new Errors.Unavailable(), { cause: e });
     }
-    this.failing.set(auth.nodeId, prepared.failing);
+    // What the node row now says is failing (unchanged when every sample was a duplicate).
+    if (result.failing) this.failing.set(auth.nodeId, result.failing);
     this.metrics.ingestReports.inc({ result: 'accepted' });
     this.metrics.ingestSamples.inc({ result: 'stored' }, result.accepted);
     this.metrics.ingestSamples.inc({ result: 'duplicate' }, result.duplicates);

@@ -1,12 +1,18 @@
 /**
- * Which nodes and operators are inside a declared maintenance window at `now` (recurring windows
- * expanded, cancellations honoured): what the alert engine silences. Names, as the alerting core keys
- * nodes and operators by name.
+ * Maintenance in force at `now` (recurring windows expanded, cancellations honoured): what the alert
+ * engine silences, and what the API and /metrics show as a node's current state.
  */
 import type postgres from 'postgres';
-import { covers, expandWindow } from '../sla/maintenance.ts';
+import { covers, expandWindow, maintenanceAt, type MaintenanceSpan, type NodeScope } from '../sla/maintenance.ts';
 import { loadMaintenance } from './uptime.ts';
 
+/** Loads the windows once; the lookup gives the occurrence covering a node at `now`, or null. */
+export async function maintenanceNow(sql: postgres.Sql, now: number): Promise<(node: NodeScope) => MaintenanceSpan | null> {
+  const defs = await loadMaintenance(sql, now, now + 1);
+  return (node) => (defs.length ? maintenanceAt(defs, node, now) : null);
+}
+
+/** Which nodes and operators are inside a window at `now`, by name (the alerting core keys them by name). */
 export async function activeMaintenance(sql: postgres.Sql, now: number): Promise<{ nodes: Set<string>; operators: Set<string> }> {
   const nodes = new Set<string>();
   const operators = new Set<string>();

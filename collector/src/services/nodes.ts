@@ -4,6 +4,13 @@ import type { Database } from '../db/database.ts';
 import { nodes, operators } from '../db/schema/index.ts';
 import { Errors } from '../errors.ts';
 import type { CredentialStore } from '../auth/credentials.ts';
+import { parseRef } from '../refs.ts';
+
+/** The `where` condition for a node named by id or by name (see parseRef). */
+export function nodeWhere(ref: string) {
+  const r = parseRef(ref, 'node');
+  return r.id !== undefined ? eq(nodes.id, r.id) : eq(nodes.name, r.name);
+}
 
 export async function ensureOperator(database: Database, name: string): Promise<number> {
   const [row] = await database.db.insert(operators).values({ name }).onConflictDoUpdate({ target: operators.name, set: { name } }).returning({ id: operators.id });
@@ -24,7 +31,7 @@ export async function registerNode(database: Database, credentials: CredentialSt
 }
 
 export async function findNodeId(database: Database, ref: string): Promise<number> {
-  const [row] = await database.db.select({ id: nodes.id }).from(nodes).where(/^\d+$/.test(ref) ? eq(nodes.id, Number(ref)) : eq(nodes.name, ref)).limit(1);
+  const [row] = await database.db.select({ id: nodes.id }).from(nodes).where(nodeWhere(ref)).limit(1);
   if (!row) throw new Errors.NotFound(`no node "${ref}"`);
   return row.id;
 }

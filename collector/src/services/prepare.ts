@@ -9,6 +9,10 @@ export interface PreparedSample {
   ts: number;
   at: number;
   live: boolean;
+  /** A live sample's arrival less its sampling time on our clock (ms); null for a late one. */
+  lagMs: number | null;
+  /** The node's uptime when sampled (s); null when beyond any real uptime (a `real` column holds it). */
+  uptimeS: number | null;
   ok: boolean;
   detail: { failing: string[]; checks: Array<Pick<CheckResult, 'name' | 'status' | 'message'>> } | null;
   /** Numeric metrics kept in compact columns for the per-minute rollups (null: not in this sample). */
@@ -26,6 +30,13 @@ export interface SampleMetrics {
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** The smallest normal PostgreSQL `real`: a value closer to 0 is refused by the column as an underflow. */
+const REAL_MIN = 1.1754943508222875e-38;
+/** A metric as a `real` column can hold it (the wire schema bounds its magnitude; tiny values become 0). */
+const real = (v: unknown): number | null => {
+  const n = num(v);
+  return n !== null && Math.abs(n) < REAL_MIN ? 0 : n;
+};
 
 /** Pulls the rollup metrics out of a sample: disks (or disk checks), the system probe's load and memory, the agent's footprint. */
 export function sampleMetrics(s: Report['samples'][number]): SampleMetrics {
@@ -36,11 +47,11 @@ export function sampleMetrics(s: Report['samples'][number]): SampleMetrics {
   for (const c of s.checks ?? []) {
     if (!c.values) continue;
     if (c.probe === 'disk' && !s.disks?.length) {
-      const v = num(c.values.usedPct);
+      const v = real(c.values.usedPct);
       if (v !== null) diskPct = Math.max(diskPct ?? 0, v);
     } else if (c.probe === 'system') {
-      load1 = num(c.values.load1) ?? load1;
-      memPct = num(c.values.memUsedPct) ?? memPct;
+      load1 = real(c.values.load1) ?? load1;
+      memPct = real(c.values.memUsedPct) ?? memPct;
     }
   }
   return { diskPct, load1, memPct, agentRssKib: Math.round(s.heartbeat.agentRssBytes / 1024), agentCpuS: s.heartbeat.agentCpuSeconds };
@@ -53,8 +64,8 @@ export interface PreparedReport {
   failing: string[];
   /** Agent clock minus ours when the report was sent (ms; includes one-way latency). */
   skewMs: number;
-  /** The newest result of every check in the report, by name. */
-  latestChecks: Map<string, CheckResult & { at: number }>;
+  /** The newest result of every check in the report, by name, with the sample it came in. */
+  latestChecks: Map<string, CheckResult & { at: number; seq: number }>;
   bootId: string | null;
 }
 
@@ -64,12 +75,15 @@ export interface PrepareLimits {
   maxAgeMs: number;
 }
 
+/** A century: larger uptimes are not real and are not kept (they would not fit a `real` column either). */
+const MAX_UPTIME_S = 3.2e9;
+
 export function prepareReport(report: Report, receivedAt: number, priorFailing: readonly string[], limits: PrepareLimits): PreparedReport {
   const skewMs = report.sentAt - receivedAt;
   const failing = new Set(priorFailing);
   const out: PreparedSample[] = [];
   const rejected: SampleRejection[] = [];
-  const latestChecks = new Map<string, CheckResult & { at: number }>();
+  const latestChecks = new Map<string, CheckResult & { at: number; seq: number }>();
   let bootId: string | null = null;
   const ordered = [...report.samples].sort((a, b) => a.seq - b.seq);
   const seen = new Set<number>();
@@ -97,11 +111,11 @@ export function prepareReport(report: Report, receivedAt: number, priorFailing: 
         else failing.delete(c.name);
       }
       if (c.status !== 'ok') nonOk.push({ name: c.name, status: c.status, message: c.message });
-      latestChecks.set(c.name, { ...c, at });
+      latestChecks.set(c.name, { ...c, at, seq: s.seq });
     }
     bootId = s.heartbeat.bootId;
     const failingNow = [...failing].sort();
-    out.push({ seq: s.seq, ts: s.ts, at, live, ok: failingNow.length === 0, detail: failingNow.length || nonOk.length ? { failing: failingNow, checks: nonOk } : null, metrics: sampleMetrics(s) });
+    out.push({ seq: s.seq, ts: s.ts, at, live, lagMs: live ? Math.round(age) : null, uptimeS: s.heartbeat.uptimeS <= MAX_UPTIME_S ? s.heartbeat.uptimeS : null, ok: failingNow.length === 0, detail: failingNow.length || nonOk.length ? { failing: failingNow, checks: nonOk } : null, metrics: sampleMetrics(s) });
   }
   return { samples: out, rejected, failing: [...failing].sort(), skewMs, latestChecks, bootId };
 }

@@ -48,6 +48,8 @@ async function scriptedTimeline(opts: { bufferDuringOutage: boolean }) {
     if (agentUp) {
       if (!collectorUp) {
         if (opts.bufferDuringOutage) buffered.push(t);
+        // A sample the agent took and lost still had its seq: the stream shows a gap, not contiguity.
+        else seq++;
       } else {
         await send([...buffered.splice(0), t]);
       }

@@ -29,7 +29,15 @@ interface SampleRow {
   live: boolean;
   ok: boolean;
   detail: { failing?: string[] } | null;
+  stream: string;
+  seq: string;
+  ts: Date;
+  lag_ms: number | null;
+  uptime_s: number | null;
 }
+
+/** The sample columns a point is made of (toPoint). */
+const POINT_COLUMNS = ['at', 'live', 'ok', 'detail', 'stream', 'seq', 'ts', 'lag_ms', 'uptime_s'];
 
 interface StoredInterval {
   id: number;
@@ -52,8 +60,18 @@ interface NodeRow {
 const ms = (d: Date | null | undefined) => (d ? d.getTime() : null);
 const iso = (t: number) => new Date(t).toISOString();
 
-function toPoint(r: SampleRow): Point {
-  return { at: r.at.getTime(), live: r.live, ok: r.ok, ...(r.detail?.failing?.length ? { failing: r.detail.failing } : {}) };
+/** A stored sample as the SLA core sees it, with the agent's own record (stream, seq, boot) as evidence. */
+export function toPoint(r: SampleRow): Point {
+  const at = r.at.getTime();
+  const sampledAt = r.live && r.lag_ms !== null ? at - r.lag_ms : at;
+  return {
+    at,
+    live: r.live,
+    ok: r.ok,
+    ...(r.detail?.failing?.length ? { failing: r.detail.failing } : {}),
+    ...(sampledAt < at ? { sampledAt } : {}),
+    agent: { stream: r.stream, seq: Number(r.seq), ts: r.ts.getTime(), ...(r.uptime_s !== null ? { uptimeMs: r.uptime_s * 1000 } : {}) },
+  };
 }
 
 function sameEvidence(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
@@ -142,9 +160,9 @@ export class Settler {
 
     // Step back up to two stored points (so the stretch new evidence falls into is recomputed whole); a third is the prior.
     const backRows = await sql`
-      select x.id::int8 as id, s.at, s.live, s.ok, s.detail
+      select x.id::int8 as id, ${sql(POINT_COLUMNS.map((c) => `s.${c}`))}
       from jsonb_to_recordset(${sql.json(nodes.map((n) => ({ id: n.id, f: iso(req(n.id)) })) as never)}::jsonb) as x(id int8, f timestamptz)
-      cross join lateral (select at, live, ok, detail from samples where node_id = x.id and at < x.f order by at desc limit 3) s`;
+      cross join lateral (select ${sql(POINT_COLUMNS)} from samples where node_id = x.id and at < x.f order by at desc limit 3) s`;
     const back = new Map<number, SampleRow[]>();
     for (const r of backRows) (back.get(Number(r.id)) ?? back.set(Number(r.id), []).get(Number(r.id))!).push(r as unknown as SampleRow);
 
@@ -160,7 +178,7 @@ export class Settler {
     }
     const fromJson = sql.json(nodes.map((n) => ({ id: n.id, f: iso(from.get(n.id)!) })) as never);
     const pointRows = await sql`
-      select s.node_id::int8 as id, s.at, s.live, s.ok, s.detail
+      select s.node_id::int8 as id, ${sql(POINT_COLUMNS.map((c) => `s.${c}`))}
       from jsonb_to_recordset(${fromJson}::jsonb) as x(id int8, f timestamptz)
       join samples s on s.node_id = x.id and s.at >= x.f and s.at < ${new Date(now)}
       order by s.node_id, s.at`;

@@ -62,11 +62,20 @@ export async function listSlaNodes(sql: postgres.Sql, filter: { operatorId?: num
   }));
 }
 
+/**
+ * The time a read of window `w` needs: the window up to now, the budget's month (to its end: the time
+ * ahead minus maintenance declared for it) and the rolling 30 days of the projection. Maintenance is
+ * loaded and expanded over this span only, so a window asked far into the future costs nothing more.
+ */
+export function readSpan(w: Window, now: number): Span {
+  const r30 = rolling30d(now);
+  return { start: Math.min(w.from, w.month.start, r30.start), end: Math.max(Math.min(w.to, now), w.month.end, r30.end) };
+}
+
 /** One node: the window's summary (with intervals), its threshold, budget and projection. */
 export async function nodeSla(sql: postgres.Sql, thresholds: Thresholds, node: SlaNode, w: Window, now: number) {
   const r30 = rolling30d(now);
-  const lo = Math.min(w.from, w.month.start, r30.start);
-  const hi = Math.max(w.to, w.month.end);
+  const { start: lo, end: hi } = readSpan(w, now);
   const defs = await loadMaintenance(sql, lo, hi);
   const maintenance = spansForNode(defs, node, lo, hi);
   const intervals: Interval[] = await nodeIntervals(sql, node.id, lo, Math.min(hi, now), now);
@@ -89,8 +98,7 @@ export interface GroupSla {
 /** An operator, a region or the fleet: one aggregate query per window, the pure core for the rest. */
 export async function groupSla(sql: postgres.Sql, thresholds: Thresholds, level: Exclude<Level, 'node'>, key: string | null, nodes: SlaNode[], groupTier: string | null, w: Window, now: number): Promise<GroupSla> {
   const r30 = rolling30d(now);
-  const lo = Math.min(w.from, w.month.start, r30.start);
-  const hi = Math.max(w.to, w.month.end);
+  const { start: lo, end: hi } = readSpan(w, now);
   const defs = await loadMaintenance(sql, lo, hi);
   const ids = level === 'fleet' ? undefined : nodes.map((n) => n.id);
   const totals = (from: number, to: number) => totalsByNode(sql, { from, to, now, maintenance: defs, ...(ids ? { nodeIds: ids } : {}) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { covers, expandWindow, spansForNode, validateDeclaration, type MaintenanceDef } from './maintenance.ts';
+import { covers, expandWindow, maintenanceAt, spansForNode, stateNow, validateDeclaration, type MaintenanceDef } from './maintenance.ts';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -77,5 +77,31 @@ describe('validateDeclaration', () => {
     ['a fleet window has no target', { target: 'x' }, ['target_forbidden']],
   ])('%s', (_n, over, expected) => {
     expect(validateDeclaration({ ...def(), ...(over as Partial<MaintenanceDef>) }, now)).toEqual(expected);
+  });
+});
+
+describe('maintenanceAt and stateNow (the current state every surface shows)', () => {
+  const node = { id: 7, operatorId: 3, region: 'eu' };
+  it.each([
+    ['no window', [], SUN + H, null],
+    ['inside a one-off window: its start', [def()], SUN + H, SUN],
+    ['at the end of a window (ranges are half-open)', [def()], SUN + 2 * H, null],
+    ['inside the third weekly occurrence: that occurrence\'s start', [def({ recurrence: 'weekly' })], SUN + 14 * D + H, SUN + 14 * D],
+    ['between occurrences', [def({ recurrence: 'weekly' })], SUN + 14 * D + 3 * H, null],
+    ['a window for another node', [def({ scope: 'node', target: '8' })], SUN + H, null],
+    ['a window for the node\'s region', [def({ scope: 'region', target: 'eu' })], SUN + H, SUN],
+    ['a cancelled window, after the cancellation', [def({ cancelledAt: SUN + H })], SUN + H, null],
+    ['two windows: the earlier start', [def({ start: SUN + H, end: SUN + 3 * H }), def({ id: 2 })], SUN + 90 * 60_000, SUN],
+  ] as const)('%s', (_name, defs, now, start) => {
+    expect(maintenanceAt(defs, node, now)?.start ?? null).toBe(start);
+  });
+
+  it.each([
+    ['settled state outside a window', { state: 'DOWN', since: 5 }, null, { state: 'DOWN', since: 5 }],
+    ['MAINTENANCE inside one, since the occurrence started', { state: 'DOWN', since: 5 }, { start: 9, end: 20 }, { state: 'MAINTENANCE', since: 9 }],
+    ['UP becomes MAINTENANCE too', { state: 'UP', since: 5 }, { start: 9, end: 20 }, { state: 'MAINTENANCE', since: 9 }],
+    ['a node that never reported stays untracked', { state: null, since: null }, { start: 9, end: 20 }, { state: null, since: null }],
+  ] as const)('%s', (_name, settled, window, want) => {
+    expect(stateNow(settled, window)).toEqual(want);
   });
 });

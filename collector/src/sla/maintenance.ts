@@ -103,3 +103,29 @@ export function spansForNode(defs: readonly MaintenanceDef[], node: NodeScope, f
     to,
   );
 }
+
+/**
+ * The occurrence of a window covering the node at `now` (the earliest-starting one when several do),
+ * or null. Its `start` is the occurrence's own start; its end may be clipped just after `now`.
+ */
+export function maintenanceAt(defs: readonly MaintenanceDef[], node: NodeScope, now: number): MaintenanceSpan | null {
+  let best: MaintenanceSpan | null = null;
+  for (const d of defs) {
+    if (!covers(d, node)) continue;
+    // An occurrence covering `now` started less than one window length before it.
+    for (const s of expandWindow(d, now - (d.end - d.start), now + 1)) {
+      if (s.start <= now && now < s.end && (!best || s.start < best.start)) best = s;
+    }
+  }
+  return best;
+}
+
+/**
+ * The state a node is in now, as every surface shows it (the API, `timmy_node_up`, `timmy_fleet_nodes`):
+ * MAINTENANCE inside a declared window (it overrides the settled state, as in every figure), otherwise
+ * the settled state; null (untracked) before the first heartbeat, maintenance or not.
+ */
+export function stateNow<S extends string>(settled: { state: S | null; since: number | null }, maintenance: Span | null): { state: S | 'MAINTENANCE' | null; since: number | null } {
+  if (settled.state === null || !maintenance) return settled;
+  return { state: 'MAINTENANCE', since: maintenance.start };
+}

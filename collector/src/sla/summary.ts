@@ -77,5 +77,7 @@ export function calendarMonth(month: string): Span {
   const y = Number(m[1]);
   const mo = Number(m[2]);
   if (mo < 1 || mo > 12) throw new RangeError(`month out of range: "${month}"`);
-  return { start: Date.UTC(y, mo - 1, 1), end: Date.UTC(y, mo, 1) };
+  // Date.UTC reads years 0-99 as 1900-1999: set the year as given.
+  const at = (m0: number) => new Date(0).setUTCFullYear(y, m0, 1);
+  return { start: at(mo - 1), end: at(mo) };
 }

@@ -135,3 +135,125 @@ describe('summaries', () => {
     expect(() => calendarMonth('2026-13')).toThrow(RangeError);
   });
 });
+
+describe('time nobody observed, settled from the samples and the agent\'s own record', () => {
+  // The collector is down over [10 min, 11 min) and comes back at 11 min.
+  const outage = [{ start: T0 - MIN, end: T0 + 10 * MIN }, { start: T0 + 11 * MIN, end: T0 + 60 * MIN }];
+  /** A live sample taken at `ts` (agent clock = ours here), seq `seq`, arriving `lag` later. */
+  const sample = (ts: number, seq: number, opts: { lag?: number; live?: boolean; stream?: string; uptimeS?: number } = {}): Point => {
+    const live = opts.live ?? true;
+    const lag = live ? (opts.lag ?? 50) : 0;
+    return {
+      at: ts + lag,
+      live,
+      ok: true,
+      ...(lag ? { sampledAt: ts } : {}),
+      agent: { stream: opts.stream ?? 's1', seq, ts, ...(opts.uptimeS !== undefined ? { uptimeMs: opts.uptimeS * S } : {}) },
+    };
+  };
+  /** Samples every 5 s (plus `jitter` per step) over [start, end), seq from `seq`. */
+  const stream = (start: number, end: number, seq: number, jitter = 0, opts: { lag?: number; live?: boolean; stream?: string } = {}) => {
+    const out: Point[] = [];
+    for (let t = start; t < end; t += 5 * S + jitter) out.push(sample(t, seq++, opts));
+    return out;
+  };
+  /** Samples every 5 s until the outage: seq 1-120, the last sampled at 9 min 55 s and arrived 50 ms later. */
+  const before = () => stream(T0, T0 + 10 * MIN, 1);
+  const states = (r: ReturnType<typeof run>) => r.intervals.map((i) => [i.state, i.cause, (i.start - T0) / S, (i.end - T0) / S]);
+
+  it.each([
+    {
+      name: 'buffered samples delivered just after the restart, live by age, settle the outage at their sampling times',
+      // Samples every 5.1 s (the last before the outage at 9:57.3); the outage's samples arrive in one
+      // report at 11:03.35: the last two (sampled 9.95 s and 4.85 s before) are live, stamped at arrival,
+      // the others late. Without the live ones' sampling times the 15.05 s from the last late one
+      // (10:48.3) to the arrival would exceed the grace: UNKNOWN.
+      points: () => {
+        const before = stream(T0 + 8 * MIN, T0 + 10 * MIN, 1, 100);
+        const ts = before.at(-1)!.agent!.ts;
+        const arrival = T0 + 11 * MIN + 3_350;
+        const buffered = stream(ts + 5_100, arrival, before.length + 1, 100);
+        const delivered = buffered.map((p) => (arrival - p.agent!.ts <= 10 * S ? { ...p, at: arrival, sampledAt: p.agent!.ts } : { ...p, at: p.agent!.ts, live: false, sampledAt: undefined }));
+        return [...before, ...delivered, ...stream(arrival + 5 * S, T0 + 20 * MIN, 1000)];
+      },
+      observed: outage,
+      want: { downMs: 0, unknownMs: 0 },
+    },
+    {
+      name: 'the agent died before the outage and came back after it, seq contiguous: DOWN from its last sample (agent_evidence)',
+      points: () => [...before(), sample(T0 + 12 * MIN, 121), ...stream(T0 + 12 * MIN + 5 * S, T0 + 20 * MIN, 122)],
+      observed: outage,
+      want: { downMs: 125 * S - 50, unknownMs: 0 },
+      // Until the sampling time of the first sample after it (nobody observed that moment either).
+      down: [['DOWN', 'agent_evidence', 9 * 60 + 55.05, 12 * 60]],
+    },
+    {
+      name: 'a seq gap (samples not delivered, or lost) proves nothing: UNKNOWN, the restart zone included',
+      points: () => [...before(), sample(T0 + 12 * MIN, 125), ...stream(T0 + 12 * MIN + 5 * S, T0 + 20 * MIN, 126)],
+      observed: outage,
+      want: { downMs: 0, unknownMs: 125 * S - 50 },
+    },
+    {
+      name: 'a new stream (the agent reinstalled) proves nothing by seq',
+      points: () => [...before(), sample(T0 + 12 * MIN, 1, { stream: 's2' }), ...stream(T0 + 12 * MIN + 5 * S, T0 + 20 * MIN, 2, 0, { stream: 's2' })],
+      observed: outage,
+      want: { downMs: 0, unknownMs: 125 * S - 50 },
+    },
+    {
+      name: 'a boot after the last sample proves the time from that boot: DOWN from the boot, UNKNOWN before it',
+      // seq jumps (a cut buffer tail), but the node booted 30 s before its first sample after the outage.
+      points: () => [...before(), sample(T0 + 12 * MIN, 500, { uptimeS: 30 }), ...stream(T0 + 12 * MIN + 5 * S, T0 + 20 * MIN, 501)],
+      observed: outage,
+      want: { downMs: 30 * S, unknownMs: 95 * S - 50 },
+      down: [['DOWN', 'agent_evidence', 11 * 60 + 30, 12 * 60]],
+    },
+    {
+      name: 'a boot before the last sample (a long-running node) proves nothing',
+      points: () => [...before(), sample(T0 + 12 * MIN, 500, { uptimeS: 86_400 }), ...stream(T0 + 12 * MIN + 5 * S, T0 + 20 * MIN, 501)],
+      observed: outage,
+      want: { downMs: 0, unknownMs: 125 * S - 50 },
+    },
+    {
+      name: 'a wall-clock step, not a silence: seq contiguous and 2 min apart by the clock, but the uptime says 5 s passed',
+      // The agent's clock jumps 2 min ahead at 10:00 while the node's uptime runs on: 9:55 is uptime
+      // 4,195 s, "12:00" is 4,200 s.
+      points: () =>
+        [...before(), sample(T0 + 12 * MIN, 121), ...stream(T0 + 12 * MIN + 5 * S, T0 + 20 * MIN, 122)].map((p) => {
+          const ts = p.agent!.ts;
+          return { ...p, agent: { ...p.agent!, uptimeMs: 3_600_000 + (ts < T0 + 10 * MIN ? ts - T0 : ts - T0 - 2 * MIN) } };
+        }),
+      observed: outage,
+      want: { downMs: 0 },
+    },
+    {
+      name: 'seq contiguous across a silence the collector watched: DOWN missed_heartbeats as always',
+      points: () => [...stream(T0, T0 + 5 * MIN, 1), ...stream(T0 + 7 * MIN, T0 + 20 * MIN, 61)],
+      observed: [{ start: T0 - MIN, end: T0 + 60 * MIN }],
+      want: { downMs: 2 * MIN + 5 * S, unknownMs: 0 },
+      down: [['DOWN', 'missed_heartbeats', 4 * 60 + 55.05, 7 * 60 + 0.05]],
+    },
+    {
+      name: 'seq contiguous but sampled within the grace (the agent ran; its report came late): no proof, and that sample settles its moment',
+      points: () => [...before(), sample(T0 + 10 * MIN, 121, { lag: 80 * S }), ...stream(T0 + 11 * MIN + 25 * S, T0 + 20 * MIN, 122)],
+      observed: outage,
+      want: { downMs: 0, unknownMs: 80 * S },
+    },
+  ])('$name', ({ points, observed, want, down }) => {
+    const r = run({ observed, points: points() });
+    expect(r.sum).toMatchObject(want);
+    if (down) expect(states(r).filter(([s]) => s === 'DOWN')).toEqual(down);
+  });
+
+  it('names the proof and the samples it rests on', () => {
+    const r = run({ observed: outage, points: [...before(), sample(T0 + 12 * MIN, 121), ...stream(T0 + 12 * MIN + 5 * S, T0 + 20 * MIN, 122)] });
+    expect(r.intervals.filter((i) => i.state === 'DOWN')).toEqual([
+      {
+        state: 'DOWN',
+        start: T0 + 9 * MIN + 55 * S + 50,
+        end: T0 + 12 * MIN,
+        cause: 'agent_evidence',
+        evidence: { proof: 'seq_contiguous', lastHeartbeatAt: T0 + 9 * MIN + 55 * S + 50, nextHeartbeatAt: T0 + 12 * MIN, lastSeq: 120, nextSeq: 121 },
+      },
+    ]);
+  });
+});

@@ -1,12 +1,12 @@
 /** Wire contract v1, enrollment: `timmy-fleet join` trades a single-use token for the node's own credential. */
 import { Type, type Static } from '@sinclair/typebox';
-import { EpochMs } from './common.ts';
+import { EpochMs, Text } from './common.ts';
 import { Inventory } from './report.ts';
 
 export const EnrollRequest = Type.Object(
   {
-    token: Type.String({ minLength: 8, maxLength: 256 }),
-    hostname: Type.String({ minLength: 1, maxLength: 255 }),
+    token: Text({ minLength: 8, maxLength: 256 }),
+    hostname: Text({ minLength: 1, maxLength: 255 }),
     inventory: Type.Optional(Inventory),
   },
   { $id: 'EnrollRequest', additionalProperties: false },

@@ -10,14 +10,14 @@
  * stream and is not mistaken for duplicates. The collector stores (node, stream, seq) once.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { CheckStatus, EpochMs, Name } from './common.ts';
+import { CheckStatus, EpochMs, INT4_MAX, MAX_WIRE_INTEGER, Name, REAL_MAX, Text } from './common.ts';
 
 export const WIRE_VERSION = 1 as const;
 
-/** A check's measured values: flat, small, typed. */
+/** A check's measured values: flat, small, typed. Numbers fit PostgreSQL `real` (some are stored as one). */
 export const CheckValues = Type.Record(
   Type.String({ pattern: '^[A-Za-z0-9_.]{1,64}$' }),
-  Type.Union([Type.Number(), Type.String({ maxLength: 1024 }), Type.Boolean(), Type.Null()]),
+  Type.Union([Type.Number({ minimum: -REAL_MAX, maximum: REAL_MAX }), Text({ maxLength: 1024 }), Type.Boolean(), Type.Null()]),
   { maxProperties: 64 },
 );
 export type CheckValues = Static<typeof CheckValues>;
@@ -27,7 +27,7 @@ export const CheckResult = Type.Object(
     name: Name,
     probe: Name,
     status: CheckStatus,
-    message: Type.String({ maxLength: 2048 }),
+    message: Text({ maxLength: 2048 }),
     slaCritical: Type.Boolean({ description: 'a failure of this check makes the node DOWN' }),
     values: Type.Optional(CheckValues),
     durationMs: Type.Optional(Type.Number({ minimum: 0 })),
@@ -38,7 +38,7 @@ export type CheckResult = Static<typeof CheckResult>;
 
 export const DiskUsage = Type.Object(
   {
-    mount: Type.String({ minLength: 1, maxLength: 512 }),
+    mount: Text({ minLength: 1, maxLength: 512 }),
     totalBytes: Type.Number({ minimum: 0 }),
     freeBytes: Type.Number({ minimum: 0 }),
     usedPct: Type.Number({ minimum: 0, maximum: 100 }),
@@ -51,9 +51,9 @@ export type DiskUsage = Static<typeof DiskUsage>;
 /** The agent's own footprint and the host facts that make quick reboots visible. */
 export const Heartbeat = Type.Object(
   {
-    bootId: Type.String({ minLength: 1, maxLength: 64 }),
+    bootId: Text({ minLength: 1, maxLength: 64 }),
     uptimeS: Type.Number({ minimum: 0, description: 'system uptime in seconds' }),
-    agentRssBytes: Type.Number({ minimum: 0 }),
+    agentRssBytes: Type.Number({ minimum: 0, maximum: INT4_MAX * 1024, description: 'stored in KiB as a PostgreSQL integer: at most 2 TiB' }),
     agentCpuSeconds: Type.Number({ minimum: 0, description: 'cumulative CPU time of the agent (user+system)' }),
     clockOffsetMs: Type.Optional(Type.Number({ description: "agent's estimate of (its clock - collector clock)" })),
   },
@@ -64,7 +64,7 @@ export type Heartbeat = Static<typeof Heartbeat>;
 /** One sampling cycle. Every sample is a heartbeat; checks and disks appear when their probes ran. */
 export const Sample = Type.Object(
   {
-    seq: Type.Integer({ minimum: 1 }),
+    seq: Type.Integer({ minimum: 1, maximum: MAX_WIRE_INTEGER, description: 'at most 2^53 - 1 (exact in JSON)' }),
     ts: EpochMs,
     heartbeat: Heartbeat,
     disks: Type.Optional(Type.Array(DiskUsage, { maxItems: 64 })),
@@ -77,15 +77,15 @@ export type Sample = Static<typeof Sample>;
 /** Static facts about the host, sent at start and on change. */
 export const Inventory = Type.Object(
   {
-    hostname: Type.String({ maxLength: 255 }),
-    os: Type.Optional(Type.String({ maxLength: 255 })),
-    kernel: Type.Optional(Type.String({ maxLength: 255 })),
-    arch: Type.Optional(Type.String({ maxLength: 64 })),
-    cpuModel: Type.Optional(Type.String({ maxLength: 255 })),
+    hostname: Text({ maxLength: 255 }),
+    os: Type.Optional(Text({ maxLength: 255 })),
+    kernel: Type.Optional(Text({ maxLength: 255 })),
+    arch: Type.Optional(Text({ maxLength: 64 })),
+    cpuModel: Type.Optional(Text({ maxLength: 255 })),
     cpuCores: Type.Optional(Type.Integer({ minimum: 0 })),
     memBytes: Type.Optional(Type.Number({ minimum: 0 })),
-    virtualization: Type.Optional(Type.String({ maxLength: 64 })),
-    disks: Type.Optional(Type.Array(Type.Object({ device: Type.String({ maxLength: 255 }), sizeBytes: Type.Number({ minimum: 0 }) }, { additionalProperties: false }), { maxItems: 64 })),
+    virtualization: Type.Optional(Text({ maxLength: 64 })),
+    disks: Type.Optional(Type.Array(Type.Object({ device: Text({ maxLength: 255 }), sizeBytes: Type.Number({ minimum: 0 }) }, { additionalProperties: false }), { maxItems: 64 })),
   },
   { additionalProperties: false },
 );
@@ -95,7 +95,7 @@ export const Report = Type.Object(
   {
     v: Type.Literal(WIRE_VERSION),
     stream: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-    agentVersion: Type.String({ minLength: 1, maxLength: 64 }),
+    agentVersion: Text({ minLength: 1, maxLength: 64 }),
     sentAt: EpochMs,
     samples: Type.Array(Sample, { minItems: 1, maxItems: 5000 }),
     inventory: Type.Optional(Inventory),

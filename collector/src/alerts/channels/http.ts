@@ -4,6 +4,7 @@
  * permanent. Errors carry the status or the network error code only: never the URL (Slack, Discord
  * and Telegram URLs contain their secret) nor the request.
  */
+import { parseRetryAfter } from '@timmy/shared';
 import type { DeliveryResult } from './channel.ts';
 
 export interface PostOptions {
@@ -18,14 +19,6 @@ export interface PostOptions {
 
 const RETRYABLE = new Set([408, 425, 429]);
 const MAX_BODY = 64 * 1024;
-
-export function parseRetryAfter(v: string | string[] | undefined, now = Date.now()): number | undefined {
-  const s = Array.isArray(v) ? v[0] : v;
-  if (!s) return undefined;
-  if (/^\d+(\.\d+)?$/.test(s.trim())) return Math.round(Number(s) * 1000);
-  const d = Date.parse(s);
-  return Number.isNaN(d) ? undefined : Math.max(0, d - now);
-}
 
 export async function postJson(url: string, body: unknown, opts: PostOptions = {}): Promise<DeliveryResult> {
   const payload = typeof body === 'string' ? body : JSON.stringify(body);
@@ -67,6 +60,6 @@ export async function postJson(url: string, body: unknown, opts: PostOptions = {
     return { ok: true, status };
   }
   const retryable = status >= 500 || RETRYABLE.has(status);
-  const retryAfterMs = parseRetryAfter(headers['retry-after']) ?? opts.retryAfterFromBody?.(parsed);
+  const retryAfterMs = parseRetryAfter(headers['retry-after'], Date.now()) ?? opts.retryAfterFromBody?.(parsed);
   return { ok: false, retryable, status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), error: `HTTP ${status}` };
 }

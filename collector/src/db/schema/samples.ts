@@ -28,6 +28,11 @@ export const samples = pgTable(
     memPct: real('mem_pct'),
     agentRssKib: integer('agent_rss_kib'),
     agentCpuS: doublePrecision('agent_cpu_s'),
+    // The agent's own record, evidence for time the collector did not observe (sla/timeline.ts agentProof).
+    /** Live samples: arrival less the sampling time on our clock (ms); null for late ones (`at` is their sampling time). */
+    lagMs: integer('lag_ms'),
+    /** The node's uptime when sampled (s): when it booted. */
+    uptimeS: real('uptime_s'),
   },
   (t) => [
     primaryKey({ columns: [t.nodeId, t.stream, t.seq] }),

@@ -1,0 +1,44 @@
+/**
+ * The alert cycle worker's entry file (started by startCycleThread in cycle-thread.ts): it runs
+ * `lockedCycle` on its own database connections for each request from the main thread and forwards
+ * its metric updates. It has no other job, and does nothing when loaded outside that worker.
+ */
+import { setPriority } from 'node:os';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { Config } from '../config.ts';
+import { openDatabase } from '../db/database.ts';
+import { CYCLE_NICE, KIND, cycleDeps, lockedCycle, type FromWorker, type ToWorker } from './cycle-thread.ts';
+import type { AlertMetrics } from './metrics.ts';
+
+if (!isMainThread && (workerData as { kind?: string } | null)?.kind === KIND) {
+  const { config, databaseUrl } = workerData as { config: Config; databaseUrl: string };
+  // A lower scheduling priority for this thread only (on Linux the nice value is per thread): when the
+  // cores are busy, a cycle's burst yields to the thread acknowledging reports and to PostgreSQL.
+  // Cycles still run (they are a few % of a core on average), only a little later under load.
+  try {
+    setPriority(CYCLE_NICE);
+  } catch {}
+  const port = parentPort!;
+  const post = (m: FromWorker) => port.postMessage(m);
+  const forward = (method: keyof AlertMetrics) => (...args: unknown[]) => post({ type: 'metric', method, args });
+  const metrics: AlertMetrics = { recordAttempt: forward('recordAttempt'), setOutbox: forward('setOutbox'), setOpenIncidents: forward('setOpenIncidents'), recordIncidentEvent: forward('recordIncidentEvent') };
+  const database = openDatabase(databaseUrl, { max: 3 });
+  const deps = cycleDeps(config, database, metrics);
+  let queue = Promise.resolve();
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'close') {
+      queue = queue.then(async () => {
+        await database.close();
+        process.exit(0);
+      });
+      return;
+    }
+    queue = queue.then(async () => {
+      try {
+        post({ type: 'result', id: m.id, outcome: await lockedCycle(deps, m.now, m.since) });
+      } catch (e) {
+        post({ type: 'result', id: m.id, error: e instanceof Error ? e.message : String(e) });
+      }
+    });
+  });
+}
