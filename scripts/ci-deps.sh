@@ -19,3 +19,11 @@ apt_install prometheus
 # agent: node-exporter is the footprint reference of `pnpm bench:agent`; tmux, systemd (systemd-analyze),
 # curl, openssl and passwd (useradd --prefix) for the agent's probe, unit and install tests.
 apt_install prometheus-node-exporter tmux systemd curl openssl passwd
+
+# test/systemd.test.ts boots a real systemd in a systemd-nspawn container from a debootstrapped Debian root,
+# built once and cached outside the repository (/var/cache/timmy-fleet, keyed by its package list).
+# Needs root; elsewhere the test is skipped and says why.
+if [ "$(id -u)" = 0 ]; then
+  apt_install systemd-container debootstrap
+  bash "$(dirname "$0")/systemd-rootfs.sh" >/dev/null
+fi

@@ -18,6 +18,15 @@ import { hasCommand } from './support/promql.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'timmy-deploy-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const run = (cmd: string, args: string[], cwd = ROOT) => spawnSync(cmd, args, { cwd, encoding: 'utf8' });
+/** Writes a unit as an install would (ExecStart pointed at a Node that exists here: verify checks the binary) and runs `systemd-analyze verify` on it. */
+function verifyUnit(name: string, unit: string): string {
+  const path = join(tmp, name);
+  writeFileSync(path, unit.replace(/^ExecStart=\/usr\/bin\/node /m, `ExecStart=${process.execPath} `));
+  const r = run('systemd-analyze', ['verify', '--man=no', path]);
+  expect(r.stdout + r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return path;
+}
 
 describe.skipIf(!hasCommand('promtool'))('deploy/prometheus (skipped only when promtool is not installed: apt-get install prometheus)', () => {
   it('the alert rules load and their unit tests pass (`promtool test rules`)', () => {
@@ -48,12 +57,24 @@ describe('deploy/systemd/timmy-fleet-collector.service', () => {
     expect(vars.filter((v) => !(v in ENV_KEYS) && v !== 'TIMMY_CONFIG')).toEqual([]);
   });
   it.skipIf(!hasCommand('systemd-analyze'))('passes `systemd-analyze verify` (skipped when systemd-analyze is absent from the machine)', () => {
-    // Like an install, point ExecStart at a Node that exists here; verify checks the binary.
-    const path = join(tmp, 'timmy-fleet-collector.service');
-    writeFileSync(path, unit.replace(/^ExecStart=\/usr\/bin\/node /m, `ExecStart=${process.execPath} `));
-    const r = run('systemd-analyze', ['verify', '--man=no', path]);
-    expect(r.stdout + r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    verifyUnit('timmy-fleet-collector.service', unit);
+  });
+});
+
+describe('deploy/systemd/timmy-fleet.service (the agent)', () => {
+  const unit = readFileSync(join(ROOT, 'deploy/systemd/timmy-fleet.service'), 'utf8');
+  const directives = unit.split('\n').filter((l) => !l.startsWith('#'));
+  it('grants no capability at all (CAP_DAC_READ_SEARCH would read any file on the host)', () => {
+    expect(directives.filter((l) => /^(CapabilityBoundingSet|AmbientCapabilities)=/.test(l))).toEqual(['CapabilityBoundingSet=', 'AmbientCapabilities=']);
+    expect(directives.join('\n')).not.toMatch(/CAP_/);
+  });
+  it.skipIf(!hasCommand('systemd-analyze'))('passes `systemd-analyze verify`, and `security --offline=yes` gives the figure both READMEs state (skipped when systemd-analyze is absent)', () => {
+    const path = verifyUnit('timmy-fleet.service', unit);
+    const sec = run('systemd-analyze', ['security', '--offline=yes', '--no-pager', path]);
+    const figure = /Overall exposure level for timmy-fleet\.service: (\d+\.\d) (\w+)/.exec(sec.stdout)?.slice(1).join(' ');
+    expect(figure).toBeTruthy();
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`rates it **${figure}**`);
+    expect(readFileSync(join(ROOT, 'agent/README.md'), 'utf8')).toContain(`overall exposure of **${figure!.replace(' ', ' (')})**`);
   });
 });
 

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH, configPath as resolveConfigPath, loadConfig, type AgentConfig } from './config.ts';
 import { rootLogger } from './log.ts';
 import { startAgent } from './main.ts';
-import { HEALTH_STALE_S, collectorRow, exitCodeFor, readHealth, renderTable } from './health.ts';
+import { collectorRow, healthStaleS, exitCodeFor, readHealth, renderTable } from './health.ts';
 import { Scheduler, type ProbeResult } from './scheduler.ts';
 import { JoinError, join_ } from './join.ts';
 import { AGENT_VERSION } from './version.ts';
@@ -47,7 +47,10 @@ Options:
   --credential-file <path>    where the credential goes (default <state-dir>/credential)
   --ca-file <pem>             CA bundle that signs the collector's certificate
   --user <name>               the watched user (default hermes)
-  --allow-insecure-http       allow http:// to a non-loopback collector (not recommended)`,
+  --allow-insecure-http       allow http:// to a non-loopback collector (not recommended)
+  --no-start-hint             do not print how to start the service (the installer starts it)
+
+Exit codes: 0 joined, 1 bad usage, 3 collector unreachable, 5 enrollment refused, 6 cannot write.`,
   health: `Usage: timmy-fleet health [--json] [--config <path>]
 
 Shows the runbook's checklist from the running agent (health.json). When the agent is not running,
@@ -99,7 +102,7 @@ async function cmdHealth(flag: string | undefined, json: boolean) {
   const cfg = configOrExit(flag);
   const now = Date.now();
   const h = readHealth(cfg.stateDir);
-  const live = !h || (now - h.updatedAt) / 1000 > Math.max(3 * cfg.intervalS, HEALTH_STALE_S);
+  const live = !h || (now - h.updatedAt) / 1000 > healthStaleS(cfg.intervalS);
   let rows: ProbeResult[];
   if (live) {
     const scheduler = new Scheduler(cfg.probes, cfg.env, {}, rootLogger('silent'), { onSample() {} });
@@ -147,10 +150,10 @@ async function cmdStatus(flag: string | undefined, json: boolean) {
   const h = readHealth(cfg.stateDir);
   // Read-only look at the buffer when the daemon is not writing it; otherwise trust its figures.
   let buffer: { records: number; bytes: number; dropped?: number; corruptCuts?: number } | undefined = h?.buffer;
-  if (!h || now - h.updatedAt > HEALTH_STALE_S * 1000) buffer = DiskBuffer.peek(cfg.stateDir) ?? buffer;
+  if (!h || now - h.updatedAt > healthStaleS(cfg.intervalS) * 1000) buffer = DiskBuffer.peek(cfg.stateDir) ?? buffer;
   const s = {
     version: AGENT_VERSION,
-    agentRunning: !!h && now - h.updatedAt < Math.max(3 * cfg.intervalS, HEALTH_STALE_S) * 1000,
+    agentRunning: !!h && now - h.updatedAt < healthStaleS(cfg.intervalS) * 1000,
     collectorUrl: cfg.collectorUrl,
     collector: await reachability(cfg),
     lastAckAt: h?.push.lastAckAt ? new Date(h.push.lastAckAt).toISOString() : null,
@@ -182,6 +185,7 @@ async function cmdJoin(argv: string[]) {
       'ca-file': { type: 'string' },
       user: { type: 'string' },
       'allow-insecure-http': { type: 'boolean', default: false },
+      'no-start-hint': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -202,9 +206,10 @@ async function cmdJoin(argv: string[]) {
       allowInsecureHttp: values['allow-insecure-http'] ?? false,
       user: values.user,
     });
-    process.stdout.write(`joined ${url} as node ${res.nodeId}; credential valid until ${new Date(res.expiresAt).toISOString()}\nconfig: ${cfgPath}\nstart the agent: systemctl enable --now timmy-fleet\n`);
+    const hint = values['no-start-hint'] ? '' : 'start the agent: systemctl enable --now timmy-fleet\n';
+    process.stdout.write(`joined ${url} as node ${res.nodeId}; credential valid until ${new Date(res.expiresAt).toISOString()}\nconfig: ${cfgPath}\n${hint}`);
   } catch (e) {
-    if (e instanceof JoinError) fail(`join: ${e.message}`);
+    if (e instanceof JoinError) fail(`join: ${e.message}`, e.exitCode);
     throw e;
   }
 }

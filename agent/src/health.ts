@@ -24,8 +24,20 @@ export interface HealthFile {
 }
 
 export const healthPath = (stateDir: string) => join(stateDir, 'health.json');
-/** The daemon rewrites health.json every 30 s (and on every status change): older than this, it is not running. */
-export const HEALTH_STALE_S = 90;
+/**
+ * The daemon rewrites health.json at every heartbeat (and on every status change a reader cares about),
+ * so what `timmy-fleet health` reads is at most one interval old, and the limits below follow the same
+ * interval. (Writing it only every 30 s while judging acknowledgements against 3 intervals + 5 s made a
+ * healthy node WARN for a third of the time.) A write is a small file renamed into place, no fsync.
+ */
+export function healthDue(lastWriteAt: number, t: number, intervalS: number, changed: boolean): boolean {
+  // Sub-second intervals (tests, benchmarks) still write at most once a second: within the limits below.
+  return changed || t - lastWriteAt >= Math.max(intervalS, 1) * 1000;
+}
+/** An acknowledgement at most this old is ok: the write lags one interval, the ack one more, plus push latency. */
+export const ackOkS = (intervalS: number) => 3 * intervalS + 5;
+/** health.json older than this: the daemon is not running (or stuck). Three missed writes and 10 s of slack. */
+export const healthStaleS = (intervalS: number) => 3 * intervalS + 10;
 
 export function writeHealth(stateDir: string, h: HealthFile): void {
   atomicWrite(healthPath(stateDir), JSON.stringify(h, null, 1), 0o644, false);
@@ -44,11 +56,11 @@ export function collectorRow(h: HealthFile | undefined, now: number): ProbeResul
   const base = { name: 'collector', probe: 'push', slaCritical: false, durationMs: 0, at: now };
   if (!h) return { ...base, status: 'critical', message: 'agent daemon is not running (no health.json)' };
   const staleS = (now - h.updatedAt) / 1000;
-  if (staleS > Math.max(3 * h.intervalS, HEALTH_STALE_S)) return { ...base, status: 'critical', message: `agent daemon silent for ${Math.round(staleS)} s (is timmy-fleet running?)` };
+  if (staleS > healthStaleS(h.intervalS)) return { ...base, status: 'critical', message: `agent daemon silent for ${Math.round(staleS)} s (is timmy-fleet running?)` };
   const last = h.push.lastAckAt;
   const ageS = last ? (now - last) / 1000 : Infinity;
   const err = h.push.lastError ? `: ${h.push.lastError}` : '';
-  if (ageS <= 3 * h.intervalS + 5) return { ...base, status: 'ok', message: `last acknowledgement ${Math.round(ageS)} s ago, ${h.buffer.records} buffered` };
+  if (ageS <= ackOkS(h.intervalS)) return { ...base, status: 'ok', message: `last acknowledgement ${Math.round(ageS)} s ago, ${h.buffer.records} buffered` };
   if (ageS <= 300) return { ...base, status: 'warn', message: `last acknowledgement ${Math.round(ageS)} s ago${err}` };
   return { ...base, status: 'critical', message: `${last ? `no acknowledgement for ${Math.round(ageS)} s` : 'never acknowledged'}${err}; ${h.buffer.records} samples buffered` };
 }

@@ -24,11 +24,32 @@ export interface JoinOptions {
   timeoutMs?: number;
 }
 
-export class JoinError extends Error {}
+/** Exit codes `join` (and so the installer) uses: 3 collector unreachable, 5 enrollment refused, 6 cannot write. */
+export const JOIN_EXIT = { unreachable: 3, refused: 5, cannotWrite: 6 } as const;
+
+export class JoinError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/** Runs a file write; a full or read-only disk becomes a one-line JoinError (exit 6), nothing else is caught. */
+function writing<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw new JoinError(`cannot write ${path}: no space left on device (free some space and re-run)`, JOIN_EXIT.cannotWrite);
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') throw new JoinError(`cannot write ${path}: ${code}`, JOIN_EXIT.cannotWrite);
+    throw e;
+  }
+}
 
 export async function join_(o: JoinOptions): Promise<EnrollResponse> {
   const problem = transportProblem(o.collectorUrl, o.allowInsecureHttp);
-  if (problem) throw new JoinError(problem);
+  if (problem) throw new JoinError(problem, JOIN_EXIT.refused);
   const inventory = await Promise.race([collectInventory().catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 20_000).unref())]);
   const body: EnrollRequest = { token: o.token, hostname: hostname().slice(0, 255), ...(inventory ? { inventory } : {}) };
   const base = o.collectorUrl.endsWith('/') ? o.collectorUrl : `${o.collectorUrl}/`;
@@ -39,7 +60,7 @@ export async function join_(o: JoinOptions): Promise<EnrollResponse> {
     ({ status, text } = await transport.request(new URL('v1/enroll', base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), timeoutMs: o.timeoutMs ?? 30_000 }));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new JoinError(`cannot reach ${o.collectorUrl}: ${err.code ?? err.name} ${err.message}`);
+    throw new JoinError(`cannot reach ${o.collectorUrl}: ${err.code ?? err.name} ${err.message}`, JOIN_EXIT.unreachable);
   } finally {
     transport.close();
   }
@@ -51,20 +72,26 @@ export async function join_(o: JoinOptions): Promise<EnrollResponse> {
   }
   if (status < 200 || status >= 300) {
     const p = (parsed ?? {}) as { code?: string; message?: string };
-    throw new JoinError(`enrollment refused: HTTP ${status}${p.code ? ` ${p.code}` : ''}${p.message ? `: ${p.message}` : ''}`);
+    const why = `HTTP ${status}${p.code ? ` ${p.code}` : ''}${p.message ? `: ${p.message}` : ''}`;
+    if (status >= 500) throw new JoinError(`the collector at ${o.collectorUrl} failed to enroll this node: ${why}`, JOIN_EXIT.unreachable);
+    throw new JoinError(`enrollment refused: ${why}`, JOIN_EXIT.refused);
   }
-  if (!Value.Check(EnrollResponse, parsed)) throw new JoinError(`unexpected enrollment answer from ${o.collectorUrl}`);
+  if (!Value.Check(EnrollResponse, parsed)) throw new JoinError(`unexpected enrollment answer from ${o.collectorUrl}`, JOIN_EXIT.unreachable);
   const res = parsed;
-  mkdirSync(dirname(o.credentialFile), { recursive: true, mode: 0o750 });
-  mkdirSync(o.stateDir, { recursive: true, mode: 0o750 });
-  atomicWrite(o.credentialFile, `${res.credential}\n`, 0o600);
-  atomicWrite(join(o.stateDir, 'credential.json'), JSON.stringify({ nodeId: res.nodeId, expiresAt: res.expiresAt, joinedAt: Date.now() }));
+  writing(o.stateDir, () => {
+    // Parents the service user must pass through (/var/lib/timmy) are 0755; only the state directory is 0750.
+    for (const d of new Set([dirname(o.stateDir), dirname(dirname(o.credentialFile))])) mkdirSync(d, { recursive: true, mode: 0o755 });
+    mkdirSync(dirname(o.credentialFile), { recursive: true, mode: 0o750 });
+    mkdirSync(o.stateDir, { recursive: true, mode: 0o750 });
+  });
+  writing(o.credentialFile, () => atomicWrite(o.credentialFile, `${res.credential}\n`, 0o600));
+  writing(join(o.stateDir, 'credential.json'), () => atomicWrite(join(o.stateDir, 'credential.json'), JSON.stringify({ nodeId: res.nodeId, expiresAt: res.expiresAt, joinedAt: Date.now() })));
   // Run as root (sudo) against a state directory systemd made for the service user: hand the files to that user.
   if (process.getuid?.() === 0) {
     const { uid, gid } = statSync(o.stateDir);
     if (uid !== 0) for (const f of [o.credentialFile, join(o.stateDir, 'credential.json')]) chownSync(f, uid, gid);
   }
-  writeConfig(o);
+  writing(o.configPath, () => writeConfig(o));
   return res;
 }
 

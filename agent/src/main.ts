@@ -6,7 +6,7 @@ import type { AgentConfig } from './config.ts';
 import { DiskBuffer } from './push/buffer.ts';
 import { Pusher } from './push/client.ts';
 import { Scheduler } from './scheduler.ts';
-import { writeHealth } from './health.ts';
+import { healthDue, writeHealth } from './health.ts';
 import { AGENT_VERSION } from './version.ts';
 import type { AgentFacts } from './probes/probe.ts';
 
@@ -18,7 +18,6 @@ export interface Agent {
 }
 
 const SELF_CHECK_EVERY_MS = 60_000;
-const HEALTH_EVERY_MS = 30_000;
 
 export function startAgent(cfg: AgentConfig, log: Logger, now: () => number = Date.now): Agent {
   mkdirSync(cfg.stateDir, { recursive: true, mode: 0o750 });
@@ -74,7 +73,7 @@ export function startAgent(cfg: AgentConfig, log: Logger, now: () => number = Da
       const t = sample.ts;
       // Rewrite on any change a reader cares about: a check's status, first acknowledgement, push errors.
       const statuses = `${[...scheduler.latest.values()].map((r) => r.status).join()}|${pusher.stats.lastAckAt ? 'acked' : '-'}|${pusher.stats.lastError ? 'failing' : 'ok'}`;
-      if (t - lastHealth >= HEALTH_EVERY_MS || statuses !== lastStatuses) {
+      if (healthDue(lastHealth, t, cfg.intervalS, statuses !== lastStatuses)) {
         lastHealth = t;
         lastStatuses = statuses;
         try {

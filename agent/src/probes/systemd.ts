@@ -1,6 +1,6 @@
 /**
  * Systemd unit state. Spawning `systemctl` every sample would dominate the agent's CPU budget, so:
- * the cheap path reads the unit's cgroup `cgroup.events` (populated 0/1) every run, and
+ * the cheap path reads the unit's cgroup (`cgroup.events` on v2 and hybrid hosts, `cgroup.procs` on v1) every run, and
  * `systemctl show` runs only every `showIntervalS` or as soon as the cgroup flips.
  * Where systemd is not running (no /run/systemd/system, as `sd_booted()` checks) the result is
  * `unknown` with that reason, without spawning anything.
@@ -50,10 +50,26 @@ export function statusOf(props: Record<string, string>): CheckStatus {
   }
 }
 
-function readPopulated(file: string): boolean | undefined {
+/**
+ * Where a unit's "does it have processes" file lives, for the host's cgroup layout, given the unit's
+ * ControlGroup (e.g. /system.slice/x.service):
+ * - v2 (unified; Debian 12, Ubuntu 22.04 and 24.04 by default): <root><cg>/cgroup.events, "populated 0|1";
+ * - hybrid (v1 controllers, systemd's tree on v2 under unified/): <root>/unified<cg>/cgroup.events;
+ * - v1 (legacy): no cgroup.events; systemd's named hierarchy <root>/systemd<cg>/cgroup.procs lists the
+ *   unit's processes (empty: none).
+ * undefined when none of the three is there (no fast path: `systemctl show` every showIntervalS).
+ */
+export function cgroupWatch(root: string): ((controlGroup: string) => { file: string; parse: (text: string) => boolean | undefined }) | undefined {
+  const events = (dir: string) => (cg: string) => ({ file: `${dir}${cg}/cgroup.events`, parse: (t: string) => ((m) => (m ? m[1] === '1' : undefined))(/populated (\d)/.exec(t)) });
+  if (existsSync(`${root}/cgroup.controllers`)) return events(root);
+  if (existsSync(`${root}/unified/cgroup.controllers`)) return events(`${root}/unified`);
+  if (existsSync(`${root}/systemd/cgroup.procs`)) return (cg) => ({ file: `${root}/systemd${cg}/cgroup.procs`, parse: (t) => t.trim() !== '' });
+  return undefined;
+}
+
+function readPopulated(w: { file: string; parse: (text: string) => boolean | undefined }): boolean | undefined {
   try {
-    const m = /populated (\d)/.exec(readFileSync(file, 'utf8'));
-    return m ? m[1] === '1' : undefined;
+    return w.parse(readFileSync(w.file, 'utf8'));
   } catch {
     return false; // the cgroup disappears when the unit stops
   }
@@ -62,18 +78,26 @@ function readPopulated(file: string): boolean | undefined {
 export default defineProbe({
   type: 'systemd',
   options: Options,
-  defaultIntervalS: 10,
+  // Every heartbeat (5 s): the cheap path is one small sysfs read, and a result rides on the next
+  // heartbeat, so a stopped unit reaches the collector within about two intervals.
+  defaultIntervalS: 5,
   defaultTimeoutS: 5,
   defaultName: (o) => `systemd:${o.unit}`,
   create(o) {
     const unit = unitName(o.unit);
+    let layout: ReturnType<typeof cgroupWatch> | null = null;
+    const watch = (cg: string | undefined) => {
+      if (!cg) return undefined;
+      if (layout === null) layout = cgroupWatch(o.cgroupRoot);
+      return layout?.(cg);
+    };
     let last: { props: Record<string, string>; at: number; populated: boolean | undefined } | undefined;
     return {
       async run(ctx) {
         if (!existsSync(o.systemRoot)) {
           return { status: 'unknown', message: `systemd is not running on this host (${o.systemRoot} missing); cannot check ${unit}` };
         }
-        const cgFile = last?.props.ControlGroup ? `${o.cgroupRoot}${last.props.ControlGroup}/cgroup.events` : undefined;
+        const cgFile = watch(last?.props.ControlGroup);
         const populated = cgFile ? readPopulated(cgFile) : undefined;
         const stale = !last || ctx.now() - last.at >= o.showIntervalS * 1000 || populated !== last.populated || !cgFile;
         if (stale) {
@@ -83,7 +107,7 @@ export default defineProbe({
             return { status: 'unknown', message: `systemctl show ${unit} failed: ${(r.error ?? r.stderr.trim()) || `exit ${r.code}`}`.slice(0, 2000) };
           }
           const props = parseShow(r.stdout);
-          const cg = props.ControlGroup ? `${o.cgroupRoot}${props.ControlGroup}/cgroup.events` : undefined;
+          const cg = watch(props.ControlGroup);
           last = { props, at: ctx.now(), populated: cg ? readPopulated(cg) : undefined };
         }
         const p = last!.props;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,5 +45,34 @@ describe('tmux probe', () => {
   it('tmux not installed: unknown, not missing', async () => {
     const out = await runOnce(tmux, { socket, tmux: '/nonexistent/tmux' });
     expect(out.status).toBe('unknown');
+  });
+
+  /** A stand-in tmux that answers `-V` with `version` and `list-sessions` as given (what tmux prints there, measured). */
+  function fakeTmux(name: string, version: string, listSessions: string) {
+    const bin = join(dir, name);
+    writeFileSync(bin, `#!/bin/sh\nif [ "$1" = -V ]; then echo "tmux ${version}"; exit 0; fi\n${listSessions}\n`);
+    chmodSync(bin, 0o755);
+    return bin;
+  }
+
+  it('Debian tmux 3.3a denying access ("access not allowed", exit 0) is unknown with the server-access hint, never "missing"', async () => {
+    const out = await runOnce(tmux, { socket, tmux: fakeTmux('tmux33', '3.3a', 'echo "access not allowed" >&2; exit 0') });
+    expect(out.status).toBe('unknown');
+    expect(out.message).not.toMatch(/missing/);
+    expect(out.message).toMatch(/tmux server-access -a /);
+    expect(out.message).toMatch(/chmod g\+x/);
+  });
+
+  it('a socket the agent may not open (Permission denied, exit 1) is unknown with the hint', async () => {
+    const out = await runOnce(tmux, { socket, tmux: fakeTmux('tmuxperm', '3.3a', `echo "error connecting to ${socket} (Permission denied)" >&2; exit 1`) });
+    expect(out.status).toBe('unknown');
+    expect(out.message).toMatch(/server-access/);
+  });
+
+  it('tmux older than 3.3 (Ubuntu 22.04: 3.2a) has no server-access: the hint says what to do there instead', async () => {
+    const out = await runOnce(tmux, { socket, tmux: fakeTmux('tmux32', '3.2a', `echo "error connecting to ${socket} (Permission denied)" >&2; exit 1`) });
+    expect(out.status).toBe('unknown');
+    expect(out.message).toMatch(/tmux 3\.2a has no server-access/);
+    expect(out.message).not.toMatch(/run: tmux server-access/);
   });
 });

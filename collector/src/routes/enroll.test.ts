@@ -117,4 +117,11 @@ describe('install routes', () => {
     expect((await c.app.inject({ method: 'GET', url: '/agent/timmy-fleet.service' })).body).toContain('ProtectSystem=strict');
     expect((await c.app.inject({ method: 'GET', url: '/uninstall.sh' })).body).toContain('--purge');
   }, 60_000);
+
+  it('install.sh pins the SHA-256 of the bundle it will download (the checksum proves where it came from)', async () => {
+    const bundle = await c.app.inject({ method: 'GET', url: '/agent/timmy-fleet.mjs' });
+    const script = (await c.app.inject({ method: 'GET', url: '/install.sh' })).body;
+    expect(script).toContain(`PINNED_SHA256="${createHash('sha256').update(bundle.rawPayload).digest('hex')}"`);
+    expect(script).not.toContain('__AGENT_SHA256__');
+  }, 60_000);
 });

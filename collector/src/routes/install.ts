@@ -1,5 +1,5 @@
 /**
- * The one-line install: GET /install.sh (with this collector's URL filled in), /uninstall.sh, and the
+ * The one-line install: GET /install.sh (with this collector's URL and the bundle's SHA-256 filled in), /uninstall.sh, and the
  * agent as one bundled file with its checksum and systemd unit under /agent/. The bundle is built on
  * first request when agent/dist/ is empty (`pnpm build:agent` does the same ahead of time).
  */
@@ -28,6 +28,11 @@ function file(path: string): Buffer {
   return data;
 }
 
+/** install.sh as served: this collector's URL and the agent bundle's SHA-256 filled in. */
+export function installScript(template: string, collectorUrl: string, agentSha256: string): string {
+  return template.replace('__COLLECTOR_URL__', collectorUrl).replace('__AGENT_SHA256__', agentSha256);
+}
+
 export default async function installRoutes(app: FastifyInstance) {
   const { config } = app.deps;
   const publicUrl = (req: FastifyRequest) => (config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/$/, '');
@@ -36,7 +41,11 @@ export default async function installRoutes(app: FastifyInstance) {
   app.get('/install.sh', hide, async (req, reply) => {
     const url = publicUrl(req);
     if (!/^https?:\/\/[A-Za-z0-9.:[\]_-]+(\/[A-Za-z0-9._~/-]*)?$/.test(url)) return reply.status(400).send({ statusCode: 400, code: 'FLEET_BAD_REQUEST', error: 'Bad Request', message: 'cannot tell this collector’s URL: set publicUrl' });
-    const text = file(repo('deploy/install/install.sh')).toString('utf8').replace('__COLLECTOR_URL__', url);
+    await ensureBundle();
+    // The bundle's hash travels inside the script, so the script's origin (this collector over HTTPS)
+    // vouches for the bundle wherever its bytes come from.
+    const sha256 = file(`${BUNDLE}.sha256`).toString('utf8').split(/\s/)[0]!;
+    const text = installScript(file(repo('deploy/install/install.sh')).toString('utf8'), url, sha256);
     return reply.type('text/x-shellscript; charset=utf-8').send(text);
   });
   app.get('/uninstall.sh', hide, async (_req, reply) => reply.type('text/x-shellscript; charset=utf-8').send(file(repo('deploy/install/uninstall.sh'))));
