@@ -134,7 +134,8 @@ describe('agent process: kill -9 while the collector is down', () => {
     const port = await freePort();
     const { config, state } = setup(port);
     const c = startAgent(config);
-    await sleep(1500);
+    // Several records in the buffer (not a fixed time: on a busy machine the agent may take seconds to start).
+    await waitFor(() => bufferSeqs(state).length >= 5, 'the agent to buffer five samples');
     c.kill('SIGTERM');
     await exited(c);
     const files = readdirSync(join(state, 'buffer')).sort();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase } from './support/pg.ts';
-import { ManualClock, reportAt, testCollector } from './support/harness.ts';
+import { ManualClock, reportThenFallSilent, testCollector } from './support/harness.ts';
 import { loadConfig } from '../collector/src/config.ts';
 import { runCli } from '../collector/src/cli.ts';
 
@@ -40,15 +40,8 @@ const get = async (url: string) => {
 
 describe('incidents API and CLI', () => {
   it('opens, lists, acknowledges, resolves by hand, and reports MTTA/MTTR', async () => {
-    const rep = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(reportAt([T0])) });
-    expect(rep.statusCode).toBe(200);
-    await c.services.writer.drain();
     // Silent: offline after 15 s, fires 60 s (for) after the last heartbeat; a cycle every 5 s.
-    for (let s = 5; s <= 90; s += 5) {
-      clock.advance(5_000);
-      await c.services.observation.beat();
-      await c.services.alerts.runCycle(clock.now);
-    }
+    expect(await reportThenFallSilent(c, clock, token, 90)).toBe(200);
     const list = await get('/v1/incidents?status=open');
     expect(list.status).toBe(200);
     expect(list.body.incidents).toHaveLength(1);

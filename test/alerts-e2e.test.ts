@@ -60,9 +60,14 @@ describe('node offline → webhook → acknowledge link → recovery → resolve
     const forged = await fetch(ackUrl.replace(/token=[^&]+/, 'token=abc.def'));
     expect(forged.status).toBe(403);
     expect(((await forged.json()) as any).code).toBe('FLEET_FORBIDDEN');
-    const acked = await fetch(ackUrl);
+    // Opening the link shows a confirmation page (a previewer acknowledges nothing); its button POSTs.
+    const page = await fetch(ackUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<form method="post"');
+    expect((await get(`/v1/incidents/${incidentId}`)).incident.status).toBe('open');
+    const acked = await fetch(ackUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     expect(acked.status).toBe(200);
-    expect(await acked.json()).toMatchObject({ changed: true, incident: { status: 'acknowledged', acknowledgedBy: 'ack-link' } });
+    expect(await acked.json()).toMatchObject({ changed: true, incident: { status: 'acknowledged', acknowledgedBy: 'ack-link:lead' } });
     await waitFor('the acknowledged notification', async () => hook.deliveredTransitions().includes('acknowledged'));
 
     // Recovery: the same node comes back.

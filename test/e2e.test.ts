@@ -2,9 +2,14 @@
  * End to end, across real processes: the collector daemon on a real PostgreSQL, a real agent pushing
  * to it. Kill the agent with SIGKILL: a DOWN interval starts at its last heartbeat and the uptime falls.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from './support/pg.ts';
-import { registerNode, startAgentProcess, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
+import { ROOT, registerNode, startAgentProcess, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
 
 const INTERVAL_S = 0.5;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -59,4 +64,28 @@ describe('agent → collector → uptime, across processes', () => {
     expect(after.ratio).toBeLessThan(1);
     expect(after.ratio).toBeLessThan(up.ratio);
   }, 90_000);
+
+  it('`timmy-fleet decommission` retires the node at the collector; its reports are refused after it', async () => {
+    const credential = await registerNode(collector.url, 'e2e-retiring');
+    const dir = mkdtempSync(join(tmpdir(), 'timmy-decommission-'));
+    writeFileSync(join(dir, 'credential'), credential + '\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'config.yaml'), `collectorUrl: ${collector.url}\ncredentialFile: ${join(dir, 'credential')}\nstateDir: ${join(dir, 'state')}\nuser: root\nprobes:\n  - { type: heartbeat }\n`);
+    const agentCli = (args: string[]) =>
+      promisify(execFile)(process.execPath, [join(ROOT, 'agent/src/cli.ts'), ...args, '--config', join(dir, 'config.yaml')]).then(
+        (r) => ({ code: 0, ...r }),
+        (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
+      );
+    const first = await agentCli(['decommission', '--reason', 'machine returned']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^node e2e-retiring decommissioned as of \d{4}-/);
+    const second = await agentCli(['decommission']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('was decommissioned already');
+    const report = await fetch(`${collector.url}/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(report.status).toBe(410);
+    expect(((await report.json()) as { code: string }).code).toBe('FLEET_NODE_DECOMMISSIONED');
+    // History kept: the node and its uptime record are still there.
+    expect((await fetch(`${collector.url}/v1/nodes/e2e-retiring/uptime`)).status).toBe(200);
+  }, 60_000);
 });

@@ -7,7 +7,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from './support/pg.ts';
-import { registerNode, startCollectorProcess, stop, type Proc } from './support/processes.ts';
+import { registerNode, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
 import { pushWithFailover, sampleReport } from './support/push.ts';
 
 const NODES = 12;
@@ -35,7 +35,8 @@ describe('two collectors on one PostgreSQL', () => {
     const urls = [a.url, b.url];
     const tokens = await Promise.all(Array.from({ length: NODES }, (_, i) => registerNode(urls[i % 2]!, `two-${i}`)));
     const acked: Array<{ node: number; seq: number; via: string }> = [];
-    let stopAt = Date.now() + 9_000;
+    // The pushers run until the test has seen what it needs (conditions, not a fixed time).
+    let stopAt = Infinity;
     let killed = false;
     // Each node pushes one sample a second, half of them to each collector, failing over when one is gone.
     const pushers = tokens.map(async (token, node) => {
@@ -46,10 +47,15 @@ describe('two collectors on one PostgreSQL', () => {
         await new Promise((r) => setTimeout(r, 1000));
       }
     });
-    await new Promise((r) => setTimeout(r, 4_000));
+    // Both collectors have acknowledged pushes before the kill (a condition: a busy machine may take seconds).
+    await waitFor('acknowledgements from both collectors', async () => acked.some((x) => x.via === a.url) && acked.some((x) => x.via === b.url));
     const beforeKill = { a: acked.filter((x) => x.via === a.url).length, b: acked.filter((x) => x.via === b.url).length };
     a.child.kill('SIGKILL');
     killed = true;
+    const killedAt = acked.length;
+    await waitFor('every node acknowledged by the survivor after the kill', async () =>
+      acked.length > NODES * 6 && tokens.every((_, node) => acked.slice(killedAt).some((x) => x.node === node && x.via === b.url)), 60_000);
+    stopAt = 0;
     await Promise.all(pushers);
     expect(killed).toBe(true);
 
@@ -70,9 +76,10 @@ describe('two collectors on one PostgreSQL', () => {
     // The jobs ran and no two runs of one job overlapped, whichever collector ran them. (Rollup rows
     // appear only once an hour is complete: the job's runs are the evidence here, its results are
     // collector/src/jobs/rollup.test.ts's.)
-    stopAt = 0;
-    await new Promise((r) => setTimeout(r, 1500));
-    const runs = await sql`select job, instance_id, started_at, finished_at from job_runs order by job, started_at`;
+    const runs = await waitFor('a finished run of every job', async () => {
+      const r = await sql`select job, instance_id, started_at, finished_at from job_runs order by job, started_at`;
+      return ['settle', 'rollup', 'retention'].every((job) => r.some((x) => x.job === job)) ? r : undefined;
+    });
     for (const job of ['settle', 'rollup', 'retention']) {
       const jr = runs.filter((r) => r.job === job);
       expect(jr.length, `${job} runs`).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `timmy-fleet run | join | health | status | version`, `--help` on each. */
+/** `timmy-fleet run | join | health | status | decommission | version`, `--help` on each. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,7 @@ Commands:
                               enroll this node and write its config and credential
   health [--json]             the runbook's daily checklist (exit 0 ok, 1 warning, 2 critical)
   status [--json]             buffer depth, last acknowledgement, credential expiry, collector reachability
+  decommission [--reason R]   retire this node at the collector (the uninstall script's --decommission)
   version                     print the version
 
 Common options:
@@ -58,6 +59,12 @@ runs every check once itself. Exit code: 0 all ok, 1 a warning or unknown, 2 cri
 
 Shows the buffer depth, the last acknowledgement, the credential's expiry and whether the
 collector is reachable right now.`,
+  decommission: `Usage: timmy-fleet decommission [--reason <text>] [--config <path>]
+
+Retires this node at its collector, now, with the node's own credential: its history is kept, its
+alerts stop, it leaves the figures from now on and the collector refuses its reports after this
+(FLEET_NODE_DECOMMISSIONED). Stop the agent afterwards (the uninstall script does both).
+Exit code: 0 decommissioned (or already), 1 refused or unreachable (the message says why).`,
   version: `Usage: timmy-fleet version`,
 };
 
@@ -207,14 +214,41 @@ async function cmdJoin(argv: string[]) {
   }
 }
 
+async function cmdDecommission(flag: string | undefined, reason: string | undefined) {
+  const cfg = configOrExit(flag);
+  const problem = transportProblem(cfg.collectorUrl, cfg.allowInsecureHttp);
+  if (problem) fail(`decommission: ${problem}`);
+  const credential = readCredential(cfg.credentialFile);
+  if (!credential) fail(`decommission: no credential in ${cfg.credentialFile}`);
+  const transport = makeTransport({ caFile: cfg.caFile });
+  try {
+    const url = new URL('v1/node/decommission', cfg.collectorUrl.replace(/\/*$/, '/'));
+    const res = await transport.request(url, { method: 'POST', headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' }, body: JSON.stringify(reason ? { reason } : {}), timeoutMs: 15_000 });
+    let body: { code?: string; message?: string; node?: string; decommissionedAt?: string; changed?: boolean } = {};
+    try {
+      body = JSON.parse(res.text);
+    } catch {
+      // not JSON: the status says enough
+    }
+    if (res.status !== 200) fail(`decommission: the collector refused (HTTP ${res.status}${body.code ? ` ${body.code}` : ''}${body.message ? `: ${body.message}` : ''})`);
+    process.stdout.write(body.changed ? `node ${body.node} decommissioned as of ${body.decommissionedAt}\n` : `node ${body.node} was decommissioned already (as of ${body.decommissionedAt})\n`);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    fail(`decommission: cannot reach ${cfg.collectorUrl}: ${err.code ?? err.message}`);
+  } finally {
+    transport.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') return void process.stdout.write(`${HELP.main}\n`);
   if (cmd === 'join') return cmdJoin(rest);
   if (!(cmd in HELP) || cmd === 'main') fail(`unknown command "${cmd}"\n\n${HELP.main}`);
-  let values: { config?: string; json?: boolean; help?: boolean };
+  let values: { config?: string; json?: boolean; reason?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: rest, options: { config: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({ args: rest, options: { config: { type: 'string' }, json: { type: 'boolean', default: false }, reason: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    if (values.reason !== undefined && cmd !== 'decommission') throw new Error(`Unknown option '--reason'`);
   } catch (e) {
     fail(`${cmd}: ${(e as Error).message}\n\n${HELP[cmd]}`);
   }
@@ -228,6 +262,8 @@ export async function main(argv: string[]): Promise<void> {
       return cmdHealth(values.config, !!values.json);
     case 'status':
       return cmdStatus(values.config, !!values.json);
+    case 'decommission':
+      return cmdDecommission(values.config, values.reason);
   }
 }
 

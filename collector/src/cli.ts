@@ -1,24 +1,23 @@
 /**
- * `timmy-collector`: the collector's command line. `serve` runs the daemon; the rest administer the
- * fleet directly against the database (the same services the API uses).
+ * The collector's command line (`node collector/src/cli.ts`, or `collector/src/main.ts` for `serve`).
+ * `serve` runs the daemon; the rest administer the fleet directly against the database (the same
+ * services the API uses). Each command loads only what it needs (modules are imported when a command
+ * runs): `--help` and usage errors load no database code at all, and a query never builds the HTTP app.
+ * Next to a running collector on the embedded PostgreSQL, commands connect to that server and leave
+ * it running.
  */
 import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { ConfigError, loadConfig, type Config, ENV_KEYS } from './config.ts';
-import { systemClock } from './clock.ts';
-import { createLogger, startCollector, assemble } from './runtime.ts';
-import { startEmbeddedPostgres } from './db/embedded.ts';
-import { registerNode, revokeNode } from './services/nodes.ts';
-import { enrollTokenCli } from './services/enrollment.ts';
-import { VERSION } from './version.ts';
 import { userInfo } from 'node:os';
+import { VERSION } from './version.ts';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
 import type { AlertService } from './alerts/service.ts';
 import type { Incident } from './alerts/incidents.ts';
 
-const HELP: Record<string, string> = {
-  '': `timmy-collector ${VERSION}: the Timmy Fleet collector
+const HELP = `timmy-collector ${VERSION}: the Timmy Fleet collector
 
-Usage: timmy-collector <command> [options]
+Usage: node collector/src/cli.ts <command> [options]
+       (the systemd unit runs \`node collector/src/main.ts\`, which is \`cli.ts serve\`)
 
 Commands:
   serve                                  run the collector (HTTP API, ingest, SLA engine)
@@ -26,6 +25,8 @@ Commands:
                                          register a node; prints its credential once
   node list                              list nodes with their state
   node revoke <name|id>                  revoke every credential of a node
+  node decommission <name|id> [--at T] [--reason R]
+                                         retire a node: history kept, alerts stop, figures leave it out after T (default now)
   enroll-token <operator> [--region R]   a single-use enrollment token for install.sh / timmy-fleet join
   incident list [--status S]             incidents, newest first (S: open, acknowledged, resolved, unresolved)
   incident show <id>                     one incident with its history
@@ -40,40 +41,190 @@ Options:
   --config <file>   YAML config file (or $TIMMY_CONFIG)
   -h, --help        help
 
-Environment: ${Object.keys(ENV_KEYS).join(', ')}
-Without DATABASE_URL an embedded PostgreSQL runs in the data directory.`,
-};
+Settings come from TIMMY_* environment variables, DATABASE_URL and LOG_LEVEL, or the YAML file (see the
+README's Configuration). Without DATABASE_URL the embedded PostgreSQL in the data directory is used: the
+one a running collector started (left running), else one started for the command and stopped after it.`;
 
-async function withServices<T>(config: Config, fn: (parts: Awaited<ReturnType<typeof assemble>>) => Promise<T>): Promise<T> {
-  const log = pino({ level: 'warn' });
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres({ dir: config.dataDir });
-  const parts = await assemble(config, config.databaseUrl ?? embedded!.url, systemClock, log);
+const OPTIONS = {
+  config: { type: 'string' },
+  operator: { type: 'string' },
+  region: { type: 'string' },
+  status: { type: 'string' },
+  by: { type: 'string' },
+  cause: { type: 'string' },
+  resolution: { type: 'string' },
+  at: { type: 'string' },
+  reason: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+/** A command: `usage` is checked before anything is loaded; `run` imports what it needs. */
+interface Command {
+  usage: string;
+  valid(sub: string | undefined, arg: string | undefined, v: Values): boolean;
+  run(config: Config, sub: string | undefined, arg: string | undefined, v: Values): Promise<number>;
+}
+
+const me = () => `cli:${userInfo().username}`;
+
+/**
+ * The database for one command, migrated, through the running embedded server when there is one.
+ * `raw` gives plain postgres.js (no drizzle: the fast path of read-only listings); otherwise the
+ * collector's Database (drizzle and all).
+ */
+async function withServer<T>(config: Config, fn: (url: string) => Promise<T>): Promise<T> {
+  const [{ attachEmbeddedPostgres }, { default: postgres }, { migrationsUpToDate }] = await Promise.all([import('./db/embedded.ts'), import('postgres'), import('./db/migration-state.ts')]);
+  const embedded = config.databaseUrl ? null : await attachEmbeddedPostgres({ dir: config.dataDir });
   try {
-    return await fn(parts);
+    const url = config.databaseUrl ?? embedded!.url;
+    const probe = postgres(url, { max: 1, onnotice: () => {} });
+    const current = await migrationsUpToDate(probe).finally(() => probe.end());
+    if (!current) await (await import('./db/database.ts')).migrateDatabase(url);
+    return await fn(url);
   } finally {
-    await parts.app.close();
-    await parts.database.close();
-    await embedded?.stop();
+    await embedded?.stop(); // a no-op for a server this command did not start
   }
 }
+
+async function withSql<T>(config: Config, fn: (sql: import('postgres').Sql) => Promise<T>): Promise<T> {
+  const { default: postgres } = await import('postgres');
+  return withServer(config, async (url) => {
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      return await fn(sql);
+    } finally {
+      await sql.end();
+    }
+  });
+}
+
+async function withDatabase<T>(config: Config, fn: (database: Database) => Promise<T>): Promise<T> {
+  const { openDatabase } = await import('./db/database.ts');
+  return withServer(config, async (url) => {
+    const database = openDatabase(url, { max: 2, ingestMax: 1 });
+    try {
+      return await fn(database);
+    } finally {
+      await database.close();
+    }
+  });
+}
+
+async function credentialStore(config: Config, database: Database) {
+  const { CredentialStore, credentialPolicy } = await import('./auth/credentials.ts');
+  return new CredentialStore(database.db, database.ingest, credentialPolicy(config.credentials));
+}
+
+/** The alert service without the HTTP app or any job (incident and notification commands). */
+async function withAlerts<T>(config: Config, fn: (alerts: AlertService, database: Database) => Promise<T>): Promise<T> {
+  const [{ default: pino }, { systemClock }, { Registry }, { alertMetrics }, { ObservationRecorder }, { createAlertService }, { slaTimings }] = await Promise.all([
+    import('pino'),
+    import('./clock.ts'),
+    import('prom-client'),
+    import('./alerts/metrics.ts'),
+    import('./services/observation.ts'),
+    import('./alerts/service.ts'),
+    import('./config.ts'),
+  ]);
+  const log = pino({ level: 'warn' });
+  return withDatabase(config, (database) => {
+    // The observation recorder only names this process (the outbox's worker id): it records nothing here.
+    const observation = new ObservationRecorder(database.sql, systemClock, slaTimings(config).beatMs, log);
+    return fn(createAlertService(config, database, systemClock, observation, alertMetrics(new Registry()), log), database);
+  });
+}
+
+const COMMANDS: Record<string, Command> = {
+  serve: { usage: 'serve', valid: () => true, run: (config) => serve(config) },
+  migrate: {
+    usage: 'migrate',
+    valid: () => true,
+    run: async (config) => {
+      await withServer(config, async () => {});
+      console.log('migrations applied');
+      return 0;
+    },
+  },
+  node: {
+    usage: 'node add <name> | node list | node revoke <name|id> | node decommission <name|id> [--at T] [--reason R]',
+    valid: (sub, arg) => sub === 'list' || (['add', 'revoke', 'decommission'].includes(sub ?? '') && !!arg),
+    run: async (config, sub, arg, v) => {
+      if (sub === 'list') {
+        const rows = await withSql(config, (sql) => sql`select id::int8 as id, name, coalesce(current_state, '-') as state, last_hb_at, decommissioned_at from nodes order by name`);
+        for (const r of rows) {
+          const last = r.last_hb_at ? (r.last_hb_at as Date).toISOString() : 'never';
+          console.log(`${String(r.id).padStart(6)}  ${String(r.name).padEnd(32)} ${String(r.state).padEnd(12)} ${last}${r.decommissioned_at ? `  decommissioned ${(r.decommissioned_at as Date).toISOString()}` : ''}`);
+        }
+        return 0;
+      }
+      if (sub === 'add') {
+        const { registerNode } = await import('./services/nodes.ts');
+        const r = await withDatabase(config, async (d) => registerNode(d, await credentialStore(config, d), { name: arg!, ...(v.operator ? { operator: v.operator } : {}), ...(v.region ? { region: v.region } : {}) }, Date.now()));
+        console.log(`registered node "${r.name}" (id ${r.nodeId})\ncredential (shown once; expires ${new Date(r.expiresAt).toISOString()}):\n${r.token}`);
+        return 0;
+      }
+      if (sub === 'revoke') {
+        const { revokeNode } = await import('./services/nodes.ts');
+        const n = await withDatabase(config, async (d) => revokeNode(d, await credentialStore(config, d), arg!, Date.now()));
+        console.log(`revoked ${n} credential(s)`);
+        return 0;
+      }
+      const { decommissionNode, parseDecommissionAt } = await import('./services/decommission.ts');
+      const now = Date.now();
+      const at = parseDecommissionAt(v.at, now);
+      const r = await withAlerts(config, (alerts, d) => decommissionNode(d, alerts.resolve, arg!, { at, ...(v.reason ? { reason: v.reason } : {}), by: me() }, now));
+      console.log(r.changed ? `decommissioned node "${r.name}" as of ${new Date(r.decommissionedAt).toISOString()}${r.resolvedIncidents ? `; resolved ${r.resolvedIncidents} incident(s)` : ''}` : `node "${r.name}" was decommissioned already (as of ${new Date(r.decommissionedAt).toISOString()})`);
+      return 0;
+    },
+  },
+  'enroll-token': {
+    usage: 'enroll-token <operator> [--region R]',
+    valid: (sub) => !!sub,
+    run: async (config, sub, _arg, v) => {
+      const { enrollTokenCli } = await import('./services/enrollment.ts');
+      return withDatabase(config, (d) => enrollTokenCli(d, sub, v.region, me()));
+    },
+  },
+  incident: {
+    usage: 'incident list | incident show <id> | incident ack <id> | incident resolve <id> --cause C --resolution R',
+    valid: (sub, arg, v) => sub === 'list' || (['show', 'ack'].includes(sub ?? '') && !!arg) || (sub === 'resolve' && !!arg && !!v.cause && !!v.resolution),
+    run: (config, sub, arg, v) => withAlerts(config, (alerts) => alertCommand(alerts, 'incident', sub, arg, v)),
+  },
+  notification: {
+    usage: 'notification list [--status S]',
+    valid: (sub) => sub === 'list',
+    run: (config, sub, arg, v) => withAlerts(config, (alerts) => alertCommand(alerts, 'notification', sub, arg, v)),
+  },
+};
 
 export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   let args;
   try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, operator: { type: 'string' }, region: { type: 'string' }, status: { type: 'string' }, by: { type: 'string' }, cause: { type: 'string' }, resolution: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    args = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (e) {
-    console.error(`timmy-collector: ${(e as Error).message}\nRun "timmy-collector --help".`);
+    console.error(`timmy-collector: ${(e as Error).message}\nRun "node collector/src/cli.ts --help".`);
     return 2;
   }
   const [cmd, sub, arg] = args.positionals;
   if (args.values.help || !cmd) {
-    console.log(HELP['']);
+    console.log(HELP);
     return cmd || args.values.help ? 0 : 2;
   }
   if (cmd === 'version') {
     console.log(VERSION);
     return 0;
   }
+  const command = COMMANDS[cmd];
+  if (!command) {
+    console.error(`timmy-collector: unknown command "${cmd}". Run "node collector/src/cli.ts --help".`);
+    return 2;
+  }
+  if (!command.valid(sub, arg, args.values)) {
+    console.error(`timmy-collector: usage: ${command.usage}`);
+    return 2;
+  }
+  const { ConfigError, loadConfig } = await import('./config.ts');
   let config: Config;
   try {
     config = loadConfig(env, args.values.config);
@@ -85,40 +236,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     throw e;
   }
   try {
-    switch (cmd) {
-      case 'serve':
-        return await serve(config);
-      case 'migrate':
-        await withServices(config, async () => {});
-        console.log('migrations applied');
-        return 0;
-      case 'node':
-        if (sub === 'add' && arg) {
-          const r = await withServices(config, (p) => registerNode(p.database, p.services.credentials, { name: arg, ...(args.values.operator ? { operator: args.values.operator } : {}), ...(args.values.region ? { region: args.values.region } : {}) }, Date.now()));
-          console.log(`registered node "${r.name}" (id ${r.nodeId})\ncredential (shown once; expires ${new Date(r.expiresAt).toISOString()}):\n${r.token}`);
-          return 0;
-        }
-        if (sub === 'list') {
-          const rows = await withServices(config, (p) => p.database.sql`select id::int8 as id, name, coalesce(current_state, '-') as state, last_hb_at from nodes order by name`);
-          for (const r of rows) console.log(`${String(r.id).padStart(6)}  ${String(r.name).padEnd(32)} ${String(r.state).padEnd(12)} ${r.last_hb_at ? (r.last_hb_at as Date).toISOString() : 'never'}`);
-          return 0;
-        }
-        if (sub === 'revoke' && arg) {
-          const n = await withServices(config, (p) => revokeNode(p.database, p.services.credentials, arg, Date.now()));
-          console.log(`revoked ${n} credential(s)`);
-          return 0;
-        }
-        console.error('timmy-collector: usage: node add <name> | node list | node revoke <name|id>');
-        return 2;
-      case 'enroll-token':
-        return await withServices(config, (p) => enrollTokenCli(p.database, sub, args.values.region, `cli:${userInfo().username}`));
-      case 'incident':
-      case 'notification':
-        return await withServices(config, (p) => alertCommand(p.services.alerts, cmd, sub, arg, args.values));
-      default:
-        console.error(`timmy-collector: unknown command "${cmd}". Run "timmy-collector --help".`);
-        return 2;
-    }
+    return await command.run(config, sub, arg, args.values);
   } catch (e) {
     const err = e as { code?: string; message: string };
     console.error(`timmy-collector: ${err.code?.startsWith('FLEET_') ? `${err.code}: ` : ''}${err.message}`);
@@ -129,7 +247,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
 const iso = (t: number | null) => (t === null ? '-' : new Date(t).toISOString());
 
 async function alertCommand(alerts: AlertService, cmd: string, sub: string | undefined, id: string | undefined, o: { status?: string; by?: string; cause?: string; resolution?: string }): Promise<number> {
-  const by = o.by ?? `cli:${userInfo().username}`;
+  const by = o.by ?? me();
   if (cmd === 'incident' && sub === 'list') {
     for (const i of await alerts.list({ ...(o.status ? { status: o.status as Incident['status'] } : {}), limit: 200 })) {
       console.log(`${i.id}  ${i.severity}  ${i.status.padEnd(12)} ${iso(i.openedAt)}  ${i.summary}`);
@@ -149,11 +267,7 @@ async function alertCommand(alerts: AlertService, cmd: string, sub: string | und
     console.log(r.changed ? `acknowledged ${id}` : `${id} was acknowledged already`);
     return 0;
   }
-  if (cmd === 'incident' && sub === 'resolve' && id) {
-    if (!o.cause || !o.resolution) {
-      console.error('timmy-collector: incident resolve needs --cause and --resolution');
-      return 2;
-    }
+  if (cmd === 'incident' && sub === 'resolve' && id && o.cause && o.resolution) {
     await alerts.resolve(id, { by, cause: o.cause, resolution: o.resolution });
     console.log(`resolved ${id}`);
     return 0;
@@ -169,10 +283,17 @@ async function alertCommand(alerts: AlertService, cmd: string, sub: string | und
 }
 
 async function serve(config: Config): Promise<number> {
+  // Signals are taken from the start: one that arrives while the database starts stops the collector
+  // once it is up, instead of ending this process and leaving the database behind.
+  let signalled: string | null = null;
+  let onSignal = (signal: string) => void (signalled = signal);
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  const { createLogger, startCollector } = await import('./runtime.ts');
   const log = createLogger(config.logLevel);
   const running = await startCollector(config, { log });
   return new Promise((resolve) => {
-    const stop = (signal: string) => {
+    onSignal = (signal: string) => {
       log.info({ signal }, 'stopping');
       running.stop().then(
         () => resolve(0),
@@ -182,8 +303,7 @@ async function serve(config: Config): Promise<number> {
         },
       );
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    if (signalled) onSignal(signalled);
   });
 }
 

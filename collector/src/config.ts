@@ -106,6 +106,21 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'number
   TIMMY_ACK_LINK_SECRET: { path: ['alerts', 'ackLinkSecret'], kind: 'string' },
 };
 
+/**
+ * The port as set explicitly (TIMMY_PORT, else `port:` in the YAML file), undefined when left to the
+ * default. The main job falls back to a free port only in that last case. Problems are loadConfig's to report.
+ */
+export function configuredPort(env: Record<string, string | undefined>, file = env.TIMMY_CONFIG): number | undefined {
+  if (env.TIMMY_PORT) return Number(env.TIMMY_PORT);
+  if (!file) return undefined;
+  try {
+    const parsed = parseYaml(readFileSync(file, 'utf8')) as { port?: unknown } | null;
+    return typeof parsed?.port === 'number' ? parsed.port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds the config from an environment and (if TIMMY_CONFIG or `file` names one) a YAML file. Throws ConfigError. */
 export function loadConfig(env: Record<string, string | undefined>, file = env.TIMMY_CONFIG): Config {
   const problems: string[] = [];

@@ -12,6 +12,7 @@ export const Errors = {
   Unstorable: createError('FLEET_UNSTORABLE', 'the report holds a value the database cannot store: %s', 422),
   NotFound: createError('FLEET_NOT_FOUND', '%s', 404),
   Conflict: createError('FLEET_CONFLICT', '%s', 409),
+  NodeDecommissioned: createError('FLEET_NODE_DECOMMISSIONED', '%s', 410),
   /** A maintenance window must be declared ahead of time. */
   MaintenanceInPast: createError('FLEET_MAINTENANCE_IN_PAST', '%s', 422),
   Unavailable: createError<[]>('FLEET_UNAVAILABLE', 'the collector cannot store data right now; retry later', 503),

@@ -96,26 +96,30 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
     );
   }
 
-  const address = await app.listen({ host: config.host, port: config.port });
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // Jobs first (a Ctrl-C in a terminal reaches the embedded PostgreSQL too), then requests, then writes.
+      for (const j of jobs) await j.stop();
+      await services.alerts.close();
+      await app.close();
+      await services.writer.drain();
+      await services.observation.close().catch(() => {});
+      await database.close();
+      if (embedded) await embedded.stop();
+    })());
+  let address: string;
+  try {
+    address = await app.listen({ host: config.host, port: config.port });
+  } catch (e) {
+    // A taken port: say which, and leave nothing running (the embedded PostgreSQL above all).
+    await stop().catch(() => {});
+    if ((e as { code?: string }).code === 'EADDRINUSE') throw Object.assign(new Error(`port ${config.port} on ${config.host} is taken by another program: stop it, or choose another port (TIMMY_PORT; 0 picks a free one)`), { code: 'FLEET_PORT_IN_USE' });
+    throw e;
+  }
   const url = address.replace('[::1]', '127.0.0.1');
   log.info({ url }, 'collector listening');
   const warning = accessWarning(config);
   if (warning) log.warn(warning);
-
-  let stopping: Promise<void> | null = null;
-  return {
-    url,
-    databaseUrl,
-    stop: () =>
-      (stopping ??= (async () => {
-        // Jobs first (a Ctrl-C in a terminal reaches the embedded PostgreSQL too), then requests, then writes.
-        for (const j of jobs) await j.stop();
-        await services.alerts.close();
-        await app.close();
-        await services.writer.drain();
-        await services.observation.close().catch(() => {});
-        await database.close();
-        if (embedded) await embedded.stop();
-      })()),
-  };
+  return { url, databaseUrl, stop };
 }

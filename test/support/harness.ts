@@ -52,3 +52,16 @@ export function reportAt(times: number[], opts: { stream?: string; sentAt?: numb
     })),
   };
 }
+
+/** A node reports once at the clock's time, then falls silent for `seconds`: 5 s steps of the observation beat and the alert cycle. */
+export async function reportThenFallSilent(c: Awaited<ReturnType<typeof testCollector>>, clock: ManualClock, token: string, seconds = 90): Promise<number> {
+  const rep = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(reportAt([clock.now])) });
+  await c.services.writer.drain();
+  for (let s = 5; s <= seconds; s += 5) {
+    clock.advance(5_000);
+    await c.services.observation.beat();
+    await c.services.alerts.runCycle(clock.now);
+  }
+  return rep.statusCode;
+}
+

@@ -37,10 +37,11 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 
 export async function startCollectorProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<Proc & { url: string }> {
   const p = run([join(ROOT, 'collector/src/main.ts')], { DATABASE_URL: databaseUrl, TIMMY_PORT: '0', TIMMY_ADMIN_TOKEN: ADMIN, TIMMY_ANONYMOUS_READ: 'true', LOG_LEVEL: 'info', ...env });
+  // A collector's start (migrations, an embedded PostgreSQL) can take a minute on a machine busy with other work.
   const url = await waitFor('the collector to listen', async () => {
     if (p.child.exitCode !== null) throw new Error(`collector exited: ${p.output()}`);
     return /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(p.output())?.[1];
-  });
+  }, 120_000);
   return { ...p, url };
 }
 

@@ -1,11 +1,15 @@
 /**
  * Signed, expiring, single-purpose acknowledge links for notifications.
  *
- * token = base64url(JSON {v, p, i, e}) "." base64url(HMAC-SHA256(key, "timmy-ack-link." + payload))
- *   p: the purpose ("incident.ack": the token can do nothing else), i: incident id, e: expiry (ms).
+ * token = base64url(JSON {v, p, i, e, r}) "." base64url(HMAC-SHA256(key, "timmy-ack-link." + payload))
+ *   p: the purpose ("incident.ack": the token can do nothing else), i: incident id, e: expiry (ms),
+ *   r: the recipient the link was made for (the channel it was sent on), recorded with the acknowledgement.
  * Verification recomputes the MAC and compares in constant time, then checks purpose, incident
  * and expiry. Several keys may be given (the first signs, all verify) so the key can rotate.
  * Keys never appear in errors; a token grants one action on one incident until it expires.
+ * Opening the link (GET) only shows a confirmation page: acknowledging takes its form's POST, so a
+ * link previewer or a mail scanner that fetches the link acknowledges nothing.
+ * Tokens of version 1 (before recipients were signed in) still verify, with no recipient.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -14,7 +18,7 @@ const DOMAIN = 'timmy-ack-link.';
 
 export type AckLinkError = 'ACK_LINK_MALFORMED' | 'ACK_LINK_BAD_SIGNATURE' | 'ACK_LINK_EXPIRED' | 'ACK_LINK_WRONG_PURPOSE' | 'ACK_LINK_WRONG_INCIDENT';
 
-export type AckLinkResult = { ok: true; incidentId: string; expiresAt: number } | { ok: false; code: AckLinkError };
+export type AckLinkResult = { ok: true; incidentId: string; expiresAt: number; recipient: string | null } | { ok: false; code: AckLinkError };
 
 export class AckLinkKeyError extends Error {
   readonly code = 'ACK_LINK_KEY_INVALID';
@@ -32,9 +36,9 @@ function checkKey(key: string) {
   if (typeof key !== 'string' || Buffer.byteLength(key) < 32) throw new AckLinkKeyError();
 }
 
-export function createAckToken(opts: { incidentId: string; expiresAt: number; key: string; purpose?: string }): string {
+export function createAckToken(opts: { incidentId: string; expiresAt: number; key: string; recipient: string; purpose?: string }): string {
   checkKey(opts.key);
-  const payload = Buffer.from(JSON.stringify({ v: 1, p: opts.purpose ?? ACK_PURPOSE, i: opts.incidentId, e: opts.expiresAt })).toString('base64url');
+  const payload = Buffer.from(JSON.stringify({ v: 2, p: opts.purpose ?? ACK_PURPOSE, i: opts.incidentId, e: opts.expiresAt, r: opts.recipient })).toString('base64url');
   return `${payload}.${mac(opts.key, payload).toString('base64url')}`;
 }
 
@@ -54,20 +58,25 @@ export function verifyAckToken(token: unknown, keys: string | string[], now: num
     valid = same || valid;
   }
   if (!valid) return { ok: false, code: 'ACK_LINK_BAD_SIGNATURE' };
-  let body: { v?: unknown; p?: unknown; i?: unknown; e?: unknown };
+  let body: { v?: unknown; p?: unknown; i?: unknown; e?: unknown; r?: unknown };
   try {
     body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
     return { ok: false, code: 'ACK_LINK_MALFORMED' };
   }
-  if (body.v !== 1 || typeof body.i !== 'string' || typeof body.e !== 'number') return { ok: false, code: 'ACK_LINK_MALFORMED' };
+  if (!(body.v === 1 || (body.v === 2 && typeof body.r === 'string')) || typeof body.i !== 'string' || typeof body.e !== 'number') return { ok: false, code: 'ACK_LINK_MALFORMED' };
   if (body.p !== ACK_PURPOSE) return { ok: false, code: 'ACK_LINK_WRONG_PURPOSE' };
   if (incidentId !== undefined && body.i !== incidentId) return { ok: false, code: 'ACK_LINK_WRONG_INCIDENT' };
   if (now >= body.e) return { ok: false, code: 'ACK_LINK_EXPIRED' };
-  return { ok: true, incidentId: body.i, expiresAt: body.e };
+  return { ok: true, incidentId: body.i, expiresAt: body.e, recipient: typeof body.r === 'string' ? body.r : null };
 }
 
-/** The link put in notifications: `{baseUrl}/v1/incidents/{id}/ack?token=...` (the route is the lead's). */
+/** Who an acknowledgement through a link is recorded as: the recipient the link was made for. */
+export function ackLinkActor(recipient: string | null): string {
+  return recipient ? `ack-link:${recipient}` : 'ack-link';
+}
+
+/** The link put in notifications: `{baseUrl}/v1/incidents/{id}/ack?token=...` (GET: a confirmation page; its form POSTs). */
 export function ackUrl(baseUrl: string, incidentId: string, token: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/v1/incidents/${encodeURIComponent(incidentId)}/ack?token=${encodeURIComponent(token)}`;
 }

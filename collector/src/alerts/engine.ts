@@ -231,14 +231,21 @@ class Recorder {
     if (!notify) return;
     const n = this.notification(i, notify, at, detail);
     const channels = route(n, this.opts.routing);
+    // Each channel's copy carries its own acknowledge link: the acknowledgement records who it was sent to.
     this.enqueued += await this.outbox.enqueue(
-      channels.map((channel) => ({ incidentId: i.id, transitionId: ev!.id, channel, notification: n, eventId: ev!.id })),
+      channels.map((channel) => ({ incidentId: i.id, transitionId: ev!.id, channel, notification: { ...n, ackUrl: this.ackLink(i, at, channel) }, eventId: ev!.id })),
       at,
     );
   }
 
-  notification(i: Incident, transition: NotificationTransition, at: number, detail: string | null): Omit<Notification, 'idempotencyKey'> {
+  /** The signed acknowledge link for `recipient` (a channel name), while the incident is open and links are configured. */
+  ackLink(i: Incident, at: number, recipient: string): string | null {
     const a = this.opts.ackLinks;
+    return a && i.status === 'open' ? ackUrl(a.baseUrl, i.id, createAckToken({ incidentId: i.id, expiresAt: at + a.ttlMs, key: a.keys[0]!, recipient })) : null;
+  }
+
+  /** What is routed (the per-channel acknowledge link is added for each channel's copy). */
+  notification(i: Incident, transition: NotificationTransition, at: number, detail: string | null): Omit<Notification, 'idempotencyKey'> {
     return {
       incidentId: i.id,
       incidentKey: i.key,
@@ -256,7 +263,7 @@ class Recorder {
       cause: i.cause,
       resolution: i.resolution,
       detail,
-      ackUrl: a && i.status === 'open' ? ackUrl(a.baseUrl, i.id, createAckToken({ incidentId: i.id, expiresAt: at + a.ttlMs, key: a.keys[0]! })) : null,
+      ackUrl: null,
       incidentUrl: this.opts.incidentUrl?.(i.id) ?? null,
     };
   }

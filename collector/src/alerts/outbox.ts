@@ -25,19 +25,13 @@ import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { retryDelay, type Backoff } from '@timmy/shared';
 import { alertNotifications } from '../db/schema/alerts.ts';
 import type { DeliveryResult, Notification, NotificationTransition } from './channels/channel.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyDb = PostgresJsDatabase<any>;
 
-/** The shared backoff (base and cap) plus what only the outbox has. */
-export interface RetryPolicy extends Backoff {
-  /** Give up (dead) when the row is older than this and the latest attempt failed. */
-  maxAgeMs: number;
-  /** How long a claim holds before another dispatcher may take the row over. */
-  leaseMs: number;
-}
-
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseMs: 2_000, capMs: 10 * 60_000, maxAgeMs: 12 * 3_600_000, leaseMs: 60_000 };
+// The policy lives apart (no database code): config validation needs it, and loads nothing of this file.
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 
 export function idempotencyKey(incidentId: string, transitionId: string | number, channel: string): string {
   return `${incidentId}/${transitionId}/${channel}`;

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { ObservationRecorder } from '../services/observation.ts';
-import { verifyAckToken, type AckLinkError } from './ack-link.ts';
+import { ackLinkActor, verifyAckToken, type AckLinkError, type AckLinkResult } from './ack-link.ts';
 import { runDispatcher, type DispatchResult } from './dispatcher.ts';
 import { acknowledgeIncident, getIncident, incidentHistory, listIncidents, resolveIncidentByHand } from './engine.ts';
 import { incidentStats, type Incident } from './incidents.ts';
@@ -62,13 +62,18 @@ export function createAlertService(config: Config, database: Database, clock: Cl
     return acknowledgeIncident(database.db, id, by, now, engine);
   }
 
-  /** Acknowledge through a signed link; the token's verdict code when it does not hold. */
-  async function acknowledgeByLink(id: string, token: string, now: number = clock()): Promise<{ ok: true; incident: Incident; changed: boolean } | { ok: false; code: AckLinkError | 'ACK_LINK_DISABLED' }> {
+  /** Checks an acknowledge link without acting on it (the confirmation page); the verdict code when it does not hold. */
+  function checkAckLink(id: string, token: string, now: number = clock()): AckLinkResult | { ok: false; code: 'ACK_LINK_DISABLED' } {
     const keys = engine.ackLinks?.keys;
     if (!keys?.length) return { ok: false, code: 'ACK_LINK_DISABLED' };
-    const v = verifyAckToken(token, keys, now, id);
+    return verifyAckToken(token, keys, now, id);
+  }
+
+  /** Acknowledge through a signed link, recorded as its recipient's; the token's verdict code when it does not hold. */
+  async function acknowledgeByLink(id: string, token: string, now: number = clock()): Promise<{ ok: true; incident: Incident; changed: boolean } | { ok: false; code: AckLinkError | 'ACK_LINK_DISABLED' }> {
+    const v = checkAckLink(id, token, now);
     if (!v.ok) return v;
-    return { ok: true, ...(await acknowledgeIncident(database.db, id, 'ack-link', now, engine)) };
+    return { ok: true, ...(await acknowledgeIncident(database.db, id, ackLinkActor(v.recipient), now, engine)) };
   }
 
   async function resolve(id: string, notes: { by: string; cause: string; resolution: string }, now: number = clock()) {
@@ -116,6 +121,7 @@ export function createAlertService(config: Config, database: Database, clock: Cl
     dispatch,
     acknowledge,
     acknowledgeByLink,
+    checkAckLink,
     resolve,
     stats,
     notifications,

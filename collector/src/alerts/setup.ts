@@ -8,7 +8,7 @@ import type { Channel } from './channels/channel.ts';
 import { createChannels } from './channels/registry.ts';
 import type { EngineOptions } from './engine.ts';
 import { loadIncidentPolicy, type IncidentPolicy } from './incidents.ts';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './outbox.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import { loadRoutingConfig, type RoutingConfig } from './routing.ts';
 import { loadRulesConfig, type RulesConfig } from './rules.ts';
 

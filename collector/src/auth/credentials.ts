@@ -40,6 +40,8 @@ export interface AuthenticatedNode {
   expiresAt: number;
   /** Set when this credential has been superseded by a newer one. */
   validUntil: number | null;
+  /** When the node was retired (its reports are refused from then on), null while in service. */
+  decommissionedAt: number | null;
 }
 
 export interface CredentialPolicy {
@@ -48,7 +50,14 @@ export interface CredentialPolicy {
   overlapMs: number;
 }
 
-type CredentialRow = typeof nodeCredentials.$inferSelect;
+const DAY = 86_400_000;
+
+/** The policy from the collector's config (one place: the API and the CLI issue the same credentials). */
+export function credentialPolicy(c: { ttlDays: number; rotateBeforeDays: number; overlapHours: number }): CredentialPolicy {
+  return { ttlMs: c.ttlDays * DAY, rotateBeforeMs: c.rotateBeforeDays * DAY, overlapMs: c.overlapHours * 3_600_000 };
+}
+
+type CredentialRow = typeof nodeCredentials.$inferSelect & { nodeDecommissionedAt: Date | null };
 
 /**
  * Credential rows are cached by public id for up to `cacheTtlMs` (default 5 min) so ingest at thousands
@@ -82,12 +91,12 @@ export class CredentialStore {
     this.cacheTtlMs = opts.cacheTtlMs ?? 300_000;
     this.loader = new BatchLoader(async (ids) => {
       const rows = await this.hot`
-        select id, node_id, public_id, secret_hash, created_at, expires_at, valid_until, revoked_at, last_used_at
-          from node_credentials where public_id = any(${ids}::text[])`;
+        select c.id, c.node_id, c.public_id, c.secret_hash, c.created_at, c.expires_at, c.valid_until, c.revoked_at, c.last_used_at, n.decommissioned_at
+          from node_credentials c join nodes n on n.id = c.node_id where c.public_id = any(${ids}::text[])`;
       return new Map(
         rows.map((r): [string, CredentialRow] => [
           r.public_id,
-          { id: Number(r.id), nodeId: Number(r.node_id), publicId: r.public_id, secretHash: r.secret_hash, createdAt: r.created_at, expiresAt: r.expires_at, validUntil: r.valid_until, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at },
+          { id: Number(r.id), nodeId: Number(r.node_id), publicId: r.public_id, secretHash: r.secret_hash, createdAt: r.created_at, expiresAt: r.expires_at, validUntil: r.valid_until, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at, nodeDecommissionedAt: r.decommissioned_at },
         ]),
       );
     });
@@ -152,7 +161,7 @@ export class CredentialStore {
       row.lastUsedAt = new Date(now);
       await this.recordFirstUse(row.id, row.lastUsedAt);
     }
-    return { nodeId: row.nodeId, credentialId: row.id, expiresAt: row.expiresAt.getTime(), validUntil: row.validUntil?.getTime() ?? null };
+    return { nodeId: row.nodeId, credentialId: row.id, expiresAt: row.expiresAt.getTime(), validUntil: row.validUntil?.getTime() ?? null, decommissionedAt: row.nodeDecommissionedAt?.getTime() ?? null };
   }
 
   /**

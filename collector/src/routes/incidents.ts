@@ -106,6 +106,26 @@ function parseTime(v: string | undefined, name: string): number | undefined {
   return t;
 }
 
+const html = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The confirmation page behind an acknowledge link: what the incident is, and one button that POSTs. */
+export function ackPage(i: Incident, recipient: string | null, action: string): string {
+  const state =
+    i.status === 'open'
+      ? `<form method="post" action="${html(action)}"><button type="submit">Acknowledge</button></form>`
+      : `<p>This incident is ${html(i.status)}${i.acknowledgedBy ? ` (acknowledged by ${html(i.acknowledgedBy)})` : ''}: nothing to do.</p>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
+<title>Acknowledge incident ${html(i.id)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem}button{font-size:1.1rem;padding:.5rem 1.5rem}</style></head>
+<body><h1>${html(i.severity)} incident</h1>
+<p>${html(i.summary)}</p>
+<p>Opened ${html(new Date(i.openedAt).toISOString())}${recipient ? `; this link was sent to <strong>${html(recipient)}</strong>` : ''}.</p>
+${state}
+</body></html>
+`;
+}
+
 export default async function incidentRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { services, clock } = app.deps;
@@ -184,21 +204,34 @@ export default async function incidentRoutes(base: FastifyInstance) {
 
   const AckReply = Type.Object({ incident: IncidentView, changed: Type.Boolean({ description: 'false when it was acknowledged already' }) });
 
+  // A browser's form post (the confirmation page's button): its body carries nothing the route needs.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, _body, done) => done(null, {}));
+
+  const linkRefused = (code: string) => new Errors.Forbidden(code === 'ACK_LINK_DISABLED' ? 'acknowledge links are not configured' : `acknowledge link refused: ${code}`);
+
   app.post(
     '/v1/incidents/:id/ack',
     {
-      onRequest: requireAdmin,
+      // With a link's token (the confirmation page's form), the token is the credential; otherwise the admin token.
+      onRequest: async (req) => {
+        if (!(req.query as { token?: unknown }).token) await requireAdmin(req);
+      },
       schema: {
         tags,
-        summary: 'Acknowledge an incident (stops its escalation). Twice is a no-op.',
-        security: [{ adminToken: [] }],
+        summary: 'Acknowledge an incident (stops its escalation). Twice is a no-op. With `token` (the signed link from a notification, as its confirmation page posts it) no admin token is needed, and the acknowledgement is recorded as the recipient the link was sent to ("ack-link:<channel>").',
+        security: [{ adminToken: [] }, {}],
         params: Id,
         // No body needed: who acknowledged goes in the query string.
-        querystring: Type.Object({ by: Type.Optional(Actor) }, { additionalProperties: false }),
-        response: { 200: AckReply, 401: err, 404: err, 409: err },
+        querystring: Type.Object({ by: Type.Optional(Actor), token: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })) }, { additionalProperties: false }),
+        response: { 200: AckReply, 401: err, 403: err, 404: err, 409: err },
       },
     },
     async (req) => {
+      if (req.query.token) {
+        const r = await alerts.acknowledgeByLink(req.params.id, req.query.token, clock());
+        if (!r.ok) throw linkRefused(r.code);
+        return { incident: incidentView(r.incident), changed: r.changed };
+      }
       const r = await alerts.acknowledge(req.params.id, req.query.by ?? 'admin', clock());
       return { incident: incidentView(r.incident), changed: r.changed };
     },
@@ -209,16 +242,23 @@ export default async function incidentRoutes(base: FastifyInstance) {
     {
       schema: {
         tags,
-        summary: 'Acknowledge through the signed, expiring, single-purpose link sent in notifications (no other credential needed).',
+        summary: 'The signed, expiring, single-purpose link sent in notifications: a confirmation page (HTML) whose button acknowledges (POST). Opening it changes nothing, so link previewers cannot acknowledge.',
         params: Id,
         querystring: Type.Object({ token: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),
-        response: { 200: AckReply, 403: err, 404: err, 409: err },
+        response: { 200: Type.String({ description: 'text/html' }), 403: err, 404: err },
       },
     },
-    async (req) => {
-      const r = await alerts.acknowledgeByLink(req.params.id, req.query.token, clock());
-      if (!r.ok) throw new Errors.Forbidden(r.code === 'ACK_LINK_DISABLED' ? 'acknowledge links are not configured' : `acknowledge link refused: ${r.code}`);
-      return { incident: incidentView(r.incident), changed: r.changed };
+    async (req, reply) => {
+      const v = alerts.checkAckLink(req.params.id, req.query.token, clock());
+      if (!v.ok) throw linkRefused(v.code);
+      const inc = await alerts.get(req.params.id);
+      if (!inc) throw new Errors.NotFound(`incident ${req.params.id} not found`);
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+        .send(ackPage(inc, v.recipient, `/v1/incidents/${encodeURIComponent(inc.id)}/ack?token=${encodeURIComponent(req.query.token)}`));
     },
   );
 

@@ -11,5 +11,6 @@ import uptimeRoutes from './uptime.ts';
 import maintenanceRoutes from './maintenance.ts';
 import operatorRoutes from './operators.ts';
 import incidentRoutes from './incidents.ts';
+import decommissionRoutes from './decommission.ts';
 
-export const routes: Array<(app: FastifyInstance) => Promise<void>> = [health, metrics, reports, nodeRoutes, adminRoutes, uptimeRoutes, maintenanceRoutes, operatorRoutes, incidentRoutes, enrollRoutes, installRoutes];
+export const routes: Array<(app: FastifyInstance) => Promise<void>> = [health, metrics, reports, nodeRoutes, adminRoutes, uptimeRoutes, maintenanceRoutes, operatorRoutes, incidentRoutes, decommissionRoutes, enrollRoutes, installRoutes];

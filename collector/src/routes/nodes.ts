@@ -100,7 +100,7 @@ export default async function nodeRoutes(base: FastifyInstance) {
       const now = clock();
       const w = slaWindow(req.query, now, retentionMs);
       const node = await findNode(req.params.node);
-      const [sn] = await listSlaNodes(database.sql, { nodeId: node.n.id });
+      const [sn] = await listSlaNodes(database.sql, { nodeId: node.n.id, inServiceAfter: 0 }); // a decommissioned node's history too
       // Maintenance applied, held to the operator's tier, with this month's budget and projection.
       const { summary, intervals, ...sla } = await nodeSla(database.sql, thresholds, sn ?? { id: node.n.id, name: node.n.name, operatorId: node.n.operatorId, operator: node.operator, tier: null, region: node.n.region, currentState: node.n.currentState }, w, now);
       return {

@@ -36,6 +36,10 @@ export default async function reports(base: FastifyInstance) {
           metrics.ingestRejections.inc({ code: 'FLEET_UNAUTHORIZED' });
           throw new Errors.Unauthorized();
         }
+        if (auth.decommissionedAt !== null && auth.decommissionedAt <= clock()) {
+          metrics.ingestRejections.inc({ code: 'FLEET_NODE_DECOMMISSIONED' });
+          throw new Errors.NodeDecommissioned(`this node was decommissioned as of ${new Date(auth.decommissionedAt).toISOString()}: its reports are no longer accepted`);
+        }
         (req as unknown as { node: typeof auth }).node = auth;
       },
     },

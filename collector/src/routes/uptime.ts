@@ -53,7 +53,7 @@ export default async function uptimeRoutes(base: FastifyInstance) {
   const reply = async (level: 'operator' | 'region' | 'fleet', key: string | null, tier: string | null, filter: Parameters<typeof listSlaNodes>[1], q: Static<typeof WindowQuery>): Promise<Static<typeof GroupUptimeView>> => {
     const now = clock();
     const w = slaWindow(q, now, retentionMs);
-    const nodes = await listSlaNodes(sql, filter);
+    const nodes = await listSlaNodes(sql, { ...filter, inServiceAfter: w.from }); // decommissioned nodes count until their date
     const g = await groupSla(sql, thresholds, level, key, nodes, tier, w, now);
     return {
       level,

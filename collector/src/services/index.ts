@@ -4,7 +4,7 @@ import type { Clock } from '../clock.ts';
 import { slaTimings, type Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { Metrics } from '../metrics/registry.ts';
-import { CredentialStore } from '../auth/credentials.ts';
+import { CredentialStore, credentialPolicy } from '../auth/credentials.ts';
 import { IngestWriter } from './ingest-writer.ts';
 import { IngestService } from './ingest.ts';
 import { ObservationRecorder } from './observation.ts';
@@ -12,15 +12,10 @@ import { Settler } from './settle.ts';
 import { createAlertService } from '../alerts/service.ts';
 import { alertMetrics } from '../alerts/metrics.ts';
 
-const DAY = 86_400_000;
 
 export function createServices(config: Config, database: Database, clock: Clock, log: Logger, metrics: Metrics) {
   const t = slaTimings(config);
-  const credentials = new CredentialStore(database.db, database.ingest, {
-    ttlMs: config.credentials.ttlDays * DAY,
-    rotateBeforeMs: config.credentials.rotateBeforeDays * DAY,
-    overlapMs: config.credentials.overlapHours * 3_600_000,
-  });
+  const credentials = new CredentialStore(database.db, database.ingest, credentialPolicy(config.credentials));
   const writer = new IngestWriter(database.ingest, { graceMs: t.graceMs, maxRows: config.ingest.flushMaxRows, delayMs: config.ingest.flushDelayMs, maxConcurrent: config.ingest.flushConcurrency, checkRefreshMs: config.ingest.checkRefreshS * 1000 }, log.child({ component: 'ingest' }));
   writer.onFlush = (rows, ms) => {
     metrics.ingestFlush.observe(rows);

@@ -18,6 +18,8 @@ export interface SlaNode {
   tier: string | null;
   region: string | null;
   currentState: string | null;
+  /** When the node was retired (no time ahead counts for it), if it was. */
+  decommissionedAt?: number | null;
 }
 
 export interface Figures {
@@ -34,11 +36,16 @@ export interface Window {
   month: Span;
 }
 
-export async function listSlaNodes(sql: postgres.Sql, filter: { operatorId?: number; region?: string; nodeId?: number } = {}): Promise<SlaNode[]> {
+/**
+ * The nodes figures are computed for. A decommissioned node counts for the time before its decommission
+ * (its intervals end there): it is listed when it was still in service after `inServiceAfter` (a
+ * window's start), and never when that is not given (figures as of now).
+ */
+export async function listSlaNodes(sql: postgres.Sql, filter: { operatorId?: number; region?: string; nodeId?: number; inServiceAfter?: number } = {}): Promise<SlaNode[]> {
   const rows = await sql`
-    select n.id::int8 as id, n.name, n.operator_id::int8 as operator_id, o.name as operator, o.tier, n.region, n.current_state
+    select n.id::int8 as id, n.name, n.operator_id::int8 as operator_id, o.name as operator, o.tier, n.region, n.current_state, n.decommissioned_at
     from nodes n left join operators o on o.id = n.operator_id
-    where n.decommissioned_at is null
+    where (n.decommissioned_at is null${filter.inServiceAfter !== undefined ? sql` or n.decommissioned_at > ${new Date(filter.inServiceAfter)}` : sql``})
       ${filter.operatorId !== undefined ? sql`and n.operator_id = ${filter.operatorId}` : sql``}
       ${filter.region !== undefined ? sql`and n.region = ${filter.region}` : sql``}
       ${filter.nodeId !== undefined ? sql`and n.id = ${filter.nodeId}` : sql``}
@@ -51,6 +58,7 @@ export async function listSlaNodes(sql: postgres.Sql, filter: { operatorId?: num
     tier: (r.tier as string | null) ?? null,
     region: (r.region as string | null) ?? null,
     currentState: (r.current_state as string | null) ?? null,
+    decommissionedAt: r.decommissioned_at ? (r.decommissioned_at as Date).getTime() : null,
   }));
 }
 
@@ -121,7 +129,7 @@ export async function groupSla(sql: postgres.Sql, thresholds: Thresholds, level:
     const m = monthT.get(n.id) ?? ZERO_TOTALS;
     const b = baseT.get(n.id) ?? ZERO_TOTALS;
     // Time ahead counts only for nodes in service (a first heartbeat seen).
-    const ahead = n.currentState === null ? 0 : aheadMs(w.month, now, nodeSpans(defs, n, w.month));
+    const ahead = n.currentState === null || n.decommissionedAt ? 0 : aheadMs(w.month, now, nodeSpans(defs, n, w.month));
     sumW = addTotals(sumW, t);
     sumM = addTotals(sumM, m);
     sumB = addTotals(sumB, b);

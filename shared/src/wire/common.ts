@@ -72,11 +72,15 @@ export const ErrorCode = Type.Union([
   Type.Literal('FLEET_RATE_LIMITED'),
   Type.Literal('FLEET_NOT_FOUND'),
   Type.Literal('FLEET_CONFLICT'),
+  Type.Literal('FLEET_NODE_DECOMMISSIONED'),
   Type.Literal('FLEET_MAINTENANCE_IN_PAST'),
   Type.Literal('FLEET_PAY_POLICY_INVALID'),
   Type.Literal('FLEET_PAY_EVIDENCE_INVALID'),
   Type.Literal('FLEET_UNAVAILABLE'),
   Type.Literal('FLEET_INTERNAL'),
+  // Not HTTP answers: a collector or `npm start` that cannot start prints these and exits non-zero.
+  Type.Literal('FLEET_PORT_IN_USE'),
+  Type.Literal('FLEET_DATA_DIR_IN_USE'),
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 /** Every code in ErrorCode, as a list. */

@@ -4,7 +4,6 @@
  * permanent. Errors carry the status or the network error code only: never the URL (Slack, Discord
  * and Telegram URLs contain their secret) nor the request.
  */
-import { request } from 'undici';
 import { parseRetryAfter } from '@timmy/shared';
 import type { DeliveryResult } from './channel.ts';
 
@@ -29,6 +28,8 @@ export async function postJson(url: string, body: unknown, opts: PostOptions = {
   let text = '';
   let headers: Record<string, string | string[] | undefined>;
   try {
+    // Loaded at the first send: config validation and the CLI load the channels without sending.
+    const { request } = await import('undici');
     const res = await request(url, {
       method: 'POST',
       body: payload,

@@ -27,7 +27,9 @@ export const nodes = pgTable(
     operatorId: bigint('operator_id', { mode: 'number' }).references(() => operators.id),
     region: text('region'),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /** Retired from this time on: history kept, no alerts, left out of figures after it, reports refused. */
     decommissionedAt: ts('decommissioned_at'),
+    decommissionReason: text('decommission_reason'),
     inventory: jsonb('inventory'),
     agentVersion: text('agent_version'),
     bootId: text('boot_id'),
