@@ -3,7 +3,7 @@
  * checklist at a 5 s interval against a local receiver, and in the same run Debian's
  * prometheus-node-exporter scraped at the same interval. Measures RSS and CPU from /proc (children
  * included) after a warm-up, prints the figures and writes bench/out/agent.json.
- * Budget (issue 3): rss < 60 MB, cpu < 0.1 % of one core. The real target is --seconds 600.
+ * Budget: rss < 60 MB, cpu < 0.1 % of one core. The real target is --seconds 600.
  *
  * The receiver is the agent's fake collector (agent/src/testing/fake-collector.ts): it validates
  * each Report and stores samples in memory, so the agent does exactly the work it does in production.

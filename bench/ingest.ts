@@ -9,7 +9,7 @@
  *
  * Figures: reports_per_s (acknowledged reports / measured duration), p50_ms / p99_ms (scheduled send → ack,
  * client-side), lost (acknowledged samples missing from PostgreSQL, counted there afterwards), plus the
- * collector's and PostgreSQL's CPU use. Target (issue 4): 4,000 reports/s, p99 < 100 ms, 0 lost.
+ * collector's and PostgreSQL's CPU use. Target: 4,000 reports/s, p99 < 100 ms, 0 lost.
  * Writes bench/out/ingest.json (with --rollup-hour: bench/out/ingest-rollup-hour.json).
  *
  * Diagnostics (off by default): BENCH_PG_STATS=1 prints where PostgreSQL's time went; BENCH_PROFILE=<dir>

@@ -1,5 +1,5 @@
 /**
- * Cross-process reliability of the agent (GUIDE §4.2): `kill -9` at random moments while the
+ * Cross-process reliability of the agent: `kill -9` at random moments while the
  * collector is down, restart, bring the collector back: every appended sample is stored exactly
  * once. A corrupted buffer tail is cut back, counted, and the rest delivered.
  * Uses a small fake collector on loopback (agent/src/testing/fake-collector.ts).

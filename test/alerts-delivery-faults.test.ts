@@ -1,5 +1,5 @@
 /**
- * Delivery under faults, across real processes (issue 5, GUIDE §4.9). Scaled down: the receiver
+ * Delivery under faults, across real processes. Scaled down: the receiver
  * answers 500 for a few seconds instead of 5 minutes (retries back off from 0.3 s to 1 s here
  * instead of 2 s to 10 min; the outbox gives up only after 12 hours either way).
  *

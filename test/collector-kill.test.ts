@@ -1,5 +1,5 @@
 /**
- * GUIDE §4.1: `kill -9` the collector during a 10,000-sample push, restart it: every sample the pusher saw
+ * `kill -9` the collector during a 10,000-sample push, restart it: every sample the pusher saw
  * acknowledged is in PostgreSQL exactly once, and after the pusher resends what was not acknowledged
  * (same seqs, as the agent's buffer does), all 10,000 are there, once each.
  */

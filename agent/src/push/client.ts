@@ -1,5 +1,5 @@
 /**
- * Pushes buffered samples to the collector (GUIDE §4.4):
+ * Pushes buffered samples to the collector:
  * - POST {collectorUrl}/v1/reports, `Authorization: Bearer <credential>`, JSON, gzip above ~1 KiB;
  * - 2xx: the batch is acknowledged (deleted); per-sample `rejected` entries go to the dead-letter file;
  * - 5xx / 429 / network: keep, retry with full-jitter backoff 1 s..60 s, `Retry-After` honoured;

@@ -2,7 +2,7 @@
  * Incidents: pure classification of firing alerts into incidents, the incident lifecycle
  * (open -> acknowledged -> resolved), escalation and respond/resolve targets, MTTA/MTTR.
  *
- * Classification (DOMAIN.md): P0 when (almost) all nodes are down, P1 when more than 50 % of a
+ * Classification (the program's severities): P0 when (almost) all nodes are down, P1 when more than 50 % of a
  * region's nodes are down, P2 a single node failed, P3 degraded. A P0 or P1 absorbs every alert of
  * the nodes it covers: fleet leads get one incident listing the nodes, not 40.
  * Nodes in maintenance count neither as down nor in the denominators.
