@@ -2,6 +2,7 @@
  * Bundles the agent into one file runnable with plain `node` >= 22: agent/dist/timmy-fleet.mjs
  * plus timmy-fleet.mjs.sha256 (`sha256sum -c` format). The collector serves both to install.sh.
  */
+import type { PluginBuild } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,7 @@ export const BUNDLE = `${root}dist/timmy-fleet.mjs`;
  */
 const builtinsViaRequire = {
   name: 'builtins-via-require',
-  setup(b: { onResolve: Function; onLoad: Function }) {
+  setup(b: PluginBuild) {
     b.onResolve({ filter: /^node:/ }, (a: { path: string }) => ({ path: a.path, namespace: 'builtin' }));
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a: { path: string }) => ({ contents: `module.exports = __nodeRequire(${JSON.stringify(a.path)});`, loader: 'js' }));
   },

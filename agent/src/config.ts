@@ -64,6 +64,7 @@ export interface ProbeConfig {
   intervalS: number;
   timeoutS: number;
   slaCritical: boolean;
+// biome-ignore lint/suspicious/noExplicitAny: one list holds definitions of different option types
   def: ProbeDefinition<any>;
   options: Record<string, unknown>;
 }
@@ -121,7 +122,7 @@ export function validateConfig(doc: unknown, configPath = '(inline)', passwd?: s
     }
   }
   const env = lookupUser(typeof raw.user === 'string' ? raw.user : 'hermes', passwd);
-  const entries = raw.probes && raw.probes.length ? raw.probes : DEFAULT_PROBES;
+  const entries = raw.probes?.length ? raw.probes : DEFAULT_PROBES;
   const autoHeartbeat = !entries.some((e) => e.type === 'heartbeat');
   const probeConfigs: ProbeConfig[] = [];
   const names = new Set<string>();

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { parseDocument } from 'yaml';
 import { Value } from '@sinclair/typebox/value';
-import { EnrollRequest, EnrollResponse } from '@timmy/shared';
+import { type EnrollRequest, EnrollResponse } from '@timmy/shared';
 import { atomicWrite } from './push/buffer.ts';
 import { makeTransport, transportProblem } from './push/transport.ts';
 import { collectInventory } from './probes/inventory.ts';

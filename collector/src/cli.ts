@@ -199,7 +199,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  let args;
+  let args: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>>;
   try {
     args = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (e) {

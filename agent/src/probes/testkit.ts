@@ -5,12 +5,14 @@ import type { ProbeDefinition, ProbeEnv, ProbeOutput } from './probe.ts';
 
 export const testEnv: ProbeEnv = { user: 'tester', uid: process.getuid?.() ?? 0, home: '/nonexistent-home' };
 
+// biome-ignore lint/suspicious/noExplicitAny: one list holds definitions of different option types
 export function options<D extends ProbeDefinition<any>>(def: D, opts: Record<string, unknown>) {
   const o = Value.Default(def.options, structuredClone(opts)) as Record<string, unknown>;
   const errors = [...Value.Errors(def.options, o)].map((e) => `${e.path}: ${e.message}`);
   return { o, problems: [...errors, ...(errors.length ? [] : (def.validate?.(o) ?? []))] };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: one list holds definitions of different option types
 export async function runOnce(def: ProbeDefinition<any>, opts: Record<string, unknown>, env: ProbeEnv = testEnv, now = Date.now): Promise<ProbeOutput> {
   const { o, problems } = options(def, opts);
   if (problems.length) throw new Error(problems.join('; '));

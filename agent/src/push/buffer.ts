@@ -13,7 +13,7 @@
  * - `stream` (random, created with the state directory) and the seq counter live in `meta.json`;
  *   the counter never goes back, even when the tail was cut (see `open`).
  */
-import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, ftruncateSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { crc32 } from '../lazy.ts';

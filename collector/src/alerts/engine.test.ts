@@ -128,7 +128,7 @@ describe('alert cycle on PostgreSQL', () => {
 
   it('registered nodes that never reported page nobody and open no fleet-wide outage', async () => {
     ids = 0;
-    const fresh = (now: number): FleetState => ({
+    const fresh = (_now: number): FleetState => ({
       observingSince: T0 - 3600 * S,
       nodes: ['new-0', 'new-1', 'new-2'].map((id) => ({ id, operatorId: 'op0', region: 'eu', lastHeartbeatAt: null, registeredAt: T0 - 3600 * S, checks: {} })),
     });

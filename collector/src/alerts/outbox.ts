@@ -22,12 +22,12 @@
  */
 import { sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { retryDelay, type Backoff } from '@timmy/shared';
+import { retryDelay, } from '@timmy/shared';
 import { alertNotifications } from '../db/schema/alerts.ts';
 import type { DeliveryResult, Notification, NotificationTransition } from './channels/channel.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the outbox works on a drizzle database of any schema
 export type AnyDb = PostgresJsDatabase<any>;
 
 // The policy lives apart (no database code): config validation needs it, and loads nothing of this file.

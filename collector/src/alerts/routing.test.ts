@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RoutingConfigError, loadRoutingConfig, route, type Routable } from './routing.ts';
+import { type RoutingConfigError, loadRoutingConfig, route, type Routable } from './routing.ts';
 
 const CHANNELS = ['ops-slack', 'lead-pd', 'op1-telegram', 'eu-discord', 'archive'];
 const cfg = loadRoutingConfig(

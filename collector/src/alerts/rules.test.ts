@@ -185,7 +185,7 @@ describe('rule kinds', () => {
   });
 
   it('entering maintenance resolves a firing alert and the node stays silent', () => {
-    const down = (t: number, m = false) => fleet([node({ lastHeartbeatAt: T0, inMaintenance: m })]);
+    const down = (_t: number, m = false) => fleet([node({ lastHeartbeatAt: T0, inMaintenance: m })]);
     const steps = [0, 5, 6].map((m) => ({ t: T0 + m * MIN, state: down(T0) }));
     steps.push(...[7, 8, 9, 30].map((m) => ({ t: T0 + m * MIN, state: down(T0, true) })));
     expect(run(steps).labels).toEqual(['node_offline:firing@300s', 'node_offline:resolved@480s']);

@@ -37,7 +37,6 @@ const DAY = 86_400_000;
 const RuleId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9_.-]+$' });
 const Severity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')]);
 const IncidentClassT = Type.Union([Type.Literal('down'), Type.Literal('P2'), Type.Literal('P3')]);
-const Ms = Type.Integer({ minimum: 0 });
 const CheckStatusT = Type.Union([Type.Literal('ok'), Type.Literal('warn'), Type.Literal('critical'), Type.Literal('unknown')]);
 
 function common(defaults: { severity: 'critical' | 'warning' | 'info'; incidentClass: 'down' | 'P2' | 'P3'; forMs: number; cooldownMs: number }) {

@@ -117,7 +117,10 @@ export class CredentialStore {
 
   /** Forgets cached credential rows (all, or one node's). */
   invalidate(nodeId?: number): void {
-    if (nodeId === undefined) return this.cache.clear();
+    if (nodeId === undefined) {
+      this.cache.clear();
+      return;
+    }
     for (const [k, v] of this.cache) if (v.row?.nodeId === nodeId) this.cache.delete(k);
   }
 

@@ -1,6 +1,6 @@
 /** Evidence validation: the schema, then the facts that must hold together. Lists every problem. */
 import { checker } from '@timmy/shared';
-import { OperatorEvidence, PartnerEvidence, type Evidence } from './evidence.ts';
+import { OperatorEvidence, PartnerEvidence, } from './evidence.ts';
 import { pointerToPath, type Problem } from './errors.ts';
 import { DAY_MS, dayStart, type Month } from './month.ts';
 

@@ -50,6 +50,7 @@ export function textProblems(value: unknown, path = ''): ProgramProblem[] {
   if (value !== null && typeof value === 'object') {
     return Object.entries(value).flatMap(([k, v]) => {
       const p = textProblem(k);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what this replaces
       return [...(p ? [{ path: at(k.replace(/[\u0000\uD800-\uDFFF]/g, '\uFFFD')), ...p }] : []), ...textProblems(v, at(k))];
     });
   }
@@ -76,7 +77,7 @@ const CODES: Partial<Record<ValueErrorType, string>> = {
 /** A union of literals' choices, for the message. */
 function choices(schema: TSchema): string | null {
   const options = (schema.anyOf as TSchema[] | undefined)?.map((s) => s.const);
-  return options && options.every((o) => o !== undefined) ? options.map((o) => JSON.stringify(o)).join(', ') : null;
+  return options?.every((o) => o !== undefined) ? options.map((o) => JSON.stringify(o)).join(', ') : null;
 }
 
 function toProblem(e: ValueError): ProgramProblem {

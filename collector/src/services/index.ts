@@ -24,7 +24,7 @@ export function createServices(config: Config, database: Database, clock: Clock,
   const rawMs = config.retention.rawHours * 3_600_000;
   const ingest = new IngestService(database.ingest, writer, credentials, metrics, { freshMs: t.freshMs, maxFutureMs: config.ingest.maxFutureSkewS * 1000, maxAgeMs: rawMs });
   const observation = new ObservationRecorder(database.sql, clock, t.beatMs, log.child({ component: 'observation' }));
-  const settler = new Settler(database.sql, observation, { graceMs: t.graceMs, restartGraceMs: t.restartGraceMs, maxLookbackMs: rawMs, batch: 500 }, log.child({ component: 'settle' }));
+  const settler = new Settler(database.sql, observation, { graceMs: t.graceMs, restartGraceMs: t.restartGraceMs, maxLookbackMs: rawMs, batch: 500 });
   settler.onSettled = (n) => metrics.settleNodes.inc(n);
   const alerts = createAlertService(config, database, clock, observation, alertMetrics(metrics.registry), log.child({ component: 'alerts' }));
   return { credentials, writer, ingest, observation, settler, alerts, timings: t };

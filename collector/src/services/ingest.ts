@@ -45,7 +45,7 @@ export class IngestService {
       (err as unknown as { details: unknown }).details = prepared.rejected;
       throw err;
     }
-    let result;
+    let result: Awaited<ReturnType<typeof this.writer.write>>;
     try {
       result = await this.writer.write({ nodeId: auth.nodeId, receivedAt, report, prepared });
     } catch (e) {

@@ -10,7 +10,6 @@
  * settled on the next run, so ingest never waits for the settle job.
  */
 import type postgres from 'postgres';
-import type { Logger } from 'pino';
 import { deriveTimeline } from '../sla/timeline.ts';
 import type { Interval, Point, Span } from '../sla/types.ts';
 import { LOCKS, withTryLock } from '../db/database.ts';
@@ -107,16 +106,14 @@ export class Settler {
   private readonly sql: postgres.Sql;
   private readonly observation: ObservationRecorder;
   private readonly opts: SettleOptions;
-  private readonly log: Logger;
   onSettled: (nodes: number) => void = () => {};
   /** Called while the lock is still held, after a run that settled at least one node (the job-run log). */
   onRun: (startedAt: number, nodes: number) => Promise<void> = async () => {};
 
-  constructor(sql: postgres.Sql, observation: ObservationRecorder, opts: SettleOptions, log: Logger) {
+  constructor(sql: postgres.Sql, observation: ObservationRecorder, opts: SettleOptions) {
     this.sql = sql;
     this.observation = observation;
     this.opts = opts;
-    this.log = log;
   }
 
   /** Settles every node that needs it. Returns how many were settled (undefined: another collector holds the lock). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNEL_TYPES, ChannelConfigError, createChannels } from './registry.ts';
+import { CHANNEL_TYPES, type ChannelConfigError, createChannels } from './registry.ts';
 
 describe('channel registry', () => {
   it('lists the five channel types', () => {

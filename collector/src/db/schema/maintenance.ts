@@ -8,7 +8,7 @@
  * the later ones, so time already spent in maintenance stays MAINTENANCE. Applied at read time
  * (sla/maintenance.ts expands, sla/summary.ts applyMaintenance), never written into state_intervals.
  */
-import { bigint, bigserial, index, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigserial, index, pgTable, text } from 'drizzle-orm/pg-core';
 import { ts } from './columns.ts';
 
 

@@ -12,6 +12,7 @@ import referralCommission from './referral-commission.ts';
 import referralCommissionTiered from './referral-commission-tiered.ts';
 
 // Each kind has its own parameter schema and context; the registry only needs the common shape.
+// biome-ignore lint/suspicious/noExplicitAny: one list holds definitions of different option types
 export const lineKinds: ReadonlyArray<LineKind<any, any>> = [
   operatorBase,
   extraNodes,
@@ -25,6 +26,7 @@ export const lineKinds: ReadonlyArray<LineKind<any, any>> = [
   referralCommissionTiered,
 ];
 
+// biome-ignore lint/suspicious/noExplicitAny: one list holds definitions of different option types
 export function findKind(kind: string): LineKind<any, any> | undefined {
   return lineKinds.find((k) => k.kind === kind);
 }
