@@ -20,7 +20,10 @@ const builtinsViaRequire = {
   name: 'builtins-via-require',
   setup(b: PluginBuild) {
     b.onResolve({ filter: /^node:/ }, (a: { path: string }) => ({ path: a.path, namespace: 'builtin' }));
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a: { path: string }) => ({ contents: `module.exports = __nodeRequire(${JSON.stringify(a.path)});`, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a: { path: string }) => ({
+      contents: `module.exports = __nodeRequire(${JSON.stringify(a.path)});`,
+      loader: 'js',
+    }));
   },
 };
 

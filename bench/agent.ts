@@ -18,7 +18,14 @@ import { fileURLToPath } from 'node:url';
 import { freePort, startFakeCollector } from '../agent/src/testing/fake-collector.ts';
 import { makeTransport } from '../agent/src/push/transport.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, interval: { type: 'string' }, http: { type: 'boolean', default: false }, receiver: { type: 'string', default: 'collector' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string' },
+    interval: { type: 'string' },
+    http: { type: 'boolean', default: false },
+    receiver: { type: 'string', default: 'collector' },
+  },
+});
 const SECONDS = Number(values.seconds ?? process.env.BENCH_SECONDS ?? 60);
 const INTERVAL_S = Number(values.interval ?? 5);
 const WARMUP_S = Math.min(15, Math.max(5, SECONDS / 10));
@@ -56,7 +63,8 @@ function unitRuntime(): { flags: string[]; env: Record<string, string> } {
   const unit = readFileSync(new URL('../deploy/systemd/timmy-fleet.service', import.meta.url), 'utf8');
   const exec = /^ExecStart=(\S+)\s+(.*?)\s+\S+\.mjs\b/m.exec(unit);
   const env: Record<string, string> = {};
-  for (const m of unit.matchAll(/^Environment=(.*)$/gm)) for (const kv of m[1]!.split(/\s+/)) env[kv.split('=')[0]!] = kv.split('=').slice(1).join('=');
+  for (const m of unit.matchAll(/^Environment=(.*)$/gm))
+    for (const kv of m[1]!.split(/\s+/)) env[kv.split('=')[0]!] = kv.split('=').slice(1).join('=');
   return { flags: exec ? exec[2]!.split(/\s+/).filter(Boolean) : [], env };
 }
 const runtime = unitRuntime();
@@ -67,7 +75,27 @@ chmodSync(dir, 0o755); // the embedded PostgreSQL of the collector runs as its o
 // HTTPS like production (self-signed CA given as caFile), unless --http.
 let tlsOpts: { key: string; cert: string } | undefined;
 if (!values.http) {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   tlsOpts = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
   // Trust = the system CA bundle plus the bench CA: the same amount of CA data as in production.
   const system = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'].find(existsSync);
@@ -89,7 +117,15 @@ async function startRealCollector(): Promise<{ url: string; credential: string }
   const admin = 'bench-admin-token-0123456789abcdef';
   let out = '';
   const c = spawn(process.execPath, [fileURLToPath(new URL('../collector/src/main.ts', import.meta.url))], {
-    env: { ...process.env, TIMMY_PORT: '0', TIMMY_HOST: '127.0.0.1', TIMMY_DATA_DIR: join(dir, 'collector'), TIMMY_ADMIN_TOKEN: admin, LOG_LEVEL: 'info', ...(tlsOpts ? { TIMMY_TLS_CERT_FILE: join(dir, 'cert.pem'), TIMMY_TLS_KEY_FILE: join(dir, 'key.pem') } : {}) },
+    env: {
+      ...process.env,
+      TIMMY_PORT: '0',
+      TIMMY_HOST: '127.0.0.1',
+      TIMMY_DATA_DIR: join(dir, 'collector'),
+      TIMMY_ADMIN_TOKEN: admin,
+      LOG_LEVEL: 'info',
+      ...(tlsOpts ? { TIMMY_TLS_CERT_FILE: join(dir, 'cert.pem'), TIMMY_TLS_KEY_FILE: join(dir, 'key.pem') } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   collectorProc = c;
@@ -99,7 +135,12 @@ async function startRealCollector(): Promise<{ url: string; credential: string }
     const url = /"url":"(https?:\/\/127\.0\.0\.1:\d+)"/.exec(out)?.[1];
     if (url) {
       const t = makeTransport({ caFile: tlsOpts ? join(dir, 'cert.pem') : undefined });
-      const res = await t.request(new URL('/v1/admin/nodes', url), { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench-node' }), timeoutMs: 10_000 });
+      const res = await t.request(new URL('/v1/admin/nodes', url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'bench-node' }),
+        timeoutMs: 10_000,
+      });
       t.close();
       if (res.status !== 201) break;
       return { url, credential: (JSON.parse(res.text) as { credential: string }).credential };
@@ -125,9 +166,15 @@ const receiverUrl = real?.url ?? fc.url;
 writeFileSync(join(dir, 'credential'), `${real?.credential ?? fc.token}\n`, { mode: 0o600 });
 const config = join(dir, 'config.yaml');
 // The default checklist (no `probes:` key), watching the current user.
-writeFileSync(config, `collectorUrl: ${receiverUrl}\ncredentialFile: ${join(dir, 'credential')}\nstateDir: ${join(dir, 'state')}\nintervalS: ${INTERVAL_S}\n${tlsOpts ? `caFile: ${join(dir, 'ca.pem')}\n` : ''}user: ${userInfo().username}\nlogLevel: warn\n`);
+writeFileSync(
+  config,
+  `collectorUrl: ${receiverUrl}\ncredentialFile: ${join(dir, 'credential')}\nstateDir: ${join(dir, 'state')}\nintervalS: ${INTERVAL_S}\n${tlsOpts ? `caFile: ${join(dir, 'ca.pem')}\n` : ''}user: ${userInfo().username}\nlogLevel: warn\n`,
+);
 
-const agent = spawn(process.execPath, [...runtime.flags, bundle.file, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...runtime.env } });
+const agent = spawn(process.execPath, [...runtime.flags, bundle.file, 'run', '--config', config], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: { ...process.env, ...runtime.env },
+});
 children.push(agent);
 const nePort = await freePort();
 const ne = spawn(nodeExporterBin, [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
@@ -143,7 +190,9 @@ const scraper = setInterval(async () => {
   }
 }, INTERVAL_S * 1000);
 
-console.log(`bench:agent: ${SECONDS} s (warm-up ${WARMUP_S} s), interval ${INTERVAL_S} s, ${tlsOpts ? 'https' : 'http'} to ${real ? 'the collector' : 'the fake receiver'}, node ${process.version} ${runtime.flags.join(' ')}, bundle ${(bundle.bytes / 1024).toFixed(0)} KiB`);
+console.log(
+  `bench:agent: ${SECONDS} s (warm-up ${WARMUP_S} s), interval ${INTERVAL_S} s, ${tlsOpts ? 'https' : 'http'} to ${real ? 'the collector' : 'the fake receiver'}, node ${process.version} ${runtime.flags.join(' ')}, bundle ${(bundle.bytes / 1024).toFixed(0)} KiB`,
+);
 await sleep(WARMUP_S * 1000);
 const t0 = performance.now();
 const a0 = cpuTicks(agent.pid!);
@@ -169,7 +218,7 @@ await fc.close();
 
 const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const pct = (ticks: number) => Math.round(((ticks / TICK / elapsed) * 100) * 10000) / 10000;
+const pct = (ticks: number) => Math.round((ticks / TICK / elapsed) * 100 * 10000) / 10000;
 const out = {
   seconds: Math.round(elapsed),
   interval_s: INTERVAL_S,

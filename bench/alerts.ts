@@ -37,7 +37,16 @@ const receiver = await startReceiver((req, res) => {
 
 const dir = mkdtempSync(join(tmpdir(), 'timmy-bench-alerts-'));
 chmodSync(dir, 0o711); // the embedded PostgreSQL runs as its own user
-const off = ['sla_check_failing', 'disk_warning', 'disk_critical', 'tmux_session_missing', 'cron_stale', 'credential_expiring', 'clock_skew', 'sla_at_risk'].map((id) => ({ id, enabled: false }));
+const off = [
+  'sla_check_failing',
+  'disk_warning',
+  'disk_critical',
+  'tmux_session_missing',
+  'cron_stale',
+  'credential_expiring',
+  'clock_skew',
+  'sla_at_risk',
+].map((id) => ({ id, enabled: false }));
 const cfgFile = join(dir, 'collector.yaml');
 writeFileSync(
   cfgFile,
@@ -51,7 +60,11 @@ writeFileSync(
     alerts: {
       evaluateIntervalS: 0.25,
       dispatchIntervalS: 0.25,
-      rules: { restartGraceMs: 0, flap: { windowMs: 60_000, threshold: 1000 }, rules: [{ id: 'node_offline', forMs: FOR_MS, graceMs: GRACE_MS, cooldownMs: 0 }, ...off] },
+      rules: {
+        restartGraceMs: 0,
+        flap: { windowMs: 60_000, threshold: 1000 },
+        rules: [{ id: 'node_offline', forMs: FOR_MS, graceMs: GRACE_MS, cooldownMs: 0 }, ...off],
+      },
       channels: [{ type: 'webhook', name: 'bench', url: `${receiver.url}/hook` }],
       routing: { default: ['bench'] },
     },
@@ -61,7 +74,11 @@ const config = loadConfig({ DATABASE_URL: process.env.DATABASE_URL }, cfgFile);
 console.log(`starting the collector (${config.databaseUrl ? 'DATABASE_URL' : 'embedded PostgreSQL'})...`);
 const collector = await startCollector(config, { log: createLogger('warn') });
 
-const reg = await fetch(`${collector.url}/v1/admin/nodes`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench-node' }) });
+const reg = await fetch(`${collector.url}/v1/admin/nodes`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ name: 'bench-node' }),
+});
 const credential = ((await reg.json()) as { credential: string }).credential;
 const agentDir = join(dir, 'agent');
 mkdirSync(agentDir);
@@ -70,7 +87,10 @@ writeFileSync(
   join(agentDir, 'config.yaml'),
   `collectorUrl: ${collector.url}\ncredentialFile: ${join(agentDir, 'credential')}\nstateDir: ${join(agentDir, 'state')}\nintervalS: 0.5\nlogLevel: warn\nuser: ${userInfo().username}\nprobes:\n  - { type: heartbeat }\n`,
 );
-const startAgent = (): ChildProcess => spawn(process.execPath, [new URL('../agent/src/cli.ts', import.meta.url).pathname, 'run', '--config', join(agentDir, 'config.yaml')], { stdio: 'ignore' });
+const startAgent = (): ChildProcess =>
+  spawn(process.execPath, [new URL('../agent/src/cli.ts', import.meta.url).pathname, 'run', '--config', join(agentDir, 'config.yaml')], {
+    stdio: 'ignore',
+  });
 const waitFor = async (what: string, fn: () => boolean, timeoutMs = 60_000) => {
   const until = Date.now() + timeoutMs;
   while (!fn()) {
@@ -105,9 +125,16 @@ try {
     agent = startAgent();
     await waitFor('the resolved webhook', () => arrivals.slice(seen).some((a) => a.transition === 'resolved'));
     const resolved = arrivals.slice(seen).find((a) => a.transition === 'resolved')!.at;
-    const r = { detect_ms: fired - killedAt, detect_overhead_ms: fired - killedAt - THRESHOLD_MS, since_last_heartbeat_ms: fired - lastHb, resolve_ms: resolved - restartedAt };
+    const r = {
+      detect_ms: fired - killedAt,
+      detect_overhead_ms: fired - killedAt - THRESHOLD_MS,
+      since_last_heartbeat_ms: fired - lastHb,
+      resolve_ms: resolved - restartedAt,
+    };
     rounds.push(r);
-    console.log(`round ${i + 1}: detect ${r.detect_ms} ms (overhead ${r.detect_overhead_ms} ms over the ${THRESHOLD_MS} ms threshold; ${r.since_last_heartbeat_ms} ms after the last heartbeat), resolved ${r.resolve_ms} ms after the agent restart`);
+    console.log(
+      `round ${i + 1}: detect ${r.detect_ms} ms (overhead ${r.detect_overhead_ms} ms over the ${THRESHOLD_MS} ms threshold; ${r.since_last_heartbeat_ms} ms after the last heartbeat), resolved ${r.resolve_ms} ms after the agent restart`,
+    );
   }
 } finally {
   agent.kill('SIGKILL');
@@ -133,7 +160,9 @@ const out = {
   target_detect_overhead_ms: 2000,
   per_round: rounds,
 };
-console.log(`\ndetect_overhead_ms: max ${detect.max}, median ${detect.median} (target <= 2000)\nresolve_ms: max ${resolve.max}, median ${resolve.median}`);
+console.log(
+  `\ndetect_overhead_ms: max ${detect.max}, median ${detect.median} (target <= 2000)\nresolve_ms: max ${resolve.max}, median ${resolve.median}`,
+);
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./out/alerts.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
 process.exit(0);

@@ -188,7 +188,21 @@ setTimeout(async () => {
   clearInterval(timer);
   const until = performance.now() + input.drainMs;
   while (inflight > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 50));
-  writeFileSync(out, JSON.stringify({ sent, acked, failed, unanswered: inflight, statuses, latencies, ackedNode, ackedSeq, ackedAt, elapsedMs: performance.now() - start }));
+  writeFileSync(
+    out,
+    JSON.stringify({
+      sent,
+      acked,
+      failed,
+      unanswered: inflight,
+      statuses,
+      latencies,
+      ackedNode,
+      ackedSeq,
+      ackedAt,
+      elapsedMs: performance.now() - start,
+    }),
+  );
   for (const c of all) c.close();
   process.exit(0);
 }, input.durationMs + 10);

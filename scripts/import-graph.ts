@@ -33,7 +33,11 @@ export function staticImports(fileName: string, text: string): string[] {
   const file = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const specs: string[] = [];
   for (const stmt of file.statements) {
-    if ((ts.isImportDeclaration(stmt) || ts.isExportDeclaration(stmt)) && stmt.moduleSpecifier && ts.isStringLiteral(stmt.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(stmt) || ts.isExportDeclaration(stmt)) &&
+      stmt.moduleSpecifier &&
+      ts.isStringLiteral(stmt.moduleSpecifier)
+    ) {
       specs.push(stmt.moduleSpecifier.text);
     }
   }
@@ -97,11 +101,20 @@ export function cycles(graph: ImportGraph): string[][] {
  */
 export const LAYERS: { name: string; prefixes: string[] }[] = [
   { name: 'pure core', prefixes: ['collector/src/sla/', 'collector/src/pay/', 'collector/src/program/'] },
-  { name: 'foundation', prefixes: ['collector/src/config.ts', 'collector/src/clock.ts', 'collector/src/errors.ts', 'collector/src/version.ts'] },
+  {
+    name: 'foundation',
+    prefixes: ['collector/src/config.ts', 'collector/src/clock.ts', 'collector/src/errors.ts', 'collector/src/version.ts'],
+  },
   { name: 'db', prefixes: ['collector/src/db/'] },
-  { name: 'services', prefixes: ['collector/src/services/', 'collector/src/auth/', 'collector/src/alerts/', 'collector/src/jobs/', 'collector/src/metrics/'] },
+  {
+    name: 'services',
+    prefixes: ['collector/src/services/', 'collector/src/auth/', 'collector/src/alerts/', 'collector/src/jobs/', 'collector/src/metrics/'],
+  },
   { name: 'routes', prefixes: ['collector/src/routes/'] },
-  { name: 'composition root', prefixes: ['collector/src/app.ts', 'collector/src/runtime.ts', 'collector/src/main.ts', 'collector/src/cli.ts'] },
+  {
+    name: 'composition root',
+    prefixes: ['collector/src/app.ts', 'collector/src/runtime.ts', 'collector/src/main.ts', 'collector/src/cli.ts'],
+  },
 ];
 
 function layerOf(file: string): number {

@@ -73,7 +73,9 @@ let port = explicit ?? DEFAULT_PORT;
 if (port === 0) port = await anyFreePort();
 else if (!(await portFree(port))) {
   if (explicit !== undefined) {
-    console.error(`timmy-fleet: FLEET_PORT_IN_USE: port ${port} on 127.0.0.1 is taken by another program (set by ${process.env.TIMMY_PORT ? 'TIMMY_PORT' : process.env.TIMMY_CONFIG}). Stop that program, or choose another port (TIMMY_PORT=0 picks a free one).`);
+    console.error(
+      `timmy-fleet: FLEET_PORT_IN_USE: port ${port} on 127.0.0.1 is taken by another program (set by ${process.env.TIMMY_PORT ? 'TIMMY_PORT' : process.env.TIMMY_CONFIG}). Stop that program, or choose another port (TIMMY_PORT=0 picks a free one).`,
+    );
     process.exit(3);
   }
   port = await anyFreePort();
@@ -110,8 +112,13 @@ const nodeName = hostname().replace(/[^A-Za-z0-9_.-]/g, '-') || 'this-machine';
 const credentialFile = join(agentDir, 'credential');
 if (!existsSync(credentialFile)) {
   const h = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
-  let res = await fetch(`${base}/v1/admin/nodes`, { method: 'POST', headers: h, body: JSON.stringify({ name: nodeName, operator: 'local', region: 'local' }) });
-  if (res.status === 409) res = await fetch(`${base}/v1/admin/nodes/${encodeURIComponent(nodeName)}/credentials`, { method: 'POST', headers: h });
+  let res = await fetch(`${base}/v1/admin/nodes`, {
+    method: 'POST',
+    headers: h,
+    body: JSON.stringify({ name: nodeName, operator: 'local', region: 'local' }),
+  });
+  if (res.status === 409)
+    res = await fetch(`${base}/v1/admin/nodes/${encodeURIComponent(nodeName)}/credentials`, { method: 'POST', headers: h });
   if (!res.ok) throw new Error(`could not register this machine: ${res.status} ${await res.text()}`);
   writeFileSync(credentialFile, ((await res.json()) as { credential: string }).credential + '\n', { mode: 0o600 });
 }
@@ -134,7 +141,9 @@ probes:
 `,
 );
 if (stopping) await new Promise(() => {}); // a signal came during the start: stop() finishes the run
-agent = spawn(process.execPath, [join(root, 'agent/src/cli.ts'), 'run', '--config', agentConfig], { stdio: ['ignore', 'inherit', 'inherit'] });
+agent = spawn(process.execPath, [join(root, 'agent/src/cli.ts'), 'run', '--config', agentConfig], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
 
 console.log(`
 Timmy Fleet is running.

@@ -44,7 +44,14 @@ afterAll(async () => {
 });
 
 describe('timmy-fleet CLI', () => {
-  it.each([[['--help']], [['run', '--help']], [['join', '--help']], [['health', '--help']], [['status', '--help']], [['version', '--help']]])('%j prints help and exits 0', async (args) => {
+  it.each([
+    [['--help']],
+    [['run', '--help']],
+    [['join', '--help']],
+    [['health', '--help']],
+    [['status', '--help']],
+    [['version', '--help']],
+  ])('%j prints help and exits 0', async (args) => {
     const r = await cli(args);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Usage: timmy-fleet/);
@@ -76,9 +83,13 @@ describe('timmy-fleet CLI', () => {
   it('health and status read the running agent; health exit codes follow the worst check', async () => {
     const file = join(dir, 'fresh.json');
     writeFileSync(file, '{}');
-    const okConfig = writeConfig('ok.yaml', `probes:\n  - { type: heartbeat }\n  - { type: file, name: queue, path: ${file}, maxAgeS: 3600 }\n`);
+    const okConfig = writeConfig(
+      'ok.yaml',
+      `probes:\n  - { type: heartbeat }\n  - { type: file, name: queue, path: ${file}, maxAgeS: 3600 }\n`,
+    );
     agent = spawn(process.execPath, [CLI, 'run', '--config', okConfig], { stdio: 'ignore' });
-    const healthHas = (s: string) => existsSync(join(dir, 'state/health.json')) && readFileSync(join(dir, 'state/health.json'), 'utf8').includes(s);
+    const healthHas = (s: string) =>
+      existsSync(join(dir, 'state/health.json')) && readFileSync(join(dir, 'state/health.json'), 'utf8').includes(s);
     for (let i = 0; i < 300 && !(healthHas('"queue"') && healthHas('"lastAckAt"')); i++) await new Promise((r) => setTimeout(r, 100));
     const h = await cli(['health', '--json', '--config', okConfig]);
     const report = JSON.parse(h.stdout);
@@ -101,7 +112,11 @@ describe('timmy-fleet CLI', () => {
   }, 60_000);
 
   it('without a running agent, health runs the checks itself: the missing file warns, the absent daemon makes it 2', async () => {
-    const warnCfg = writeConfig('warn.yaml', `probes:\n  - { type: file, name: old, path: ${join(dir, 'nope')}, severity: warn }\n`, 'state-without-daemon');
+    const warnCfg = writeConfig(
+      'warn.yaml',
+      `probes:\n  - { type: file, name: old, path: ${join(dir, 'nope')}, severity: warn }\n`,
+      'state-without-daemon',
+    );
     // Point at a state dir with no daemon: the collector row is critical (not running) -> 2.
     const r = await cli(['health', '--json', '--config', warnCfg]);
     const out = JSON.parse(r.stdout);

@@ -53,7 +53,8 @@ function startAgent(config: string): ChildProcess {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
+const exited = (c: ChildProcess) =>
+  new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
 
 async function killHard(c: ChildProcess) {
   c.kill('SIGKILL');
@@ -69,9 +70,7 @@ function bufferSeqs(state: string): number[] {
   } catch {
     return [];
   }
-  return files
-    .sort()
-    .flatMap((f) => scanFrames(readFileSync(join(dir, f))).samples.map((s) => s.seq));
+  return files.sort().flatMap((f) => scanFrames(readFileSync(join(dir, f))).samples.map((s) => s.seq));
 }
 
 async function waitFor(cond: () => boolean, what: string, maxMs = 30_000) {
@@ -88,7 +87,7 @@ describe('agent process: kill -9 while the collector is down', () => {
     const port = await freePort(); // nothing listens: the collector is down
     const { config, state } = setup(port);
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let round = 0; round < 8; round++) {
       const before = round === 0 ? 0 : bufferSeqs(state).length;
       const c = startAgent(config);

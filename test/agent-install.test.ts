@@ -43,7 +43,21 @@ function tree(root: string): string[] {
 }
 /** What a failed install (or an uninstall --purge) may leave: the root as makeRoot made it. */
 function untouched(root: string) {
-  expect(tree(root)).toEqual(['etc', 'etc/group', 'etc/gshadow', 'etc/passwd', 'etc/shadow', 'etc/systemd', 'etc/systemd/system', 'opt', 'usr', 'usr/local', 'usr/local/bin', 'var', 'var/lib']);
+  expect(tree(root)).toEqual([
+    'etc',
+    'etc/group',
+    'etc/gshadow',
+    'etc/passwd',
+    'etc/shadow',
+    'etc/systemd',
+    'etc/systemd/system',
+    'opt',
+    'usr',
+    'usr/local',
+    'usr/local/bin',
+    'var',
+    'var/lib',
+  ]);
   expect(readFileSync(join(root, 'etc/passwd'), 'utf8')).not.toContain('timmy-fleet');
   expect(readFileSync(join(root, 'etc/group'), 'utf8')).not.toContain('timmy-fleet');
 }
@@ -104,7 +118,9 @@ describe('install.sh / uninstall.sh', () => {
     const installed = readFileSync(join(root, 'opt/timmy-fleet/timmy-fleet.mjs'));
     expect(installed.equals(readFileSync(files['/agent/timmy-fleet.mjs']!))).toBe(true);
     // The user.
-    expect(readFileSync(join(root, 'etc/passwd'), 'utf8')).toMatch(/^timmy-fleet:x:\d+:\d+::\/var\/lib\/timmy\/fleet:\/usr\/sbin\/nologin$/m);
+    expect(readFileSync(join(root, 'etc/passwd'), 'utf8')).toMatch(
+      /^timmy-fleet:x:\d+:\d+::\/var\/lib\/timmy\/fleet:\/usr\/sbin\/nologin$/m,
+    );
     // The unit, with the node that was found, and the watched user's group in a drop-in.
     const unit = readFileSync(join(root, 'etc/systemd/system/timmy-fleet.service'), 'utf8');
     expect(unit).toContain(`ExecStart=${process.execPath} --jitless`);
@@ -140,7 +156,9 @@ describe('install.sh / uninstall.sh', () => {
     const evilSum = join(work, 'evil.sha256');
     const { createHash } = await import('node:crypto');
     writeFileSync(evilSum, `${createHash('sha256').update(readFileSync(evilBundle)).digest('hex')}  timmy-fleet.mjs\n`);
-    const evil = await startFakeCollector({ files: { ...files, '/agent/timmy-fleet.mjs': evilBundle, '/agent/timmy-fleet.mjs.sha256': evilSum } });
+    const evil = await startFakeCollector({
+      files: { ...files, '/agent/timmy-fleet.mjs': evilBundle, '/agent/timmy-fleet.mjs.sha256': evilSum },
+    });
     try {
       const root = makeRoot();
       const r = await sh(`curl -fsSL ${fc.url}/install.sh | bash -s -- --collector ${evil.url} --token enroll-token-123`, withNode(root));
@@ -173,13 +191,19 @@ describe('install.sh / uninstall.sh', () => {
 
   it('refuses plain http to a host that is not loopback before downloading anything (exit 4), unless --allow-insecure-http', async () => {
     const root = makeRoot();
-    const r = await sh(`curl -fsSL ${fc.url}/install.sh | bash -s -- --collector http://fleet.example.invalid --token enroll-token-123`, withNode(root));
+    const r = await sh(
+      `curl -fsSL ${fc.url}/install.sh | bash -s -- --collector http://fleet.example.invalid --token enroll-token-123`,
+      withNode(root),
+    );
     expect(r.status).toBe(4);
     oneLine(r);
     expect(r.stderr).toMatch(/refusing plain http:\/\/ to fleet\.example\.invalid/);
     untouched(root);
     // With the flag it goes on, and fails only where the network does (exit 3: that host does not resolve).
-    const allowed = await sh(`curl -fsSL ${fc.url}/install.sh | bash -s -- --collector http://fleet.example.invalid --token enroll-token-123 --allow-insecure-http`, withNode(root));
+    const allowed = await sh(
+      `curl -fsSL ${fc.url}/install.sh | bash -s -- --collector http://fleet.example.invalid --token enroll-token-123 --allow-insecure-http`,
+      withNode(root),
+    );
     expect(allowed.status).toBe(3);
     oneLine(allowed);
     untouched(root);
@@ -187,11 +211,17 @@ describe('install.sh / uninstall.sh', () => {
 
   it('--node-tarball must be https and come with its hash (exit 4)', async () => {
     const root = makeRoot();
-    const plain = await sh(`curl -fsSL ${fc.url}/install.sh | bash -s -- --token enroll-token-123 --node-tarball http://nodejs.example/node.tar.xz --node-sha256 ${'b'.repeat(64)}`, withNode(root));
+    const plain = await sh(
+      `curl -fsSL ${fc.url}/install.sh | bash -s -- --token enroll-token-123 --node-tarball http://nodejs.example/node.tar.xz --node-sha256 ${'b'.repeat(64)}`,
+      withNode(root),
+    );
     expect(plain.status).toBe(4);
     oneLine(plain);
     expect(plain.stderr).toMatch(/--node-tarball must be an https:\/\/ URL/);
-    const nohash = await sh(`curl -fsSL ${fc.url}/install.sh | bash -s -- --token enroll-token-123 --node-tarball https://nodejs.example/node.tar.xz`, withNode(root));
+    const nohash = await sh(
+      `curl -fsSL ${fc.url}/install.sh | bash -s -- --token enroll-token-123 --node-tarball https://nodejs.example/node.tar.xz`,
+      withNode(root),
+    );
     expect(nohash.status).toBe(4);
     oneLine(nohash);
     expect(nohash.stderr).toMatch(/--node-sha256/);
@@ -210,15 +240,20 @@ describe('install.sh / uninstall.sh', () => {
     untouched(root);
   });
 
-  it.skipIf(existsSync('/run/systemd/system') || !isRoot)('a host without systemd: one line, exit 2, before anything is fetched or written (skipped on systemd hosts and when not root: it runs without TIMMY_ROOT)', async () => {
-    // No TIMMY_ROOT: the real host. A closed port as the collector, so even a missing check could not install.
-    const closed = await freePort();
-    const r = await sh(`curl -fsSL ${fc.url}/install.sh | bash -s -- --collector http://127.0.0.1:${closed} --token enroll-token-123`, { PATH: `${nodeDir}:${process.env.PATH}` });
-    expect(r.status).toBe(2);
-    oneLine(r);
-    expect(r.stderr).toMatch(/systemd is not running on this host/);
-    expect(existsSync('/opt/timmy-fleet')).toBe(false);
-  });
+  it.skipIf(existsSync('/run/systemd/system') || !isRoot)(
+    'a host without systemd: one line, exit 2, before anything is fetched or written (skipped on systemd hosts and when not root: it runs without TIMMY_ROOT)',
+    async () => {
+      // No TIMMY_ROOT: the real host. A closed port as the collector, so even a missing check could not install.
+      const closed = await freePort();
+      const r = await sh(`curl -fsSL ${fc.url}/install.sh | bash -s -- --collector http://127.0.0.1:${closed} --token enroll-token-123`, {
+        PATH: `${nodeDir}:${process.env.PATH}`,
+      });
+      expect(r.status).toBe(2);
+      oneLine(r);
+      expect(r.stderr).toMatch(/systemd is not running on this host/);
+      expect(existsSync('/opt/timmy-fleet')).toBe(false);
+    },
+  );
 
   it('says so when there is no Node.js at all (exit 2)', async () => {
     const root = makeRoot();
@@ -240,7 +275,10 @@ describe('install.sh / uninstall.sh', () => {
   it('no network to the collector: one line, exit 3, nothing installed', async () => {
     const root = makeRoot();
     const closed = await freePort();
-    const r = await sh(`curl -fsSL ${fc.url}/install.sh | bash -s -- --collector http://127.0.0.1:${closed} --token enroll-token-123`, withNode(root));
+    const r = await sh(
+      `curl -fsSL ${fc.url}/install.sh | bash -s -- --collector http://127.0.0.1:${closed} --token enroll-token-123`,
+      withNode(root),
+    );
     expect(r.status).toBe(3);
     oneLine(r);
     expect(r.stderr).toMatch(/cannot reach the collector at http:\/\/127\.0\.0\.1:\d+/);
@@ -257,23 +295,26 @@ describe('install.sh / uninstall.sh', () => {
     untouched(root);
   });
 
-  it.skipIf(!isRoot)('the disk filling up while joining: exit 6, one line, nothing installed (skipped when not root: mounts a tmpfs)', async () => {
-    const root = makeRoot();
-    // /var/lib of the throw-away root is a full 64 KiB tmpfs: the credential cannot be written.
-    const lib = join(root, 'var/lib');
-    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', lib]).status).toBe(0);
-    try {
-      spawnSync('dd', ['if=/dev/zero', `of=${join(lib, 'fill')}`, 'bs=4k']);
-      const r = await sh(`curl -fsSL ${fc.url}/install.sh | bash -s -- --token enroll-token-123`, withNode(root));
-      expect(r.status).toBe(6);
-      oneLine(r);
-      expect(r.stderr).toMatch(/no space left on device/);
-      expect(readdirSync(lib)).toEqual(['fill']);
-    } finally {
-      spawnSync('umount', [lib]);
-    }
-    untouched(root);
-  });
+  it.skipIf(!isRoot)(
+    'the disk filling up while joining: exit 6, one line, nothing installed (skipped when not root: mounts a tmpfs)',
+    async () => {
+      const root = makeRoot();
+      // /var/lib of the throw-away root is a full 64 KiB tmpfs: the credential cannot be written.
+      const lib = join(root, 'var/lib');
+      expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', lib]).status).toBe(0);
+      try {
+        spawnSync('dd', ['if=/dev/zero', `of=${join(lib, 'fill')}`, 'bs=4k']);
+        const r = await sh(`curl -fsSL ${fc.url}/install.sh | bash -s -- --token enroll-token-123`, withNode(root));
+        expect(r.status).toBe(6);
+        oneLine(r);
+        expect(r.stderr).toMatch(/no space left on device/);
+        expect(readdirSync(lib)).toEqual(['fill']);
+      } finally {
+        spawnSync('umount', [lib]);
+      }
+      untouched(root);
+    },
+  );
 
   it('a download cut short runs nothing: the body is one function called on the last line', async () => {
     const script = readFileSync(files['/install.sh']!, 'utf8');
@@ -302,7 +343,11 @@ describe('install.sh / uninstall.sh', () => {
     copyFileSync(process.execPath, join(odd, 'node'));
     spawnSync('chmod', ['0755', join(odd, 'node')]);
     const root2 = makeRoot();
-    const r2 = await sh(`curl -fsSL ${fc.url}/install.sh | bash -s -- --token enroll-token-123 --node '${join(odd, 'node')}'`, { TIMMY_ROOT: root2, HOME: work }, undefined);
+    const r2 = await sh(
+      `curl -fsSL ${fc.url}/install.sh | bash -s -- --token enroll-token-123 --node '${join(odd, 'node')}'`,
+      { TIMMY_ROOT: root2, HOME: work },
+      undefined,
+    );
     expect(r2.status).toBe(1);
     oneLine(r2);
     expect(r2.stderr).toMatch(/characters a systemd unit cannot carry/);
@@ -310,30 +355,54 @@ describe('install.sh / uninstall.sh', () => {
     untouched(root2);
   }, 60_000);
 
-  it.skipIf(!hasCommand('openssl'))('over https, a redirect to plain http is not followed (curl --proto =https; skipped without openssl)', async () => {
-    const key = join(work, 'key.pem');
-    const cert = join(work, 'cert.pem');
-    const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
-    expect(gen.status).toBe(0);
-    // An HTTPS "collector" that sends every download to the plain-http one.
-    const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
-      res.writeHead(302, { location: `${fc.url}${req.url}` });
-      res.end();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    try {
-      const root = makeRoot();
-      const r = await sh(`curl -fsSL ${fc.url}/install.sh | bash -s -- --collector ${url} --ca-file ${cert} --token enroll-token-123`, withNode(root));
-      expect(r.stderr).toMatch(/Protocol "?http"? not supported or disabled/i);
-      expect(r.status).toBe(3);
-      oneLine(r);
-      untouched(root);
-    } finally {
-      server.close();
-      server.closeAllConnections();
-    }
-  });
+  it.skipIf(!hasCommand('openssl'))(
+    'over https, a redirect to plain http is not followed (curl --proto =https; skipped without openssl)',
+    async () => {
+      const key = join(work, 'key.pem');
+      const cert = join(work, 'cert.pem');
+      const gen = spawnSync('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ]);
+      expect(gen.status).toBe(0);
+      // An HTTPS "collector" that sends every download to the plain-http one.
+      const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+        res.writeHead(302, { location: `${fc.url}${req.url}` });
+        res.end();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        const root = makeRoot();
+        const r = await sh(
+          `curl -fsSL ${fc.url}/install.sh | bash -s -- --collector ${url} --ca-file ${cert} --token enroll-token-123`,
+          withNode(root),
+        );
+        expect(r.stderr).toMatch(/Protocol "?http"? not supported or disabled/i);
+        expect(r.status).toBe(3);
+        oneLine(r);
+        untouched(root);
+      } finally {
+        server.close();
+        server.closeAllConnections();
+      }
+    },
+  );
 
   it('uninstall --decommission: when the collector cannot be told, nothing is removed (exit 3), unless --force', async () => {
     const root = makeRoot();

@@ -22,7 +22,12 @@ let token: string;
 beforeAll(async () => {
   db = await createTestDatabase('alerts_api');
   const base = loadConfig({ TIMMY_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'silent' });
-  const alerts = { ...base.alerts, rules: { restartGraceMs: 0, rules: [{ id: 'node_offline', forMs: 60_000, graceMs: 15_000 }] }, channels: [{ type: 'webhook', name: 'lead', url: 'http://127.0.0.1:9/hook' }], routing: { default: ['lead'] } };
+  const alerts = {
+    ...base.alerts,
+    rules: { restartGraceMs: 0, rules: [{ id: 'node_offline', forMs: 60_000, graceMs: 15_000 }] },
+    channels: [{ type: 'webhook', name: 'lead', url: 'http://127.0.0.1:9/hook' }],
+    routing: { default: ['lead'] },
+  };
   c = await testCollector(db.url, clock, { alerts, anonymousRead: false });
   await c.services.observation.open();
   token = (await c.register('api-node', { operator: 'op-a', region: 'eu' })).token;
@@ -75,7 +80,12 @@ describe('incidents API and CLI', () => {
     try {
       expect(await runCli(['incident', 'list'], env)).toBe(0);
       expect(out.join('\n')).toContain(inc.id);
-      expect(await runCli(['incident', 'resolve', inc.id, '--cause', 'provider outage', '--resolution', 'migrated the VPS', '--by', 'lead'], env)).toBe(0);
+      expect(
+        await runCli(
+          ['incident', 'resolve', inc.id, '--cause', 'provider outage', '--resolution', 'migrated the VPS', '--by', 'lead'],
+          env,
+        ),
+      ).toBe(0);
       expect(await runCli(['incident', 'show', inc.id], env)).toBe(0);
       expect(out.join('\n')).toMatch(/cause: provider outage/);
       expect(await runCli(['notification', 'list'], env)).toBe(0);
@@ -85,7 +95,12 @@ describe('incidents API and CLI', () => {
     }
 
     const shown = (await get(`/v1/incidents/${inc.id}`)).body;
-    expect(shown.incident).toMatchObject({ status: 'resolved', resolvedBy: 'lead', cause: 'provider outage', resolution: 'migrated the VPS' });
+    expect(shown.incident).toMatchObject({
+      status: 'resolved',
+      resolvedBy: 'lead',
+      cause: 'provider outage',
+      resolution: 'migrated the VPS',
+    });
     expect(shown.history.map((e: any) => e.type)).toEqual(['opened', 'acknowledged', 'resolved']);
     const stats = (await get(`/v1/incidents/stats?from=${new Date(T0).toISOString()}&to=${new Date(T0 + 3600_000).toISOString()}`)).body;
     expect(stats.bySeverity.P2).toMatchObject({ count: 1, acknowledged: 1, resolved: 1, mttaSeconds: 60 });
@@ -94,6 +109,14 @@ describe('incidents API and CLI', () => {
     expect(ns.map((n: any) => n.transition).sort()).toEqual(['acknowledged', 'opened', 'resolved']);
 
     const openapi = (await c.app.inject({ method: 'GET', url: '/openapi.json' })).json();
-    for (const p of ['/v1/incidents', '/v1/incidents/{id}', '/v1/incidents/{id}/ack', '/v1/incidents/{id}/resolve', '/v1/incidents/stats', '/v1/notifications']) expect(openapi.paths[p]).toBeDefined();
+    for (const p of [
+      '/v1/incidents',
+      '/v1/incidents/{id}',
+      '/v1/incidents/{id}/ack',
+      '/v1/incidents/{id}/resolve',
+      '/v1/incidents/stats',
+      '/v1/notifications',
+    ])
+      expect(openapi.paths[p]).toBeDefined();
   });
 });

@@ -48,7 +48,9 @@ describe('collectors and alerting', () => {
     const counts = perKey(hook.delivered());
     expect(Object.values(counts).every((c) => c === 1)).toBe(true);
     expect(Object.keys(counts).sort()).toEqual(ns.map((n: any) => n.idempotencyKey).sort());
-    expect(hook.deliveredTransitions().filter((t) => t === 'opened').length).toBe(hook.deliveredTransitions().filter((t) => t === 'resolved').length);
+    expect(hook.deliveredTransitions().filter((t) => t === 'opened').length).toBe(
+      hook.deliveredTransitions().filter((t) => t === 'resolved').length,
+    );
   }, 120_000);
 
   it('(e) a collector restart longer than grace + for does not page', async () => {
@@ -72,10 +74,14 @@ describe('collectors and alerting', () => {
     await new Promise((r) => setTimeout(r, 8000));
     const restartAt = Date.now();
     collector = await s.startCollector();
-    const back = await waitFor('the agent to reconnect', async () => {
-      const n = await json(`${collector.url}/v1/nodes/steady-node`);
-      return n.lastHeartbeatAt && Date.parse(n.lastHeartbeatAt) > downAt + 8000 ? n : undefined;
-    }, 60_000);
+    const back = await waitFor(
+      'the agent to reconnect',
+      async () => {
+        const n = await json(`${collector.url}/v1/nodes/steady-node`);
+        return n.lastHeartbeatAt && Date.parse(n.lastHeartbeatAt) > downAt + 8000 ? n : undefined;
+      },
+      60_000,
+    );
     expect(back.lastHeartbeatAt).toBeTruthy();
     // The node was offline from the kill until it reconnected: that whole stretch, and a few cycles after
     // (the test's cycles run every 0.25 s), has paged nobody. From then on its heartbeats keep it online.

@@ -41,10 +41,19 @@ describe('node offline → webhook → acknowledge link → recovery → resolve
     await stop(agent, 'SIGKILL');
     const fired = await waitFor('the firing webhook', async () => hook.delivered().find((d) => d.transition === 'opened'), 30_000);
     const body = fired.body;
-    expect(body).toMatchObject({ version: '4', status: 'firing', receiver: 'timmy-fleet', groupLabels: { incident: 'node:alert-node:P2' } });
+    expect(body).toMatchObject({
+      version: '4',
+      status: 'firing',
+      receiver: 'timmy-fleet',
+      groupLabels: { incident: 'node:alert-node:P2' },
+    });
     expect(body.groupKey).toBe('{}:{incident="node:alert-node:P2"}');
     expect(body.alerts).toHaveLength(1);
-    expect(body.alerts[0]).toMatchObject({ status: 'firing', labels: { alertname: 'TimmyFleetIncident', severity: 'P2', node: 'alert-node' }, endsAt: '0001-01-01T00:00:00Z' });
+    expect(body.alerts[0]).toMatchObject({
+      status: 'firing',
+      labels: { alertname: 'TimmyFleetIncident', severity: 'P2', node: 'alert-node' },
+      endsAt: '0001-01-01T00:00:00Z',
+    });
     expect(typeof body.alerts[0].fingerprint).toBe('string');
     expect(body.commonAnnotations.summary).toMatch(/alert-node offline/);
 
@@ -77,12 +86,21 @@ describe('node offline → webhook → acknowledge link → recovery → resolve
     expect(resolved.body.alerts[0].endsAt).not.toBe('0001-01-01T00:00:00Z');
 
     // Let a few more cycles and dispatch rounds pass: nothing else goes out.
-    await waitFor('the outbox to drain', async () => (await get('/v1/notifications?status=pending')).notifications.length === 0 && (await get('/v1/notifications?status=sending')).notifications.length === 0);
+    await waitFor(
+      'the outbox to drain',
+      async () =>
+        (await get('/v1/notifications?status=pending')).notifications.length === 0 &&
+        (await get('/v1/notifications?status=sending')).notifications.length === 0,
+    );
     expect(hook.deliveredTransitions()).toEqual(['opened', 'acknowledged', 'resolved']);
     expect(Object.values(perKey(hook.delivered()))).toEqual([1, 1, 1]);
 
     const notifications = (await get('/v1/notifications')).notifications;
-    expect(notifications.map((n: any) => `${n.transition}:${n.status}`).sort()).toEqual(['acknowledged:sent', 'opened:sent', 'resolved:sent']);
+    expect(notifications.map((n: any) => `${n.transition}:${n.status}`).sort()).toEqual([
+      'acknowledged:sent',
+      'opened:sent',
+      'resolved:sent',
+    ]);
     const inc = (await get(`/v1/incidents/${incidentId}`)).incident;
     expect(inc).toMatchObject({ status: 'resolved', resolvedBy: 'auto' });
     const stats = await get('/v1/incidents/stats');

@@ -106,7 +106,7 @@ describe('timmy-collector CLI', () => {
       await stop(collector);
     }
     // With no collector running, a command starts the server for itself and stops it after.
-    await waitFor('the collector\'s PostgreSQL to stop', async () => !alive(postmaster()));
+    await waitFor("the collector's PostgreSQL to stop", async () => !alive(postmaster()));
     const alone = await cli(['node', 'list'], embedded);
     expect(alone.code).toBe(0);
     expect(alone.stdout).toMatch(/beside-node/);

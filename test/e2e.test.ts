@@ -69,7 +69,10 @@ describe('agent → collector → uptime, across processes', () => {
     const credential = await registerNode(collector.url, 'e2e-retiring');
     const dir = mkdtempSync(join(tmpdir(), 'timmy-decommission-'));
     writeFileSync(join(dir, 'credential'), credential + '\n', { mode: 0o600 });
-    writeFileSync(join(dir, 'config.yaml'), `collectorUrl: ${collector.url}\ncredentialFile: ${join(dir, 'credential')}\nstateDir: ${join(dir, 'state')}\nuser: root\nprobes:\n  - { type: heartbeat }\n`);
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      `collectorUrl: ${collector.url}\ncredentialFile: ${join(dir, 'credential')}\nstateDir: ${join(dir, 'state')}\nuser: root\nprobes:\n  - { type: heartbeat }\n`,
+    );
     const agentCli = (args: string[]) =>
       promisify(execFile)(process.execPath, [join(ROOT, 'agent/src/cli.ts'), ...args, '--config', join(dir, 'config.yaml')]).then(
         (r) => ({ code: 0, ...r }),
@@ -82,7 +85,11 @@ describe('agent → collector → uptime, across processes', () => {
     const second = await agentCli(['decommission']);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('was decommissioned already');
-    const report = await fetch(`${collector.url}/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' }, body: '{}' });
+    const report = await fetch(`${collector.url}/v1/reports`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(report.status).toBe(410);
     expect(((await report.json()) as { code: string }).code).toBe('FLEET_NODE_DECOMMISSIONED');
     // History kept: the node and its uptime record are still there.

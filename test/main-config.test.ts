@@ -13,7 +13,9 @@ it('npm start prints every configuration problem and exits 1', async () => {
   writeFileSync(file, 'retention:\n  intervalDays: 10\nnoSuchKey: 1\n');
   const env = { ...process.env, TIMMY_CONFIG: file, LOG_LEVEL: 'loud', TIMMY_DATA_DIR: join(dir, 'data') };
   const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
-    const child = execFile(process.execPath, [MAIN], { env, timeout: 60_000 }, (_err, _stdout, stderr) => done({ code: child.exitCode, stderr }));
+    const child = execFile(process.execPath, [MAIN], { env, timeout: 60_000 }, (_err, _stdout, stderr) =>
+      done({ code: child.exitCode, stderr }),
+    );
   });
   expect(r.code).toBe(1);
   expect(r.stderr).toMatch(/^npm start: invalid configuration:\n/);

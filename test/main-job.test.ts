@@ -35,8 +35,17 @@ function npmStart(env: Record<string, string>) {
   const env0: Record<string, string | undefined> = { ...process.env, TIMMY_MAIN_DIR: dir, LOG_LEVEL: 'warn', ...env };
   // A user's shell: none of the variables pnpm and vitest set, no node_modules/.bin on PATH (where
   // `node` is pnpm's shell wrapper, which would run npm itself under a shell that forwards no signal).
-  for (const k of Object.keys(env0)) if (/^(npm_|pnpm_|PNPM_|VITEST|TINYPOOL)/.test(k) || ['NODE', 'NODE_PATH', 'INIT_CWD', 'DATABASE_URL', 'TIMMY_DATA_DIR'].includes(k) || (k === 'TIMMY_PORT' && !('TIMMY_PORT' in env))) delete env0[k];
-  env0.PATH = (process.env.PATH ?? '').split(':').filter((d) => !d.includes('node_modules')).join(':');
+  for (const k of Object.keys(env0))
+    if (
+      /^(npm_|pnpm_|PNPM_|VITEST|TINYPOOL)/.test(k) ||
+      ['NODE', 'NODE_PATH', 'INIT_CWD', 'DATABASE_URL', 'TIMMY_DATA_DIR'].includes(k) ||
+      (k === 'TIMMY_PORT' && !('TIMMY_PORT' in env))
+    )
+      delete env0[k];
+  env0.PATH = (process.env.PATH ?? '')
+    .split(':')
+    .filter((d) => !d.includes('node_modules'))
+    .join(':');
   const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: env0, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   runs.push(child);
   let out = '';
@@ -60,7 +69,7 @@ function descendants(pid: number): number[] {
   }
   const out: number[] = [];
   const walk = (p: number) => {
-    for (const [c, pp] of parent) if (pp === p) (out.push(c), walk(c));
+    for (const [c, pp] of parent) if (pp === p) out.push(c), walk(c);
   };
   walk(pid);
   return out;
@@ -78,13 +87,26 @@ const alive = (pid: number) => cmdline(pid) !== '';
 /** Waits until none of `tree` runs any more; names the survivors when some never end. */
 async function allEnded(tree: number[]) {
   await waitFor('every process of the run to end', async () => tree.every((p) => !alive(p)), 90_000, 250).catch((e) => {
-    throw new Error(`${(e as Error).message}; still running: ${tree.filter(alive).map((p) => `${p} ${cmdline(p)}`).join(' | ')}`);
+    throw new Error(
+      `${(e as Error).message}; still running: ${tree
+        .filter(alive)
+        .map((p) => `${p} ${cmdline(p)}`)
+        .join(' | ')}`,
+    );
   });
 }
 
 /** Up and serving: the banner, an agent and PostgreSQL among the run's processes. */
 async function started(run: ReturnType<typeof npmStart>) {
-  const url = await waitFor('the banner', async () => (run.child.exitCode !== null ? 'exited' : /Timmy Fleet is running\.\n\s+collector\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(run.output())?.[1]), 180_000, 250);
+  const url = await waitFor(
+    'the banner',
+    async () =>
+      run.child.exitCode !== null
+        ? 'exited'
+        : /Timmy Fleet is running\.\n\s+collector\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(run.output())?.[1],
+    180_000,
+    250,
+  );
   if (url === 'exited') throw new Error(`npm start exited: ${run.output()}`);
   const tree = descendants(run.child.pid!);
   const lines = tree.map((p) => `${p} ${cmdline(p)}`);

@@ -30,7 +30,11 @@ beforeAll(async () => {
   const { nodeId } = await c.register('prom-node', { operator: 'alice', region: 'eu' });
   const now = clock.now;
   const sql = c.database.sql;
-  for (const [state, s, e] of [['UP', now - 24 * H, now - 14 * H], ['DOWN', now - 14 * H, now - 13 * H], ['UP', now - 13 * H, null]] as const) {
+  for (const [state, s, e] of [
+    ['UP', now - 24 * H, now - 14 * H],
+    ['DOWN', now - 14 * H, now - 13 * H],
+    ['UP', now - 13 * H, null],
+  ] as const) {
     await sql`insert into state_intervals (node_id, state, start_at, end_at, cause, evidence) values (${nodeId}, ${state}, ${new Date(s)}, ${e === null ? null : new Date(e)}, 'heartbeat', '{}'::jsonb)`;
   }
   await sql`update nodes set current_state = 'UP', state_since = ${new Date(now - 13 * H)}, last_hb_at = ${new Date(now - 2000)}, clock_skew_ms = 120 where id = ${nodeId}`;
@@ -50,7 +54,19 @@ afterAll(async () => {
 describe('/metrics', () => {
   it('exposes per-node, per-check, per-operator and fleet figures', () => {
     const names = exposedNames(exposition);
-    for (const n of ['timmy_node_up', 'timmy_node_last_report_age_seconds', 'timmy_node_uptime_ratio', 'timmy_node_check_status', 'timmy_operator_uptime_ratio', 'timmy_region_uptime_ratio', 'timmy_fleet_uptime_ratio', 'timmy_operator_sla_target_ratio', 'timmy_fleet_sla_target_ratio', 'timmy_ingest_request_duration_seconds', 'process_cpu_seconds_total']) {
+    for (const n of [
+      'timmy_node_up',
+      'timmy_node_last_report_age_seconds',
+      'timmy_node_uptime_ratio',
+      'timmy_node_check_status',
+      'timmy_operator_uptime_ratio',
+      'timmy_region_uptime_ratio',
+      'timmy_fleet_uptime_ratio',
+      'timmy_operator_sla_target_ratio',
+      'timmy_fleet_sla_target_ratio',
+      'timmy_ingest_request_duration_seconds',
+      'process_cpu_seconds_total',
+    ]) {
       expect(names, n).toContain(n);
     }
     expect(exposition).toContain('timmy_node_check_status{node="prom-node",check="disk:/",probe="disk"} 1');
@@ -58,11 +74,14 @@ describe('/metrics', () => {
     expect(exposition).not.toMatch(/admin-token-for-tests/);
   });
 
-  it.skipIf(!havePromtool)('passes `promtool check metrics` with no output (skipped only when promtool is not installed: apt-get install prometheus)', () => {
-    const r = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
-    expect(r.stdout + r.stderr).toBe('');
-    expect(r.status).toBe(0);
-  });
+  it.skipIf(!havePromtool)(
+    'passes `promtool check metrics` with no output (skipped only when promtool is not installed: apt-get install prometheus)',
+    () => {
+      const r = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    },
+  );
 });
 
 describe.skipIf(!havePrometheus)('a real Prometheus (skipped only when the prometheus package is not installed)', () => {
@@ -78,20 +97,34 @@ describe.skipIf(!havePrometheus)('a real Prometheus (skipped only when the prome
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('scrapes the collector and answers a node\'s uptime through PromQL', async () => {
+  it("scrapes the collector and answers a node's uptime through PromQL", async () => {
     dir = mkdtempSync(join(tmpdir(), 'timmy-prom-'));
     const target = new URL(url).host;
-    writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: timmy-collector\n    static_configs:\n      - targets: ['${target}']\n`);
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: timmy-collector\n    static_configs:\n      - targets: ['${target}']\n`,
+    );
     const port = await freePort();
-    prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    prom = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     prom.stdout!.on('data', (d) => (out += d));
     prom.stderr!.on('data', (d) => (out += d));
     const query = encodeURIComponent('timmy_node_uptime_ratio{node="prom-node",window="30d"}');
     const value = await waitFor(
-      'Prometheus to scrape the node\'s uptime',
+      "Prometheus to scrape the node's uptime",
       async () => {
         if (prom!.exitCode !== null) throw new Error(`prometheus exited: ${out}`);
-        const r = (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${query}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
+        const r = (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${query}`)).json()) as {
+          data: { result: Array<{ value: [number, string] }> };
+        };
         return r.data.result[0]?.value[1];
       },
       60_000,
@@ -100,7 +133,9 @@ describe.skipIf(!havePrometheus)('a real Prometheus (skipped only when the prome
     const api = (await (await fetch(`${url}/v1/nodes/prom-node/uptime`)).json()) as { ratio: number };
     expect(Number(value)).toBeCloseTo(api.ratio, 9);
     expect(Number(value)).toBeCloseTo(23 / 24, 9);
-    const up = (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent('up{job="timmy-collector"}')}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
+    const up = (await (
+      await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent('up{job="timmy-collector"}')}`)
+    ).json()) as { data: { result: Array<{ value: [number, string] }> } };
     expect(up.data.result[0]?.value[1]).toBe('1');
   });
 });
@@ -115,10 +150,17 @@ describe('deploy/ reads only metric names the collector exposes', () => {
     const names = exposedNames(exposition);
     const exprs = [
       ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: p.title, expr: t.expr }))),
-      ...dashboard.templating.list.map((v) => ({ where: `$${v.name}`, expr: v.query.query.replace(/^label_values\((.*),\s*\w+\)$/, '$1') })),
+      ...dashboard.templating.list.map((v) => ({
+        where: `$${v.name}`,
+        expr: v.query.query.replace(/^label_values\((.*),\s*\w+\)$/, '$1'),
+      })),
     ];
     expect(exprs.length).toBeGreaterThan(15);
-    const unknown = exprs.flatMap(({ where, expr }) => promqlMetricNames(expr).filter((n) => !names.has(n)).map((n) => `${where}: ${n}`));
+    const unknown = exprs.flatMap(({ where, expr }) =>
+      promqlMetricNames(expr)
+        .filter((n) => !names.has(n))
+        .map((n) => `${where}: ${n}`),
+    );
     expect(unknown).toEqual([]);
     // All three views are there.
     const titles = JSON.stringify(dashboard.panels.map((p) => p.title));
@@ -127,18 +169,26 @@ describe('deploy/ reads only metric names the collector exposes', () => {
     expect(titles).toMatch(/Node \$node/);
   });
 
-  it('every alert rule (plus Prometheus\'s own `up`)', () => {
+  it("every alert rule (plus Prometheus's own `up`)", () => {
     const names = exposedNames(exposition);
     names.add('up');
     // Every expr in the rules file is one line (promtool check rules, in deploy.test.ts, validates the file).
     const text = readFileSync(join(ROOT, 'deploy/prometheus/timmy-fleet.rules.yml'), 'utf8');
     const exprs = [...text.matchAll(/^\s+expr:\s*(.+)$/gm)].map((m) => m[1]!);
     expect(exprs.length).toBeGreaterThan(5);
-    const unknown = exprs.flatMap((e) => promqlMetricNames(e).filter((n) => !names.has(n)).map((n) => `${e}: ${n}`));
+    const unknown = exprs.flatMap((e) =>
+      promqlMetricNames(e)
+        .filter((n) => !names.has(n))
+        .map((n) => `${e}: ${n}`),
+    );
     expect(unknown).toEqual([]);
   });
 
   it('the metric-name extraction itself', () => {
-    expect(promqlMetricNames('histogram_quantile(0.99, sum by (le) (rate(timmy_x_bucket{a="b"}[5m]))) and on (node) max by (node) (timmy_y{operator="$operator"})').sort()).toEqual(['timmy_x_bucket', 'timmy_y']);
+    expect(
+      promqlMetricNames(
+        'histogram_quantile(0.99, sum by (le) (rate(timmy_x_bucket{a="b"}[5m]))) and on (node) max by (node) (timmy_y{operator="$operator"})',
+      ).sort(),
+    ).toEqual(['timmy_x_bucket', 'timmy_y']);
   });
 });

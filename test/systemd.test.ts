@@ -25,7 +25,8 @@ const ROOTFS_SCRIPT = join(ROOT, 'scripts/systemd-rootfs.sh');
 function skipReason(): string | undefined {
   if (process.platform !== 'linux') return 'needs Linux';
   if (process.getuid?.() !== 0) return 'needs root (mount namespaces, systemd-nspawn)';
-  for (const cmd of ['systemd-nspawn', 'unshare', 'nsenter']) if (!hasCommand(cmd)) return `${cmd} is not installed (bash scripts/ci-deps.sh: apt-get install systemd-container)`;
+  for (const cmd of ['systemd-nspawn', 'unshare', 'nsenter'])
+    if (!hasCommand(cmd)) return `${cmd} is not installed (bash scripts/ci-deps.sh: apt-get install systemd-container)`;
   const cached = spawnSync('bash', [ROOTFS_SCRIPT, '--path'], { encoding: 'utf8' }).status === 0;
   if (!cached && !hasCommand('debootstrap')) return 'no cached root file system and no debootstrap to build one (bash scripts/ci-deps.sh)';
   return undefined;
@@ -77,12 +78,21 @@ async function startCollector() {
 }
 const api = async (path: string) => (await fetch(`${collector!.url}${path}`)).json() as Promise<any>;
 const nodeView = () => api(`/v1/nodes/${nodeName}`);
-const intervals = async (): Promise<Array<{ state: string; start: string; end: string; cause: string }>> => (await api(`/v1/nodes/${nodeName}/uptime?intervals=true`)).intervals;
+const intervals = async (): Promise<Array<{ state: string; start: string; end: string; cause: string }>> =>
+  (await api(`/v1/nodes/${nodeName}/uptime?intervals=true`)).intervals;
 const mainPid = async () => Number(await ok('systemctl show -p MainPID --value timmy-fleet'));
 /** The agent's samples in PostgreSQL, as the collector committed them. */
-const samples = async () => sql<Array<{ stream: string; seq: number; ts: Date }>>`select stream, seq::int as seq, ts from samples s join nodes n on n.id = s.node_id where n.name = ${nodeName} order by ts`;
+const samples = async () =>
+  sql<
+    Array<{ stream: string; seq: number; ts: Date }>
+  >`select stream, seq::int as seq, ts from samples s join nodes n on n.id = s.node_id where n.name = ${nodeName} order by ts`;
 /** `timmy-fleet health --json` as root; `source: 'agent'` when it read the running agent's health.json. */
-const healthJson = async () => JSON.parse(await ok('timmy-fleet health --json || true')) as { source: string; exitCode: number; checks: Array<{ name: string; status: string; message: string }> };
+const healthJson = async () =>
+  JSON.parse(await ok('timmy-fleet health --json || true')) as {
+    source: string;
+    exitCode: number;
+    checks: Array<{ name: string; status: string; message: string }>;
+  };
 
 async function bootContainer() {
   let tarball = spawnSync('bash', [ROOTFS_SCRIPT, '--path'], { encoding: 'utf8' });
@@ -96,16 +106,30 @@ async function bootContainer() {
   copyFileSync(process.execPath, join(rootDir, 'usr/local/bin/node'));
   spawnSync('chmod', ['0755', join(rootDir, 'usr/local/bin/node')]);
   // The watched gateway: a dummy unit running as the watched user.
-  writeFileSync(join(rootDir, 'etc/systemd/system/ai.hermes.gateway.service'), '[Unit]\nDescription=dummy AI gateway\n[Service]\nUser=hermes\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n');
+  writeFileSync(
+    join(rootDir, 'etc/systemd/system/ai.hermes.gateway.service'),
+    '[Unit]\nDescription=dummy AI gateway\n[Service]\nUser=hermes\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n',
+  );
   writeFileSync(join(rootDir, 'etc/hostname'), `${MACHINE}\n`);
   // sudo resolves the host name (and complains on stderr when it cannot).
   writeFileSync(join(rootDir, 'etc/hosts'), `127.0.0.1 localhost\n127.0.1.1 ${MACHINE}\n::1 localhost\n`);
-  nspawn = spawn('unshare', ['-m', 'sh', '-c', `mount --make-rprivate / && umount -l /sys/fs/cgroup && mount -t cgroup2 -o nsdelegate none /sys/fs/cgroup && exec systemd-nspawn -q -D '${rootDir}' -M ${MACHINE} -b --console=passive --register=no --keep-unit`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  nspawn = spawn(
+    'unshare',
+    [
+      '-m',
+      'sh',
+      '-c',
+      `mount --make-rprivate / && umount -l /sys/fs/cgroup && mount -t cgroup2 -o nsdelegate none /sys/fs/cgroup && exec systemd-nspawn -q -D '${rootDir}' -M ${MACHINE} -b --console=passive --register=no --keep-unit`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let bootErr = '';
   nspawn.stderr!.on('data', (d) => (bootErr += d));
   pid1 = await waitFor('the container’s PID 1', async () => {
     if (nspawn!.exitCode !== null) throw new Error(`systemd-nspawn exited ${nspawn!.exitCode}: ${bootErr}`);
-    for (const task of spawnSync('ls', [`/proc/${nspawn!.pid}/task`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
+    for (const task of spawnSync('ls', [`/proc/${nspawn!.pid}/task`], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)) {
       // systemd-nspawn forks helpers first; PID 1 of the container is the child that runs systemd.
       for (const kid of readFileSync(`/proc/${nspawn!.pid}/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean)) {
         if (readFileSync(`/proc/${kid}/comm`, 'utf8').trim() === 'systemd') return Number(kid);
@@ -113,7 +137,12 @@ async function bootContainer() {
     }
     return undefined;
   });
-  await waitFor('systemd to finish booting', async () => /^(running|degraded)/.test((await inC('systemctl is-system-running --wait', 30_000)).out), 60_000, 500);
+  await waitFor(
+    'systemd to finish booting',
+    async () => /^(running|degraded)/.test((await inC('systemctl is-system-running --wait', 30_000)).out),
+    60_000,
+    500,
+  );
 }
 
 beforeAll(async () => {
@@ -133,7 +162,11 @@ beforeAll(async () => {
     install -d -o hermes -g hermes -m 0755 /tmp/hermes; echo '[]' > /tmp/hermes/dispatch-queue.json
     for s in BURN BURN2 FORGE; do runuser -u hermes -- tmux new-session -d -s $s 'sleep infinity'; done
     systemctl enable --now ai.hermes.gateway`);
-  const res = await fetch(`${collector!.url}/v1/admin/enrollment-tokens`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ operator: 'alice' }) });
+  const res = await fetch(`${collector!.url}/v1/admin/enrollment-tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ operator: 'alice' }),
+  });
   token = ((await res.json()) as { token: string }).token;
 }, 900_000);
 
@@ -190,7 +223,14 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     const pid = await mainPid();
     // In the agent's own mount namespace, as its user and groups.
     const as = (cmd: string) => inC(`nsenter -t ${pid} -m -- setpriv --reuid=timmy-fleet --regid=timmy-fleet --init-groups sh -c '${cmd}'`);
-    for (const p of ['/etc/timmy-fleet-probe', '/etc/timmy/fleet/probe', '/opt/timmy-fleet/probe', '/usr/local/bin/probe', '/home/hermes/.hermes/probe', '/root/probe']) {
+    for (const p of [
+      '/etc/timmy-fleet-probe',
+      '/etc/timmy/fleet/probe',
+      '/opt/timmy-fleet/probe',
+      '/usr/local/bin/probe',
+      '/home/hermes/.hermes/probe',
+      '/root/probe',
+    ]) {
       const r = await as(`echo x > ${p}`);
       expect(r.code, `writing ${p}`).not.toBe(0);
       expect(r.err, p).toMatch(/Read-only file system|Permission denied/);
@@ -215,13 +255,17 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     const cg = /ControlGroup=(\S+)/.exec(props)![1];
     const controllers = (await ok(`cat /sys/fs/cgroup${cg}/../cgroup.subtree_control 2>/dev/null || true`)).split(/\s+/).filter(Boolean);
     if (!controllers.includes('memory') || !controllers.includes('pids')) {
-      ctx.skip(`could not check that the limits bite: this container gets no memory/pids controllers (the host mounts them as cgroup v1; delegated: "${controllers.join(' ')}")`);
+      ctx.skip(
+        `could not check that the limits bite: this container gets no memory/pids controllers (the host mounts them as cgroup v1; delegated: "${controllers.join(' ')}")`,
+      );
       return;
     }
     expect(await ok(`cat /sys/fs/cgroup${cg}/memory.max`)).toBe('167772160');
     expect(await ok(`cat /sys/fs/cgroup${cg}/pids.max`)).toBe('32');
     // TasksMax bites: a shell moved into the unit's cgroup cannot fork past 32 tasks.
-    const r = await inC(`sh -c 'echo $$ > /sys/fs/cgroup${cg}/cgroup.procs; for i in $(seq 1 40); do sleep 30 & done; wait' 2>&1; echo done`);
+    const r = await inC(
+      `sh -c 'echo $$ > /sys/fs/cgroup${cg}/cgroup.procs; for i in $(seq 1 40); do sleep 30 & done; wait' 2>&1; echo done`,
+    );
     expect(r.out).toMatch(/Resource temporarily unavailable|Cannot fork|fork/i);
   });
 
@@ -248,11 +292,21 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     expect(acked.length).toBeGreaterThan(3);
     const killedAt = Date.now();
     await ok(`kill -9 ${before}`);
-    const after = await waitFor('a new agent process', async () => ((p) => (p > 0 && p !== before ? p : undefined))(await mainPid()), 60_000, 250);
+    const after = await waitFor(
+      'a new agent process',
+      async () => ((p) => (p > 0 && p !== before ? p : undefined))(await mainPid()),
+      60_000,
+      250,
+    );
     expect(after).not.toBe(before);
     expect(Number(await ok('systemctl show -p NRestarts --value timmy-fleet'))).toBe(restartsBefore + 1);
     // Samples from the new process arrive; every sample acknowledged before the kill is still there, once.
-    const firstNew = await waitFor('samples after the restart', async () => (await samples()).find((s) => s.ts.getTime() > killedAt + 1000), 60_000, 500);
+    const firstNew = await waitFor(
+      'samples after the restart',
+      async () => (await samples()).find((s) => s.ts.getTime() > killedAt + 1000),
+      60_000,
+      500,
+    );
     const now = await samples();
     const key = (s: { stream: string; seq: number }) => `${s.stream}:${s.seq}`;
     const have = new Set(now.map(key));
@@ -271,7 +325,12 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     await stop(collector!);
     const stoppedAt = Date.now();
     await startCollector();
-    await waitFor('samples pushed after the collector restart', async () => (await samples()).some((s) => s.ts.getTime() > stoppedAt + 2000), 60_000, 500);
+    await waitFor(
+      'samples pushed after the collector restart',
+      async () => (await samples()).some((s) => s.ts.getTime() > stoppedAt + 2000),
+      60_000,
+      500,
+    );
     expect((await inC('systemctl is-active timmy-fleet')).out.trim()).toBe('active');
   }, 90_000);
 
@@ -296,13 +355,21 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     // Backfill: the samples taken during the outage arrive.
     const during = await waitFor(
       'the outage backfilled',
-      async () => ((s) => (s.length >= 12 ? s : undefined))((await samples()).filter((x) => x.ts.getTime() > outageStart + 1000 && x.ts.getTime() < outageEnd - 1000)),
+      async () =>
+        ((s) => (s.length >= 12 ? s : undefined))(
+          (await samples()).filter((x) => x.ts.getTime() > outageStart + 1000 && x.ts.getTime() < outageEnd - 1000),
+        ),
       90_000,
       500,
     );
     expect(during.length).toBeGreaterThanOrEqual(12);
     // Drained: at most the live sample, counted as health.json is written, just before it is pushed.
-    await waitFor('the buffer drained', async () => (JSON.parse(await ok('timmy-fleet status --json')) as { bufferedSamples: number }).bufferedSamples <= 1, 60_000, 1000);
+    await waitFor(
+      'the buffer drained',
+      async () => (JSON.parse(await ok('timmy-fleet status --json')) as { bufferedSamples: number }).bufferedSamples <= 1,
+      60_000,
+      1000,
+    );
     const overlapping = (await intervals()).filter((i) => Date.parse(i.end) > outageStart && Date.parse(i.start) < outageEnd);
     expect(overlapping.length).toBeGreaterThan(0);
     expect(overlapping.filter((i) => i.state === 'DOWN')).toEqual([]);
@@ -333,14 +400,25 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     const probes = DEFAULT_PROBES.map((p) => (p.type === 'system' ? { ...p, loadWarnPerCore: 1000 } : p));
     await ok(`printf '%s\\n' ${shq(`probes: ${JSON.stringify(probes)}`)} >> /etc/timmy/fleet/config.yaml && systemctl restart timmy-fleet`);
     // What the agent saw, not what `health` would see running the checks itself as root.
-    const sessions = async () => ((h) => (h.source === 'agent' ? h.checks.find((c) => c.name === 'sessions') : undefined))(await healthJson());
-    const before = await waitFor('the tmux check, refused', async () => ((c) => (c && c.status !== 'ok' ? c : undefined))(await sessions()), 60_000, 1000);
+    const sessions = async () =>
+      ((h) => (h.source === 'agent' ? h.checks.find((c) => c.name === 'sessions') : undefined))(await healthJson());
+    const before = await waitFor(
+      'the tmux check, refused',
+      async () => ((c) => (c && c.status !== 'ok' ? c : undefined))(await sessions()),
+      60_000,
+      1000,
+    );
     expect(before.status).toBe('unknown');
     expect(before.message).not.toMatch(/missing/);
     expect(before.message).toMatch(/tmux server-access -a timmy-fleet && chmod g\+x \/tmp\/tmux-\d+/);
     // What the hint says, done by the watched user.
     await ok('runuser -u hermes -- tmux server-access -a timmy-fleet && systemctl restart timmy-fleet');
-    const after = await waitFor('the tmux check ok', async () => ((c) => (c?.status === 'ok' ? c : undefined))(await sessions()), 60_000, 1000);
+    const after = await waitFor(
+      'the tmux check ok',
+      async () => ((c) => (c?.status === 'ok' ? c : undefined))(await sessions()),
+      60_000,
+      1000,
+    );
     expect(after.message).toMatch(/BURN, BURN2, FORGE present/);
   }, 150_000);
 
@@ -364,7 +442,14 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     expect((await inC('systemctl is-active timmy-fleet')).out.trim()).not.toBe('active');
     expect((await inC('getent passwd timmy-fleet')).code).not.toBe(0);
     expect((await inC('getent group timmy-fleet')).code).not.toBe(0);
-    for (const p of ['/opt/timmy-fleet', '/etc/timmy', '/var/lib/timmy', '/usr/local/bin/timmy-fleet', '/etc/systemd/system/timmy-fleet.service', '/etc/systemd/system/timmy-fleet.service.d']) {
+    for (const p of [
+      '/opt/timmy-fleet',
+      '/etc/timmy',
+      '/var/lib/timmy',
+      '/usr/local/bin/timmy-fleet',
+      '/etc/systemd/system/timmy-fleet.service',
+      '/etc/systemd/system/timmy-fleet.service.d',
+    ]) {
       expect((await inC(`test -e ${p}`)).code, p).not.toBe(0);
     }
     expect((await inC('pgrep -f timmy-fleet.mjs')).out.trim()).toBe('');

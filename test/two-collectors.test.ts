@@ -11,7 +11,13 @@ import { registerNode, startCollectorProcess, stop, waitFor, type Proc } from '.
 import { pushWithFailover, sampleReport } from './support/push.ts';
 
 const NODES = 12;
-const env = { TIMMY_HEARTBEAT_INTERVAL_S: '1', TIMMY_RESTART_GRACE_S: '2', TIMMY_ROLLUP_EVERY_S: '0.5', TIMMY_RETENTION_EVERY_S: '0.5', LOG_LEVEL: 'info' };
+const env = {
+  TIMMY_HEARTBEAT_INTERVAL_S: '1',
+  TIMMY_RESTART_GRACE_S: '2',
+  TIMMY_ROLLUP_EVERY_S: '0.5',
+  TIMMY_RETENTION_EVERY_S: '0.5',
+  LOG_LEVEL: 'info',
+};
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let a: Proc & { url: string };
 let b: Proc & { url: string };
@@ -48,13 +54,20 @@ describe('two collectors on one PostgreSQL', () => {
       }
     });
     // Both collectors have acknowledged pushes before the kill (a condition: a busy machine may take seconds).
-    await waitFor('acknowledgements from both collectors', async () => acked.some((x) => x.via === a.url) && acked.some((x) => x.via === b.url));
+    await waitFor(
+      'acknowledgements from both collectors',
+      async () => acked.some((x) => x.via === a.url) && acked.some((x) => x.via === b.url),
+    );
     const beforeKill = { a: acked.filter((x) => x.via === a.url).length, b: acked.filter((x) => x.via === b.url).length };
     a.child.kill('SIGKILL');
     killed = true;
     const killedAt = acked.length;
-    await waitFor('every node acknowledged by the survivor after the kill', async () =>
-      acked.length > NODES * 6 && tokens.every((_, node) => acked.slice(killedAt).some((x) => x.node === node && x.via === b.url)), 60_000);
+    await waitFor(
+      'every node acknowledged by the survivor after the kill',
+      async () =>
+        acked.length > NODES * 6 && tokens.every((_, node) => acked.slice(killedAt).some((x) => x.node === node && x.via === b.url)),
+      60_000,
+    );
     stopAt = 0;
     await Promise.all(pushers);
     expect(killed).toBe(true);
@@ -83,7 +96,10 @@ describe('two collectors on one PostgreSQL', () => {
     for (const job of ['settle', 'rollup', 'retention']) {
       const jr = runs.filter((r) => r.job === job);
       expect(jr.length, `${job} runs`).toBeGreaterThan(0);
-      for (let i = 1; i < jr.length; i++) expect((jr[i]!.started_at as Date).getTime(), `${job} run ${i} overlaps the previous one`).toBeGreaterThanOrEqual((jr[i - 1]!.finished_at as Date).getTime());
+      for (let i = 1; i < jr.length; i++)
+        expect((jr[i]!.started_at as Date).getTime(), `${job} run ${i} overlaps the previous one`).toBeGreaterThanOrEqual(
+          (jr[i - 1]!.finished_at as Date).getTime(),
+        );
     }
   }, 120_000);
 });

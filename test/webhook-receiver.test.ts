@@ -17,7 +17,10 @@ let out = '';
 let url: string;
 
 beforeAll(async () => {
-  receiver = spawn(process.execPath, [join(ROOT, 'deploy/examples/webhook-receiver.mjs')], { env: { ...process.env, TIMMY_WEBHOOK_SECRET: SECRET, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  receiver = spawn(process.execPath, [join(ROOT, 'deploy/examples/webhook-receiver.mjs')], {
+    env: { ...process.env, TIMMY_WEBHOOK_SECRET: SECRET, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   receiver.stdout!.on('data', (d) => (out += d));
   receiver.stderr!.on('data', (d) => (out += d));
   url = await waitFor('the receiver to listen', async () => /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1]);
@@ -27,7 +30,8 @@ afterAll(() => {
 });
 
 // The channel as the collector builds it from its config (defaults applied).
-const channel = (secret: string) => createChannels([{ type: 'webhook', name: 'lead', url: `${url}/hook`, hmacSecret: secret }]).get('lead')!;
+const channel = (secret: string) =>
+  createChannels([{ type: 'webhook', name: 'lead', url: `${url}/hook`, hmacSecret: secret }]).get('lead')!;
 
 describe('webhook receiver example', () => {
   it('accepts what the collector signs, drops a duplicate key, refuses another key', async () => {
@@ -39,13 +43,22 @@ describe('webhook receiver example', () => {
     await waitFor('the duplicate line', async () => out.includes('duplicate inc-1/7/lead'));
     expect(out.match(/accepted inc-1\/7\/lead/g)).toHaveLength(1);
     // Signed with another key: refused, and the collector does not retry a 401.
-    expect(await channel('another-secret-0123456789abcdef').send(sampleNotification({ idempotencyKey: 'inc-1/8/lead' }))).toMatchObject({ ok: false, status: 401, retryable: false });
+    expect(await channel('another-secret-0123456789abcdef').send(sampleNotification({ idempotencyKey: 'inc-1/8/lead' }))).toMatchObject({
+      ok: false,
+      status: 401,
+      retryable: false,
+    });
   });
 
   it('refuses a tampered body and an old signature', async () => {
     const body = JSON.stringify({ version: '4', status: 'firing', commonAnnotations: { summary: 'real' } });
     const now = Math.floor(Date.now() / 1000);
-    const post = (b: string, signature: string) => fetch(`${url}/hook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-timmy-signature': signature, 'idempotency-key': `k-${Math.random()}` }, body: b });
+    const post = (b: string, signature: string) =>
+      fetch(`${url}/hook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-timmy-signature': signature, 'idempotency-key': `k-${Math.random()}` },
+        body: b,
+      });
     expect((await post(body, sign(SECRET, body, now))).status).toBe(200);
     expect((await post(body.replace('real', 'forged'), sign(SECRET, body, now))).status).toBe(401);
     expect((await post(body, sign(SECRET, body, now - 3600))).status).toBe(401);

@@ -113,7 +113,8 @@ async function cmdHealth(flag: string | undefined, json: boolean) {
   }
   rows = [collectorRow(h, now), ...rows];
   const code = exitCodeFor(rows);
-  if (json) process.stdout.write(`${JSON.stringify({ source: live ? 'live' : 'agent', checkedAt: now, exitCode: code, checks: rows }, null, 1)}\n`);
+  if (json)
+    process.stdout.write(`${JSON.stringify({ source: live ? 'live' : 'agent', checkedAt: now, exitCode: code, checks: rows }, null, 1)}\n`);
   else {
     process.stdout.write(`${renderTable(rows, now)}\n`);
     if (live) process.stdout.write(`(the agent is not running: checks were run just now by this command)\n`);
@@ -164,7 +165,9 @@ async function cmdStatus(flag: string | undefined, json: boolean) {
     corruptCuts: buffer?.corruptCuts ?? 0,
     deadLettered: (h?.push.deadLetteredSamples ?? 0) + (h?.push.rejectedSamples ?? 0),
     credential: readCredential(cfg.credentialFile) ? 'present' : `missing (${cfg.credentialFile})`,
-    credentialExpiresAt: ((t) => (t ? new Date(t).toISOString() : null))(h?.push.credentialExpiresAt ?? credentialMeta(cfg.stateDir).expiresAt),
+    credentialExpiresAt: ((t) => (t ? new Date(t).toISOString() : null))(
+      h?.push.credentialExpiresAt ?? credentialMeta(cfg.stateDir).expiresAt,
+    ),
   };
   if (json) process.stdout.write(`${JSON.stringify(s, null, 1)}\n`);
   else {
@@ -207,7 +210,9 @@ async function cmdJoin(argv: string[]) {
       user: values.user,
     });
     const hint = values['no-start-hint'] ? '' : 'start the agent: systemctl enable --now timmy-fleet\n';
-    process.stdout.write(`joined ${url} as node ${res.nodeId}; credential valid until ${new Date(res.expiresAt).toISOString()}\nconfig: ${cfgPath}\n${hint}`);
+    process.stdout.write(
+      `joined ${url} as node ${res.nodeId}; credential valid until ${new Date(res.expiresAt).toISOString()}\nconfig: ${cfgPath}\n${hint}`,
+    );
   } catch (e) {
     if (e instanceof JoinError) fail(`join: ${e.message}`, e.exitCode);
     throw e;
@@ -223,15 +228,27 @@ async function cmdDecommission(flag: string | undefined, reason: string | undefi
   const transport = makeTransport({ caFile: cfg.caFile });
   try {
     const url = new URL('v1/node/decommission', cfg.collectorUrl.replace(/\/*$/, '/'));
-    const res = await transport.request(url, { method: 'POST', headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' }, body: JSON.stringify(reason ? { reason } : {}), timeoutMs: 15_000 });
+    const res = await transport.request(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+      body: JSON.stringify(reason ? { reason } : {}),
+      timeoutMs: 15_000,
+    });
     let body: { code?: string; message?: string; node?: string; decommissionedAt?: string; changed?: boolean } = {};
     try {
       body = JSON.parse(res.text);
     } catch {
       // not JSON: the status says enough
     }
-    if (res.status !== 200) fail(`decommission: the collector refused (HTTP ${res.status}${body.code ? ` ${body.code}` : ''}${body.message ? `: ${body.message}` : ''})`);
-    process.stdout.write(body.changed ? `node ${body.node} decommissioned as of ${body.decommissionedAt}\n` : `node ${body.node} was decommissioned already (as of ${body.decommissionedAt})\n`);
+    if (res.status !== 200)
+      fail(
+        `decommission: the collector refused (HTTP ${res.status}${body.code ? ` ${body.code}` : ''}${body.message ? `: ${body.message}` : ''})`,
+      );
+    process.stdout.write(
+      body.changed
+        ? `node ${body.node} decommissioned as of ${body.decommissionedAt}\n`
+        : `node ${body.node} was decommissioned already (as of ${body.decommissionedAt})\n`,
+    );
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     fail(`decommission: cannot reach ${cfg.collectorUrl}: ${err.code ?? err.message}`);
@@ -247,7 +264,15 @@ export async function main(argv: string[]): Promise<void> {
   if (!(cmd in HELP) || cmd === 'main') fail(`unknown command "${cmd}"\n\n${HELP.main}`);
   let values: { config?: string; json?: boolean; reason?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: rest, options: { config: { type: 'string' }, json: { type: 'boolean', default: false }, reason: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        config: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        reason: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
     if (values.reason !== undefined && cmd !== 'decommission') throw new Error(`Unknown option '--reason'`);
   } catch (e) {
     fail(`${cmd}: ${(e as Error).message}\n\n${HELP[cmd]}`);

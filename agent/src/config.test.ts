@@ -15,11 +15,27 @@ describe('agent config', () => {
     const r = validateConfig({ collectorUrl: 'https://collector.example' }, 'x', passwd);
     if (!r.ok) throw new Error(r.problems.join('\n'));
     const c = r.config;
-    expect(c).toMatchObject({ intervalS: 5, stateDir: '/var/lib/timmy/fleet', credentialFile: '/var/lib/timmy/fleet/credential', allowInsecureHttp: false, user: 'hermes' });
+    expect(c).toMatchObject({
+      intervalS: 5,
+      stateDir: '/var/lib/timmy/fleet',
+      credentialFile: '/var/lib/timmy/fleet/credential',
+      allowInsecureHttp: false,
+      user: 'hermes',
+    });
     expect(c.buffer.maxBytes).toBe(64 * 1024 * 1024);
     expect(c.buffer.fsyncIntervalMs).toBeLessThanOrEqual(1000);
     expect(c.env).toEqual({ user: 'hermes', uid: 1001, home: '/home/hermes' });
-    expect(c.probes.map((p) => p.name)).toEqual(['heartbeat', 'gateway', 'sessions', 'disk:/', 'cron', 'dispatch-queue', 'credentials', 'system', 'inventory']);
+    expect(c.probes.map((p) => p.name)).toEqual([
+      'heartbeat',
+      'gateway',
+      'sessions',
+      'disk:/',
+      'cron',
+      'dispatch-queue',
+      'credentials',
+      'system',
+      'inventory',
+    ]);
     expect(c.probes.length).toBe(DEFAULT_PROBES.length);
     const gw = c.probes.find((p) => p.name === 'gateway')!;
     expect(gw).toMatchObject({ slaCritical: true, type: 'systemd', options: { unit: 'ai.hermes.gateway' } });
@@ -52,14 +68,22 @@ describe('agent config', () => {
   });
 
   it('refuses duplicate check names and unknown probe options', () => {
-    const r = validateConfig({ collectorUrl: 'https://c', probes: [{ type: 'disk' }, { type: 'disk', mount: '/' }, { type: 'system', colour: 'red' }] }, 'x', passwd);
+    const r = validateConfig(
+      { collectorUrl: 'https://c', probes: [{ type: 'disk' }, { type: 'disk', mount: '/' }, { type: 'system', colour: 'red' }] },
+      'x',
+      passwd,
+    );
     const text = (r as { problems: string[] }).problems.join('\n');
     expect(text).toMatch(/duplicate check name "disk:\/"/);
     expect(text).toMatch(/\/probes\/2\/colour/);
   });
 
   it('adds a heartbeat when the probe list has none, and honours enabled: false', () => {
-    const r = validateConfig({ collectorUrl: 'http://127.0.0.1:8080', intervalS: 10, probes: [{ type: 'disk' }, { type: 'tmux', enabled: false }] }, 'x', passwd);
+    const r = validateConfig(
+      { collectorUrl: 'http://127.0.0.1:8080', intervalS: 10, probes: [{ type: 'disk' }, { type: 'tmux', enabled: false }] },
+      'x',
+      passwd,
+    );
     if (!r.ok) throw new Error(r.problems.join('\n'));
     expect(r.config.probes.map((p) => [p.type, p.intervalS])).toEqual([
       ['heartbeat', 10],

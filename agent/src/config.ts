@@ -27,12 +27,24 @@ export const ConfigSchema = Type.Object(
   {
     collectorUrl: Type.String({ pattern: '^https?://[^\\s]+$', description: 'base URL of the collector' }),
     credentialFile: Type.String({ minLength: 1, default: '/var/lib/timmy/fleet/credential', description: 'node credential, mode 0600' }),
-    intervalS: Type.Number({ minimum: 0.1, maximum: 3600, default: 5, description: 'heartbeat (sample) interval; below 1 s only for tests' }),
+    intervalS: Type.Number({
+      minimum: 0.1,
+      maximum: 3600,
+      default: 5,
+      description: 'heartbeat (sample) interval; below 1 s only for tests',
+    }),
     stateDir: Type.String({ minLength: 1, default: '/var/lib/timmy/fleet' }),
     caFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA bundle to verify the collector (default: system CAs)' })),
     allowInsecureHttp: Type.Boolean({ default: false, description: 'allow http:// to a non-loopback collector' }),
-    user: Type.String({ minLength: 1, default: 'hermes', description: 'the watched user: `~` in probe paths and the tmux server are theirs' }),
-    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+    user: Type.String({
+      minLength: 1,
+      default: 'hermes',
+      description: 'the watched user: `~` in probe paths and the tmux server are theirs',
+    }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
     buffer: Type.Object(
       {
         maxBytes: Type.Integer({ minimum: 65536, default: 64 * 1024 * 1024 }),
@@ -46,7 +58,12 @@ export const ConfigSchema = Type.Object(
         maxBatchSamples: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }),
         maxBatchBytes: Type.Integer({ minimum: 4096, default: 512 * 1024 }),
         timeoutS: Type.Number({ minimum: 1, default: 30 }),
-        gzipMinBytes: Type.Integer({ minimum: 0, default: 8192, description: 'gzip bodies above this size: backlog batches always; the 0.5-2 KiB live reports are not worth the ~2 MB of RSS zlib costs once loaded' }),
+        gzipMinBytes: Type.Integer({
+          minimum: 0,
+          default: 8192,
+          description:
+            'gzip bodies above this size: backlog batches always; the 0.5-2 KiB live reports are not worth the ~2 MB of RSS zlib costs once loaded',
+        }),
         deadLetterMaxBytes: Type.Integer({ minimum: 4096, default: 8 * 1024 * 1024 }),
       },
       { default: {}, additionalProperties: false },
@@ -64,7 +81,7 @@ export interface ProbeConfig {
   intervalS: number;
   timeoutS: number;
   slaCritical: boolean;
-// biome-ignore lint/suspicious/noExplicitAny: one list holds definitions of different option types
+  // biome-ignore lint/suspicious/noExplicitAny: one list holds definitions of different option types
   def: ProbeDefinition<any>;
   options: Record<string, unknown>;
 }
@@ -132,7 +149,8 @@ export function validateConfig(doc: unknown, configPath = '(inline)', passwd?: s
     const cp = schemaProblems(Common, common, at);
     if (cp.length) return void problems.push(...cp);
     const def = findProbe(common.type);
-    if (!def) return void problems.push(`${at}/type: unknown probe type "${common.type}" (known: ${allProbes.map((p) => p.type).join(', ')})`);
+    if (!def)
+      return void problems.push(`${at}/type: unknown probe type "${common.type}" (known: ${allProbes.map((p) => p.type).join(', ')})`);
     const opts: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(common)) if (!COMMON_KEYS.includes(k)) opts[k] = v;
     const options = Value.Default(def.options, opts) as Record<string, unknown>;
@@ -149,7 +167,15 @@ export function validateConfig(doc: unknown, configPath = '(inline)', passwd?: s
   });
   if (autoHeartbeat) {
     const def = findProbe('heartbeat')!;
-    probeConfigs.unshift({ type: 'heartbeat', name: 'heartbeat', intervalS: raw.intervalS, timeoutS: Math.min(def.defaultTimeoutS, raw.intervalS), slaCritical: false, def, options: {} });
+    probeConfigs.unshift({
+      type: 'heartbeat',
+      name: 'heartbeat',
+      intervalS: raw.intervalS,
+      timeoutS: Math.min(def.defaultTimeoutS, raw.intervalS),
+      slaCritical: false,
+      def,
+      options: {},
+    });
   }
   if (problems.length) return { ok: false, configPath, problems };
   const { probes: _ignored, ...rest } = raw;
@@ -168,7 +194,13 @@ export function loadConfig(flag?: string, env: NodeJS.ProcessEnv = process.env):
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, configPath: path, problems: [`${path}: cannot read (${code ?? (e as Error).message})${code === 'ENOENT' ? '; run `timmy-fleet join <collector-url> --token <t>` first' : ''}`] };
+    return {
+      ok: false,
+      configPath: path,
+      problems: [
+        `${path}: cannot read (${code ?? (e as Error).message})${code === 'ENOENT' ? '; run `timmy-fleet join <collector-url> --token <t>` first' : ''}`,
+      ],
+    };
   }
   let doc: unknown;
   try {

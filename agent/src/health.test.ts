@@ -18,7 +18,12 @@ const file = (updatedAt: number, intervalS: number, lastAckAt: number | undefine
  * acknowledged `ackDelayMs` later, health.json written whenever `healthDue` says so (the only
  * change a reader cares about is the first acknowledgement, as in the daemon). Returns what `timmy-fleet health` would say when asked every quarter second.
  */
-function askEveryQuarterSecond(intervalS: number, ackDelayMs: number, untilMs: number, stopSamplingAt = Infinity): Array<{ at: number; status: string; message: string }> {
+function askEveryQuarterSecond(
+  intervalS: number,
+  ackDelayMs: number,
+  untilMs: number,
+  stopSamplingAt = Infinity,
+): Array<{ at: number; status: string; message: string }> {
   const iv = intervalS * 1000;
   const out: Array<{ at: number; status: string; message: string }> = [];
   let written: HealthFile | undefined;

@@ -56,13 +56,19 @@ export function collectorRow(h: HealthFile | undefined, now: number): ProbeResul
   const base = { name: 'collector', probe: 'push', slaCritical: false, durationMs: 0, at: now };
   if (!h) return { ...base, status: 'critical', message: 'agent daemon is not running (no health.json)' };
   const staleS = (now - h.updatedAt) / 1000;
-  if (staleS > healthStaleS(h.intervalS)) return { ...base, status: 'critical', message: `agent daemon silent for ${Math.round(staleS)} s (is timmy-fleet running?)` };
+  if (staleS > healthStaleS(h.intervalS))
+    return { ...base, status: 'critical', message: `agent daemon silent for ${Math.round(staleS)} s (is timmy-fleet running?)` };
   const last = h.push.lastAckAt;
   const ageS = last ? (now - last) / 1000 : Infinity;
   const err = h.push.lastError ? `: ${h.push.lastError}` : '';
-  if (ageS <= ackOkS(h.intervalS)) return { ...base, status: 'ok', message: `last acknowledgement ${Math.round(ageS)} s ago, ${h.buffer.records} buffered` };
+  if (ageS <= ackOkS(h.intervalS))
+    return { ...base, status: 'ok', message: `last acknowledgement ${Math.round(ageS)} s ago, ${h.buffer.records} buffered` };
   if (ageS <= 300) return { ...base, status: 'warn', message: `last acknowledgement ${Math.round(ageS)} s ago${err}` };
-  return { ...base, status: 'critical', message: `${last ? `no acknowledgement for ${Math.round(ageS)} s` : 'never acknowledged'}${err}; ${h.buffer.records} samples buffered` };
+  return {
+    ...base,
+    status: 'critical',
+    message: `${last ? `no acknowledgement for ${Math.round(ageS)} s` : 'never acknowledged'}${err}; ${h.buffer.records} samples buffered`,
+  };
 }
 
 export function exitCodeFor(rows: Array<{ status: CheckStatus }>): number {
@@ -73,7 +79,12 @@ export function exitCodeFor(rows: Array<{ status: CheckStatus }>): number {
 const ICON: Record<CheckStatus, string> = { ok: 'OK', warn: 'WARN', critical: 'CRIT', unknown: '??' };
 
 export function renderTable(rows: ProbeResult[], now: number): string {
-  const lines = rows.map((r) => [r.name + (r.slaCritical ? ' *' : ''), ICON[r.status], `${Math.max(0, Math.round((now - r.at) / 1000))}s`, r.message.replace(/\s+/g, ' ')]);
+  const lines = rows.map((r) => [
+    r.name + (r.slaCritical ? ' *' : ''),
+    ICON[r.status],
+    `${Math.max(0, Math.round((now - r.at) / 1000))}s`,
+    r.message.replace(/\s+/g, ' '),
+  ]);
   const head = ['CHECK', 'STATUS', 'AGE', 'MESSAGE'];
   const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (l: string[]) => l.map((c, i) => (i === l.length - 1 ? c : c.padEnd(w[i]!))).join('  ');

@@ -41,8 +41,10 @@ function writing<T>(path: string, fn: () => T): T {
     return fn();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') throw new JoinError(`cannot write ${path}: no space left on device (free some space and re-run)`, JOIN_EXIT.cannotWrite);
-    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') throw new JoinError(`cannot write ${path}: ${code}`, JOIN_EXIT.cannotWrite);
+    if (code === 'ENOSPC' || code === 'EDQUOT')
+      throw new JoinError(`cannot write ${path}: no space left on device (free some space and re-run)`, JOIN_EXIT.cannotWrite);
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')
+      throw new JoinError(`cannot write ${path}: ${code}`, JOIN_EXIT.cannotWrite);
     throw e;
   }
 }
@@ -50,14 +52,22 @@ function writing<T>(path: string, fn: () => T): T {
 export async function join_(o: JoinOptions): Promise<EnrollResponse> {
   const problem = transportProblem(o.collectorUrl, o.allowInsecureHttp);
   if (problem) throw new JoinError(problem, JOIN_EXIT.refused);
-  const inventory = await Promise.race([collectInventory().catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 20_000).unref())]);
+  const inventory = await Promise.race([
+    collectInventory().catch(() => undefined),
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), 20_000).unref()),
+  ]);
   const body: EnrollRequest = { token: o.token, hostname: hostname().slice(0, 255), ...(inventory ? { inventory } : {}) };
   const base = o.collectorUrl.endsWith('/') ? o.collectorUrl : `${o.collectorUrl}/`;
   const transport = makeTransport({ caFile: o.caFile });
   let status: number;
   let text: string;
   try {
-    ({ status, text } = await transport.request(new URL('v1/enroll', base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), timeoutMs: o.timeoutMs ?? 30_000 }));
+    ({ status, text } = await transport.request(new URL('v1/enroll', base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      timeoutMs: o.timeoutMs ?? 30_000,
+    }));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new JoinError(`cannot reach ${o.collectorUrl}: ${err.code ?? err.name} ${err.message}`, JOIN_EXIT.unreachable);
@@ -76,7 +86,8 @@ export async function join_(o: JoinOptions): Promise<EnrollResponse> {
     if (status >= 500) throw new JoinError(`the collector at ${o.collectorUrl} failed to enroll this node: ${why}`, JOIN_EXIT.unreachable);
     throw new JoinError(`enrollment refused: ${why}`, JOIN_EXIT.refused);
   }
-  if (!Value.Check(EnrollResponse, parsed)) throw new JoinError(`unexpected enrollment answer from ${o.collectorUrl}`, JOIN_EXIT.unreachable);
+  if (!Value.Check(EnrollResponse, parsed))
+    throw new JoinError(`unexpected enrollment answer from ${o.collectorUrl}`, JOIN_EXIT.unreachable);
   const res = parsed;
   writing(o.stateDir, () => {
     // Parents the service user must pass through (/var/lib/timmy) are 0755; only the state directory is 0750.
@@ -85,7 +96,12 @@ export async function join_(o: JoinOptions): Promise<EnrollResponse> {
     mkdirSync(o.stateDir, { recursive: true, mode: 0o750 });
   });
   writing(o.credentialFile, () => atomicWrite(o.credentialFile, `${res.credential}\n`, 0o600));
-  writing(join(o.stateDir, 'credential.json'), () => atomicWrite(join(o.stateDir, 'credential.json'), JSON.stringify({ nodeId: res.nodeId, expiresAt: res.expiresAt, joinedAt: Date.now() })));
+  writing(join(o.stateDir, 'credential.json'), () =>
+    atomicWrite(
+      join(o.stateDir, 'credential.json'),
+      JSON.stringify({ nodeId: res.nodeId, expiresAt: res.expiresAt, joinedAt: Date.now() }),
+    ),
+  );
   // Run as root (sudo) against a state directory systemd made for the service user: hand the files to that user.
   if (process.getuid?.() === 0) {
     const { uid, gid } = statSync(o.stateDir);

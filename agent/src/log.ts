@@ -26,7 +26,11 @@ export interface Logger {
   flush?(): void;
 }
 
-export function rootLogger(level: string, write: (line: string) => void = (l) => writeSync(1, l), bindings: Fields = { svc: 'timmy-fleet' }): Logger {
+export function rootLogger(
+  level: string,
+  write: (line: string) => void = (l) => writeSync(1, l),
+  bindings: Fields = { svc: 'timmy-fleet' },
+): Logger {
   const min = LEVELS[level as Level] ?? LEVELS.info;
   const emit = (lvl: Level) => (obj: Fields | string, msg?: string) => {
     if (LEVELS[lvl] < min) return;

@@ -22,9 +22,25 @@ const SELF_CHECK_EVERY_MS = 60_000;
 export function startAgent(cfg: AgentConfig, log: Logger, now: () => number = Date.now): Agent {
   mkdirSync(cfg.stateDir, { recursive: true, mode: 0o750 });
   const buffer = DiskBuffer.open({ dir: cfg.stateDir, ...cfg.buffer });
-  if (buffer.stats.corruptCuts) log.warn({ cuts: buffer.stats.corruptCuts, bytes: buffer.stats.cutBytes }, 'buffer had a torn or corrupted tail; cut back to the last good record');
+  if (buffer.stats.corruptCuts)
+    log.warn(
+      { cuts: buffer.stats.corruptCuts, bytes: buffer.stats.cutBytes },
+      'buffer had a torn or corrupted tail; cut back to the last good record',
+    );
   const facts: AgentFacts = {};
-  const pusher = new Pusher({ ...cfg.push, collectorUrl: cfg.collectorUrl, credentialFile: cfg.credentialFile, stateDir: cfg.stateDir, caFile: cfg.caFile, agentVersion: AGENT_VERSION }, buffer, log.child({ mod: 'push' }), facts);
+  const pusher = new Pusher(
+    {
+      ...cfg.push,
+      collectorUrl: cfg.collectorUrl,
+      credentialFile: cfg.credentialFile,
+      stateDir: cfg.stateDir,
+      caFile: cfg.caFile,
+      agentVersion: AGENT_VERSION,
+    },
+    buffer,
+    log.child({ mod: 'push' }),
+    facts,
+  );
   let lastSelf = 0;
   let lastHealth = 0;
   let lastStatuses = '';
@@ -43,7 +59,18 @@ export function startAgent(cfg: AgentConfig, log: Logger, now: () => number = Da
         slaCritical: false,
         status: lossy ? 'warn' : 'ok',
         message: `buffer ${b.records} samples / ${(b.bytes / 1048576).toFixed(1)} MiB, dropped ${b.dropped}, cut ${b.corruptCuts}, dead-lettered ${p.deadLetteredSamples + p.rejectedSamples}`,
-        values: { bufferRecords: b.records, bufferBytes: b.bytes, dropped: b.dropped, corruptCuts: b.corruptCuts, cutBytes: b.cutBytes, deadLettered: p.deadLetteredSamples, rejected: p.rejectedSamples, retries: p.retries, authFailures: p.authFailures, rotations: p.rotations },
+        values: {
+          bufferRecords: b.records,
+          bufferBytes: b.bytes,
+          dropped: b.dropped,
+          corruptCuts: b.corruptCuts,
+          cutBytes: b.cutBytes,
+          deadLettered: p.deadLetteredSamples,
+          rejected: p.rejectedSamples,
+          retries: p.retries,
+          authFailures: p.authFailures,
+          rotations: p.rotations,
+        },
       },
     ];
   };
@@ -62,34 +89,50 @@ export function startAgent(cfg: AgentConfig, log: Logger, now: () => number = Da
     });
   };
 
-  const scheduler = new Scheduler(cfg.probes, cfg.env, facts, log, {
-    onSample(sample) {
-      try {
-        buffer.append(sample);
-      } catch (e) {
-        log.error({ err: (e as Error).message }, 'buffer append failed');
-      }
-      pusher.notify();
-      const t = sample.ts;
-      // Rewrite on any change a reader cares about: a check's status, first acknowledgement, push errors.
-      const statuses = `${[...scheduler.latest.values()].map((r) => r.status).join()}|${pusher.stats.lastAckAt ? 'acked' : '-'}|${pusher.stats.lastError ? 'failing' : 'ok'}`;
-      if (healthDue(lastHealth, t, cfg.intervalS, statuses !== lastStatuses)) {
-        lastHealth = t;
-        lastStatuses = statuses;
+  const scheduler = new Scheduler(
+    cfg.probes,
+    cfg.env,
+    facts,
+    log,
+    {
+      onSample(sample) {
         try {
-          health(t);
+          buffer.append(sample);
         } catch (e) {
-          log.warn({ err: (e as Error).message }, 'cannot write health.json');
+          log.error({ err: (e as Error).message }, 'buffer append failed');
         }
-      }
+        pusher.notify();
+        const t = sample.ts;
+        // Rewrite on any change a reader cares about: a check's status, first acknowledgement, push errors.
+        const statuses = `${[...scheduler.latest.values()].map((r) => r.status).join()}|${pusher.stats.lastAckAt ? 'acked' : '-'}|${pusher.stats.lastError ? 'failing' : 'ok'}`;
+        if (healthDue(lastHealth, t, cfg.intervalS, statuses !== lastStatuses)) {
+          lastHealth = t;
+          lastStatuses = statuses;
+          try {
+            health(t);
+          } catch (e) {
+            log.warn({ err: (e as Error).message }, 'cannot write health.json');
+          }
+        }
+      },
+      onInventory: (inv) => pusher.setInventory(inv),
+      extraChecks: selfCheck,
     },
-    onInventory: (inv) => pusher.setInventory(inv),
-    extraChecks: selfCheck,
-  }, now);
+    now,
+  );
 
   scheduler.start();
   const loop = pusher.run().catch((e) => log.error({ err: (e as Error).message }, 'push loop ended'));
-  log.info({ version: AGENT_VERSION, collector: cfg.collectorUrl, probes: cfg.probes.map((p) => p.name), stream: buffer.stream, pending: buffer.pending() }, 'timmy-fleet agent started');
+  log.info(
+    {
+      version: AGENT_VERSION,
+      collector: cfg.collectorUrl,
+      probes: cfg.probes.map((p) => p.name),
+      stream: buffer.stream,
+      pending: buffer.pending(),
+    },
+    'timmy-fleet agent started',
+  );
 
   return {
     buffer,

@@ -27,7 +27,15 @@ function probe(name: string, run: () => Promise<ProbeOutput>, intervalS = 1, tim
   });
   return { type: 'test', name, intervalS, timeoutS, slaCritical: name === 'critical-one', def, options: {}, calls: () => calls };
 }
-const hb = (intervalS = 1): ProbeConfig => ({ type: 'heartbeat', name: 'heartbeat', intervalS, timeoutS: 0.5, slaCritical: false, def: heartbeat, options: {} });
+const hb = (intervalS = 1): ProbeConfig => ({
+  type: 'heartbeat',
+  name: 'heartbeat',
+  intervalS,
+  timeoutS: 0.5,
+  slaCritical: false,
+  def: heartbeat,
+  options: {},
+});
 
 beforeEach(() => vi.useFakeTimers({ now: Date.parse('2026-01-01T00:00:00Z') }));
 afterEach(() => vi.useRealTimers());
@@ -36,7 +44,11 @@ describe('Scheduler', () => {
   it('makes what a probe copies from files or commands wire text the collector accepts', async () => {
     // A file tail with a NUL, a lone surrogate, a pair cut by the length limit, and values beyond what is stored.
     const text = `FAILED\u0000 at \ud800 ${'x'.repeat(2035)}\ud83d\ude00`;
-    const p = probe('file:/var/log/x', async () => ({ status: 'warn', message: text, values: { tail: `a\u0000b${'y'.repeat(2000)}`, load: 1e300, n: -1e39, ok: 3.5, yes: true } }));
+    const p = probe('file:/var/log/x', async () => ({
+      status: 'warn',
+      message: text,
+      values: { tail: `a\u0000b${'y'.repeat(2000)}`, load: 1e300, n: -1e39, ok: 3.5, yes: true },
+    }));
     const s = new Scheduler([p], env, {}, log, { onSample() {} });
     const { result } = await s.runProbe((s as unknown as { slots: Parameters<Scheduler['runProbe']>[0][] }).slots[0]!);
     const { at: _at, ...wire } = result;
@@ -78,7 +90,16 @@ describe('Scheduler', () => {
 
   it('each heartbeat closes a sample with the checks and disks gathered since the previous one', async () => {
     const samples: Array<Omit<Sample, 'seq'>> = [];
-    const check = probe('critical-one', async () => ({ status: 'critical', message: 'down', values: { x: 1 }, disks: [{ mount: '/', totalBytes: 10, freeBytes: 5, usedPct: 50 }] }), 2);
+    const check = probe(
+      'critical-one',
+      async () => ({
+        status: 'critical',
+        message: 'down',
+        values: { x: 1 },
+        disks: [{ mount: '/', totalBytes: 10, freeBytes: 5, usedPct: 50 }],
+      }),
+      2,
+    );
     const s = new Scheduler([hb(1), check], env, {}, log, { onSample: (x) => samples.push(x), extraChecks: () => [] });
     s.start();
     await vi.advanceTimersByTimeAsync(4100);
@@ -87,7 +108,13 @@ describe('Scheduler', () => {
     const withChecks = samples.filter((x) => x.checks?.length);
     const allChecks = samples.flatMap((x) => x.checks ?? []);
     expect(allChecks.length).toBe(check.calls());
-    expect(withChecks[0]!.checks![0]).toMatchObject({ name: 'critical-one', probe: 'test', status: 'critical', slaCritical: true, values: { x: 1 } });
+    expect(withChecks[0]!.checks![0]).toMatchObject({
+      name: 'critical-one',
+      probe: 'test',
+      status: 'critical',
+      slaCritical: true,
+      values: { x: 1 },
+    });
     expect(withChecks[0]!.disks).toEqual([{ mount: '/', totalBytes: 10, freeBytes: 5, usedPct: 50 }]);
     expect(samples.every((x) => x.heartbeat.bootId.length > 0)).toBe(true);
   });

@@ -56,7 +56,9 @@ export class Scheduler {
 
   start(): void {
     // Heartbeat and inventory first; spread the other probes over their first interval a little.
-    this.slots.forEach((slot, i) => this.schedule(slot, slot.cfg.type === 'heartbeat' || slot.cfg.type === 'inventory' ? 0 : 200 + i * 150));
+    this.slots.forEach((slot, i) =>
+      this.schedule(slot, slot.cfg.type === 'heartbeat' || slot.cfg.type === 'inventory' ? 0 : 200 + i * 150),
+    );
   }
 
   private schedule(slot: Slot, delayMs: number) {
@@ -79,12 +81,22 @@ export class Scheduler {
     const { cfg } = slot;
     const base = { name: cfg.name, probe: cfg.type, slaCritical: cfg.slaCritical };
     if (slot.inFlight) {
-      return { result: { ...base, status: 'unknown', message: `previous run still hung after ${cfg.timeoutS} s timeout; skipped`, durationMs: 0, at: this.now() } };
+      return {
+        result: {
+          ...base,
+          status: 'unknown',
+          message: `previous run still hung after ${cfg.timeoutS} s timeout; skipped`,
+          durationMs: 0,
+          at: this.now(),
+        },
+      };
     }
     const ac = new AbortController();
     const t0 = monoMs();
     let timer: NodeJS.Timeout | undefined;
-    const run = Promise.resolve().then(() => slot.instance.run({ signal: ac.signal, now: this.now, log: this.log.child({ probe: cfg.name }), facts: this.facts }));
+    const run = Promise.resolve().then(() =>
+      slot.instance.run({ signal: ac.signal, now: this.now, log: this.log.child({ probe: cfg.name }), facts: this.facts }),
+    );
     slot.inFlight = run.catch(() => {}).finally(() => (slot.inFlight = undefined));
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), cfg.timeoutS * 1000)));
     slot.runs++;
@@ -94,14 +106,41 @@ export class Scheduler {
       if (out === 'timeout') {
         ac.abort();
         slot.failures++;
-        return { result: { ...base, status: 'unknown', message: `probe timed out after ${cfg.timeoutS} s`, durationMs, at: this.now(), values: { timedOut: true } } };
+        return {
+          result: {
+            ...base,
+            status: 'unknown',
+            message: `probe timed out after ${cfg.timeoutS} s`,
+            durationMs,
+            at: this.now(),
+            values: { timedOut: true },
+          },
+        };
       }
       // Probes copy text they did not write (file contents, command output): made wire text here, for every probe.
-      return { result: { ...base, status: out.status, message: cleanText(out.message, MESSAGE_MAX), durationMs, at: this.now(), ...(out.values ? { values: cleanValues(out.values) } : {}) }, output: out };
+      return {
+        result: {
+          ...base,
+          status: out.status,
+          message: cleanText(out.message, MESSAGE_MAX),
+          durationMs,
+          at: this.now(),
+          ...(out.values ? { values: cleanValues(out.values) } : {}),
+        },
+        output: out,
+      };
     } catch (e) {
       slot.failures++;
       const err = e as NodeJS.ErrnoException;
-      return { result: { ...base, status: 'unknown', message: cleanText(`probe failed: ${err.code ?? err.name}: ${err.message}`, MESSAGE_MAX), durationMs: round(monoMs() - t0, 1), at: this.now() } };
+      return {
+        result: {
+          ...base,
+          status: 'unknown',
+          message: cleanText(`probe failed: ${err.code ?? err.name}: ${err.message}`, MESSAGE_MAX),
+          durationMs: round(monoMs() - t0, 1),
+          at: this.now(),
+        },
+      };
     } finally {
       clearTimeout(timer);
     }
@@ -133,7 +172,12 @@ export class Scheduler {
     const disks = [...this.pendingDisks.values()];
     this.pendingChecks = [];
     this.pendingDisks.clear();
-    this.hooks.onSample({ ts: now, heartbeat, ...(disks.length ? { disks } : {}), ...(checks.length ? { checks: checks.slice(-256) } : {}) });
+    this.hooks.onSample({
+      ts: now,
+      heartbeat,
+      ...(disks.length ? { disks } : {}),
+      ...(checks.length ? { checks: checks.slice(-256) } : {}),
+    });
   }
 
   /** Runs every probe once (for `timmy-fleet health` without a daemon). */

@@ -55,11 +55,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps.metrics.httpErrors.inc({ status: String(status), code });
     if (status >= 500 && code !== 'FLEET_UNAVAILABLE') {
       req.log.error({ err: e, url: req.url.split('?')[0] }, 'request failed');
-      return reply.status(500).send({ statusCode: 500, code: 'FLEET_INTERNAL', error: reasonPhrase(500), message: 'internal error; see the collector log' });
+      return reply
+        .status(500)
+        .send({ statusCode: 500, code: 'FLEET_INTERNAL', error: reasonPhrase(500), message: 'internal error; see the collector log' });
     }
     if (status >= 500) req.log.warn({ err: e.cause ?? e, url: req.url.split('?')[0] }, 'unavailable');
     const details = e.validation ?? e.details;
-    return reply.status(status).send({ statusCode: status, code, error: reasonPhrase(status), message: e.message, ...(details ? { details } : {}) });
+    return reply
+      .status(status)
+      .send({ statusCode: status, code, error: reasonPhrase(status), message: e.message, ...(details ? { details } : {}) });
   }
 
   const opts: FastifyServerOptions = {
@@ -72,16 +76,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // The wire formats (TEXT_FORMAT: no NUL byte, no lone surrogate) come from @timmy/shared, as the agent's do.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true, formats: { ...wireFormats } } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true, formats: { ...wireFormats } },
+    },
     // Errors Fastify answers before any route (a bad URL encoding, a path parameter too long).
     frameworkErrors: (err, req, reply) => sendError(err, req, reply),
     // Schema problems name the field; the text rule is spelled out rather than as `must match format "text"`.
     schemaErrorFormatter: (errors, dataVar) =>
-      new Error(errors.map((e) => `${dataVar}${e.instancePath} ${e.keyword === 'format' && e.params.format === TEXT_FORMAT ? TEXT_FORMAT_RULE : e.message}`).join(', ')),
+      new Error(
+        errors
+          .map(
+            (e) =>
+              `${dataVar}${e.instancePath} ${e.keyword === 'format' && e.params.format === TEXT_FORMAT ? TEXT_FORMAT_RULE : e.message}`,
+          )
+          .join(', '),
+      ),
   };
   // TLS served by the collector itself (Fastify takes https options at construction; listen() then
   // serves HTTPS). The alternative, a reverse proxy terminating TLS, is deploy/nginx/timmy-collector.conf.
-  const https = config.tlsCertFile && config.tlsKeyFile ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : null;
+  const https =
+    config.tlsCertFile && config.tlsKeyFile ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : null;
   const app = Fastify({ ...opts, ...(https ? { https } : {}) } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('deps', deps);
   app.addSchema(ErrorReply);
@@ -100,7 +114,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preParsing', async (req, _reply, payload) => {
     const enc = req.headers['content-encoding'];
     if (!enc || enc === 'identity') return payload;
-    if (enc !== 'gzip') throw Object.assign(new Error(`unsupported content-encoding "${enc}"`), { statusCode: 415, code: 'FLEET_UNSUPPORTED_MEDIA_TYPE' });
+    if (enc !== 'gzip')
+      throw Object.assign(new Error(`unsupported content-encoding "${enc}"`), { statusCode: 415, code: 'FLEET_UNSUPPORTED_MEDIA_TYPE' });
     let received = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _e, cb) {
@@ -118,14 +133,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, code: 'FLEET_RATE_LIMITED', error: 'Too Many Requests', message: `rate limit exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s` }),
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      code: 'FLEET_RATE_LIMITED',
+      error: 'Too Many Requests',
+      message: `rate limit exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`,
+    }),
   });
 
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Timmy Fleet collector', version: deps.version, description: 'Ingest from agents, uptime and SLA figures, administration.' },
-      components: { securitySchemes: { nodeCredential: { type: 'http', scheme: 'bearer' }, adminToken: { type: 'http', scheme: 'bearer' } } },
+      info: {
+        title: 'Timmy Fleet collector',
+        version: deps.version,
+        description: 'Ingest from agents, uptime and SLA figures, administration.',
+      },
+      components: {
+        securitySchemes: { nodeCredential: { type: 'http', scheme: 'bearer' }, adminToken: { type: 'http', scheme: 'bearer' } },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -74,7 +74,11 @@ const me = () => `cli:${userInfo().username}`;
  * collector's Database (drizzle and all).
  */
 async function withServer<T>(config: Config, fn: (url: string) => Promise<T>): Promise<T> {
-  const [{ attachEmbeddedPostgres }, { default: postgres }, { migrationsUpToDate }] = await Promise.all([import('./db/embedded.ts'), import('postgres'), import('./db/migration-state.ts')]);
+  const [{ attachEmbeddedPostgres }, { default: postgres }, { migrationsUpToDate }] = await Promise.all([
+    import('./db/embedded.ts'),
+    import('postgres'),
+    import('./db/migration-state.ts'),
+  ]);
   const embedded = config.databaseUrl ? null : await attachEmbeddedPostgres({ dir: config.dataDir });
   try {
     const url = config.databaseUrl ?? embedded!.url;
@@ -118,7 +122,15 @@ async function credentialStore(config: Config, database: Database) {
 
 /** The alert service without the HTTP app or any job (incident and notification commands). */
 async function withAlerts<T>(config: Config, fn: (alerts: AlertService, database: Database) => Promise<T>): Promise<T> {
-  const [{ default: pino }, { systemClock }, { Registry }, { alertMetrics }, { ObservationRecorder }, { createAlertService }, { slaTimings }] = await Promise.all([
+  const [
+    { default: pino },
+    { systemClock },
+    { Registry },
+    { alertMetrics },
+    { ObservationRecorder },
+    { createAlertService },
+    { slaTimings },
+  ] = await Promise.all([
     import('pino'),
     import('./clock.ts'),
     import('prom-client'),
@@ -151,17 +163,32 @@ const COMMANDS: Record<string, Command> = {
     valid: (sub, arg) => sub === 'list' || (['add', 'revoke', 'decommission'].includes(sub ?? '') && !!arg),
     run: async (config, sub, arg, v) => {
       if (sub === 'list') {
-        const rows = await withSql(config, (sql) => sql`select id::int8 as id, name, coalesce(current_state, '-') as state, last_hb_at, decommissioned_at from nodes order by name`);
+        const rows = await withSql(
+          config,
+          (sql) =>
+            sql`select id::int8 as id, name, coalesce(current_state, '-') as state, last_hb_at, decommissioned_at from nodes order by name`,
+        );
         for (const r of rows) {
           const last = r.last_hb_at ? (r.last_hb_at as Date).toISOString() : 'never';
-          console.log(`${String(r.id).padStart(6)}  ${String(r.name).padEnd(32)} ${String(r.state).padEnd(12)} ${last}${r.decommissioned_at ? `  decommissioned ${(r.decommissioned_at as Date).toISOString()}` : ''}`);
+          console.log(
+            `${String(r.id).padStart(6)}  ${String(r.name).padEnd(32)} ${String(r.state).padEnd(12)} ${last}${r.decommissioned_at ? `  decommissioned ${(r.decommissioned_at as Date).toISOString()}` : ''}`,
+          );
         }
         return 0;
       }
       if (sub === 'add') {
         const { registerNode } = await import('./services/nodes.ts');
-        const r = await withDatabase(config, async (d) => registerNode(d, await credentialStore(config, d), { name: arg!, ...(v.operator ? { operator: v.operator } : {}), ...(v.region ? { region: v.region } : {}) }, Date.now()));
-        console.log(`registered node "${r.name}" (id ${r.nodeId})\ncredential (shown once; expires ${new Date(r.expiresAt).toISOString()}):\n${r.token}`);
+        const r = await withDatabase(config, async (d) =>
+          registerNode(
+            d,
+            await credentialStore(config, d),
+            { name: arg!, ...(v.operator ? { operator: v.operator } : {}), ...(v.region ? { region: v.region } : {}) },
+            Date.now(),
+          ),
+        );
+        console.log(
+          `registered node "${r.name}" (id ${r.nodeId})\ncredential (shown once; expires ${new Date(r.expiresAt).toISOString()}):\n${r.token}`,
+        );
         return 0;
       }
       if (sub === 'revoke') {
@@ -173,8 +200,14 @@ const COMMANDS: Record<string, Command> = {
       const { decommissionNode, parseDecommissionAt } = await import('./services/decommission.ts');
       const now = Date.now();
       const at = parseDecommissionAt(v.at, now);
-      const r = await withAlerts(config, (alerts, d) => decommissionNode(d, alerts.resolve, arg!, { at, ...(v.reason ? { reason: v.reason } : {}), by: me() }, now));
-      console.log(r.changed ? `decommissioned node "${r.name}" as of ${new Date(r.decommissionedAt).toISOString()}${r.resolvedIncidents ? `; resolved ${r.resolvedIncidents} incident(s)` : ''}` : `node "${r.name}" was decommissioned already (as of ${new Date(r.decommissionedAt).toISOString()})`);
+      const r = await withAlerts(config, (alerts, d) =>
+        decommissionNode(d, alerts.resolve, arg!, { at, ...(v.reason ? { reason: v.reason } : {}), by: me() }, now),
+      );
+      console.log(
+        r.changed
+          ? `decommissioned node "${r.name}" as of ${new Date(r.decommissionedAt).toISOString()}${r.resolvedIncidents ? `; resolved ${r.resolvedIncidents} incident(s)` : ''}`
+          : `node "${r.name}" was decommissioned already (as of ${new Date(r.decommissionedAt).toISOString()})`,
+      );
       return 0;
     },
   },
@@ -188,7 +221,8 @@ const COMMANDS: Record<string, Command> = {
   },
   incident: {
     usage: 'incident list | incident show <id> | incident ack <id> | incident resolve <id> --cause C --resolution R',
-    valid: (sub, arg, v) => sub === 'list' || (['show', 'ack'].includes(sub ?? '') && !!arg) || (sub === 'resolve' && !!arg && !!v.cause && !!v.resolution),
+    valid: (sub, arg, v) =>
+      sub === 'list' || (['show', 'ack'].includes(sub ?? '') && !!arg) || (sub === 'resolve' && !!arg && !!v.cause && !!v.resolution),
     run: (config, sub, arg, v) => withAlerts(config, (alerts) => alertCommand(alerts, 'incident', sub, arg, v)),
   },
   notification: {
@@ -246,7 +280,13 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
 
 const iso = (t: number | null) => (t === null ? '-' : new Date(t).toISOString());
 
-async function alertCommand(alerts: AlertService, cmd: string, sub: string | undefined, id: string | undefined, o: { status?: string; by?: string; cause?: string; resolution?: string }): Promise<number> {
+async function alertCommand(
+  alerts: AlertService,
+  cmd: string,
+  sub: string | undefined,
+  id: string | undefined,
+  o: { status?: string; by?: string; cause?: string; resolution?: string },
+): Promise<number> {
   const by = o.by ?? me();
   if (cmd === 'incident' && sub === 'list') {
     for (const i of await alerts.list({ ...(o.status ? { status: o.status as Incident['status'] } : {}), limit: 200 })) {
@@ -257,7 +297,9 @@ async function alertCommand(alerts: AlertService, cmd: string, sub: string | und
   if (cmd === 'incident' && sub === 'show' && id) {
     const i = await alerts.get(id);
     if (!i) throw Object.assign(new Error(`incident ${id} not found`), { code: 'FLEET_NOT_FOUND' });
-    console.log(`${i.id}  ${i.severity}  ${i.status}\n${i.summary}\nnodes: ${i.nodeIds.join(', ') || '-'}\nopened ${iso(i.openedAt)}  acknowledged ${iso(i.acknowledgedAt)}${i.acknowledgedBy ? ` by ${i.acknowledgedBy}` : ''}  resolved ${iso(i.resolvedAt)}${i.resolvedBy ? ` by ${i.resolvedBy}` : ''}`);
+    console.log(
+      `${i.id}  ${i.severity}  ${i.status}\n${i.summary}\nnodes: ${i.nodeIds.join(', ') || '-'}\nopened ${iso(i.openedAt)}  acknowledged ${iso(i.acknowledgedAt)}${i.acknowledgedBy ? ` by ${i.acknowledgedBy}` : ''}  resolved ${iso(i.resolvedAt)}${i.resolvedBy ? ` by ${i.resolvedBy}` : ''}`,
+    );
     if (i.cause) console.log(`cause: ${i.cause}\nresolution: ${i.resolution}`);
     for (const e of await alerts.history(id)) console.log(`  ${e.at.toISOString()}  ${e.type}${e.actor ? ` (${e.actor})` : ''}`);
     return 0;
@@ -274,11 +316,15 @@ async function alertCommand(alerts: AlertService, cmd: string, sub: string | und
   }
   if (cmd === 'notification' && sub === 'list') {
     for (const n of await alerts.notifications({ ...(o.status ? { status: o.status } : {}), limit: 200 })) {
-      console.log(`${String(n.id).padStart(6)}  ${n.status.padEnd(8)} ${n.channel.padEnd(16)} ${n.transition.padEnd(13)} attempts=${n.attempts} ${n.sentAt ?? n.nextAttemptAt ?? ''}  ${n.idempotencyKey}`);
+      console.log(
+        `${String(n.id).padStart(6)}  ${n.status.padEnd(8)} ${n.channel.padEnd(16)} ${n.transition.padEnd(13)} attempts=${n.attempts} ${n.sentAt ?? n.nextAttemptAt ?? ''}  ${n.idempotencyKey}`,
+      );
     }
     return 0;
   }
-  console.error('timmy-collector: usage: incident list | incident show <id> | incident ack <id> | incident resolve <id> --cause C --resolution R | notification list');
+  console.error(
+    'timmy-collector: usage: incident list | incident show <id> | incident ack <id> | incident resolve <id> --cause C --resolution R | notification list',
+  );
   return 2;
 }
 

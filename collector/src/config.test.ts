@@ -13,7 +13,13 @@ const yaml = (text: string) => {
 describe('collector config', () => {
   it('has working defaults with an empty environment', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, anonymousRead: false, sla: { heartbeatIntervalS: 5, graceIntervals: 3 }, ingest: { bodyLimitBytes: 1_048_576, maxFutureSkewS: 600 } });
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      anonymousRead: false,
+      sla: { heartbeatIntervalS: 5, graceIntervals: 3 },
+      ingest: { bodyLimitBytes: 1_048_576, maxFutureSkewS: 600 },
+    });
     expect(slaTimings(c)).toMatchObject({ intervalMs: 5000, graceMs: 15_000, freshMs: 10_000 });
   });
 

@@ -18,15 +18,35 @@ export const Config = Type.Object(
     databaseUrl: Type.Optional(Type.String({ description: 'PostgreSQL URL; without it an embedded server runs in dataDir' })),
     dataDir: Type.String({ default: '.data/collector', description: 'embedded PostgreSQL and local state' }),
     adminToken: Type.Optional(Type.String({ minLength: 16, description: 'bearer token for /v1/admin endpoints' })),
-    tlsCertFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate (chain): serve HTTPS directly; needs tlsKeyFile' })),
+    tlsCertFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'PEM certificate (chain): serve HTTPS directly; needs tlsKeyFile' }),
+    ),
     tlsKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key for tlsCertFile' })),
-    anonymousRead: Type.Boolean({ default: false, description: 'allow reads (/v1/nodes...) without the admin token; for a local single-user setup' }),
-    logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
+    anonymousRead: Type.Boolean({
+      default: false,
+      description: 'allow reads (/v1/nodes...) without the admin token; for a local single-user setup',
+    }),
+    logLevel: Type.Union(
+      [
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+        Type.Literal('silent'),
+      ],
+      { default: 'info' },
+    ),
     sla: Type.Object(
       {
         heartbeatIntervalS: Type.Number({ exclusiveMinimum: 0, default: 5 }),
         graceIntervals: Type.Number({ minimum: 1, default: 3, description: 'no heartbeat for this many intervals = DOWN' }),
-        restartGraceS: Type.Number({ minimum: 0, default: 90, description: 'after the collector (re)starts, time agents get to reconnect before silence counts' }),
+        restartGraceS: Type.Number({
+          minimum: 0,
+          default: 90,
+          description: 'after the collector (re)starts, time agents get to reconnect before silence counts',
+        }),
         settleIntervalS: Type.Number({ exclusiveMinimum: 0, default: 2 }),
         observeBeatS: Type.Number({ exclusiveMinimum: 0, default: 2, description: 'how often the collector records that it is observing' }),
         tiers: Type.Object(
@@ -37,7 +57,12 @@ export const Config = Type.Object(
           },
           { default: {}, additionalProperties: false, description: 'SLA percent an operator (and each of its nodes) is held to, per tier' },
         ),
-        fleetTargetPct: Type.Number({ minimum: 0, maximum: 100, default: 99.5, description: 'SLA percent for regions, the fleet, and nodes without an operator' }),
+        fleetTargetPct: Type.Number({
+          minimum: 0,
+          maximum: 100,
+          default: 99.5,
+          description: 'SLA percent for regions, the fleet, and nodes without an operator',
+        }),
       },
       { default: {} },
     ),
@@ -49,14 +74,22 @@ export const Config = Type.Object(
         flushMaxRows: Type.Integer({ minimum: 1, default: 2000 }),
         flushDelayMs: Type.Integer({ minimum: 0, default: 5 }),
         flushConcurrency: Type.Integer({ minimum: 1, maximum: 16, default: 4, description: 'write transactions in flight at once' }),
-        checkRefreshS: Type.Number({ minimum: 0, default: 60, description: "a check's new status is stored at once; a new message or value of the same status at most this often" }),
+        checkRefreshS: Type.Number({
+          minimum: 0,
+          default: 60,
+          description: "a check's new status is stored at once; a new message or value of the same status at most this often",
+        }),
       },
       { default: {} },
     ),
     retention: Type.Object(
       {
         rawHours: Type.Number({ exclusiveMinimum: 0, default: 48 }),
-        intervalDays: Type.Number({ minimum: 400, default: 400, description: 'state intervals and per-minute rollups are evidence for pay: at least 13 months' }),
+        intervalDays: Type.Number({
+          minimum: 400,
+          default: 400,
+          description: 'state intervals and per-minute rollups are evidence for pay: at least 13 months',
+        }),
         runEveryS: Type.Number({ exclusiveMinimum: 0, default: 600, description: 'how often the retention job runs' }),
         rollupEveryS: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'how often the per-minute rollup job runs' }),
       },
@@ -128,7 +161,8 @@ export function loadConfig(env: Record<string, string | undefined>, file = env.T
   if (file) {
     try {
       const parsed = parseYaml(readFileSync(file, 'utf8'));
-      if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) problems.push(`${file}: expected a mapping at the top level`);
+      if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed)))
+        problems.push(`${file}: expected a mapping at the top level`);
       else raw = (parsed ?? {}) as Record<string, unknown>;
     } catch (e) {
       problems.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
@@ -156,11 +190,14 @@ export function loadConfig(env: Record<string, string | undefined>, file = env.T
     obj[spec.path.at(-1)!] = value;
   }
   const withDefaults = Value.Default(Config, structuredClone(raw));
-  for (const p of checker(Config).problems(withDefaults, 50)) problems.push(`${p.path.replace(/^\//, '').replace(/\//g, '.') || '(root)'}: ${p.message}`);
+  for (const p of checker(Config).problems(withDefaults, 50))
+    problems.push(`${p.path.replace(/^\//, '').replace(/\//g, '.') || '(root)'}: ${p.message}`);
   const tls = withDefaults as Partial<Config>;
-  if (Boolean(tls.tlsCertFile) !== Boolean(tls.tlsKeyFile)) problems.push('tlsCertFile and tlsKeyFile go together (TIMMY_TLS_CERT_FILE, TIMMY_TLS_KEY_FILE)');
+  if (Boolean(tls.tlsCertFile) !== Boolean(tls.tlsKeyFile))
+    problems.push('tlsCertFile and tlsKeyFile go together (TIMMY_TLS_CERT_FILE, TIMMY_TLS_KEY_FILE)');
   // The alert rules, channels and routing have their own loaders: their problems are listed too.
-  if (!problems.some((p) => p.startsWith('alerts'))) problems.push(...alertingProblems((withDefaults as Config).alerts, (withDefaults as Config).publicUrl));
+  if (!problems.some((p) => p.startsWith('alerts')))
+    problems.push(...alertingProblems((withDefaults as Config).alerts, (withDefaults as Config).publicUrl));
   if (problems.length) throw new ConfigError(problems);
   return withDefaults as Config;
 }

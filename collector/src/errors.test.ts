@@ -38,7 +38,7 @@ describe('error codes', () => {
     expect(ERROR_CODES).toContain(code);
   });
 
-  it.each([...ERROR_CODES])('%s is documented in the README\'s API section', (code) => {
+  it.each([...ERROR_CODES])("%s is documented in the README's API section", (code) => {
     expect(apiSection).toContain(`\`${code}\``);
   });
 

@@ -11,6 +11,9 @@ export function parseRef(ref: string, what: string): Ref {
 /** A numeric id from a path: digits, at most 2^53 - 1 (what ids can be, and exact in JSON). */
 export function parseId(digits: string, what: string): number {
   const id = Number(digits);
-  if (!/^\d+$/.test(digits) || !Number.isSafeInteger(id)) throw new Errors.BadRequest(`${what} id ${digits.length > 24 ? `${digits.slice(0, 24)}…` : digits} is not an id (digits, at most ${Number.MAX_SAFE_INTEGER})`);
+  if (!/^\d+$/.test(digits) || !Number.isSafeInteger(id))
+    throw new Errors.BadRequest(
+      `${what} id ${digits.length > 24 ? `${digits.slice(0, 24)}…` : digits} is not an id (digits, at most ${Number.MAX_SAFE_INTEGER})`,
+    );
   return id;
 }

@@ -30,7 +30,10 @@ export interface RunningCollector {
 }
 
 export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: ['req.headers.authorization', 'credential', 'token', 'adminToken', 'databaseUrl'], censor: '[redacted]' } });
+  return pino({
+    level,
+    redact: { paths: ['req.headers.authorization', 'credential', 'token', 'adminToken', 'databaseUrl'], censor: '[redacted]' },
+  });
 }
 
 /** Everything but the timers and the listening socket: what in-process tests drive by hand. */
@@ -67,20 +70,43 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
   const instanceId = services.observation.instanceId;
   services.settler.onRun = (startedAt, nodes) => recordJobRun(database.sql, 'settle', instanceId, startedAt, Date.now(), nodes);
   const jobs = [
-    every(services.timings.beatMs, 'observe', async () => {
-      try {
-        await services.observation.beat();
-        metrics.observing.set(1);
-      } catch (e) {
-        metrics.observing.set(0);
-        throw e;
-      }
-    }, log, onError),
+    every(
+      services.timings.beatMs,
+      'observe',
+      async () => {
+        try {
+          await services.observation.beat();
+          metrics.observing.set(1);
+        } catch (e) {
+          metrics.observing.set(0);
+          throw e;
+        }
+      },
+      log,
+      onError,
+    ),
     every(services.timings.settleMs, 'settle', () => services.settler.run(clock()), log, onError),
     // Rollups and retention take advisory locks: with several collectors, one runs each round.
-    every(config.retention.rollupEveryS * 1000, 'rollup', (signal) => runRollup(database.sql, clock(), { instanceId, signal }), log, onError),
-    every(config.retention.runEveryS * 1000, 'retention', (signal) =>
-      runRetention(database.sql, clock(), { rawMs: config.retention.rawHours * 3_600_000, intervalMs: config.retention.intervalDays * 86_400_000, instanceId, signal }), log, onError),
+    every(
+      config.retention.rollupEveryS * 1000,
+      'rollup',
+      (signal) => runRollup(database.sql, clock(), { instanceId, signal }),
+      log,
+      onError,
+    ),
+    every(
+      config.retention.runEveryS * 1000,
+      'retention',
+      (signal) =>
+        runRetention(database.sql, clock(), {
+          rawMs: config.retention.rawHours * 3_600_000,
+          intervalMs: config.retention.intervalDays * 86_400_000,
+          instanceId,
+          signal,
+        }),
+      log,
+      onError,
+    ),
   ];
   if (config.alerts.enabled) {
     // Cycles evaluate the whole fleet: on a worker thread, off the thread that acknowledges reports.
@@ -88,10 +114,16 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
     // The alert cycle runs in one collector at a time (advisory lock); what it enqueues goes out at
     // once from here, and every collector's dispatcher picks up the rest (retries, other collectors').
     jobs.push(
-      every(config.alerts.evaluateIntervalS * 1000, 'alerts', async () => {
-        const r = await services.alerts.runCycle(clock());
-        if (r.ran && r.enqueued) await services.alerts.dispatch(clock());
-      }, log, onError),
+      every(
+        config.alerts.evaluateIntervalS * 1000,
+        'alerts',
+        async () => {
+          const r = await services.alerts.runCycle(clock());
+          if (r.ran && r.enqueued) await services.alerts.dispatch(clock());
+        },
+        log,
+        onError,
+      ),
       every(config.alerts.dispatchIntervalS * 1000, 'dispatch', () => services.alerts.dispatch(clock()), log, onError),
     );
   }
@@ -114,7 +146,13 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
   } catch (e) {
     // A taken port: say which, and leave nothing running (the embedded PostgreSQL above all).
     await stop().catch(() => {});
-    if ((e as { code?: string }).code === 'EADDRINUSE') throw Object.assign(new Error(`port ${config.port} on ${config.host} is taken by another program: stop it, or choose another port (TIMMY_PORT; 0 picks a free one)`), { code: 'FLEET_PORT_IN_USE' });
+    if ((e as { code?: string }).code === 'EADDRINUSE')
+      throw Object.assign(
+        new Error(
+          `port ${config.port} on ${config.host} is taken by another program: stop it, or choose another port (TIMMY_PORT; 0 picks a free one)`,
+        ),
+        { code: 'FLEET_PORT_IN_USE' },
+      );
     throw e;
   }
   const url = address.replace('[::1]', '127.0.0.1');

@@ -32,7 +32,7 @@ export function verifySignature(secret, header, body, nowS = Math.floor(Date.now
 }
 
 export function startReceiver({ secret, port = 9099, host = '127.0.0.1', maxSkewS = 300, handle = defaultHandle } = {}) {
-  if (!secret || secret.length < 16) throw new Error('TIMMY_WEBHOOK_SECRET: the channel\'s hmacSecret (16 characters or more) is required');
+  if (!secret || secret.length < 16) throw new Error("TIMMY_WEBHOOK_SECRET: the channel's hmacSecret (16 characters or more) is required");
   const seen = new Set(); // Idempotency-Keys already handled (keep them in a database in a real receiver)
   const server = createServer((req, res) => {
     const chunks = [];
@@ -47,7 +47,10 @@ export function startReceiver({ secret, port = 9099, host = '127.0.0.1', maxSkew
     req.on('end', () => {
       if (res.writableEnded) return;
       const body = Buffer.concat(chunks);
-      if (req.method !== 'POST' || !verifySignature(secret, req.headers['x-timmy-signature'], body, Math.floor(Date.now() / 1000), maxSkewS)) {
+      if (
+        req.method !== 'POST' ||
+        !verifySignature(secret, req.headers['x-timmy-signature'], body, Math.floor(Date.now() / 1000), maxSkewS)
+      ) {
         console.log(`refused: bad or missing signature (${req.method} ${req.url})`);
         return res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"bad signature"}');
       }
@@ -72,11 +75,18 @@ export function startReceiver({ secret, port = 9099, host = '127.0.0.1', maxSkew
 
 function defaultHandle(payload, key) {
   const a = payload.commonAnnotations ?? {};
-  console.log(`accepted ${key}: ${payload.status} ${a.transition ?? ''} ${payload.commonLabels?.severity ?? ''} ${a.summary ?? ''}${a.ack_url ? ` (acknowledge: ${a.ack_url})` : ''}`);
+  console.log(
+    `accepted ${key}: ${payload.status} ${a.transition ?? ''} ${payload.commonLabels?.severity ?? ''} ${a.summary ?? ''}${a.ack_url ? ` (acknowledge: ${a.ack_url})` : ''}`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const server = await startReceiver({ secret: process.env.TIMMY_WEBHOOK_SECRET, port: Number(process.env.PORT ?? 9099), host: process.env.HOST ?? '127.0.0.1', maxSkewS: Number(process.env.MAX_SKEW_S ?? 300) });
+  const server = await startReceiver({
+    secret: process.env.TIMMY_WEBHOOK_SECRET,
+    port: Number(process.env.PORT ?? 9099),
+    host: process.env.HOST ?? '127.0.0.1',
+    maxSkewS: Number(process.env.MAX_SKEW_S ?? 300),
+  });
   const { address, port } = server.address();
   console.log(`webhook receiver listening on http://${address}:${port}/`);
   for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => server.close(() => process.exit(0)));

@@ -77,7 +77,16 @@ export interface ShortThresholds {
  */
 export function alertsConfigFile(hookUrl: string, o: ShortThresholds = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'timmy-alerts-'));
-  const off = ['sla_check_failing', 'disk_warning', 'disk_critical', 'tmux_session_missing', 'cron_stale', 'credential_expiring', 'clock_skew', 'sla_at_risk'].map((id) => ({ id, enabled: false }));
+  const off = [
+    'sla_check_failing',
+    'disk_warning',
+    'disk_critical',
+    'tmux_session_missing',
+    'cron_stale',
+    'credential_expiring',
+    'clock_skew',
+    'sla_at_risk',
+  ].map((id) => ({ id, enabled: false }));
   const cfg = {
     ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
     sla: { heartbeatIntervalS: 0.5, restartGraceS: 2 },
@@ -113,7 +122,8 @@ export async function alertScenario(label: string, o: ShortThresholds = {}, env:
     db,
     hook,
     startCollector: async () => track(await startCollectorProcess(db.url, { TIMMY_CONFIG: config, ...env })),
-    startAgent: (url: string, credential: string, dir?: string) => track(startAgentProcess(url, credential, { intervalS: 0.5, ...(dir ? { dir } : {}) })),
+    startAgent: (url: string, credential: string, dir?: string) =>
+      track(startAgentProcess(url, credential, { intervalS: 0.5, ...(dir ? { dir } : {}) })),
     async release() {
       for (const p of procs) await stop(p, 'SIGKILL');
       await hook.close();

@@ -17,7 +17,11 @@ export class ManualClock {
 }
 
 export async function testCollector(databaseUrl: string, clock: ManualClock, overrides: Partial<Config> = {}) {
-  const config = { ...loadConfig({ TIMMY_ADMIN_TOKEN: 'admin-token-for-tests-0123456789', LOG_LEVEL: 'silent', TIMMY_ANONYMOUS_READ: 'true' }), databaseUrl, ...overrides };
+  const config = {
+    ...loadConfig({ TIMMY_ADMIN_TOKEN: 'admin-token-for-tests-0123456789', LOG_LEVEL: 'silent', TIMMY_ANONYMOUS_READ: 'true' }),
+    databaseUrl,
+    ...overrides,
+  };
   const parts = await assemble(config, databaseUrl, clock.fn, pino({ level: process.env.TEST_LOG ?? 'silent' }));
   return {
     ...parts,
@@ -48,14 +52,32 @@ export function reportAt(times: number[], opts: { stream?: string; sentAt?: numb
       seq: seqStart + i,
       ts,
       heartbeat: template.heartbeat,
-      checks: [{ name: 'gateway', probe: 'systemd', status: opts.gatewayOk === false ? 'critical' : 'ok', message: opts.gatewayOk === false ? 'inactive' : 'active', slaCritical: true }],
+      checks: [
+        {
+          name: 'gateway',
+          probe: 'systemd',
+          status: opts.gatewayOk === false ? 'critical' : 'ok',
+          message: opts.gatewayOk === false ? 'inactive' : 'active',
+          slaCritical: true,
+        },
+      ],
     })),
   };
 }
 
 /** A node reports once at the clock's time, then falls silent for `seconds`: 5 s steps of the observation beat and the alert cycle. */
-export async function reportThenFallSilent(c: Awaited<ReturnType<typeof testCollector>>, clock: ManualClock, token: string, seconds = 90): Promise<number> {
-  const rep = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(reportAt([clock.now])) });
+export async function reportThenFallSilent(
+  c: Awaited<ReturnType<typeof testCollector>>,
+  clock: ManualClock,
+  token: string,
+  seconds = 90,
+): Promise<number> {
+  const rep = await c.app.inject({
+    method: 'POST',
+    url: '/v1/reports',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    payload: JSON.stringify(reportAt([clock.now])),
+  });
   await c.services.writer.drain();
   for (let s = 5; s <= seconds; s += 5) {
     clock.advance(5_000);
@@ -64,4 +86,3 @@ export async function reportThenFallSilent(c: Awaited<ReturnType<typeof testColl
   }
   return rep.statusCode;
 }
-

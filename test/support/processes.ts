@@ -20,7 +20,12 @@ function run(args: string[], env: Record<string, string>): Proc {
   return { child, output: () => out };
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  everyMs = 200,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {
@@ -36,17 +41,32 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 }
 
 export async function startCollectorProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<Proc & { url: string }> {
-  const p = run([join(ROOT, 'collector/src/main.ts')], { DATABASE_URL: databaseUrl, TIMMY_PORT: '0', TIMMY_ADMIN_TOKEN: ADMIN, TIMMY_ANONYMOUS_READ: 'true', LOG_LEVEL: 'info', ...env });
+  const p = run([join(ROOT, 'collector/src/main.ts')], {
+    DATABASE_URL: databaseUrl,
+    TIMMY_PORT: '0',
+    TIMMY_ADMIN_TOKEN: ADMIN,
+    TIMMY_ANONYMOUS_READ: 'true',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
   // A collector's start (migrations, an embedded PostgreSQL) can take a minute on a machine busy with other work.
-  const url = await waitFor('the collector to listen', async () => {
-    if (p.child.exitCode !== null) throw new Error(`collector exited: ${p.output()}`);
-    return /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(p.output())?.[1];
-  }, 120_000);
+  const url = await waitFor(
+    'the collector to listen',
+    async () => {
+      if (p.child.exitCode !== null) throw new Error(`collector exited: ${p.output()}`);
+      return /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(p.output())?.[1];
+    },
+    120_000,
+  );
   return { ...p, url };
 }
 
 export async function registerNode(url: string, name: string): Promise<string> {
-  const res = await fetch(`${url}/v1/admin/nodes`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+  const res = await fetch(`${url}/v1/admin/nodes`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
   if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { credential: string }).credential;
 }

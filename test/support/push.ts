@@ -39,7 +39,13 @@ export async function postReport(url: string, token: string, report: Report, tim
 }
 
 /** Sends until acknowledged, trying `urls` in turn (starting at `first`); gives up after `deadline`. */
-export async function pushWithFailover(urls: string[], first: number, token: string, report: Report, deadline: number): Promise<string | null> {
+export async function pushWithFailover(
+  urls: string[],
+  first: number,
+  token: string,
+  report: Report,
+  deadline: number,
+): Promise<string | null> {
   let i = first;
   while (Date.now() < deadline) {
     const url = urls[i % urls.length]!;

@@ -42,7 +42,10 @@ const level = (pct: number | undefined, warn: number, crit: number): CheckStatus
   pct === undefined ? 'ok' : pct >= crit ? 'critical' : pct >= warn ? 'warn' : 'ok';
 
 /** The check's status from the figures and the thresholds. */
-export function diskStatus(f: { usedPct: number; inodesUsedPct?: number }, o: { warnPct: number; criticalPct: number; inodeWarnPct: number; inodeCriticalPct: number }): CheckStatus {
+export function diskStatus(
+  f: { usedPct: number; inodesUsedPct?: number },
+  o: { warnPct: number; criticalPct: number; inodeWarnPct: number; inodeCriticalPct: number },
+): CheckStatus {
   return worst(level(f.usedPct, o.warnPct, o.criticalPct), level(f.inodesUsedPct, o.inodeWarnPct, o.inodeCriticalPct));
 }
 
@@ -67,7 +70,15 @@ export default defineProbe({
           status,
           message: `${o.mount} ${f.usedPct.toFixed(1)}% used, ${gib} GiB free${inodes}`,
           values: { usedPct: f.usedPct, freeBytes: f.freeBytes, totalBytes: f.totalBytes, inodesUsedPct: f.inodesUsedPct ?? null },
-          disks: [{ mount: o.mount, totalBytes: f.totalBytes, freeBytes: f.freeBytes, usedPct: f.usedPct, ...(f.inodesUsedPct === undefined ? {} : { inodesUsedPct: f.inodesUsedPct }) }],
+          disks: [
+            {
+              mount: o.mount,
+              totalBytes: f.totalBytes,
+              freeBytes: f.freeBytes,
+              usedPct: f.usedPct,
+              ...(f.inodesUsedPct === undefined ? {} : { inodesUsedPct: f.inodesUsedPct }),
+            },
+          ],
         };
       },
     };

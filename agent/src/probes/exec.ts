@@ -9,12 +9,22 @@ export interface ExecResult {
   error?: string;
 }
 
-export function run(cmd: string, args: string[], opts: { signal?: AbortSignal; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ExecResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { signal?: AbortSignal; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<ExecResult> {
   return new Promise((resolve) => {
     childProcessModule().execFile(
       cmd,
       args,
-      { signal: opts.signal, timeout: opts.timeoutMs ?? 5000, maxBuffer: 256 * 1024, encoding: 'utf8', env: opts.env ?? { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C' } },
+      {
+        signal: opts.signal,
+        timeout: opts.timeoutMs ?? 5000,
+        maxBuffer: 256 * 1024,
+        encoding: 'utf8',
+        env: opts.env ?? { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C' },
+      },
       (err, stdout, stderr) => {
         if (!err) return resolve({ code: 0, stdout, stderr });
         const e = err as NodeJS.ErrnoException & { code?: string | number };

@@ -18,7 +18,9 @@ describe('expiry probe (credentials state)', () => {
     expect(toEpochMs('soon')).toBeUndefined();
   });
   it('finds nested expiry keys', () => {
-    expect(findExpiries({ a: { token: 'x', expires_at: 5 }, list: [{ validUntil: '2026-01-01' }] }, /expir|valid_?until/i).map((f) => f.key)).toEqual(['a.expires_at', 'list.0.validUntil']);
+    expect(
+      findExpiries({ a: { token: 'x', expires_at: 5 }, list: [{ validUntil: '2026-01-01' }] }, /expir|valid_?until/i).map((f) => f.key),
+    ).toEqual(['a.expires_at', 'list.0.validUntil']);
   });
   it.each([
     [{ gh: { expiresAt: '2026-07-01T00:00:00Z' } }, 'ok'],

@@ -82,9 +82,15 @@ export default defineProbe({
         const values = { exists: true, ageS: round(ageS, 1), file: target.path.slice(-1024) };
         if (marker) {
           const m = marker.exec(await readTail(target.path, o.tailBytes));
-          if (m) return { status: o.severity, message: `failure marker "${m[0].slice(0, 80)}" in ${target.path}`, values: { ...values, failure: true } };
+          if (m)
+            return {
+              status: o.severity,
+              message: `failure marker "${m[0].slice(0, 80)}" in ${target.path}`,
+              values: { ...values, failure: true },
+            };
         }
-        if (ageS > o.maxAgeS) return { status: o.severity, message: `${target.path} is ${Math.round(ageS)} s old (max ${o.maxAgeS} s)`, values };
+        if (ageS > o.maxAgeS)
+          return { status: o.severity, message: `${target.path} is ${Math.round(ageS)} s old (max ${o.maxAgeS} s)`, values };
         return { status: 'ok', message: `${target.path} ${Math.round(ageS)} s old`, values };
       },
     };

@@ -11,7 +11,12 @@ describe('heartbeat probe', () => {
   });
   it('carries boot id, uptime, own RSS and CPU, and the clock offset once known', async () => {
     const inst = heartbeat.create({}, testEnv);
-    const out = await inst.run({ signal: new AbortController().signal, now: Date.now, log: rootLogger('silent'), facts: { clockOffsetMs: -12.4 } });
+    const out = await inst.run({
+      signal: new AbortController().signal,
+      now: Date.now,
+      log: rootLogger('silent'),
+      facts: { clockOffsetMs: -12.4 },
+    });
     expect(out.heartbeat?.bootId).toBe(readBootId());
     expect(out.heartbeat?.bootId).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.heartbeat?.uptimeS).toBeGreaterThan(0);

@@ -93,7 +93,11 @@ export default defineProbe({
     return {
       async run() {
         const inventory = await collectInventory(o.rootFs);
-        return { status: 'ok', message: `${inventory.os ?? 'unknown OS'}, ${inventory.cpuCores} cores, ${inventory.virtualization}`, inventory };
+        return {
+          status: 'ok',
+          message: `${inventory.os ?? 'unknown OS'}, ${inventory.cpuCores} cores, ${inventory.virtualization}`,
+          inventory,
+        };
       },
     };
   },

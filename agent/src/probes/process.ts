@@ -51,7 +51,10 @@ export default defineProbe({
         const what = o.name ?? `/${o.pattern}/`;
         return {
           status: count >= o.minCount ? 'ok' : o.severity,
-          message: count >= o.minCount ? `${count} process${count > 1 ? 'es' : ''} ${what}` : `${what}: ${count} running, expected at least ${o.minCount}`,
+          message:
+            count >= o.minCount
+              ? `${count} process${count > 1 ? 'es' : ''} ${what}`
+              : `${what}: ${count} running, expected at least ${o.minCount}`,
           values: { count },
         };
       },

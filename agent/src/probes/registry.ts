@@ -13,7 +13,18 @@ import expiry from './expiry.ts';
 
 // Each definition has its own option schema; the registry only needs the common shape.
 // biome-ignore lint/suspicious/noExplicitAny: one list holds definitions of different option types
-export const probes: ReadonlyArray<ProbeDefinition<any>> = [heartbeat, disk, systemd, tmux, processProbe, file, http, system, inventory, expiry];
+export const probes: ReadonlyArray<ProbeDefinition<any>> = [
+  heartbeat,
+  disk,
+  systemd,
+  tmux,
+  processProbe,
+  file,
+  http,
+  system,
+  inventory,
+  expiry,
+];
 
 // biome-ignore lint/suspicious/noExplicitAny: one list holds definitions of different option types
 export function findProbe(type: string): ProbeDefinition<any> | undefined {

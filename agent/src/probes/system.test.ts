@@ -10,7 +10,10 @@ beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'timmy-sys-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const proc = (availKb: number) => {
   writeFileSync(join(dir, 'loadavg'), '0.50 0.40 0.30 1/100 1234\n');
-  writeFileSync(join(dir, 'meminfo'), `MemTotal:        4000000 kB\nMemFree:          100000 kB\nMemAvailable:    ${availKb} kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n`);
+  writeFileSync(
+    join(dir, 'meminfo'),
+    `MemTotal:        4000000 kB\nMemFree:          100000 kB\nMemAvailable:    ${availKb} kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n`,
+  );
 };
 
 describe('system probe (load + memory)', () => {

@@ -46,7 +46,16 @@ export default defineProbe({
         return {
           status,
           message: `load ${l1} ${l5} ${l15} on ${cores} cores, memory ${memUsedPct}% used`,
-          values: { load1: l1 ?? null, load5: l5 ?? null, load15: l15 ?? null, cores, memTotalBytes: total, memAvailableBytes: avail, memUsedPct, swapUsedPct },
+          values: {
+            load1: l1 ?? null,
+            load5: l5 ?? null,
+            load15: l15 ?? null,
+            cores,
+            memTotalBytes: total,
+            memAvailableBytes: avail,
+            memUsedPct,
+            swapUsedPct,
+          },
         };
       },
     };

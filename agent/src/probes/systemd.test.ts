@@ -13,7 +13,10 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 /** A stand-in `systemctl` that prints canned `show` output and counts its calls. */
 function fakeSystemctl(active: string, sub: string) {
   const bin = join(dir, 'systemctl');
-  writeFileSync(bin, `#!/bin/sh\necho call >> ${dir}/calls\nprintf 'LoadState=loaded\\nActiveState=${active}\\nSubState=${sub}\\nNRestarts=3\\nControlGroup=/system.slice/ai.hermes.gateway.service\\n'\n`);
+  writeFileSync(
+    bin,
+    `#!/bin/sh\necho call >> ${dir}/calls\nprintf 'LoadState=loaded\\nActiveState=${active}\\nSubState=${sub}\\nNRestarts=3\\nControlGroup=/system.slice/ai.hermes.gateway.service\\n'\n`,
+  );
   chmodSync(bin, 0o755);
   return bin;
 }
@@ -54,7 +57,12 @@ describe('systemd probe', () => {
     mkdirSync(cg, { recursive: true });
     writeFileSync(join(dir, 'cg/cgroup.controllers'), 'cpu memory pids\n');
     writeFileSync(join(cg, 'cgroup.events'), 'populated 1\nfrozen 0\n');
-    const { o } = options(systemd, { systemRoot: join(dir, 'run'), cgroupRoot: join(dir, 'cg'), systemctl: fakeSystemctl('active', 'running'), showIntervalS: 60 });
+    const { o } = options(systemd, {
+      systemRoot: join(dir, 'run'),
+      cgroupRoot: join(dir, 'cg'),
+      systemctl: fakeSystemctl('active', 'running'),
+      showIntervalS: 60,
+    });
     const inst = systemd.create(o as never, testEnv);
     let now = 1_000_000;
     const ctx = { signal: new AbortController().signal, now: () => now, log: rootLogger('silent'), facts: {} };
@@ -92,37 +100,51 @@ describe('systemd probe', () => {
     // cgroup v2 only (Debian 12, Ubuntu 22.04 and 24.04 by default)
     v2: { marker: 'cgroup.controllers', dir: '', file: 'cgroup.events', up: 'populated 1\nfrozen 0\n', down: 'populated 0\nfrozen 0\n' },
     // hybrid: v1 controllers, systemd's own tree on v2 under unified/
-    hybrid: { marker: 'unified/cgroup.controllers', dir: 'unified', file: 'cgroup.events', up: 'populated 1\nfrozen 0\n', down: 'populated 0\nfrozen 0\n' },
+    hybrid: {
+      marker: 'unified/cgroup.controllers',
+      dir: 'unified',
+      file: 'cgroup.events',
+      up: 'populated 1\nfrozen 0\n',
+      down: 'populated 0\nfrozen 0\n',
+    },
     // legacy v1: no cgroup.events; systemd's named hierarchy lists the unit's processes
     v1: { marker: 'systemd/cgroup.procs', dir: 'systemd', file: 'cgroup.procs', up: '1234\n1240\n', down: '' },
   } as const;
 
-  it.each(Object.keys(layouts) as Array<keyof typeof layouts>)('%s cgroup layout: the fast path reads the unit\'s cgroup, and a stop re-runs show at once', async (name) => {
-    const l = layouts[name];
-    mkdirSync(join(dir, 'run'));
-    const root = join(dir, 'sysfs-cgroup');
-    mkdirSync(join(root, l.marker, '..'), { recursive: true });
-    writeFileSync(join(root, l.marker), '');
-    // A v1 or hybrid host also has the controller hierarchies; they must not be mistaken for the unit's.
-    if (name !== 'v2') mkdirSync(join(root, 'memory/system.slice/ai.hermes.gateway.service'), { recursive: true });
-    const cg = join(root, l.dir, 'system.slice/ai.hermes.gateway.service');
-    mkdirSync(cg, { recursive: true });
-    writeFileSync(join(cg, l.file), l.up);
-    const { o } = options(systemd, { systemRoot: join(dir, 'run'), cgroupRoot: root, systemctl: fakeSystemctl('active', 'running'), showIntervalS: 60 });
-    const inst = systemd.create(o as never, testEnv);
-    let now = 1_000_000;
-    const ctx = { signal: new AbortController().signal, now: () => now, log: rootLogger('silent'), facts: {} };
-    expect((await inst.run(ctx)).status).toBe('ok');
-    now += 10_000;
-    await inst.run(ctx);
-    expect(calls()).toBe(1); // cheap path: no systemctl while nothing changed
-    writeFileSync(join(cg, l.file), l.down);
-    now += 10_000;
-    await inst.run(ctx);
-    expect(calls()).toBe(2); // the unit's cgroup emptied: ask systemd at once, not after 60 s
-    rmSync(cg, { recursive: true });
-    now += 10_000;
-    await inst.run(ctx);
-    expect(calls()).toBe(2); // gone, as systemd removes it: still empty, nothing new to ask
-  });
+  it.each(Object.keys(layouts) as Array<keyof typeof layouts>)(
+    "%s cgroup layout: the fast path reads the unit's cgroup, and a stop re-runs show at once",
+    async (name) => {
+      const l = layouts[name];
+      mkdirSync(join(dir, 'run'));
+      const root = join(dir, 'sysfs-cgroup');
+      mkdirSync(join(root, l.marker, '..'), { recursive: true });
+      writeFileSync(join(root, l.marker), '');
+      // A v1 or hybrid host also has the controller hierarchies; they must not be mistaken for the unit's.
+      if (name !== 'v2') mkdirSync(join(root, 'memory/system.slice/ai.hermes.gateway.service'), { recursive: true });
+      const cg = join(root, l.dir, 'system.slice/ai.hermes.gateway.service');
+      mkdirSync(cg, { recursive: true });
+      writeFileSync(join(cg, l.file), l.up);
+      const { o } = options(systemd, {
+        systemRoot: join(dir, 'run'),
+        cgroupRoot: root,
+        systemctl: fakeSystemctl('active', 'running'),
+        showIntervalS: 60,
+      });
+      const inst = systemd.create(o as never, testEnv);
+      let now = 1_000_000;
+      const ctx = { signal: new AbortController().signal, now: () => now, log: rootLogger('silent'), facts: {} };
+      expect((await inst.run(ctx)).status).toBe('ok');
+      now += 10_000;
+      await inst.run(ctx);
+      expect(calls()).toBe(1); // cheap path: no systemctl while nothing changed
+      writeFileSync(join(cg, l.file), l.down);
+      now += 10_000;
+      await inst.run(ctx);
+      expect(calls()).toBe(2); // the unit's cgroup emptied: ask systemd at once, not after 60 s
+      rmSync(cg, { recursive: true });
+      now += 10_000;
+      await inst.run(ctx);
+      expect(calls()).toBe(2); // gone, as systemd removes it: still empty, nothing new to ask
+    },
+  );
 });

@@ -14,7 +14,11 @@ import { run } from './exec.ts';
 const Options = Type.Object(
   {
     unit: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9:_.@-]+$', default: 'ai.hermes.gateway' }),
-    showIntervalS: Type.Number({ minimum: 0, default: 60, description: 'how often to run `systemctl show` when the cgroup did not change' }),
+    showIntervalS: Type.Number({
+      minimum: 0,
+      default: 60,
+      description: 'how often to run `systemctl show` when the cgroup did not change',
+    }),
     systemRoot: Type.String({ default: '/run/systemd/system', description: 'exists when systemd is PID 1' }),
     cgroupRoot: Type.String({ default: '/sys/fs/cgroup' }),
     systemctl: Type.String({ default: 'systemctl' }),
@@ -59,11 +63,17 @@ export function statusOf(props: Record<string, string>): CheckStatus {
  *   unit's processes (empty: none).
  * undefined when none of the three is there (no fast path: `systemctl show` every showIntervalS).
  */
-export function cgroupWatch(root: string): ((controlGroup: string) => { file: string; parse: (text: string) => boolean | undefined }) | undefined {
-  const events = (dir: string) => (cg: string) => ({ file: `${dir}${cg}/cgroup.events`, parse: (t: string) => ((m) => (m ? m[1] === '1' : undefined))(/populated (\d)/.exec(t)) });
+export function cgroupWatch(
+  root: string,
+): ((controlGroup: string) => { file: string; parse: (text: string) => boolean | undefined }) | undefined {
+  const events = (dir: string) => (cg: string) => ({
+    file: `${dir}${cg}/cgroup.events`,
+    parse: (t: string) => ((m) => (m ? m[1] === '1' : undefined))(/populated (\d)/.exec(t)),
+  });
   if (existsSync(`${root}/cgroup.controllers`)) return events(root);
   if (existsSync(`${root}/unified/cgroup.controllers`)) return events(`${root}/unified`);
-  if (existsSync(`${root}/systemd/cgroup.procs`)) return (cg) => ({ file: `${root}/systemd${cg}/cgroup.procs`, parse: (t) => t.trim() !== '' });
+  if (existsSync(`${root}/systemd/cgroup.procs`))
+    return (cg) => ({ file: `${root}/systemd${cg}/cgroup.procs`, parse: (t) => t.trim() !== '' });
   return undefined;
 }
 
@@ -101,10 +111,15 @@ export default defineProbe({
         const populated = cgFile ? readPopulated(cgFile) : undefined;
         const stale = !last || ctx.now() - last.at >= o.showIntervalS * 1000 || populated !== last.populated || !cgFile;
         if (stale) {
-          const r = await run(o.systemctl, ['show', unit, '--no-pager', '-p', 'LoadState,ActiveState,SubState,NRestarts,ControlGroup'], { signal: ctx.signal });
+          const r = await run(o.systemctl, ['show', unit, '--no-pager', '-p', 'LoadState,ActiveState,SubState,NRestarts,ControlGroup'], {
+            signal: ctx.signal,
+          });
           if (r.code !== 0) {
             last = undefined;
-            return { status: 'unknown', message: `systemctl show ${unit} failed: ${(r.error ?? r.stderr.trim()) || `exit ${r.code}`}`.slice(0, 2000) };
+            return {
+              status: 'unknown',
+              message: `systemctl show ${unit} failed: ${(r.error ?? r.stderr.trim()) || `exit ${r.code}`}`.slice(0, 2000),
+            };
           }
           const props = parseShow(r.stdout);
           const cg = watch(props.ControlGroup);
@@ -117,7 +132,11 @@ export default defineProbe({
         return {
           status,
           message,
-          values: { activeState: p.ActiveState ?? null, subState: p.SubState ?? null, restarts: Number.isFinite(restarts) ? restarts : null },
+          values: {
+            activeState: p.ActiveState ?? null,
+            subState: p.SubState ?? null,
+            restarts: Number.isFinite(restarts) ? restarts : null,
+          },
         };
       },
     };

@@ -12,8 +12,13 @@ export function options<D extends ProbeDefinition<any>>(def: D, opts: Record<str
   return { o, problems: [...errors, ...(errors.length ? [] : (def.validate?.(o) ?? []))] };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: one list holds definitions of different option types
-export async function runOnce(def: ProbeDefinition<any>, opts: Record<string, unknown>, env: ProbeEnv = testEnv, now = Date.now): Promise<ProbeOutput> {
+export async function runOnce(
+  // biome-ignore lint/suspicious/noExplicitAny: any probe's definition, whatever its option type
+  def: ProbeDefinition<any>,
+  opts: Record<string, unknown>,
+  env: ProbeEnv = testEnv,
+  now = Date.now,
+): Promise<ProbeOutput> {
   const { o, problems } = options(def, opts);
   if (problems.length) throw new Error(problems.join('; '));
   const inst = def.create(o, env);

@@ -64,13 +64,19 @@ describe('tmux probe', () => {
   });
 
   it('a socket the agent may not open (Permission denied, exit 1) is unknown with the hint', async () => {
-    const out = await runOnce(tmux, { socket, tmux: fakeTmux('tmuxperm', '3.3a', `echo "error connecting to ${socket} (Permission denied)" >&2; exit 1`) });
+    const out = await runOnce(tmux, {
+      socket,
+      tmux: fakeTmux('tmuxperm', '3.3a', `echo "error connecting to ${socket} (Permission denied)" >&2; exit 1`),
+    });
     expect(out.status).toBe('unknown');
     expect(out.message).toMatch(/server-access/);
   });
 
   it('tmux older than 3.3 (Ubuntu 22.04: 3.2a) has no server-access: the hint says what to do there instead', async () => {
-    const out = await runOnce(tmux, { socket, tmux: fakeTmux('tmux32', '3.2a', `echo "error connecting to ${socket} (Permission denied)" >&2; exit 1`) });
+    const out = await runOnce(tmux, {
+      socket,
+      tmux: fakeTmux('tmux32', '3.2a', `echo "error connecting to ${socket} (Permission denied)" >&2; exit 1`),
+    });
     expect(out.status).toBe('unknown');
     expect(out.message).toMatch(/tmux 3\.2a has no server-access/);
     expect(out.message).not.toMatch(/run: tmux server-access/);

@@ -46,7 +46,10 @@ export default defineProbe({
         if (ACCESS_DENIED.test(err)) return denied(ctx.signal);
         let present: string[] = [];
         if (r.code === 0) {
-          present = r.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+          present = r.stdout
+            .split('\n')
+            .map((s) => s.trim())
+            .filter(Boolean);
         } else {
           if (!/no server running|no such file|error connecting|no sessions/i.test(err)) {
             return { status: 'unknown', message: `tmux list-sessions failed: ${err || `exit ${r.code}`}`.slice(0, 2000) };
@@ -56,7 +59,9 @@ export default defineProbe({
         const missing = o.sessions.filter((s) => !present.includes(s));
         return {
           status: missing.length ? 'warn' : 'ok',
-          message: missing.length ? `missing session${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : `sessions ${o.sessions.join(', ')} present`,
+          message: missing.length
+            ? `missing session${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`
+            : `sessions ${o.sessions.join(', ')} present`,
           values: { missing: missing.join(',') || null, present: present.length },
         };
       },

@@ -1,4 +1,15 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  openSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,7 +29,10 @@ afterEach(() => {
 const hb = (ts: number) => ({ ts, heartbeat: { bootId: 'b', uptimeS: 1, agentRssBytes: 1, agentCpuSeconds: 0 } });
 const open = (dir: string, over: Partial<{ maxBytes: number; segmentBytes: number }> = {}) =>
   DiskBuffer.open({ dir, maxBytes: 64 * 1024 * 1024, segmentBytes: 4096, fsyncIntervalMs: 1000, ...over });
-const segFiles = (dir: string) => readdirSync(join(dir, 'buffer')).sort().map((f) => join(dir, 'buffer', f));
+const segFiles = (dir: string) =>
+  readdirSync(join(dir, 'buffer'))
+    .sort()
+    .map((f) => join(dir, 'buffer', f));
 
 /** Drains the buffer like the pusher does, acking every batch; returns the seqs in send order. */
 function drain(b: DiskBuffer, max = 50): number[] {

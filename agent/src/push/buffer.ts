@@ -13,7 +13,20 @@
  * - `stream` (random, created with the state directory) and the seq counter live in `meta.json`;
  *   the counter never goes back, even when the tail was cut (see `open`).
  */
-import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, ftruncateSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  ftruncateSync,
+  writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { crc32 } from '../lazy.ts';
@@ -121,7 +134,11 @@ export class DiskBuffer {
       meta = { stream: randomBytes(12).toString('base64url'), seq: 0 };
       atomicWrite(metaFile, JSON.stringify(meta));
     }
-    const b = new DiskBuffer({ ...opts, segmentBytes: Math.max(4096, Math.min(opts.segmentBytes, Math.floor(opts.maxBytes / 8))) }, meta.stream, meta.seq);
+    const b = new DiskBuffer(
+      { ...opts, segmentBytes: Math.max(4096, Math.min(opts.segmentBytes, Math.floor(opts.maxBytes / 8))) },
+      meta.stream,
+      meta.seq,
+    );
     b.loadAcked();
     b.recover();
     b.persistMeta();
@@ -141,7 +158,9 @@ export class DiskBuffer {
   }
 
   private recover() {
-    const files = readdirSync(this.segDir).filter((f) => /^seg-\d{16}\.log$/.test(f)).sort();
+    const files = readdirSync(this.segDir)
+      .filter((f) => /^seg-\d{16}\.log$/.test(f))
+      .sort();
     let prevSeq = 0;
     let lastRecords: Sample[] = [];
     for (const file of files) {
@@ -320,7 +339,12 @@ export class DiskBuffer {
    */
   private persistAcked() {
     this.ackPersistedAt = Date.now();
-    atomicWrite(join(this.opts.dir, 'acked.json'), JSON.stringify({ upTo: this.stats.ackedUpTo, extra: [...this.ackedExtra].sort((a, b) => a - b) }), 0o600, false);
+    atomicWrite(
+      join(this.opts.dir, 'acked.json'),
+      JSON.stringify({ upTo: this.stats.ackedUpTo, extra: [...this.ackedExtra].sort((a, b) => a - b) }),
+      0o600,
+      false,
+    );
   }
   private ackPersistedAt = 0;
 

@@ -64,7 +64,17 @@ function setup(samples = 3, opts: Partial<{ gzipMinBytes: number }> = {}) {
   for (let i = 0; i < samples; i++) buffer.append(hb(i));
   const facts = {} as { clockOffsetMs?: number };
   const pusher = new Pusher(
-    { collectorUrl: url, credentialFile, stateDir: dir, agentVersion: '0.1.0-test', timeoutS: 5, gzipMinBytes: opts.gzipMinBytes ?? 1024, maxBatchSamples: 1000, maxBatchBytes: 1 << 20, deadLetterMaxBytes: 1 << 20 },
+    {
+      collectorUrl: url,
+      credentialFile,
+      stateDir: dir,
+      agentVersion: '0.1.0-test',
+      timeoutS: 5,
+      gzipMinBytes: opts.gzipMinBytes ?? 1024,
+      maxBatchSamples: 1000,
+      maxBatchBytes: 1 << 20,
+      deadLetterMaxBytes: 1 << 20,
+    },
     buffer,
     log,
     facts,
@@ -72,7 +82,13 @@ function setup(samples = 3, opts: Partial<{ gzipMinBytes: number }> = {}) {
   );
   return { pusher, buffer, facts, credentialFile };
 }
-const deadLetters = () => (existsSync(join(dir, 'deadletter.jsonl')) ? readFileSync(join(dir, 'deadletter.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : []);
+const deadLetters = () =>
+  existsSync(join(dir, 'deadletter.jsonl'))
+    ? readFileSync(join(dir, 'deadletter.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+    : [];
 
 describe('Pusher against a real HTTP server on loopback', () => {
   it('2xx: sends a valid Report with the bearer credential, deletes the batch, measures clock offset', async () => {
@@ -145,7 +161,15 @@ describe('Pusher against a real HTTP server on loopback', () => {
 
   it('per-sample rejections go to the dead-letter file; the rest is acknowledged', async () => {
     const { pusher, buffer } = setup(3);
-    replies.push(() => ({ status: 200, body: { accepted: 2, duplicates: 0, rejected: [{ seq: 2, code: 'FLEET_TIMESTAMP_OUT_OF_RANGE', message: 'too old' }], serverTime: Date.now() } }));
+    replies.push(() => ({
+      status: 200,
+      body: {
+        accepted: 2,
+        duplicates: 0,
+        rejected: [{ seq: 2, code: 'FLEET_TIMESTAMP_OUT_OF_RANGE', message: 'too old' }],
+        serverTime: Date.now(),
+      },
+    }));
     await pusher.pushOnce();
     expect(buffer.pending()).toBe(0);
     expect(pusher.stats.rejectedSamples).toBe(1);
@@ -172,7 +196,16 @@ describe('Pusher against a real HTTP server on loopback', () => {
   it('rotation: writes the new credential atomically with mode 0600 and uses it next', async () => {
     const { pusher, buffer, credentialFile } = setup(1);
     const expiresAt = Date.now() + 90 * 86400_000;
-    replies.push((r) => ({ status: 200, body: { accepted: r.samples.length, duplicates: 0, rejected: [], serverTime: Date.now(), credential: { token: 'tok-rotated', expiresAt, oldValidUntil: Date.now() + 3600_000 } } }));
+    replies.push((r) => ({
+      status: 200,
+      body: {
+        accepted: r.samples.length,
+        duplicates: 0,
+        rejected: [],
+        serverTime: Date.now(),
+        credential: { token: 'tok-rotated', expiresAt, oldValidUntil: Date.now() + 3600_000 },
+      },
+    }));
     await pusher.pushOnce();
     expect(readFileSync(credentialFile, 'utf8').trim()).toBe('tok-rotated');
     expect(statSync(credentialFile).mode & 0o777).toBe(0o600);
@@ -218,7 +251,27 @@ describe('HTTPS', () => {
   it('verifies the collector against caFile; an unknown CA is a network error that keeps the data', async () => {
     const { execFileSync } = await import('node:child_process');
     const { createServer: createTls } = await import('node:https');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const tls = createTls({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
       req.resume();
       req.on('end', () => res.end(JSON.stringify({ accepted: 1, duplicates: 0, rejected: [], serverTime: Date.now() })));
@@ -230,7 +283,23 @@ describe('HTTPS', () => {
       const buffer = DiskBuffer.open({ dir, maxBytes: 1 << 24, segmentBytes: 1 << 16, fsyncIntervalMs: 1000 });
       buffer.append(hb(1));
       const mk = (caFile?: string) =>
-        new Pusher({ collectorUrl: tlsUrl, credentialFile: join(dir, 'credential'), stateDir: dir, caFile, agentVersion: 't', timeoutS: 5, gzipMinBytes: 1024, maxBatchSamples: 10, maxBatchBytes: 1 << 20, deadLetterMaxBytes: 1 << 20 }, buffer, log, {});
+        new Pusher(
+          {
+            collectorUrl: tlsUrl,
+            credentialFile: join(dir, 'credential'),
+            stateDir: dir,
+            caFile,
+            agentVersion: 't',
+            timeoutS: 5,
+            gzipMinBytes: 1024,
+            maxBatchSamples: 10,
+            maxBatchBytes: 1 << 20,
+            deadLetterMaxBytes: 1 << 20,
+          },
+          buffer,
+          log,
+          {},
+        );
       const untrusted = mk();
       const out = await untrusted.pushOnce();
       expect(out.kind).toBe('retry');

@@ -47,10 +47,7 @@ export interface PushStats {
   credentialExpiresAt?: number;
 }
 
-export type PushOutcome =
-  | { kind: 'idle' }
-  | { kind: 'ok'; more: boolean }
-  | { kind: 'retry'; delayMs: number; reason: string };
+export type PushOutcome = { kind: 'idle' } | { kind: 'ok'; more: boolean } | { kind: 'retry'; delayMs: number; reason: string };
 
 /** Push retries: 1 s up to 60 s (the one policy in @timmy/shared's retry module). */
 export const PUSH_BACKOFF: Backoff = { baseMs: 1000, capMs: 60_000 };
@@ -65,7 +62,17 @@ export function readCredential(file: string): string | undefined {
 }
 
 export class Pusher {
-  readonly stats: PushStats = { requests: 0, ackedSamples: 0, duplicates: 0, rejectedSamples: 0, deadLetteredSamples: 0, retries: 0, authFailures: 0, rotations: 0, consecutiveFailures: 0 };
+  readonly stats: PushStats = {
+    requests: 0,
+    ackedSamples: 0,
+    duplicates: 0,
+    rejectedSamples: 0,
+    deadLetteredSamples: 0,
+    retries: 0,
+    authFailures: 0,
+    rotations: 0,
+    consecutiveFailures: 0,
+  };
   private credential: string | undefined;
   private inventory: Inventory | undefined;
   private inventorySentKey = '';
@@ -81,7 +88,13 @@ export class Pusher {
   private running = false;
   private stopTimer: (() => void) | undefined;
 
-  constructor(opts: PushOptions, buffer: DiskBuffer, log: Logger, facts: AgentFacts, deps: { random?: () => number; now?: () => number; transport?: Transport } = {}) {
+  constructor(
+    opts: PushOptions,
+    buffer: DiskBuffer,
+    log: Logger,
+    facts: AgentFacts,
+    deps: { random?: () => number; now?: () => number; transport?: Transport } = {},
+  ) {
     this.opts = opts;
     this.buffer = buffer;
     this.log = log;
@@ -116,7 +129,14 @@ export class Pusher {
     if (!this.credential) this.credential = readCredential(this.opts.credentialFile);
     if (!this.credential) return this.fail(`no credential in ${this.opts.credentialFile}: run \`timmy-fleet join\``);
     const sentAt = this.now();
-    const report: Report = { v: WIRE_VERSION, stream: this.buffer.stream, agentVersion: this.opts.agentVersion, sentAt, samples, ...(this.inventory ? { inventory: this.inventory } : {}) };
+    const report: Report = {
+      v: WIRE_VERSION,
+      stream: this.buffer.stream,
+      agentVersion: this.opts.agentVersion,
+      sentAt,
+      samples,
+      ...(this.inventory ? { inventory: this.inventory } : {}),
+    };
     const json = Buffer.from(JSON.stringify(report));
     const gzip = json.length > this.opts.gzipMinBytes;
     const body = gzip ? zlibModule().gzipSync(json) : json;
@@ -152,7 +172,10 @@ export class Pusher {
         const rejected = ack.rejected.map((r) => ({ ...r, sample: bySeq.get(r.seq) }));
         this.deadLetter({ status, reason: 'rejected per sample', rejected });
         this.stats.rejectedSamples += ack.rejected.length;
-        this.log.warn({ rejected: ack.rejected.length, codes: [...new Set(ack.rejected.map((r) => r.code))] }, 'collector rejected samples; moved to the dead-letter file');
+        this.log.warn(
+          { rejected: ack.rejected.length, codes: [...new Set(ack.rejected.map((r) => r.code))] },
+          'collector rejected samples; moved to the dead-letter file',
+        );
       }
       this.buffer.ack(samples.map((s) => s.seq));
       this.stats.ackedSamples += ack?.accepted ?? samples.length;

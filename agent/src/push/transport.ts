@@ -33,7 +33,12 @@ export function transportProblem(collectorUrl: string, allowInsecureHttp: boolea
 }
 
 /** Where distributions keep the system CA bundle (Debian/Ubuntu, RHEL/Fedora, SUSE, Alpine/BSD). */
-export const SYSTEM_CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem', '/etc/ssl/cert.pem'];
+export const SYSTEM_CA_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/ca-bundle.pem',
+  '/etc/ssl/cert.pem',
+];
 
 /**
  * The configured CA file, else the system bundle read as one PEM file, else Node's bundled store.
@@ -52,7 +57,10 @@ export function trustedCAs(caFile?: string, bundles = SYSTEM_CA_BUNDLES): string
 }
 
 export interface Transport {
-  request(url: URL, o: { method: string; headers?: Record<string, string>; body?: Buffer | string; timeoutMs: number; signal?: AbortSignal }): Promise<HttpResponse>;
+  request(
+    url: URL,
+    o: { method: string; headers?: Record<string, string>; body?: Buffer | string; timeoutMs: number; signal?: AbortSignal },
+  ): Promise<HttpResponse>;
   close(): void;
 }
 
@@ -103,7 +111,9 @@ export function makeTransport(opts: { caFile?: string } = {}): Transport {
         });
         o.signal?.addEventListener('abort', () => req.destroy(new HttpError('ABORTED', 'aborted')), { once: true });
         req.setTimeout(o.timeoutMs, () => req.destroy(new HttpError('ETIMEDOUT', `no answer within ${o.timeoutMs} ms`)));
-        req.on('error', (e) => reject(e instanceof HttpError ? e : new HttpError((e as NodeJS.ErrnoException).code ?? 'EREQUEST', e.message)));
+        req.on('error', (e) =>
+          reject(e instanceof HttpError ? e : new HttpError((e as NodeJS.ErrnoException).code ?? 'EREQUEST', e.message)),
+        );
         req.end(o.body);
       });
     },

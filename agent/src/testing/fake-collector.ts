@@ -36,7 +36,9 @@ async function body(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startFakeCollector(opts: { port?: number; token?: string; enrollToken?: string; files?: Record<string, string>; tls?: { key: string; cert: string } } = {}): Promise<FakeCollector> {
+export async function startFakeCollector(
+  opts: { port?: number; token?: string; enrollToken?: string; files?: Record<string, string>; tls?: { key: string; cert: string } } = {},
+): Promise<FakeCollector> {
   const fc: FakeCollector = {
     url: '',
     port: 0,
@@ -61,18 +63,31 @@ export async function startFakeCollector(opts: { port?: number; token?: string; 
       }
       if (req.method === 'POST' && req.url === '/v1/enroll') {
         const b = JSON.parse((await body(req)).toString()) as { token?: string; hostname?: string };
-        if (b.token !== (opts.enrollToken ?? 'enroll-token-123')) return send(401, { statusCode: 401, code: 'FLEET_UNAUTHORIZED', error: 'Unauthorized', message: 'invalid or used enrollment token' });
+        if (b.token !== (opts.enrollToken ?? 'enroll-token-123'))
+          return send(401, {
+            statusCode: 401,
+            code: 'FLEET_UNAUTHORIZED',
+            error: 'Unauthorized',
+            message: 'invalid or used enrollment token',
+          });
         return send(201, { nodeId: `node-${b.hostname}`, credential: fc.token, expiresAt: Date.now() + 90 * 86400_000 });
       }
       if (req.method !== 'POST' || req.url !== '/v1/reports') return send(404, { code: 'FLEET_NOT_FOUND' });
       fc.requests++;
-      if (req.headers.authorization !== `Bearer ${fc.token}`) return send(401, { statusCode: 401, code: 'FLEET_UNAUTHORIZED', error: 'Unauthorized', message: 'bad credential' });
+      if (req.headers.authorization !== `Bearer ${fc.token}`)
+        return send(401, { statusCode: 401, code: 'FLEET_UNAUTHORIZED', error: 'Unauthorized', message: 'bad credential' });
       if (fc.failWith) return send(fc.failWith, { code: 'FLEET_UNAVAILABLE' });
       const raw = await body(req);
       fc.bytesIn += raw.length;
       const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString();
       const report = JSON.parse(text) as unknown;
-      if (!reportChecker.check(report)) return send(400, { statusCode: 400, code: 'FLEET_BAD_REQUEST', error: 'Bad Request', message: JSON.stringify(reportChecker.problems(report, 3)) });
+      if (!reportChecker.check(report))
+        return send(400, {
+          statusCode: 400,
+          code: 'FLEET_BAD_REQUEST',
+          error: 'Bad Request',
+          message: JSON.stringify(reportChecker.problems(report, 3)),
+        });
       if (report.inventory) fc.inventories.push(report.inventory);
       let accepted = 0;
       let duplicates = 0;

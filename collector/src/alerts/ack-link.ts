@@ -16,9 +16,16 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const ACK_PURPOSE = 'incident.ack';
 const DOMAIN = 'timmy-ack-link.';
 
-export type AckLinkError = 'ACK_LINK_MALFORMED' | 'ACK_LINK_BAD_SIGNATURE' | 'ACK_LINK_EXPIRED' | 'ACK_LINK_WRONG_PURPOSE' | 'ACK_LINK_WRONG_INCIDENT';
+export type AckLinkError =
+  | 'ACK_LINK_MALFORMED'
+  | 'ACK_LINK_BAD_SIGNATURE'
+  | 'ACK_LINK_EXPIRED'
+  | 'ACK_LINK_WRONG_PURPOSE'
+  | 'ACK_LINK_WRONG_INCIDENT';
 
-export type AckLinkResult = { ok: true; incidentId: string; expiresAt: number; recipient: string | null } | { ok: false; code: AckLinkError };
+export type AckLinkResult =
+  | { ok: true; incidentId: string; expiresAt: number; recipient: string | null }
+  | { ok: false; code: AckLinkError };
 
 export class AckLinkKeyError extends Error {
   readonly code = 'ACK_LINK_KEY_INVALID';
@@ -29,7 +36,9 @@ export class AckLinkKeyError extends Error {
 }
 
 function mac(key: string, payload: string): Buffer {
-  return createHmac('sha256', key).update(DOMAIN + payload).digest();
+  return createHmac('sha256', key)
+    .update(DOMAIN + payload)
+    .digest();
 }
 
 function checkKey(key: string) {
@@ -38,7 +47,9 @@ function checkKey(key: string) {
 
 export function createAckToken(opts: { incidentId: string; expiresAt: number; key: string; recipient: string; purpose?: string }): string {
   checkKey(opts.key);
-  const payload = Buffer.from(JSON.stringify({ v: 2, p: opts.purpose ?? ACK_PURPOSE, i: opts.incidentId, e: opts.expiresAt, r: opts.recipient })).toString('base64url');
+  const payload = Buffer.from(
+    JSON.stringify({ v: 2, p: opts.purpose ?? ACK_PURPOSE, i: opts.incidentId, e: opts.expiresAt, r: opts.recipient }),
+  ).toString('base64url');
   return `${payload}.${mac(opts.key, payload).toString('base64url')}`;
 }
 
@@ -46,7 +57,8 @@ export function createAckToken(opts: { incidentId: string; expiresAt: number; ke
 export function verifyAckToken(token: unknown, keys: string | string[], now: number, incidentId?: string): AckLinkResult {
   if (typeof token !== 'string' || token.length > 2048) return { ok: false, code: 'ACK_LINK_MALFORMED' };
   const parts = token.split('.');
-  if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]!) || !/^[A-Za-z0-9_-]+$/.test(parts[1]!)) return { ok: false, code: 'ACK_LINK_MALFORMED' };
+  if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]!) || !/^[A-Za-z0-9_-]+$/.test(parts[1]!))
+    return { ok: false, code: 'ACK_LINK_MALFORMED' };
   const [payload, sig] = parts as [string, string];
   const given = Buffer.from(sig, 'base64url');
   let valid = false;
@@ -64,7 +76,8 @@ export function verifyAckToken(token: unknown, keys: string | string[], now: num
   } catch {
     return { ok: false, code: 'ACK_LINK_MALFORMED' };
   }
-  if (!(body.v === 1 || (body.v === 2 && typeof body.r === 'string')) || typeof body.i !== 'string' || typeof body.e !== 'number') return { ok: false, code: 'ACK_LINK_MALFORMED' };
+  if (!(body.v === 1 || (body.v === 2 && typeof body.r === 'string')) || typeof body.i !== 'string' || typeof body.e !== 'number')
+    return { ok: false, code: 'ACK_LINK_MALFORMED' };
   if (body.p !== ACK_PURPOSE) return { ok: false, code: 'ACK_LINK_WRONG_PURPOSE' };
   if (incidentId !== undefined && body.i !== incidentId) return { ok: false, code: 'ACK_LINK_WRONG_INCIDENT' };
   if (now >= body.e) return { ok: false, code: 'ACK_LINK_EXPIRED' };

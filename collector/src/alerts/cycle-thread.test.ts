@@ -18,7 +18,12 @@ beforeAll(async () => {
   c = await testCollector(db.url, clock);
   await c.services.observation.open();
   const { token } = await c.register('thread-node');
-  const res = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, payload: JSON.stringify(reportAt([T0])) });
+  const res = await c.app.inject({
+    method: 'POST',
+    url: '/v1/reports',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    payload: JSON.stringify(reportAt([T0])),
+  });
   expect(res.statusCode).toBe(200);
 });
 afterAll(async () => {

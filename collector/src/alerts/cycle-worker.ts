@@ -20,8 +20,16 @@ if (!isMainThread && (workerData as { kind?: string } | null)?.kind === KIND) {
   } catch {}
   const port = parentPort!;
   const post = (m: FromWorker) => port.postMessage(m);
-  const forward = (method: keyof AlertMetrics) => (...args: unknown[]) => post({ type: 'metric', method, args });
-  const metrics: AlertMetrics = { recordAttempt: forward('recordAttempt'), setOutbox: forward('setOutbox'), setOpenIncidents: forward('setOpenIncidents'), recordIncidentEvent: forward('recordIncidentEvent') };
+  const forward =
+    (method: keyof AlertMetrics) =>
+    (...args: unknown[]) =>
+      post({ type: 'metric', method, args });
+  const metrics: AlertMetrics = {
+    recordAttempt: forward('recordAttempt'),
+    setOutbox: forward('setOutbox'),
+    setOpenIncidents: forward('setOpenIncidents'),
+    recordIncidentEvent: forward('recordIncidentEvent'),
+  };
   const database = openDatabase(databaseUrl, { max: 3 });
   const deps = cycleDeps(config, database, metrics);
   let queue = Promise.resolve();

@@ -38,23 +38,38 @@ const quiet: DispatcherLog = { info: () => {}, warn: () => {} };
 
 export async function runDispatcher(opts: DispatchOptions): Promise<DispatchResult> {
   const log = opts.log ?? quiet;
-  const outbox = opts.outbox ?? new Outbox(opts.db, { workerId: opts.workerId ?? `pid-${process.pid}`, ...(opts.policy ? { policy: opts.policy } : {}) });
+  const outbox =
+    opts.outbox ??
+    new Outbox(opts.db, { workerId: opts.workerId ?? `pid-${process.pid}`, ...(opts.policy ? { policy: opts.policy } : {}) });
   const claimed = await outbox.claim(opts.now, opts.limit ?? 50);
   const result: DispatchResult = { claimed: claimed.length, sent: 0, retrying: 0, dead: 0, skipped: 0 };
   await Promise.all(
     claimed.map(async (row) => {
       const ch = opts.channels.get(row.channel);
       const delivery = ch
-        ? await ch.send(row.notification).catch((e: unknown) => ({ ok: false as const, retryable: true, error: `channel error: ${(e as { code?: string }).code ?? 'unexpected'}` }))
+        ? await ch.send(row.notification).catch((e: unknown) => ({
+            ok: false as const,
+            retryable: true,
+            error: `channel error: ${(e as { code?: string }).code ?? 'unexpected'}`,
+          }))
         : { ok: false as const, retryable: false, error: 'unknown channel' };
       const out = await outbox.complete(row, delivery, opts.now);
       opts.metrics?.recordAttempt(row.channel, out.status);
-      const fields = { channel: row.channel, incidentId: row.incidentId, transition: row.transition, key: row.idempotencyKey, attempts: row.attempts };
+      const fields = {
+        channel: row.channel,
+        incidentId: row.incidentId,
+        transition: row.transition,
+        key: row.idempotencyKey,
+        attempts: row.attempts,
+      };
       if (out.status === 'sent') result.sent++;
       else if (out.status === 'skipped') result.skipped++;
       else if (out.status === 'pending') {
         result.retrying++;
-        log.warn({ ...fields, error: out.error, nextAttemptAt: new Date(out.nextAttemptAt).toISOString() }, 'notification failed, will retry');
+        log.warn(
+          { ...fields, error: out.error, nextAttemptAt: new Date(out.nextAttemptAt).toISOString() },
+          'notification failed, will retry',
+        );
       } else if (out.status === 'dead') {
         result.dead++;
         log.warn({ ...fields, error: out.error }, 'notification given up');

@@ -2,7 +2,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { migrateDatabase, openDatabase, type Database } from '../db/database.ts';
 import { verifyAckToken } from './ack-link.ts';
-import { acknowledgeIncident, getIncident, incidentHistory, listIncidents, resolveIncidentByHand, runAlertCycle, sameJson, type EngineOptions } from './engine.ts';
+import {
+  acknowledgeIncident,
+  getIncident,
+  incidentHistory,
+  listIncidents,
+  resolveIncidentByHand,
+  runAlertCycle,
+  sameJson,
+  type EngineOptions,
+} from './engine.ts';
 import { IncidentError, incidentStats } from './incidents.ts';
 import { loadRoutingConfig } from './routing.ts';
 import type { FleetState, NodeState } from './types.ts';
@@ -76,7 +85,13 @@ describe('alert cycle on PostgreSQL', () => {
     // at 8 min eu-1, eu-2 reach 5 min: one P1 listing three nodes; the P2 is merged into it
     expect(await outbox()).toEqual(['inc-1:opened>ops', 'inc-1:resolved>ops', 'inc-2:opened>lead', 'inc-2:opened>op1']);
     const p1 = (await getIncident(db.db, 'inc-2'))!;
-    expect(p1).toMatchObject({ key: 'region:eu:P1', severity: 'P1', status: 'open', nodeIds: ['eu-0', 'eu-1', 'eu-2'], postmortemRequired: true });
+    expect(p1).toMatchObject({
+      key: 'region:eu:P1',
+      severity: 'P1',
+      status: 'open',
+      nodeIds: ['eu-0', 'eu-1', 'eu-2'],
+      postmortemRequired: true,
+    });
     expect(await getIncident(db.db, 'inc-1')).toMatchObject({ status: 'resolved', absorbedInto: 'region:eu:P1', resolvedBy: 'auto' });
 
     // the opened notification carries a working signed acknowledge link for that incident only
@@ -103,7 +118,13 @@ describe('alert cycle on PostgreSQL', () => {
     for (let m = 40; m <= 42; m++) await runAlertCycle(db.db, state(T0 + m * MIN), T0 + m * MIN, opts);
     expect((await outbox()).slice(7)).toEqual(['inc-2:resolved>lead', 'inc-2:resolved>op1']);
     const done = (await getIncident(db.db, 'inc-2'))!;
-    expect(done).toMatchObject({ status: 'resolved', resolvedBy: 'auto', acknowledgedBy: 'lead@fleet', escalatedAt: T0 + 18 * MIN, respondMissedAt: null });
+    expect(done).toMatchObject({
+      status: 'resolved',
+      resolvedBy: 'auto',
+      acknowledgedBy: 'lead@fleet',
+      escalatedAt: T0 + 18 * MIN,
+      respondMissedAt: null,
+    });
     expect(done.postmortemDueAt).toBe(done.resolvedAt! + 48 * 3600 * S);
     expect((await incidentHistory(db.db, 'inc-2')).map((e) => e.type)).toEqual(['opened', 'escalated', 'acknowledged', 'resolved']);
 
@@ -130,7 +151,14 @@ describe('alert cycle on PostgreSQL', () => {
     ids = 0;
     const fresh = (_now: number): FleetState => ({
       observingSince: T0 - 3600 * S,
-      nodes: ['new-0', 'new-1', 'new-2'].map((id) => ({ id, operatorId: 'op0', region: 'eu', lastHeartbeatAt: null, registeredAt: T0 - 3600 * S, checks: {} })),
+      nodes: ['new-0', 'new-1', 'new-2'].map((id) => ({
+        id,
+        operatorId: 'op0',
+        region: 'eu',
+        lastHeartbeatAt: null,
+        registeredAt: T0 - 3600 * S,
+        checks: {},
+      })),
     });
     for (let m = 0; m <= 15; m++) await runAlertCycle(db.db, fresh(T0 + m * MIN), T0 + m * MIN, opts);
     expect(await outbox()).toEqual([]);
@@ -142,8 +170,16 @@ describe('alert cycle on PostgreSQL', () => {
     const down = { 'eu-3': T0 };
     for (let m = 0; m <= 5; m++) await runAlertCycle(db.db, state(T0 + m * MIN, down), T0 + m * MIN, opts);
     expect(await outbox()).toEqual(['inc-1:opened>op1']);
-    await expect(resolveIncidentByHand(db.db, 'inc-1', { by: 'lead', cause: '', resolution: 'x' }, T0 + 6 * MIN, opts)).rejects.toMatchObject({ code: 'INCIDENT_NOTES_REQUIRED' });
-    const done = await resolveIncidentByHand(db.db, 'inc-1', { by: 'lead', cause: 'provider reboot', resolution: 'node restarted' }, T0 + 6 * MIN, opts);
+    await expect(
+      resolveIncidentByHand(db.db, 'inc-1', { by: 'lead', cause: '', resolution: 'x' }, T0 + 6 * MIN, opts),
+    ).rejects.toMatchObject({ code: 'INCIDENT_NOTES_REQUIRED' });
+    const done = await resolveIncidentByHand(
+      db.db,
+      'inc-1',
+      { by: 'lead', cause: 'provider reboot', resolution: 'node restarted' },
+      T0 + 6 * MIN,
+      opts,
+    );
     expect(done).toMatchObject({ status: 'resolved', resolvedBy: 'lead', cause: 'provider reboot' });
     expect(await outbox()).toEqual(['inc-1:opened>op1', 'inc-1:resolved>op1']);
     const err = await acknowledgeIncident(db.db, 'nope', 'x', T0, opts).catch((e: unknown) => e);

@@ -128,7 +128,15 @@ async function loadIncidents(db: AnyDb, rows: IncidentRow[]): Promise<Incident[]
   const nodes = await db
     .select({ incidentId: incidentNodes.incidentId, nodeId: incidentNodes.nodeId })
     .from(incidentNodes)
-    .where(and(inArray(incidentNodes.incidentId, rows.map((r) => r.id)), isNull(incidentNodes.removedAt)));
+    .where(
+      and(
+        inArray(
+          incidentNodes.incidentId,
+          rows.map((r) => r.id),
+        ),
+        isNull(incidentNodes.removedAt),
+      ),
+    );
   const by = new Map<string, string[]>();
   for (const n of nodes) {
     const list = by.get(n.incidentId);
@@ -166,7 +174,9 @@ export async function listIncidents(db: AnyDb, q: IncidentQuery = {}): Promise<I
   if (q.operator !== undefined) conds.push(sql`${incidents.operatorIds} @> ${JSON.stringify([q.operator])}::jsonb`);
   if (q.region !== undefined) conds.push(sql`${incidents.regions} @> ${JSON.stringify([q.region])}::jsonb`);
   if (q.node !== undefined) {
-    conds.push(sql`exists (select 1 from ${incidentNodes} where ${incidentNodes.incidentId} = ${incidents.id} and ${incidentNodes.nodeId} = ${q.node} and ${incidentNodes.removedAt} is null)`);
+    conds.push(
+      sql`exists (select 1 from ${incidentNodes} where ${incidentNodes.incidentId} = ${incidents.id} and ${incidentNodes.nodeId} = ${q.node} and ${incidentNodes.removedAt} is null)`,
+    );
   }
   const rows = await db
     .select()
@@ -212,7 +222,15 @@ class Recorder {
     if (added.length) {
       await this.db
         .insert(incidentNodes)
-        .values(added.map((n) => ({ nodeId: n, incidentId: i.id, operatorId: this.nodeInfo.get(n)?.operatorId ?? '', region: this.nodeInfo.get(n)?.region ?? '', addedAt: new Date(now) })))
+        .values(
+          added.map((n) => ({
+            nodeId: n,
+            incidentId: i.id,
+            operatorId: this.nodeInfo.get(n)?.operatorId ?? '',
+            region: this.nodeInfo.get(n)?.region ?? '',
+            addedAt: new Date(now),
+          })),
+        )
         .onConflictDoUpdate({ target: [incidentNodes.nodeId, incidentNodes.incidentId], set: { removedAt: null } });
     }
     if (removed.length) {
@@ -224,8 +242,19 @@ class Recorder {
   }
 
   /** Record an event and enqueue its notification on every routed channel. */
-  async event(i: Incident, type: string, at: number, actor: string | null, data: Record<string, unknown>, notify: NotificationTransition | null, detail: string | null = null) {
-    const [ev] = await this.db.insert(incidentEvents).values({ incidentId: i.id, type, at: new Date(at), actor, data }).returning({ id: incidentEvents.id });
+  async event(
+    i: Incident,
+    type: string,
+    at: number,
+    actor: string | null,
+    data: Record<string, unknown>,
+    notify: NotificationTransition | null,
+    detail: string | null = null,
+  ) {
+    const [ev] = await this.db
+      .insert(incidentEvents)
+      .values({ incidentId: i.id, type, at: new Date(at), actor, data })
+      .returning({ id: incidentEvents.id });
     this.events.push({ type, incidentId: i.id });
     this.opts.metrics?.recordIncidentEvent(type, i.severity);
     if (!notify) return;
@@ -233,7 +262,13 @@ class Recorder {
     const channels = route(n, this.opts.routing);
     // Each channel's copy carries its own acknowledge link: the acknowledgement records who it was sent to.
     this.enqueued += await this.outbox.enqueue(
-      channels.map((channel) => ({ incidentId: i.id, transitionId: ev!.id, channel, notification: { ...n, ackUrl: this.ackLink(i, at, channel) }, eventId: ev!.id })),
+      channels.map((channel) => ({
+        incidentId: i.id,
+        transitionId: ev!.id,
+        channel,
+        notification: { ...n, ackUrl: this.ackLink(i, at, channel) },
+        eventId: ev!.id,
+      })),
       at,
     );
   }
@@ -241,7 +276,9 @@ class Recorder {
   /** The signed acknowledge link for `recipient` (a channel name), while the incident is open and links are configured. */
   ackLink(i: Incident, at: number, recipient: string): string | null {
     const a = this.opts.ackLinks;
-    return a && i.status === 'open' ? ackUrl(a.baseUrl, i.id, createAckToken({ incidentId: i.id, expiresAt: at + a.ttlMs, key: a.keys[0]!, recipient })) : null;
+    return a && i.status === 'open'
+      ? ackUrl(a.baseUrl, i.id, createAckToken({ incidentId: i.id, expiresAt: at + a.ttlMs, key: a.keys[0]!, recipient }))
+      : null;
   }
 
   /** What is routed (the per-channel acknowledge link is added for each channel's copy). */
@@ -309,7 +346,10 @@ async function saveAlertState(db: AnyDb, prev: AlertState, next: AlertState, now
     await db
       .insert(alertInstances)
       .values(rows.slice(i, i + 500))
-      .onConflictDoUpdate({ target: alertInstances.key, set: { phase: sql`excluded.phase`, data: sql`excluded.data`, updatedAt: sql`excluded.updated_at` } });
+      .onConflictDoUpdate({
+        target: alertInstances.key,
+        set: { phase: sql`excluded.phase`, data: sql`excluded.data`, updatedAt: sql`excluded.updated_at` },
+      });
   }
 }
 
@@ -347,7 +387,15 @@ export async function runAlertCycle(db: AnyDb, state: FleetState, now: number, o
       const done = autoResolve(inc, now, a.absorbedInto, policy);
       await rec.save(done, openRows.find((r) => r.id === inc.id)!.scopeType, false);
       byId.delete(inc.id);
-      await rec.event(done, 'resolved', now, 'auto', { reason: a.reason, absorbedInto: a.absorbedInto }, 'resolved', a.absorbedInto ? `merged into ${a.absorbedInto}` : null);
+      await rec.event(
+        done,
+        'resolved',
+        now,
+        'auto',
+        { reason: a.reason, absorbedInto: a.absorbedInto },
+        'resolved',
+        a.absorbedInto ? `merged into ${a.absorbedInto}` : null,
+      );
     }
     for (const a of actions) {
       if (a.type === 'open') {
@@ -355,14 +403,22 @@ export async function runAlertCycle(db: AnyDb, state: FleetState, now: number, o
         await rec.save(inc, a.group.scope.type, true);
         await rec.setNodes(inc, now, []);
         byId.set(inc.id, inc);
-        await rec.event(inc, 'opened', now, null, { key: inc.key, nodes: inc.nodeIds, alerts: inc.alertKeys }, inc.flapping ? 'flapping' : 'opened');
+        await rec.event(
+          inc,
+          'opened',
+          now,
+          null,
+          { key: inc.key, nodes: inc.nodeIds, alerts: inc.alertKeys },
+          inc.flapping ? 'flapping' : 'opened',
+        );
       } else if (a.type === 'update') {
         const before = byId.get(a.incidentId)!;
         const inc = updateIncident(before, a.group);
         await rec.save(inc, a.group.scope.type, false);
         await rec.setNodes(inc, now, before.nodeIds);
         byId.set(inc.id, inc);
-        const notify: NotificationTransition | null = inc.flapping && !before.flapping ? 'flapping' : a.addedNodes.length ? 'updated' : null;
+        const notify: NotificationTransition | null =
+          inc.flapping && !before.flapping ? 'flapping' : a.addedNodes.length ? 'updated' : null;
         await rec.event(inc, 'updated', now, null, { added: a.addedNodes, removed: a.removedNodes }, notify);
       }
     }
@@ -370,32 +426,66 @@ export async function runAlertCycle(db: AnyDb, state: FleetState, now: number, o
     for (const inc of [...byId.values()]) {
       const r = tick(inc, now, policy);
       if (!r.events.length) continue;
-      await tx.update(incidents).set({ escalatedAt: d(r.incident.escalatedAt), respondMissedAt: d(r.incident.respondMissedAt), resolveMissedAt: d(r.incident.resolveMissedAt) }).where(eq(incidents.id, inc.id));
+      await tx
+        .update(incidents)
+        .set({
+          escalatedAt: d(r.incident.escalatedAt),
+          respondMissedAt: d(r.incident.respondMissedAt),
+          resolveMissedAt: d(r.incident.resolveMissedAt),
+        })
+        .where(eq(incidents.id, inc.id));
       for (const ev of r.events) {
         if (ev.type === 'escalated') {
-          await rec.event(r.incident, 'escalated', ev.at, null, {}, 'escalated', `not acknowledged within ${Math.round(policy.escalateAfterMs / 60_000)} min`);
+          await rec.event(
+            r.incident,
+            'escalated',
+            ev.at,
+            null,
+            {},
+            'escalated',
+            `not acknowledged within ${Math.round(policy.escalateAfterMs / 60_000)} min`,
+          );
         } else {
-          await rec.event(r.incident, ev.type, ev.at, null, { targetMs: ev.targetMs }, 'target_missed', `${ev.type === 'respond_target_missed' ? 'respond' : 'resolve'} target of ${Math.round(ev.targetMs / 60_000)} min missed`);
+          await rec.event(
+            r.incident,
+            ev.type,
+            ev.at,
+            null,
+            { targetMs: ev.targetMs },
+            'target_missed',
+            `${ev.type === 'respond_target_missed' ? 'respond' : 'resolve'} target of ${Math.round(ev.targetMs / 60_000)} min missed`,
+          );
         }
       }
     }
     if (opts.metrics) {
       const counts = await tx.execute(sql`select severity, count(*)::int as n from incidents where status <> 'resolved' group by severity`);
-      opts.metrics.setOpenIncidents(Object.fromEntries((counts as unknown as Array<{ severity: string; n: number }>).map((c) => [c.severity, Number(c.n)])));
+      opts.metrics.setOpenIncidents(
+        Object.fromEntries((counts as unknown as Array<{ severity: string; n: number }>).map((c) => [c.severity, Number(c.n)])),
+      );
     }
     return { transitions, actions, events: rec.events, enqueued: rec.enqueued };
   });
 }
 
 /** Acknowledge through the API, the CLI or a verified signed link. Twice is a no-op. */
-export async function acknowledgeIncident(db: AnyDb, id: string, by: string, now: number, opts: EngineOptions): Promise<{ incident: Incident; changed: boolean }> {
+export async function acknowledgeIncident(
+  db: AnyDb,
+  id: string,
+  by: string,
+  now: number,
+  opts: EngineOptions,
+): Promise<{ incident: Incident; changed: boolean }> {
   return db.transaction(async (tx) => {
     const rows = await tx.select().from(incidents).where(eq(incidents.id, id)).for('update');
     const inc = (await loadIncidents(tx, rows))[0];
     if (!inc) throw new IncidentError('INCIDENT_NOT_FOUND', `incident ${id} not found`);
     const r = acknowledge(inc, by, now);
     if (r.changed) {
-      await tx.update(incidents).set({ status: r.incident.status, acknowledgedAt: d(r.incident.acknowledgedAt), acknowledgedBy: r.incident.acknowledgedBy }).where(eq(incidents.id, id));
+      await tx
+        .update(incidents)
+        .set({ status: r.incident.status, acknowledgedAt: d(r.incident.acknowledgedAt), acknowledgedBy: r.incident.acknowledgedBy })
+        .where(eq(incidents.id, id));
       const nodeInfo = await nodeInfoOf(tx, id);
       await new Recorder(tx, opts, nodeInfo).event(r.incident, 'acknowledged', now, by, {}, 'acknowledged');
     }
@@ -404,14 +494,27 @@ export async function acknowledgeIncident(db: AnyDb, id: string, by: string, now
 }
 
 /** Resolve by hand with cause and resolution notes (INCIDENT_NOTES_REQUIRED otherwise). */
-export async function resolveIncidentByHand(db: AnyDb, id: string, notes: { by: string; cause: string; resolution: string }, now: number, opts: EngineOptions): Promise<Incident> {
+export async function resolveIncidentByHand(
+  db: AnyDb,
+  id: string,
+  notes: { by: string; cause: string; resolution: string },
+  now: number,
+  opts: EngineOptions,
+): Promise<Incident> {
   return db.transaction(async (tx) => {
     const rows = await tx.select().from(incidents).where(eq(incidents.id, id)).for('update');
     const inc = (await loadIncidents(tx, rows))[0];
     if (!inc) throw new IncidentError('INCIDENT_NOT_FOUND', `incident ${id} not found`);
     const done = resolveByHand(inc, notes, now, opts.policy ?? DEFAULT_INCIDENT_POLICY);
     await tx.update(incidents).set(toRow(done, rows[0]!.scopeType)).where(eq(incidents.id, id));
-    await new Recorder(tx, opts, await nodeInfoOf(tx, id)).event(done, 'resolved', now, notes.by, { cause: done.cause, resolution: done.resolution }, 'resolved');
+    await new Recorder(tx, opts, await nodeInfoOf(tx, id)).event(
+      done,
+      'resolved',
+      now,
+      notes.by,
+      { cause: done.cause, resolution: done.resolution },
+      'resolved',
+    );
     return done;
   });
 }

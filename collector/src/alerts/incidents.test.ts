@@ -23,7 +23,14 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);
 
-function alert(nodeId: string, ruleId: string, incidentClass: IncidentClass, over: Partial<AlertInstance> = {}, region = 'eu', operatorId = 'op1'): AlertInstance {
+function alert(
+  nodeId: string,
+  ruleId: string,
+  incidentClass: IncidentClass,
+  over: Partial<AlertInstance> = {},
+  region = 'eu',
+  operatorId = 'op1',
+): AlertInstance {
   return {
     key: `${ruleId}:node:${nodeId}`,
     ruleId,
@@ -46,18 +53,46 @@ function alert(nodeId: string, ruleId: string, incidentClass: IncidentClass, ove
 
 /** `spec` like { eu: 4, us: 3 } -> nodes eu-0..eu-3, us-0..us-2, operator by index parity. */
 function fleetOf(spec: Record<string, number>): FleetNode[] {
-  return Object.entries(spec).flatMap(([region, n]) => Array.from({ length: n }, (_, i) => ({ id: `${region}-${i}`, region, operatorId: `op${i % 2}` })));
+  return Object.entries(spec).flatMap(([region, n]) =>
+    Array.from({ length: n }, (_, i) => ({ id: `${region}-${i}`, region, operatorId: `op${i % 2}` })),
+  );
 }
-const downAlerts = (ids: string[]) => ids.map((id) => alert(id, 'node_offline', 'down', {}, id.split('-')[0]!, `op${Number(id.split('-')[1]) % 2}`));
+const downAlerts = (ids: string[]) =>
+  ids.map((id) => alert(id, 'node_offline', 'down', {}, id.split('-')[0]!, `op${Number(id.split('-')[1]) % 2}`));
 
 describe('classify', () => {
   it.each([
     { name: 'one node down -> P2', fleet: { eu: 4, us: 4 }, down: ['eu-0'], want: ['node:eu-0:P2'] },
-    { name: 'half a region down is not > 50 % -> P2s', fleet: { eu: 4, us: 4 }, down: ['eu-0', 'eu-1'], want: ['node:eu-0:P2', 'node:eu-1:P2'] },
-    { name: '3 of 4 in a region -> one P1 absorbing the P2s', fleet: { eu: 4, us: 4 }, down: ['eu-0', 'eu-1', 'eu-2'], want: ['region:eu:P1'] },
-    { name: 'P1 in eu plus a single P2 in us', fleet: { eu: 4, us: 4 }, down: ['eu-0', 'eu-1', 'eu-2', 'us-3'], want: ['region:eu:P1', 'node:us-3:P2'] },
-    { name: 'all nodes down -> P0', fleet: { eu: 4, us: 4 }, down: ['eu-0', 'eu-1', 'eu-2', 'eu-3', 'us-0', 'us-1', 'us-2', 'us-3'], want: ['fleet:P0'] },
-    { name: '9 of 10 down is almost all -> P0', fleet: { eu: 10 }, down: Array.from({ length: 9 }, (_, i) => `eu-${i}`), want: ['fleet:P0'] },
+    {
+      name: 'half a region down is not > 50 % -> P2s',
+      fleet: { eu: 4, us: 4 },
+      down: ['eu-0', 'eu-1'],
+      want: ['node:eu-0:P2', 'node:eu-1:P2'],
+    },
+    {
+      name: '3 of 4 in a region -> one P1 absorbing the P2s',
+      fleet: { eu: 4, us: 4 },
+      down: ['eu-0', 'eu-1', 'eu-2'],
+      want: ['region:eu:P1'],
+    },
+    {
+      name: 'P1 in eu plus a single P2 in us',
+      fleet: { eu: 4, us: 4 },
+      down: ['eu-0', 'eu-1', 'eu-2', 'us-3'],
+      want: ['region:eu:P1', 'node:us-3:P2'],
+    },
+    {
+      name: 'all nodes down -> P0',
+      fleet: { eu: 4, us: 4 },
+      down: ['eu-0', 'eu-1', 'eu-2', 'eu-3', 'us-0', 'us-1', 'us-2', 'us-3'],
+      want: ['fleet:P0'],
+    },
+    {
+      name: '9 of 10 down is almost all -> P0',
+      fleet: { eu: 10 },
+      down: Array.from({ length: 9 }, (_, i) => `eu-${i}`),
+      want: ['fleet:P0'],
+    },
     { name: 'single-node region down is a P2, not a P1', fleet: { eu: 4, ap: 1 }, down: ['ap-0'], want: ['node:ap-0:P2'] },
     { name: 'two-node fleet fully down stays below p0MinNodes -> P1', fleet: { eu: 2 }, down: ['eu-0', 'eu-1'], want: ['region:eu:P1'] },
     { name: 'nothing down', fleet: { eu: 4 }, down: [], want: [] },
@@ -82,7 +117,12 @@ describe('classify', () => {
   });
 
   it('P2 and P3 of one node are separate incidents; pending and resolved alerts are ignored', () => {
-    const alerts = [alert('eu-0', 'disk_critical', 'P2'), alert('eu-0', 'clock_skew', 'P3'), alert('eu-1', 'node_offline', 'down', { phase: 'pending' }), alert('eu-2', 'node_offline', 'down', { phase: 'inactive' })];
+    const alerts = [
+      alert('eu-0', 'disk_critical', 'P2'),
+      alert('eu-0', 'clock_skew', 'P3'),
+      alert('eu-1', 'node_offline', 'down', { phase: 'pending' }),
+      alert('eu-2', 'node_offline', 'down', { phase: 'inactive' }),
+    ];
     expect(classify(alerts, fleetOf({ eu: 4 })).map((g) => g.key)).toEqual(['node:eu-0:P2', 'node:eu-0:P3']);
   });
 
@@ -93,7 +133,12 @@ describe('classify', () => {
   });
 
   it('operator-level alerts make an operator P3 and flapping is carried', () => {
-    const op: AlertInstance = { ...alert('x', 'sla_at_risk', 'P3'), key: 'sla_at_risk:operator:op1', kind: 'sla_at_risk', subject: { type: 'operator', id: 'op1', operatorId: 'op1' } };
+    const op: AlertInstance = {
+      ...alert('x', 'sla_at_risk', 'P3'),
+      key: 'sla_at_risk:operator:op1',
+      kind: 'sla_at_risk',
+      subject: { type: 'operator', id: 'op1', operatorId: 'op1' },
+    };
     const groups = classify([op, alert('eu-0', 'node_offline', 'down', { flapping: true })], fleetOf({ eu: 4 }));
     expect(groups.map((g) => [g.key, g.flapping])).toEqual([
       ['node:eu-0:P2', true],
@@ -148,14 +193,24 @@ describe('lifecycle', () => {
     expect(acked).toMatchObject({ status: 'acknowledged', acknowledgedAt: T0 + 4 * MIN, acknowledgedBy: 'lead@fleet' });
     expect(acknowledge(acked, 'other', T0 + 5 * MIN)).toEqual({ incident: acked, changed: false });
     const done = resolveByHand(acked, { by: 'lead@fleet', cause: 'provider network', resolution: 'failover' }, T0 + HOUR);
-    expect(done).toMatchObject({ status: 'resolved', resolvedBy: 'lead@fleet', cause: 'provider network', resolution: 'failover', postmortemDueAt: T0 + HOUR + 48 * HOUR });
+    expect(done).toMatchObject({
+      status: 'resolved',
+      resolvedBy: 'lead@fleet',
+      cause: 'provider network',
+      resolution: 'failover',
+      postmortemDueAt: T0 + HOUR + 48 * HOUR,
+    });
     expect(postmortemsDue([done], T0 + 2 * HOUR)).toHaveLength(1);
     expect(postmortemsDue([done], T0 + 2 * HOUR, true)).toHaveLength(0);
     expect(postmortemsDue([done], T0 + 50 * HOUR, true)).toHaveLength(1);
   });
 
   it.each([
-    { name: 'resolve by hand without a cause', f: () => resolveByHand(inc, { by: 'x', cause: ' ', resolution: 'r' }, T0), code: 'INCIDENT_NOTES_REQUIRED' },
+    {
+      name: 'resolve by hand without a cause',
+      f: () => resolveByHand(inc, { by: 'x', cause: ' ', resolution: 'r' }, T0),
+      code: 'INCIDENT_NOTES_REQUIRED',
+    },
     { name: 'acknowledge a resolved incident', f: () => acknowledge(autoResolve(inc, T0), 'x', T0), code: 'INCIDENT_RESOLVED' },
     { name: 'resolve twice', f: () => autoResolve(autoResolve(inc, T0), T0), code: 'INCIDENT_RESOLVED' },
     { name: 'bad policy', f: () => loadIncidentPolicy({ escalateAfterMs: 0 }), code: 'INCIDENT_POLICY_INVALID' },
@@ -172,7 +227,11 @@ describe('lifecycle', () => {
     const p2 = incidentFrom(classify(downAlerts(['eu-0']), fleetOf({ eu: 4 }))[0]!, 'p2');
     expect(autoResolve(p2, T0 + MIN).postmortemDueAt).toBeNull();
     const p1 = incidentFrom(g, 'x');
-    expect(autoResolve(p1, T0 + MIN, 'fleet:P0')).toMatchObject({ postmortemRequired: false, absorbedInto: 'fleet:P0', resolution: 'absorbed into fleet:P0' });
+    expect(autoResolve(p1, T0 + MIN, 'fleet:P0')).toMatchObject({
+      postmortemRequired: false,
+      absorbedInto: 'fleet:P0',
+      resolution: 'absorbed into fleet:P0',
+    });
   });
 });
 
@@ -190,10 +249,20 @@ describe('escalation and targets', () => {
   };
 
   it.each([
-    { name: 'unacknowledged P2: escalated at 10 min, respond missed at 1 h, resolve missed at 24 h', ack: null, times: [5, 9, 10, 11, 59, 60, 61, 24 * 60], want: ['escalated@10m', 'respond_target_missed@60m', 'resolve_target_missed@1440m'] },
+    {
+      name: 'unacknowledged P2: escalated at 10 min, respond missed at 1 h, resolve missed at 24 h',
+      ack: null,
+      times: [5, 9, 10, 11, 59, 60, 61, 24 * 60],
+      want: ['escalated@10m', 'respond_target_missed@60m', 'resolve_target_missed@1440m'],
+    },
     { name: 'acknowledged at 5 min: no escalation, no respond miss', ack: 5, times: [5, 10, 60, 120], want: [] },
     { name: 'acknowledged at 30 min: escalated, but respond target met', ack: 30, times: [10, 30, 61], want: ['escalated@10m'] },
-    { name: 'acknowledged at 90 min, first tick after: respond miss recorded, no escalation of an acknowledged incident', ack: 90, times: [100, 200], want: ['respond_target_missed@60m'] },
+    {
+      name: 'acknowledged at 90 min, first tick after: respond miss recorded, no escalation of an acknowledged incident',
+      ack: 90,
+      times: [100, 200],
+      want: ['respond_target_missed@60m'],
+    },
   ])('$name', ({ ack, times, want }) => {
     // ticks before the acknowledgement see the incident open; it is acknowledged at `ack`
     const evs: string[] = [];
@@ -225,8 +294,30 @@ describe('escalation and targets', () => {
 });
 
 describe('MTTA / MTTR', () => {
-  const base = (id: string, sev: Incident['severity'], ops: string[], opened: number, ack: number | null, res: number | null, absorbedInto: string | null = null): Incident => ({
-    ...openIncident(id, { key: id, severity: sev, scope: { type: 'node', id }, nodeIds: [id], operatorIds: ops, regions: ['eu'], alertKeys: [], flapping: false, summary: '' }, T0 + opened * MIN),
+  const base = (
+    id: string,
+    sev: Incident['severity'],
+    ops: string[],
+    opened: number,
+    ack: number | null,
+    res: number | null,
+    absorbedInto: string | null = null,
+  ): Incident => ({
+    ...openIncident(
+      id,
+      {
+        key: id,
+        severity: sev,
+        scope: { type: 'node', id },
+        nodeIds: [id],
+        operatorIds: ops,
+        regions: ['eu'],
+        alertKeys: [],
+        flapping: false,
+        summary: '',
+      },
+      T0 + opened * MIN,
+    ),
     acknowledgedAt: ack === null ? null : T0 + ack * MIN,
     resolvedAt: res === null ? null : T0 + res * MIN,
     status: res !== null ? 'resolved' : ack !== null ? 'acknowledged' : 'open',
@@ -241,12 +332,24 @@ describe('MTTA / MTTR', () => {
   ];
 
   it.each([
-    { name: 'fleet', pick: (s: ReturnType<typeof incidentStats>) => s.fleet, want: { count: 3, acknowledged: 3, resolved: 2, mttaMs: ((10 + 20 + 5) / 3) * MIN, mttrMs: ((60 + 100) / 2) * MIN } },
+    {
+      name: 'fleet',
+      pick: (s: ReturnType<typeof incidentStats>) => s.fleet,
+      want: { count: 3, acknowledged: 3, resolved: 2, mttaMs: ((10 + 20 + 5) / 3) * MIN, mttrMs: ((60 + 100) / 2) * MIN },
+    },
     { name: 'P2', pick: (s: ReturnType<typeof incidentStats>) => s.bySeverity.P2, want: { count: 2, mttaMs: 15 * MIN, mttrMs: 80 * MIN } },
     { name: 'P1', pick: (s: ReturnType<typeof incidentStats>) => s.bySeverity.P1, want: { count: 1, mttaMs: 5 * MIN, mttrMs: null } },
     { name: 'P0 (none)', pick: (s: ReturnType<typeof incidentStats>) => s.bySeverity.P0, want: { count: 0, mttaMs: null, mttrMs: null } },
-    { name: 'op1', pick: (s: ReturnType<typeof incidentStats>) => s.byOperator.op1!, want: { count: 2, mttaMs: 7.5 * MIN, mttrMs: 60 * MIN } },
-    { name: 'op2', pick: (s: ReturnType<typeof incidentStats>) => s.byOperator.op2!, want: { count: 2, mttaMs: 12.5 * MIN, mttrMs: 100 * MIN } },
+    {
+      name: 'op1',
+      pick: (s: ReturnType<typeof incidentStats>) => s.byOperator.op1!,
+      want: { count: 2, mttaMs: 7.5 * MIN, mttrMs: 60 * MIN },
+    },
+    {
+      name: 'op2',
+      pick: (s: ReturnType<typeof incidentStats>) => s.byOperator.op2!,
+      want: { count: 2, mttaMs: 12.5 * MIN, mttrMs: 100 * MIN },
+    },
   ])('$name over [T0, T0+1000 min)', ({ pick, want }) => {
     expect(pick(incidentStats(incidents, { from: T0, to: T0 + 1000 * MIN }))).toMatchObject(want);
   });

@@ -18,17 +18,27 @@ export type IncidentSeverity = 'P0' | 'P1' | 'P2' | 'P3';
 export const SEVERITIES: readonly IncidentSeverity[] = ['P0', 'P1', 'P2', 'P3'];
 export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
 
-const Target = Type.Object({ respondMs: Type.Integer({ minimum: 1 }), resolveMs: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+const Target = Type.Object(
+  { respondMs: Type.Integer({ minimum: 1 }), resolveMs: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
+);
 
 export const IncidentPolicySchema = Type.Object(
   {
     p0Fraction: Type.Number({ minimum: 0, maximum: 1, default: 0.9, description: 'share of nodes down that makes a fleet-wide outage' }),
     p0MinNodes: Type.Integer({ minimum: 1, default: 3 }),
-    p1Fraction: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'a region is P1 when strictly more than this share is down' }),
+    p1Fraction: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.5,
+      description: 'a region is P1 when strictly more than this share is down',
+    }),
     p1MinNodes: Type.Integer({ minimum: 1, default: 2 }),
     escalateAfterMs: Type.Integer({ minimum: 1, default: 10 * MIN }),
     postmortemWithinMs: Type.Integer({ minimum: 1, default: 48 * HOUR }),
-    postmortemFor: Type.Array(Type.Union([Type.Literal('P0'), Type.Literal('P1'), Type.Literal('P2'), Type.Literal('P3')]), { default: ['P0', 'P1'] }),
+    postmortemFor: Type.Array(Type.Union([Type.Literal('P0'), Type.Literal('P1'), Type.Literal('P2'), Type.Literal('P3')]), {
+      default: ['P0', 'P1'],
+    }),
     targets: Type.Object(
       { P0: Target, P1: Target, P2: Target, P3: Target },
       {
@@ -97,7 +107,11 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V) {
 }
 
 /** Group the firing alerts into the incidents that should be open right now. */
-export function classify(alerts: AlertState | AlertInstance[], nodes: FleetNode[], policy: IncidentPolicy = DEFAULT_INCIDENT_POLICY): IncidentGroup[] {
+export function classify(
+  alerts: AlertState | AlertInstance[],
+  nodes: FleetNode[],
+  policy: IncidentPolicy = DEFAULT_INCIDENT_POLICY,
+): IncidentGroup[] {
   const list = (Array.isArray(alerts) ? alerts : Object.values(alerts)).filter((a) => a.phase === 'firing');
   // The fractions count the nodes in service: not in maintenance, and reporting (a node that never did is untracked).
   const active = nodes.filter((n) => !n.inMaintenance && isTracked(n));
@@ -140,7 +154,13 @@ export function classify(alerts: AlertState | AlertInstance[], nodes: FleetNode[
     for (const [region, members] of [...regions].sort(([a], [b]) => a.localeCompare(b))) {
       const regionDown = members.filter((n) => down.has(n.id)).map((n) => n.id);
       if (members.length >= policy.p1MinNodes && regionDown.length / members.length > policy.p1Fraction) {
-        big(`region:${region}:P1`, 'P1', { type: 'region', id: region }, regionDown, `region ${region} outage, ${regionDown.length}/${members.length}`);
+        big(
+          `region:${region}:P1`,
+          'P1',
+          { type: 'region', id: region },
+          regionDown,
+          `region ${region} outage, ${regionDown.length}/${members.length}`,
+        );
       }
     }
   }
@@ -228,7 +248,10 @@ export function reconcile(openIncidents: Incident[], groups: IncidentGroup[]): I
   for (const g of groups) if (g.severity === 'P0' || g.severity === 'P1') for (const n of g.nodeIds) bigByNode.set(n, g.key);
   for (const inc of open.values()) {
     if (wanted.has(inc.key)) continue;
-    const into = inc.nodeIds.length > 0 && (inc.severity === 'P2' || inc.severity === 'P3') ? inc.nodeIds.map((n) => bigByNode.get(n)).find((k) => k) : undefined;
+    const into =
+      inc.nodeIds.length > 0 && (inc.severity === 'P2' || inc.severity === 'P3')
+        ? inc.nodeIds.map((n) => bigByNode.get(n)).find((k) => k)
+        : undefined;
     actions.push({ type: 'resolve', incidentId: inc.id, reason: into ? 'absorbed' : 'cleared', absorbedInto: into ?? null });
   }
   for (const g of groups) {
@@ -240,7 +263,8 @@ export function reconcile(openIncidents: Incident[], groups: IncidentGroup[]): I
     const added = g.nodeIds.filter((n) => !inc.nodeIds.includes(n));
     const removed = inc.nodeIds.filter((n) => !g.nodeIds.includes(n));
     const alertsChanged = g.alertKeys.join('\n') !== inc.alertKeys.join('\n') || g.flapping !== inc.flapping;
-    if (added.length || removed.length || alertsChanged) actions.push({ type: 'update', incidentId: inc.id, group: g, addedNodes: added, removedNodes: removed });
+    if (added.length || removed.length || alertsChanged)
+      actions.push({ type: 'update', incidentId: inc.id, group: g, addedNodes: added, removedNodes: removed });
   }
   return actions;
 }
@@ -274,15 +298,35 @@ export function openIncident(id: string, group: IncidentGroup, now: number, poli
 }
 
 export function updateIncident(inc: Incident, group: IncidentGroup): Incident {
-  return { ...inc, summary: group.summary, nodeIds: group.nodeIds, operatorIds: group.operatorIds, regions: group.regions, alertKeys: group.alertKeys, flapping: group.flapping };
+  return {
+    ...inc,
+    summary: group.summary,
+    nodeIds: group.nodeIds,
+    operatorIds: group.operatorIds,
+    regions: group.regions,
+    alertKeys: group.alertKeys,
+    flapping: group.flapping,
+  };
 }
 
 function resolved(inc: Incident, now: number, by: string, policy: IncidentPolicy, extra: Partial<Incident>): Incident {
   if (inc.status === 'resolved') throw new IncidentError('INCIDENT_RESOLVED', `incident ${inc.id} is already resolved`);
-  return { ...inc, ...extra, status: 'resolved', resolvedAt: now, resolvedBy: by, postmortemDueAt: inc.postmortemRequired ? now + policy.postmortemWithinMs : null };
+  return {
+    ...inc,
+    ...extra,
+    status: 'resolved',
+    resolvedAt: now,
+    resolvedBy: by,
+    postmortemDueAt: inc.postmortemRequired ? now + policy.postmortemWithinMs : null,
+  };
 }
 
-export function autoResolve(inc: Incident, now: number, absorbedInto: string | null = null, policy: IncidentPolicy = DEFAULT_INCIDENT_POLICY): Incident {
+export function autoResolve(
+  inc: Incident,
+  now: number,
+  absorbedInto: string | null = null,
+  policy: IncidentPolicy = DEFAULT_INCIDENT_POLICY,
+): Incident {
   return resolved(inc, now, 'auto', policy, {
     absorbedInto,
     resolution: absorbedInto ? `absorbed into ${absorbedInto}` : inc.resolution,
@@ -290,8 +334,14 @@ export function autoResolve(inc: Incident, now: number, absorbedInto: string | n
   });
 }
 
-export function resolveByHand(inc: Incident, notes: { by: string; cause: string; resolution: string }, now: number, policy: IncidentPolicy = DEFAULT_INCIDENT_POLICY): Incident {
-  if (!notes.cause?.trim() || !notes.resolution?.trim()) throw new IncidentError('INCIDENT_NOTES_REQUIRED', 'resolving by hand needs a cause and a resolution');
+export function resolveByHand(
+  inc: Incident,
+  notes: { by: string; cause: string; resolution: string },
+  now: number,
+  policy: IncidentPolicy = DEFAULT_INCIDENT_POLICY,
+): Incident {
+  if (!notes.cause?.trim() || !notes.resolution?.trim())
+    throw new IncidentError('INCIDENT_NOTES_REQUIRED', 'resolving by hand needs a cause and a resolution');
   return resolved(inc, now, notes.by, policy, { cause: notes.cause.trim(), resolution: notes.resolution.trim() });
 }
 
@@ -312,7 +362,11 @@ export type IncidentTimerEvent =
  * records them): escalation after `escalateAfterMs` unacknowledged, a missed respond target
  * (not acknowledged in time) and a missed resolve target.
  */
-export function tick(inc: Incident, now: number, policy: IncidentPolicy = DEFAULT_INCIDENT_POLICY): { incident: Incident; events: IncidentTimerEvent[] } {
+export function tick(
+  inc: Incident,
+  now: number,
+  policy: IncidentPolicy = DEFAULT_INCIDENT_POLICY,
+): { incident: Incident; events: IncidentTimerEvent[] } {
   const events: IncidentTimerEvent[] = [];
   const next = { ...inc };
   const target = policy.targets[inc.severity];
@@ -382,7 +436,10 @@ function stat(list: Incident[]): IncidentStat {
  */
 export function incidentStats(incidents: Incident[], range: { from: number; to: number }): IncidentStats {
   const inRange = incidents.filter((i) => i.openedAt >= range.from && i.openedAt < range.to && !i.absorbedInto);
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, stat(inRange.filter((i) => i.severity === s))])) as Record<IncidentSeverity, IncidentStat>;
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, stat(inRange.filter((i) => i.severity === s))])) as Record<
+    IncidentSeverity,
+    IncidentStat
+  >;
   const ops = uniqSorted(inRange.flatMap((i) => i.operatorIds));
   const byOperator = Object.fromEntries(ops.map((op) => [op, stat(inRange.filter((i) => i.operatorIds.includes(op)))]));
   return { fleet: stat(inRange), bySeverity, byOperator };

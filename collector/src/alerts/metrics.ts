@@ -16,18 +16,47 @@ export interface AlertMetrics {
 
 export function alertMetrics(registry: Registry): AlertMetrics {
   const registers = [registry];
-  const sent = new Counter({ name: 'timmy_alert_notifications_sent_total', help: 'Notifications delivered (2xx) per channel.', labelNames: ['channel'], registers });
+  const sent = new Counter({
+    name: 'timmy_alert_notifications_sent_total',
+    help: 'Notifications delivered (2xx) per channel.',
+    labelNames: ['channel'],
+    registers,
+  });
   const failed = new Counter({
     name: 'timmy_alert_notifications_failed_total',
     help: 'Failed delivery attempts per channel; outcome=retry will be retried, outcome=dead was given up.',
     labelNames: ['channel', 'outcome'],
     registers,
   });
-  const retried = new Counter({ name: 'timmy_alert_notifications_retried_total', help: 'Delivery retries scheduled per channel.', labelNames: ['channel'], registers });
-  const queued = new Gauge({ name: 'timmy_alert_notifications_queued', help: 'Notifications in the outbox by status.', labelNames: ['status'], registers });
-  const age = new Gauge({ name: 'timmy_alert_notifications_oldest_pending_age_seconds', help: 'Age of the oldest notification not yet delivered.', registers });
-  const open = new Gauge({ name: 'timmy_incidents_open', help: 'Incidents open or acknowledged, by severity.', labelNames: ['severity'], registers });
-  const events = new Counter({ name: 'timmy_incident_events_total', help: 'Incident events (opened, escalated, respond_target_missed, ...) by severity.', labelNames: ['type', 'severity'], registers });
+  const retried = new Counter({
+    name: 'timmy_alert_notifications_retried_total',
+    help: 'Delivery retries scheduled per channel.',
+    labelNames: ['channel'],
+    registers,
+  });
+  const queued = new Gauge({
+    name: 'timmy_alert_notifications_queued',
+    help: 'Notifications in the outbox by status.',
+    labelNames: ['status'],
+    registers,
+  });
+  const age = new Gauge({
+    name: 'timmy_alert_notifications_oldest_pending_age_seconds',
+    help: 'Age of the oldest notification not yet delivered.',
+    registers,
+  });
+  const open = new Gauge({
+    name: 'timmy_incidents_open',
+    help: 'Incidents open or acknowledged, by severity.',
+    labelNames: ['severity'],
+    registers,
+  });
+  const events = new Counter({
+    name: 'timmy_incident_events_total',
+    help: 'Incident events (opened, escalated, respond_target_missed, ...) by severity.',
+    labelNames: ['type', 'severity'],
+    registers,
+  });
   for (const s of ['P0', 'P1', 'P2', 'P3']) open.set({ severity: s }, 0);
   for (const s of ['pending', 'sending', 'dead']) queued.set({ status: s }, 0);
   age.set(0);

@@ -19,9 +19,24 @@ describe('attempt outcome (pure)', () => {
   it.each([
     { name: '2xx -> sent', result: { ok: true as const, status: 200 }, now: T0, want: { status: 'sent', lastStatus: 200 } },
     { name: 'skipped', result: { ok: true as const, skipped: true }, now: T0, want: { status: 'skipped', lastStatus: null } },
-    { name: '500 -> pending later', result: { ok: false as const, retryable: true, status: 500, error: 'HTTP 500' }, now: T0 + MIN, want: { status: 'pending', nextAttemptAt: T0 + MIN + 2 * S, lastStatus: 500 } },
-    { name: '400 -> dead', result: { ok: false as const, retryable: false, status: 400, error: 'HTTP 400' }, now: T0, want: { status: 'dead', lastStatus: 400 } },
-    { name: 'retrying past maxAge -> dead', result: { ok: false as const, retryable: true, status: 503, error: 'HTTP 503' }, now: T0 + 12 * 60 * MIN, want: { status: 'dead', lastStatus: 503 } },
+    {
+      name: '500 -> pending later',
+      result: { ok: false as const, retryable: true, status: 500, error: 'HTTP 500' },
+      now: T0 + MIN,
+      want: { status: 'pending', nextAttemptAt: T0 + MIN + 2 * S, lastStatus: 500 },
+    },
+    {
+      name: '400 -> dead',
+      result: { ok: false as const, retryable: false, status: 400, error: 'HTTP 400' },
+      now: T0,
+      want: { status: 'dead', lastStatus: 400 },
+    },
+    {
+      name: 'retrying past maxAge -> dead',
+      result: { ok: false as const, retryable: true, status: 503, error: 'HTTP 503' },
+      now: T0 + 12 * 60 * MIN,
+      want: { status: 'dead', lastStatus: 503 },
+    },
   ])('$name', ({ result, now, want }) => {
     expect(afterAttempt(row, result, now, P, () => 0)).toMatchObject(want);
   });
@@ -68,7 +83,12 @@ async function recordingReceiver(status: () => number, delayMs = 0) {
   const answered: Array<{ key: string; path: string; status: number; transition: string }> = [];
   const rx: Receiver = await startReceiver((q, res) => {
     const st = status();
-    answered.push({ key: String(q.headers['idempotency-key']), path: q.path, status: st, transition: (q.body as any)?.commonAnnotations?.transition });
+    answered.push({
+      key: String(q.headers['idempotency-key']),
+      path: q.path,
+      status: st,
+      transition: (q.body as any)?.commonAnnotations?.transition,
+    });
     setTimeout(() => {
       res.writeHead(st);
       res.end();
@@ -78,7 +98,14 @@ async function recordingReceiver(status: () => number, delayMs = 0) {
 }
 
 /** Run dispatch rounds, jumping simulated time to the next due row, until nothing is left. */
-async function drain(db: Database, outbox: Outbox, channels: ReturnType<typeof createChannels>, start: number, onTime: (now: number) => void = () => {}, maxRounds = 500) {
+async function drain(
+  db: Database,
+  outbox: Outbox,
+  channels: ReturnType<typeof createChannels>,
+  start: number,
+  onTime: (now: number) => void = () => {},
+  maxRounds = 500,
+) {
   let now = start;
   for (let i = 0; i < maxRounds; i++) {
     onTime(now);
@@ -115,7 +142,10 @@ describe('outbox on PostgreSQL', () => {
       const ob = new Outbox(db.db, { workerId: 'w1', policy: P, rand: () => 0.5 });
       await ob.enqueue([item('i1', 'opened', 'a'), item('i1', 'opened', 'b'), item('i2', 'opened', 'a')], T0);
       // the incident resolves while deliveries are still failing
-      await ob.enqueue([item('i1', 'resolved', 'a', { resolvedAt: T0 + 30 * S }), item('i1', 'resolved', 'b', { resolvedAt: T0 + 30 * S })], T0 + 30 * S);
+      await ob.enqueue(
+        [item('i1', 'resolved', 'a', { resolvedAt: T0 + 30 * S }), item('i1', 'resolved', 'b', { resolvedAt: T0 + 30 * S })],
+        T0 + 30 * S,
+      );
       for (let i = 0; i < 500; i++) {
         const r = await runDispatcher({ db: db.db, channels, now, outbox: ob, metrics });
         expect(r.dead).toBe(0);

@@ -22,7 +22,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { retryDelay, } from '@timmy/shared';
+import { retryDelay } from '@timmy/shared';
 import { alertNotifications } from '../db/schema/alerts.ts';
 import type { DeliveryResult, Notification, NotificationTransition } from './channels/channel.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
@@ -56,7 +56,8 @@ export function afterAttempt(
   const lastStatus = result.status ?? null;
   if (!result.retryable) return { status: 'dead', lastStatus, error: result.error };
   const next = now + retryDelay(row.attempts, policy, rand, result.retryAfterMs);
-  if (next - row.createdAt > policy.maxAgeMs) return { status: 'dead', lastStatus, error: `gave up after ${row.attempts} attempts: ${result.error}` };
+  if (next - row.createdAt > policy.maxAgeMs)
+    return { status: 'dead', lastStatus, error: `gave up after ${row.attempts} attempts: ${result.error}` };
   return { status: 'pending', nextAttemptAt: next, lastStatus, error: result.error };
 }
 
@@ -129,7 +130,11 @@ export class Outbox {
         eventId: it.eventId ?? null,
       };
     });
-    const inserted = await db.insert(alertNotifications).values(rows).onConflictDoNothing({ target: alertNotifications.idempotencyKey }).returning({ id: alertNotifications.id });
+    const inserted = await db
+      .insert(alertNotifications)
+      .values(rows)
+      .onConflictDoNothing({ target: alertNotifications.idempotencyKey })
+      .returning({ id: alertNotifications.id });
     return inserted.length;
   }
 
@@ -209,7 +214,8 @@ export class Outbox {
     const c: OutboxCounts = { pending: 0, sending: 0, sent: 0, skipped: 0, dead: 0, oldestPendingAgeMs: 0 };
     for (const r of rows) {
       if (r.status in c) c[r.status] = Number(r.n);
-      if ((r.status === 'pending' || r.status === 'sending') && r.oldest) c.oldestPendingAgeMs = Math.max(c.oldestPendingAgeMs, now - ms(r.oldest));
+      if ((r.status === 'pending' || r.status === 'sending') && r.oldest)
+        c.oldestPendingAgeMs = Math.max(c.oldestPendingAgeMs, now - ms(r.oldest));
     }
     return c;
   }

@@ -21,10 +21,22 @@ const n = (over: Partial<Routable>): Routable => ({ severity: 'P2', operatorIds:
 describe('route', () => {
   it.each([
     { name: 'P1 in us by op2', n: n({ severity: 'P1' }), want: ['lead-pd', 'ops-slack'] },
-    { name: 'P2 of op1 in eu stops at the eu route', n: n({ operatorIds: ['op1'], regions: ['eu'] }), want: ['op1-telegram', 'eu-discord'] },
-    { name: 'P0 spanning operators and regions', n: n({ severity: 'P0', operatorIds: ['op1', 'op2'], regions: ['eu', 'us'] }), want: ['lead-pd', 'op1-telegram', 'ops-slack'] },
+    {
+      name: 'P2 of op1 in eu stops at the eu route',
+      n: n({ operatorIds: ['op1'], regions: ['eu'] }),
+      want: ['op1-telegram', 'eu-discord'],
+    },
+    {
+      name: 'P0 spanning operators and regions',
+      n: n({ severity: 'P0', operatorIds: ['op1', 'op2'], regions: ['eu', 'us'] }),
+      want: ['lead-pd', 'op1-telegram', 'ops-slack'],
+    },
     { name: 'P3 in us goes to the catch-all', n: n({ severity: 'P3' }), want: ['ops-slack'] },
-    { name: 'escalation goes to the fleet lead only', n: n({ operatorIds: ['op1'], transition: 'escalated' }), want: ['lead-pd', 'ops-slack'] },
+    {
+      name: 'escalation goes to the fleet lead only',
+      n: n({ operatorIds: ['op1'], transition: 'escalated' }),
+      want: ['lead-pd', 'ops-slack'],
+    },
   ])('$name', ({ n: input, want }) => {
     expect(route(input, cfg)).toEqual(want);
   });
@@ -36,7 +48,10 @@ describe('route', () => {
   });
 
   it('transition filter', () => {
-    const c = loadRoutingConfig({ routes: [{ match: { transitions: ['target_missed'] }, channels: ['archive'], continue: false }, { channels: ['ops-slack'] }] }, CHANNELS);
+    const c = loadRoutingConfig(
+      { routes: [{ match: { transitions: ['target_missed'] }, channels: ['archive'], continue: false }, { channels: ['ops-slack'] }] },
+      CHANNELS,
+    );
     expect(route(n({ transition: 'target_missed' }), c)).toEqual(['archive']);
     expect(route(n({ transition: 'resolved' }), c)).toEqual(['ops-slack']);
   });

@@ -59,7 +59,8 @@ export function loadRoutingConfig(input: unknown, channelNames: Iterable<string>
   if (!problems.length) {
     const known = new Set(channelNames);
     const c = cfg as RoutingConfig;
-    const check = (names: string[], where: string) => names.forEach((n, i) => known.has(n) || problems.push(`${where}/${i}: unknown channel ${n}`));
+    const check = (names: string[], where: string) =>
+      names.forEach((n, i) => known.has(n) || problems.push(`${where}/${i}: unknown channel ${n}`));
     c.routes.forEach((r, i) => check(r.channels, `/routes/${i}/channels`));
     check(c.default, '/default');
     check(c.escalation, '/escalation');

@@ -33,7 +33,11 @@ function run(steps: Array<{ t: number; state: FleetState }>, config: RulesConfig
     prev = r.state;
     all.push(...r.transitions);
   }
-  return { state: prev, transitions: all, labels: all.filter((x) => x.to !== 'pending').map((x) => `${x.alert.ruleId}:${x.to}@${(x.at - T0) / S}s`) };
+  return {
+    state: prev,
+    transitions: all,
+    labels: all.filter((x) => x.to !== 'pending').map((x) => `${x.alert.ruleId}:${x.to}@${(x.at - T0) / S}s`),
+  };
 }
 
 /** A node that last heartbeated at `lastHb`, evaluated every 30 s from T0 to T0+`until`. */
@@ -45,7 +49,13 @@ function offlineTimeline(lastHb: number, until: number, over: Partial<FleetState
 
 describe('node offline', () => {
   it.each([
-    { name: 'fires after 5 min of silence, counted from the last heartbeat', lastHb: T0, until: 7 * MIN, over: {}, want: ['node_offline:firing@300s'] },
+    {
+      name: 'fires after 5 min of silence, counted from the last heartbeat',
+      lastHb: T0,
+      until: 7 * MIN,
+      over: {},
+      want: ['node_offline:firing@300s'],
+    },
     { name: 'silence shorter than 5 min never fires', lastHb: T0, until: 4.5 * MIN, over: {}, want: [] },
     {
       name: 'collector just came back: silence before observingSince is UNKNOWN, not counted',
@@ -75,7 +85,14 @@ describe('node offline', () => {
   });
 
   it('a registered node that never reported is untracked: no offline alert, however long ago it was registered', () => {
-    const never = node({ id: 'fresh', lastHeartbeatAt: null, registeredAt: T0 - 3600 * S, checks: {}, diskUsedPct: null, clockSkewMs: null });
+    const never = node({
+      id: 'fresh',
+      lastHeartbeatAt: null,
+      registeredAt: T0 - 3600 * S,
+      checks: {},
+      diskUsedPct: null,
+      clockSkewMs: null,
+    });
     const steps = [];
     for (let t = T0; t <= T0 + 20 * MIN; t += 30 * S) steps.push({ t, state: fleet([never, node({ lastHeartbeatAt: t })]) });
     const r = run(steps);
@@ -92,8 +109,10 @@ describe('node offline', () => {
 
   it('a node that comes back within the grace after a collector restart never pages', () => {
     const steps = [];
-    for (let t = T0; t <= T0 + 3 * MIN; t += 30 * S) steps.push({ t, state: fleet([node({ lastHeartbeatAt: T0 - 3600 * S })], { observingSince: T0 }) });
-    for (let t = T0 + 3.5 * MIN; t <= T0 + 20 * MIN; t += 30 * S) steps.push({ t, state: fleet([node({ lastHeartbeatAt: t })], { observingSince: T0 }) });
+    for (let t = T0; t <= T0 + 3 * MIN; t += 30 * S)
+      steps.push({ t, state: fleet([node({ lastHeartbeatAt: T0 - 3600 * S })], { observingSince: T0 }) });
+    for (let t = T0 + 3.5 * MIN; t <= T0 + 20 * MIN; t += 30 * S)
+      steps.push({ t, state: fleet([node({ lastHeartbeatAt: t })], { observingSince: T0 }) });
     expect(run(steps).labels).toEqual([]);
   });
 
@@ -103,7 +122,8 @@ describe('node offline', () => {
     for (let t = T0; t <= T0 + 10 * MIN; t += 30 * S) steps.push({ t, state: fleet([node({ lastHeartbeatAt: T0 })]) });
     // back for 30 s (less than the 1 min cool-down), then offline again for 2 min
     steps.push({ t: T0 + 10.5 * MIN, state: fleet([node({ lastHeartbeatAt: T0 + 10.5 * MIN })]) });
-    for (let t = T0 + 11 * MIN; t <= T0 + 13 * MIN; t += 30 * S) steps.push({ t, state: fleet([node({ lastHeartbeatAt: T0 + 10.5 * MIN })]) });
+    for (let t = T0 + 11 * MIN; t <= T0 + 13 * MIN; t += 30 * S)
+      steps.push({ t, state: fleet([node({ lastHeartbeatAt: T0 + 10.5 * MIN })]) });
     // back for good
     for (let t = T0 + 13.5 * MIN; t <= T0 + 16 * MIN; t += 30 * S) steps.push({ t, state: fleet([node({ lastHeartbeatAt: t })]) });
     const r = run(steps);
@@ -136,20 +156,62 @@ describe('node offline', () => {
 
 describe('rule kinds', () => {
   const cases: Array<{ name: string; node: Partial<NodeState>; rule: string; fires: boolean; horizonMin?: number }> = [
-    { name: 'gateway (SLA-critical) failing', node: { checks: { gateway: { status: 'critical', since: T0 - 10 * MIN, probe: 'systemd', slaCritical: true } } }, rule: 'sla_check_failing', fires: true },
-    { name: 'gateway unknown never fires', node: { checks: { gateway: { status: 'unknown', since: T0 - 10 * MIN, probe: 'systemd', slaCritical: true } } }, rule: 'sla_check_failing', fires: false },
-    { name: 'gateway failing for only 1 min', node: { checks: { gateway: { status: 'critical', since: T0 - MIN, slaCritical: true } } }, rule: 'sla_check_failing', fires: false, horizonMin: 3 },
-    { name: 'non-critical check failing is not SLA', node: { checks: { tmux: { status: 'critical', since: T0 - 10 * MIN, probe: 'tmux' } } }, rule: 'sla_check_failing', fires: false },
-    { name: 'tmux session missing', node: { checks: { tmux: { status: 'warn', since: T0 - 10 * MIN, probe: 'tmux' } } }, rule: 'tmux_session_missing', fires: true },
-    { name: 'stale cron', node: { checks: { 'cron:jobs': { status: 'warn', since: T0 - 20 * MIN, probe: 'cron' } } }, rule: 'cron_stale', fires: true },
-    { name: 'cron stale for only 10 min', node: { checks: { cron: { status: 'warn', since: T0 - 10 * MIN, probe: 'cron' } } }, rule: 'cron_stale', fires: false, horizonMin: 4 },
+    {
+      name: 'gateway (SLA-critical) failing',
+      node: { checks: { gateway: { status: 'critical', since: T0 - 10 * MIN, probe: 'systemd', slaCritical: true } } },
+      rule: 'sla_check_failing',
+      fires: true,
+    },
+    {
+      name: 'gateway unknown never fires',
+      node: { checks: { gateway: { status: 'unknown', since: T0 - 10 * MIN, probe: 'systemd', slaCritical: true } } },
+      rule: 'sla_check_failing',
+      fires: false,
+    },
+    {
+      name: 'gateway failing for only 1 min',
+      node: { checks: { gateway: { status: 'critical', since: T0 - MIN, slaCritical: true } } },
+      rule: 'sla_check_failing',
+      fires: false,
+      horizonMin: 3,
+    },
+    {
+      name: 'non-critical check failing is not SLA',
+      node: { checks: { tmux: { status: 'critical', since: T0 - 10 * MIN, probe: 'tmux' } } },
+      rule: 'sla_check_failing',
+      fires: false,
+    },
+    {
+      name: 'tmux session missing',
+      node: { checks: { tmux: { status: 'warn', since: T0 - 10 * MIN, probe: 'tmux' } } },
+      rule: 'tmux_session_missing',
+      fires: true,
+    },
+    {
+      name: 'stale cron',
+      node: { checks: { 'cron:jobs': { status: 'warn', since: T0 - 20 * MIN, probe: 'cron' } } },
+      rule: 'cron_stale',
+      fires: true,
+    },
+    {
+      name: 'cron stale for only 10 min',
+      node: { checks: { cron: { status: 'warn', since: T0 - 10 * MIN, probe: 'cron' } } },
+      rule: 'cron_stale',
+      fires: false,
+      horizonMin: 4,
+    },
     { name: 'disk at 84.9 %', node: { diskUsedPct: 84.9 }, rule: 'disk_warning', fires: false },
     { name: 'disk at 85 % warns', node: { diskUsedPct: 85 }, rule: 'disk_warning', fires: true },
     { name: 'disk at 89 % is not critical', node: { diskUsedPct: 89 }, rule: 'disk_critical', fires: false },
     { name: 'disk at 91 % is critical', node: { diskUsedPct: 91 }, rule: 'disk_critical', fires: true },
     { name: 'disk unknown', node: { diskUsedPct: null }, rule: 'disk_warning', fires: false },
     { name: 'credential expires in 3 days', node: { credentialExpiresAt: T0 + 3 * 86_400_000 }, rule: 'credential_expiring', fires: true },
-    { name: 'credential expires in 30 days', node: { credentialExpiresAt: T0 + 30 * 86_400_000 }, rule: 'credential_expiring', fires: false },
+    {
+      name: 'credential expires in 30 days',
+      node: { credentialExpiresAt: T0 + 30 * 86_400_000 },
+      rule: 'credential_expiring',
+      fires: false,
+    },
     { name: 'clock skew 61 s', node: { clockSkewMs: 61_000 }, rule: 'clock_skew', fires: true },
     { name: 'clock skew -61 s', node: { clockSkewMs: -61_000 }, rule: 'clock_skew', fires: true },
     { name: 'clock skew 59 s', node: { clockSkewMs: 59_000 }, rule: 'clock_skew', fires: false },
@@ -168,7 +230,10 @@ describe('rule kinds', () => {
   });
 
   it('a check failing since before the collector restarted counts only from observingSince', () => {
-    const st = (t: number) => fleet([node({ lastHeartbeatAt: t, checks: { gateway: { status: 'critical', since: T0 - 3600 * S, slaCritical: true } } })], { observingSince: T0 });
+    const st = (t: number) =>
+      fleet([node({ lastHeartbeatAt: t, checks: { gateway: { status: 'critical', since: T0 - 3600 * S, slaCritical: true } } })], {
+        observingSince: T0,
+      });
     const r = run([0, 2, 4, 5, 6].map((m) => ({ t: T0 + m * MIN, state: st(T0 + m * MIN) })));
     expect(r.labels).toEqual(['sla_check_failing:firing@300s']);
   });
@@ -203,7 +268,12 @@ describe('rule kinds', () => {
     const r = run([0, 5].map((m) => ({ t: T0 + m * MIN, state: fleet([node({ id: 'n9', region: 'us', lastHeartbeatAt: T0 })]) })));
     const f = r.transitions.find((x) => x.to === 'firing')!;
     expect(f.key).toBe(alertKey('node_offline', { type: 'node', id: 'n9' }));
-    expect(f.alert).toMatchObject({ severity: 'critical', incidentClass: 'down', subject: { type: 'node', id: 'n9', operatorId: 'op1', region: 'us' }, firedAt: T0 + 5 * MIN });
+    expect(f.alert).toMatchObject({
+      severity: 'critical',
+      incidentClass: 'down',
+      subject: { type: 'node', id: 'n9', operatorId: 'op1', region: 'us' },
+      firedAt: T0 + 5 * MIN,
+    });
   });
 
   it('is pure: the previous state is not mutated', () => {
@@ -232,7 +302,13 @@ describe('rules config', () => {
     });
     const byId = Object.fromEntries(cfg.rules.map((r) => [r.id, r]));
     expect(byId.node_offline).toMatchObject({ kind: 'node_offline', forMs: 30_000, graceMs: 15_000 });
-    expect(byId.dispatch_queue).toMatchObject({ kind: 'check', enabled: true, severity: 'warning', statuses: ['warn', 'critical'], forMs: 5 * MIN });
+    expect(byId.dispatch_queue).toMatchObject({
+      kind: 'check',
+      enabled: true,
+      severity: 'warning',
+      statuses: ['warn', 'critical'],
+      forMs: 5 * MIN,
+    });
   });
 
   it.each([
@@ -257,7 +333,12 @@ describe('rules config', () => {
   it('lists every problem, not just the first', () => {
     const err = (() => {
       try {
-        loadRulesConfig({ rules: [{ id: 'disk_warning', thresholdPct: 150 }, { id: 'clock_skew', maxSkewMs: -5 }] });
+        loadRulesConfig({
+          rules: [
+            { id: 'disk_warning', thresholdPct: 150 },
+            { id: 'clock_skew', maxSkewMs: -5 },
+          ],
+        });
       } catch (e) {
         return e as AlertConfigError;
       }
@@ -274,11 +355,32 @@ describe('rules config', () => {
 describe('what the rules can fire on (the alert cycle reads only that)', () => {
   it.each([
     ['the default rules', {}, { checkStatuses: ['critical', 'warn'], diskMinPct: 85 }],
-    ['disk rules off', { rules: [{ id: 'disk_warning', enabled: false }, { id: 'disk_critical', enabled: false }] }, { checkStatuses: ['critical', 'warn'], diskMinPct: null }],
-    ['a lower disk threshold', { rules: [{ id: 'disk_warning', thresholdPct: 70 }] }, { checkStatuses: ['critical', 'warn'], diskMinPct: 70 }],
-    ['every check rule off', { rules: ['sla_check_failing', 'tmux_session_missing', 'cron_stale'].map((id) => ({ id, enabled: false })) }, { checkStatuses: [], diskMinPct: 85 }],
+    [
+      'disk rules off',
+      {
+        rules: [
+          { id: 'disk_warning', enabled: false },
+          { id: 'disk_critical', enabled: false },
+        ],
+      },
+      { checkStatuses: ['critical', 'warn'], diskMinPct: null },
+    ],
+    [
+      'a lower disk threshold',
+      { rules: [{ id: 'disk_warning', thresholdPct: 70 }] },
+      { checkStatuses: ['critical', 'warn'], diskMinPct: 70 },
+    ],
+    [
+      'every check rule off',
+      { rules: ['sla_check_failing', 'tmux_session_missing', 'cron_stale'].map((id) => ({ id, enabled: false })) },
+      { checkStatuses: [], diskMinPct: 85 },
+    ],
     // `unknown` never fires a check rule, so it is never read; `ok` is read when a rule asks for it.
-    ['a rule on ok and unknown', { rules: [{ id: 'canary', kind: 'check', match: { names: ['canary'] }, statuses: ['ok', 'unknown'] }] }, { checkStatuses: ['critical', 'ok', 'warn'], diskMinPct: 85 }],
+    [
+      'a rule on ok and unknown',
+      { rules: [{ id: 'canary', kind: 'check', match: { names: ['canary'] }, statuses: ['ok', 'unknown'] }] },
+      { checkStatuses: ['critical', 'ok', 'warn'], diskMinPct: 85 },
+    ],
   ])('%s', (_name, input, expected) => {
     expect(fleetInterest(loadRulesConfig(input))).toEqual(expected);
   });

@@ -39,12 +39,20 @@ const Severity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), 
 const IncidentClassT = Type.Union([Type.Literal('down'), Type.Literal('P2'), Type.Literal('P3')]);
 const CheckStatusT = Type.Union([Type.Literal('ok'), Type.Literal('warn'), Type.Literal('critical'), Type.Literal('unknown')]);
 
-function common(defaults: { severity: 'critical' | 'warning' | 'info'; incidentClass: 'down' | 'P2' | 'P3'; forMs: number; cooldownMs: number }) {
+function common(defaults: {
+  severity: 'critical' | 'warning' | 'info';
+  incidentClass: 'down' | 'P2' | 'P3';
+  forMs: number;
+  cooldownMs: number;
+}) {
   return {
     id: RuleId,
     enabled: Type.Boolean({ default: true }),
     severity: Type.Union(Severity.anyOf, { default: defaults.severity }),
-    incidentClass: Type.Union(IncidentClassT.anyOf, { default: defaults.incidentClass, description: 'down: counts as the node being down (P2, and towards P1/P0)' }),
+    incidentClass: Type.Union(IncidentClassT.anyOf, {
+      default: defaults.incidentClass,
+      description: 'down: counts as the node being down (P2, and towards P1/P0)',
+    }),
     forMs: Type.Integer({ minimum: 0, default: defaults.forMs }),
     cooldownMs: Type.Integer({ minimum: 0, default: defaults.cooldownMs }),
   };
@@ -126,7 +134,11 @@ const ruleSchemas: Record<Rule['kind'], TSchema> = {
 
 export const RulesConfigSchema = Type.Object(
   {
-    restartGraceMs: Type.Integer({ minimum: 0, default: 2 * MIN, description: 'node-offline waits this long after the collector/database came back' }),
+    restartGraceMs: Type.Integer({
+      minimum: 0,
+      default: 2 * MIN,
+      description: 'node-offline waits this long after the collector/database came back',
+    }),
     flap: Type.Object(
       {
         windowMs: Type.Integer({ minimum: 1, default: 30 * MIN }),
@@ -148,15 +160,99 @@ export interface RulesConfig {
 }
 
 export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
-  { kind: 'node_offline', id: 'node_offline', enabled: true, severity: 'critical', incidentClass: 'down', forMs: 5 * MIN, cooldownMs: MIN, graceMs: 15_000 },
-  { kind: 'check', id: 'sla_check_failing', enabled: true, severity: 'critical', incidentClass: 'down', forMs: 5 * MIN, cooldownMs: MIN, match: { slaCritical: true }, statuses: ['critical'] },
-  { kind: 'disk', id: 'disk_warning', enabled: true, severity: 'warning', incidentClass: 'P3', forMs: 5 * MIN, cooldownMs: 5 * MIN, thresholdPct: 85 },
-  { kind: 'disk', id: 'disk_critical', enabled: true, severity: 'critical', incidentClass: 'P2', forMs: 5 * MIN, cooldownMs: 5 * MIN, thresholdPct: 90 },
-  { kind: 'check', id: 'tmux_session_missing', enabled: true, severity: 'warning', incidentClass: 'P3', forMs: 5 * MIN, cooldownMs: MIN, match: { probes: ['tmux'], names: ['tmux'] }, statuses: ['warn', 'critical'] },
-  { kind: 'check', id: 'cron_stale', enabled: true, severity: 'warning', incidentClass: 'P3', forMs: 15 * MIN, cooldownMs: 5 * MIN, match: { probes: ['cron'], names: ['cron'] }, statuses: ['warn', 'critical'] },
-  { kind: 'credential_expiry', id: 'credential_expiring', enabled: true, severity: 'warning', incidentClass: 'P3', forMs: 0, cooldownMs: 0, warnBeforeMs: 14 * DAY },
-  { kind: 'clock_skew', id: 'clock_skew', enabled: true, severity: 'warning', incidentClass: 'P3', forMs: 5 * MIN, cooldownMs: 5 * MIN, maxSkewMs: 60_000 },
-  { kind: 'sla_at_risk', id: 'sla_at_risk', enabled: true, severity: 'warning', incidentClass: 'P3', forMs: 30 * MIN, cooldownMs: 30 * MIN, marginRatio: 0 },
+  {
+    kind: 'node_offline',
+    id: 'node_offline',
+    enabled: true,
+    severity: 'critical',
+    incidentClass: 'down',
+    forMs: 5 * MIN,
+    cooldownMs: MIN,
+    graceMs: 15_000,
+  },
+  {
+    kind: 'check',
+    id: 'sla_check_failing',
+    enabled: true,
+    severity: 'critical',
+    incidentClass: 'down',
+    forMs: 5 * MIN,
+    cooldownMs: MIN,
+    match: { slaCritical: true },
+    statuses: ['critical'],
+  },
+  {
+    kind: 'disk',
+    id: 'disk_warning',
+    enabled: true,
+    severity: 'warning',
+    incidentClass: 'P3',
+    forMs: 5 * MIN,
+    cooldownMs: 5 * MIN,
+    thresholdPct: 85,
+  },
+  {
+    kind: 'disk',
+    id: 'disk_critical',
+    enabled: true,
+    severity: 'critical',
+    incidentClass: 'P2',
+    forMs: 5 * MIN,
+    cooldownMs: 5 * MIN,
+    thresholdPct: 90,
+  },
+  {
+    kind: 'check',
+    id: 'tmux_session_missing',
+    enabled: true,
+    severity: 'warning',
+    incidentClass: 'P3',
+    forMs: 5 * MIN,
+    cooldownMs: MIN,
+    match: { probes: ['tmux'], names: ['tmux'] },
+    statuses: ['warn', 'critical'],
+  },
+  {
+    kind: 'check',
+    id: 'cron_stale',
+    enabled: true,
+    severity: 'warning',
+    incidentClass: 'P3',
+    forMs: 15 * MIN,
+    cooldownMs: 5 * MIN,
+    match: { probes: ['cron'], names: ['cron'] },
+    statuses: ['warn', 'critical'],
+  },
+  {
+    kind: 'credential_expiry',
+    id: 'credential_expiring',
+    enabled: true,
+    severity: 'warning',
+    incidentClass: 'P3',
+    forMs: 0,
+    cooldownMs: 0,
+    warnBeforeMs: 14 * DAY,
+  },
+  {
+    kind: 'clock_skew',
+    id: 'clock_skew',
+    enabled: true,
+    severity: 'warning',
+    incidentClass: 'P3',
+    forMs: 5 * MIN,
+    cooldownMs: 5 * MIN,
+    maxSkewMs: 60_000,
+  },
+  {
+    kind: 'sla_at_risk',
+    id: 'sla_at_risk',
+    enabled: true,
+    severity: 'warning',
+    incidentClass: 'P3',
+    forMs: 30 * MIN,
+    cooldownMs: 30 * MIN,
+    marginRatio: 0,
+  },
 ] satisfies Rule[]);
 
 export class AlertConfigError extends Error {
@@ -260,7 +356,12 @@ function checkMatches(rule: Static<typeof CheckRule>, name: string, probe: strin
  * `prev`. A clear condition with no history is skipped without building anything (at fleet scale that is
  * nearly every node, every cycle).
  */
-function* conditionsFor(rule: Rule, state: FleetState, now: number, hasPrev: (type: AlertSubject['type'], id: string) => boolean): Generator<Condition> {
+function* conditionsFor(
+  rule: Rule,
+  state: FleetState,
+  now: number,
+  hasPrev: (type: AlertSubject['type'], id: string) => boolean,
+): Generator<Condition> {
   if (rule.kind === 'sla_at_risk') {
     for (const op of state.operators ?? []) {
       const at = op.projectedRatio !== null && op.projectedRatio < op.slaTarget + rule.marginRatio;
@@ -284,7 +385,11 @@ function* conditionsFor(rule: Rule, state: FleetState, now: number, hasPrev: (ty
 
 const CLEAR = Object.freeze({ active: false, summary: '' });
 
-function nodeCondition(rule: Exclude<Rule, { kind: 'sla_at_risk' }>, n: NodeState, now: number): { active: boolean; since?: number; summary: string } {
+function nodeCondition(
+  rule: Exclude<Rule, { kind: 'sla_at_risk' }>,
+  n: NodeState,
+  now: number,
+): { active: boolean; since?: number; summary: string } {
   switch (rule.kind) {
     case 'node_offline': {
       const last = n.lastHeartbeatAt;
@@ -345,7 +450,8 @@ export function evaluate(state: FleetState, prev: AlertState, now: number, confi
   const next: AlertState = {};
   const transitions: AlertTransition[] = [];
   const seen = new Set<string>();
-  const emit = (a: AlertInstance, to: AlertTransition['to']) => transitions.push({ key: a.key, to, at: now, alert: { ...a, flips: [...a.flips] } });
+  const emit = (a: AlertInstance, to: AlertTransition['to']) =>
+    transitions.push({ key: a.key, to, at: now, alert: { ...a, flips: [...a.flips] } });
 
   // prev by rule and subject, so a condition is matched to its instance without building its key.
   const prevBySubject = new Map<string, Set<string>>();
@@ -362,7 +468,14 @@ export function evaluate(state: FleetState, prev: AlertState, now: number, confi
     const p = prev[key];
     if (!p && !cond.active) return;
     const a: AlertInstance = p
-      ? { ...p, flips: p.flips.filter((t) => t > now - config.flap.windowMs), subject: cond.subject, severity: rule.severity, incidentClass: rule.incidentClass, summary: cond.active && cond.summary ? cond.summary : p.summary }
+      ? {
+          ...p,
+          flips: p.flips.filter((t) => t > now - config.flap.windowMs),
+          subject: cond.subject,
+          severity: rule.severity,
+          incidentClass: rule.incidentClass,
+          summary: cond.active && cond.summary ? cond.summary : p.summary,
+        }
       : {
           key,
           ruleId: rule.id,
@@ -449,7 +562,8 @@ export function evaluate(state: FleetState, prev: AlertState, now: number, confi
   for (const rule of config.rules) {
     if (!rule.enabled) continue;
     const nodeIds = prevBySubject.get(`${rule.id}\u0000node`);
-    const hasPrev = (type: AlertSubject['type'], id: string) => (type === 'node' ? nodeIds : prevBySubject.get(`${rule.id}\u0000${type}`))?.has(id) ?? false;
+    const hasPrev = (type: AlertSubject['type'], id: string) =>
+      (type === 'node' ? nodeIds : prevBySubject.get(`${rule.id}\u0000${type}`))?.has(id) ?? false;
     for (const cond of conditionsFor(rule, state, now, hasPrev)) step(rule, cond);
   }
   // Alerts whose node, operator or rule is gone: resolve at once (the subject no longer exists).

@@ -18,7 +18,6 @@ import { Outbox } from './outbox.ts';
 import type { MaintenanceSource } from './state.ts';
 import { cycleDeps, lockedCycle, startCycleThread, type CycleOutcome, type CycleThread } from './cycle-thread.ts';
 
-
 export interface NotificationFilter {
   status?: string;
   incidentId?: string;
@@ -26,7 +25,15 @@ export interface NotificationFilter {
   limit?: number;
 }
 
-export function createAlertService(config: Config, database: Database, clock: Clock, observation: ObservationRecorder, metrics: AlertMetrics, log: Logger, maintenance?: MaintenanceSource) {
+export function createAlertService(
+  config: Config,
+  database: Database,
+  clock: Clock,
+  observation: ObservationRecorder,
+  metrics: AlertMetrics,
+  log: Logger,
+  maintenance?: MaintenanceSource,
+) {
   const deps = cycleDeps(config, database, metrics, maintenance);
   const { alerting, engine } = deps;
   const outbox = new Outbox(database.db, { workerId: observation.instanceId, policy: alerting.retry });
@@ -70,7 +77,11 @@ export function createAlertService(config: Config, database: Database, clock: Cl
   }
 
   /** Acknowledge through a signed link, recorded as its recipient's; the token's verdict code when it does not hold. */
-  async function acknowledgeByLink(id: string, token: string, now: number = clock()): Promise<{ ok: true; incident: Incident; changed: boolean } | { ok: false; code: AckLinkError | 'ACK_LINK_DISABLED' }> {
+  async function acknowledgeByLink(
+    id: string,
+    token: string,
+    now: number = clock(),
+  ): Promise<{ ok: true; incident: Incident; changed: boolean } | { ok: false; code: AckLinkError | 'ACK_LINK_DISABLED' }> {
     const v = checkAckLink(id, token, now);
     if (!v.ok) return v;
     return { ok: true, ...(await acknowledgeIncident(database.db, id, ackLinkActor(v.recipient), now, engine)) };
@@ -91,7 +102,9 @@ export function createAlertService(config: Config, database: Database, clock: Cl
     if (f.channel) conds.push(dsql`channel = ${f.channel}`);
     const rows = (await database.db.execute(dsql`
       select id, idempotency_key, incident_id, channel, transition, status, attempts, created_at, next_attempt_at, sent_at, last_status, last_error
-        from alert_notifications where ${dsql.join(conds, dsql` and `)} order by id desc limit ${f.limit ?? 100}`)) as unknown as Array<Record<string, unknown>>;
+        from alert_notifications where ${dsql.join(conds, dsql` and `)} order by id desc limit ${f.limit ?? 100}`)) as unknown as Array<
+      Record<string, unknown>
+    >;
     const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v instanceof Date ? v : String(v)).toISOString());
     return rows.map((r) => ({
       id: Number(r.id),

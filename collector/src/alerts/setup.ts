@@ -16,20 +16,36 @@ import { loadRulesConfig, type RulesConfig } from './rules.ts';
 export const AlertsConfig = Type.Object(
   {
     enabled: Type.Boolean({ default: true, description: 'run the alert cycle and the dispatcher' }),
-    evaluateIntervalS: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'how often the alert cycle runs (one collector at a time)' }),
-    dispatchIntervalS: Type.Number({ exclusiveMinimum: 0, default: 1, description: 'how often every collector delivers due notifications' }),
+    evaluateIntervalS: Type.Number({
+      exclusiveMinimum: 0,
+      default: 5,
+      description: 'how often the alert cycle runs (one collector at a time)',
+    }),
+    dispatchIntervalS: Type.Number({
+      exclusiveMinimum: 0,
+      default: 1,
+      description: 'how often every collector delivers due notifications',
+    }),
     rules: Type.Optional(Type.Unknown({ description: 'restartGraceMs, flap, rules[] (see collector/src/alerts/rules.ts)' })),
-    incidents: Type.Optional(Type.Unknown({ description: 'P0/P1 thresholds, escalation, targets (see collector/src/alerts/incidents.ts)' })),
+    incidents: Type.Optional(
+      Type.Unknown({ description: 'P0/P1 thresholds, escalation, targets (see collector/src/alerts/incidents.ts)' }),
+    ),
     channels: Type.Array(Type.Unknown(), { default: [], description: 'webhook, slack, discord, telegram, pagerduty' }),
     routing: Type.Optional(Type.Unknown({ description: 'routes by operator/region/severity; default; escalation' })),
-    ackLinkSecret: Type.Optional(Type.String({ minLength: 32, description: 'secret: HMAC key of the acknowledge links in notifications (>= 32 bytes)' })),
+    ackLinkSecret: Type.Optional(
+      Type.String({ minLength: 32, description: 'secret: HMAC key of the acknowledge links in notifications (>= 32 bytes)' }),
+    ),
     ackLinkTtlH: Type.Number({ exclusiveMinimum: 0, default: 24 }),
     retry: Type.Object(
       {
         baseMs: Type.Integer({ minimum: 1, default: DEFAULT_RETRY_POLICY.baseMs }),
         capMs: Type.Integer({ minimum: 1, default: DEFAULT_RETRY_POLICY.capMs }),
         maxAgeMs: Type.Integer({ minimum: 1, default: DEFAULT_RETRY_POLICY.maxAgeMs, description: 'give up after retrying this long' }),
-        leaseMs: Type.Integer({ minimum: 100, default: DEFAULT_RETRY_POLICY.leaseMs, description: 'a claimed notification is taken over after this long (killed sender)' }),
+        leaseMs: Type.Integer({
+          minimum: 100,
+          default: DEFAULT_RETRY_POLICY.leaseMs,
+          description: 'a claimed notification is taken over after this long (killed sender)',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -62,7 +78,8 @@ export function buildAlerting(cfg: AlertsConfig, publicUrl: string | undefined):
       return fn();
     } catch (e) {
       const err = e as Error & { problems?: string[] };
-      if (err.problems) problems.push(...err.problems.map((p) => `alerts.${where}${dotted(p)}`.replace(/^alerts\.channels\.channels/, 'alerts.channels')));
+      if (err.problems)
+        problems.push(...err.problems.map((p) => `alerts.${where}${dotted(p)}`.replace(/^alerts\.channels\.channels/, 'alerts.channels')));
       else problems.push(`alerts.${where}: ${err.message}`);
       return undefined;
     }
@@ -72,7 +89,8 @@ export function buildAlerting(cfg: AlertsConfig, publicUrl: string | undefined):
   const channels = attempt('channels', () => createChannels(cfg.channels ?? []));
   const routing = channels ? attempt('routing', () => loadRoutingConfig(cfg.routing ?? {}, channels.keys())) : undefined;
   if (cfg.retry.capMs < cfg.retry.baseMs) problems.push('alerts.retry.capMs: must be >= baseMs');
-  if (problems.length || !rules || !policy || !channels || !routing) throw Object.assign(new Error(`invalid alerts config: ${problems.join('; ')}`), { problems });
+  if (problems.length || !rules || !policy || !channels || !routing)
+    throw Object.assign(new Error(`invalid alerts config: ${problems.join('; ')}`), { problems });
   const base = (publicUrl ?? '').replace(/\/+$/, '');
   const engine: EngineOptions = {
     rules,

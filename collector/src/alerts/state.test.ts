@@ -33,9 +33,17 @@ describe('operator projections in the fleet state', () => {
     for (let t = T0; t < T0 + 60 * MIN; t += 5 * S) {
       clock.now = t;
       await c.services.observation.beat();
-      for (const [token, until] of [[good.token, Infinity], [bad.token, T0 + 20 * MIN]] as const) {
+      for (const [token, until] of [
+        [good.token, Infinity],
+        [bad.token, T0 + 20 * MIN],
+      ] as const) {
         if (t >= until) continue;
-        const res = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: reportAt([t], { seqStart: seq++, sentAt: t }) });
+        const res = await c.app.inject({
+          method: 'POST',
+          url: '/v1/reports',
+          headers: { authorization: `Bearer ${token}` },
+          payload: reportAt([t], { seqStart: seq++, sentAt: t }),
+        });
         expect(res.statusCode).toBe(200);
       }
       if (t % MIN === 0) await c.services.settler.run(t);
@@ -90,7 +98,11 @@ describe('what the alert cycle reads of the checks', () => {
     'all-ok': [check('gateway', 'systemd', 'ok'), check('disk:/', 'disk', 'ok', 50)],
     'tmux-warn': [check('gateway', 'systemd', 'ok'), check('tmux', 'tmux', 'warn'), check('disk:/', 'disk', 'warn', 86)],
     // The root filesystem's figure counts even when another disk is fuller.
-    'gateway-down': [check('gateway', 'systemd', 'critical'), check('disk:/', 'disk', 'ok', 40), check('disk:/data', 'disk', 'critical', 95)],
+    'gateway-down': [
+      check('gateway', 'systemd', 'critical'),
+      check('disk:/', 'disk', 'ok', 40),
+      check('disk:/data', 'disk', 'critical', 95),
+    ],
     // No root filesystem: the fullest disk counts.
     'data-only': [check('gateway', 'systemd', 'ok'), check('disk:/var', 'disk', 'ok', 70), check('disk:/data', 'disk', 'critical', 92)],
     'cron-unknown': [check('gateway', 'systemd', 'ok'), check('cron', 'cron', 'unknown')],
@@ -104,7 +116,12 @@ describe('what the alert cycle reads of the checks', () => {
       const { token } = await c.register(name);
       const report = reportAt([T0], { sentAt: T0 });
       report.samples[0]!.checks = checks;
-      const res = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: report });
+      const res = await c.app.inject({
+        method: 'POST',
+        url: '/v1/reports',
+        headers: { authorization: `Bearer ${token}` },
+        payload: report,
+      });
       expect(res.statusCode).toBe(200);
     }
   }, 60_000);
@@ -126,11 +143,29 @@ describe('what the alert cycle reads of the checks', () => {
       'data-only': ['disk:/data'],
       'cron-unknown': [],
     });
-    expect(byName['gateway-down']!.checks.gateway).toEqual({ status: 'critical', since: T0, probe: 'systemd', slaCritical: true, message: 'gateway critical' });
-    expect(Object.fromEntries(state.nodes.map((n) => [n.id, n.diskUsedPct]))).toEqual({ 'all-ok': null, 'tmux-warn': 86, 'gateway-down': null, 'data-only': 92, 'cron-unknown': null });
+    expect(byName['gateway-down']!.checks.gateway).toEqual({
+      status: 'critical',
+      since: T0,
+      probe: 'systemd',
+      slaCritical: true,
+      message: 'gateway critical',
+    });
+    expect(Object.fromEntries(state.nodes.map((n) => [n.id, n.diskUsedPct]))).toEqual({
+      'all-ok': null,
+      'tmux-warn': 86,
+      'gateway-down': null,
+      'data-only': 92,
+      'cron-unknown': null,
+    });
 
     const all = await loadFleetState(c.database.sql, T0, T0, undefined, undefined, ALL_CHECKS);
-    expect(Object.fromEntries(all.nodes.map((n) => [n.id, n.diskUsedPct]))).toEqual({ 'all-ok': 50, 'tmux-warn': 86, 'gateway-down': 40, 'data-only': 92, 'cron-unknown': null });
+    expect(Object.fromEntries(all.nodes.map((n) => [n.id, n.diskUsedPct]))).toEqual({
+      'all-ok': 50,
+      'tmux-warn': 86,
+      'gateway-down': 40,
+      'data-only': 92,
+      'cron-unknown': null,
+    });
     expect(Object.keys(all.nodes.find((n) => n.id === 'cron-unknown')!.checks).sort()).toEqual(['cron', 'gateway']);
   });
 
@@ -149,14 +184,16 @@ describe('what the alert cycle reads of the checks', () => {
       fired.push(...a.transitions.filter((t) => t.to === 'firing').map((t) => t.key));
     }
     // Every node has been silent since T0: offline everywhere, besides what its checks and disks say.
-    expect(fired.sort()).toEqual([
-      'disk_critical:node:data-only',
-      'disk_warning:node:data-only',
-      'disk_warning:node:tmux-warn',
-      ...Object.keys(fleet).map((n) => `node_offline:node:${n}`),
-      'sla_check_failing:node:gateway-down',
-      'tmux_session_missing:node:tmux-warn',
-    ].sort());
+    expect(fired.sort()).toEqual(
+      [
+        'disk_critical:node:data-only',
+        'disk_warning:node:data-only',
+        'disk_warning:node:tmux-warn',
+        ...Object.keys(fleet).map((n) => `node_offline:node:${n}`),
+        'sla_check_failing:node:gateway-down',
+        'tmux_session_missing:node:tmux-warn',
+      ].sort(),
+    );
   });
 });
 
@@ -171,7 +208,11 @@ describe('registered nodes that never reported', () => {
       const fired: string[] = [];
       for (let t = T0 + MIN; t <= T0 + 30 * MIN; t += MIN) {
         const state = await loadFleetState(c.database.sql, t, T0 - 3600 * S);
-        expect(state.nodes.map((n) => [n.id, n.lastHeartbeatAt])).toEqual([['new-1', null], ['new-2', null], ['new-3', null]]);
+        expect(state.nodes.map((n) => [n.id, n.lastHeartbeatAt])).toEqual([
+          ['new-1', null],
+          ['new-2', null],
+          ['new-3', null],
+        ]);
         const r = evaluate(state, prev, t, DEFAULT_RULES_CONFIG);
         prev = r.state;
         fired.push(...r.transitions.map((x) => `${x.key}:${x.to}`));

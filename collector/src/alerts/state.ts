@@ -134,12 +134,25 @@ export async function loadFleetState(
   }
   for (const c of checkRows) {
     const n = byId.get(c.node_id as number);
-    if (n) n.checks[c.name as string] = { status: c.status as CheckStatus, since: c.since as number, probe: c.probe as string, slaCritical: c.sla_critical as boolean, message: c.message as string };
+    if (n)
+      n.checks[c.name as string] = {
+        status: c.status as CheckStatus,
+        since: c.since as number,
+        probe: c.probe as string,
+        slaCritical: c.sla_critical as boolean,
+        message: c.message as string,
+      };
   }
   for (const d of diskRows) {
     const n = byId.get(d.node_id as number);
     if (n) n.diskUsedPct = d.used as number;
   }
-  const operators: OperatorProjection[] = outlook.map((o) => ({ id: o.name, ...(o.tier ? { tier: o.tier } : {}), slaTarget: o.slaTarget, projectedRatio: o.projectedRatio, inMaintenance: maint.operators.has(o.name) }));
+  const operators: OperatorProjection[] = outlook.map((o) => ({
+    id: o.name,
+    ...(o.tier ? { tier: o.tier } : {}),
+    slaTarget: o.slaTarget,
+    projectedRatio: o.projectedRatio,
+    inMaintenance: maint.operators.has(o.name),
+  }));
   return { observingSince, nodes, operators };
 }

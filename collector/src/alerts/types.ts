@@ -59,13 +59,7 @@ export interface FleetState {
   operators?: OperatorProjection[];
 }
 
-export type RuleKind =
-  | 'node_offline'
-  | 'check'
-  | 'disk'
-  | 'credential_expiry'
-  | 'clock_skew'
-  | 'sla_at_risk';
+export type RuleKind = 'node_offline' | 'check' | 'disk' | 'credential_expiry' | 'clock_skew' | 'sla_at_risk';
 
 /** Severity of one alert. Incidents have their own P0..P3 (see incidents.ts). */
 export type AlertSeverity = 'critical' | 'warning' | 'info';

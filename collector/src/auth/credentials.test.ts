@@ -25,7 +25,12 @@ describe('rotation, overlap and expiry (real database, injected clock)', () => {
   let drop: () => Promise<void>;
   let seq = 1;
   const push = (token: string) =>
-    c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: reportAt([clock.now], { seqStart: seq++, sentAt: clock.now }) });
+    c.app.inject({
+      method: 'POST',
+      url: '/v1/reports',
+      headers: { authorization: `Bearer ${token}` },
+      payload: reportAt([clock.now], { seqStart: seq++, sentAt: clock.now }),
+    });
 
   beforeAll(async () => {
     const db = await createTestDatabase('creds');
@@ -59,7 +64,8 @@ describe('rotation, overlap and expiry (real database, injected clock)', () => {
     clock.advance(DAY + 1);
     expect((await push(old)).statusCode).toBe(401);
     expect((await push(rotated.token)).statusCode).toBe(200);
-    const stored = await c.database.sql`select count(*)::int as n from samples s join nodes n on n.id = s.node_id where n.name = 'rot-node'`;
+    const stored = await c.database
+      .sql`select count(*)::int as n from samples s join nodes n on n.id = s.node_id where n.name = 'rot-node'`;
     expect(stored[0]!.n).toBe(5);
   });
 
@@ -97,9 +103,19 @@ describe('revocation across collectors (credential cache + NOTIFY)', () => {
       await a.services.observation.open();
       const { token } = await a.register('x-node');
       let seq = 1;
-      const pushA = () => a.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: reportAt([clock.now], { seqStart: seq++, sentAt: clock.now }) });
+      const pushA = () =>
+        a.app.inject({
+          method: 'POST',
+          url: '/v1/reports',
+          headers: { authorization: `Bearer ${token}` },
+          payload: reportAt([clock.now], { seqStart: seq++, sentAt: clock.now }),
+        });
       expect((await pushA()).statusCode).toBe(200); // now cached in collector A (TTL up to 5 min)
-      const rev = await b.app.inject({ method: 'POST', url: '/v1/admin/nodes/x-node/revoke', headers: { authorization: 'Bearer admin-token-for-tests-0123456789' } });
+      const rev = await b.app.inject({
+        method: 'POST',
+        url: '/v1/admin/nodes/x-node/revoke',
+        headers: { authorization: 'Bearer admin-token-for-tests-0123456789' },
+      });
       expect(rev.json()).toEqual({ revoked: 1 });
       const started = performance.now();
       let status = 0;

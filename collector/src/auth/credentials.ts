@@ -17,7 +17,10 @@ export function hashSecret(secret: string): string {
 }
 
 export function newToken(): { token: string; publicId: string; secretHash: string } {
-  const publicId = randomBytes(9).toString('base64').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 12);
+  const publicId = randomBytes(9)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, 'x')
+    .slice(0, 12);
   const secret = randomBytes(32).toString('base64url');
   return { token: `tfn_${publicId}_${secret}`, publicId, secretHash: hashSecret(secret) };
 }
@@ -96,7 +99,18 @@ export class CredentialStore {
       return new Map(
         rows.map((r): [string, CredentialRow] => [
           r.public_id,
-          { id: Number(r.id), nodeId: Number(r.node_id), publicId: r.public_id, secretHash: r.secret_hash, createdAt: r.created_at, expiresAt: r.expires_at, validUntil: r.valid_until, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at, nodeDecommissionedAt: r.decommissioned_at },
+          {
+            id: Number(r.id),
+            nodeId: Number(r.node_id),
+            publicId: r.public_id,
+            secretHash: r.secret_hash,
+            createdAt: r.created_at,
+            expiresAt: r.expires_at,
+            validUntil: r.valid_until,
+            revokedAt: r.revoked_at,
+            lastUsedAt: r.last_used_at,
+            nodeDecommissionedAt: r.decommissioned_at,
+          },
         ]),
       );
     });
@@ -110,7 +124,8 @@ export class CredentialStore {
       this.firstUseFlush = null;
       // One statement for the batch: the earliest time in it stands for all (they are one tick apart).
       const at0 = new Date(Math.min(...[...batch.values()].map((d) => d.getTime())));
-      await this.hot`update node_credentials set last_used_at = ${at0} where id = any(${[...batch.keys()]}::int8[]) and last_used_at is null`;
+      await this
+        .hot`update node_credentials set last_used_at = ${at0} where id = any(${[...batch.keys()]}::int8[]) and last_used_at is null`;
     });
     return this.firstUseFlush;
   }
@@ -164,7 +179,13 @@ export class CredentialStore {
       row.lastUsedAt = new Date(now);
       await this.recordFirstUse(row.id, row.lastUsedAt);
     }
-    return { nodeId: row.nodeId, credentialId: row.id, expiresAt: row.expiresAt.getTime(), validUntil: row.validUntil?.getTime() ?? null, decommissionedAt: row.nodeDecommissionedAt?.getTime() ?? null };
+    return {
+      nodeId: row.nodeId,
+      credentialId: row.id,
+      expiresAt: row.expiresAt.getTime(),
+      validUntil: row.validUntil?.getTime() ?? null,
+      decommissionedAt: row.nodeDecommissionedAt?.getTime() ?? null,
+    };
   }
 
   /**
@@ -196,14 +217,22 @@ export class CredentialStore {
       .from(nodeCredentials)
       .where(and(eq(nodeCredentials.nodeId, auth.nodeId), isNull(nodeCredentials.revokedAt), gt(nodeCredentials.id, auth.credentialId)));
     if (newer.some((r) => r.lastUsedAt !== null)) return null;
-    for (const r of newer) await this.db.update(nodeCredentials).set({ revokedAt: new Date(now) }).where(eq(nodeCredentials.id, r.id));
+    for (const r of newer)
+      await this.db
+        .update(nodeCredentials)
+        .set({ revokedAt: new Date(now) })
+        .where(eq(nodeCredentials.id, r.id));
     await this.changed(auth.nodeId);
     const issued = await this.issue(auth.nodeId, now);
     return { token: issued.token, expiresAt: issued.expiresAt, oldValidUntil: auth.validUntil! };
   }
 
   async revokeAll(nodeId: number, now: number): Promise<number> {
-    const rows = await this.db.update(nodeCredentials).set({ revokedAt: new Date(now) }).where(and(eq(nodeCredentials.nodeId, nodeId), isNull(nodeCredentials.revokedAt))).returning({ id: nodeCredentials.id });
+    const rows = await this.db
+      .update(nodeCredentials)
+      .set({ revokedAt: new Date(now) })
+      .where(and(eq(nodeCredentials.nodeId, nodeId), isNull(nodeCredentials.revokedAt)))
+      .returning({ id: nodeCredentials.id });
     await this.changed(nodeId);
     return rows.length;
   }
@@ -222,7 +251,12 @@ export class CredentialStore {
 export const CREDENTIALS_CHANNEL = 'timmy_credentials';
 
 /** Evicts cached rows when any process changes a node's credentials; on (re)connect, forgets everything (notifications may have been missed). */
-export async function listenForChanges(sqlClient: { listen: (channel: string, fn: (payload: string) => void, onlisten?: () => void) => Promise<{ unlisten: () => Promise<void> }> }, store: CredentialStore) {
+export async function listenForChanges(
+  sqlClient: {
+    listen: (channel: string, fn: (payload: string) => void, onlisten?: () => void) => Promise<{ unlisten: () => Promise<void> }>;
+  },
+  store: CredentialStore,
+) {
   return sqlClient.listen(
     CREDENTIALS_CHANNEL,
     (payload) => {

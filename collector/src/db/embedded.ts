@@ -123,7 +123,8 @@ async function stopStalePostmaster(pgDir: string): Promise<void> {
   await waitForExit(pid, 30_000);
 }
 
-const urlOf = (password: string, port: number, database: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+const urlOf = (password: string, port: number, database: string) =>
+  `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 
 /**
  * Connects to the cluster's running server, never stopping it (what the CLI does next to a running
@@ -135,7 +136,8 @@ export async function attachEmbeddedPostgres(opts: EmbeddedOptions): Promise<Emb
   const password = readFileSync(join(opts.dir, 'pg-password'), 'utf8').trim();
   // A server still starting has written its pid but may not listen yet.
   for (let waited = 0; !(live.port && (await answers(live.port))); waited += 200) {
-    if (waited > 30_000 || !isAlive(live.pid)) throw new Error(`the embedded PostgreSQL in ${join(opts.dir, 'pg')} (pid ${live.pid}) runs but does not answer; it is left running`);
+    if (waited > 30_000 || !isAlive(live.pid))
+      throw new Error(`the embedded PostgreSQL in ${join(opts.dir, 'pg')} (pid ${live.pid}) runs but does not answer; it is left running`);
     await new Promise((r) => setTimeout(r, 200));
     Object.assign(live, livePostmaster(opts.dir) ?? live);
   }
@@ -163,7 +165,17 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     persistent: true,
     createPostgresUser: true,
     authMethod: 'scram-sha-256',
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'shared_buffers=256MB', '-c', 'synchronous_commit=on', ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'shared_buffers=256MB',
+      '-c',
+      'synchronous_commit=on',
+      ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    ],
     onLog: (m: unknown) => log(String(m).trim()),
     onError: (m: unknown) => log(String(m).trim()),
   });
@@ -172,7 +184,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   else {
     // A server whose starter still runs (another collector, or a CLI command) is never stopped.
     const owner = livePostmaster(opts.dir) && liveOwner(opts.dir);
-    if (owner) throw new DataDirInUseError(`the embedded PostgreSQL in ${pgDir} is run by another process (pid ${owner}); stop it first, or give this collector another TIMMY_DATA_DIR or a DATABASE_URL`);
+    if (owner)
+      throw new DataDirInUseError(
+        `the embedded PostgreSQL in ${pgDir} is run by another process (pid ${owner}); stop it first, or give this collector another TIMMY_DATA_DIR or a DATABASE_URL`,
+      );
     await stopStalePostmaster(pgDir);
   }
   await pg.start();

@@ -9,7 +9,9 @@ import type postgres from 'postgres';
 const journal = new URL('../../drizzle/meta/_journal.json', import.meta.url);
 
 export async function migrationsUpToDate(sql: postgres.Sql): Promise<boolean> {
-  const newest = Math.max(...(JSON.parse(readFileSync(journal, 'utf8')) as { entries: Array<{ when: number }> }).entries.map((e) => e.when));
+  const newest = Math.max(
+    ...(JSON.parse(readFileSync(journal, 'utf8')) as { entries: Array<{ when: number }> }).entries.map((e) => e.when),
+  );
   const [t] = await sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`;
   if (!t?.present) return false;
   const [r] = await sql`select max(created_at)::float8 as at from drizzle.__drizzle_migrations`;

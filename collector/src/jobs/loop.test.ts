@@ -32,7 +32,13 @@ describe('every', () => {
 
   it('counts a failing run', async () => {
     const errors: string[] = [];
-    const job = every(1000, 'failing', async () => Promise.reject(new Error('boom')), pino({ level: 'silent' }), (name) => errors.push(name));
+    const job = every(
+      1000,
+      'failing',
+      async () => Promise.reject(new Error('boom')),
+      pino({ level: 'silent' }),
+      (name) => errors.push(name),
+    );
     await vi.advanceTimersByTimeAsync(2000);
     await job.stop();
     expect(errors).toEqual(['failing', 'failing']);

@@ -1,7 +1,13 @@
 /** A periodic job that never overlaps itself and turns failures into a counter and a log line. */
 import type { Logger } from 'pino';
 
-export function every(ms: number, name: string, fn: (signal: AbortSignal) => Promise<unknown>, log: Logger, onError: (name: string) => void): { stop: () => Promise<void> } {
+export function every(
+  ms: number,
+  name: string,
+  fn: (signal: AbortSignal) => Promise<unknown>,
+  log: Logger,
+  onError: (name: string) => void,
+): { stop: () => Promise<void> } {
   let running: Promise<unknown> | null = null;
   let stopped = false;
   /** Fired at stop: a long job (the paced rollup and retention) ends between two statements. */

@@ -40,7 +40,10 @@ describe('paced', () => {
     const job = (async () => {
       for (let i = 0; i < 10; i++) await paced(2, step, stop.signal);
     })();
-    const outcome = job.then(() => 'finished', (e: Error) => e.name);
+    const outcome = job.then(
+      () => 'finished',
+      (e: Error) => e.name,
+    );
     await vi.advanceTimersByTimeAsync(100 + 50); // the first step, then part of its pause
     stop.abort();
     expect(await outcome).toBe('AbortError');

@@ -21,7 +21,12 @@ export async function runRetention(
     const started = Date.now();
     let samples = 0;
     for (;;) {
-      const r = await paced(pauseRatio, () => sql`delete from samples where ctid in (select ctid from samples where received_at < ${new Date(now - opts.rawMs)} limit ${batch})`, opts.signal);
+      const r = await paced(
+        pauseRatio,
+        () =>
+          sql`delete from samples where ctid in (select ctid from samples where received_at < ${new Date(now - opts.rawMs)} limit ${batch})`,
+        opts.signal,
+      );
       samples += r.count;
       if (r.count < batch) break;
     }
@@ -30,7 +35,12 @@ export async function runRetention(
     await sql`delete from collector_spans where last_beat_at < ${keep}`;
     let rollups = 0;
     for (;;) {
-      const r = await paced(pauseRatio, () => sql`delete from metric_rollups where ctid in (select ctid from metric_rollups where hour <= ${new Date(keep.getTime() - 3_600_000)} limit ${batch})`, opts.signal);
+      const r = await paced(
+        pauseRatio,
+        () =>
+          sql`delete from metric_rollups where ctid in (select ctid from metric_rollups where hour <= ${new Date(keep.getTime() - 3_600_000)} limit ${batch})`,
+        opts.signal,
+      );
       rollups += r.count;
       if (r.count < batch) break;
     }

@@ -30,18 +30,37 @@ function report(ts: number, v: Values, sentAt = ts): Report {
     stream: 'rollupstream1',
     agentVersion: '0.1.0',
     sentAt,
-    samples: [{
-      seq: ++seq,
-      ts,
-      heartbeat: { bootId: 'b', uptimeS: 100, agentRssBytes: v.rssMib * 1024 * 1024, agentCpuSeconds: v.cpuS },
-      disks: [{ mount: '/', totalBytes: 100, freeBytes: 40, usedPct: 60 }, { mount: '/data', totalBytes: 100, freeBytes: 10, usedPct: 90 }],
-      checks: [{ name: 'system', probe: 'system', status: 'ok', message: 'fine', slaCritical: false, values: { load1: v.load1, memUsedPct: v.memPct } }],
-    }],
+    samples: [
+      {
+        seq: ++seq,
+        ts,
+        heartbeat: { bootId: 'b', uptimeS: 100, agentRssBytes: v.rssMib * 1024 * 1024, agentCpuSeconds: v.cpuS },
+        disks: [
+          { mount: '/', totalBytes: 100, freeBytes: 40, usedPct: 60 },
+          { mount: '/data', totalBytes: 100, freeBytes: 10, usedPct: 90 },
+        ],
+        checks: [
+          {
+            name: 'system',
+            probe: 'system',
+            status: 'ok',
+            message: 'fine',
+            slaCritical: false,
+            values: { load1: v.load1, memUsedPct: v.memPct },
+          },
+        ],
+      },
+    ],
   };
 }
 
 const post = async (body: Report) => {
-  const res = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, payload: JSON.stringify(body) });
+  const res = await c.app.inject({
+    method: 'POST',
+    url: '/v1/reports',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    payload: JSON.stringify(body),
+  });
   expect(res.json()).toMatchObject({ accepted: 1 });
   posted++;
 };
@@ -50,10 +69,12 @@ const live = async (at: number, v: Values) => {
   clock.now = at;
   await post(report(at, v));
 };
-const rollup = (now: number, lagMs?: number) => runRollup(c.database.sql, now, { instanceId: 'test', pauseRatio: 0, ...(lagMs === undefined ? {} : { lagMs }) });
+const rollup = (now: number, lagMs?: number) =>
+  runRollup(c.database.sql, now, { instanceId: 'test', pauseRatio: 0, ...(lagMs === undefined ? {} : { lagMs }) });
 const hourRows = async () => c.database.sql`select * from metric_rollups where node_id = ${nodeId} order by hour`;
 const hours = async () => (await hourRows()).map((r) => (r.hour as Date).getTime());
-const pending = async () => (await c.database.sql`select hour from rollup_pending where node_id = ${nodeId} order by hour`).map((r) => (r.hour as Date).getTime());
+const pending = async () =>
+  (await c.database.sql`select hour from rollup_pending where node_id = ${nodeId} order by hour`).map((r) => (r.hour as Date).getTime());
 const minutes = async () => c.database.sql`
   select minute, samples, disk_pct_max, load1_avg, load1_max, mem_pct_avg, mem_pct_max, agent_rss_kib_max, agent_cpu_pct
   from metric_rollup_minutes where node_id = ${nodeId} order by minute`;
@@ -146,7 +167,13 @@ describe('per-minute rollups, one row per node and hour', () => {
     expect(before.length).toBe(3);
     await c.database.sql`delete from metric_rollups`;
     await c.database.sql`delete from job_watermarks where job = 'rollup'`;
-    const r = await runRollup(c.database.sql, T0 + 4 * HOUR + 10_000, { instanceId: 'test', pauseRatio: 0, batch: 1, sliceMs: 60_000, initialMs: 5 * HOUR });
+    const r = await runRollup(c.database.sql, T0 + 4 * HOUR + 10_000, {
+      instanceId: 'test',
+      pauseRatio: 0,
+      batch: 1,
+      sliceMs: 60_000,
+      initialMs: 5 * HOUR,
+    });
     expect(r).toMatchObject({ hours: 3 });
     expect(await all()).toEqual(before);
   });
@@ -186,11 +213,32 @@ describe('per-minute rollups, one row per node and hour', () => {
         array_to_string(mem_pct_avg, ',', '-') as mem_pct_avg, array_to_string(mem_pct_max, ',', '-') as mem_pct_max, agent_cpu_pct[1] as cpu
       from metric_rollups where node_id = ${nodeId} and hour = ${new Date(t)}`;
     const rest = ',-'.repeat(57);
-    expect(stored).toEqual({ load1_avg: `20000,1,-${rest}`, load1_max: `32767,1,-${rest}`, mem_pct_avg: `3334,1234,-${rest}`, mem_pct_max: `3334,1234,-${rest}`, cpu: 32767 });
+    expect(stored).toEqual({
+      load1_avg: `20000,1,-${rest}`,
+      load1_max: `32767,1,-${rest}`,
+      mem_pct_avg: `3334,1234,-${rest}`,
+      mem_pct_max: `3334,1234,-${rest}`,
+      cpu: 32767,
+    });
     const m = (await minutes()).filter((r) => r.minute.getTime() >= t);
     expect(m).toHaveLength(3);
-    expect(m[0]).toMatchObject({ samples: 2, disk_pct_max: 90, load1_avg: 200, load1_max: 327.67, mem_pct_avg: 33.34, mem_pct_max: 33.34, agent_cpu_pct: 327.67 });
-    expect(m[1]).toMatchObject({ samples: 1, load1_avg: 0.01, load1_max: 0.01, mem_pct_avg: 12.34, mem_pct_max: 12.34, agent_cpu_pct: null });
+    expect(m[0]).toMatchObject({
+      samples: 2,
+      disk_pct_max: 90,
+      load1_avg: 200,
+      load1_max: 327.67,
+      mem_pct_avg: 33.34,
+      mem_pct_max: 33.34,
+      agent_cpu_pct: 327.67,
+    });
+    expect(m[1]).toMatchObject({
+      samples: 1,
+      load1_avg: 0.01,
+      load1_max: 0.01,
+      mem_pct_avg: 12.34,
+      mem_pct_max: 12.34,
+      agent_cpu_pct: null,
+    });
     expect(m[2]).toMatchObject({ samples: 1, disk_pct_max: 90, load1_avg: null, load1_max: null, mem_pct_avg: null, mem_pct_max: null });
   });
 });

@@ -74,15 +74,20 @@ export async function runRollup(sql: postgres.Sql, now: number, opts: RollupOpti
       const a = from + ((upTo - from) * k) / slices;
       const b = k === slices - 1 ? upTo : from + ((upTo - from) * (k + 1)) / slices;
       add(
-        await paced(pauseRatio, () =>
-          oneCore(sql, (tx) => tx`
+        await paced(
+          pauseRatio,
+          () =>
+            oneCore(
+              sql,
+              (tx) => tx`
             with t as (
               select distinct node_id, date_trunc('hour', at, 'UTC') as hour
               from samples where received_at >= ${new Date(a)} and received_at ${k === slices - 1 ? tx`<=` : tx`<`} ${new Date(b)}
             ), p as (
               insert into rollup_pending (node_id, hour) select node_id, hour from t where hour >= ${complete} on conflict do nothing
             )
-            select node_id::text as node_id, hour from t where hour < ${complete}`),
+            select node_id::text as node_id, hour from t where hour < ${complete}`,
+            ),
           opts.signal,
         ),
       );
@@ -97,8 +102,12 @@ export async function runRollup(sql: postgres.Sql, now: number, opts: RollupOpti
     const pairs = [...touched.values()];
     let hours = 0;
     for (let i = 0; i < pairs.length; i += batch) {
-      const r = await paced(pauseRatio, () =>
-        oneCore(sql, (tx) => tx`
+      const r = await paced(
+        pauseRatio,
+        () =>
+          oneCore(
+            sql,
+            (tx) => tx`
           with touched as (
             select node_id, hour from jsonb_to_recordset(${tx.json(pairs.slice(i, i + batch) as never)}::jsonb) as x(node_id int8, hour timestamptz)
           ), done as (
@@ -120,7 +129,8 @@ export async function runRollup(sql: postgres.Sql, now: number, opts: RollupOpti
           left join minutes m on m.node_id = t.node_id and m.hour = t.hour and m.i = g.i
           group by t.node_id, t.hour
           having count(m.samples) > 0
-          on conflict (node_id, hour) do update set (${cols}) = (${sql.unsafe(ROLLUP_MINUTE_COLUMNS.map((c) => `excluded.${c}`).join(', '))})`),
+          on conflict (node_id, hour) do update set (${cols}) = (${sql.unsafe(ROLLUP_MINUTE_COLUMNS.map((c) => `excluded.${c}`).join(', '))})`,
+          ),
         opts.signal,
       );
       hours += r.count;

@@ -12,12 +12,20 @@ describe('text exposition', () => {
     expect(escapeLabelValue('a\\b')).toBe('a\\\\b');
     expect(escapeLabelValue('a\nb')).toBe('a\\nb');
     expect(escapeLabelValue('\\n')).toBe('\\\\n');
-    expect(escapeLabelValue('disk:/ {x=1}, \'y\'')).toBe('disk:/ {x=1}, \'y\'');
+    expect(escapeLabelValue("disk:/ {x=1}, 'y'")).toBe("disk:/ {x=1}, 'y'");
   });
 
   it('writes values as prom-client does', () => {
     expect([1, 0, -0.5, 0.9583333333333334, 1e-7, 12345678901234, NaN, Infinity, -Infinity].map(formatValue)).toEqual([
-      '1', '0', '-0.5', '0.9583333333333334', '1e-7', '12345678901234', 'Nan', '+Inf', '-Inf',
+      '1',
+      '0',
+      '-0.5',
+      '0.9583333333333334',
+      '1e-7',
+      '12345678901234',
+      'Nan',
+      '+Inf',
+      '-Inf',
     ]);
   });
 
@@ -33,15 +41,26 @@ describe('text exposition', () => {
     out.set(c, {}, 0.995);
     expect(out.text()).toBe(
       [
-        '# HELP t_a A help.', '# TYPE t_a gauge', 't_a{node="n1"} 1', 't_a{node="n2"} 0', '',
-        '# HELP t_b B help.', '# TYPE t_b gauge', 't_b{node="n1",window="30d"} 0.5', '',
-        '# HELP t_none Nothing yet.', '# TYPE t_none gauge', '',
-        '# HELP t_c No labels.', '# TYPE t_c gauge', 't_c 0.995',
+        '# HELP t_a A help.',
+        '# TYPE t_a gauge',
+        't_a{node="n1"} 1',
+        't_a{node="n2"} 0',
+        '',
+        '# HELP t_b B help.',
+        '# TYPE t_b gauge',
+        't_b{node="n1",window="30d"} 0.5',
+        '',
+        '# HELP t_none Nothing yet.',
+        '# TYPE t_none gauge',
+        '',
+        '# HELP t_c No labels.',
+        '# TYPE t_c gauge',
+        't_c 0.995',
       ].join('\n') + '\n',
     );
   });
 
-  it('matches prom-client\'s text for the same gauges, tricky label values and help included', async () => {
+  it("matches prom-client's text for the same gauges, tricky label values and help included", async () => {
     const help = 'Help with a back\\slash\nand a newline.';
     const registry = new Registry();
     const g = new Gauge({ name: 't_tricky', help, labelNames: ['node', 'check'] as const, registers: [registry] });

@@ -13,8 +13,17 @@ const H = 3_600_000;
 const D = 24 * H;
 const havePromtool = spawnSync('sh', ['-c', 'command -v promtool']).status === 0;
 const FAMILIES = [
-  'timmy_node_up', 'timmy_node_last_report_age_seconds', 'timmy_node_clock_skew_seconds', 'timmy_node_uptime_ratio', 'timmy_node_check_status', 'timmy_operator_uptime_ratio',
-  'timmy_fleet_uptime_ratio', 'timmy_region_uptime_ratio', 'timmy_operator_sla_target_ratio', 'timmy_fleet_sla_target_ratio', 'timmy_fleet_nodes',
+  'timmy_node_up',
+  'timmy_node_last_report_age_seconds',
+  'timmy_node_clock_skew_seconds',
+  'timmy_node_uptime_ratio',
+  'timmy_node_check_status',
+  'timmy_operator_uptime_ratio',
+  'timmy_fleet_uptime_ratio',
+  'timmy_region_uptime_ratio',
+  'timmy_operator_sla_target_ratio',
+  'timmy_fleet_sla_target_ratio',
+  'timmy_fleet_nodes',
 ];
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -74,7 +83,12 @@ async function reference(from: number, to: number, now: number) {
 describe('fleet gauges', () => {
   it('fleet totals are exactly the numeric sums, for any window', async () => {
     const now = clock.now;
-    for (const [from, to] of [[now - 30 * D, now], [Date.UTC(2026, 10, 1), Date.UTC(2026, 11, 1)], [now - 400 * D + 7, now - 3 * D + 0.5], [now - D, now - D]] as const) {
+    for (const [from, to] of [
+      [now - 30 * D, now],
+      [Date.UTC(2026, 10, 1), Date.UTC(2026, 11, 1)],
+      [now - 400 * D + 7, now - 3 * D + 0.5],
+      [now - D, now - D],
+    ] as const) {
       const got = await fleetTotals(c.database.sql, from, to, now);
       expect(got).toEqual(await reference(from, to, now));
       expect(got.get(ids.plain!)?.maintenanceMs ?? 0).toBeGreaterThanOrEqual(0);
@@ -84,7 +98,7 @@ describe('fleet gauges', () => {
     expect(t.maintenanceMs).toBe(3599000.004);
   });
 
-  it('exposes every family once, with escaped label values and the database\'s figures', async () => {
+  it("exposes every family once, with escaped label values and the database's figures", async () => {
     const r = await c.app.inject({ method: 'GET', url: '/metrics' });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
@@ -100,24 +114,26 @@ describe('fleet gauges', () => {
     const ratio = p.upMs / (p.upMs + p.downMs);
     const tricky = 'node="we\\"ird\\\\node\\nname"';
     const lines = text.split('\n');
-    expect(lines).toEqual(expect.arrayContaining([
-      'timmy_node_up{node="plain",operator="alice",region="eu",state="UP"} 1',
-      `timmy_node_up{${tricky},operator="o\\"p\\\\",region="re\\ngion",state="DOWN"} 0`,
-      'timmy_node_up{node="idle",operator="",region="",state="UNKNOWN"} 0',
-      'timmy_node_last_report_age_seconds{node="plain"} 2.5',
-      `timmy_node_last_report_age_seconds{${tricky}} 86400`,
-      'timmy_node_clock_skew_seconds{node="plain"} -0.25',
-      'timmy_node_check_status{node="plain",check="gateway",probe="systemd"} 0',
-      `timmy_node_check_status{${tricky},check="disk:\\"/\\"",probe="disk"} 2`,
-      'timmy_fleet_nodes{state="UP"} 1',
-      'timmy_fleet_nodes{state="UNKNOWN"} 1',
-      'timmy_fleet_nodes{state="MAINTENANCE"} 0',
-      'timmy_fleet_sla_target_ratio 0.995',
-      'timmy_operator_sla_target_ratio{operator="alice",tier="certified"} 0.995',
-      `timmy_node_uptime_ratio{node="plain",window="30d"} ${ratio}`,
-      `timmy_operator_uptime_ratio{operator="alice",window="30d"} ${ratio}`,
-      `timmy_region_uptime_ratio{region="eu",window="30d"} ${ratio}`,
-    ]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'timmy_node_up{node="plain",operator="alice",region="eu",state="UP"} 1',
+        `timmy_node_up{${tricky},operator="o\\"p\\\\",region="re\\ngion",state="DOWN"} 0`,
+        'timmy_node_up{node="idle",operator="",region="",state="UNKNOWN"} 0',
+        'timmy_node_last_report_age_seconds{node="plain"} 2.5',
+        `timmy_node_last_report_age_seconds{${tricky}} 86400`,
+        'timmy_node_clock_skew_seconds{node="plain"} -0.25',
+        'timmy_node_check_status{node="plain",check="gateway",probe="systemd"} 0',
+        `timmy_node_check_status{${tricky},check="disk:\\"/\\"",probe="disk"} 2`,
+        'timmy_fleet_nodes{state="UP"} 1',
+        'timmy_fleet_nodes{state="UNKNOWN"} 1',
+        'timmy_fleet_nodes{state="MAINTENANCE"} 0',
+        'timmy_fleet_sla_target_ratio 0.995',
+        'timmy_operator_sla_target_ratio{operator="alice",tier="certified"} 0.995',
+        `timmy_node_uptime_ratio{node="plain",window="30d"} ${ratio}`,
+        `timmy_operator_uptime_ratio{operator="alice",window="30d"} ${ratio}`,
+        `timmy_region_uptime_ratio{region="eu",window="30d"} ${ratio}`,
+      ]),
+    );
     expect(lines.filter((l) => l.startsWith('timmy_node_uptime_ratio{'))).toHaveLength(2);
     expect(text).not.toMatch(/node="idle",window/);
     if (havePromtool) {
@@ -128,7 +144,11 @@ describe('fleet gauges', () => {
 
   it('overlapping scrapes give the same fleet figures', async () => {
     const [a, b] = await Promise.all([c.app.inject({ method: 'GET', url: '/metrics' }), c.app.inject({ method: 'GET', url: '/metrics' })]);
-    const fleet = (s: string) => s.split('\n').filter((l) => /^(# (HELP|TYPE) )?timmy_(node|fleet|operator|region)_/.test(l)).join('\n');
+    const fleet = (s: string) =>
+      s
+        .split('\n')
+        .filter((l) => /^(# (HELP|TYPE) )?timmy_(node|fleet|operator|region)_/.test(l))
+        .join('\n');
     expect(fleet(a.body)).toBe(fleet(b.body));
   });
 });

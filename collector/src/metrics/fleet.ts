@@ -14,18 +14,45 @@ import type { Metrics } from './registry.ts';
 
 const CHECK_VALUE: Record<string, number> = { ok: 0, warn: 1, critical: 2, unknown: 3 };
 
-const nodeUp = gaugeFamily('timmy_node_up', '1 when the node is UP, 0 when DOWN, UNKNOWN or in MAINTENANCE.', ['node', 'operator', 'region', 'state']);
-const lastReport = gaugeFamily('timmy_node_last_report_age_seconds', 'Seconds since the node\'s newest live heartbeat arrived.', ['node']);
+const nodeUp = gaugeFamily('timmy_node_up', '1 when the node is UP, 0 when DOWN, UNKNOWN or in MAINTENANCE.', [
+  'node',
+  'operator',
+  'region',
+  'state',
+]);
+const lastReport = gaugeFamily('timmy_node_last_report_age_seconds', "Seconds since the node's newest live heartbeat arrived.", ['node']);
 const skew = gaugeFamily('timmy_node_clock_skew_seconds', 'Agent clock minus collector clock at the last report.', ['node']);
 const uptime = gaugeFamily('timmy_node_uptime_ratio', 'UP / (UP + DOWN), time-weighted, over the window.', ['node', 'window']);
-const checks = gaugeFamily('timmy_node_check_status', 'Latest check status: 0 ok, 1 warn, 2 critical, 3 unknown.', ['node', 'check', 'probe']);
-const operatorUptime = gaugeFamily('timmy_operator_uptime_ratio', 'UP / (UP + DOWN) over all the operator\'s nodes.', ['operator', 'window']);
+const checks = gaugeFamily('timmy_node_check_status', 'Latest check status: 0 ok, 1 warn, 2 critical, 3 unknown.', [
+  'node',
+  'check',
+  'probe',
+]);
+const operatorUptime = gaugeFamily('timmy_operator_uptime_ratio', "UP / (UP + DOWN) over all the operator's nodes.", [
+  'operator',
+  'window',
+]);
 const fleetUptime = gaugeFamily('timmy_fleet_uptime_ratio', 'UP / (UP + DOWN) over the whole fleet.', ['window']);
 const regionUptime = gaugeFamily('timmy_region_uptime_ratio', 'UP / (UP + DOWN) over every node of the region.', ['region', 'window']);
-const operatorTarget = gaugeFamily('timmy_operator_sla_target_ratio', 'The SLA ratio the operator is held to (its tier).', ['operator', 'tier']);
+const operatorTarget = gaugeFamily('timmy_operator_sla_target_ratio', 'The SLA ratio the operator is held to (its tier).', [
+  'operator',
+  'tier',
+]);
 const fleetTarget = gaugeFamily('timmy_fleet_sla_target_ratio', 'The fleet uptime target (regions and the fleet are held to it).');
 const nodesByState = gaugeFamily('timmy_fleet_nodes', 'Nodes by current state.', ['state']);
-const FAMILIES = [nodeUp, lastReport, skew, uptime, checks, operatorUptime, fleetUptime, regionUptime, operatorTarget, fleetTarget, nodesByState];
+const FAMILIES = [
+  nodeUp,
+  lastReport,
+  skew,
+  uptime,
+  checks,
+  operatorUptime,
+  fleetUptime,
+  regionUptime,
+  operatorTarget,
+  fleetTarget,
+  nodesByState,
+];
 
 export function registerFleetGauges(metrics: Metrics, sql: postgres.Sql, clock: Clock, thresholds: Thresholds = DEFAULT_THRESHOLDS): void {
   // Scrapes that overlap share one read of the database.
@@ -52,13 +79,34 @@ async function render(sql: postgres.Sql, now: number, thresholds: Thresholds): P
   const window = rolling30d(now);
   // Independent reads, in parallel (the 30-day totals dominate); maintenance applied, like every uptime figure.
   const [nodeRows, loaded, operatorRows, checkRows] = await Promise.all([
-    jsonRows<[id: number, name: string, operator: string, region: string, state: string | null, lastHbMs: number | null, skewMs: number | null, operatorId: number | null, regionOrNull: string | null]>(sql, sql`
+    jsonRows<
+      [
+        id: number,
+        name: string,
+        operator: string,
+        region: string,
+        state: string | null,
+        lastHbMs: number | null,
+        skewMs: number | null,
+        operatorId: number | null,
+        regionOrNull: string | null,
+      ]
+    >(
+      sql,
+      sql`
       select json_build_array(n.id, n.name, coalesce(o.name, ''), coalesce(n.region, ''), n.current_state, floor(extract(epoch from n.last_hb_at) * 1000), n.clock_skew_ms, n.operator_id, n.region) as row
-      from nodes n left join operators o on o.id = n.operator_id where n.decommissioned_at is null`),
+      from nodes n left join operators o on o.id = n.operator_id where n.decommissioned_at is null`,
+    ),
     // The windows overlapping the 30 days, and any in force right now (the current state).
-    loadMaintenance(sql, window.start, window.end + 1).then(async (m) => ({ defs: m, totals: await fleetTotals(sql, window.start, window.end, now, m) })),
+    loadMaintenance(sql, window.start, window.end + 1).then(async (m) => ({
+      defs: m,
+      totals: await fleetTotals(sql, window.start, window.end, now, m),
+    })),
     sql`select name, tier from operators where status = 'active'`,
-    jsonRows<[nodeId: number, check: string, probe: string, status: string]>(sql, sql`select json_build_array(c.node_id, c.name, c.probe, c.status) as row from node_check_status c`),
+    jsonRows<[nodeId: number, check: string, probe: string, status: string]>(
+      sql,
+      sql`select json_build_array(c.node_id, c.name, c.probe, c.status) as row from node_check_status c`,
+    ),
   ]);
   const { defs, totals } = loaded;
   const out = new Exposition(FAMILIES);
@@ -93,9 +141,16 @@ async function render(sql: postgres.Sql, now: number, thresholds: Thresholds): P
     }
   }
   for (const [s, n] of Object.entries(states)) out.set(nodesByState, { state: s }, n);
-  for (const [op, t] of byOperator) if (op && t.up + t.down > 0) out.set(operatorUptime, { operator: op, window: '30d' }, t.up / (t.up + t.down));
-  for (const [region, t] of byRegion) if (region && t.up + t.down > 0) out.set(regionUptime, { region, window: '30d' }, t.up / (t.up + t.down));
-  for (const o of operatorRows) out.set(operatorTarget, { operator: o.name as string, tier: o.tier as string }, thresholdFor('operator', o.tier as string, thresholds) / 100);
+  for (const [op, t] of byOperator)
+    if (op && t.up + t.down > 0) out.set(operatorUptime, { operator: op, window: '30d' }, t.up / (t.up + t.down));
+  for (const [region, t] of byRegion)
+    if (region && t.up + t.down > 0) out.set(regionUptime, { region, window: '30d' }, t.up / (t.up + t.down));
+  for (const o of operatorRows)
+    out.set(
+      operatorTarget,
+      { operator: o.name as string, tier: o.tier as string },
+      thresholdFor('operator', o.tier as string, thresholds) / 100,
+    );
   out.set(fleetTarget, {}, thresholds.fleetTargetPct / 100);
   if (fleet.up + fleet.down > 0) out.set(fleetUptime, { window: '30d' }, fleet.up / (fleet.up + fleet.down));
   for (const [nodeId, check, probe, status] of checkRows) {

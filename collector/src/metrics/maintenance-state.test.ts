@@ -27,12 +27,28 @@ beforeAll(async () => {
   await sql`update nodes set current_state = 'DOWN', state_since = ${new Date(T0 - 30 * MIN)}, last_hb_at = ${new Date(T0 - 30 * MIN)} where name = 'down-in-window'`;
   await sql`update nodes set current_state = 'UP', state_since = ${new Date(T0 - 60 * MIN)}, last_hb_at = ${new Date(T0)} where name in ('up-in-region', 'up-outside')`;
   const declare = async (body: Record<string, unknown>) => {
-    const r = await c.app.inject({ method: 'POST', url: '/v1/admin/maintenance', headers: ADMIN, payload: { declaredBy: 'lead@fleet', reason: 'kernel upgrade', ...body } });
+    const r = await c.app.inject({
+      method: 'POST',
+      url: '/v1/admin/maintenance',
+      headers: ADMIN,
+      payload: { declaredBy: 'lead@fleet', reason: 'kernel upgrade', ...body },
+    });
     expect(r.statusCode).toBe(201);
   };
-  await declare({ scope: 'node', node: String(down.nodeId), start: new Date(T0 + 10 * MIN).toISOString(), end: new Date(T0 + 40 * MIN).toISOString() });
+  await declare({
+    scope: 'node',
+    node: String(down.nodeId),
+    start: new Date(T0 + 10 * MIN).toISOString(),
+    end: new Date(T0 + 40 * MIN).toISOString(),
+  });
   // A recurring window for a region covers every node there (a node that never reported stays untracked).
-  await declare({ scope: 'region', region: 'us', start: new Date(T0 + 20 * MIN).toISOString(), end: new Date(T0 + 50 * MIN).toISOString(), recurrence: 'daily' });
+  await declare({
+    scope: 'region',
+    region: 'us',
+    start: new Date(T0 + 20 * MIN).toISOString(),
+    end: new Date(T0 + 50 * MIN).toISOString(),
+    recurrence: 'daily',
+  });
 });
 afterAll(async () => {
   await c?.close();
@@ -40,7 +56,11 @@ afterAll(async () => {
 });
 
 async function shown() {
-  const nodes = (await c.app.inject({ url: '/v1/nodes' })).json() as Array<{ name: string; state: string | null; stateSince: string | null }>;
+  const nodes = (await c.app.inject({ url: '/v1/nodes' })).json() as Array<{
+    name: string;
+    state: string | null;
+    stateSince: string | null;
+  }>;
   const metrics = (await c.app.inject({ url: '/metrics' })).body.split('\n');
   const one = (await c.app.inject({ url: '/v1/nodes/down-in-window' })).json() as { state: string };
   return {
@@ -57,7 +77,12 @@ describe('the current state inside a maintenance window', () => {
     clock.now = T0 + 5 * MIN;
     const s = await shown();
     expect(s.api).toEqual({ 'down-in-window': 'DOWN', 'up-in-region': 'UP', 'up-outside': 'UP', 'never-reported': null });
-    expect(s.fleet).toEqual(['timmy_fleet_nodes{state="DOWN"} 1', 'timmy_fleet_nodes{state="MAINTENANCE"} 0', 'timmy_fleet_nodes{state="UNKNOWN"} 1', 'timmy_fleet_nodes{state="UP"} 2']);
+    expect(s.fleet).toEqual([
+      'timmy_fleet_nodes{state="DOWN"} 1',
+      'timmy_fleet_nodes{state="MAINTENANCE"} 0',
+      'timmy_fleet_nodes{state="UNKNOWN"} 1',
+      'timmy_fleet_nodes{state="UP"} 2',
+    ]);
   });
 
   it('is MAINTENANCE in the API and in every gauge while a window covers the node', async () => {
@@ -73,7 +98,12 @@ describe('the current state inside a maintenance window', () => {
       'timmy_node_up{node="up-in-region",operator="bob",region="us",state="MAINTENANCE"} 0',
       'timmy_node_up{node="up-outside",operator="bob",region="ap",state="UP"} 1',
     ]);
-    expect(s.fleet).toEqual(['timmy_fleet_nodes{state="DOWN"} 0', 'timmy_fleet_nodes{state="MAINTENANCE"} 2', 'timmy_fleet_nodes{state="UNKNOWN"} 1', 'timmy_fleet_nodes{state="UP"} 1']);
+    expect(s.fleet).toEqual([
+      'timmy_fleet_nodes{state="DOWN"} 0',
+      'timmy_fleet_nodes{state="MAINTENANCE"} 2',
+      'timmy_fleet_nodes{state="UNKNOWN"} 1',
+      'timmy_fleet_nodes{state="UP"} 1',
+    ]);
   });
 
   it('is the settled state again once the window ends', async () => {

@@ -21,4 +21,3 @@ export function adjustmentLines(adjustments: Adjustment[]): LineItem[] {
       refs: { adjustment: { id: a.id, by: a.by, note: a.note, ...(a.corrects ? { corrects: a.corrects } : {}) } },
     }));
 }
-

@@ -34,14 +34,25 @@ function trailing(history: MonthUptime[], asOf: string, ok: (m: MonthUptime) => 
   }
 }
 
-const ratios = (run: MonthUptime[]) => [...run].reverse().map((m) => `${m.month} ${percentString(m.upSeconds, observedSeconds(m), 3)} %`).join(', ');
+const ratios = (run: MonthUptime[]) =>
+  [...run]
+    .reverse()
+    .map((m) => `${m.month} ${percentString(m.upSeconds, observedSeconds(m), 3)} %`)
+    .join(', ');
 
 export function tierProposals(rules: Eligibility, tier: string, history: MonthUptime[], asOf: string): Proposal[] {
   const out: Proposal[] = [];
   for (const p of rules.promotions.filter((r) => r.from === tier)) {
     const run = trailing(history, asOf, (m) => passes(m.upSeconds, observedSeconds(m), p.atOrAbovePct, 'at_or_above')).slice(0, p.months);
     if (run.length === p.months) {
-      out.push({ type: 'promotion', reason: 'sustained_uptime', from: p.from, to: p.to, months: run.map((m) => m.month).reverse(), detail: `${p.months} months at or above ${pctText(p.atOrAbovePct)}: ${ratios(run)}` });
+      out.push({
+        type: 'promotion',
+        reason: 'sustained_uptime',
+        from: p.from,
+        to: p.to,
+        months: run.map((m) => m.month).reverse(),
+        detail: `${p.months} months at or above ${pctText(p.atOrAbovePct)}: ${ratios(run)}`,
+      });
     }
   }
   const t = rules.termination;

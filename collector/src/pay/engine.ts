@@ -69,14 +69,28 @@ function contextOf(evidence: Evidence, month: Month): { ctx: PayContext; subject
   if (evidence.subject === 'partner') {
     return {
       subject: { kind: 'partner', id: evidence.partner.id },
-      ctx: { subject: 'partner', month, partner: evidence.partner, referrals: evidence.referrals, referredStatements: evidence.referredStatements, lines: [] },
+      ctx: {
+        subject: 'partner',
+        month,
+        partner: evidence.partner,
+        referrals: evidence.referrals,
+        referredStatements: evidence.referredStatements,
+        lines: [],
+      },
     };
   }
   const op = evidence.operator;
   const openEnd = activePeriod(month, op).end;
   const nodes = [...evidence.nodes].sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1)).map((n) => nodeFigures(n, openEnd));
   return {
-    subject: { kind: 'operator', id: op.id, tier: op.tier, lifecycle: op.lifecycle, activeSince: op.activeSince, lastActiveDay: op.lastActiveDay },
+    subject: {
+      kind: 'operator',
+      id: op.id,
+      tier: op.tier,
+      lifecycle: op.lifecycle,
+      activeSince: op.activeSince,
+      lastActiveDay: op.lastActiveDay,
+    },
     ctx: {
       subject: 'operator',
       month,

@@ -13,7 +13,11 @@ describe('the live estimate', () => {
     ['a week after the month end', at('2027-05-08')],
   ])('of a finished month equals its statement, byte for byte (%s)', (_name, now) => {
     const ev = operatorEvidence('2027-04', {
-      nodes: [...fullNodes(6, '2027-04'), fullNode('n07', '2027-04', { down: 20_000, unknown: 3_600, maintenance: 7_200 }), { nodeId: 'n08', spans: [span('2027-04-10', '2027-04-20', { down: 500 })] }],
+      nodes: [
+        ...fullNodes(6, '2027-04'),
+        fullNode('n07', '2027-04', { down: 20_000, unknown: 3_600, maintenance: 7_200 }),
+        { nodeId: 'n08', spans: [span('2027-04-10', '2027-04-20', { down: 500 })] },
+      ],
       incidents: [{ id: 'i1', severity: 'P2', openedAt: at('2027-04-03T10:00:00Z'), acknowledgedAt: at('2027-04-03T10:10:00Z') }],
     });
     const estimate = estimateStatement(version, ev, '2027-04', now);
@@ -24,7 +28,10 @@ describe('the live estimate', () => {
   // April 2027, read at April 16 00:00 (15 of 30 days gone). One node still owned: so far 1 290 000 s UP and
   // 6 000 s DOWN (99.537 %). The remaining 1 296 000 s split in that proportion: DOWN +6 000, UP +1 290 000,
   // projected 2 580 000 / 2 592 000 = 99.537 % > 99.5 %: 15000 + 5000 + 2000 (no task import yet: 0) = 22000
-  const soFar: OperatorEvidence = operatorEvidence('2027-04', { tasks: [], nodes: [{ nodeId: 'n1', spans: [span('2027-04-01', null, { up: 1_290_000, down: 6_000 })] }] });
+  const soFar: OperatorEvidence = operatorEvidence('2027-04', {
+    tasks: [],
+    nodes: [{ nodeId: 'n1', spans: [span('2027-04-01', null, { up: 1_290_000, down: 6_000 })] }],
+  });
 
   it('projects the rest of the month at the proportion so far', () => {
     const projected = projectEvidence(soFar, '2027-04', at('2027-04-16')) as OperatorEvidence;

@@ -38,7 +38,11 @@ export type NodeEvidence = Static<typeof NodeEvidence>;
 
 /** Task counts come from an import (never a guess); `sourceId` names the import. */
 export const TaskImport = Type.Object(
-  { sourceId: Type.String({ minLength: 1, maxLength: 256 }), assigned: Type.Integer({ minimum: 0 }), completed: Type.Integer({ minimum: 0 }) },
+  {
+    sourceId: Type.String({ minLength: 1, maxLength: 256 }),
+    assigned: Type.Integer({ minimum: 0 }),
+    completed: Type.Integer({ minimum: 0 }),
+  },
   strict,
 );
 export type TaskImport = Static<typeof TaskImport>;

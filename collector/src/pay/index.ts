@@ -3,7 +3,17 @@ export { ENGINE_VERSION, computeStatement } from './engine.ts';
 export { estimateStatement, projectEvidence, type Estimate } from './estimate.ts';
 export { loadPolicy, parsePolicy, policyFor, policyChangeProblems, type PayPolicy, type PolicyVersion, type PolicyLine } from './policy.ts';
 export { tierProposals, type MonthUptime, type Proposal } from './eligibility.ts';
-export { Adjustment, Evidence, OperatorEvidence, PartnerEvidence, NodeEvidence, OwnedSpan, TaskImport, IncidentEvidence, Referral } from './evidence.ts';
+export {
+  Adjustment,
+  Evidence,
+  OperatorEvidence,
+  PartnerEvidence,
+  NodeEvidence,
+  OwnedSpan,
+  TaskImport,
+  IncidentEvidence,
+  Referral,
+} from './evidence.ts';
 export { Statement, LineItem, NodeFigures } from './statement.ts';
 export { evidenceProblems } from './check-evidence.ts';
 export { canonicalJson, digestOf, sha256Hex } from './canonical.ts';

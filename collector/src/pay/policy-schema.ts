@@ -13,7 +13,12 @@ const Pct = Type.Number({ minimum: 0, maximum: 100 });
 
 /** The common fields of a line; the rest belongs to the kind and is checked against its schema. */
 export const LineHead = Type.Object(
-  { code: Code, kind: Code, tiers: Type.Optional(Type.Array(Code, { minItems: 1 })), label: Type.Optional(Type.String({ maxLength: 200 })) },
+  {
+    code: Code,
+    kind: Code,
+    tiers: Type.Optional(Type.Array(Code, { minItems: 1 })),
+    label: Type.Optional(Type.String({ maxLength: 200 })),
+  },
   { additionalProperties: true },
 );
 export const LINE_HEAD_KEYS = ['code', 'kind', 'tiers', 'label'] as const;
@@ -21,7 +26,9 @@ export const LINE_HEAD_KEYS = ['code', 'kind', 'tiers', 'label'] as const;
 /** Tier eligibility: promotions to propose and when to warn of termination. */
 export const Eligibility = Type.Object(
   {
-    promotions: Type.Array(Type.Object({ from: Code, to: Code, months: Type.Integer({ minimum: 1 }), atOrAbovePct: Pct }, strict), { default: [] }),
+    promotions: Type.Array(Type.Object({ from: Code, to: Code, months: Type.Integer({ minimum: 1 }), atOrAbovePct: Pct }, strict), {
+      default: [],
+    }),
     termination: Type.Optional(Type.Object({ belowPct: Pct, consecutiveMonths: Type.Integer({ minimum: 1 }) }, strict)),
   },
   strict,

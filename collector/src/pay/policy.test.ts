@@ -115,7 +115,9 @@ versions:
   });
 
   it('reports the top level', () => {
-    expect(problemsOf('policy: Demo\nversions: []\n').map((p) => p.path)).toEqual(expect.arrayContaining(['policy', 'currency', 'versions']));
+    expect(problemsOf('policy: Demo\nversions: []\n').map((p) => p.path)).toEqual(
+      expect.arrayContaining(['policy', 'currency', 'versions']),
+    );
   });
 });
 
@@ -144,13 +146,30 @@ describe('the version in force', () => {
   });
 
   it('the engine refuses a version not yet in force', () => {
-    expect(() => computeStatement(policy.versions[1]!, operatorEvidence('2026-06'), '2026-06')).toThrow(/takes effect 2026-07, after 2026-06/);
+    expect(() => computeStatement(policy.versions[1]!, operatorEvidence('2026-06'), '2026-06')).toThrow(
+      /takes effect 2026-07, after 2026-06/,
+    );
   });
 
   it.each<[string, string, string, RegExp | null]>([
-    ['adding a version for an open month', VERSIONED + '  - { id: v3, effectiveFrom: 2026-09, tiers: [certified], lines: [] }\n', '2026-08', null],
-    ['adding a version for a closed month', VERSIONED + '  - { id: v3, effectiveFrom: 2026-09, tiers: [certified], lines: [] }\n', '2026-09', /a new version cannot take effect in a closed month/],
-    ['changing a version in force in a closed month', VERSIONED.replace('17500', '18000'), '2026-07', /v2 was in force in a closed month .* cannot change/],
+    [
+      'adding a version for an open month',
+      VERSIONED + '  - { id: v3, effectiveFrom: 2026-09, tiers: [certified], lines: [] }\n',
+      '2026-08',
+      null,
+    ],
+    [
+      'adding a version for a closed month',
+      VERSIONED + '  - { id: v3, effectiveFrom: 2026-09, tiers: [certified], lines: [] }\n',
+      '2026-09',
+      /a new version cannot take effect in a closed month/,
+    ],
+    [
+      'changing a version in force in a closed month',
+      VERSIONED.replace('17500', '18000'),
+      '2026-07',
+      /v2 was in force in a closed month .* cannot change/,
+    ],
     ['changing a version not yet used', VERSIONED.replace('17500', '18000'), '2026-06', null],
     ['removing a version in force in a closed month', VERSIONED.split('  - id: v2')[0]!, '2026-07', /v2 .* cannot be removed/],
   ])('%s', (_name, next, closedThrough, refused) => {

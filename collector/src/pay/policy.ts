@@ -46,7 +46,10 @@ const versionSchema = checker(VersionFile);
 /** Parse and validate YAML text; throws PayPolicyError listing every problem. */
 export function loadPolicy(text: string, source = 'policy'): PayPolicy {
   const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length) throw new PayPolicyError(doc.errors.map((e) => ({ path: `${source}:${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0]! })));
+  if (doc.errors.length)
+    throw new PayPolicyError(
+      doc.errors.map((e) => ({ path: `${source}:${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0]! })),
+    );
   return parsePolicy(doc.toJS());
 }
 
@@ -61,9 +64,14 @@ export function parsePolicy(raw: unknown): PayPolicy {
   const versions = ordered.flatMap((v, i) => (v ? [buildVersion(String(top.policy), String(top.currency), v, i, problems)] : []));
   ordered.forEach((v, i) => {
     if (!v) return;
-    if (ordered.findIndex((w) => w?.id === v.id) !== i) problems.push({ path: `versions[${i}].id`, message: `version id ${v.id} is used twice` });
+    if (ordered.findIndex((w) => w?.id === v.id) !== i)
+      problems.push({ path: `versions[${i}].id`, message: `version id ${v.id} is used twice` });
     const before = ordered[i - 1];
-    if (before && v.effectiveFrom <= before.effectiveFrom) problems.push({ path: `versions[${i}].effectiveFrom`, message: 'versions must be listed oldest first, each effective from a later month' });
+    if (before && v.effectiveFrom <= before.effectiveFrom)
+      problems.push({
+        path: `versions[${i}].effectiveFrom`,
+        message: 'versions must be listed oldest first, each effective from a later month',
+      });
   });
   if (problems.length) throw new PayPolicyError(problems);
   const file = withDefaults as PolicyFile;
@@ -75,9 +83,12 @@ function buildVersion(policyId: string, currency: string, v: VersionFile, vi: nu
   const operatorCodes = v.lines.filter((l) => findKind(l.kind)?.subject === 'operator').map((l) => l.code);
   const lines: PolicyLine[] = v.lines.map((line, li) => {
     const path = `${at}.lines[${li}]`;
-    if (v.lines.findIndex((l) => l.code === line.code) !== li) problems.push({ path: `${path}.code`, message: `code ${line.code} is used twice in this version` });
+    if (v.lines.findIndex((l) => l.code === line.code) !== li)
+      problems.push({ path: `${path}.code`, message: `code ${line.code} is used twice in this version` });
     if (line.code === ADJUSTMENT_CODE) problems.push({ path: `${path}.code`, message: `${ADJUSTMENT_CODE} is reserved for adjustments` });
-    for (const [ti, t] of (line.tiers ?? []).entries()) if (!v.tiers.includes(t)) problems.push({ path: `${path}.tiers[${ti}]`, message: `unknown tier ${t} (tiers: ${v.tiers.join(', ')})` });
+    for (const [ti, t] of (line.tiers ?? []).entries())
+      if (!v.tiers.includes(t))
+        problems.push({ path: `${path}.tiers[${ti}]`, message: `unknown tier ${t} (tiers: ${v.tiers.join(', ')})` });
     const rest = Object.fromEntries(Object.entries(line).filter(([k]) => !(LINE_HEAD_KEYS as readonly string[]).includes(k)));
     const kind = findKind(line.kind);
     if (!kind) {
@@ -91,15 +102,27 @@ function buildVersion(policyId: string, currency: string, v: VersionFile, vi: nu
       problems.push(...pctProblems(params, path));
       if (kind.validate) {
         const earlierCodes = v.lines.slice(0, li).map((l) => l.code);
-        problems.push(...kind.validate(params, { tiers: v.tiers, earlierCodes, operatorCodes }).map((p) => ({ path: `${path}.${p.path}`, message: p.message })));
+        problems.push(
+          ...kind
+            .validate(params, { tiers: v.tiers, earlierCodes, operatorCodes })
+            .map((p) => ({ path: `${path}.${p.path}`, message: p.message })),
+        );
       }
     }
-    return { code: line.code, kind: line.kind, ...(line.tiers ? { tiers: line.tiers } : {}), ...(line.label === undefined ? {} : { label: line.label }), params };
+    return {
+      code: line.code,
+      kind: line.kind,
+      ...(line.tiers ? { tiers: line.tiers } : {}),
+      ...(line.label === undefined ? {} : { label: line.label }),
+      params,
+    };
   });
   const eligibility = v.eligibility;
   if (eligibility) {
     eligibility.promotions.forEach((p, i) => {
-      for (const key of ['from', 'to'] as const) if (!v.tiers.includes(p[key])) problems.push({ path: `${at}.eligibility.promotions[${i}].${key}`, message: `unknown tier ${p[key]}` });
+      for (const key of ['from', 'to'] as const)
+        if (!v.tiers.includes(p[key]))
+          problems.push({ path: `${at}.eligibility.promotions[${i}].${key}`, message: `unknown tier ${p[key]}` });
     });
     problems.push(...pctProblems(eligibility, `${at}.eligibility`));
   }
@@ -134,7 +157,13 @@ function pctProblems(value: unknown, path: string): Problem[] {
 /** The version in force in `month`: the latest one effective from that month or earlier. */
 export function policyFor(policy: PayPolicy, month: string): PolicyVersion {
   const version = policy.versions.filter((v) => v.effectiveFrom <= month).at(-1);
-  if (!version) throw new PayPolicyError([{ path: 'versions', message: `no version of ${policy.id} is in force in ${month} (the first takes effect ${policy.versions[0]!.effectiveFrom})` }]);
+  if (!version)
+    throw new PayPolicyError([
+      {
+        path: 'versions',
+        message: `no version of ${policy.id} is in force in ${month} (the first takes effect ${policy.versions[0]!.effectiveFrom})`,
+      },
+    ]);
   return version;
 }
 
@@ -150,9 +179,22 @@ export function policyChangeProblems(prev: PayPolicy, next: PayPolicy, closedThr
   if (prev.id !== next.id) problems.push({ path: 'policy', message: `the policy id changed from ${prev.id} to ${next.id}` });
   for (const v of before) {
     const same = after.find((w) => w.id === v.id);
-    if (!same) problems.push({ path: `versions.${v.id}`, message: `version ${v.id} was in force in a closed month (through ${closedThrough}) and cannot be removed` });
-    else if (same.digest !== v.digest || same.effectiveFrom !== v.effectiveFrom) problems.push({ path: `versions.${v.id}`, message: `version ${v.id} was in force in a closed month (through ${closedThrough}) and cannot change` });
+    if (!same)
+      problems.push({
+        path: `versions.${v.id}`,
+        message: `version ${v.id} was in force in a closed month (through ${closedThrough}) and cannot be removed`,
+      });
+    else if (same.digest !== v.digest || same.effectiveFrom !== v.effectiveFrom)
+      problems.push({
+        path: `versions.${v.id}`,
+        message: `version ${v.id} was in force in a closed month (through ${closedThrough}) and cannot change`,
+      });
   }
-  for (const w of after) if (!before.some((v) => v.id === w.id)) problems.push({ path: `versions.${w.id}`, message: `a new version cannot take effect in a closed month (${w.effectiveFrom} ≤ ${closedThrough})` });
+  for (const w of after)
+    if (!before.some((v) => v.id === w.id))
+      problems.push({
+        path: `versions.${w.id}`,
+        message: `a new version cannot take effect in a closed month (${w.effectiveFrom} ≤ ${closedThrough})`,
+      });
   return problems;
 }

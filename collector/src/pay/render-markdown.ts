@@ -16,7 +16,8 @@ export function duration(seconds: number): string {
 const pct = (p: string | null) => (p === null ? 'n/a' : `${p} %`);
 
 export function statementMarkdown(st: Statement): string {
-  const who = st.subject.kind === 'operator' ? `operator ${st.subject.id} (${st.subject.tier}, ${st.subject.lifecycle})` : `partner ${st.subject.id}`;
+  const who =
+    st.subject.kind === 'operator' ? `operator ${st.subject.id} (${st.subject.tier}, ${st.subject.lifecycle})` : `partner ${st.subject.id}`;
   const out = [`# Pay statement ${st.month}: ${cell(who)}`, ''];
   out.push(`- Policy \`${st.policy.id}\` version \`${st.policy.version}\`, engine \`${st.engineVersion}\``);
   if (st.subject.kind === 'operator') {
@@ -28,12 +29,15 @@ export function statementMarkdown(st: Statement): string {
   if (st.nodes.length) {
     out.push('## Nodes', '', '| node | owned days | UP | DOWN | UNKNOWN | MAINTENANCE | uptime |', '|---|---:|---:|---:|---:|---:|---:|');
     for (const n of st.nodes) {
-      out.push(`| ${cell(n.nodeId)} | ${n.ownedDays} | ${duration(n.upSeconds)} | ${duration(n.downSeconds)} | ${duration(n.unknownSeconds)} | ${duration(n.maintenanceSeconds)} | ${pct(n.uptimePct)} |`);
+      out.push(
+        `| ${cell(n.nodeId)} | ${n.ownedDays} | ${duration(n.upSeconds)} | ${duration(n.downSeconds)} | ${duration(n.unknownSeconds)} | ${duration(n.maintenanceSeconds)} | ${pct(n.uptimePct)} |`,
+      );
     }
     out.push('');
   }
   out.push('## Pay', '', '| item | node | reason | amount | how |', '|---|---|---|---:|---|');
-  for (const l of st.lines) out.push(`| ${cell(l.label ?? l.code)} | ${cell(l.nodeId ?? '')} | ${l.reason} | ${formatUsd(l.amountCents)} | ${cell(l.formula)} |`);
+  for (const l of st.lines)
+    out.push(`| ${cell(l.label ?? l.code)} | ${cell(l.nodeId ?? '')} | ${l.reason} | ${formatUsd(l.amountCents)} | ${cell(l.formula)} |`);
   out.push('', `**Total: ${formatUsd(st.totalCents)}** (${st.currency}; each line rounded once to the cent, half up)`, '');
   return out.join('\n');
 }

@@ -6,8 +6,19 @@ import { fullNode, operatorEvidence, shippedVersion, span } from './testkit.ts';
 
 const month = '2027-04';
 const version = shippedVersion('per-operator', month);
-const alice = computeStatement(version, operatorEvidence(month, { nodes: [fullNode('n1', month, { down: 600, unknown: 60, maintenance: 3_600 })] }), month);
-const bob = computeStatement(version, operatorEvidence(month, { operator: { id: 'bob', lastActiveDay: '2027-04-10' }, nodes: [{ nodeId: 'n2', spans: [span('2027-04-01', '2027-04-11')] }] }), month);
+const alice = computeStatement(
+  version,
+  operatorEvidence(month, { nodes: [fullNode('n1', month, { down: 600, unknown: 60, maintenance: 3_600 })] }),
+  month,
+);
+const bob = computeStatement(
+  version,
+  operatorEvidence(month, {
+    operator: { id: 'bob', lastActiveDay: '2027-04-10' },
+    nodes: [{ nodeId: 'n2', spans: [span('2027-04-01', '2027-04-11')] }],
+  }),
+  month,
+);
 
 describe('CSV for finance', () => {
   it.each([
@@ -29,7 +40,9 @@ describe('CSV for finance', () => {
     const csv = statementsCsv([alice, bob]);
     const rows = csv.split('\r\n');
     expect(rows.at(-1)).toBe('');
-    expect(rows[0]).toBe('month,subject_kind,subject_id,policy_id,policy_version,engine_version,evidence_sha256,line_code,kind,reason,node_id,referred_operator_id,amount_cents,amount,currency,formula');
+    expect(rows[0]).toBe(
+      'month,subject_kind,subject_id,policy_id,policy_version,engine_version,evidence_sha256,line_code,kind,reason,node_id,referred_operator_id,amount_cents,amount,currency,formula',
+    );
     expect(rows.length - 2).toBe(alice.lines.length + bob.lines.length);
     // bob: 10 of 30 active days: 15000 × 10/30 = 5000
     expect(rows.find((r) => r.startsWith('2027-04,operator,bob,') && r.includes(',base,'))).toBe(

@@ -17,7 +17,12 @@ function operatorStatement(policy: string, month: string, id: string, activeSinc
   return computeStatement(shippedVersion(policy, month), ev, month);
 }
 
-const partner = (referrals: Referral[], referredStatements: Statement[]): PartnerEvidence => ({ subject: 'partner', partner: { id: 'pat' }, referrals, referredStatements });
+const partner = (referrals: Referral[], referredStatements: Statement[]): PartnerEvidence => ({
+  subject: 'partner',
+  partner: { id: 'pat' },
+  referrals,
+  referredStatements,
+});
 const ref = (operatorId: string, referredOn: string, qualifying = true): Referral => ({ operatorId, referredOn, qualifying });
 
 describe('flat referral commission (per-operator policy)', () => {

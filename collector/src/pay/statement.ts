@@ -60,15 +60,53 @@ export type UptimeFigures = Static<typeof UptimeFigures>;
 /** What a line item rests on: enough to find and recompute it. */
 export const LineRefs = Type.Object(
   {
-    nodes: Type.Optional(Type.Array(Type.Object({ nodeId: Id, owned: Type.Array(OwnedRange), upSeconds: Type.Integer(), downSeconds: Type.Integer(), intervalsRef: Type.Optional(Type.String()) }, strict))),
+    nodes: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            nodeId: Id,
+            owned: Type.Array(OwnedRange),
+            upSeconds: Type.Integer(),
+            downSeconds: Type.Integer(),
+            intervalsRef: Type.Optional(Type.String()),
+          },
+          strict,
+        ),
+      ),
+    ),
     uptime: Type.Optional(Type.Object({ upSeconds: Type.Integer(), downSeconds: Type.Integer(), uptimePct: RatioText }, strict)),
-    incidents: Type.Optional(Type.Array(Type.Object({ id: Id, severity: Type.String(), openedAt: EpochMs, acknowledgedAt: Type.Union([EpochMs, Type.Null()]), ackSeconds: Type.Union([Type.Integer(), Type.Null()]) }, strict))),
-    taskImports: Type.Optional(Type.Array(Type.Object({ sourceId: Type.String(), assigned: Type.Integer(), completed: Type.Integer() }, strict))),
+    incidents: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            id: Id,
+            severity: Type.String(),
+            openedAt: EpochMs,
+            acknowledgedAt: Type.Union([EpochMs, Type.Null()]),
+            ackSeconds: Type.Union([Type.Integer(), Type.Null()]),
+          },
+          strict,
+        ),
+      ),
+    ),
+    taskImports: Type.Optional(
+      Type.Array(Type.Object({ sourceId: Type.String(), assigned: Type.Integer(), completed: Type.Integer() }, strict)),
+    ),
     lines: Type.Optional(Type.Array(Code, { description: 'codes of the earlier lines this one is computed from' })),
     statement: Type.Optional(Type.Object({ operatorId: Id, digest: Type.String(), monthOfService: Type.Integer() }, strict)),
     referrals: Type.Optional(Type.Array(Type.Object({ operatorId: Id, referredOn: DayId, qualifying: Type.Boolean() }, strict))),
     activeDays: Type.Optional(Type.Object({ days: Type.Integer(), of: Type.Integer() }, strict)),
-    adjustment: Type.Optional(Type.Object({ id: Id, by: Id, note: Type.String(), corrects: Type.Optional(Type.Object({ month: MonthId, code: Type.Optional(Code) }, strict)) }, strict)),
+    adjustment: Type.Optional(
+      Type.Object(
+        {
+          id: Id,
+          by: Id,
+          note: Type.String(),
+          corrects: Type.Optional(Type.Object({ month: MonthId, code: Type.Optional(Code) }, strict)),
+        },
+        strict,
+      ),
+    ),
   },
   strict,
 );
@@ -93,7 +131,17 @@ export const LineItem = Type.Object(
 export type LineItem = Static<typeof LineItem>;
 
 export const StatementSubject = Type.Union([
-  Type.Object({ kind: Type.Literal('operator'), id: Id, tier: Code, lifecycle: Code, activeSince: DayId, lastActiveDay: Type.Union([DayId, Type.Null()]) }, strict),
+  Type.Object(
+    {
+      kind: Type.Literal('operator'),
+      id: Id,
+      tier: Code,
+      lifecycle: Code,
+      activeSince: DayId,
+      lastActiveDay: Type.Union([DayId, Type.Null()]),
+    },
+    strict,
+  ),
   Type.Object({ kind: Type.Literal('partner'), id: Id }, strict),
 ]);
 export type StatementSubject = Static<typeof StatementSubject>;

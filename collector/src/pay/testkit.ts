@@ -32,7 +32,14 @@ export function span(from: string, to: string | null, s: States = {}, openEnd?: 
   const maintenance = s.maintenance ?? 0;
   const end = to ?? openEnd;
   const up = s.up ?? (end === undefined ? 0 : (at(end) - at(from)) / 1000 - down - unknown - maintenance);
-  return { from: at(from), to: to === null ? null : at(to), upSeconds: up, downSeconds: down, unknownSeconds: unknown, maintenanceSeconds: maintenance };
+  return {
+    from: at(from),
+    to: to === null ? null : at(to),
+    upSeconds: up,
+    downSeconds: down,
+    unknownSeconds: unknown,
+    maintenanceSeconds: maintenance,
+  };
 }
 
 /** A node owned the whole month, still owned, with the given non-UP seconds (the rest UP). */
@@ -45,7 +52,15 @@ export function fullNode(nodeId: string, month: string, s: States = {}): NodeEvi
 export const fullNodes = (count: number, month: string): NodeEvidence[] =>
   Array.from({ length: count }, (_, i) => fullNode(`n${String(i + 1).padStart(2, '0')}`, month));
 
-export function operatorEvidence(month: string, over: { operator?: Partial<OperatorEvidence['operator']>; nodes?: NodeEvidence[]; tasks?: OperatorEvidence['tasks']; incidents?: OperatorEvidence['incidents'] } = {}): OperatorEvidence {
+export function operatorEvidence(
+  month: string,
+  over: {
+    operator?: Partial<OperatorEvidence['operator']>;
+    nodes?: NodeEvidence[];
+    tasks?: OperatorEvidence['tasks'];
+    incidents?: OperatorEvidence['incidents'];
+  } = {},
+): OperatorEvidence {
   return {
     subject: 'operator',
     operator: { id: 'alice', tier: 'certified', lifecycle: 'certified', activeSince: '2026-01-01', lastActiveDay: null, ...over.operator },
@@ -64,6 +79,10 @@ export function amounts(lines: Array<{ code: string; amountCents: number }>): Re
 
 /** A policy version made of the given lines (tiers certified, senior, fleet_lead), in force from 2020-01. */
 export function versionWith(...lines: Array<Record<string, unknown>>): PolicyVersion {
-  const policy = parsePolicy({ policy: 'test', currency: 'USD', versions: [{ id: 'v1', effectiveFrom: '2020-01', tiers: ['certified', 'senior', 'fleet_lead'], lines }] });
+  const policy = parsePolicy({
+    policy: 'test',
+    currency: 'USD',
+    versions: [{ id: 'v1', effectiveFrom: '2020-01', tiers: ['certified', 'senior', 'fleet_lead'], lines }],
+  });
   return policy.versions[0]!;
 }

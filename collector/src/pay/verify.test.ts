@@ -33,10 +33,18 @@ describe('verifyStatement', () => {
   it('a line that is missing is reported', () => {
     const st = JSON.parse(stored);
     st.lines.pop();
-    expect(verifyStatement(canonicalJson(st), version, evidence, '2027-04').differences[0]).toEqual({ path: 'lines.length', stored: 3, recomputed: 4 });
+    expect(verifyStatement(canonicalJson(st), version, evidence, '2027-04').differences[0]).toEqual({
+      path: 'lines.length',
+      stored: 3,
+      recomputed: 4,
+    });
   });
 
   it('text that is not JSON is reported whole', () => {
-    expect(verifyStatement('garbage', version, evidence, '2027-04')).toMatchObject({ ok: false, firstDifferentByte: 0, differences: [{ path: '(root)', stored: 'garbage' }] });
+    expect(verifyStatement('garbage', version, evidence, '2027-04')).toMatchObject({
+      ok: false,
+      firstDifferentByte: 0,
+      differences: [{ path: '(root)', stored: 'garbage' }],
+    });
   });
 });

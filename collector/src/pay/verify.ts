@@ -32,7 +32,11 @@ export function verifyStatement(storedCanonical: string, version: PolicyVersion,
   try {
     stored = JSON.parse(storedCanonical);
   } catch {
-    return { ok: false, firstDifferentByte: i, differences: [{ path: '(root)', stored: storedCanonical, recomputed: JSON.parse(recomputed) }] };
+    return {
+      ok: false,
+      firstDifferentByte: i,
+      differences: [{ path: '(root)', stored: storedCanonical, recomputed: JSON.parse(recomputed) }],
+    };
   }
   return { ok: false, firstDifferentByte: i, differences: diff(stored, JSON.parse(recomputed), '') };
 }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ANONYMOUS, decide, openApiRoutes, declarationGaps, declarationProblems, visibleTo, type AccessDeclaration, type Principal, type ResourceOwner } from './access.ts';
+import {
+  ANONYMOUS,
+  decide,
+  openApiRoutes,
+  declarationGaps,
+  declarationProblems,
+  visibleTo,
+  type AccessDeclaration,
+  type Principal,
+  type ResourceOwner,
+} from './access.ts';
 
 /** A sample of the collector's routes, declared as the real ones will be. */
 const ROUTES: Record<string, AccessDeclaration> = {
@@ -21,18 +31,38 @@ const partnerQ: Principal = { role: 'partner', personId: 'quinn', partnerId: 'pa
 /** A resource of operator A, referred by partner P. */
 const ofA: ResourceOwner = { operatorId: 'op-a', partnerId: 'pa-p' };
 
-describe('decide: every role on every sample route, reaching for operator A\'s resource', () => {
+describe("decide: every role on every sample route, reaching for operator A's resource", () => {
   // Expected statuses worked from the declarations: 200 allow, 401 no token, 403 role not listed, 404 not theirs.
   const expected: Record<string, Record<string, number>> = {
     'GET /v1/status': { admin: 200, lead: 200, finance: 200, opA: 200, opB: 200, partnerP: 200, partnerQ: 200, anonymous: 200 },
     'GET /v1/nodes/:id': { admin: 200, lead: 200, finance: 403, opA: 200, opB: 404, partnerP: 403, partnerQ: 403, anonymous: 401 },
     'POST /v1/maintenance': { admin: 200, lead: 200, finance: 403, opA: 200, opB: 404, partnerP: 403, partnerQ: 403, anonymous: 401 },
     'GET /v1/statements/:id': { admin: 200, lead: 403, finance: 200, opA: 200, opB: 404, partnerP: 403, partnerQ: 403, anonymous: 401 },
-    'GET /v1/partners/:id/operators': { admin: 200, lead: 403, finance: 200, opA: 403, opB: 403, partnerP: 200, partnerQ: 404, anonymous: 401 },
-    'POST /v1/admin/tasks/import': { admin: 200, lead: 403, finance: 200, opA: 403, opB: 403, partnerP: 403, partnerQ: 403, anonymous: 401 },
+    'GET /v1/partners/:id/operators': {
+      admin: 200,
+      lead: 403,
+      finance: 200,
+      opA: 403,
+      opB: 403,
+      partnerP: 200,
+      partnerQ: 404,
+      anonymous: 401,
+    },
+    'POST /v1/admin/tasks/import': {
+      admin: 200,
+      lead: 403,
+      finance: 200,
+      opA: 403,
+      opB: 403,
+      partnerP: 403,
+      partnerQ: 403,
+      anonymous: 401,
+    },
   };
   const principals: Record<string, Principal> = { admin, lead, finance, opA, opB, partnerP, partnerQ, anonymous: ANONYMOUS };
-  const cases = Object.entries(expected).flatMap(([route, byWho]) => Object.entries(byWho).map(([who, status]) => ({ route, who, status })));
+  const cases = Object.entries(expected).flatMap(([route, byWho]) =>
+    Object.entries(byWho).map(([who, status]) => ({ route, who, status })),
+  );
 
   it.each(cases)('$route as $who → $status', ({ route, who, status }) => {
     const d = decide(principals[who]!, ROUTES[route]!, ofA);
@@ -44,10 +74,15 @@ describe('decide: every role on every sample route, reaching for operator A\'s r
   });
 });
 
-describe('operator A reaching for operator B\'s things: indistinguishable from things that do not exist', () => {
+describe("operator A reaching for operator B's things: indistinguishable from things that do not exist", () => {
   // The store as a route would see it: each resource found by id and by name.
   const owners: Record<string, Record<string, ResourceOwner>> = {
-    node: { 'n-17': { operatorId: 'op-b' }, 'bob-fra-1': { operatorId: 'op-b' }, 'n-3': { operatorId: 'op-a' }, 'alice-ams-1': { operatorId: 'op-a' } },
+    node: {
+      'n-17': { operatorId: 'op-b' },
+      'bob-fra-1': { operatorId: 'op-b' },
+      'n-3': { operatorId: 'op-a' },
+      'alice-ams-1': { operatorId: 'op-a' },
+    },
     incident: { 'inc-9': { operatorId: 'op-b' }, 'inc-9-name': { operatorId: 'op-b' }, 'inc-2': { operatorId: 'op-a' } },
     statement: { 'st-2027-04-op-b': { operatorId: 'op-b' }, 'st-2027-04-op-a': { operatorId: 'op-a' } },
     maintenance: { 'mw-5': { operatorId: 'op-b' }, 'sunday-window-bob': { operatorId: 'op-b' }, 'mw-1': { operatorId: 'op-a' } },
@@ -56,8 +91,13 @@ describe('operator A reaching for operator B\'s things: indistinguishable from t
   const lookup = (kind: string, key: string) => owners[kind]![key] ?? null;
 
   it.each([
-    ['node', 'n-17'], ['node', 'bob-fra-1'], ['incident', 'inc-9'], ['incident', 'inc-9-name'],
-    ['statement', 'st-2027-04-op-b'], ['maintenance', 'mw-5'], ['maintenance', 'sunday-window-bob'],
+    ['node', 'n-17'],
+    ['node', 'bob-fra-1'],
+    ['incident', 'inc-9'],
+    ['incident', 'inc-9-name'],
+    ['statement', 'st-2027-04-op-b'],
+    ['maintenance', 'mw-5'],
+    ['maintenance', 'sunday-window-bob'],
   ])('%s %s of B → 404, the same answer as a %s that does not exist', (kind, key) => {
     const theirs = decide(opA, scoped, lookup(kind, key));
     const missing = decide(opA, scoped, lookup(kind, `${key}-does-not-exist`));
@@ -67,7 +107,13 @@ describe('operator A reaching for operator B\'s things: indistinguishable from t
     expect(decide(admin, scoped, lookup(kind, key))).toEqual({ allow: true });
   });
 
-  it.each([['node', 'n-3'], ['node', 'alice-ams-1'], ['incident', 'inc-2'], ['statement', 'st-2027-04-op-a'], ['maintenance', 'mw-1']])('%s %s of A → allowed for A', (kind, key) => {
+  it.each([
+    ['node', 'n-3'],
+    ['node', 'alice-ams-1'],
+    ['incident', 'inc-2'],
+    ['statement', 'st-2027-04-op-a'],
+    ['maintenance', 'mw-1'],
+  ])('%s %s of A → allowed for A', (kind, key) => {
     expect(decide(opA, scoped, lookup(kind, key))).toEqual({ allow: true });
   });
 
@@ -75,7 +121,7 @@ describe('operator A reaching for operator B\'s things: indistinguishable from t
     expect(decide({ role: 'operator', personId: 'x' }, scoped, { operatorId: undefined })).toMatchObject({ status: 404 });
   });
 
-  it('a list keeps only the caller\'s rows', () => {
+  it("a list keeps only the caller's rows", () => {
     const rows = Object.entries(owners.node!).map(([id, o]) => ({ id, ...o }));
     expect(rows.filter(visibleTo(opA, scoped)).map((r) => r.id)).toEqual(['n-3', 'alice-ams-1']);
     expect(rows.filter(visibleTo(lead, scoped))).toHaveLength(4);
@@ -90,8 +136,15 @@ describe('declarationGaps and declarationProblems', () => {
       { method: 'DELETE', url: '/v1/nodes/:id' },
       { method: 'POST', url: '/v1/applications' },
     ];
-    const declared = { 'GET /v1/status': ROUTES['GET /v1/status']!, 'GET /v1/nodes/:id': ROUTES['GET /v1/nodes/:id']!, 'GET /v1/old-name': { roles: ['admin'] } } satisfies Record<string, AccessDeclaration>;
-    expect(declarationGaps(routes, declared)).toEqual({ undeclared: ['DELETE /v1/nodes/:id', 'POST /v1/applications'], unknown: ['GET /v1/old-name'] });
+    const declared = {
+      'GET /v1/status': ROUTES['GET /v1/status']!,
+      'GET /v1/nodes/:id': ROUTES['GET /v1/nodes/:id']!,
+      'GET /v1/old-name': { roles: ['admin'] },
+    } satisfies Record<string, AccessDeclaration>;
+    expect(declarationGaps(routes, declared)).toEqual({
+      undeclared: ['DELETE /v1/nodes/:id', 'POST /v1/applications'],
+      unknown: ['GET /v1/old-name'],
+    });
   });
 
   it('reads the routes of an OpenAPI document, {param} as :param, leaving out non-method keys', () => {
@@ -108,7 +161,10 @@ describe('declarationGaps and declarationProblems', () => {
       { method: 'GET', url: '/v1/operators/:operatorId/statements/:month' },
       { method: 'GET', url: '/v1/status' },
     ]);
-    expect(declarationGaps(openApiRoutes(doc), ROUTES).undeclared).toEqual(['DELETE /v1/nodes/:id', 'GET /v1/operators/:operatorId/statements/:month']);
+    expect(declarationGaps(openApiRoutes(doc), ROUTES).undeclared).toEqual([
+      'DELETE /v1/nodes/:id',
+      'GET /v1/operators/:operatorId/statements/:month',
+    ]);
   });
 
   it.each([

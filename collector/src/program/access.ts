@@ -40,7 +40,9 @@ export interface ResourceOwner {
   partnerId?: string | null;
 }
 
-export type Decision = { allow: true } | { allow: false; status: 401 | 403 | 404; code: 'FLEET_UNAUTHORIZED' | 'FLEET_FORBIDDEN' | 'FLEET_NOT_FOUND' };
+export type Decision =
+  | { allow: true }
+  | { allow: false; status: 401 | 403 | 404; code: 'FLEET_UNAUTHORIZED' | 'FLEET_FORBIDDEN' | 'FLEET_NOT_FOUND' };
 
 const UNAUTHORIZED: Decision = { allow: false, status: 401, code: 'FLEET_UNAUTHORIZED' };
 const FORBIDDEN: Decision = { allow: false, status: 403, code: 'FLEET_FORBIDDEN' };
@@ -94,19 +96,26 @@ export function openApiRoutes(doc: { paths?: Record<string, Record<string, unkno
  * Routes with no declaration, and declarations for no route (a renamed route leaves one behind),
  * each as `METHOD /url`, sorted. A test walks every route of the OpenAPI document through this.
  */
-export function declarationGaps(routes: readonly RouteRef[], declarations: Readonly<Record<string, AccessDeclaration>>): { undeclared: string[]; unknown: string[] } {
+export function declarationGaps(
+  routes: readonly RouteRef[],
+  declarations: Readonly<Record<string, AccessDeclaration>>,
+): { undeclared: string[]; unknown: string[] } {
   const keys = new Set(routes.map(routeKey));
   return {
     undeclared: [...keys].filter((k) => !Object.hasOwn(declarations, k)).sort(),
-    unknown: Object.keys(declarations).filter((k) => !keys.has(k)).sort(),
+    unknown: Object.keys(declarations)
+      .filter((k) => !keys.has(k))
+      .sort(),
   };
 }
 
 /** A declaration whose scope no listed role is limited by is a mistake (the scope would do nothing, or deny everyone). */
 export function declarationProblems(key: string, declaration: AccessDeclaration): string[] {
   const out: string[] = [];
-  if (declaration.scope === 'own-operator' && !declaration.roles.includes('operator')) out.push(`${key}: scope own-operator without the operator role`);
-  if (declaration.scope === 'own-partner' && !declaration.roles.includes('partner')) out.push(`${key}: scope own-partner without the partner role`);
+  if (declaration.scope === 'own-operator' && !declaration.roles.includes('operator'))
+    out.push(`${key}: scope own-operator without the operator role`);
+  if (declaration.scope === 'own-partner' && !declaration.roles.includes('partner'))
+    out.push(`${key}: scope own-partner without the partner role`);
   if (declaration.scope !== undefined && declaration.roles.includes('public')) out.push(`${key}: a public route cannot be scoped`);
   return out;
 }

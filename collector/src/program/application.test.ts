@@ -2,10 +2,32 @@ import { describe, expect, it } from 'vitest';
 import { applicationNotes, applicationProblems, type OperatorApplication } from './application.ts';
 
 const valid = (): OperatorApplication => ({
-  applicant: { fullName: 'Amara Okafor', handle: 'amara', email: 'amara@example.org', phone: '+49 30 1234567', chat: { telegram: '@amara' }, profile: 'https://git.example.org/amara' },
+  applicant: {
+    fullName: 'Amara Okafor',
+    handle: 'amara',
+    email: 'amara@example.org',
+    phone: '+49 30 1234567',
+    chat: { telegram: '@amara' },
+    profile: 'https://git.example.org/amara',
+  },
   location: { city: 'Berlin', country: 'DE', region: 'eu-central', timezone: 'Europe/Berlin' },
-  experience: { linuxAdminYears: 6, skills: ['linux_admin', 'git', 'containers'], summary: 'Ran a 40-server hosting fleet for four years.', pastUptimePct: 99.92 },
-  server: { provider: 'Hetzner', datacenter: 'fsn1', vcpus: 2, ramGb: 4, storageGb: 50, storageType: 'ssd', os: 'Ubuntu 22.04 LTS', staticIp: true, nodes: 3 },
+  experience: {
+    linuxAdminYears: 6,
+    skills: ['linux_admin', 'git', 'containers'],
+    summary: 'Ran a 40-server hosting fleet for four years.',
+    pastUptimePct: 99.92,
+  },
+  server: {
+    provider: 'Hetzner',
+    datacenter: 'fsn1',
+    vcpus: 2,
+    ramGb: 4,
+    storageGb: 50,
+    storageType: 'ssd',
+    os: 'Ubuntu 22.04 LTS',
+    staticIp: true,
+    nodes: 3,
+  },
   availability: { startDate: '2027-05-01', hoursPerWeek: 20, supportHours: 'on_call', onCall: true, commitmentMonths: 12 },
   commitments: { uptimeTarget: true, exitNotice: true, sovereignty: true, training: true },
   references: [{ name: 'Jo Smith', contact: 'jo@example.org', relationship: 'former lead', kind: 'fleet' }],
@@ -31,15 +53,38 @@ describe('applicationProblems', () => {
     ['name missing', (a: any) => delete a.applicant.fullName, [['applicant.fullName', 'missing']]],
     ['empty name', (a: any) => (a.applicant.fullName = ''), [['applicant.fullName', 'too_short']]],
     ['name of 201 characters', (a: any) => (a.applicant.fullName = 'x'.repeat(201)), [['applicant.fullName', 'too_long']]],
-    ['NUL byte in the summary', (a: any) => (a.experience.summary = 'twenty characters\u0000 and more'), [['experience.summary', 'nul_byte']]],
-    ['lone surrogate in a reference', (a: any) => (a.references[0].contact = 'jo\uD83D@example.org'), [['references[0].contact', 'lone_surrogate']]],
+    [
+      'NUL byte in the summary',
+      (a: any) => (a.experience.summary = 'twenty characters\u0000 and more'),
+      [['experience.summary', 'nul_byte']],
+    ],
+    [
+      'lone surrogate in a reference',
+      (a: any) => (a.references[0].contact = 'jo\uD83D@example.org'),
+      [['references[0].contact', 'lone_surrogate']],
+    ],
     ['a real surrogate pair (emoji) is fine', (a: any) => (a.motivation = 'Uptime 🚀 matters'), []],
-    ['NUL byte in a field name', (a: any) => (a.applicant['bad\u0000key'] = 'x'), [['applicant.bad\uFFFDkey', 'nul_byte'], ['applicant.bad\u0000key', 'unknown_field']]],
+    [
+      'NUL byte in a field name',
+      (a: any) => (a.applicant['bad\u0000key'] = 'x'),
+      [
+        ['applicant.bad\uFFFDkey', 'nul_byte'],
+        ['applicant.bad\u0000key', 'unknown_field'],
+      ],
+    ],
     ['an email without a domain', (a: any) => (a.applicant.email = 'amara@'), [['applicant.email', 'bad_format']]],
     ['a lower-case country', (a: any) => (a.location.country = 'de'), [['location.country', 'bad_format']]],
     ['an unknown time zone', (a: any) => (a.location.timezone = 'Mars/Olympus'), [['location.timezone', 'unknown_timezone']]],
     ['1 vCPU', (a: any) => (a.server.vcpus = 1), [['server.vcpus', 'below_minimum']]],
-    ['2 GB RAM, 40 GB disk on HDD', (a: any) => Object.assign(a.server, { ramGb: 2, storageGb: 40, storageType: 'hdd' }), [['server.ramGb', 'below_minimum'], ['server.storageGb', 'below_minimum'], ['server.storageType', 'below_minimum']]],
+    [
+      '2 GB RAM, 40 GB disk on HDD',
+      (a: any) => Object.assign(a.server, { ramGb: 2, storageGb: 40, storageType: 'hdd' }),
+      [
+        ['server.ramGb', 'below_minimum'],
+        ['server.storageGb', 'below_minimum'],
+        ['server.storageType', 'below_minimum'],
+      ],
+    ],
     ['11 nodes', (a: any) => (a.server.nodes = 11), [['server.nodes', 'out_of_range']]],
     ['an unknown skill', (a: any) => a.experience.skills.push('kubernetes'), [['experience.skills[3]', 'not_allowed']]],
     ['a skill twice', (a: any) => a.experience.skills.push('git'), [['experience.skills', 'duplicate']]],
@@ -62,14 +107,27 @@ describe('applicationProblems', () => {
       a.references[0].contact = 'x\u0000';
       a.agreement.signedOn = '2027-13-01';
     });
-    expect(applicationProblems(raw).map((p) => `${p.path}:${p.code}`).sort()).toEqual(
-      ['agreement.signedOn:bad_format', 'applicant.email:missing', 'location.timezone:unknown_timezone', 'references[0].contact:nul_byte', 'server.vcpus:below_minimum'].sort(),
+    expect(
+      applicationProblems(raw)
+        .map((p) => `${p.path}:${p.code}`)
+        .sort(),
+    ).toEqual(
+      [
+        'agreement.signedOn:bad_format',
+        'applicant.email:missing',
+        'location.timezone:unknown_timezone',
+        'references[0].contact:nul_byte',
+        'server.vcpus:below_minimum',
+      ].sort(),
     );
   });
 
   it('the server minimum is a parameter', () => {
     const raw = withEdit((a) => (a.server.ramGb = 6));
-    expect(applicationProblems(raw, { vcpus: 2, ramGb: 8, storageGb: 50, storageTypes: ['nvme'] }).map((p) => [p.path, p.code])).toEqual([['server.ramGb', 'below_minimum'], ['server.storageType', 'below_minimum']]);
+    expect(applicationProblems(raw, { vcpus: 2, ramGb: 8, storageGb: 50, storageTypes: ['nvme'] }).map((p) => [p.path, p.code])).toEqual([
+      ['server.ramGb', 'below_minimum'],
+      ['server.storageType', 'below_minimum'],
+    ]);
   });
 
   it.each([null, 'text', [], 42])('not an object (%j): one problem at the root', (raw) => {

@@ -153,7 +153,8 @@ function timezoneKnown(tz: string): boolean {
 }
 
 /** `raw.a.b.c`, or undefined when any step is not an object. */
-const get = (raw: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), raw);
+const get = (raw: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), raw);
 
 /**
  * What the schema cannot say: real dates, a known time zone, the server minimum. Checked on whatever
@@ -161,21 +162,31 @@ const get = (raw: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((
  */
 function factProblems(raw: unknown, min: ServerMinimum): ProgramProblem[] {
   const out: ProgramProblem[] = [];
-  for (const [section, field] of [['availability', 'startDate'], ['agreement', 'signedOn']] as const) {
+  for (const [section, field] of [
+    ['availability', 'startDate'],
+    ['agreement', 'signedOn'],
+  ] as const) {
     const day = get(raw, section, field);
     if (typeof day === 'string' && new RegExp(DayId.pattern!).test(day)) out.push(...dayProblems(day, `${section}.${field}`));
   }
   const tz = get(raw, 'location', 'timezone');
-  if (typeof tz === 'string' && !timezoneKnown(tz)) out.push({ path: 'location.timezone', code: 'unknown_timezone', message: `${tz} is not an IANA time zone (Europe/Berlin, UTC, ...)` });
+  if (typeof tz === 'string' && !timezoneKnown(tz))
+    out.push({ path: 'location.timezone', code: 'unknown_timezone', message: `${tz} is not an IANA time zone (Europe/Berlin, UTC, ...)` });
   const below = (field: string, need: number, unit: string) => {
     const got = get(raw, 'server', field);
-    if (typeof got === 'number' && got < need) out.push({ path: `server.${field}`, code: 'below_minimum', message: `${got} ${unit}: a node needs at least ${need} ${unit}` });
+    if (typeof got === 'number' && got < need)
+      out.push({ path: `server.${field}`, code: 'below_minimum', message: `${got} ${unit}: a node needs at least ${need} ${unit}` });
   };
   below('vcpus', min.vcpus, 'vCPU');
   below('ramGb', min.ramGb, 'GB of RAM');
   below('storageGb', min.storageGb, 'GB of storage');
   const storage = get(raw, 'server', 'storageType');
-  if (typeof storage === 'string' && !(min.storageTypes as readonly string[]).includes(storage)) out.push({ path: 'server.storageType', code: 'below_minimum', message: `${storage}: a node needs ${min.storageTypes.join(' or ')} storage` });
+  if (typeof storage === 'string' && !(min.storageTypes as readonly string[]).includes(storage))
+    out.push({
+      path: 'server.storageType',
+      code: 'below_minimum',
+      message: `${storage}: a node needs ${min.storageTypes.join(' or ')} storage`,
+    });
   return out;
 }
 
@@ -189,7 +200,8 @@ export function applicationProblems(raw: unknown, minimum: ServerMinimum = DEFAU
 /** Answers a reviewer should look at; none of them refuses the application. */
 export function applicationNotes(app: OperatorApplication): ProgramProblem[] {
   const notes: ProgramProblem[] = [];
-  if (!PREFERRED_OS.test(app.server.os)) notes.push({ path: 'server.os', code: 'os_not_preferred', message: `${app.server.os}: Ubuntu 22.04 LTS is preferred` });
+  if (!PREFERRED_OS.test(app.server.os))
+    notes.push({ path: 'server.os', code: 'os_not_preferred', message: `${app.server.os}: Ubuntu 22.04 LTS is preferred` });
   if (!app.server.staticIp) notes.push({ path: 'server.staticIp', code: 'no_static_ip', message: 'no static IP address' });
   const declined = (['uptimeTarget', 'exitNotice', 'sovereignty', 'training'] as const).filter((k) => !app.commitments[k]);
   for (const k of declined) notes.push({ path: `commitments.${k}`, code: 'commitment_declined', message: `answered no to ${k}` });

@@ -43,4 +43,5 @@ export function regionCoverage(operators: readonly OperatorInRegion[], rules: Pa
 }
 
 /** Just the regions at risk (what the metric, the API and the P3 alert report). */
-export const regionsAtRisk = (operators: readonly OperatorInRegion[], rules: Partial<CoverageRules> = {}): RegionCoverage[] => regionCoverage(operators, rules).filter((r) => r.atRisk);
+export const regionsAtRisk = (operators: readonly OperatorInRegion[], rules: Partial<CoverageRules> = {}): RegionCoverage[] =>
+  regionCoverage(operators, rules).filter((r) => r.atRisk);

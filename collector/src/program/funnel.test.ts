@@ -17,7 +17,12 @@ function history(...events: LifecycleEvent[]): TransitionRecord[] {
 }
 
 const toTraining: LifecycleEvent[] = [{ type: 'start_screening' }, { type: 'pass_screening' }, { type: 'pass_technical_review' }];
-const toCertified: LifecycleEvent[] = [...toTraining, { type: 'complete_training' }, { type: 'record_exam', scorePct: 91 }, { type: 'complete_probation', uptimePct: 99.8 }];
+const toCertified: LifecycleEvent[] = [
+  ...toTraining,
+  { type: 'complete_training' },
+  { type: 'record_exam', scorePct: 91 },
+  { type: 'complete_probation', uptimePct: 99.8 },
+];
 
 describe('funnel', () => {
   it.each([
@@ -34,7 +39,18 @@ describe('funnel', () => {
         history(...toCertified, { type: 'promote' }, { type: 'suspend' }),
       ],
       { application: 1, training: 1, rejected: 1, certified: 1, suspended: 1 },
-      { application: 5, screening: 4, technical_review: 3, training: 3, exam: 2, probation: 2, certified: 2, senior: 1, suspended: 1, rejected: 1 },
+      {
+        application: 5,
+        screening: 4,
+        technical_review: 3,
+        training: 3,
+        exam: 2,
+        probation: 2,
+        certified: 2,
+        senior: 1,
+        suspended: 1,
+        rejected: 1,
+      },
     ],
     [
       'rejected, then applied again: reached counts the person once, current is where they are now',
@@ -42,15 +58,36 @@ describe('funnel', () => {
       { screening: 1 },
       { application: 1, rejected: 1, screening: 1 },
     ],
-    ['a failed exam stays at exam', [history(...toTraining, { type: 'complete_training' }, { type: 'record_exam', scorePct: 50 })], { exam: 1 }, { application: 1, screening: 1, technical_review: 1, training: 1, exam: 1 }],
-  ] as Array<[string, TransitionRecord[][], Record<string, number>, Record<string, number>]>)('%s', (_name, histories, current, reached) => {
-    const f = funnel(histories);
-    expect(Object.fromEntries(f.stages.filter((s) => s.current).map((s) => [s.stage, s.current]))).toEqual(current);
-    expect(Object.fromEntries(f.stages.filter((s) => s.reached).map((s) => [s.stage, s.reached]))).toEqual(reached);
-  });
+    [
+      'a failed exam stays at exam',
+      [history(...toTraining, { type: 'complete_training' }, { type: 'record_exam', scorePct: 50 })],
+      { exam: 1 },
+      { application: 1, screening: 1, technical_review: 1, training: 1, exam: 1 },
+    ],
+  ] as Array<[string, TransitionRecord[][], Record<string, number>, Record<string, number>]>)(
+    '%s',
+    (_name, histories, current, reached) => {
+      const f = funnel(histories);
+      expect(Object.fromEntries(f.stages.filter((s) => s.current).map((s) => [s.stage, s.current]))).toEqual(current);
+      expect(Object.fromEntries(f.stages.filter((s) => s.reached).map((s) => [s.stage, s.reached]))).toEqual(reached);
+    },
+  );
 
   it('stages come in lifecycle order, every state listed', () => {
-    expect(funnel([]).stages.map((s) => s.stage)).toEqual(['application', 'screening', 'technical_review', 'training', 'exam', 'probation', 'certified', 'senior', 'fleet_lead', 'suspended', 'exited', 'rejected']);
+    expect(funnel([]).stages.map((s) => s.stage)).toEqual([
+      'application',
+      'screening',
+      'technical_review',
+      'training',
+      'exam',
+      'probation',
+      'certified',
+      'senior',
+      'fleet_lead',
+      'suspended',
+      'exited',
+      'rejected',
+    ]);
   });
 
   it('rejections by reason', () => {
@@ -59,6 +96,10 @@ describe('funnel', () => {
       history({ type: 'start_screening' }, { type: 'reject', reason: 'exam_failed' }),
       history({ type: 'reject', reason: 'no_capacity' }, { type: 'reapply' }, { type: 'reject', reason: 'unresponsive' }),
     ]);
-    expect(Object.fromEntries(Object.entries(f.rejections).filter(([, n]) => n))).toEqual({ exam_failed: 2, no_capacity: 1, unresponsive: 1 });
+    expect(Object.fromEntries(Object.entries(f.rejections).filter(([, n]) => n))).toEqual({
+      exam_failed: 2,
+      no_capacity: 1,
+      unresponsive: 1,
+    });
   });
 });

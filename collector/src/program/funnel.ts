@@ -32,5 +32,8 @@ export function funnel(histories: ReadonlyArray<readonly TransitionRecord[]>): F
     current.set(now, (current.get(now) ?? 0) + 1);
     for (const r of history) if (r.event.type === 'reject') rejections[r.event.reason] += 1;
   }
-  return { stages: LIFECYCLE_STATES.map((stage) => ({ stage, current: current.get(stage) ?? 0, reached: reached.get(stage) ?? 0 })), rejections };
+  return {
+    stages: LIFECYCLE_STATES.map((stage) => ({ stage, current: current.get(stage) ?? 0, reached: reached.get(stage) ?? 0 })),
+    rejections,
+  };
 }

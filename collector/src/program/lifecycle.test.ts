@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { allowedEvents, DEFAULT_LIFECYCLE_RULES, LIFECYCLE_STATES, statusFromHistory, transition, type LifecycleEvent, type LifecycleState, type OperatorStatus, type TransitionRecord } from './lifecycle.ts';
+import {
+  allowedEvents,
+  DEFAULT_LIFECYCLE_RULES,
+  LIFECYCLE_STATES,
+  statusFromHistory,
+  transition,
+  type LifecycleEvent,
+  type LifecycleState,
+  type OperatorStatus,
+  type TransitionRecord,
+} from './lifecycle.ts';
 
 const T0 = Date.parse('2027-03-01T09:00:00Z');
 const DAY = 86_400_000;
@@ -21,11 +31,19 @@ describe('transition: every allowed move', () => {
     [st('senior'), { type: 'promote' }, 'fleet_lead'],
     [st('senior'), { type: 'demote' }, 'certified'],
     [st('fleet_lead'), { type: 'demote' }, 'senior'],
-    ...(['application', 'screening', 'technical_review', 'training', 'exam', 'probation'] as const).map((s): [OperatorStatus, LifecycleEvent, LifecycleState] => [st(s), { type: 'reject', reason: 'exam_failed' }, 'rejected']),
-    ...(['probation', 'certified', 'senior', 'fleet_lead'] as const).map((s): [OperatorStatus, LifecycleEvent, LifecycleState] => [st(s), { type: 'suspend' }, 'suspended']),
+    ...(['application', 'screening', 'technical_review', 'training', 'exam', 'probation'] as const).map(
+      (s): [OperatorStatus, LifecycleEvent, LifecycleState] => [st(s), { type: 'reject', reason: 'exam_failed' }, 'rejected'],
+    ),
+    ...(['probation', 'certified', 'senior', 'fleet_lead'] as const).map((s): [OperatorStatus, LifecycleEvent, LifecycleState] => [
+      st(s),
+      { type: 'suspend' },
+      'suspended',
+    ]),
     [st('suspended', { suspendedFrom: 'senior' }), { type: 'reinstate' }, 'senior'],
     [st('suspended', { suspendedFrom: 'probation' }), { type: 'reinstate' }, 'probation'],
-    ...(['probation', 'certified', 'senior', 'fleet_lead', 'suspended'] as const).map((s): [OperatorStatus, LifecycleEvent, LifecycleState] => [st(s), { type: 'exit', lastActiveDay: '2027-03-31' }, 'exited']),
+    ...(['probation', 'certified', 'senior', 'fleet_lead', 'suspended'] as const).map(
+      (s): [OperatorStatus, LifecycleEvent, LifecycleState] => [st(s), { type: 'exit', lastActiveDay: '2027-03-31' }, 'exited'],
+    ),
     [st('rejected', { rejection: 'no_capacity' }), { type: 'reapply' }, 'application'],
     [st('exited', { lastActiveDay: '2027-03-01' }), { type: 'reapply' }, 'application'],
   ];
@@ -33,7 +51,11 @@ describe('transition: every allowed move', () => {
   it.each(allowed.map(([from, ev, to]) => ({ name: `${from.state} --${ev.type}--> ${to}`, from, ev, to })))('$name', ({ from, ev, to }) => {
     const m = meta(T0 + 31 * DAY);
     const r = transition(from, ev, m);
-    expect(r).toMatchObject({ ok: true, status: { state: to }, record: { from: from.state, to, event: ev, by: m.by, at: m.at, reason: m.reason } });
+    expect(r).toMatchObject({
+      ok: true,
+      status: { state: to },
+      record: { from: from.state, to, event: ev, by: m.by, at: m.at, reason: m.reason },
+    });
     if (r.ok && to !== from.state) expect(r.status.since).toBe(m.at);
   });
 
@@ -64,7 +86,11 @@ describe('transition: what each move records in the status', () => {
 
   it('a failed exam keeps the state and its start, and is recorded', () => {
     const r = transition(st('exam'), { type: 'record_exam', scorePct: 72 }, meta());
-    expect(r).toMatchObject({ ok: true, status: { state: 'exam', since: T0 }, record: { from: 'exam', to: 'exam', event: { scorePct: 72 } } });
+    expect(r).toMatchObject({
+      ok: true,
+      status: { state: 'exam', since: T0 },
+      record: { from: 'exam', to: 'exam', event: { scorePct: 72 } },
+    });
   });
 
   it.each([
@@ -83,26 +109,113 @@ describe('transition: refusals list every reason', () => {
     ['exam before training', st('training'), { type: 'record_exam', scorePct: 95 }, T0 + DAY, [['event.type', 'not_allowed_from_state']]],
     ['no tier above fleet lead', st('fleet_lead'), { type: 'promote' }, T0 + DAY, [['event.type', 'not_allowed_from_state']]],
     ['no tier below certified', st('certified'), { type: 'demote' }, T0 + DAY, [['event.type', 'not_allowed_from_state']]],
-    ['a certified operator is not rejected (they exit)', st('certified'), { type: 'reject', reason: 'unresponsive' }, T0 + DAY, [['event.type', 'not_allowed_from_state']]],
+    [
+      'a certified operator is not rejected (they exit)',
+      st('certified'),
+      { type: 'reject', reason: 'unresponsive' },
+      T0 + DAY,
+      [['event.type', 'not_allowed_from_state']],
+    ],
     ['an exited operator cannot be suspended', st('exited'), { type: 'suspend' }, T0 + DAY, [['event.type', 'not_allowed_from_state']]],
     ['a rejected applicant is not reinstated', st('rejected'), { type: 'reinstate' }, T0 + DAY, [['event.type', 'not_allowed_from_state']]],
-    ['an applicant does not exit', st('application'), { type: 'exit', lastActiveDay: '2027-03-02' }, T0 + DAY, [['event.type', 'not_allowed_from_state']]],
-    ['probation one ms short of 30 days', st('probation'), { type: 'complete_probation', uptimePct: 100 }, T0 + 30 * DAY - 1, [['meta.at', 'probation_not_over']]],
-    ['probation uptime just below 99.5 %', st('probation'), { type: 'complete_probation', uptimePct: 99.49 }, T0 + 30 * DAY, [['event.uptimePct', 'probation_uptime_below_target']]],
+    [
+      'an applicant does not exit',
+      st('application'),
+      { type: 'exit', lastActiveDay: '2027-03-02' },
+      T0 + DAY,
+      [['event.type', 'not_allowed_from_state']],
+    ],
+    [
+      'probation one ms short of 30 days',
+      st('probation'),
+      { type: 'complete_probation', uptimePct: 100 },
+      T0 + 30 * DAY - 1,
+      [['meta.at', 'probation_not_over']],
+    ],
+    [
+      'probation uptime just below 99.5 %',
+      st('probation'),
+      { type: 'complete_probation', uptimePct: 99.49 },
+      T0 + 30 * DAY,
+      [['event.uptimePct', 'probation_uptime_below_target']],
+    ],
     ['probation without its uptime', st('probation'), { type: 'complete_probation' }, T0 + 30 * DAY, [['event.uptimePct', 'missing']]],
-    ['probation both short and below target', st('probation'), { type: 'complete_probation', uptimePct: 97 }, T0 + DAY, [['meta.at', 'probation_not_over'], ['event.uptimePct', 'probation_uptime_below_target']]],
+    [
+      'probation both short and below target',
+      st('probation'),
+      { type: 'complete_probation', uptimePct: 97 },
+      T0 + DAY,
+      [
+        ['meta.at', 'probation_not_over'],
+        ['event.uptimePct', 'probation_uptime_below_target'],
+      ],
+    ],
     ['score above 100', st('exam'), { type: 'record_exam', scorePct: 101 }, T0 + DAY, [['event.scorePct', 'out_of_range']]],
-    ['last active day before the state began', st('certified'), { type: 'exit', lastActiveDay: '2027-02-28' }, T0 + DAY, [['event.lastActiveDay', 'before_current_state']]],
-    ['last active day two days before a suspension', st('suspended', { suspendedFrom: 'certified' }), { type: 'exit', lastActiveDay: '2027-02-27' }, T0 + DAY, [['event.lastActiveDay', 'before_current_state']]],
+    [
+      'last active day before the state began',
+      st('certified'),
+      { type: 'exit', lastActiveDay: '2027-02-28' },
+      T0 + DAY,
+      [['event.lastActiveDay', 'before_current_state']],
+    ],
+    [
+      'last active day two days before a suspension',
+      st('suspended', { suspendedFrom: 'certified' }),
+      { type: 'exit', lastActiveDay: '2027-02-27' },
+      T0 + DAY,
+      [['event.lastActiveDay', 'before_current_state']],
+    ],
     ['no such day', st('certified'), { type: 'exit', lastActiveDay: '2027-02-30' }, T0 + DAY, [['event.lastActiveDay', 'bad_format']]],
-    ['terminated: reapplies after 5 months', st('exited', { lastActiveDay: '2027-03-01', termination: 'credential_exposure' }), { type: 'reapply' }, Date.parse('2027-08-31T23:59:59Z'), [['meta.at', 'reapply_too_soon']]],
-    ['a rejection reason not on the list', st('screening'), { type: 'reject', reason: 'does not like them' } as unknown as LifecycleEvent, T0 + DAY, [['event.reason', 'not_allowed']]],
-    ['a termination reason not on the list', st('certified'), { type: 'exit', lastActiveDay: '2027-03-02', termination: 'other' } as unknown as LifecycleEvent, T0 + DAY, [['event.termination', 'not_allowed']]],
-    ['an event with a field it does not have', st('certified'), { type: 'promote', to: 'fleet_lead' } as unknown as LifecycleEvent, T0 + DAY, [['event.to', 'unknown_field']]],
+    [
+      'terminated: reapplies after 5 months',
+      st('exited', { lastActiveDay: '2027-03-01', termination: 'credential_exposure' }),
+      { type: 'reapply' },
+      Date.parse('2027-08-31T23:59:59Z'),
+      [['meta.at', 'reapply_too_soon']],
+    ],
+    [
+      'a rejection reason not on the list',
+      st('screening'),
+      { type: 'reject', reason: 'does not like them' } as unknown as LifecycleEvent,
+      T0 + DAY,
+      [['event.reason', 'not_allowed']],
+    ],
+    [
+      'a termination reason not on the list',
+      st('certified'),
+      { type: 'exit', lastActiveDay: '2027-03-02', termination: 'other' } as unknown as LifecycleEvent,
+      T0 + DAY,
+      [['event.termination', 'not_allowed']],
+    ],
+    [
+      'an event with a field it does not have',
+      st('certified'),
+      { type: 'promote', to: 'fleet_lead' } as unknown as LifecycleEvent,
+      T0 + DAY,
+      [['event.to', 'unknown_field']],
+    ],
     ['an unknown event', st('certified'), { type: 'retire' } as unknown as LifecycleEvent, T0 + DAY, [['event.type', 'unknown_event']]],
-    ['an event named like an object property', st('certified'), { type: 'constructor' } as unknown as LifecycleEvent, T0 + DAY, [['event.type', 'unknown_event']]],
-    ['a suspension that does not say what it interrupted', st('suspended'), { type: 'reinstate' }, T0 + DAY, [['current.suspendedFrom', 'missing']]],
-    ['a move dated before the current state began', st('training'), { type: 'complete_training' }, T0 - 1, [['meta.at', 'before_current_state']]],
+    [
+      'an event named like an object property',
+      st('certified'),
+      { type: 'constructor' } as unknown as LifecycleEvent,
+      T0 + DAY,
+      [['event.type', 'unknown_event']],
+    ],
+    [
+      'a suspension that does not say what it interrupted',
+      st('suspended'),
+      { type: 'reinstate' },
+      T0 + DAY,
+      [['current.suspendedFrom', 'missing']],
+    ],
+    [
+      'a move dated before the current state began',
+      st('training'),
+      { type: 'complete_training' },
+      T0 - 1,
+      [['meta.at', 'before_current_state']],
+    ],
   ];
   it.each(refused.map(([name, from, ev, at, problems]) => ({ name, from, ev, at, problems })))('$name', ({ from, ev, at, problems }) => {
     const r = transition(from, ev, meta(at));
@@ -115,25 +228,49 @@ describe('transition: refusals list every reason', () => {
   });
 
   it('with no uptime target, probation completes on time alone', () => {
-    expect(transition(st('probation'), { type: 'complete_probation' }, meta(T0 + 30 * DAY), { ...DEFAULT_LIFECYCLE_RULES, probationUptimePct: null }).ok).toBe(true);
+    expect(
+      transition(st('probation'), { type: 'complete_probation' }, meta(T0 + 30 * DAY), {
+        ...DEFAULT_LIFECYCLE_RULES,
+        probationUptimePct: null,
+      }).ok,
+    ).toBe(true);
   });
 
   it('a terminated operator may apply again 6 months after the last active day', () => {
-    expect(transition(st('exited', { lastActiveDay: '2027-03-01', termination: 'credential_exposure' }), { type: 'reapply' }, meta(Date.parse('2027-09-01T00:00:00Z'))).ok).toBe(true);
+    expect(
+      transition(
+        st('exited', { lastActiveDay: '2027-03-01', termination: 'credential_exposure' }),
+        { type: 'reapply' },
+        meta(Date.parse('2027-09-01T00:00:00Z')),
+      ).ok,
+    ).toBe(true);
   });
 
   it('who, when, why and the state are all reported at once', () => {
     const r = transition(st('application'), { type: 'promote' }, { by: ' ', at: T0 - 1, reason: 'bad\u0000text' });
-    expect(!r.ok && r.problems.map((p) => `${p.path}:${p.code}`)).toEqual(['meta.by:missing', 'meta.reason:nul_byte', 'meta.at:before_current_state', 'event.type:not_allowed_from_state']);
+    expect(!r.ok && r.problems.map((p) => `${p.path}:${p.code}`)).toEqual([
+      'meta.by:missing',
+      'meta.reason:nul_byte',
+      'meta.at:before_current_state',
+      'event.type:not_allowed_from_state',
+    ]);
   });
 });
 
 describe('statusFromHistory', () => {
   it('replays the records of a whole career to the status the moves produced', () => {
     const events: LifecycleEvent[] = [
-      { type: 'start_screening' }, { type: 'pass_screening' }, { type: 'pass_technical_review' }, { type: 'complete_training' },
-      { type: 'record_exam', scorePct: 60 }, { type: 'record_exam', scorePct: 88 }, { type: 'complete_probation', uptimePct: 99.9 }, { type: 'promote' },
-      { type: 'suspend' }, { type: 'reinstate' }, { type: 'exit', lastActiveDay: '2028-01-31' },
+      { type: 'start_screening' },
+      { type: 'pass_screening' },
+      { type: 'pass_technical_review' },
+      { type: 'complete_training' },
+      { type: 'record_exam', scorePct: 60 },
+      { type: 'record_exam', scorePct: 88 },
+      { type: 'complete_probation', uptimePct: 99.9 },
+      { type: 'promote' },
+      { type: 'suspend' },
+      { type: 'reinstate' },
+      { type: 'exit', lastActiveDay: '2028-01-31' },
     ];
     let status: OperatorStatus = { state: 'application', since: T0 };
     const history: TransitionRecord[] = [];
@@ -146,7 +283,9 @@ describe('statusFromHistory', () => {
       history.push(r.record);
     }
     expect(status).toEqual({ state: 'exited', since: at, lastActiveDay: '2028-01-31' });
-    expect(history.map((h) => h.to).join(' ')).toBe('screening technical_review training exam exam probation certified senior suspended senior exited');
+    expect(history.map((h) => h.to).join(' ')).toBe(
+      'screening technical_review training exam exam probation certified senior suspended senior exited',
+    );
     expect(statusFromHistory(history, T0)).toEqual(status);
   });
 });

@@ -15,8 +15,20 @@ import { DayId, EpochMs } from '../pay/statement.ts';
 import { dayProblems, problemChecker, textProblem, type ProgramProblem } from './problems.ts';
 import { RejectionReason, TerminationReason } from './reasons.ts';
 
-
-export const LIFECYCLE_STATES = ['application', 'screening', 'technical_review', 'training', 'exam', 'probation', 'certified', 'senior', 'fleet_lead', 'suspended', 'exited', 'rejected'] as const;
+export const LIFECYCLE_STATES = [
+  'application',
+  'screening',
+  'technical_review',
+  'training',
+  'exam',
+  'probation',
+  'certified',
+  'senior',
+  'fleet_lead',
+  'suspended',
+  'exited',
+  'rejected',
+] as const;
 export const LifecycleState = literals(LIFECYCLE_STATES);
 export type LifecycleState = Static<typeof LifecycleState>;
 
@@ -72,10 +84,23 @@ export type LifecycleEvent = Static<typeof LifecycleEvent>;
 export type LifecycleEventType = LifecycleEvent['type'];
 
 /** Who moved the operator, when, and why (free text; the reason codes live in the event). */
-export const TransitionMeta = Type.Object({ by: Type.String({ minLength: 1, maxLength: 200 }), at: EpochMs, reason: Type.String({ minLength: 1, maxLength: 2000 }) }, strict);
+export const TransitionMeta = Type.Object(
+  { by: Type.String({ minLength: 1, maxLength: 200 }), at: EpochMs, reason: Type.String({ minLength: 1, maxLength: 2000 }) },
+  strict,
+);
 export type TransitionMeta = Static<typeof TransitionMeta>;
 
-export const TransitionRecord = Type.Object({ from: LifecycleState, to: LifecycleState, event: LifecycleEvent, by: TransitionMeta.properties.by, at: EpochMs, reason: TransitionMeta.properties.reason }, strict);
+export const TransitionRecord = Type.Object(
+  {
+    from: LifecycleState,
+    to: LifecycleState,
+    event: LifecycleEvent,
+    by: TransitionMeta.properties.by,
+    at: EpochMs,
+    reason: TransitionMeta.properties.reason,
+  },
+  strict,
+);
 export type TransitionRecord = Static<typeof TransitionRecord>;
 
 export interface LifecycleRules {
@@ -88,11 +113,19 @@ export interface LifecycleRules {
   /** Months an operator exited for cause waits before applying again. */
   reapplyAfterTerminationMonths: number;
 }
-export const DEFAULT_LIFECYCLE_RULES: LifecycleRules = { examPassPct: 80, probationDays: 30, probationUptimePct: 99.5, reapplyAfterTerminationMonths: 6 };
+export const DEFAULT_LIFECYCLE_RULES: LifecycleRules = {
+  examPassPct: 80,
+  probationDays: 30,
+  probationUptimePct: 99.5,
+  reapplyAfterTerminationMonths: 6,
+};
 
 export type TransitionResult = { ok: true; status: OperatorStatus; record: TransitionRecord } | { ok: false; problems: ProgramProblem[] };
 
-type Move<E extends LifecycleEventType> = { from: readonly LifecycleState[]; to: (cur: OperatorStatus, ev: Extract<LifecycleEvent, { type: E }>, rules: LifecycleRules) => LifecycleState };
+type Move<E extends LifecycleEventType> = {
+  from: readonly LifecycleState[];
+  to: (cur: OperatorStatus, ev: Extract<LifecycleEvent, { type: E }>, rules: LifecycleRules) => LifecycleState;
+};
 const step = (to: LifecycleState) => () => to;
 const tierStep = (delta: number) => (cur: OperatorStatus) => TIERS[TIERS.indexOf(cur.state as (typeof TIERS)[number]) + delta]!;
 const BEFORE_CERTIFIED = PIPELINE_STATES;
@@ -128,10 +161,21 @@ function eventProblems(cur: OperatorStatus, ev: LifecycleEvent, at: number, rule
     case 'complete_probation': {
       const out: ProgramProblem[] = [];
       const ends = cur.since + rules.probationDays * DAY_MS;
-      if (at < ends) out.push({ path: 'meta.at', code: 'probation_not_over', message: `probation of ${rules.probationDays} days started ${iso(cur.since)} and ends ${iso(ends)}` });
+      if (at < ends)
+        out.push({
+          path: 'meta.at',
+          code: 'probation_not_over',
+          message: `probation of ${rules.probationDays} days started ${iso(cur.since)} and ends ${iso(ends)}`,
+        });
       const target = rules.probationUptimePct;
-      if (target !== null && ev.uptimePct === undefined) out.push({ path: 'event.uptimePct', code: 'missing', message: `the probation's measured uptime is needed (target ${target} %)` });
-      else if (target !== null && ev.uptimePct! < target) out.push({ path: 'event.uptimePct', code: 'probation_uptime_below_target', message: `${ev.uptimePct} % over the probation, below the target of ${target} %` });
+      if (target !== null && ev.uptimePct === undefined)
+        out.push({ path: 'event.uptimePct', code: 'missing', message: `the probation's measured uptime is needed (target ${target} %)` });
+      else if (target !== null && ev.uptimePct! < target)
+        out.push({
+          path: 'event.uptimePct',
+          code: 'probation_uptime_below_target',
+          message: `${ev.uptimePct} % over the probation, below the target of ${target} %`,
+        });
       return out;
     }
     case 'exit': {
@@ -140,14 +184,26 @@ function eventProblems(cur: OperatorStatus, ev: LifecycleEvent, at: number, rule
       const day = dayStart(ev.lastActiveDay);
       // A suspended operator's last active day may be the day before the suspension.
       const earliest = dayStart(dayOf(cur.since)) - (cur.state === 'suspended' ? DAY_MS : 0);
-      return day >= earliest ? [] : [{ path: 'event.lastActiveDay', code: 'before_current_state', message: `${ev.lastActiveDay} is before ${dayOf(earliest)}, the earliest last active day from ${cur.state} since ${iso(cur.since)}` }];
+      return day >= earliest
+        ? []
+        : [
+            {
+              path: 'event.lastActiveDay',
+              code: 'before_current_state',
+              message: `${ev.lastActiveDay} is before ${dayOf(earliest)}, the earliest last active day from ${cur.state} since ${iso(cur.since)}`,
+            },
+          ];
     }
     case 'reinstate':
-      return cur.suspendedFrom !== undefined ? [] : [{ path: 'current.suspendedFrom', code: 'missing', message: 'the status does not say which state the suspension interrupted' }];
+      return cur.suspendedFrom !== undefined
+        ? []
+        : [{ path: 'current.suspendedFrom', code: 'missing', message: 'the status does not say which state the suspension interrupted' }];
     case 'reapply': {
       if (cur.state !== 'exited' || cur.termination === undefined) return [];
       const from = addMonths(cur.lastActiveDay ?? dayOf(cur.since), rules.reapplyAfterTerminationMonths);
-      return at >= dayStart(from) ? [] : [{ path: 'meta.at', code: 'reapply_too_soon', message: `exited for cause (${cur.termination}): may apply again from ${from}` }];
+      return at >= dayStart(from)
+        ? []
+        : [{ path: 'meta.at', code: 'reapply_too_soon', message: `exited for cause (${cur.termination}): may apply again from ${from}` }];
     }
     default:
       return [];
@@ -158,15 +214,27 @@ function metaProblems(cur: OperatorStatus, meta: TransitionMeta): ProgramProblem
   const out: ProgramProblem[] = [];
   for (const field of ['by', 'reason'] as const) {
     const text = meta[field];
-    if (typeof text !== 'string' || text.trim() === '') out.push({ path: `meta.${field}`, code: 'missing', message: field === 'by' ? 'every transition records who made it' : 'every transition records why' });
-    else if (text.length > TransitionMeta.properties[field].maxLength!) out.push({ path: `meta.${field}`, code: 'too_long', message: `at most ${TransitionMeta.properties[field].maxLength} characters` });
+    if (typeof text !== 'string' || text.trim() === '')
+      out.push({
+        path: `meta.${field}`,
+        code: 'missing',
+        message: field === 'by' ? 'every transition records who made it' : 'every transition records why',
+      });
+    else if (text.length > TransitionMeta.properties[field].maxLength!)
+      out.push({ path: `meta.${field}`, code: 'too_long', message: `at most ${TransitionMeta.properties[field].maxLength} characters` });
     else {
       const bad = textProblem(text);
       if (bad) out.push({ path: `meta.${field}`, ...bad });
     }
   }
-  if (!Number.isSafeInteger(meta.at) || meta.at < 0) out.push({ path: 'meta.at', code: 'wrong_type', message: 'a time in ms since the epoch' });
-  else if (meta.at < cur.since) out.push({ path: 'meta.at', code: 'before_current_state', message: `${iso(meta.at)} is before the current state began (${iso(cur.since)})` });
+  if (!Number.isSafeInteger(meta.at) || meta.at < 0)
+    out.push({ path: 'meta.at', code: 'wrong_type', message: 'a time in ms since the epoch' });
+  else if (meta.at < cur.since)
+    out.push({
+      path: 'meta.at',
+      code: 'before_current_state',
+      message: `${iso(meta.at)} is before the current state began (${iso(cur.since)})`,
+    });
   return out;
 }
 
@@ -186,20 +254,45 @@ function nextStatus(cur: OperatorStatus, ev: LifecycleEvent, to: LifecycleState,
 const EVENT_CHECKERS = new Map(LifecycleEvent.anyOf.map((variant) => [variant.properties.type.const as string, problemChecker(variant)]));
 
 /** Apply `event` to `current` at `meta.at` by `meta.by` for `meta.reason`. Lists every reason for a refusal. */
-export function transition(current: OperatorStatus, ev: LifecycleEvent, meta: TransitionMeta, rules: LifecycleRules = DEFAULT_LIFECYCLE_RULES): TransitionResult {
+export function transition(
+  current: OperatorStatus,
+  ev: LifecycleEvent,
+  meta: TransitionMeta,
+  rules: LifecycleRules = DEFAULT_LIFECYCLE_RULES,
+): TransitionResult {
   const move = Object.hasOwn(MOVES, ev?.type) ? (MOVES[ev.type] as Move<LifecycleEventType>) : undefined;
-  if (!move) return { ok: false, problems: [{ path: 'event.type', code: 'unknown_event', message: `unknown event ${JSON.stringify(ev?.type)} (events: ${Object.keys(MOVES).join(', ')})` }] };
+  if (!move)
+    return {
+      ok: false,
+      problems: [
+        {
+          path: 'event.type',
+          code: 'unknown_event',
+          message: `unknown event ${JSON.stringify(ev?.type)} (events: ${Object.keys(MOVES).join(', ')})`,
+        },
+      ],
+    };
   const problems = metaProblems(current, meta);
-  const shape = EVENT_CHECKERS.get(ev.type)!.problems(ev).map((p) => ({ ...p, path: `event.${p.path}` }));
+  const shape = EVENT_CHECKERS.get(ev.type)!
+    .problems(ev)
+    .map((p) => ({ ...p, path: `event.${p.path}` }));
   problems.push(...shape);
   if (!move.from.includes(current.state)) {
-    problems.push({ path: 'event.type', code: 'not_allowed_from_state', message: `cannot ${ev.type} from ${current.state} (allowed from: ${move.from.join(', ')})` });
+    problems.push({
+      path: 'event.type',
+      code: 'not_allowed_from_state',
+      message: `cannot ${ev.type} from ${current.state} (allowed from: ${move.from.join(', ')})`,
+    });
   } else if (shape.length === 0) {
     problems.push(...eventProblems(current, ev, meta.at, rules));
   }
   if (problems.length) return { ok: false, problems };
   const to = move.to(current, ev as never, rules);
-  return { ok: true, status: nextStatus(current, ev, to, meta.at), record: { from: current.state, to, event: ev, by: meta.by, at: meta.at, reason: meta.reason } };
+  return {
+    ok: true,
+    status: nextStatus(current, ev, to, meta.at),
+    record: { from: current.state, to, event: ev, by: meta.by, at: meta.at, reason: meta.reason },
+  };
 }
 
 /** The status a history of records leads to (the first state is `application` at `startedAt`). */

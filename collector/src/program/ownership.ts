@@ -51,10 +51,20 @@ export function transferProblems(node: unknown): ProgramProblem[] {
   transfers.forEach((t, i) => {
     const path = `transfers[${i}]`;
     if (t.at % 1000 !== 0) out.push({ path: `${path}.at`, code: 'not_whole_second', message: 'transfers happen on whole seconds' });
-    if (t.at < registeredAt) out.push({ path: `${path}.at`, code: 'before_registration', message: `${new Date(t.at).toISOString()} is before the node was registered (${new Date(registeredAt).toISOString()})` });
+    if (t.at < registeredAt)
+      out.push({
+        path: `${path}.at`,
+        code: 'before_registration',
+        message: `${new Date(t.at).toISOString()} is before the node was registered (${new Date(registeredAt).toISOString()})`,
+      });
     const prev = transfers[i - 1];
     if (!prev) return;
-    if (t.at <= prev.at) out.push({ path: `${path}.at`, code: 'overlap', message: `not after the previous transfer (${new Date(prev.at).toISOString()}): two owners at once` });
+    if (t.at <= prev.at)
+      out.push({
+        path: `${path}.at`,
+        code: 'overlap',
+        message: `not after the previous transfer (${new Date(prev.at).toISOString()}): two owners at once`,
+      });
     if (t.to === prev.to) out.push({ path: `${path}.to`, code: 'no_change', message: `the node already belongs to ${t.to ?? 'nobody'}` });
   });
   return out;
@@ -95,7 +105,13 @@ export function ownershipSpans(node: NodeOwnership, month: string): OperatorOwne
  * The node as one operator's pay evidence: their spans, each with the state seconds the SLA figures
  * give for it (`states(from, to)` with `to` resolved to the month's end for a still-owned span).
  */
-export function nodeEvidence(nodeId: string, ownership: OperatorOwnership, month: string, states: (from: number, to: number) => StateSeconds, intervalsRef?: string): NodeEvidence {
+export function nodeEvidence(
+  nodeId: string,
+  ownership: OperatorOwnership,
+  month: string,
+  states: (from: number, to: number) => StateSeconds,
+  intervalsRef?: string,
+): NodeEvidence {
   const end = parseMonth(month).end;
   return {
     nodeId,
@@ -110,7 +126,11 @@ export function nodeEvidence(nodeId: string, ownership: OperatorOwnership, month
  * last active day (the transfer to a successor came later) is not theirs to be paid for. A cut span
  * ends explicitly at the period's end.
  */
-export function withinActivePeriod(ownership: OperatorOwnership, month: string, operator: { activeSince: string; lastActiveDay: string | null }): OperatorOwnership {
+export function withinActivePeriod(
+  ownership: OperatorOwnership,
+  month: string,
+  operator: { activeSince: string; lastActiveDay: string | null },
+): OperatorOwnership {
   const m = parseMonth(month);
   const active = activePeriod(m, operator);
   const spans = ownership.spans.flatMap((s): OwnershipSpan[] => {

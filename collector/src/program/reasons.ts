@@ -5,7 +5,6 @@
 import type { Static } from '@sinclair/typebox';
 import { literals } from './schema.ts';
 
-
 export const REJECTION_REASONS = [
   /** Required parts of the application missing or unusable. */
   'incomplete_application',

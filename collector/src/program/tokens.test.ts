@@ -1,7 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { TOKEN_PATTERN, authenticate, type Authentication, base62, checksumOf, hashesEqual, hashToken, issueToken, parseToken, tokenStatus, type StoredToken } from './tokens.ts';
+import {
+  TOKEN_PATTERN,
+  authenticate,
+  type Authentication,
+  base62,
+  checksumOf,
+  hashesEqual,
+  hashToken,
+  issueToken,
+  parseToken,
+  tokenStatus,
+  type StoredToken,
+} from './tokens.ts';
 
 const NOW = Date.parse('2027-04-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -34,7 +46,12 @@ describe('token format', () => {
   it('pinned randomness gives a pinned token (bytes of 248 and above are drawn again)', () => {
     const bytes = [250, ...Array.from({ length: 29 }, (_, i) => i), 255, 61];
     let at = 0;
-    const { token } = issueToken({ personId: 'p1', role: 'admin', now: NOW, randomBytes: (n) => Uint8Array.from({ length: n }, () => bytes[at++ % bytes.length]!) });
+    const { token } = issueToken({
+      personId: 'p1',
+      role: 'admin',
+      now: NOW,
+      randomBytes: (n) => Uint8Array.from({ length: n }, () => bytes[at++ % bytes.length]!),
+    });
     const random = '0123456789ABCDEFGHIJKLMNOPQRS' + 'z';
     expect(token).toBe(`tfp_${random}${checksumOf(random)}`);
   });
@@ -76,7 +93,16 @@ describe('parseToken', () => {
 describe('issueToken', () => {
   it('stores the hash, a display prefix and the expiry; never the token', () => {
     const { token, stored } = issueToken({ personId: 'p7', role: 'partner', now: NOW, ttlDays: 30 });
-    expect(stored).toEqual({ hash: hashToken(token), displayPrefix: token.slice(0, 8), personId: 'p7', role: 'partner', issuedAt: NOW, expiresAt: NOW + 30 * DAY, revokedAt: null, lastUsedAt: null });
+    expect(stored).toEqual({
+      hash: hashToken(token),
+      displayPrefix: token.slice(0, 8),
+      personId: 'p7',
+      role: 'partner',
+      issuedAt: NOW,
+      expiresAt: NOW + 30 * DAY,
+      revokedAt: null,
+      lastUsedAt: null,
+    });
     expect(JSON.stringify(stored)).not.toContain(token.slice(8));
   });
 

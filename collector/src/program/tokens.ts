@@ -87,7 +87,16 @@ export function issueToken(input: IssueInput): { token: string; stored: StoredTo
   const ttlMs = (input.ttlDays ?? DEFAULT_TOKEN_TTL_DAYS) * 86_400_000;
   return {
     token,
-    stored: { hash: hashToken(token), displayPrefix: token.slice(0, DISPLAY_CHARS), personId: input.personId, role: input.role, issuedAt: input.now, expiresAt: input.now + ttlMs, revokedAt: null, lastUsedAt: null },
+    stored: {
+      hash: hashToken(token),
+      displayPrefix: token.slice(0, DISPLAY_CHARS),
+      personId: input.personId,
+      role: input.role,
+      issuedAt: input.now,
+      expiresAt: input.now + ttlMs,
+      revokedAt: null,
+      lastUsedAt: null,
+    },
   };
 }
 
@@ -110,7 +119,9 @@ export function tokenStatus(stored: Pick<StoredToken, 'expiresAt' | 'revokedAt'>
   return 'active';
 }
 
-export type Authentication = { ok: true; personId: string; role: PersonRole } | { ok: false; code: 'bad_format' | 'bad_checksum' | 'unknown' | 'expired' | 'revoked' };
+export type Authentication =
+  | { ok: true; personId: string; role: PersonRole }
+  | { ok: false; code: 'bad_format' | 'bad_checksum' | 'unknown' | 'expired' | 'revoked' };
 
 /**
  * The whole check of a presented token against the row its hash found (`undefined`: no row). The

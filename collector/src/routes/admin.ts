@@ -24,7 +24,11 @@ export default async function adminRoutes(base: FastifyInstance) {
         summary: 'Register a node and issue its credential.',
         security: [{ adminToken: [] }],
         body: Type.Object(
-          { name: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$' }), operator: Type.Optional(Text({ minLength: 1, maxLength: 128 })), region: Type.Optional(Text({ minLength: 1, maxLength: 64 })) },
+          {
+            name: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$' }),
+            operator: Type.Optional(Text({ minLength: 1, maxLength: 128 })),
+            region: Type.Optional(Text({ minLength: 1, maxLength: 64 })),
+          },
           { additionalProperties: false },
         ),
         response: { 201: Credential, 401: { $ref: 'ErrorReply#' }, 409: { $ref: 'ErrorReply#' } },
@@ -32,7 +36,9 @@ export default async function adminRoutes(base: FastifyInstance) {
     },
     async (req, reply) => {
       const r = await registerNode(database, services.credentials, req.body, clock());
-      return reply.status(201).send({ nodeId: r.nodeId, name: r.name, credential: r.token, expiresAt: new Date(r.expiresAt).toISOString() });
+      return reply
+        .status(201)
+        .send({ nodeId: r.nodeId, name: r.name, credential: r.token, expiresAt: new Date(r.expiresAt).toISOString() });
     },
   );
 
@@ -40,7 +46,13 @@ export default async function adminRoutes(base: FastifyInstance) {
     '/v1/admin/nodes/:node/revoke',
     {
       preHandler: requireAdmin,
-      schema: { tags: ['admin'], summary: 'Revoke every credential of a node, effective at its next request.', security: [{ adminToken: [] }], params: Type.Object({ node: Type.String() }), response: { 200: Type.Object({ revoked: Type.Integer() }), 404: { $ref: 'ErrorReply#' } } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Revoke every credential of a node, effective at its next request.',
+        security: [{ adminToken: [] }],
+        params: Type.Object({ node: Type.String() }),
+        response: { 200: Type.Object({ revoked: Type.Integer() }), 404: { $ref: 'ErrorReply#' } },
+      },
     },
     async (req) => ({ revoked: await revokeNode(database, services.credentials, req.params.node, clock()) }),
   );

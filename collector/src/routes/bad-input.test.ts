@@ -24,10 +24,23 @@ beforeAll(async () => {
   await c.register('n1', { operator: 'op1', region: 'eu' });
   // A daily window with no end (the input that expanded millions of occurrences for `to=9999-12-31`).
   clock.now = NOW - 20 * D;
-  const m = await c.app.inject({ method: 'POST', url: '/v1/admin/maintenance', headers: ADMIN, payload: { scope: 'fleet', start: new Date(NOW - 10 * D).toISOString(), end: new Date(NOW - 10 * D + H).toISOString(), recurrence: 'daily', declaredBy: 'lead', reason: 'nightly' } });
+  const m = await c.app.inject({
+    method: 'POST',
+    url: '/v1/admin/maintenance',
+    headers: ADMIN,
+    payload: {
+      scope: 'fleet',
+      start: new Date(NOW - 10 * D).toISOString(),
+      end: new Date(NOW - 10 * D + H).toISOString(),
+      recurrence: 'daily',
+      declaredBy: 'lead',
+      reason: 'nightly',
+    },
+  });
   expect(m.statusCode, m.body).toBe(201);
   clock.now = NOW;
-  await c.database.sql`insert into state_intervals (node_id, state, start_at, end_at, cause, evidence) select id, 'UP', ${new Date(NOW - 20 * D)}, null, 'heartbeat', '{}'::jsonb from nodes`;
+  await c.database
+    .sql`insert into state_intervals (node_id, state, start_at, end_at, cause, evidence) select id, 'UP', ${new Date(NOW - 20 * D)}, null, 'heartbeat', '{}'::jsonb from nodes`;
   await c.database.sql`update nodes set current_state = 'UP'`;
 });
 afterAll(async () => {
@@ -53,8 +66,18 @@ describe('deterministic bad input is a 400 with a code, never a 500', () => {
     ['month=9999-12', 'GET', '/v1/nodes/n1/uptime?month=9999-12'],
     ['month=9999-12 (operator)', 'GET', '/v1/operators/op1/uptime?month=9999-12'],
     ['month=0026-11 (never read as 1926)', 'GET', '/v1/nodes/n1/uptime?month=0026-11'],
-    ['a NUL in a maintenance declaration', 'POST', '/v1/admin/maintenance', { scope: 'fleet', start: '2026-12-10T02:00:00Z', end: '2026-12-10T04:00:00Z', declaredBy: 'a\u0000b', reason: 'r' }],
-    ['a NUL in a maintenance target', 'POST', '/v1/admin/maintenance', { scope: 'region', region: 'eu\u0000', start: '2026-12-10T02:00:00Z', end: '2026-12-10T04:00:00Z', declaredBy: 'a', reason: 'r' }],
+    [
+      'a NUL in a maintenance declaration',
+      'POST',
+      '/v1/admin/maintenance',
+      { scope: 'fleet', start: '2026-12-10T02:00:00Z', end: '2026-12-10T04:00:00Z', declaredBy: 'a\u0000b', reason: 'r' },
+    ],
+    [
+      'a NUL in a maintenance target',
+      'POST',
+      '/v1/admin/maintenance',
+      { scope: 'region', region: 'eu\u0000', start: '2026-12-10T02:00:00Z', end: '2026-12-10T04:00:00Z', declaredBy: 'a', reason: 'r' },
+    ],
     ['a NUL in an enrollment token request', 'POST', '/v1/admin/enrollment-tokens', { operator: 'op\u0000' }],
     ['a NUL in an enrollment', 'POST', '/v1/enroll', { token: 'tokentoken', hostname: 'h\u0000' }],
     ['a NUL in a node registration', 'POST', '/v1/admin/nodes', { name: 'x', operator: 'op\u0000' }],
@@ -68,8 +91,12 @@ describe('deterministic bad input is a 400 with a code, never a 500', () => {
   });
 
   it('names the field and says what the rule is', async () => {
-    expect((await call('GET', '/v1/incidents?node=a%00b')).json().message).toBe('querystring/node must not contain a NUL byte or a lone surrogate');
-    expect((await call('POST', '/v1/admin/enrollment-tokens', { operator: 'op\u0000' })).json().message).toBe('body/operator must not contain a NUL byte or a lone surrogate');
+    expect((await call('GET', '/v1/incidents?node=a%00b')).json().message).toBe(
+      'querystring/node must not contain a NUL byte or a lone surrogate',
+    );
+    expect((await call('POST', '/v1/admin/enrollment-tokens', { operator: 'op\u0000' })).json().message).toBe(
+      'body/operator must not contain a NUL byte or a lone surrogate',
+    );
     expect((await call('GET', '/v1/nodes/n1/uptime?month=0026-11')).json().message).toMatch(/^month must be between 2025-10 and 2027-12/);
   });
 });
@@ -132,8 +159,26 @@ describe('every error carries a code and the reason phrase of its status', () =>
     ['a refused ack link', 'GET', '/v1/incidents/1/ack?token=abc', undefined, {}, 403, 'FLEET_FORBIDDEN', 'Forbidden'],
     ['a missing node', 'GET', '/v1/nodes/missing', undefined, ADMIN, 404, 'FLEET_NOT_FOUND', 'Not Found'],
     ['a node registered twice', 'POST', '/v1/admin/nodes', { name: 'n1' }, ADMIN, 409, 'FLEET_CONFLICT', 'Conflict'],
-    ['a body over the limit', 'POST', '/v1/admin/nodes', { name: 'x'.repeat(1_100_000) }, ADMIN, 413, 'FLEET_PAYLOAD_TOO_LARGE', 'Payload Too Large'],
-    ['maintenance declared in the past', 'POST', '/v1/admin/maintenance', { scope: 'fleet', start: '2026-01-01T00:00:00Z', end: '2026-01-01T01:00:00Z', declaredBy: 'a', reason: 'r' }, ADMIN, 422, 'FLEET_MAINTENANCE_IN_PAST', 'Unprocessable Entity'],
+    [
+      'a body over the limit',
+      'POST',
+      '/v1/admin/nodes',
+      { name: 'x'.repeat(1_100_000) },
+      ADMIN,
+      413,
+      'FLEET_PAYLOAD_TOO_LARGE',
+      'Payload Too Large',
+    ],
+    [
+      'maintenance declared in the past',
+      'POST',
+      '/v1/admin/maintenance',
+      { scope: 'fleet', start: '2026-01-01T00:00:00Z', end: '2026-01-01T01:00:00Z', declaredBy: 'a', reason: 'r' },
+      ADMIN,
+      422,
+      'FLEET_MAINTENANCE_IN_PAST',
+      'Unprocessable Entity',
+    ],
   ])('%s', async (_why, method, url, payload, headers, status, code, error) => {
     const r = await call(method, url, payload, headers);
     expect(r.statusCode, r.body).toBe(status);
@@ -141,7 +186,12 @@ describe('every error carries a code and the reason phrase of its status', () =>
   });
 
   it('a 415 says Unsupported Media Type', async () => {
-    const r = await c.app.inject({ method: 'POST', url: '/v1/admin/nodes', headers: { ...ADMIN, 'content-type': 'application/xml' }, payload: '<x/>' });
+    const r = await c.app.inject({
+      method: 'POST',
+      url: '/v1/admin/nodes',
+      headers: { ...ADMIN, 'content-type': 'application/xml' },
+      payload: '<x/>',
+    });
     expect(r.json(), r.body).toMatchObject({ statusCode: 415, code: 'FLEET_UNSUPPORTED_MEDIA_TYPE', error: 'Unsupported Media Type' });
   });
 });
@@ -153,13 +203,19 @@ describe('without an admin token', () => {
     const config = { ...loadConfig({ LOG_LEVEL: 'silent', TIMMY_PORT: '0' }), databaseUrl: db.url };
     const running = await startCollector(config, { clock: clock.fn, log });
     try {
-      expect(lines.map((l) => JSON.parse(l).msg)).toContainEqual(expect.stringMatching(/no admin token configured.*TIMMY_ADMIN_TOKEN.*TIMMY_ANONYMOUS_READ=true/));
+      expect(lines.map((l) => JSON.parse(l).msg)).toContainEqual(
+        expect.stringMatching(/no admin token configured.*TIMMY_ADMIN_TOKEN.*TIMMY_ANONYMOUS_READ=true/),
+      );
       const read = await fetch(`${running.url}/v1/nodes`);
       const readBody = (await read.json()) as { code: string; error: string; message: string };
       expect(read.status).toBe(403);
       expect(readBody).toMatchObject({ code: 'FLEET_FORBIDDEN', error: 'Forbidden' });
       expect(readBody.message).toMatch(/TIMMY_ADMIN_TOKEN.*TIMMY_ANONYMOUS_READ=true/);
-      const admin = await fetch(`${running.url}/v1/admin/nodes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'y' }) });
+      const admin = await fetch(`${running.url}/v1/admin/nodes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'y' }),
+      });
       expect(admin.status).toBe(403);
       expect(((await admin.json()) as { message: string }).message).toMatch(/set TIMMY_ADMIN_TOKEN/);
     } finally {

@@ -19,7 +19,12 @@ const auth = { authorization: `Bearer ${ADMIN}` };
 beforeAll(async () => {
   db = await createTestDatabase('decommission');
   const base = loadConfig({ TIMMY_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'silent' });
-  const alerts = { ...base.alerts, rules: { restartGraceMs: 0, rules: [{ id: 'node_offline', forMs: 60_000, graceMs: 15_000 }] }, channels: [{ type: 'webhook', name: 'lead', url: 'http://127.0.0.1:9/hook' }], routing: { default: ['lead'] } };
+  const alerts = {
+    ...base.alerts,
+    rules: { restartGraceMs: 0, rules: [{ id: 'node_offline', forMs: 60_000, graceMs: 15_000 }] },
+    channels: [{ type: 'webhook', name: 'lead', url: 'http://127.0.0.1:9/hook' }],
+    routing: { default: ['lead'] },
+  };
   // Reports come faster than real time here: no per-node rate limit in the way.
   c = await testCollector(db.url, clock, { alerts, anonymousRead: false, ingest: { ...base.ingest, rateLimitPerNodePerMin: 1_000_000 } });
   await c.services.observation.open();
@@ -31,7 +36,12 @@ afterAll(async () => {
 });
 
 const report = (node: string) =>
-  c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${tokens[node]}`, 'content-type': 'application/json' }, payload: JSON.stringify(reportAt([clock.now], { stream: `s-${node}` })) });
+  c.app.inject({
+    method: 'POST',
+    url: '/v1/reports',
+    headers: { authorization: `Bearer ${tokens[node]}`, 'content-type': 'application/json' },
+    payload: JSON.stringify(reportAt([clock.now], { stream: `s-${node}` })),
+  });
 const get = async (url: string) => (await c.app.inject({ method: 'GET', url, headers: auth })).json() as any;
 
 /** `seconds` of time in 5 s steps: `reporting` nodes report, the settle job and the alert cycle run. */
@@ -53,15 +63,33 @@ describe('node decommission', () => {
     const open = (await get('/v1/incidents?status=unresolved')).incidents;
     expect(open.map((i: any) => i.nodes)).toEqual([['old-node']]);
 
-    const future = await c.app.inject({ method: 'POST', url: '/v1/admin/nodes/old-node/decommission', headers: auth, payload: { at: new Date(clock.now + 60_000).toISOString() } });
+    const future = await c.app.inject({
+      method: 'POST',
+      url: '/v1/admin/nodes/old-node/decommission',
+      headers: auth,
+      payload: { at: new Date(clock.now + 60_000).toISOString() },
+    });
     expect(future.statusCode).toBe(400);
-    expect((await c.app.inject({ method: 'POST', url: '/v1/admin/nodes/no-such-node/decommission', headers: auth, payload: {} })).json().code).toBe('FLEET_NOT_FOUND');
+    expect(
+      (await c.app.inject({ method: 'POST', url: '/v1/admin/nodes/no-such-node/decommission', headers: auth, payload: {} })).json().code,
+    ).toBe('FLEET_NOT_FOUND');
     expect((await c.app.inject({ method: 'POST', url: '/v1/admin/nodes/old-node/decommission', payload: {} })).statusCode).toBe(401);
 
     const at = clock.now;
-    const res = await c.app.inject({ method: 'POST', url: '/v1/admin/nodes/old-node/decommission', headers: auth, payload: { reason: 'hardware retired' } });
+    const res = await c.app.inject({
+      method: 'POST',
+      url: '/v1/admin/nodes/old-node/decommission',
+      headers: auth,
+      payload: { reason: 'hardware retired' },
+    });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ node: 'old-node', decommissionedAt: new Date(at).toISOString(), reason: 'hardware retired', changed: true, resolvedIncidents: 1 });
+    expect(res.json()).toMatchObject({
+      node: 'old-node',
+      decommissionedAt: new Date(at).toISOString(),
+      reason: 'hardware retired',
+      changed: true,
+      resolvedIncidents: 1,
+    });
     const resolved = (await get(`/v1/incidents/${open[0].id}`)).incident;
     expect(resolved).toMatchObject({ status: 'resolved', cause: 'decommissioned', resolvedBy: 'admin' });
     const again = await c.app.inject({ method: 'POST', url: '/v1/admin/nodes/old-node/decommission', headers: auth, payload: {} });
@@ -91,13 +119,24 @@ describe('node decommission', () => {
   });
 
   it('by the node itself with its own credential (what the uninstall script calls)', async () => {
-    const res = await c.app.inject({ method: 'POST', url: '/v1/node/decommission', headers: { authorization: `Bearer ${tokens['self-node']}` }, payload: { reason: 'uninstalled' } });
+    const res = await c.app.inject({
+      method: 'POST',
+      url: '/v1/node/decommission',
+      headers: { authorization: `Bearer ${tokens['self-node']}` },
+      payload: { reason: 'uninstalled' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ node: 'self-node', changed: true, reason: 'uninstalled' });
     expect((await report('self-node')).json().code).toBe('FLEET_NODE_DECOMMISSIONED');
     // An uninstall run twice: the second says so and changes nothing.
-    const twice = await c.app.inject({ method: 'POST', url: '/v1/node/decommission', headers: { authorization: `Bearer ${tokens['self-node']}` } });
+    const twice = await c.app.inject({
+      method: 'POST',
+      url: '/v1/node/decommission',
+      headers: { authorization: `Bearer ${tokens['self-node']}` },
+    });
     expect(twice.json()).toMatchObject({ changed: false, reason: 'uninstalled' });
-    expect((await c.app.inject({ method: 'POST', url: '/v1/node/decommission', headers: { authorization: 'Bearer tfn_nope' } })).statusCode).toBe(401);
+    expect(
+      (await c.app.inject({ method: 'POST', url: '/v1/node/decommission', headers: { authorization: 'Bearer tfn_nope' } })).statusCode,
+    ).toBe(401);
   });
 });

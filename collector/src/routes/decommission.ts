@@ -16,14 +16,22 @@ const Reply = Type.Object({
   resolvedIncidents: Type.Integer({ description: 'open incidents that concerned this node alone, resolved with cause "decommissioned"' }),
 });
 const err = { $ref: 'ErrorReply#' };
-const SEMANTICS = 'History is kept; alerts stop (its open incidents are resolved with cause "decommissioned"); it is left out of every figure after that time; its reports are refused with FLEET_NODE_DECOMMISSIONED (410). Twice is a no-op.';
+const SEMANTICS =
+  'History is kept; alerts stop (its open incidents are resolved with cause "decommissioned"); it is left out of every figure after that time; its reports are refused with FLEET_NODE_DECOMMISSIONED (410). Twice is a no-op.';
 
 /** A POST with no body at all is an empty one (`curl -X POST` from a script). */
 const noBodyIsEmpty = async (req: FastifyRequest) => {
   req.body ??= {};
 };
 
-const view = (r: DecommissionResult) => ({ node: r.name, nodeId: r.nodeId, decommissionedAt: new Date(r.decommissionedAt).toISOString(), reason: r.reason, changed: r.changed, resolvedIncidents: r.resolvedIncidents });
+const view = (r: DecommissionResult) => ({
+  node: r.name,
+  nodeId: r.nodeId,
+  decommissionedAt: new Date(r.decommissionedAt).toISOString(),
+  reason: r.reason,
+  changed: r.changed,
+  resolvedIncidents: r.resolvedIncidents,
+});
 
 export default async function decommissionRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
@@ -42,14 +50,25 @@ export default async function decommissionRoutes(base: FastifyInstance) {
         summary: `Decommission (retire) a node as of \`at\` (default now; never in the future). ${SEMANTICS}`,
         security: [{ adminToken: [] }],
         params: Type.Object({ node: Type.String({ minLength: 1, maxLength: 128 }) }),
-        body: Type.Object({ at: Type.Optional(Type.String({ format: 'date-time' })), reason: Type.Optional(Reason) }, { additionalProperties: false }),
+        body: Type.Object(
+          { at: Type.Optional(Type.String({ format: 'date-time' })), reason: Type.Optional(Reason) },
+          { additionalProperties: false },
+        ),
         response: { 200: Reply, 400: err, 401: err, 404: err },
       },
     },
     async (req) => {
       const now = clock();
       const body = req.body;
-      return done(await decommissionNode(database, resolve, req.params.node, { at: parseDecommissionAt(body.at, now), ...(body.reason ? { reason: body.reason } : {}), by: 'admin' }, now));
+      return done(
+        await decommissionNode(
+          database,
+          resolve,
+          req.params.node,
+          { at: parseDecommissionAt(body.at, now), ...(body.reason ? { reason: body.reason } : {}), by: 'admin' },
+          now,
+        ),
+      );
     },
   );
 

@@ -26,11 +26,17 @@ afterAll(async () => {
 });
 
 const newToken = async (operator = 'op-alice', ttlHours?: number) => {
-  const res = await c.app.inject({ method: 'POST', url: '/v1/admin/enrollment-tokens', headers: ADMIN, payload: { operator, ...(ttlHours ? { ttlHours } : {}) } });
+  const res = await c.app.inject({
+    method: 'POST',
+    url: '/v1/admin/enrollment-tokens',
+    headers: ADMIN,
+    payload: { operator, ...(ttlHours ? { ttlHours } : {}) },
+  });
   expect(res.statusCode).toBe(201);
   return res.json() as { token: string; expiresAt: string };
 };
-const enroll = (token: string, hostname = 'vps-1') => c.app.inject({ method: 'POST', url: '/v1/enroll', payload: { token, hostname, inventory: { hostname, cpuCores: 2 } } });
+const enroll = (token: string, hostname = 'vps-1') =>
+  c.app.inject({ method: 'POST', url: '/v1/enroll', payload: { token, hostname, inventory: { hostname, cpuCores: 2 } } });
 
 describe('enrollment', () => {
   it('only an admin creates enrollment tokens', async () => {
@@ -45,12 +51,23 @@ describe('enrollment', () => {
     expect(res.statusCode).toBe(201);
     const body = res.json() as { nodeId: string; credential: string; expiresAt: number };
     expect(body.expiresAt).toBe(T0 + 90 * 86_400_000);
-    const [node] = await c.database.sql`select n.name, o.name as operator, n.inventory from nodes n join operators o on o.id = n.operator_id where n.id = ${Number(body.nodeId)}`;
+    const [node] = await c.database
+      .sql`select n.name, o.name as operator, n.inventory from nodes n join operators o on o.id = n.operator_id where n.id = ${Number(body.nodeId)}`;
     expect(node).toMatchObject({ name: 'vps-alpha', operator: 'op-alice', inventory: { hostname: 'vps-alpha', cpuCores: 2 } });
-    const push = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${body.credential}`, 'content-type': 'application/json' }, payload: reportAt([T0]) });
+    const push = await c.app.inject({
+      method: 'POST',
+      url: '/v1/reports',
+      headers: { authorization: `Bearer ${body.credential}`, 'content-type': 'application/json' },
+      payload: reportAt([T0]),
+    });
     expect(push.statusCode).toBe(200);
     // The enrollment token never works as a node credential.
-    const misuse = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: reportAt([T0]) });
+    const misuse = await c.app.inject({
+      method: 'POST',
+      url: '/v1/reports',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: reportAt([T0]),
+    });
     expect(misuse.statusCode).toBe(401);
   });
 
@@ -74,7 +91,9 @@ describe('enrollment', () => {
     const b = (await enroll((await newToken()).token, 'twin')).json();
     expect(a.nodeId).not.toBe(b.nodeId);
     expect(a.credential).not.toBe(b.credential);
-    const names = (await c.database.sql`select name from nodes where id in (${Number(a.nodeId)}, ${Number(b.nodeId)}) order by id`).map((r) => r.name);
+    const names = (await c.database.sql`select name from nodes where id in (${Number(a.nodeId)}, ${Number(b.nodeId)}) order by id`).map(
+      (r) => r.name,
+    );
     expect(names[0]).toBe('twin');
     expect(names[1]).toMatch(/^twin-[0-9a-f]+$/);
   });
@@ -90,11 +109,27 @@ describe('enrollment', () => {
     const url = `http://127.0.0.1:${(c.app.server.address() as AddressInfo).port}`;
     const dir = mkdtempSync(join(tmpdir(), 'timmy-join-'));
     try {
-      const r = await join_({ collectorUrl: url, token, configPath: join(dir, 'config.yaml'), stateDir: join(dir, 'state'), credentialFile: join(dir, 'state/credential'), allowInsecureHttp: false });
+      const r = await join_({
+        collectorUrl: url,
+        token,
+        configPath: join(dir, 'config.yaml'),
+        stateDir: join(dir, 'state'),
+        credentialFile: join(dir, 'state/credential'),
+        allowInsecureHttp: false,
+      });
       expect(r.credential).toMatch(/^tfn_/);
       expect(statSync(join(dir, 'state/credential')).mode & 0o777).toBe(0o600);
       expect(readFileSync(join(dir, 'config.yaml'), 'utf8')).toContain(`collectorUrl: ${url}`);
-      await expect(join_({ collectorUrl: url, token, configPath: join(dir, 'c2.yaml'), stateDir: join(dir, 's2'), credentialFile: join(dir, 's2/credential'), allowInsecureHttp: false })).rejects.toThrow(/enrollment refused: HTTP 401 FLEET_UNAUTHORIZED/);
+      await expect(
+        join_({
+          collectorUrl: url,
+          token,
+          configPath: join(dir, 'c2.yaml'),
+          stateDir: join(dir, 's2'),
+          credentialFile: join(dir, 's2/credential'),
+          allowInsecureHttp: false,
+        }),
+      ).rejects.toThrow(/enrollment refused: HTTP 401 FLEET_UNAUTHORIZED/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -29,7 +29,10 @@ export default async function enrollRoutes(base: FastifyInstance) {
           },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Object({ token: Type.String(), operator: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }), 401: { $ref: 'ErrorReply#' } },
+        response: {
+          201: Type.Object({ token: Type.String(), operator: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }),
+          401: { $ref: 'ErrorReply#' },
+        },
       },
     },
     async (req, reply) => {

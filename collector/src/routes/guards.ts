@@ -21,7 +21,10 @@ function checkAdminToken(req: FastifyRequest, disabled: string): void {
 
 /** Admin endpoints: the configured admin token, compared in constant time. */
 export async function requireAdmin(req: FastifyRequest): Promise<void> {
-  checkAdminToken(req, 'admin endpoints are disabled: no admin token is configured; set TIMMY_ADMIN_TOKEN (config file: adminToken) and restart the collector');
+  checkAdminToken(
+    req,
+    'admin endpoints are disabled: no admin token is configured; set TIMMY_ADMIN_TOKEN (config file: adminToken) and restart the collector',
+  );
 }
 
 /** Read endpoints: the admin token, unless anonymous reads are allowed (local main job). */

@@ -2,7 +2,17 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 
 export default async function health(app: FastifyInstance) {
-  app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness: the process answers.', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness: the process answers.',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
 
   app.get(
     '/readyz',
@@ -10,7 +20,10 @@ export default async function health(app: FastifyInstance) {
       schema: {
         tags: ['health'],
         summary: 'Readiness: the database answers and this collector is recording its observation.',
-        response: { 200: Type.Object({ status: Type.Literal('ready'), observing: Type.Boolean() }), 503: Type.Object({ status: Type.Literal('not_ready'), reason: Type.String() }) },
+        response: {
+          200: Type.Object({ status: Type.Literal('ready'), observing: Type.Boolean() }),
+          503: Type.Object({ status: Type.Literal('not_ready'), reason: Type.String() }),
+        },
       },
     },
     async (_req, reply) => {

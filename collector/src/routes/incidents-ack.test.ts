@@ -85,11 +85,19 @@ describe('acknowledge link', () => {
     expect((await incident(id)).incident.status).toBe('open');
 
     // The page's button: a form POST to the same URL.
-    const ack = await c.app.inject({ method: 'POST', url: path(link), headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+    const ack = await c.app.inject({
+      method: 'POST',
+      url: path(link),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '',
+    });
     expect(ack.statusCode).toBe(200);
     expect(ack.json()).toMatchObject({ changed: true, incident: { status: 'acknowledged', acknowledgedBy: 'ack-link:operator-a' } });
     const after = await incident(id);
-    expect(after.history.map((e: any) => [e.type, e.actor])).toEqual([['opened', null], ['acknowledged', 'ack-link:operator-a']]);
+    expect(after.history.map((e: any) => [e.type, e.actor])).toEqual([
+      ['opened', null],
+      ['acknowledged', 'ack-link:operator-a'],
+    ]);
     // Without a token the POST still wants the admin token.
     expect((await c.app.inject({ method: 'POST', url: link.pathname })).statusCode).toBe(401);
     // Opened again: the page says there is nothing left to do.

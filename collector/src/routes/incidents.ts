@@ -36,7 +36,13 @@ const IncidentView = Type.Object({
   postmortemDueAt: Time,
 });
 
-const EventView = Type.Object({ id: Type.Integer(), type: Type.String(), at: Type.String({ format: 'date-time' }), actor: Type.Union([Type.String(), Type.Null()]), data: Type.Record(Type.String(), Type.Unknown()) });
+const EventView = Type.Object({
+  id: Type.Integer(),
+  type: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+  actor: Type.Union([Type.String(), Type.Null()]),
+  data: Type.Record(Type.String(), Type.Unknown()),
+});
 
 const Stat = Type.Object({
   count: Type.Integer(),
@@ -96,7 +102,11 @@ export function incidentView(i: Incident) {
   };
 }
 
-const statView = ({ mttaMs, mttrMs, ...s }: IncidentStat) => ({ ...s, mttaSeconds: mttaMs === null ? null : mttaMs / 1000, mttrSeconds: mttrMs === null ? null : mttrMs / 1000 });
+const statView = ({ mttaMs, mttrMs, ...s }: IncidentStat) => ({
+  ...s,
+  mttaSeconds: mttaMs === null ? null : mttaMs / 1000,
+  mttrSeconds: mttrMs === null ? null : mttrMs / 1000,
+});
 const mapValues = <V, W>(o: Record<string, V>, f: (v: V) => W) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 
 function parseTime(v: string | undefined, name: string): number | undefined {
@@ -173,10 +183,20 @@ export default async function incidentRoutes(base: FastifyInstance) {
       onRequest: requireReader,
       schema: {
         tags,
-        summary: 'MTTA and MTTR per severity, per operator and for the fleet, over incidents opened in [from, to) (default: the last 30 days). Absorbed incidents are not counted.',
-        querystring: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false }),
+        summary:
+          'MTTA and MTTR per severity, per operator and for the fleet, over incidents opened in [from, to) (default: the last 30 days). Absorbed incidents are not counted.',
+        querystring: Type.Object(
+          { from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) },
+          { additionalProperties: false },
+        ),
         response: {
-          200: Type.Object({ from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }), fleet: Stat, bySeverity: Type.Record(Type.String(), Stat), byOperator: Type.Record(Type.String(), Stat) }),
+          200: Type.Object({
+            from: Type.String({ format: 'date-time' }),
+            to: Type.String({ format: 'date-time' }),
+            fleet: Stat,
+            bySeverity: Type.Record(Type.String(), Stat),
+            byOperator: Type.Record(Type.String(), Stat),
+          }),
           400: err,
           401: err,
         },
@@ -187,27 +207,56 @@ export default async function incidentRoutes(base: FastifyInstance) {
       const from = parseTime(req.query.from, 'from') ?? to - 30 * 86_400_000;
       if (!(to > from)) throw new Errors.BadRequest('to must be after from');
       const s = await alerts.stats(from, to);
-      return { from: iso(from)!, to: iso(to)!, fleet: statView(s.fleet), bySeverity: mapValues(s.bySeverity, statView), byOperator: mapValues(s.byOperator, statView) };
+      return {
+        from: iso(from)!,
+        to: iso(to)!,
+        fleet: statView(s.fleet),
+        bySeverity: mapValues(s.bySeverity, statView),
+        byOperator: mapValues(s.byOperator, statView),
+      };
     },
   );
 
   app.get(
     '/v1/incidents/:id',
-    { onRequest: requireReader, schema: { tags, summary: 'One incident with its history.', params: Id, response: { 200: Type.Object({ incident: IncidentView, history: Type.Array(EventView) }), 404: err } } },
+    {
+      onRequest: requireReader,
+      schema: {
+        tags,
+        summary: 'One incident with its history.',
+        params: Id,
+        response: { 200: Type.Object({ incident: IncidentView, history: Type.Array(EventView) }), 404: err },
+      },
+    },
     async (req) => {
       const inc = await alerts.get(req.params.id);
       if (!inc) throw new Errors.NotFound(`incident ${req.params.id} not found`);
       const history = await alerts.history(inc.id);
-      return { incident: incidentView(inc), history: history.map((e) => ({ id: e.id, type: e.type, at: e.at.toISOString(), actor: e.actor, data: e.data as Record<string, unknown> })) };
+      return {
+        incident: incidentView(inc),
+        history: history.map((e) => ({
+          id: e.id,
+          type: e.type,
+          at: e.at.toISOString(),
+          actor: e.actor,
+          data: e.data as Record<string, unknown>,
+        })),
+      };
     },
   );
 
-  const AckReply = Type.Object({ incident: IncidentView, changed: Type.Boolean({ description: 'false when it was acknowledged already' }) });
+  const AckReply = Type.Object({
+    incident: IncidentView,
+    changed: Type.Boolean({ description: 'false when it was acknowledged already' }),
+  });
 
   // A browser's form post (the confirmation page's button): its body carries nothing the route needs.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, _body, done) => done(null, {}));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, _body, done) =>
+    done(null, {}),
+  );
 
-  const linkRefused = (code: string) => new Errors.Forbidden(code === 'ACK_LINK_DISABLED' ? 'acknowledge links are not configured' : `acknowledge link refused: ${code}`);
+  const linkRefused = (code: string) =>
+    new Errors.Forbidden(code === 'ACK_LINK_DISABLED' ? 'acknowledge links are not configured' : `acknowledge link refused: ${code}`);
 
   app.post(
     '/v1/incidents/:id/ack',
@@ -218,11 +267,15 @@ export default async function incidentRoutes(base: FastifyInstance) {
       },
       schema: {
         tags,
-        summary: 'Acknowledge an incident (stops its escalation). Twice is a no-op. With `token` (the signed link from a notification, as its confirmation page posts it) no admin token is needed, and the acknowledgement is recorded as the recipient the link was sent to ("ack-link:<channel>").',
+        summary:
+          'Acknowledge an incident (stops its escalation). Twice is a no-op. With `token` (the signed link from a notification, as its confirmation page posts it) no admin token is needed, and the acknowledgement is recorded as the recipient the link was sent to ("ack-link:<channel>").',
         security: [{ adminToken: [] }, {}],
         params: Id,
         // No body needed: who acknowledged goes in the query string.
-        querystring: Type.Object({ by: Type.Optional(Actor), token: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { by: Type.Optional(Actor), token: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })) },
+          { additionalProperties: false },
+        ),
         response: { 200: AckReply, 401: err, 403: err, 404: err, 409: err },
       },
     },
@@ -242,7 +295,8 @@ export default async function incidentRoutes(base: FastifyInstance) {
     {
       schema: {
         tags,
-        summary: 'The signed, expiring, single-purpose link sent in notifications: a confirmation page (HTML) whose button acknowledges (POST). Opening it changes nothing, so link previewers cannot acknowledge.',
+        summary:
+          'The signed, expiring, single-purpose link sent in notifications: a confirmation page (HTML) whose button acknowledges (POST). Opening it changes nothing, so link previewers cannot acknowledge.',
         params: Id,
         querystring: Type.Object({ token: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),
         response: { 200: Type.String({ description: 'text/html' }), 403: err, 404: err },
@@ -271,12 +325,19 @@ export default async function incidentRoutes(base: FastifyInstance) {
         summary: 'Resolve by hand, with cause and resolution notes.',
         security: [{ adminToken: [] }],
         params: Id,
-        body: Type.Object({ cause: Text({ minLength: 1, maxLength: 4000 }), resolution: Text({ minLength: 1, maxLength: 4000 }), by: Type.Optional(Actor) }, { additionalProperties: false }),
+        body: Type.Object(
+          { cause: Text({ minLength: 1, maxLength: 4000 }), resolution: Text({ minLength: 1, maxLength: 4000 }), by: Type.Optional(Actor) },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Object({ incident: IncidentView }), 400: err, 401: err, 404: err, 409: err },
       },
     },
     async (req) => {
-      const inc = await alerts.resolve(req.params.id, { by: req.body.by ?? 'admin', cause: req.body.cause, resolution: req.body.resolution }, clock());
+      const inc = await alerts.resolve(
+        req.params.id,
+        { by: req.body.by ?? 'admin', cause: req.body.cause, resolution: req.body.resolution },
+        clock(),
+      );
       return { incident: incidentView(inc) };
     },
   );
@@ -302,7 +363,14 @@ export default async function incidentRoutes(base: FastifyInstance) {
     },
     async (req) => {
       const q = req.query;
-      return { notifications: await alerts.notifications({ ...(q.status ? { status: q.status } : {}), ...(q.incident ? { incidentId: q.incident } : {}), ...(q.channel ? { channel: q.channel } : {}), limit: q.limit ? Math.max(1, Number(q.limit)) : 100 }) };
+      return {
+        notifications: await alerts.notifications({
+          ...(q.status ? { status: q.status } : {}),
+          ...(q.incident ? { incidentId: q.incident } : {}),
+          ...(q.channel ? { channel: q.channel } : {}),
+          limit: q.limit ? Math.max(1, Number(q.limit)) : 100,
+        }),
+      };
     },
   );
 }

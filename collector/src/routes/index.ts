@@ -13,4 +13,17 @@ import operatorRoutes from './operators.ts';
 import incidentRoutes from './incidents.ts';
 import decommissionRoutes from './decommission.ts';
 
-export const routes: Array<(app: FastifyInstance) => Promise<void>> = [health, metrics, reports, nodeRoutes, adminRoutes, uptimeRoutes, maintenanceRoutes, operatorRoutes, incidentRoutes, decommissionRoutes, enrollRoutes, installRoutes];
+export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
+  health,
+  metrics,
+  reports,
+  nodeRoutes,
+  adminRoutes,
+  uptimeRoutes,
+  maintenanceRoutes,
+  operatorRoutes,
+  incidentRoutes,
+  decommissionRoutes,
+  enrollRoutes,
+  installRoutes,
+];

@@ -13,7 +13,9 @@ const BUNDLE = repo('agent/dist/timmy-fleet.mjs');
 let building: Promise<unknown> | undefined;
 async function ensureBundle(): Promise<void> {
   if (existsSync(BUNDLE) && existsSync(`${BUNDLE}.sha256`)) return;
-  building ??= import(repo('agent/build.ts')).then((m: { buildAgent: () => Promise<unknown> }) => m.buildAgent()).finally(() => (building = undefined));
+  building ??= import(repo('agent/build.ts'))
+    .then((m: { buildAgent: () => Promise<unknown> }) => m.buildAgent())
+    .finally(() => (building = undefined));
   await building;
 }
 
@@ -40,7 +42,13 @@ export default async function installRoutes(app: FastifyInstance) {
 
   app.get('/install.sh', hide, async (req, reply) => {
     const url = publicUrl(req);
-    if (!/^https?:\/\/[A-Za-z0-9.:[\]_-]+(\/[A-Za-z0-9._~/-]*)?$/.test(url)) return reply.status(400).send({ statusCode: 400, code: 'FLEET_BAD_REQUEST', error: 'Bad Request', message: 'cannot tell this collector’s URL: set publicUrl' });
+    if (!/^https?:\/\/[A-Za-z0-9.:[\]_-]+(\/[A-Za-z0-9._~/-]*)?$/.test(url))
+      return reply.status(400).send({
+        statusCode: 400,
+        code: 'FLEET_BAD_REQUEST',
+        error: 'Bad Request',
+        message: 'cannot tell this collector’s URL: set publicUrl',
+      });
     await ensureBundle();
     // The bundle's hash travels inside the script, so the script's origin (this collector over HTTPS)
     // vouches for the bundle wherever its bytes come from.
@@ -48,8 +56,12 @@ export default async function installRoutes(app: FastifyInstance) {
     const text = installScript(file(repo('deploy/install/install.sh')).toString('utf8'), url, sha256);
     return reply.type('text/x-shellscript; charset=utf-8').send(text);
   });
-  app.get('/uninstall.sh', hide, async (_req, reply) => reply.type('text/x-shellscript; charset=utf-8').send(file(repo('deploy/install/uninstall.sh'))));
-  app.get('/agent/timmy-fleet.service', hide, async (_req, reply) => reply.type('text/plain; charset=utf-8').send(file(repo('deploy/systemd/timmy-fleet.service'))));
+  app.get('/uninstall.sh', hide, async (_req, reply) =>
+    reply.type('text/x-shellscript; charset=utf-8').send(file(repo('deploy/install/uninstall.sh'))),
+  );
+  app.get('/agent/timmy-fleet.service', hide, async (_req, reply) =>
+    reply.type('text/plain; charset=utf-8').send(file(repo('deploy/systemd/timmy-fleet.service'))),
+  );
   app.get('/agent/timmy-fleet.mjs', hide, async (_req, reply) => {
     await ensureBundle();
     return reply.type('text/javascript; charset=utf-8').send(file(BUNDLE));

@@ -18,7 +18,12 @@ const Declaration = Type.Object(
     region: Type.Optional(Ref),
     start: Type.String({ format: 'date-time', description: 'first (or only) occurrence start; must not be in the past' }),
     end: Type.String({ format: 'date-time' }),
-    recurrence: Type.Optional(Type.Union(RECURRENCES.map((s) => Type.Literal(s)), { description: 'repeat the window every day or week (UTC) after the first' })),
+    recurrence: Type.Optional(
+      Type.Union(
+        RECURRENCES.map((s) => Type.Literal(s)),
+        { description: 'repeat the window every day or week (UTC) after the first' },
+      ),
+    ),
     until: Type.Optional(Type.String({ format: 'date-time', description: 'recurring: no occurrence starts at or after this time' })),
     declaredBy: Text({ minLength: 1, maxLength: 128 }),
     reason: Text({ minLength: 1, maxLength: 1000 }),
@@ -72,16 +77,25 @@ export default async function maintenanceRoutes(base: FastifyInstance) {
   async function resolveTarget(b: Static<typeof Declaration>): Promise<string | null> {
     const given = [b.node, b.operator, b.region].filter((x) => x !== undefined);
     const wanted = b.scope === 'fleet' ? 0 : 1;
-    if (given.length !== wanted || (b.scope !== 'fleet' && b[b.scope] === undefined)) throw new Errors.BadRequest(b.scope === 'fleet' ? PROBLEM_TEXT.target_forbidden : `scope ${b.scope} needs "${b.scope}" (and nothing else)`);
+    if (given.length !== wanted || (b.scope !== 'fleet' && b[b.scope] === undefined))
+      throw new Errors.BadRequest(
+        b.scope === 'fleet' ? PROBLEM_TEXT.target_forbidden : `scope ${b.scope} needs "${b.scope}" (and nothing else)`,
+      );
     if (b.scope === 'node') {
       const ref = parseRef(b.node!, 'node');
-      const [r] = ref.id !== undefined ? await sql`select id::int8 as id from nodes where id = ${ref.id}` : await sql`select id::int8 as id from nodes where name = ${ref.name}`;
+      const [r] =
+        ref.id !== undefined
+          ? await sql`select id::int8 as id from nodes where id = ${ref.id}`
+          : await sql`select id::int8 as id from nodes where name = ${ref.name}`;
       if (!r) throw new Errors.NotFound(`no node "${b.node}"`);
       return String(r.id);
     }
     if (b.scope === 'operator') {
       const ref = parseRef(b.operator!, 'operator');
-      const [r] = ref.id !== undefined ? await sql`select id::int8 as id from operators where id = ${ref.id}` : await sql`select id::int8 as id from operators where name = ${ref.name}`;
+      const [r] =
+        ref.id !== undefined
+          ? await sql`select id::int8 as id from operators where id = ${ref.id}`
+          : await sql`select id::int8 as id from operators where name = ${ref.name}`;
       if (!r) throw new Errors.NotFound(`no operator "${b.operator}"`);
       return String(r.id);
     }
@@ -104,7 +118,14 @@ export default async function maintenanceRoutes(base: FastifyInstance) {
       const b = req.body;
       const now = clock();
       const target = await resolveTarget(b);
-      const d = { scope: b.scope, target, start: Date.parse(b.start), end: Date.parse(b.end), recurrence: b.recurrence ?? null, until: b.until ? Date.parse(b.until) : null };
+      const d = {
+        scope: b.scope,
+        target,
+        start: Date.parse(b.start),
+        end: Date.parse(b.end),
+        recurrence: b.recurrence ?? null,
+        until: b.until ? Date.parse(b.until) : null,
+      };
       const problems = validateDeclaration(d, now);
       if (problems.includes('in_past')) throw new Errors.MaintenanceInPast(PROBLEM_TEXT.in_past);
       if (problems.length) throw new Errors.BadRequest(problems.map((p) => PROBLEM_TEXT[p]).join('; '));
@@ -123,12 +144,16 @@ export default async function maintenanceRoutes(base: FastifyInstance) {
       schema: {
         tags: ['maintenance'],
         summary: 'Declared maintenance windows, newest first (cancelled ones included, with cancelledAt).',
-        querystring: Type.Object({ scope: Type.Optional(Type.Union(MAINTENANCE_SCOPES.map((s) => Type.Literal(s)))) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { scope: Type.Optional(Type.Union(MAINTENANCE_SCOPES.map((s) => Type.Literal(s)))) },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Array(WindowView) },
       },
     },
     async (req) => {
-      const rows = await sql`select * from maintenance_windows ${req.query.scope ? sql`where scope = ${req.query.scope}` : sql``} order by starts_at desc, id desc limit 1000`;
+      const rows =
+        await sql`select * from maintenance_windows ${req.query.scope ? sql`where scope = ${req.query.scope}` : sql``} order by starts_at desc, id desc limit 1000`;
       return rows.map((r) => view(toDef(r), r.created_at as Date));
     },
   );
@@ -143,7 +168,14 @@ export default async function maintenanceRoutes(base: FastifyInstance) {
         security: [{ adminToken: [] }],
         params: Type.Object({ id: Type.String({ description: 'the window id' }) }),
         querystring: Type.Object({ by: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ id: Type.Integer(), deleted: Type.Boolean(), cancelledAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) }), 404: { $ref: 'ErrorReply#' } },
+        response: {
+          200: Type.Object({
+            id: Type.Integer(),
+            deleted: Type.Boolean(),
+            cancelledAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+          }),
+          404: { $ref: 'ErrorReply#' },
+        },
       },
     },
     async (req) => {

@@ -35,10 +35,18 @@ export const UptimeView = Type.Object({
   downSeconds: Type.Number(),
   unknownSeconds: Type.Number(),
   maintenanceSeconds: Type.Number(),
-  untrackedSeconds: Type.Number({ description: 'time before the node\'s first heartbeat' }),
+  untrackedSeconds: Type.Number({ description: "time before the node's first heartbeat" }),
   ...SlaFields,
   intervals: Type.Optional(
-    Type.Array(Type.Object({ state: Type.String(), start: Type.String({ format: 'date-time' }), end: Type.String({ format: 'date-time' }), cause: Type.String(), evidence: Type.Record(Type.String(), Type.Unknown()) })),
+    Type.Array(
+      Type.Object({
+        state: Type.String(),
+        start: Type.String({ format: 'date-time' }),
+        end: Type.String({ format: 'date-time' }),
+        cause: Type.String(),
+        evidence: Type.Record(Type.String(), Type.Unknown()),
+      }),
+    ),
   ),
 });
 
@@ -52,7 +60,12 @@ export default async function nodeRoutes(base: FastifyInstance) {
   const db = database.db;
 
   async function findNode(ref: string) {
-    const [row] = await db.select({ n: nodes, operator: operators.name }).from(nodes).leftJoin(operators, eq(operators.id, nodes.operatorId)).where(nodeWhere(ref)).limit(1);
+    const [row] = await db
+      .select({ n: nodes, operator: operators.name })
+      .from(nodes)
+      .leftJoin(operators, eq(operators.id, nodes.operatorId))
+      .where(nodeWhere(ref))
+      .limit(1);
     if (!row) throw new Errors.NotFound(`no node "${ref}"`);
     return row;
   }
@@ -74,14 +87,35 @@ export default async function nodeRoutes(base: FastifyInstance) {
     };
   };
 
-  app.get('/v1/nodes', { preHandler: requireReader, schema: { tags: ['nodes'], summary: 'Every node with its current state.', response: { 200: Type.Array(NodeView) } } }, async () => {
-    const rows = await db.select({ n: nodes, operator: operators.name }).from(nodes).leftJoin(operators, eq(operators.id, nodes.operatorId)).orderBy(nodes.name);
-    const maintenance = await maintenanceNow(database.sql, clock());
-    return rows.map((r) => view(r, maintenance));
-  });
+  app.get(
+    '/v1/nodes',
+    {
+      preHandler: requireReader,
+      schema: { tags: ['nodes'], summary: 'Every node with its current state.', response: { 200: Type.Array(NodeView) } },
+    },
+    async () => {
+      const rows = await db
+        .select({ n: nodes, operator: operators.name })
+        .from(nodes)
+        .leftJoin(operators, eq(operators.id, nodes.operatorId))
+        .orderBy(nodes.name);
+      const maintenance = await maintenanceNow(database.sql, clock());
+      return rows.map((r) => view(r, maintenance));
+    },
+  );
 
-  app.get('/v1/nodes/:node', { preHandler: requireReader, schema: { tags: ['nodes'], summary: 'One node (by id or name).', params: Type.Object({ node: Type.String() }), response: { 200: NodeView, 404: { $ref: 'ErrorReply#' } } } }, async (req) =>
-    view(await findNode(req.params.node), await maintenanceNow(database.sql, clock())),
+  app.get(
+    '/v1/nodes/:node',
+    {
+      preHandler: requireReader,
+      schema: {
+        tags: ['nodes'],
+        summary: 'One node (by id or name).',
+        params: Type.Object({ node: Type.String() }),
+        response: { 200: NodeView, 404: { $ref: 'ErrorReply#' } },
+      },
+    },
+    async (req) => view(await findNode(req.params.node), await maintenanceNow(database.sql, clock())),
   );
 
   app.get(
@@ -102,7 +136,21 @@ export default async function nodeRoutes(base: FastifyInstance) {
       const node = await findNode(req.params.node);
       const [sn] = await listSlaNodes(database.sql, { nodeId: node.n.id, inServiceAfter: 0 }); // a decommissioned node's history too
       // Maintenance applied, held to the operator's tier, with this month's budget and projection.
-      const { summary, intervals, ...sla } = await nodeSla(database.sql, thresholds, sn ?? { id: node.n.id, name: node.n.name, operatorId: node.n.operatorId, operator: node.operator, tier: null, region: node.n.region, currentState: node.n.currentState }, w, now);
+      const { summary, intervals, ...sla } = await nodeSla(
+        database.sql,
+        thresholds,
+        sn ?? {
+          id: node.n.id,
+          name: node.n.name,
+          operatorId: node.n.operatorId,
+          operator: node.operator,
+          tier: null,
+          region: node.n.region,
+          currentState: node.n.currentState,
+        },
+        w,
+        now,
+      );
       return {
         node: node.n.name,
         from: iso(summary.from),
@@ -114,7 +162,17 @@ export default async function nodeRoutes(base: FastifyInstance) {
         maintenanceSeconds: summary.maintenanceMs / 1000,
         untrackedSeconds: summary.untrackedMs / 1000,
         ...slaView(sla),
-        ...(req.query.intervals === 'true' ? { intervals: intervals.map((i) => ({ state: i.state, start: iso(i.start), end: iso(i.end), cause: i.cause, evidence: i.evidence })) } : {}),
+        ...(req.query.intervals === 'true'
+          ? {
+              intervals: intervals.map((i) => ({
+                state: i.state,
+                start: iso(i.start),
+                end: iso(i.end),
+                cause: i.cause,
+                evidence: i.evidence,
+              })),
+            }
+          : {}),
       };
     },
   );

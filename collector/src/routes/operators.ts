@@ -35,7 +35,18 @@ export default async function operatorRoutes(base: FastifyInstance) {
     nodeCount: Number(r.node_count),
   });
 
-  app.get('/v1/operators', { preHandler: requireReader, schema: { tags: ['operators'], summary: 'Every operator with its tier and SLA threshold.', response: { 200: Type.Array(OperatorView) } } }, async () => (await list()).map(view));
+  app.get(
+    '/v1/operators',
+    {
+      preHandler: requireReader,
+      schema: {
+        tags: ['operators'],
+        summary: 'Every operator with its tier and SLA threshold.',
+        response: { 200: Type.Array(OperatorView) },
+      },
+    },
+    async () => (await list()).map(view),
+  );
 
   app.put(
     '/v1/admin/operators/:op',
@@ -46,7 +57,13 @@ export default async function operatorRoutes(base: FastifyInstance) {
         summary: 'Create an operator or update its tier / region.',
         security: [{ adminToken: [] }],
         params: Type.Object({ op: Type.String({ minLength: 1, maxLength: 128 }) }),
-        body: Type.Object({ tier: Type.Optional(Type.Union(TIERS.map((t) => Type.Literal(t)))), region: Type.Optional(Type.Union([Text({ minLength: 1, maxLength: 64 }), Type.Null()])) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            tier: Type.Optional(Type.Union(TIERS.map((t) => Type.Literal(t)))),
+            region: Type.Optional(Type.Union([Text({ minLength: 1, maxLength: 64 }), Type.Null()])),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: OperatorView },
       },
     },

@@ -12,10 +12,21 @@ let tokenA: string;
 let tokenB: string;
 
 const countSamples = async (node?: number) =>
-  Number((await (node === undefined ? c.database.sql`select count(*)::int as n from samples` : c.database.sql`select count(*)::int as n from samples where node_id = ${node}`))[0]!.n);
+  Number(
+    (
+      await (node === undefined
+        ? c.database.sql`select count(*)::int as n from samples`
+        : c.database.sql`select count(*)::int as n from samples where node_id = ${node}`)
+    )[0]!.n,
+  );
 
 const post = (token: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
-  c.app.inject({ method: 'POST', url: '/v1/reports', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, payload: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body) });
+  c.app.inject({
+    method: 'POST',
+    url: '/v1/reports',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    payload: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+  });
 
 beforeAll(async () => {
   const db = await createTestDatabase('ingest');
@@ -54,7 +65,9 @@ describe('POST /v1/reports', () => {
     await post(tokenA, old);
     // Three copies of a report with one already-stored sample (seq 60) and one new (seq 61), sent at once.
     const body = reportAt([T0 - 1000, T0], { seqStart: 60 });
-    const acks = (await Promise.all([post(tokenA, body), post(tokenA, body), post(tokenA, body)])).map((r) => r.json() as { accepted: number; duplicates: number });
+    const acks = (await Promise.all([post(tokenA, body), post(tokenA, body), post(tokenA, body)])).map(
+      (r) => r.json() as { accepted: number; duplicates: number },
+    );
     expect(acks.reduce((n, a) => n + a.accepted, 0)).toBe(1);
     expect(acks.reduce((n, a) => n + a.duplicates, 0)).toBe(5);
     expect(await countSamples()).toBe(before + 2);
@@ -95,13 +108,16 @@ describe('POST /v1/reports', () => {
     expect(await countSamples()).toBe(before);
   });
 
-  it.each(fixtures.invalidReports().map((c) => [c.why, c]))('refuses a malformed report (%s) with 400 and writes nothing', async (_why, kase) => {
-    const before = await countSamples();
-    const res = await post(tokenA, kase.raw ?? kase.body);
-    expect(res.statusCode).toBe(400);
-    expect(res.json().code).toBe('FLEET_BAD_REQUEST');
-    expect(await countSamples()).toBe(before);
-  });
+  it.each(fixtures.invalidReports().map((c) => [c.why, c]))(
+    'refuses a malformed report (%s) with 400 and writes nothing',
+    async (_why, kase) => {
+      const before = await countSamples();
+      const res = await post(tokenA, kase.raw ?? kase.body);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().code).toBe('FLEET_BAD_REQUEST');
+      expect(await countSamples()).toBe(before);
+    },
+  );
 
   it('refuses invalid JSON with a stable code', async () => {
     const res = await post(tokenA, '{"v":1,');
@@ -153,7 +169,11 @@ describe('POST /v1/reports', () => {
   it('revocation takes effect at the next request', async () => {
     const r = await c.register('node-revoked');
     expect((await post(r.token, reportAt([T0], { seqStart: 1 }))).statusCode).toBe(200);
-    const rev = await c.app.inject({ method: 'POST', url: '/v1/admin/nodes/node-revoked/revoke', headers: { authorization: 'Bearer admin-token-for-tests-0123456789' } });
+    const rev = await c.app.inject({
+      method: 'POST',
+      url: '/v1/admin/nodes/node-revoked/revoke',
+      headers: { authorization: 'Bearer admin-token-for-tests-0123456789' },
+    });
     expect(rev.json()).toEqual({ revoked: 1 });
     expect((await post(r.token, reportAt([T0], { seqStart: 2 }))).statusCode).toBe(401);
   });
@@ -174,7 +194,9 @@ describe('admin and reads', () => {
 
   it('registering a node twice is a conflict', async () => {
     const h = { authorization: 'Bearer admin-token-for-tests-0123456789' };
-    expect((await c.app.inject({ method: 'POST', url: '/v1/admin/nodes', headers: h, payload: { name: 'dup-node' } })).statusCode).toBe(201);
+    expect((await c.app.inject({ method: 'POST', url: '/v1/admin/nodes', headers: h, payload: { name: 'dup-node' } })).statusCode).toBe(
+      201,
+    );
     const res = await c.app.inject({ method: 'POST', url: '/v1/admin/nodes', headers: h, payload: { name: 'dup-node' } });
     expect(res.statusCode).toBe(409);
     expect(res.json().code).toBe('FLEET_CONFLICT');
@@ -182,7 +204,8 @@ describe('admin and reads', () => {
 
   it('serves an OpenAPI document listing every route', async () => {
     const doc = (await c.app.inject({ url: '/openapi.json' })).json();
-    for (const p of ['/v1/reports', '/v1/nodes', '/v1/nodes/{node}/uptime', '/v1/admin/nodes', '/healthz', '/readyz', '/metrics']) expect(Object.keys(doc.paths)).toContain(p);
+    for (const p of ['/v1/reports', '/v1/nodes', '/v1/nodes/{node}/uptime', '/v1/admin/nodes', '/healthz', '/readyz', '/metrics'])
+      expect(Object.keys(doc.paths)).toContain(p);
   });
 
   it('liveness and readiness answer', async () => {

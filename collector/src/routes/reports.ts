@@ -5,7 +5,14 @@ import { parseToken } from '../auth/credentials.ts';
 import { Errors } from '../errors.ts';
 import { bearer } from './guards.ts';
 
-const errorReplies = { 400: { $ref: 'ErrorReply#' }, 401: { $ref: 'ErrorReply#' }, 413: { $ref: 'ErrorReply#' }, 422: { $ref: 'ErrorReply#' }, 429: { $ref: 'ErrorReply#' }, 503: { $ref: 'ErrorReply#' } };
+const errorReplies = {
+  400: { $ref: 'ErrorReply#' },
+  401: { $ref: 'ErrorReply#' },
+  413: { $ref: 'ErrorReply#' },
+  422: { $ref: 'ErrorReply#' },
+  429: { $ref: 'ErrorReply#' },
+  503: { $ref: 'ErrorReply#' },
+};
 
 export default async function reports(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
@@ -16,7 +23,8 @@ export default async function reports(base: FastifyInstance) {
       schema: {
         tags: ['ingest'],
         summary: 'An agent pushes samples. The node is the one its bearer credential belongs to.',
-        description: 'Idempotent per (node, stream, seq). Answered only after the samples are committed. Samples outside the accepted time range are refused one by one (listed in `rejected`); a report with none acceptable gets 422.',
+        description:
+          'Idempotent per (node, stream, seq). Answered only after the samples are committed. Samples outside the accepted time range are refused one by one (listed in `rejected`); a report with none acceptable gets 422.',
         security: [{ nodeCredential: [] }],
         body: Report,
         response: { 200: ReportAck, ...errorReplies },
@@ -38,7 +46,9 @@ export default async function reports(base: FastifyInstance) {
         }
         if (auth.decommissionedAt !== null && auth.decommissionedAt <= clock()) {
           metrics.ingestRejections.inc({ code: 'FLEET_NODE_DECOMMISSIONED' });
-          throw new Errors.NodeDecommissioned(`this node was decommissioned as of ${new Date(auth.decommissionedAt).toISOString()}: its reports are no longer accepted`);
+          throw new Errors.NodeDecommissioned(
+            `this node was decommissioned as of ${new Date(auth.decommissionedAt).toISOString()}: its reports are no longer accepted`,
+          );
         }
         (req as unknown as { node: typeof auth }).node = auth;
       },

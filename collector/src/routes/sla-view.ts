@@ -11,7 +11,7 @@ export const SlaFields = {
   thresholdPct: Type.Number({ description: 'the SLA percent this figure is held to (operator tier, or the fleet target)' }),
   budget: Type.Object(
     {
-      month: Type.String({ description: 'the calendar month (UTC) the budget is for: a ?month= window\'s own, else the current month' }),
+      month: Type.String({ description: "the calendar month (UTC) the budget is for: a ?month= window's own, else the current month" }),
       allowedDownSeconds: Type.Number({ description: 'DOWN the month may contain and still meet the threshold' }),
       usedDownSeconds: Type.Number(),
       leftSeconds: Type.Number({ description: 'negative once the month can no longer meet the threshold' }),
@@ -21,7 +21,9 @@ export const SlaFields = {
   ),
   projection: Type.Object(
     {
-      ratio: Type.Union([Type.Number(), Type.Null()], { description: 'month-end ratio: the month so far plus the rest at the rolling 30-day ratio' }),
+      ratio: Type.Union([Type.Number(), Type.Null()], {
+        description: 'month-end ratio: the month so far plus the rest at the rolling 30-day ratio',
+      }),
       downSeconds: Type.Number(),
       meetsThreshold: Type.Union([Type.Boolean(), Type.Null()]),
     },
@@ -36,7 +38,13 @@ export function slaView(f: Pick<Figures, 'thresholdPct' | 'budget'>): Static<typ
   const b = f.budget;
   return {
     thresholdPct: f.thresholdPct,
-    budget: { month: monthOf(b.month.start).name, allowedDownSeconds: sec(b.allowedDownMs), usedDownSeconds: sec(b.usedDownMs), leftSeconds: sec(b.leftMs), final: b.final },
+    budget: {
+      month: monthOf(b.month.start).name,
+      allowedDownSeconds: sec(b.allowedDownMs),
+      usedDownSeconds: sec(b.usedDownMs),
+      leftSeconds: sec(b.leftMs),
+      final: b.final,
+    },
     projection: { ratio: b.projection.ratio, downSeconds: sec(b.projection.downMs), meetsThreshold: b.projection.meetsThreshold },
   };
 }
@@ -47,12 +55,23 @@ export function thresholdsOf(config: { sla: { tiers: Thresholds['tiers']; fleetT
 
 export const WindowQuery = Type.Object(
   {
-    window: Type.Optional(Type.String({ description: `a rolling window ending now: ${WINDOW_FORMS}, up to the retention of state intervals (default 30d)` })),
-    month: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}$', description: 'a calendar month in UTC, e.g. 2026-11 (from the oldest month kept to 12 months ahead)' })),
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'with to: [from, to); from within the history kept, to clamped to now' })),
+    window: Type.Optional(
+      Type.String({ description: `a rolling window ending now: ${WINDOW_FORMS}, up to the retention of state intervals (default 30d)` }),
+    ),
+    month: Type.Optional(
+      Type.String({
+        pattern: '^\\d{4}-\\d{2}$',
+        description: 'a calendar month in UTC, e.g. 2026-11 (from the oldest month kept to 12 months ahead)',
+      }),
+    ),
+    from: Type.Optional(
+      Type.String({ format: 'date-time', description: 'with to: [from, to); from within the history kept, to clamped to now' }),
+    ),
     to: Type.Optional(Type.String({ format: 'date-time' })),
     // Query strings are not type-coerced (bodies must not be), so booleans are spelled out.
-    intervals: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'include the intervals with their evidence' })),
+    intervals: Type.Optional(
+      Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'include the intervals with their evidence' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -35,12 +35,44 @@ const get = async (url: string) => {
 beforeAll(async () => {
   db = await createTestDatabase('uptime');
   c = await testCollector(db.url, clock);
-  expect((await c.app.inject({ method: 'PUT', url: '/v1/admin/operators/alice', headers: ADMIN, payload: { tier: 'senior', region: 'eu' } })).statusCode).toBe(200);
-  for (const [name, operator, region] of [['a1', 'alice', 'eu'], ['a2', 'alice', 'eu'], ['b1', 'bob', 'us']] as const) ids[name] = (await c.register(name, { operator, region })).nodeId;
+  expect(
+    (await c.app.inject({ method: 'PUT', url: '/v1/admin/operators/alice', headers: ADMIN, payload: { tier: 'senior', region: 'eu' } }))
+      .statusCode,
+  ).toBe(200);
+  for (const [name, operator, region] of [
+    ['a1', 'alice', 'eu'],
+    ['a2', 'alice', 'eu'],
+    ['b1', 'bob', 'us'],
+  ] as const)
+    ids[name] = (await c.register(name, { operator, region })).nodeId;
   // Fleet-wide weekly Sunday 02:00-04:00 UTC, declared a week ahead; a one-off for node a2.
-  const weekly = await c.app.inject({ method: 'POST', url: '/v1/admin/maintenance', headers: ADMIN, payload: { scope: 'fleet', start: '2026-11-01T02:00:00Z', end: '2026-11-01T04:00:00Z', recurrence: 'weekly', declaredBy: 'lead', reason: 'weekly window' } });
+  const weekly = await c.app.inject({
+    method: 'POST',
+    url: '/v1/admin/maintenance',
+    headers: ADMIN,
+    payload: {
+      scope: 'fleet',
+      start: '2026-11-01T02:00:00Z',
+      end: '2026-11-01T04:00:00Z',
+      recurrence: 'weekly',
+      declaredBy: 'lead',
+      reason: 'weekly window',
+    },
+  });
   expect(weekly.statusCode, weekly.body).toBe(201);
-  const oneOff = await c.app.inject({ method: 'POST', url: '/v1/admin/maintenance', headers: ADMIN, payload: { scope: 'node', node: 'a2', start: '2026-11-03T10:00:00Z', end: '2026-11-03T12:00:00Z', declaredBy: 'alice', reason: 'disk swap' } });
+  const oneOff = await c.app.inject({
+    method: 'POST',
+    url: '/v1/admin/maintenance',
+    headers: ADMIN,
+    payload: {
+      scope: 'node',
+      node: 'a2',
+      start: '2026-11-03T10:00:00Z',
+      end: '2026-11-03T12:00:00Z',
+      declaredBy: 'alice',
+      reason: 'disk swap',
+    },
+  });
   expect(oneOff.statusCode, oneOff.body).toBe(201);
   // a1: UP all month but DOWN 01:00-03:00 on Nov 1 (an hour of it inside the weekly window).
   await interval('a1', 'UP', NOV - 2 * D, NOV + H);
@@ -64,7 +96,12 @@ afterAll(async () => {
 
 describe('maintenance API', () => {
   it('refuses a window that starts in the past with a stable code', async () => {
-    const r = await c.app.inject({ method: 'POST', url: '/v1/admin/maintenance', headers: ADMIN, payload: { scope: 'fleet', start: '2026-11-10T00:00:00Z', end: '2026-11-12T00:00:00Z', declaredBy: 'lead', reason: 'late' } });
+    const r = await c.app.inject({
+      method: 'POST',
+      url: '/v1/admin/maintenance',
+      headers: ADMIN,
+      payload: { scope: 'fleet', start: '2026-11-10T00:00:00Z', end: '2026-11-12T00:00:00Z', declaredBy: 'lead', reason: 'late' },
+    });
     expect(r.statusCode).toBe(422);
     expect(r.json().code).toBe('FLEET_MAINTENANCE_IN_PAST');
   });
@@ -73,21 +110,43 @@ describe('maintenance API', () => {
     ['an unknown operator', { scope: 'operator', operator: 'nobody' }, 404],
     ['a daily window longer than a day', { scope: 'fleet', recurrence: 'daily', end: '2026-11-13T01:00:00Z' }, 400],
   ])('refuses %s', async (_n, over, status) => {
-    const r = await c.app.inject({ method: 'POST', url: '/v1/admin/maintenance', headers: ADMIN, payload: { start: '2026-11-12T00:00:00Z', end: '2026-11-12T02:00:00Z', declaredBy: 'lead', reason: 'x', ...over } });
+    const r = await c.app.inject({
+      method: 'POST',
+      url: '/v1/admin/maintenance',
+      headers: ADMIN,
+      payload: { start: '2026-11-12T00:00:00Z', end: '2026-11-12T02:00:00Z', declaredBy: 'lead', reason: 'x', ...over },
+    });
     expect(r.statusCode, r.body).toBe(status);
   });
   it('needs the admin token to declare', async () => {
-    const r = await c.app.inject({ method: 'POST', url: '/v1/admin/maintenance', payload: { scope: 'fleet', start: '2026-12-01T00:00:00Z', end: '2026-12-01T01:00:00Z', declaredBy: 'x', reason: 'x' } });
+    const r = await c.app.inject({
+      method: 'POST',
+      url: '/v1/admin/maintenance',
+      payload: { scope: 'fleet', start: '2026-12-01T00:00:00Z', end: '2026-12-01T01:00:00Z', declaredBy: 'x', reason: 'x' },
+    });
     expect(r.statusCode).toBe(401);
   });
   it('deletes a window that has not started and cancels one that has', async () => {
-    const ahead = await c.app.inject({ method: 'POST', url: '/v1/admin/maintenance', headers: ADMIN, payload: { scope: 'region', region: 'us', start: '2026-11-20T00:00:00Z', end: '2026-11-20T01:00:00Z', declaredBy: 'lead', reason: 'x' } });
+    const ahead = await c.app.inject({
+      method: 'POST',
+      url: '/v1/admin/maintenance',
+      headers: ADMIN,
+      payload: {
+        scope: 'region',
+        region: 'us',
+        start: '2026-11-20T00:00:00Z',
+        end: '2026-11-20T01:00:00Z',
+        declaredBy: 'lead',
+        reason: 'x',
+      },
+    });
     const del = await c.app.inject({ method: 'DELETE', url: `/v1/admin/maintenance/${ahead.json().id}`, headers: ADMIN });
     expect(del.json()).toEqual({ id: ahead.json().id, deleted: true, cancelledAt: null });
     const list = await get('/v1/maintenance');
     expect(list.map((w: { reason: string }) => w.reason).sort()).toEqual(['disk swap', 'weekly window']);
     // Cancelling a started series keeps its past occurrences (checked on a copy so other tests keep theirs).
-    const [copy] = await c.database.sql`insert into maintenance_windows (scope, target, starts_at, ends_at, recurrence, declared_by, reason, created_at)
+    const [copy] = await c.database
+      .sql`insert into maintenance_windows (scope, target, starts_at, ends_at, recurrence, declared_by, reason, created_at)
       values ('region', 'nowhere', ${new Date(NOV)}, ${new Date(NOV + H)}, 'daily', 'lead', 'copy', ${new Date(NOV - D)}) returning id`;
     const cancel = await c.app.inject({ method: 'DELETE', url: `/v1/admin/maintenance/${copy!.id}?by=lead`, headers: ADMIN });
     expect(cancel.json()).toMatchObject({ deleted: false, cancelledAt: new Date(clock.now).toISOString() });
@@ -96,7 +155,7 @@ describe('maintenance API', () => {
 });
 
 describe('uptime views', () => {
-  it('a node: maintenance excluded, held to its operator\'s tier, with budget and projection', async () => {
+  it("a node: maintenance excluded, held to its operator's tier, with budget and projection", async () => {
     const v = await get('/v1/nodes/a1/uptime?month=2026-11');
     // Nov 1 00:00 → now (10 days): DOWN 01:00-02:00 counts, 02:00-03:00 is inside the weekly window.
     expect(v.downSeconds).toBe(3600);
@@ -115,11 +174,13 @@ describe('uptime views', () => {
     expect(v.projection.downSeconds).toBeGreaterThan(v.budget.allowedDownSeconds);
   });
 
-  it('a node\'s own window hides its downtime; intervals show who declared it', async () => {
+  it("a node's own window hides its downtime; intervals show who declared it", async () => {
     const v = await get('/v1/nodes/a2/uptime?window=30d&intervals=true');
     expect(v.downSeconds).toBe(1800);
     const m = v.intervals.filter((i: { state: string }) => i.state === 'MAINTENANCE');
-    expect(m.some((i: { evidence: Record<string, unknown> }) => i.evidence.declaredBy === 'alice' && i.evidence.underlying === 'DOWN')).toBe(true);
+    expect(
+      m.some((i: { evidence: Record<string, unknown> }) => i.evidence.declaredBy === 'alice' && i.evidence.underlying === 'DOWN'),
+    ).toBe(true);
   });
 
   it('an operator: all its nodes, its tier, and per-node rows', async () => {
@@ -128,7 +189,8 @@ describe('uptime views', () => {
     expect(v.nodes.map((n: { node: string }) => n.node)).toEqual(['a1', 'a2']);
     const a1 = await get('/v1/nodes/a1/uptime?month=2026-11');
     const row = v.nodes[0];
-    for (const k of ['ratio', 'upSeconds', 'downSeconds', 'unknownSeconds', 'maintenanceSeconds'] as const) expect(row[k]).toBeCloseTo(a1[k], 6);
+    for (const k of ['ratio', 'upSeconds', 'downSeconds', 'unknownSeconds', 'maintenanceSeconds'] as const)
+      expect(row[k]).toBeCloseTo(a1[k], 6);
     expect(row.budget.allowedDownSeconds).toBeCloseTo(a1.budget.allowedDownSeconds, 3);
     expect((await c.app.inject({ method: 'GET', url: '/v1/operators/nobody/uptime' })).statusCode).toBe(404);
   });
@@ -150,20 +212,33 @@ describe('uptime views', () => {
     for (const n of await listSlaNodes(c.database.sql)) {
       const { summary } = await nodeUptime(c.database.sql, n.id, from, to, clock.now, spansForNode(defs, n, from, to));
       const t = totals.get(n.id)!;
-      expect([t.upMs, t.downMs, t.unknownMs, t.maintenanceMs]).toEqual([summary.upMs, summary.downMs, summary.unknownMs, summary.maintenanceMs]);
+      expect([t.upMs, t.downMs, t.unknownMs, t.maintenanceMs]).toEqual([
+        summary.upMs,
+        summary.downMs,
+        summary.unknownMs,
+        summary.maintenanceMs,
+      ]);
     }
   });
 
   it('operators are plain records with a tier', async () => {
     const ops = await get('/v1/operators');
-    expect(ops).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'alice', tier: 'senior', thresholdPct: 99.7, nodeCount: 2 }), expect.objectContaining({ name: 'bob', tier: 'certified', thresholdPct: 99.5 })]));
+    expect(ops).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'alice', tier: 'senior', thresholdPct: 99.7, nodeCount: 2 }),
+        expect.objectContaining({ name: 'bob', tier: 'certified', thresholdPct: 99.5 }),
+      ]),
+    );
     const bad = await c.app.inject({ method: 'PUT', url: '/v1/admin/operators/bob', headers: ADMIN, payload: { tier: 'emperor' } });
     expect(bad.statusCode).toBe(400);
   });
 
   it('alerting silences exactly the nodes (and operators) inside a window right now', async () => {
     const sunday = Date.UTC(2026, 10, 8, 3);
-    expect(await activeMaintenance(c.database.sql, sunday)).toEqual({ nodes: new Set(['a1', 'a2', 'b1']), operators: new Set(['alice', 'bob']) });
+    expect(await activeMaintenance(c.database.sql, sunday)).toEqual({
+      nodes: new Set(['a1', 'a2', 'b1']),
+      operators: new Set(['alice', 'bob']),
+    });
     expect(await activeMaintenance(c.database.sql, Date.UTC(2026, 10, 3, 11))).toEqual({ nodes: new Set(['a2']), operators: new Set() });
     expect(await activeMaintenance(c.database.sql, Date.UTC(2026, 10, 3, 13))).toEqual({ nodes: new Set(), operators: new Set() });
   });

@@ -17,10 +17,16 @@ const Durations = {
   downSeconds: Type.Number(),
   unknownSeconds: Type.Number(),
   maintenanceSeconds: Type.Number(),
-  untrackedSeconds: Type.Number({ description: 'time before a node\'s first heartbeat (summed over nodes)' }),
+  untrackedSeconds: Type.Number({ description: "time before a node's first heartbeat (summed over nodes)" }),
 };
 
-export const NodeRow = Type.Object({ node: Type.String(), operator: Type.Union([Type.String(), Type.Null()]), region: Type.Union([Type.String(), Type.Null()]), ...Durations, ...SlaFields });
+export const NodeRow = Type.Object({
+  node: Type.String(),
+  operator: Type.Union([Type.String(), Type.Null()]),
+  region: Type.Union([Type.String(), Type.Null()]),
+  ...Durations,
+  ...SlaFields,
+});
 
 export const GroupUptimeView = Type.Object({
   level: Type.String({ description: 'operator, region or fleet' }),
@@ -48,9 +54,19 @@ export default async function uptimeRoutes(base: FastifyInstance) {
   const sql = database.sql;
   const thresholds = thresholdsOf(config);
   const retentionMs = retentionOf(config);
-  const common = { tags: ['uptime'], querystring: WindowQuery, response: { 200: GroupUptimeView, 400: { $ref: 'ErrorReply#' }, 404: { $ref: 'ErrorReply#' } } };
+  const common = {
+    tags: ['uptime'],
+    querystring: WindowQuery,
+    response: { 200: GroupUptimeView, 400: { $ref: 'ErrorReply#' }, 404: { $ref: 'ErrorReply#' } },
+  };
 
-  const reply = async (level: 'operator' | 'region' | 'fleet', key: string | null, tier: string | null, filter: Parameters<typeof listSlaNodes>[1], q: Static<typeof WindowQuery>): Promise<Static<typeof GroupUptimeView>> => {
+  const reply = async (
+    level: 'operator' | 'region' | 'fleet',
+    key: string | null,
+    tier: string | null,
+    filter: Parameters<typeof listSlaNodes>[1],
+    q: Static<typeof WindowQuery>,
+  ): Promise<Static<typeof GroupUptimeView>> => {
     const now = clock();
     const w = slaWindow(q, now, retentionMs);
     const nodes = await listSlaNodes(sql, { ...filter, inServiceAfter: w.from }); // decommissioned nodes count until their date
@@ -63,23 +79,58 @@ export default async function uptimeRoutes(base: FastifyInstance) {
       nodeCount: nodes.length,
       ...durations(g.figures),
       ...slaView(g.figures),
-      nodes: g.nodes.map((r) => ({ node: r.node.name, operator: r.node.operator, region: r.node.region, ...durations(r.figures), ...slaView(r.figures) })),
+      nodes: g.nodes.map((r) => ({
+        node: r.node.name,
+        operator: r.node.operator,
+        region: r.node.region,
+        ...durations(r.figures),
+        ...slaView(r.figures),
+      })),
     };
   };
 
-  app.get('/v1/operators/:op/uptime', { preHandler: requireReader, schema: { ...common, summary: 'Uptime of all an operator\'s nodes (by operator name or id), held to the operator\'s tier.', params: Type.Object({ op: Type.String() }) } }, async (req) => {
-    const op = req.params.op;
-    const ref = parseRef(op, 'operator');
-    const [row] = ref.id !== undefined ? await sql`select id::int8 as id, name, tier from operators where id = ${ref.id}` : await sql`select id::int8 as id, name, tier from operators where name = ${ref.name}`;
-    if (!row) throw new Errors.NotFound(`no operator "${op}"`);
-    return reply('operator', row.name as string, row.tier as string, { operatorId: Number(row.id) }, req.query);
-  });
+  app.get(
+    '/v1/operators/:op/uptime',
+    {
+      preHandler: requireReader,
+      schema: {
+        ...common,
+        summary: "Uptime of all an operator's nodes (by operator name or id), held to the operator's tier.",
+        params: Type.Object({ op: Type.String() }),
+      },
+    },
+    async (req) => {
+      const op = req.params.op;
+      const ref = parseRef(op, 'operator');
+      const [row] =
+        ref.id !== undefined
+          ? await sql`select id::int8 as id, name, tier from operators where id = ${ref.id}`
+          : await sql`select id::int8 as id, name, tier from operators where name = ${ref.name}`;
+      if (!row) throw new Errors.NotFound(`no operator "${op}"`);
+      return reply('operator', row.name as string, row.tier as string, { operatorId: Number(row.id) }, req.query);
+    },
+  );
 
-  app.get('/v1/regions/:region/uptime', { preHandler: requireReader, schema: { ...common, summary: 'Uptime of every node in a region, held to the fleet target.', params: Type.Object({ region: Type.String() }) } }, async (req) => {
-    const [row] = await sql`select 1 from nodes where region = ${req.params.region} limit 1`;
-    if (!row) throw new Errors.NotFound(`no region "${req.params.region}"`);
-    return reply('region', req.params.region, null, { region: req.params.region }, req.query);
-  });
+  app.get(
+    '/v1/regions/:region/uptime',
+    {
+      preHandler: requireReader,
+      schema: {
+        ...common,
+        summary: 'Uptime of every node in a region, held to the fleet target.',
+        params: Type.Object({ region: Type.String() }),
+      },
+    },
+    async (req) => {
+      const [row] = await sql`select 1 from nodes where region = ${req.params.region} limit 1`;
+      if (!row) throw new Errors.NotFound(`no region "${req.params.region}"`);
+      return reply('region', req.params.region, null, { region: req.params.region }, req.query);
+    },
+  );
 
-  app.get('/v1/fleet/uptime', { preHandler: requireReader, schema: { ...common, summary: 'Uptime of the whole fleet, held to the fleet target.' } }, async (req) => reply('fleet', null, null, {}, req.query));
+  app.get(
+    '/v1/fleet/uptime',
+    { preHandler: requireReader, schema: { ...common, summary: 'Uptime of the whole fleet, held to the fleet target.' } },
+    async (req) => reply('fleet', null, null, {}, req.query),
+  );
 }

@@ -53,9 +53,17 @@ export async function decommissionNode(
   if (!row) throw new Errors.NotFound(`no node "${ref}"`);
   const name = row.name as string;
   if (row.decommissioned_at) {
-    return { nodeId, name, decommissionedAt: (row.decommissioned_at as Date).getTime(), reason: (row.decommission_reason as string | null) ?? null, changed: false, resolvedIncidents: 0 };
+    return {
+      nodeId,
+      name,
+      decommissionedAt: (row.decommissioned_at as Date).getTime(),
+      reason: (row.decommission_reason as string | null) ?? null,
+      changed: false,
+      resolvedIncidents: 0,
+    };
   }
-  if (input.at < (row.created_at as Date).getTime()) throw new Errors.BadRequest(`at: before the node was registered (${(row.created_at as Date).toISOString()})`);
+  if (input.at < (row.created_at as Date).getTime())
+    throw new Errors.BadRequest(`at: before the node was registered (${(row.created_at as Date).toISOString()})`);
   const at = new Date(input.at);
   const updated = await database.sql.begin(async (tx) => {
     // After the settle job's current run (it takes this lock), so none of its writes lands after ours.

@@ -13,22 +13,45 @@ import { Errors } from '../errors.ts';
 const TOKEN_RE = /^tfe_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 export const DEFAULT_ENROLL_TTL_HOURS = 24;
 
-export async function createEnrollmentToken(database: Database, input: { operator: string; region?: string; ttlHours?: number; createdBy?: string }, now: number) {
+export async function createEnrollmentToken(
+  database: Database,
+  input: { operator: string; region?: string; ttlHours?: number; createdBy?: string },
+  now: number,
+) {
   const operatorId = await ensureOperator(database, input.operator);
-  const publicId = randomBytes(9).toString('base64').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 12);
+  const publicId = randomBytes(9)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, 'x')
+    .slice(0, 12);
   const secret = randomBytes(32).toString('base64url');
   const expiresAt = now + (input.ttlHours ?? DEFAULT_ENROLL_TTL_HOURS) * 3_600_000;
-  await database.db.insert(enrollmentTokens).values({ publicId, secretHash: hashSecret(secret), operatorId, region: input.region ?? null, createdAt: new Date(now), createdBy: input.createdBy ?? null, expiresAt: new Date(expiresAt) });
+  await database.db.insert(enrollmentTokens).values({
+    publicId,
+    secretHash: hashSecret(secret),
+    operatorId,
+    region: input.region ?? null,
+    createdAt: new Date(now),
+    createdBy: input.createdBy ?? null,
+    expiresAt: new Date(expiresAt),
+  });
   return { token: `tfe_${publicId}_${secret}`, operator: input.operator, expiresAt };
 }
 
 /** A node name from the host name: the allowed characters, and a suffix when the name is taken. */
 export function nodeNameFrom(hostname: string): string {
-  const n = hostname.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[-.]+/, '').slice(0, 100);
+  const n = hostname
+    .replace(/[^A-Za-z0-9_.-]/g, '-')
+    .replace(/^[-.]+/, '')
+    .slice(0, 100);
   return n || 'node';
 }
 
-export async function enroll(database: Database, credentials: CredentialStore, input: { token: string; hostname: string; inventory?: unknown }, now: number) {
+export async function enroll(
+  database: Database,
+  credentials: CredentialStore,
+  input: { token: string; hostname: string; inventory?: unknown },
+  now: number,
+) {
   const m = TOKEN_RE.exec(input.token);
   const refused = () => new Errors.Unauthorized();
   if (!m) throw refused();
@@ -63,12 +86,19 @@ export async function enroll(database: Database, credentials: CredentialStore, i
 }
 
 /** `timmy-collector enroll-token <operator> [--region R]`: prints a fresh token once. */
-export async function enrollTokenCli(database: Database, operator: string | undefined, region: string | undefined, createdBy: string): Promise<number> {
+export async function enrollTokenCli(
+  database: Database,
+  operator: string | undefined,
+  region: string | undefined,
+  createdBy: string,
+): Promise<number> {
   if (!operator) {
     console.error('timmy-collector: usage: enroll-token <operator> [--region R]');
     return 2;
   }
   const t = await createEnrollmentToken(database, { operator, ...(region ? { region } : {}), createdBy }, Date.now());
-  console.log(`enrollment token for operator "${t.operator}" (single use, expires ${new Date(t.expiresAt).toISOString()}):\n${t.token}\n\non the node: curl -fsSL <collector>/install.sh | sudo bash -s -- --token ${t.token}`);
+  console.log(
+    `enrollment token for operator "${t.operator}" (single use, expires ${new Date(t.expiresAt).toISOString()}):\n${t.token}\n\non the node: curl -fsSL <collector>/install.sh | sudo bash -s -- --token ${t.token}`,
+  );
   return 0;
 }

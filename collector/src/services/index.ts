@@ -12,21 +12,46 @@ import { Settler } from './settle.ts';
 import { createAlertService } from '../alerts/service.ts';
 import { alertMetrics } from '../alerts/metrics.ts';
 
-
 export function createServices(config: Config, database: Database, clock: Clock, log: Logger, metrics: Metrics) {
   const t = slaTimings(config);
   const credentials = new CredentialStore(database.db, database.ingest, credentialPolicy(config.credentials));
-  const writer = new IngestWriter(database.ingest, { graceMs: t.graceMs, maxRows: config.ingest.flushMaxRows, delayMs: config.ingest.flushDelayMs, maxConcurrent: config.ingest.flushConcurrency, checkRefreshMs: config.ingest.checkRefreshS * 1000 }, log.child({ component: 'ingest' }));
+  const writer = new IngestWriter(
+    database.ingest,
+    {
+      graceMs: t.graceMs,
+      maxRows: config.ingest.flushMaxRows,
+      delayMs: config.ingest.flushDelayMs,
+      maxConcurrent: config.ingest.flushConcurrency,
+      checkRefreshMs: config.ingest.checkRefreshS * 1000,
+    },
+    log.child({ component: 'ingest' }),
+  );
   writer.onFlush = (rows, ms) => {
     metrics.ingestFlush.observe(rows);
     metrics.ingestFlushSeconds.observe(ms / 1000);
   };
   const rawMs = config.retention.rawHours * 3_600_000;
-  const ingest = new IngestService(database.ingest, writer, credentials, metrics, { freshMs: t.freshMs, maxFutureMs: config.ingest.maxFutureSkewS * 1000, maxAgeMs: rawMs });
+  const ingest = new IngestService(database.ingest, writer, credentials, metrics, {
+    freshMs: t.freshMs,
+    maxFutureMs: config.ingest.maxFutureSkewS * 1000,
+    maxAgeMs: rawMs,
+  });
   const observation = new ObservationRecorder(database.sql, clock, t.beatMs, log.child({ component: 'observation' }));
-  const settler = new Settler(database.sql, observation, { graceMs: t.graceMs, restartGraceMs: t.restartGraceMs, maxLookbackMs: rawMs, batch: 500 });
+  const settler = new Settler(database.sql, observation, {
+    graceMs: t.graceMs,
+    restartGraceMs: t.restartGraceMs,
+    maxLookbackMs: rawMs,
+    batch: 500,
+  });
   settler.onSettled = (n) => metrics.settleNodes.inc(n);
-  const alerts = createAlertService(config, database, clock, observation, alertMetrics(metrics.registry), log.child({ component: 'alerts' }));
+  const alerts = createAlertService(
+    config,
+    database,
+    clock,
+    observation,
+    alertMetrics(metrics.registry),
+    log.child({ component: 'alerts' }),
+  );
   return { credentials, writer, ingest, observation, settler, alerts, timings: t };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -48,7 +48,8 @@ describe('duplicate samples', () => {
     const sql = c.database.sql;
     const [node] = await sql`select * from nodes where id = ${nodeId}`;
     const checks = await sql`select * from node_check_status where node_id = ${nodeId} order by name`;
-    const intervals = await sql`select state, start_at, end_at, cause, evidence from state_intervals where node_id = ${nodeId} order by start_at`;
+    const intervals =
+      await sql`select state, start_at, end_at, cause, evidence from state_intervals where node_id = ${nodeId} order by start_at`;
     return { node, checks, intervals };
   };
 
@@ -85,11 +86,12 @@ describe('duplicate samples', () => {
     await tick(T0 + 100 * S);
     const [row] = await c.database.sql`select failing, last_ok from nodes where id = ${nodeId}`;
     expect(row).toEqual({ failing: [], last_ok: true });
-    const down = await c.database.sql`select cause, start_at from state_intervals where node_id = ${nodeId} and state = 'DOWN' and start_at >= ${new Date(T0 + 60 * S)}`;
+    const down = await c.database
+      .sql`select cause, start_at from state_intervals where node_id = ${nodeId} and state = 'DOWN' and start_at >= ${new Date(T0 + 60 * S)}`;
     expect(down).toEqual([]);
   });
 
-  it('a byte-for-byte replay of a dead node\'s last report is not a heartbeat', async () => {
+  it("a byte-for-byte replay of a dead node's last report is not a heartbeat", async () => {
     const { token, nodeId } = await c.register('dead');
     const reports: Report[] = [];
     for (let i = 0; i < 4; i++) {

@@ -49,36 +49,76 @@ describe('node_check_status under a stream of reports', () => {
   const push = async (t: number, status: CheckResult['status'], message: string) => {
     clock.now = t;
     const report = reportAt([t], { seqStart: seq++, sentAt: t });
-    report.samples[0]!.checks = [{ name: 'system', probe: 'system', status, message, slaCritical: false, values: { load1: Number(message.split(' ')[1]) } }];
+    report.samples[0]!.checks = [
+      { name: 'system', probe: 'system', status, message, slaCritical: false, values: { load1: Number(message.split(' ')[1]) } },
+    ];
     const res = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: report });
     expect(res.statusCode).toBe(200);
-    const [row] = await c.database.sql`select status, message, value, since, updated_at from node_check_status where node_id = ${nodeId} and name = 'system'`;
-    return { status: row!.status, message: row!.message, value: row!.value, since: (row!.since as Date).getTime() - T0, updated: (row!.updated_at as Date).getTime() - T0 };
+    const [row] = await c.database
+      .sql`select status, message, value, since, updated_at from node_check_status where node_id = ${nodeId} and name = 'system'`;
+    return {
+      status: row!.status,
+      message: row!.message,
+      value: row!.value,
+      since: (row!.since as Date).getTime() - T0,
+      updated: (row!.updated_at as Date).getTime() - T0,
+    };
   };
 
   it('stores a new status at once and a new message of the same status at most once a minute', async () => {
     const r = 60 * S;
     expect(await push(T0, 'ok', 'load 0.1')).toEqual({ status: 'ok', message: 'load 0.1', value: 0.1, since: 0, updated: 0 });
     expect(await push(T0 + 5 * S, 'ok', 'load 0.2')).toEqual({ status: 'ok', message: 'load 0.1', value: 0.1, since: 0, updated: 0 });
-    expect(await push(T0 + 10 * S, 'warn', 'load 9')).toEqual({ status: 'warn', message: 'load 9', value: 9, since: 10 * S, updated: 10 * S });
+    expect(await push(T0 + 10 * S, 'warn', 'load 9')).toEqual({
+      status: 'warn',
+      message: 'load 9',
+      value: 9,
+      since: 10 * S,
+      updated: 10 * S,
+    });
     // Reports every 5 s with a new message: the row keeps the one written at 10 s until the interval is up.
     for (let t = 15 * S; t < 10 * S + r - 1; t += 5 * S) {
       expect(await push(T0 + t, 'warn', 'load 8')).toEqual({ status: 'warn', message: 'load 9', value: 9, since: 10 * S, updated: 10 * S });
     }
-    expect(await push(T0 + 10 * S + r - 1, 'warn', 'load 8')).toEqual({ status: 'warn', message: 'load 9', value: 9, since: 10 * S, updated: 10 * S });
-    expect(await push(T0 + 10 * S + r, 'warn', 'load 7')).toEqual({ status: 'warn', message: 'load 7', value: 7, since: 10 * S, updated: 10 * S + r });
-    expect(await push(T0 + 15 * S + r, 'ok', 'load 0.5')).toEqual({ status: 'ok', message: 'load 0.5', value: 0.5, since: 15 * S + r, updated: 15 * S + r });
+    expect(await push(T0 + 10 * S + r - 1, 'warn', 'load 8')).toEqual({
+      status: 'warn',
+      message: 'load 9',
+      value: 9,
+      since: 10 * S,
+      updated: 10 * S,
+    });
+    expect(await push(T0 + 10 * S + r, 'warn', 'load 7')).toEqual({
+      status: 'warn',
+      message: 'load 7',
+      value: 7,
+      since: 10 * S,
+      updated: 10 * S + r,
+    });
+    expect(await push(T0 + 15 * S + r, 'ok', 'load 0.5')).toEqual({
+      status: 'ok',
+      message: 'load 0.5',
+      value: 0.5,
+      since: 15 * S + r,
+      updated: 15 * S + r,
+    });
   });
 
   it('stores sample times to the millisecond', async () => {
     const times = [T0 + 100 * S + 1, T0 + 121 * S + 999, T0 + 142 * S + 123];
     clock.now = T0 + 142 * S + 457;
-    const res = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: reportAt(times, { seqStart: 1000, sentAt: times[2] }) });
+    const res = await c.app.inject({
+      method: 'POST',
+      url: '/v1/reports',
+      headers: { authorization: `Bearer ${token}` },
+      payload: reportAt(times, { seqStart: 1000, sentAt: times[2] }),
+    });
     expect(res.statusCode).toBe(200);
     const rows = await c.database.sql`select ts, received_at, at, live from samples where node_id = ${nodeId} and seq >= 1000 order by seq`;
     expect(rows.map((r) => [(r.ts as Date).getTime(), (r.received_at as Date).getTime()])).toEqual(times.map((t) => [t, clock.now]));
     // A live sample is placed at its receipt; a late one at its receipt less its age as the agent saw it.
-    expect(rows.map((r) => [r.live, (r.at as Date).getTime()])).toEqual(times.map((t) => [t === times[2], t === times[2] ? clock.now : clock.now - (times[2]! - t)]));
+    expect(rows.map((r) => [r.live, (r.at as Date).getTime()])).toEqual(
+      times.map((t) => [t === times[2], t === times[2] ? clock.now : clock.now - (times[2]! - t)]),
+    );
   });
 });
 
@@ -96,7 +136,10 @@ describe('node_check_status with two collectors taking turns', () => {
         clock.now = t;
         const report = reportAt([t], { seqStart: seq++, sentAt: t });
         report.samples[0]!.checks = [{ name: 'gateway', probe: 'systemd', status, message: status, slaCritical: true }];
-        expect((await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: report })).statusCode).toBe(200);
+        expect(
+          (await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: report }))
+            .statusCode,
+        ).toBe(200);
         const [row] = await a.database.sql`select status from node_check_status where node_id = ${nodeId} and name = 'gateway'`;
         return row!.status;
       };

@@ -154,7 +154,10 @@ export class IngestWriter {
     const started = performance.now();
     try {
       await this.commitOrSplit(batch);
-      this.onFlush(batch.reduce((n, p) => n + p.job.prepared.samples.length, 0), performance.now() - started);
+      this.onFlush(
+        batch.reduce((n, p) => n + p.job.prepared.samples.length, 0),
+        performance.now() - started,
+      );
     } catch (e) {
       this.log.error({ err: e, reports: batch.length }, 'ingest batch failed; nothing in it was acknowledged');
       for (const p of batch) p.reject(e);
@@ -213,7 +216,24 @@ export class IngestWriter {
       // Times as epoch ms (PostgreSQL converts them): no date formatting per sample on this thread.
       for (const s of j.prepared.samples) {
         const m = s.metrics;
-        sampleRows.push({ node_id: j.nodeId, stream: j.report.stream, seq: s.seq, ts: s.ts, received_at: j.receivedAt, at: s.at, live: s.live, ok: s.ok, detail: s.detail, disk_pct: m.diskPct, load1: m.load1, mem_pct: m.memPct, agent_rss_kib: m.agentRssKib, agent_cpu_s: m.agentCpuS, lag_ms: s.lagMs, uptime_s: s.uptimeS });
+        sampleRows.push({
+          node_id: j.nodeId,
+          stream: j.report.stream,
+          seq: s.seq,
+          ts: s.ts,
+          received_at: j.receivedAt,
+          at: s.at,
+          live: s.live,
+          ok: s.ok,
+          detail: s.detail,
+          disk_pct: m.diskPct,
+          load1: m.load1,
+          mem_pct: m.memPct,
+          agent_rss_kib: m.agentRssKib,
+          agent_cpu_s: m.agentCpuS,
+          lag_ms: s.lagMs,
+          uptime_s: s.uptimeS,
+        });
       }
     }
     const nodeRows = aggregateNodeUpdates(jobs);
@@ -248,7 +268,14 @@ export class IngestWriter {
           from ins group by node_id
       ), v as (
         select * from jsonb_to_recordset(${this.sql.json(
-          nodeRows.map((r) => ({ id: r.id, skew: r.skew, stream: r.stream, agent_version: r.agentVersion, boot_id: r.bootId, inventory: r.inventory })) as never,
+          nodeRows.map((r) => ({
+            id: r.id,
+            skew: r.skew,
+            stream: r.stream,
+            agent_version: r.agentVersion,
+            boot_id: r.bootId,
+            inventory: r.inventory,
+          })) as never,
         )}::jsonb)
           as v(id int8, skew int4, stream text, agent_version text, boot_id text, inventory jsonb)
       ), upd as (
@@ -301,7 +328,8 @@ export class IngestWriter {
     for (const j of jobs) this.lastReport.set(j.nodeId, Math.max(this.lastReport.get(j.nodeId) ?? j.receivedAt, j.receivedAt));
     // The statement returns the samples it did not insert (already stored: duplicates), usually none.
     const notInserted = new Map<string, number>();
-    for (const r of out!.skipped as Array<{ node_id: string; stream: string; seq: string; n: number }>) notInserted.set(`${r.node_id}\u0000${r.stream}\u0000${r.seq}`, Number(r.n));
+    for (const r of out!.skipped as Array<{ node_id: string; stream: string; seq: string; n: number }>)
+      notInserted.set(`${r.node_id}\u0000${r.stream}\u0000${r.seq}`, Number(r.n));
     return jobs.map((j) => {
       let duplicates = 0;
       for (const s of j.prepared.samples) {
@@ -319,7 +347,23 @@ export class IngestWriter {
   }
 
   private changedChecks(jobs: IngestJob[]) {
-    const latest = new Map<string, { id: string; nodeId: number; stream: string; seq: number; name: string; probe: string; status: string; message: string; slaCritical: boolean; value: number | null; at: string; stored: StoredCheck }>();
+    const latest = new Map<
+      string,
+      {
+        id: string;
+        nodeId: number;
+        stream: string;
+        seq: number;
+        name: string;
+        probe: string;
+        status: string;
+        message: string;
+        slaCritical: boolean;
+        value: number | null;
+        at: string;
+        stored: StoredCheck;
+      }
+    >();
     for (const j of jobs) {
       const last = this.lastReport.get(j.nodeId);
       const trusted = last !== undefined && j.receivedAt - last <= this.opts.graceMs;
@@ -330,7 +374,20 @@ export class IngestWriter {
         const stored: StoredCheck = { status: c.status, content: `${c.message}\u0000${value}`, at: c.at };
         // Within one batch the newest report of a node wins, whatever the cache says.
         if (!latest.has(id) && !checkNeedsWrite(trusted ? this.checkCache.get(id) : undefined, stored, this.opts.checkRefreshMs)) continue;
-        latest.set(id, { id, nodeId: j.nodeId, stream: j.report.stream, seq: c.seq, name, probe: c.probe, status: c.status, message: c.message, slaCritical: c.slaCritical, value, at: iso(c.at), stored });
+        latest.set(id, {
+          id,
+          nodeId: j.nodeId,
+          stream: j.report.stream,
+          seq: c.seq,
+          name,
+          probe: c.probe,
+          status: c.status,
+          message: c.message,
+          slaCritical: c.slaCritical,
+          value,
+          at: iso(c.at),
+          stored,
+        });
       }
     }
     return [...latest.values()];
@@ -343,7 +400,10 @@ export class IngestWriter {
  * statement actually inserts (see commit): a duplicate must not move them.
  */
 function aggregateNodeUpdates(jobs: IngestJob[]) {
-  const byNode = new Map<number, { id: number; skew: number; stream: string; agentVersion: string; bootId: string | null; inventory: unknown }>();
+  const byNode = new Map<
+    number,
+    { id: number; skew: number; stream: string; agentVersion: string; bootId: string | null; inventory: unknown }
+  >();
   for (const j of jobs) {
     const prev = byNode.get(j.nodeId);
     byNode.set(j.nodeId, {

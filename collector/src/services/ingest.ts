@@ -64,6 +64,12 @@ export class IngestService {
     this.metrics.ingestSamples.inc({ result: 'stored' }, result.accepted);
     this.metrics.ingestSamples.inc({ result: 'duplicate' }, result.duplicates);
     const credential = await this.credentials.rotateIfDue(auth, receivedAt);
-    return { accepted: result.accepted, duplicates: result.duplicates, rejected: prepared.rejected, serverTime: receivedAt, ...(credential ? { credential } : {}) };
+    return {
+      accepted: result.accepted,
+      duplicates: result.duplicates,
+      rejected: prepared.rejected,
+      serverTime: receivedAt,
+      ...(credential ? { credential } : {}),
+    };
   }
 }

@@ -22,7 +22,11 @@ export async function activeMaintenance(sql: postgres.Sql, now: number): Promise
     select n.id::int8 as id, n.name, n.operator_id::int8 as operator_id, n.region, o.name as operator
     from nodes n left join operators o on o.id = n.operator_id where n.decommissioned_at is null`;
   for (const r of rows) {
-    const node = { id: Number(r.id), operatorId: r.operator_id === null ? null : Number(r.operator_id), region: (r.region as string | null) ?? null };
+    const node = {
+      id: Number(r.id),
+      operatorId: r.operator_id === null ? null : Number(r.operator_id),
+      region: (r.region as string | null) ?? null,
+    };
     const hit = active.filter((d) => covers(d, node));
     if (hit.length) nodes.add(r.name as string);
     if (r.operator && hit.some((d) => d.scope === 'operator' || d.scope === 'fleet')) operators.add(r.operator as string);

@@ -13,11 +13,20 @@ export function nodeWhere(ref: string) {
 }
 
 export async function ensureOperator(database: Database, name: string): Promise<number> {
-  const [row] = await database.db.insert(operators).values({ name }).onConflictDoUpdate({ target: operators.name, set: { name } }).returning({ id: operators.id });
+  const [row] = await database.db
+    .insert(operators)
+    .values({ name })
+    .onConflictDoUpdate({ target: operators.name, set: { name } })
+    .returning({ id: operators.id });
   return row!.id;
 }
 
-export async function registerNode(database: Database, credentials: CredentialStore, input: { name: string; operator?: string; region?: string }, now: number) {
+export async function registerNode(
+  database: Database,
+  credentials: CredentialStore,
+  input: { name: string; operator?: string; region?: string },
+  now: number,
+) {
   const operatorId = input.operator ? await ensureOperator(database, input.operator) : null;
   const inserted = await database.db
     .insert(nodes)

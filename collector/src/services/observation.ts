@@ -30,7 +30,8 @@ export class ObservationRecorder {
     const now = this.clock();
     await this.sql.begin(async (tx) => {
       const [prev] = await tx`select max(last_beat_at) as t from collector_spans`;
-      const [row] = await tx`insert into collector_spans (instance_id, started_at, last_beat_at) values (${this.instanceId}, ${new Date(now)}, ${new Date(now)}) returning id::int8 as id`;
+      const [row] =
+        await tx`insert into collector_spans (instance_id, started_at, last_beat_at) values (${this.instanceId}, ${new Date(now)}, ${new Date(now)}) returning id::int8 as id`;
       this.spanId = Number(row!.id);
       const gapFrom = prev?.t ? (prev.t as Date).getTime() : null;
       if (gapFrom !== null && gapFrom < now) {
@@ -77,7 +78,8 @@ export class ObservationRecorder {
 
   /** Observation spans overlapping [from, to); our own open span counts as observing up to `to`. */
   async spans(from: number, to: number): Promise<Span[]> {
-    const rows = await this.sql`select id::int8 as id, started_at, last_beat_at from collector_spans where last_beat_at >= ${new Date(from)} and started_at < ${new Date(to)}`;
+    const rows = await this
+      .sql`select id::int8 as id, started_at, last_beat_at from collector_spans where last_beat_at >= ${new Date(from)} and started_at < ${new Date(to)}`;
     return rows.map((r) => ({
       start: (r.started_at as Date).getTime(),
       end: Number(r.id) === this.spanId ? to : (r.last_beat_at as Date).getTime(),

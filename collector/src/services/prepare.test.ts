@@ -33,7 +33,18 @@ describe('prepareReport', () => {
 
   it('measures age on the agent clock, so skew does not make samples late (or early)', () => {
     const skew = 3_600_000; // agent clock an hour ahead
-    const p = prepareReport(report([{ seq: 1, ts: NOW + skew - 60_000 }, { seq: 2, ts: NOW + skew }], NOW + skew), NOW, [], { ...limits, maxFutureMs: 2 * 3_600_000 });
+    const p = prepareReport(
+      report(
+        [
+          { seq: 1, ts: NOW + skew - 60_000 },
+          { seq: 2, ts: NOW + skew },
+        ],
+        NOW + skew,
+      ),
+      NOW,
+      [],
+      { ...limits, maxFutureMs: 2 * 3_600_000 },
+    );
     expect(p.skewMs).toBe(skew);
     expect(p.samples.map((s) => [s.live, s.at])).toEqual([
       [false, NOW - 60_000],
@@ -42,7 +53,16 @@ describe('prepareReport', () => {
   });
 
   it('carries SLA-critical failures forward across samples that lack the check, and clears them on recovery', () => {
-    const p = prepareReport(report([{ seq: 1, ts: NOW - 15_000, gateway: 'critical' }, { seq: 2, ts: NOW - 10_000 }, { seq: 3, ts: NOW - 5_000, gateway: 'ok' }]), NOW, [], limits);
+    const p = prepareReport(
+      report([
+        { seq: 1, ts: NOW - 15_000, gateway: 'critical' },
+        { seq: 2, ts: NOW - 10_000 },
+        { seq: 3, ts: NOW - 5_000, gateway: 'ok' },
+      ]),
+      NOW,
+      [],
+      limits,
+    );
     expect(p.samples.map((s) => s.ok)).toEqual([false, false, true]);
     expect(p.samples[1]!.detail).toEqual({ failing: ['gateway'], checks: [] });
     expect(p.failing).toEqual([]);
@@ -57,13 +77,29 @@ describe('prepareReport', () => {
     ['more than 10 minutes in the future', NOW + 600_001],
     ['older than the raw retention', NOW - 48 * 3_600_000 - 1],
   ])('rejects a sample %s, one by one', (_n, ts) => {
-    const p = prepareReport(report([{ seq: 1, ts: NOW }, { seq: 2, ts }]), NOW, [], limits);
+    const p = prepareReport(
+      report([
+        { seq: 1, ts: NOW },
+        { seq: 2, ts },
+      ]),
+      NOW,
+      [],
+      limits,
+    );
     expect(p.samples.map((s) => s.seq)).toEqual([1]);
     expect(p.rejected).toEqual([expect.objectContaining({ seq: 2, code: 'FLEET_TIMESTAMP_OUT_OF_RANGE' })]);
   });
 
   it('rejects a seq repeated inside one report', () => {
-    const p = prepareReport(report([{ seq: 7, ts: NOW }, { seq: 7, ts: NOW }]), NOW, [], limits);
+    const p = prepareReport(
+      report([
+        { seq: 7, ts: NOW },
+        { seq: 7, ts: NOW },
+      ]),
+      NOW,
+      [],
+      limits,
+    );
     expect(p.samples).toHaveLength(1);
     expect(p.rejected[0]).toMatchObject({ seq: 7, code: 'FLEET_BAD_REQUEST' });
   });

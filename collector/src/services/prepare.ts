@@ -94,12 +94,20 @@ export function prepareReport(report: Report, receivedAt: number, priorFailing: 
     }
     seen.add(s.seq);
     if (s.ts > receivedAt + limits.maxFutureMs) {
-      rejected.push({ seq: s.seq, code: 'FLEET_TIMESTAMP_OUT_OF_RANGE', message: `sample time is ${Math.round((s.ts - receivedAt) / 1000)} s in the future (limit ${limits.maxFutureMs / 1000} s)` });
+      rejected.push({
+        seq: s.seq,
+        code: 'FLEET_TIMESTAMP_OUT_OF_RANGE',
+        message: `sample time is ${Math.round((s.ts - receivedAt) / 1000)} s in the future (limit ${limits.maxFutureMs / 1000} s)`,
+      });
       continue;
     }
     const age = Math.max(0, report.sentAt - s.ts);
     if (age > limits.maxAgeMs) {
-      rejected.push({ seq: s.seq, code: 'FLEET_TIMESTAMP_OUT_OF_RANGE', message: `sample is older than the raw retention (${Math.round(limits.maxAgeMs / 3_600_000)} h)` });
+      rejected.push({
+        seq: s.seq,
+        code: 'FLEET_TIMESTAMP_OUT_OF_RANGE',
+        message: `sample is older than the raw retention (${Math.round(limits.maxAgeMs / 3_600_000)} h)`,
+      });
       continue;
     }
     const live = age <= limits.freshMs;
@@ -115,7 +123,17 @@ export function prepareReport(report: Report, receivedAt: number, priorFailing: 
     }
     bootId = s.heartbeat.bootId;
     const failingNow = [...failing].sort();
-    out.push({ seq: s.seq, ts: s.ts, at, live, lagMs: live ? Math.round(age) : null, uptimeS: s.heartbeat.uptimeS <= MAX_UPTIME_S ? s.heartbeat.uptimeS : null, ok: failingNow.length === 0, detail: failingNow.length || nonOk.length ? { failing: failingNow, checks: nonOk } : null, metrics: sampleMetrics(s) });
+    out.push({
+      seq: s.seq,
+      ts: s.ts,
+      at,
+      live,
+      lagMs: live ? Math.round(age) : null,
+      uptimeS: s.heartbeat.uptimeS <= MAX_UPTIME_S ? s.heartbeat.uptimeS : null,
+      ok: failingNow.length === 0,
+      detail: failingNow.length || nonOk.length ? { failing: failingNow, checks: nonOk } : null,
+      metrics: sampleMetrics(s),
+    });
   }
   return { samples: out, rejected, failing: [...failing].sort(), skewMs, latestChecks, bootId };
 }

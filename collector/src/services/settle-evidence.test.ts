@@ -36,7 +36,8 @@ async function scenario(opts: {
 }) {
   const db = await createTestDatabase('settle_evidence');
   const clock = new ManualClock(T0 - 30 * S);
-  const start = () => testCollector(db.url, clock, { ingest: { ...loadConfig({}).ingest, rateLimitPerNodePerMin: 100_000, flushDelayMs: 0 } });
+  const start = () =>
+    testCollector(db.url, clock, { ingest: { ...loadConfig({}).ingest, rateLimitPerNodePerMin: 100_000, flushDelayMs: 0 } });
   let c: Collector | null = await start();
   await c.services.observation.open();
   const { token } = await c.register('node-e');
@@ -63,7 +64,12 @@ async function scenario(opts: {
       buffered.push(r.samples[0]!);
     }
     if (c && buffered.length && deliverAt(buffered.at(-1)!.ts) <= t) {
-      const res = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: { ...reportAt([T0]), sentAt: t, samples: buffered.splice(0) } });
+      const res = await c.app.inject({
+        method: 'POST',
+        url: '/v1/reports',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { ...reportAt([T0]), sentAt: t, samples: buffered.splice(0) },
+      });
       expect(res.statusCode).toBe(200);
     }
     if (c && t % (2 * S) === 0) {
@@ -71,7 +77,9 @@ async function scenario(opts: {
       await c.services.settler.run(t);
     }
   }
-  const res = await c!.app.inject({ url: `/v1/nodes/node-e/uptime?intervals=true&from=${new Date(T0).toISOString()}&to=${new Date(opts.end).toISOString()}` });
+  const res = await c!.app.inject({
+    url: `/v1/nodes/node-e/uptime?intervals=true&from=${new Date(T0).toISOString()}&to=${new Date(opts.end).toISOString()}`,
+  });
   await c!.close();
   await db.drop();
   expect(res.statusCode).toBe(200);
@@ -92,7 +100,12 @@ describe('settling time no collector observed (real database, injected clock)', 
     // of 2:33.0 and 2:38.1 are fresh (live, stamped at arrival). The 15.05 s from 2:27.9 to the arrival
     // exceed the grace: only the live ones' sampling times settle them.
     const samples = every(T0, T0 + 4 * MIN, 5_100, 1);
-    const r = await scenario({ samples, down: { from: T0 + 2 * MIN, to: T0 + 2 * MIN + 30 * S }, deliverAt: (ts) => (ts < T0 + 2 * MIN ? ts : Math.max(ts, T0 + 162_950)), end: T0 + 4 * MIN });
+    const r = await scenario({
+      samples,
+      down: { from: T0 + 2 * MIN, to: T0 + 2 * MIN + 30 * S },
+      deliverAt: (ts) => (ts < T0 + 2 * MIN ? ts : Math.max(ts, T0 + 162_950)),
+      end: T0 + 4 * MIN,
+    });
     expect({ down: r.downSeconds, unknown: r.unknownSeconds }).toEqual({ down: 0, unknown: 0 });
   }, 120_000);
 
@@ -118,9 +131,17 @@ describe('settling time no collector observed (real database, injected clock)', 
     // As above, but the agent's buffer tail was cut (seq skips ahead) and the node booted at 2:40 (its
     // uptime at its first sample, 3:00, is 20 s).
     const after = every(T0 + 3 * MIN, T0 + 5 * MIN, 5 * S, 100).map((s) => ({ ...s, uptimeS: 20 + (s.ts - T0 - 3 * MIN) / S }));
-    const r = await scenario({ samples: [...every(T0, T0 + 2 * MIN, 5 * S, 1), ...after], down: { from: T0 + 2 * MIN + 5 * S, to: T0 + 2 * MIN + 35 * S }, end: T0 + 5 * MIN });
+    const r = await scenario({
+      samples: [...every(T0, T0 + 2 * MIN, 5 * S, 1), ...after],
+      down: { from: T0 + 2 * MIN + 5 * S, to: T0 + 2 * MIN + 35 * S },
+      end: T0 + 5 * MIN,
+    });
     expect({ down: r.downSeconds, unknown: r.unknownSeconds }).toEqual({ down: 20, unknown: 45 });
-    expect(r.intervals.filter((i) => i.state !== 'UP').map((i) => [i.state, i.cause, i.evidence.proof ?? null, (Date.parse(i.start) - T0) / S, (Date.parse(i.end) - T0) / S])).toEqual([
+    expect(
+      r.intervals
+        .filter((i) => i.state !== 'UP')
+        .map((i) => [i.state, i.cause, i.evidence.proof ?? null, (Date.parse(i.start) - T0) / S, (Date.parse(i.end) - T0) / S]),
+    ).toEqual([
       ['UNKNOWN', 'not_observing', null, 115, 160],
       ['DOWN', 'agent_evidence', 'new_boot', 160, 180],
     ]);

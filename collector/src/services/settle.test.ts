@@ -15,7 +15,8 @@ const STEP = 5 * S;
 
 type Collector = Awaited<ReturnType<typeof testCollector>>;
 // The per-node rate limit runs on real time; a simulated 20 minutes pass in seconds here.
-const start = (url: string, clock: ManualClock) => testCollector(url, clock, { ingest: { ...loadConfig({}).ingest, rateLimitPerNodePerMin: 100_000, flushDelayMs: 0 } });
+const start = (url: string, clock: ManualClock) =>
+  testCollector(url, clock, { ingest: { ...loadConfig({}).ingest, rateLimitPerNodePerMin: 100_000, flushDelayMs: 0 } });
 
 async function scriptedTimeline(opts: { bufferDuringOutage: boolean }) {
   const db = await createTestDatabase('timeline');
@@ -26,7 +27,12 @@ async function scriptedTimeline(opts: { bufferDuringOutage: boolean }) {
   let seq = 1;
   const buffered: number[] = [];
   const send = async (times: number[]) => {
-    const res = await c.app.inject({ method: 'POST', url: '/v1/reports', headers: { authorization: `Bearer ${token}` }, payload: reportAt(times, { seqStart: seq, sentAt: clock.now }) });
+    const res = await c.app.inject({
+      method: 'POST',
+      url: '/v1/reports',
+      headers: { authorization: `Bearer ${token}` },
+      payload: reportAt(times, { seqStart: seq, sentAt: clock.now }),
+    });
     seq += times.length;
     expect(res.statusCode).toBe(200);
   };

@@ -88,7 +88,13 @@ interface Plan {
 }
 
 /** The stored interval just before `from` merges into the first new one when they say the same thing. */
-export function planWrites(node: NodeRow, from: number, intervals: Interval[], before: StoredInterval | null, nextCheckAt: number | null): Plan {
+export function planWrites(
+  node: NodeRow,
+  from: number,
+  intervals: Interval[],
+  before: StoredInterval | null,
+  nextCheckAt: number | null,
+): Plan {
   const plan: Plan = { node, from, intervals: intervals.map((i) => ({ ...i })), nextCheckAt, deleteId: null, trim: null };
   const first = plan.intervals[0];
   if (!before || (before.end !== null && before.end < from)) return plan;
@@ -132,7 +138,14 @@ export class Settler {
           order by id limit ${this.opts.batch}`;
         if (due.length === 0) break;
         spans ??= await this.observation.spans(now - this.opts.maxLookbackMs - this.opts.restartGraceMs, now);
-        const nodes: NodeRow[] = due.map((r) => ({ id: Number(r.id), recomputeFrom: r.recompute_from, stateSince: r.state_since, lastHbAt: r.last_hb_at, lastOk: r.last_ok, failing: (r.failing as string[]) ?? [] }));
+        const nodes: NodeRow[] = due.map((r) => ({
+          id: Number(r.id),
+          recomputeFrom: r.recompute_from,
+          stateSince: r.state_since,
+          lastHbAt: r.last_hb_at,
+          lastOk: r.last_ok,
+          failing: (r.failing as string[]) ?? [],
+        }));
         total += await this.settleBatch(nodes, now, spans);
         afterId = nodes.at(-1)!.id;
         if (due.length < this.opts.batch) break;
@@ -150,7 +163,9 @@ export class Settler {
     const sql = this.sql;
     const requested = new Map<number, number>();
     for (const n of nodes) {
-      const candidates = [ms(n.recomputeFrom), Math.max(ms(n.stateSince) ?? -Infinity, ms(n.lastHbAt) ?? -Infinity)].filter((x): x is number => x !== null && Number.isFinite(x));
+      const candidates = [ms(n.recomputeFrom), Math.max(ms(n.stateSince) ?? -Infinity, ms(n.lastHbAt) ?? -Infinity)].filter(
+        (x): x is number => x !== null && Number.isFinite(x),
+      );
       requested.set(n.id, Math.max(Math.min(...candidates, now), now - this.opts.maxLookbackMs));
     }
     const req = (id: number) => requested.get(id)!;
@@ -170,7 +185,8 @@ export class Settler {
       const f = b.length >= 2 ? b[1]!.at.getTime() : b.length === 1 ? b[0]!.at.getTime() : req(n.id);
       from.set(n.id, f);
       let p: Point | null = b.length >= 3 ? toPoint(b[2]!) : null;
-      if (!p && n.lastHbAt && n.lastHbAt.getTime() < f) p = { at: n.lastHbAt.getTime(), live: true, ok: n.lastOk !== false, failing: n.failing };
+      if (!p && n.lastHbAt && n.lastHbAt.getTime() < f)
+        p = { at: n.lastHbAt.getTime(), live: true, ok: n.lastOk !== false, failing: n.failing };
       prior.set(n.id, p);
     }
     const fromJson = sql.json(nodes.map((n) => ({ id: n.id, f: iso(from.get(n.id)!) })) as never);
@@ -180,18 +196,35 @@ export class Settler {
       join samples s on s.node_id = x.id and s.at >= x.f and s.at < ${new Date(now)}
       order by s.node_id, s.at`;
     const points = new Map<number, Point[]>();
-    for (const r of pointRows) (points.get(Number(r.id)) ?? points.set(Number(r.id), []).get(Number(r.id))!).push(toPoint(r as unknown as SampleRow));
+    for (const r of pointRows)
+      (points.get(Number(r.id)) ?? points.set(Number(r.id), []).get(Number(r.id))!).push(toPoint(r as unknown as SampleRow));
     const beforeRows = await sql`
       select x.id::int8 as node, si.id::int8 as id, si.state, si.cause, si.evidence, si.start_at, si.end_at
       from jsonb_to_recordset(${fromJson}::jsonb) as x(id int8, f timestamptz)
       cross join lateral (select * from state_intervals where node_id = x.id and start_at < x.f order by start_at desc limit 1) si`;
     const before = new Map<number, StoredInterval>();
-    for (const r of beforeRows) before.set(Number(r.node), { id: Number(r.id), state: r.state, cause: r.cause, evidence: r.evidence, start: (r.start_at as Date).getTime(), end: ms(r.end_at as Date | null) });
+    for (const r of beforeRows)
+      before.set(Number(r.node), {
+        id: Number(r.id),
+        state: r.state,
+        cause: r.cause,
+        evidence: r.evidence,
+        start: (r.start_at as Date).getTime(),
+        end: ms(r.end_at as Date | null),
+      });
 
     const plans: Plan[] = [];
     for (const n of nodes) {
       const f = from.get(n.id)!;
-      const { intervals, nextCheckAt } = deriveTimeline({ from: f, to: now, prior: prior.get(n.id)!, points: points.get(n.id) ?? [], observed: spans, graceMs: this.opts.graceMs, restartGraceMs: this.opts.restartGraceMs });
+      const { intervals, nextCheckAt } = deriveTimeline({
+        from: f,
+        to: now,
+        prior: prior.get(n.id)!,
+        points: points.get(n.id) ?? [],
+        observed: spans,
+        graceMs: this.opts.graceMs,
+        restartGraceMs: this.opts.restartGraceMs,
+      });
       plans.push(planWrites(n, f, intervals, before.get(n.id) ?? null, nextCheckAt));
     }
     return this.apply(plans);
@@ -233,7 +266,14 @@ export class Settler {
         await tx`update state_intervals si set end_at = x.e from jsonb_to_recordset(${tx.json(trims as never)}::jsonb) as x(id int8, e timestamptz) where si.id = x.id`;
       }
       const rows = mine.flatMap((p) =>
-        p.intervals.map((iv, i) => ({ node_id: p.node.id, state: iv.state, start_at: iso(iv.start), end_at: i === p.intervals.length - 1 ? null : iso(iv.end), cause: iv.cause, evidence: iv.evidence })),
+        p.intervals.map((iv, i) => ({
+          node_id: p.node.id,
+          state: iv.state,
+          start_at: iso(iv.start),
+          end_at: i === p.intervals.length - 1 ? null : iso(iv.end),
+          cause: iv.cause,
+          evidence: iv.evidence,
+        })),
       );
       await tx`
         insert into state_intervals (node_id, state, start_at, end_at, cause, evidence)

@@ -4,7 +4,20 @@
  * core (sla/budget.ts, sla/maintenance.ts). Maintenance is applied at read time, everywhere.
  */
 import type postgres from 'postgres';
-import { aheadMs, addTotals, budget, monthOf, nodeFigures, ratioOfTotals, thresholdFor, ZERO_TOTALS, type Budget, type Level, type Thresholds, type Totals } from '../sla/budget.ts';
+import {
+  aheadMs,
+  addTotals,
+  budget,
+  monthOf,
+  nodeFigures,
+  ratioOfTotals,
+  thresholdFor,
+  ZERO_TOTALS,
+  type Budget,
+  type Level,
+  type Thresholds,
+  type Totals,
+} from '../sla/budget.ts';
 import { spansForNode, type MaintenanceDef } from '../sla/maintenance.ts';
 import { applyMaintenance, rolling30d, summarize } from '../sla/summary.ts';
 import type { Interval, Span } from '../sla/types.ts';
@@ -41,7 +54,10 @@ export interface Window {
  * (its intervals end there): it is listed when it was still in service after `inServiceAfter` (a
  * window's start), and never when that is not given (figures as of now).
  */
-export async function listSlaNodes(sql: postgres.Sql, filter: { operatorId?: number; region?: string; nodeId?: number; inServiceAfter?: number } = {}): Promise<SlaNode[]> {
+export async function listSlaNodes(
+  sql: postgres.Sql,
+  filter: { operatorId?: number; region?: string; nodeId?: number; inServiceAfter?: number } = {},
+): Promise<SlaNode[]> {
   const rows = await sql`
     select n.id::int8 as id, n.name, n.operator_id::int8 as operator_id, o.name as operator, o.tier, n.region, n.current_state, n.decommissioned_at
     from nodes n left join operators o on o.id = n.operator_id
@@ -81,9 +97,22 @@ export async function nodeSla(sql: postgres.Sql, thresholds: Thresholds, node: S
   const intervals: Interval[] = await nodeIntervals(sql, node.id, lo, Math.min(hi, now), now);
   const baseline = summarize(applyMaintenance(intervals, maintenance), r30.start, r30.end).ratio;
   const thresholdPct = thresholdFor('node', node.tier, thresholds);
-  const f = nodeFigures({ intervals, maintenance, window: { from: w.from, to: w.to }, now, thresholdPct, month: w.month, baselineRatio: baseline });
+  const f = nodeFigures({
+    intervals,
+    maintenance,
+    window: { from: w.from, to: w.to },
+    now,
+    thresholdPct,
+    month: w.month,
+    baselineRatio: baseline,
+  });
   const windowEnd = Math.max(w.from, Math.min(w.to, now));
-  return { summary: f.summary, intervals: f.intervals.filter((i) => i.end > w.from && i.start < windowEnd), thresholdPct, budget: { ...f.budget, month: w.month } };
+  return {
+    summary: f.summary,
+    intervals: f.intervals.filter((i) => i.end > w.from && i.start < windowEnd),
+    thresholdPct,
+    budget: { ...f.budget, month: w.month },
+  };
 }
 
 export interface GroupSla {
@@ -96,13 +125,23 @@ export interface GroupSla {
 }
 
 /** An operator, a region or the fleet: one aggregate query per window, the pure core for the rest. */
-export async function groupSla(sql: postgres.Sql, thresholds: Thresholds, level: Exclude<Level, 'node'>, key: string | null, nodes: SlaNode[], groupTier: string | null, w: Window, now: number): Promise<GroupSla> {
+export async function groupSla(
+  sql: postgres.Sql,
+  thresholds: Thresholds,
+  level: Exclude<Level, 'node'>,
+  key: string | null,
+  nodes: SlaNode[],
+  groupTier: string | null,
+  w: Window,
+  now: number,
+): Promise<GroupSla> {
   const r30 = rolling30d(now);
   const { start: lo, end: hi } = readSpan(w, now);
   const defs = await loadMaintenance(sql, lo, hi);
   const ids = level === 'fleet' ? undefined : nodes.map((n) => n.id);
   const totals = (from: number, to: number) => totalsByNode(sql, { from, to, now, maintenance: defs, ...(ids ? { nodeIds: ids } : {}) });
-  const same = (a: { from: number; to: number }, b: { from: number; to: number }) => a.from === b.from && Math.min(a.to, now) === Math.min(b.to, now);
+  const same = (a: { from: number; to: number }, b: { from: number; to: number }) =>
+    a.from === b.from && Math.min(a.to, now) === Math.min(b.to, now);
   const windowT = await totals(w.from, w.to);
   const monthW = { from: w.month.start, to: w.month.end };
   const monthT = same(w, monthW) ? windowT : await totals(monthW.from, monthW.to);
@@ -116,7 +155,10 @@ export async function groupSla(sql: postgres.Sql, thresholds: Thresholds, level:
       totals: { ...t, untrackedMs: Math.max(0, span - tracked) },
       ratio: ratioOfTotals(t),
       thresholdPct,
-      budget: { ...budget({ month: w.month, now, thresholdPct, toDate: m, aheadMs: ahead, baselineRatio: ratioOfTotals(b) }), month: w.month },
+      budget: {
+        ...budget({ month: w.month, now, thresholdPct, toDate: m, aheadMs: ahead, baselineRatio: ratioOfTotals(b) }),
+        month: w.month,
+      },
     };
   };
   const rows: GroupSla['nodes'] = [];
@@ -156,13 +198,28 @@ export interface OperatorOutlook {
 export async function operatorOutlooks(sql: postgres.Sql, thresholds: Thresholds, now: number): Promise<OperatorOutlook[]> {
   const nodes = await listSlaNodes(sql);
   const byOperator = new Map<number, SlaNode[]>();
-  for (const n of nodes) if (n.operatorId !== null) (byOperator.get(n.operatorId) ?? byOperator.set(n.operatorId, []).get(n.operatorId)!).push(n);
+  for (const n of nodes)
+    if (n.operatorId !== null) (byOperator.get(n.operatorId) ?? byOperator.set(n.operatorId, []).get(n.operatorId)!).push(n);
   const month = monthOf(now);
   const out: OperatorOutlook[] = [];
   for (const group of byOperator.values()) {
     const first = group[0]!;
-    const g = await groupSla(sql, thresholds, 'operator', first.operator, group, first.tier, { from: month.start, to: month.end, month }, now);
-    out.push({ name: first.operator ?? String(first.operatorId), tier: first.tier, slaTarget: g.figures.thresholdPct / 100, projectedRatio: g.figures.budget.projection.ratio });
+    const g = await groupSla(
+      sql,
+      thresholds,
+      'operator',
+      first.operator,
+      group,
+      first.tier,
+      { from: month.start, to: month.end, month },
+      now,
+    );
+    out.push({
+      name: first.operator ?? String(first.operatorId),
+      tier: first.tier,
+      slaTarget: g.figures.thresholdPct / 100,
+      projectedRatio: g.figures.budget.projection.ratio,
+    });
   }
   return out;
 }

@@ -5,7 +5,14 @@
  */
 import type postgres from 'postgres';
 import { summarize, type UptimeSummary, applyMaintenance } from '../sla/summary.ts';
-import { expandWindows, PERIOD_MS, type MaintenanceDef, type MaintenanceSpan, type MaintenanceScope, type Recurrence } from '../sla/maintenance.ts';
+import {
+  expandWindows,
+  PERIOD_MS,
+  type MaintenanceDef,
+  type MaintenanceSpan,
+  type MaintenanceScope,
+  type Recurrence,
+} from '../sla/maintenance.ts';
 import type { Totals } from '../sla/budget.ts';
 import type { Interval, IntervalCause, UptimeState } from '../sla/types.ts';
 
@@ -15,17 +22,26 @@ export async function nodeIntervals(sql: postgres.Sql, nodeId: number, from: num
     from state_intervals
     where node_id = ${nodeId} and start_at < ${new Date(to)} and coalesce(end_at, ${new Date(now)}) > ${new Date(from)}
     order by start_at`;
-  return rows.map((r) => ({
-    state: r.state as UptimeState,
-    start: Math.max((r.start_at as Date).getTime(), from),
-    end: Math.min((r.end_at as Date).getTime(), to, now),
-    cause: r.cause as IntervalCause,
-    evidence: r.evidence as Record<string, unknown>,
-  })).filter((iv) => iv.end > iv.start);
+  return rows
+    .map((r) => ({
+      state: r.state as UptimeState,
+      start: Math.max((r.start_at as Date).getTime(), from),
+      end: Math.min((r.end_at as Date).getTime(), to, now),
+      cause: r.cause as IntervalCause,
+      evidence: r.evidence as Record<string, unknown>,
+    }))
+    .filter((iv) => iv.end > iv.start);
 }
 
 /** One node's summary over [from, min(to, now)), with the maintenance spans covering it applied. */
-export async function nodeUptime(sql: postgres.Sql, nodeId: number, from: number, to: number, now: number, maintenance: readonly MaintenanceSpan[] = []): Promise<{ summary: UptimeSummary; intervals: Interval[] }> {
+export async function nodeUptime(
+  sql: postgres.Sql,
+  nodeId: number,
+  from: number,
+  to: number,
+  now: number,
+  maintenance: readonly MaintenanceSpan[] = [],
+): Promise<{ summary: UptimeSummary; intervals: Interval[] }> {
   const end = Math.min(to, now);
   const intervals = applyMaintenance(await nodeIntervals(sql, nodeId, from, end, now), maintenance);
   return { summary: summarize(intervals, from, Math.max(from, end)), intervals };
@@ -80,7 +96,12 @@ export interface TotalsQuery {
 export async function totalsByNode(sql: postgres.Sql, q: TotalsQuery): Promise<Map<number, Totals>> {
   const end = new Date(Math.max(q.from, Math.min(q.to, q.now)));
   const from = new Date(q.from);
-  const spans = expandWindows(q.maintenance ?? [], q.from, end.getTime()).map((s) => ({ scope: s.evidence.scope, target: s.evidence.target, s: new Date(s.start).toISOString(), e: new Date(s.end).toISOString() }));
+  const spans = expandWindows(q.maintenance ?? [], q.from, end.getTime()).map((s) => ({
+    scope: s.evidence.scope,
+    target: s.evidence.target,
+    s: new Date(s.start).toISOString(),
+    e: new Date(s.end).toISOString(),
+  }));
   const only = q.nodeIds ? sql`and node_id in ${sql(q.nodeIds.length ? q.nodeIds : [-1])}` : sql``;
   if (spans.length === 0) return plainTotals(sql, from, end, only);
   const rows = await sql`
@@ -128,7 +149,12 @@ export async function totalsByNode(sql: postgres.Sql, q: TotalsQuery): Promise<M
  * summing `extract(epoch …)` numerics per (node, state), at a fraction of the cost (numeric arithmetic
  * per interval row, three times the rows to decode).
  */
-async function plainTotals(sql: postgres.Sql, from: Date, end: Date, only: postgres.PendingQuery<postgres.Row[]>): Promise<Map<number, Totals>> {
+async function plainTotals(
+  sql: postgres.Sql,
+  from: Date,
+  end: Date,
+  only: postgres.PendingQuery<postgres.Row[]>,
+): Promise<Map<number, Totals>> {
   const rows = await sql`
     select node_id::int8 as node_id,
       coalesce(sum(us) filter (where state = 'UP'), 0) as up,
@@ -142,11 +168,22 @@ async function plainTotals(sql: postgres.Sql, from: Date, end: Date, only: postg
     ) iv
     group by node_id`;
   const ms = (us: unknown) => Math.max(0, Number(us) / 1000);
-  return new Map(rows.map((r) => [Number(r.node_id), { upMs: ms(r.up), downMs: ms(r.down), unknownMs: ms(r.unknown), maintenanceMs: ms(r.maintenance) }]));
+  return new Map(
+    rows.map((r) => [
+      Number(r.node_id),
+      { upMs: ms(r.up), downMs: ms(r.down), unknownMs: ms(r.unknown), maintenanceMs: ms(r.maintenance) },
+    ]),
+  );
 }
 
 /** Per-node totals over [from, to) for every node (kept for callers without maintenance at hand). */
-export async function fleetTotals(sql: postgres.Sql, from: number, to: number, now: number, maintenance: readonly MaintenanceDef[] = []): Promise<Map<number, Totals>> {
+export async function fleetTotals(
+  sql: postgres.Sql,
+  from: number,
+  to: number,
+  now: number,
+  maintenance: readonly MaintenanceDef[] = [],
+): Promise<Map<number, Totals>> {
   return totalsByNode(sql, { from, to, now, maintenance });
 }
 

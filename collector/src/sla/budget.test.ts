@@ -11,7 +11,13 @@ const D = 24 * H;
 const NOV = calendarMonth('2026-11');
 const T0 = NOV.start;
 
-const iv = (state: Interval['state'], start: number, end: number): Interval => ({ state, start, end, cause: state === 'UP' ? 'heartbeat' : state === 'DOWN' ? 'missed_heartbeats' : 'not_observing', evidence: {} });
+const iv = (state: Interval['state'], start: number, end: number): Interval => ({
+  state,
+  start,
+  end,
+  cause: state === 'UP' ? 'heartbeat' : state === 'DOWN' ? 'missed_heartbeats' : 'not_observing',
+  evidence: {},
+});
 /** UP over [from, to) with the given holes filled by other states. */
 function timeline(from: number, to: number, holes: Array<[Interval['state'], number, number]> = []): Interval[] {
   const out: Interval[] = [];
@@ -43,7 +49,9 @@ describe('thresholdFor', () => {
     expect(thresholdFor(level, tier, DEFAULT_THRESHOLDS)).toBe(expected);
   });
   it('is configurable', () => {
-    expect(thresholdFor('operator', 'senior', { tiers: { certified: 99, senior: 99.8, fleet_lead: 99.95 }, fleetTargetPct: 98 })).toBe(99.8);
+    expect(thresholdFor('operator', 'senior', { tiers: { certified: 99, senior: 99.8, fleet_lead: 99.95 }, fleetTargetPct: 98 })).toBe(
+      99.8,
+    );
   });
 });
 
@@ -53,7 +61,15 @@ describe('monthOf / aheadMs', () => {
   });
   it.each([
     ['the rest of the month', T0 + 10 * D, [], 20 * D],
-    ['minus declared maintenance ahead (overlaps merged)', T0 + 10 * D, [{ start: T0 + 11 * D, end: T0 + 11 * D + 2 * H }, { start: T0 + 11 * D + H, end: T0 + 11 * D + 3 * H }], 20 * D - 3 * H],
+    [
+      'minus declared maintenance ahead (overlaps merged)',
+      T0 + 10 * D,
+      [
+        { start: T0 + 11 * D, end: T0 + 11 * D + 2 * H },
+        { start: T0 + 11 * D + H, end: T0 + 11 * D + 3 * H },
+      ],
+      20 * D - 3 * H,
+    ],
     ['maintenance already past does not count', T0 + 10 * D, [{ start: T0 + D, end: T0 + D + 2 * H }], 20 * D],
     ['nothing ahead after the month', NOV.end + 1, [], 0],
     ['the whole month when now is before it (clock behind)', T0 - D, [], 30 * D],
@@ -64,7 +80,14 @@ describe('monthOf / aheadMs', () => {
 
 describe('budget', () => {
   it('10 days in with 1 h down at certified 99.5 %: 3.6 h allowed, 2.6 h left, projected 99.58 %', () => {
-    const b = budget({ month: NOV, now: T0 + 10 * D, thresholdPct: 99.5, toDate: { upMs: 10 * D - H, downMs: H, unknownMs: 0, maintenanceMs: 0 }, aheadMs: 20 * D, baselineRatio: null });
+    const b = budget({
+      month: NOV,
+      now: T0 + 10 * D,
+      thresholdPct: 99.5,
+      toDate: { upMs: 10 * D - H, downMs: H, unknownMs: 0, maintenanceMs: 0 },
+      aheadMs: 20 * D,
+      baselineRatio: null,
+    });
     expect(b.allowedDownMs).toBeCloseTo(3.6 * H, 3);
     expect(b.leftMs).toBeCloseTo(2.6 * H, 3);
     expect(b.projection.downMs).toBeCloseTo(3 * H, 3);
@@ -73,25 +96,53 @@ describe('budget', () => {
     expect(b.final).toBe(false);
   });
   it('a baseline ratio (rolling 30 d) drives the projection', () => {
-    const b = budget({ month: NOV, now: T0 + 10 * D, thresholdPct: 99.9, toDate: { upMs: 10 * D, downMs: 0, unknownMs: 0, maintenanceMs: 0 }, aheadMs: 20 * D, baselineRatio: 0.99 });
+    const b = budget({
+      month: NOV,
+      now: T0 + 10 * D,
+      thresholdPct: 99.9,
+      toDate: { upMs: 10 * D, downMs: 0, unknownMs: 0, maintenanceMs: 0 },
+      aheadMs: 20 * D,
+      baselineRatio: 0.99,
+    });
     expect(b.projection.downMs).toBeCloseTo(0.2 * D, 3);
     expect(b.projection.meetsThreshold).toBe(false);
     expect(b.leftMs).toBeCloseTo(0.001 * 30 * D, 3);
   });
   it('a finished month is final: nothing ahead, the projection is the actual figure', () => {
-    const b = budget({ month: NOV, now: NOV.end + D, thresholdPct: 99.5, toDate: { upMs: 30 * D - 4 * H, downMs: 4 * H, unknownMs: 0, maintenanceMs: 0 }, aheadMs: 99 * D, baselineRatio: 1 });
+    const b = budget({
+      month: NOV,
+      now: NOV.end + D,
+      thresholdPct: 99.5,
+      toDate: { upMs: 30 * D - 4 * H, downMs: 4 * H, unknownMs: 0, maintenanceMs: 0 },
+      aheadMs: 99 * D,
+      baselineRatio: 1,
+    });
     expect(b.final).toBe(true);
     expect(b.leftMs).toBeCloseTo(3.6 * H - 4 * H, 3);
     expect(b.projection.ratio).toBeCloseTo(1 - 4 / 720, 9);
     expect(b.projection.meetsThreshold).toBe(false);
   });
   it('exactly at the threshold meets it', () => {
-    const b = budget({ month: NOV, now: NOV.end, thresholdPct: 99.5, toDate: { upMs: 30 * D - 3.6 * H, downMs: 3.6 * H, unknownMs: 0, maintenanceMs: 0 }, aheadMs: 0, baselineRatio: null });
+    const b = budget({
+      month: NOV,
+      now: NOV.end,
+      thresholdPct: 99.5,
+      toDate: { upMs: 30 * D - 3.6 * H, downMs: 3.6 * H, unknownMs: 0, maintenanceMs: 0 },
+      aheadMs: 0,
+      baselineRatio: null,
+    });
     expect(b.projection.meetsThreshold).toBe(true);
     expect(b.leftMs).toBeCloseTo(0, 3);
   });
   it('nothing counted and nothing ahead: no ratio', () => {
-    const b = budget({ month: NOV, now: NOV.end, thresholdPct: 99.5, toDate: { upMs: 0, downMs: 0, unknownMs: 5 * D, maintenanceMs: 0 }, aheadMs: 0, baselineRatio: null });
+    const b = budget({
+      month: NOV,
+      now: NOV.end,
+      thresholdPct: 99.5,
+      toDate: { upMs: 0, downMs: 0, unknownMs: 5 * D, maintenanceMs: 0 },
+      aheadMs: 0,
+      baselineRatio: null,
+    });
     expect(b.projection.ratio).toBeNull();
     expect(b.projection.meetsThreshold).toBeNull();
     expect(b.allowedDownMs).toBe(0);
@@ -152,7 +203,14 @@ describe('nodeFigures', () => {
 
   it('a past month (?month=) keeps its own budget, final', () => {
     const oct = calendarMonth('2026-10');
-    const f = nodeFigures({ intervals: timeline(oct.start, T0, [['DOWN', oct.start + D, oct.start + D + 2 * H]]), maintenance: [], window: { from: oct.start, to: oct.end }, now, thresholdPct: 99.7, month: oct });
+    const f = nodeFigures({
+      intervals: timeline(oct.start, T0, [['DOWN', oct.start + D, oct.start + D + 2 * H]]),
+      maintenance: [],
+      window: { from: oct.start, to: oct.end },
+      now,
+      thresholdPct: 99.7,
+      month: oct,
+    });
     expect(f.budget.final).toBe(true);
     expect(f.budget.leftMs).toBeCloseTo(0.003 * 31 * D - 2 * H, 3);
   });
@@ -166,13 +224,20 @@ describe('nodeFigures', () => {
 
     it.each([
       ['a flap shorter than the grace uses no budget', [...beats(T0, T0 + H), ...beats(T0 + H + 9 * S, T0 + 2 * H)], 0],
-      ['a gap longer than the grace is DOWN from the last heartbeat', [...beats(T0, T0 + H), ...beats(T0 + H + 55 * S, T0 + 2 * H)], 60 * S],
+      [
+        'a gap longer than the grace is DOWN from the last heartbeat',
+        [...beats(T0, T0 + H), ...beats(T0 + H + 55 * S, T0 + 2 * H)],
+        60 * S,
+      ],
     ])('%s', (_n, points, down) => {
       expect(at2h(derive(points)).summary.downMs).toBe(down);
     });
 
     it('backfill after a collector outage settles the unobserved hour as UP', () => {
-      const observed = [{ start: T0 - H, end: T0 + 30 * MIN }, { start: T0 + 90 * MIN, end: T0 + 3 * H }];
+      const observed = [
+        { start: T0 - H, end: T0 + 30 * MIN },
+        { start: T0 + 90 * MIN, end: T0 + 3 * H },
+      ];
       const live = [...beats(T0, T0 + 30 * MIN), ...beats(T0 + 90 * MIN, T0 + 2 * H)];
       const without = at2h(derive(live, observed)).summary;
       const backfilled = at2h(derive([...live, ...beats(T0 + 30 * MIN, T0 + 90 * MIN, { live: false })], observed)).summary;
@@ -187,7 +252,9 @@ describe('nodeFigures', () => {
     });
 
     it('an outage inside a maintenance window is MAINTENANCE with the underlying state as evidence', () => {
-      const f = at2h(derive([...beats(T0, T0 + H), ...beats(T0 + H + 10 * MIN, T0 + 2 * H)]), [{ start: T0 + H - 5 * MIN, end: T0 + H + 15 * MIN }]);
+      const f = at2h(derive([...beats(T0, T0 + H), ...beats(T0 + H + 10 * MIN, T0 + 2 * H)]), [
+        { start: T0 + H - 5 * MIN, end: T0 + H + 15 * MIN },
+      ]);
       expect(f.summary).toMatchObject({ downMs: 0, maintenanceMs: 20 * MIN });
       expect(f.intervals.filter((i) => i.state === 'MAINTENANCE').map((i) => i.evidence.underlying)).toContain('DOWN');
     });

@@ -106,7 +106,12 @@ export function budget(i: BudgetInput): Budget {
 
 /** Sums totals (a group: operator, region, fleet). */
 export function addTotals(a: Totals, b: Totals): Totals {
-  return { upMs: a.upMs + b.upMs, downMs: a.downMs + b.downMs, unknownMs: a.unknownMs + b.unknownMs, maintenanceMs: a.maintenanceMs + b.maintenanceMs };
+  return {
+    upMs: a.upMs + b.upMs,
+    downMs: a.downMs + b.downMs,
+    unknownMs: a.unknownMs + b.unknownMs,
+    maintenanceMs: a.maintenanceMs + b.maintenanceMs,
+  };
 }
 
 export const ZERO_TOTALS: Totals = { upMs: 0, downMs: 0, unknownMs: 0, maintenanceMs: 0 };
@@ -133,6 +138,13 @@ export function nodeFigures(i: NodeFiguresInput): { summary: UptimeSummary; inte
   const summary = summarize(intervals, i.window.from, Math.max(i.window.from, end));
   const month = i.month ?? monthOf(i.now);
   const m = summarize(intervals, month.start, Math.max(month.start, Math.min(month.end, i.now)));
-  const b = budget({ month, now: i.now, thresholdPct: i.thresholdPct, toDate: m, aheadMs: aheadMs(month, i.now, i.maintenance), baselineRatio: i.baselineRatio ?? null });
+  const b = budget({
+    month,
+    now: i.now,
+    thresholdPct: i.thresholdPct,
+    toDate: m,
+    aheadMs: aheadMs(month, i.now, i.maintenance),
+    baselineRatio: i.baselineRatio ?? null,
+  });
   return { summary, intervals, budget: b };
 }

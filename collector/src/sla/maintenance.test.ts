@@ -26,18 +26,60 @@ describe('expandWindow', () => {
     ['one-off inside the range', def(), SUN - D, SUN + D, [[SUN, SUN + 2 * H]]],
     ['one-off clipped at the range start', def(), SUN + H, SUN + D, [[SUN + H, SUN + 2 * H]]],
     ['one-off outside the range', def(), SUN + 3 * H, SUN + D, []],
-    ['weekly Sunday 02:00-04:00 over November 2026', def({ recurrence: 'weekly' }), Date.UTC(2026, 10, 1), Date.UTC(2026, 11, 1), [0, 1, 2, 3, 4].map((w) => [SUN + w * 7 * D, SUN + w * 7 * D + 2 * H])],
-    ['weekly, range starting inside an occurrence', def({ recurrence: 'weekly' }), SUN + 7 * D + H, SUN + 8 * D, [[SUN + 7 * D + H, SUN + 7 * D + 2 * H]]],
-    ['weekly far in the future (no walk from the first occurrence)', def({ recurrence: 'weekly' }), SUN + 520 * 7 * D, SUN + 520 * 7 * D + D, [[SUN + 520 * 7 * D, SUN + 520 * 7 * D + 2 * H]]],
-    ['weekly until: no occurrence starts at or after it', def({ recurrence: 'weekly', until: SUN + 14 * D }), SUN, SUN + 30 * D, [[SUN, SUN + 2 * H], [SUN + 7 * D, SUN + 7 * D + 2 * H]]],
+    [
+      'weekly Sunday 02:00-04:00 over November 2026',
+      def({ recurrence: 'weekly' }),
+      Date.UTC(2026, 10, 1),
+      Date.UTC(2026, 11, 1),
+      [0, 1, 2, 3, 4].map((w) => [SUN + w * 7 * D, SUN + w * 7 * D + 2 * H]),
+    ],
+    [
+      'weekly, range starting inside an occurrence',
+      def({ recurrence: 'weekly' }),
+      SUN + 7 * D + H,
+      SUN + 8 * D,
+      [[SUN + 7 * D + H, SUN + 7 * D + 2 * H]],
+    ],
+    [
+      'weekly far in the future (no walk from the first occurrence)',
+      def({ recurrence: 'weekly' }),
+      SUN + 520 * 7 * D,
+      SUN + 520 * 7 * D + D,
+      [[SUN + 520 * 7 * D, SUN + 520 * 7 * D + 2 * H]],
+    ],
+    [
+      'weekly until: no occurrence starts at or after it',
+      def({ recurrence: 'weekly', until: SUN + 14 * D }),
+      SUN,
+      SUN + 30 * D,
+      [
+        [SUN, SUN + 2 * H],
+        [SUN + 7 * D, SUN + 7 * D + 2 * H],
+      ],
+    ],
     ['daily before the first occurrence', def({ recurrence: 'daily' }), SUN - 3 * D, SUN + H, [[SUN, SUN + H]]],
-    ['cancelled mid-occurrence ends it and drops the later ones', def({ recurrence: 'weekly', cancelledAt: SUN + 7 * D + H }), SUN, SUN + 30 * D, [[SUN, SUN + 2 * H], [SUN + 7 * D, SUN + 7 * D + H]]],
+    [
+      'cancelled mid-occurrence ends it and drops the later ones',
+      def({ recurrence: 'weekly', cancelledAt: SUN + 7 * D + H }),
+      SUN,
+      SUN + 30 * D,
+      [
+        [SUN, SUN + 2 * H],
+        [SUN + 7 * D, SUN + 7 * D + H],
+      ],
+    ],
   ])('%s', (_name, d, from, to, expected) => {
     expect(spans(d as MaintenanceDef, from as number, to as number)).toEqual(expected);
   });
 
   it('carries who declared it and why as evidence', () => {
-    expect(expandWindow(def({ id: 7, scope: 'operator', target: '3' }), SUN, SUN + H)[0]!.evidence).toEqual({ windowId: 7, scope: 'operator', target: '3', declaredBy: 'lead', reason: 'patching' });
+    expect(expandWindow(def({ id: 7, scope: 'operator', target: '3' }), SUN, SUN + H)[0]!.evidence).toEqual({
+      windowId: 7,
+      scope: 'operator',
+      target: '3',
+      declaredBy: 'lead',
+      reason: 'patching',
+    });
   });
 });
 
@@ -60,7 +102,11 @@ describe('covers / spansForNode', () => {
     expect(covers({ scope: 'region', target: 'eu' }, bare)).toBe(false);
   });
   it('selects only the windows covering the node', () => {
-    const defs = [def({ id: 1 }), def({ id: 2, scope: 'node', target: '6', start: SUN + 3 * H, end: SUN + 4 * H }), def({ id: 3, scope: 'region', target: 'eu', start: SUN + 5 * H, end: SUN + 6 * H })];
+    const defs = [
+      def({ id: 1 }),
+      def({ id: 2, scope: 'node', target: '6', start: SUN + 3 * H, end: SUN + 4 * H }),
+      def({ id: 3, scope: 'region', target: 'eu', start: SUN + 5 * H, end: SUN + 6 * H }),
+    ];
     expect(spansForNode(defs, node, SUN, SUN + D).map((s) => s.evidence.windowId)).toEqual([1, 3]);
   });
 });
@@ -86,10 +132,10 @@ describe('maintenanceAt and stateNow (the current state every surface shows)', (
     ['no window', [], SUN + H, null],
     ['inside a one-off window: its start', [def()], SUN + H, SUN],
     ['at the end of a window (ranges are half-open)', [def()], SUN + 2 * H, null],
-    ['inside the third weekly occurrence: that occurrence\'s start', [def({ recurrence: 'weekly' })], SUN + 14 * D + H, SUN + 14 * D],
+    ["inside the third weekly occurrence: that occurrence's start", [def({ recurrence: 'weekly' })], SUN + 14 * D + H, SUN + 14 * D],
     ['between occurrences', [def({ recurrence: 'weekly' })], SUN + 14 * D + 3 * H, null],
     ['a window for another node', [def({ scope: 'node', target: '8' })], SUN + H, null],
-    ['a window for the node\'s region', [def({ scope: 'region', target: 'eu' })], SUN + H, SUN],
+    ["a window for the node's region", [def({ scope: 'region', target: 'eu' })], SUN + H, SUN],
     ['a cancelled window, after the cancellation', [def({ cancelledAt: SUN + H })], SUN + H, null],
     ['two windows: the earlier start', [def({ start: SUN + H, end: SUN + 3 * H }), def({ id: 2 })], SUN + 90 * 60_000, SUN],
   ] as const)('%s', (_name, defs, now, start) => {
@@ -98,7 +144,12 @@ describe('maintenanceAt and stateNow (the current state every surface shows)', (
 
   it.each([
     ['settled state outside a window', { state: 'DOWN', since: 5 }, null, { state: 'DOWN', since: 5 }],
-    ['MAINTENANCE inside one, since the occurrence started', { state: 'DOWN', since: 5 }, { start: 9, end: 20 }, { state: 'MAINTENANCE', since: 9 }],
+    [
+      'MAINTENANCE inside one, since the occurrence started',
+      { state: 'DOWN', since: 5 },
+      { start: 9, end: 20 },
+      { state: 'MAINTENANCE', since: 9 },
+    ],
     ['UP becomes MAINTENANCE too', { state: 'UP', since: 5 }, { start: 9, end: 20 }, { state: 'MAINTENANCE', since: 9 }],
     ['a node that never reported stays untracked', { state: null, since: null }, { start: 9, end: 20 }, { state: null, since: null }],
   ] as const)('%s', (_name, settled, window, want) => {

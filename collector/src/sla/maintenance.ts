@@ -42,7 +42,10 @@ export interface NodeScope {
 export type DeclarationProblem = 'in_past' | 'empty' | 'longer_than_period' | 'until_before_start' | 'target_required' | 'target_forbidden';
 
 /** Checks a new declaration at `now`. Windows are declared ahead: a window starting before `now` is refused. */
-export function validateDeclaration(d: Pick<MaintenanceDef, 'scope' | 'target' | 'start' | 'end' | 'recurrence' | 'until'>, now: number): DeclarationProblem[] {
+export function validateDeclaration(
+  d: Pick<MaintenanceDef, 'scope' | 'target' | 'start' | 'end' | 'recurrence' | 'until'>,
+  now: number,
+): DeclarationProblem[] {
   const out: DeclarationProblem[] = [];
   if (d.start < now) out.push('in_past');
   if (!(d.end > d.start)) out.push('empty');
@@ -125,7 +128,10 @@ export function maintenanceAt(defs: readonly MaintenanceDef[], node: NodeScope, 
  * MAINTENANCE inside a declared window (it overrides the settled state, as in every figure), otherwise
  * the settled state; null (untracked) before the first heartbeat, maintenance or not.
  */
-export function stateNow<S extends string>(settled: { state: S | null; since: number | null }, maintenance: Span | null): { state: S | 'MAINTENANCE' | null; since: number | null } {
+export function stateNow<S extends string>(
+  settled: { state: S | null; since: number | null },
+  maintenance: Span | null,
+): { state: S | 'MAINTENANCE' | null; since: number | null } {
   if (settled.state === null || !maintenance) return settled;
   return { state: 'MAINTENANCE', since: maintenance.start };
 }

@@ -27,7 +27,10 @@ export function clip(intervals: readonly Interval[], from: number, to: number): 
 }
 
 /** Replaces whatever falls inside maintenance windows by MAINTENANCE (windows win over every state). */
-export function applyMaintenance(intervals: readonly Interval[], windows: ReadonlyArray<Span & { evidence?: Record<string, unknown> }>): Interval[] {
+export function applyMaintenance(
+  intervals: readonly Interval[],
+  windows: ReadonlyArray<Span & { evidence?: Record<string, unknown> }>,
+): Interval[] {
   if (windows.length === 0) return [...intervals];
   const merged = mergeSpans(windows);
   const out: Interval[] = [];
@@ -38,7 +41,13 @@ export function applyMaintenance(intervals: readonly Interval[], windows: Readon
       if (w.start > cursor) out.push({ ...iv, start: cursor, end: w.start });
       const end = Math.min(w.end, iv.end);
       const declared = windows.find((x) => x.start < end && x.end > Math.max(cursor, w.start));
-      out.push({ state: 'MAINTENANCE', start: Math.max(cursor, w.start), end, cause: 'maintenance', evidence: { ...(declared?.evidence ?? {}), underlying: iv.state } });
+      out.push({
+        state: 'MAINTENANCE',
+        start: Math.max(cursor, w.start),
+        end,
+        cause: 'maintenance',
+        evidence: { ...(declared?.evidence ?? {}), underlying: iv.state },
+      });
       cursor = end;
     }
     if (cursor < iv.end) out.push({ ...iv, start: cursor });

@@ -11,12 +11,21 @@ const grace = 15 * S;
 /** Live heartbeats every 5 s over [start, end). */
 function beats(start: number, end: number, opts: { ok?: boolean; live?: boolean; failing?: string[] } = {}): Point[] {
   const out: Point[] = [];
-  for (let t = start; t < end; t += 5 * S) out.push({ at: t, live: opts.live ?? true, ok: opts.ok ?? true, ...(opts.failing ? { failing: opts.failing } : {}) });
+  for (let t = start; t < end; t += 5 * S)
+    out.push({ at: t, live: opts.live ?? true, ok: opts.ok ?? true, ...(opts.failing ? { failing: opts.failing } : {}) });
   return out;
 }
 
 function run(partial: Partial<TimelineInput> & Pick<TimelineInput, 'points'>) {
-  const input: TimelineInput = { from: T0, to: T0 + 20 * MIN, prior: null, observed: [{ start: T0 - MIN, end: T0 + 60 * MIN }], graceMs: grace, restartGraceMs: 90 * S, ...partial };
+  const input: TimelineInput = {
+    from: T0,
+    to: T0 + 20 * MIN,
+    prior: null,
+    observed: [{ start: T0 - MIN, end: T0 + 60 * MIN }],
+    graceMs: grace,
+    restartGraceMs: 90 * S,
+    ...partial,
+  };
   const res = deriveTimeline(input);
   return { ...res, sum: summarize(res.intervals, input.from, input.to) };
 }
@@ -49,14 +58,31 @@ describe('deriveTimeline', () => {
   });
 
   it('an SLA-critical check failing is DOWN with the failing check as evidence', () => {
-    const r = run({ points: [...beats(T0, T0 + 5 * MIN), ...beats(T0 + 5 * MIN, T0 + 7 * MIN, { ok: false, failing: ['gateway'] }), ...beats(T0 + 7 * MIN, T0 + 20 * MIN)] });
+    const r = run({
+      points: [
+        ...beats(T0, T0 + 5 * MIN),
+        ...beats(T0 + 5 * MIN, T0 + 7 * MIN, { ok: false, failing: ['gateway'] }),
+        ...beats(T0 + 7 * MIN, T0 + 20 * MIN),
+      ],
+    });
     const down = r.intervals.filter((i) => i.state === 'DOWN');
-    expect(down).toEqual([{ state: 'DOWN', start: T0 + 5 * MIN, end: T0 + 7 * MIN, cause: 'check_failed', evidence: { failing: ['gateway'], since: T0 + 5 * MIN } }]);
+    expect(down).toEqual([
+      {
+        state: 'DOWN',
+        start: T0 + 5 * MIN,
+        end: T0 + 7 * MIN,
+        cause: 'check_failed',
+        evidence: { failing: ['gateway'], since: T0 + 5 * MIN },
+      },
+    ]);
   });
 
   it('the collector not observing is UNKNOWN, never DOWN, and the restart zone waits for agents to reconnect', () => {
     // Collector down [10 min, 11 min); the agent reconnects 20 s after the restart.
-    const observed = [{ start: T0 - MIN, end: T0 + 10 * MIN }, { start: T0 + 11 * MIN, end: T0 + 60 * MIN }];
+    const observed = [
+      { start: T0 - MIN, end: T0 + 10 * MIN },
+      { start: T0 + 11 * MIN, end: T0 + 60 * MIN },
+    ];
     const r = run({ observed, points: [...beats(T0, T0 + 10 * MIN), ...beats(T0 + 11 * MIN + 20 * S, T0 + 20 * MIN)] });
     expect(r.sum.downMs).toBe(0);
     // From the last heartbeat before the stop (10 min - 5 s) to the first after the restart (11 min 20 s):
@@ -66,7 +92,10 @@ describe('deriveTimeline', () => {
   });
 
   it('a node that never comes back after a collector restart is DOWN once the restart zone has passed', () => {
-    const observed = [{ start: T0 - MIN, end: T0 + 10 * MIN }, { start: T0 + 11 * MIN, end: T0 + 60 * MIN }];
+    const observed = [
+      { start: T0 - MIN, end: T0 + 10 * MIN },
+      { start: T0 + 11 * MIN, end: T0 + 60 * MIN },
+    ];
     const r = run({ observed, points: beats(T0, T0 + 10 * MIN) });
     expect(r.intervals.map((i) => [i.state, i.start - T0, i.end - T0])).toEqual([
       ['UP', 0, 10 * MIN - 5 * S],
@@ -76,7 +105,10 @@ describe('deriveTimeline', () => {
   });
 
   it('while the restart zone is still running, the open stretch is UNKNOWN and says when to look again', () => {
-    const observed = [{ start: T0 - MIN, end: T0 + 10 * MIN }, { start: T0 + 19 * MIN + 30 * S, end: T0 + 20 * MIN }];
+    const observed = [
+      { start: T0 - MIN, end: T0 + 10 * MIN },
+      { start: T0 + 19 * MIN + 30 * S, end: T0 + 20 * MIN },
+    ];
     const r = run({ observed, points: beats(T0, T0 + 10 * MIN) });
     expect(r.intervals.at(-1)).toMatchObject({ state: 'UNKNOWN', end: T0 + 20 * MIN });
     expect(r.nextCheckAt).toBe(T0 + 19 * MIN + 30 * S + 90 * S);
@@ -93,7 +125,10 @@ describe('deriveTimeline', () => {
   });
 
   it('backfilled samples settle the collector outage as UP', () => {
-    const observed = [{ start: T0 - MIN, end: T0 + 10 * MIN }, { start: T0 + 11 * MIN, end: T0 + 60 * MIN }];
+    const observed = [
+      { start: T0 - MIN, end: T0 + 10 * MIN },
+      { start: T0 + 11 * MIN, end: T0 + 60 * MIN },
+    ];
     const buffered = beats(T0 + 10 * MIN, T0 + 11 * MIN + 20 * S, { live: false });
     const r = run({ observed, points: [...beats(T0, T0 + 10 * MIN), ...buffered, ...beats(T0 + 11 * MIN + 20 * S, T0 + 20 * MIN)] });
     expect(r.sum).toMatchObject({ upMs: 20 * MIN, downMs: 0, unknownMs: 0 });
@@ -108,7 +143,13 @@ describe('deriveTimeline', () => {
 });
 
 describe('summaries', () => {
-  const iv = (state: 'UP' | 'DOWN' | 'UNKNOWN', start: number, end: number) => ({ state, start, end, cause: 'heartbeat' as const, evidence: {} });
+  const iv = (state: 'UP' | 'DOWN' | 'UNKNOWN', start: number, end: number) => ({
+    state,
+    start,
+    end,
+    cause: 'heartbeat' as const,
+    evidence: {},
+  });
 
   it.each([
     ['all up', [iv('UP', 0, 100)], { upMs: 100, ratio: 1 }],
@@ -120,10 +161,16 @@ describe('summaries', () => {
   });
 
   it('maintenance overlapping downtime replaces it and leaves the ratio alone', () => {
-    const ivs = applyMaintenance([iv('UP', 0, 50), iv('DOWN', 50, 70), iv('UP', 70, 100)], [{ start: 40, end: 60, evidence: { declaredBy: 'lead@fleet' } }]);
+    const ivs = applyMaintenance(
+      [iv('UP', 0, 50), iv('DOWN', 50, 70), iv('UP', 70, 100)],
+      [{ start: 40, end: 60, evidence: { declaredBy: 'lead@fleet' } }],
+    );
     const s = summarize(ivs, 0, 100);
     expect(s).toMatchObject({ upMs: 70, downMs: 10, maintenanceMs: 20 });
-    expect(ivs.find((i) => i.state === 'MAINTENANCE' && i.start === 50)?.evidence).toMatchObject({ declaredBy: 'lead@fleet', underlying: 'DOWN' });
+    expect(ivs.find((i) => i.state === 'MAINTENANCE' && i.start === 50)?.evidence).toMatchObject({
+      declaredBy: 'lead@fleet',
+      underlying: 'DOWN',
+    });
   });
 
   it('intervals across a month boundary are split by the calendar month window', () => {
@@ -136,9 +183,12 @@ describe('summaries', () => {
   });
 });
 
-describe('time nobody observed, settled from the samples and the agent\'s own record', () => {
+describe("time nobody observed, settled from the samples and the agent's own record", () => {
   // The collector is down over [10 min, 11 min) and comes back at 11 min.
-  const outage = [{ start: T0 - MIN, end: T0 + 10 * MIN }, { start: T0 + 11 * MIN, end: T0 + 60 * MIN }];
+  const outage = [
+    { start: T0 - MIN, end: T0 + 10 * MIN },
+    { start: T0 + 11 * MIN, end: T0 + 60 * MIN },
+  ];
   /** A live sample taken at `ts` (agent clock = ours here), seq `seq`, arriving `lag` later. */
   const sample = (ts: number, seq: number, opts: { lag?: number; live?: boolean; stream?: string; uptimeS?: number } = {}): Point => {
     const live = opts.live ?? true;
@@ -173,7 +223,11 @@ describe('time nobody observed, settled from the samples and the agent\'s own re
         const ts = before.at(-1)!.agent!.ts;
         const arrival = T0 + 11 * MIN + 3_350;
         const buffered = stream(ts + 5_100, arrival, before.length + 1, 100);
-        const delivered = buffered.map((p) => (arrival - p.agent!.ts <= 10 * S ? { ...p, at: arrival, sampledAt: p.agent!.ts } : { ...p, at: p.agent!.ts, live: false, sampledAt: undefined }));
+        const delivered = buffered.map((p) =>
+          arrival - p.agent!.ts <= 10 * S
+            ? { ...p, at: arrival, sampledAt: p.agent!.ts }
+            : { ...p, at: p.agent!.ts, live: false, sampledAt: undefined },
+        );
         return [...before, ...delivered, ...stream(arrival + 5 * S, T0 + 20 * MIN, 1000)];
       },
       observed: outage,
@@ -195,7 +249,11 @@ describe('time nobody observed, settled from the samples and the agent\'s own re
     },
     {
       name: 'a new stream (the agent reinstalled) proves nothing by seq',
-      points: () => [...before(), sample(T0 + 12 * MIN, 1, { stream: 's2' }), ...stream(T0 + 12 * MIN + 5 * S, T0 + 20 * MIN, 2, 0, { stream: 's2' })],
+      points: () => [
+        ...before(),
+        sample(T0 + 12 * MIN, 1, { stream: 's2' }),
+        ...stream(T0 + 12 * MIN + 5 * S, T0 + 20 * MIN, 2, 0, { stream: 's2' }),
+      ],
       observed: outage,
       want: { downMs: 0, unknownMs: 125 * S - 50 },
     },
@@ -245,14 +303,23 @@ describe('time nobody observed, settled from the samples and the agent\'s own re
   });
 
   it('names the proof and the samples it rests on', () => {
-    const r = run({ observed: outage, points: [...before(), sample(T0 + 12 * MIN, 121), ...stream(T0 + 12 * MIN + 5 * S, T0 + 20 * MIN, 122)] });
+    const r = run({
+      observed: outage,
+      points: [...before(), sample(T0 + 12 * MIN, 121), ...stream(T0 + 12 * MIN + 5 * S, T0 + 20 * MIN, 122)],
+    });
     expect(r.intervals.filter((i) => i.state === 'DOWN')).toEqual([
       {
         state: 'DOWN',
         start: T0 + 9 * MIN + 55 * S + 50,
         end: T0 + 12 * MIN,
         cause: 'agent_evidence',
-        evidence: { proof: 'seq_contiguous', lastHeartbeatAt: T0 + 9 * MIN + 55 * S + 50, nextHeartbeatAt: T0 + 12 * MIN, lastSeq: 120, nextSeq: 121 },
+        evidence: {
+          proof: 'seq_contiguous',
+          lastHeartbeatAt: T0 + 9 * MIN + 55 * S + 50,
+          nextHeartbeatAt: T0 + 12 * MIN,
+          lastSeq: 120,
+          nextSeq: 121,
+        },
       },
     ]);
   });

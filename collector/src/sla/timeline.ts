@@ -121,7 +121,8 @@ export function deriveTimeline(input: TimelineInput): TimelineResult {
 function sameEvidenceKind(last: Interval, evidence: Record<string, unknown>): boolean {
   if (last.cause === 'check_failed') return JSON.stringify(last.evidence.failing) === JSON.stringify(evidence.failing);
   if (last.cause === 'missed_heartbeats') return last.evidence.lastHeartbeatAt === evidence.lastHeartbeatAt;
-  if (last.cause === 'agent_evidence') return last.evidence.lastHeartbeatAt === evidence.lastHeartbeatAt && last.evidence.proof === evidence.proof;
+  if (last.cause === 'agent_evidence')
+    return last.evidence.lastHeartbeatAt === evidence.lastHeartbeatAt && last.evidence.proof === evidence.proof;
   return true;
 }
 
@@ -139,7 +140,11 @@ function bootAt(p: Point): number | undefined {
  * Whether the agent's own record proves it was not running for part of the silence between the
  * consecutive points `a` and `b` (see AgentProof), and from when (the proof holds until `b`).
  */
-export function agentProof(a: Point, b: Point, graceMs: number): { proof: AgentProof; from: number; evidence: Record<string, unknown> } | null {
+export function agentProof(
+  a: Point,
+  b: Point,
+  graceMs: number,
+): { proof: AgentProof; from: number; evidence: Record<string, unknown> } | null {
   const ra = a.agent;
   const rb = b.agent;
   if (!ra || !rb) return null;

@@ -20,10 +20,15 @@ describe('windowLength', () => {
     ['9600h', 400 * D],
   ])('%s', (spec, ms) => expect(windowLength(spec, RETENTION)).toBe(ms));
 
-  it.each(['401d', '9601h', '0d', '30', 'd', '1w', '-1d', '30D', '1.5d', ' 30d', '99999999d', '30d\u0000'])('refuses "%s", listing the accepted forms', (spec) => {
-    expect(() => windowLength(spec, RETENTION)).toThrow(WindowError);
-    expect(() => windowLength(spec, RETENTION)).toThrow('window must be 24h, 7d, 30d, 90d, or any other Nd (days) or Nh (hours), up to 400d');
-  });
+  it.each(['401d', '9601h', '0d', '30', 'd', '1w', '-1d', '30D', '1.5d', ' 30d', '99999999d', '30d\u0000'])(
+    'refuses "%s", listing the accepted forms',
+    (spec) => {
+      expect(() => windowLength(spec, RETENTION)).toThrow(WindowError);
+      expect(() => windowLength(spec, RETENTION)).toThrow(
+        'window must be 24h, 7d, 30d, 90d, or any other Nd (days) or Nh (hours), up to 400d',
+      );
+    },
+  );
 });
 
 describe('monthSpan', () => {
@@ -56,7 +61,18 @@ describe('boundRange', () => {
 
 describe('maintenance expanded for a read', () => {
   // A daily window with no end, declared long ago: a read up to 9999-12-31 expands only what it needs.
-  const daily: MaintenanceDef = { id: 1, scope: 'fleet', target: null, start: NOW - 300 * D, end: NOW - 300 * D + H, recurrence: 'daily', until: null, cancelledAt: null, declaredBy: 'lead', reason: 'nightly' };
+  const daily: MaintenanceDef = {
+    id: 1,
+    scope: 'fleet',
+    target: null,
+    start: NOW - 300 * D,
+    end: NOW - 300 * D + H,
+    recurrence: 'daily',
+    until: null,
+    cancelledAt: null,
+    declaredBy: 'lead',
+    reason: 'nightly',
+  };
   it('covers the window up to now, the budget month and the rolling 30 days, nothing further', () => {
     const w = { ...boundRange(NOW - 7 * D, Date.parse('9999-12-31T00:00:00Z'), NOW, RETENTION), month: monthOf(NOW) };
     const span = readSpan({ from: w.start, to: w.end, month: w.month }, NOW);

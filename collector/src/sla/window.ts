@@ -47,7 +47,9 @@ export function monthSpan(month: string, now: number, retentionMs: number): Span
   const first = monthOf(now - retentionMs).start;
   const last = new Date(monthOf(now).start).setUTCMonth(new Date(now).getUTCMonth() + MONTHS_AHEAD);
   if (span.start < first || span.start > last) {
-    throw new WindowError(`month must be between ${monthOf(first).name} and ${monthOf(last).name} (state intervals are kept ${Math.floor(retentionMs / DAY_MS)} days); got "${month}"`);
+    throw new WindowError(
+      `month must be between ${monthOf(first).name} and ${monthOf(last).name} (state intervals are kept ${Math.floor(retentionMs / DAY_MS)} days); got "${month}"`,
+    );
   }
   return span;
 }
@@ -59,7 +61,10 @@ export function monthSpan(month: string, now: number, retentionMs: number): Span
 export function boundRange(from: number, to: number, now: number, retentionMs: number): Span {
   if (!(to > from)) throw new WindowError('to must be after from');
   const oldest = now - retentionMs;
-  if (from < oldest) throw new WindowError(`from must not be before ${new Date(oldest).toISOString()}: state intervals are kept ${Math.floor(retentionMs / DAY_MS)} days`);
+  if (from < oldest)
+    throw new WindowError(
+      `from must not be before ${new Date(oldest).toISOString()}: state intervals are kept ${Math.floor(retentionMs / DAY_MS)} days`,
+    );
   if (from >= now) throw new WindowError('from must be before now');
   return { start: from, end: Math.min(to, now) };
 }

@@ -51,10 +51,9 @@ export const INT4_MAX = 2_147_483_647;
 export const EpochMs = Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000, description: 'milliseconds since the Unix epoch (UTC)' });
 
 /** The four results a check can have. `unknown` means the probe itself could not decide (timeout, error). */
-export const CheckStatus = Type.Union(
-  [Type.Literal('ok'), Type.Literal('warn'), Type.Literal('critical'), Type.Literal('unknown')],
-  { description: 'ok / warn / critical / unknown' },
-);
+export const CheckStatus = Type.Union([Type.Literal('ok'), Type.Literal('warn'), Type.Literal('critical'), Type.Literal('unknown')], {
+  description: 'ok / warn / critical / unknown',
+});
 export type CheckStatus = Static<typeof CheckStatus>;
 
 /** A short, machine-friendly name: probe names, check names, mount points are free text elsewhere. */

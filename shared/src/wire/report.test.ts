@@ -9,7 +9,12 @@ describe('wire contract v1', () => {
     expect(checker(ReportAck).problems(fixtures.ack())).toEqual([]);
   });
 
-  it.each(fixtures.invalidReports().filter((c) => c.body !== undefined).map((c) => [c.why, c.body]))('refuses a report that %s', (_why, body) => {
+  it.each(
+    fixtures
+      .invalidReports()
+      .filter((c) => c.body !== undefined)
+      .map((c) => [c.why, c.body]),
+  )('refuses a report that %s', (_why, body) => {
     expect(report.check(body)).toBe(false);
     expect(report.problems(body).length).toBeGreaterThan(0);
   });

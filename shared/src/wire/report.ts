@@ -53,7 +53,11 @@ export const Heartbeat = Type.Object(
   {
     bootId: Text({ minLength: 1, maxLength: 64 }),
     uptimeS: Type.Number({ minimum: 0, description: 'system uptime in seconds' }),
-    agentRssBytes: Type.Number({ minimum: 0, maximum: INT4_MAX * 1024, description: 'stored in KiB as a PostgreSQL integer: at most 2 TiB' }),
+    agentRssBytes: Type.Number({
+      minimum: 0,
+      maximum: INT4_MAX * 1024,
+      description: 'stored in KiB as a PostgreSQL integer: at most 2 TiB',
+    }),
     agentCpuSeconds: Type.Number({ minimum: 0, description: 'cumulative CPU time of the agent (user+system)' }),
     clockOffsetMs: Type.Optional(Type.Number({ description: "agent's estimate of (its clock - collector clock)" })),
   },
@@ -85,7 +89,12 @@ export const Inventory = Type.Object(
     cpuCores: Type.Optional(Type.Integer({ minimum: 0 })),
     memBytes: Type.Optional(Type.Number({ minimum: 0 })),
     virtualization: Type.Optional(Text({ maxLength: 64 })),
-    disks: Type.Optional(Type.Array(Type.Object({ device: Text({ maxLength: 255 }), sizeBytes: Type.Number({ minimum: 0 }) }, { additionalProperties: false }), { maxItems: 64 })),
+    disks: Type.Optional(
+      Type.Array(
+        Type.Object({ device: Text({ maxLength: 255 }), sizeBytes: Type.Number({ minimum: 0 }) }, { additionalProperties: false }),
+        { maxItems: 64 },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

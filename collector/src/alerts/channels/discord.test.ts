@@ -11,7 +11,17 @@ const Embed = Type.Object(
     description: Type.String({ maxLength: 4096 }),
     color: Type.Integer({ minimum: 0, maximum: 0xffffff }),
     timestamp: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T[0-9:.]+Z$' }),
-    fields: Type.Array(Type.Object({ name: Type.String({ minLength: 1, maxLength: 256 }), value: Type.String({ minLength: 1, maxLength: 1024 }), inline: Type.Boolean() }, { additionalProperties: false }), { maxItems: 25 }),
+    fields: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 256 }),
+          value: Type.String({ minLength: 1, maxLength: 1024 }),
+          inline: Type.Boolean(),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 25 },
+    ),
   },
   { additionalProperties: false },
 );
@@ -19,7 +29,10 @@ const ExecuteWebhook = Type.Object(
   {
     content: Type.String({ maxLength: 2000 }),
     username: Type.String({ minLength: 1, maxLength: 80 }),
-    allowed_mentions: Type.Object({ parse: Type.Array(Type.Union([Type.Literal('roles'), Type.Literal('users'), Type.Literal('everyone')])) }, { additionalProperties: false }),
+    allowed_mentions: Type.Object(
+      { parse: Type.Array(Type.Union([Type.Literal('roles'), Type.Literal('users'), Type.Literal('everyone')])) },
+      { additionalProperties: false },
+    ),
     embeds: Type.Array(Embed, { maxItems: 10 }),
   },
   { additionalProperties: false },

@@ -28,9 +28,13 @@ export function discordPayload(n: Notification, cfg: Pick<DiscordConfig, 'userna
   const fields = [
     { name: 'severity', value: n.severity, inline: true },
     { name: 'transition', value: n.transition, inline: true },
-    ...(n.nodes.length ? [{ name: `nodes (${n.nodes.length})`, value: truncate(n.nodes.map((x) => x.id).join(', '), 1024), inline: false }] : []),
+    ...(n.nodes.length
+      ? [{ name: `nodes (${n.nodes.length})`, value: truncate(n.nodes.map((x) => x.id).join(', '), 1024), inline: false }]
+      : []),
     ...(n.regions.length ? [{ name: 'regions', value: truncate(n.regions.join(', '), 1024), inline: true }] : []),
-    ...(n.ackUrl && n.transition !== 'resolved' && n.transition !== 'acknowledged' ? [{ name: 'acknowledge', value: truncate(n.ackUrl, 1024), inline: false }] : []),
+    ...(n.ackUrl && n.transition !== 'resolved' && n.transition !== 'acknowledged'
+      ? [{ name: 'acknowledge', value: truncate(n.ackUrl, 1024), inline: false }]
+      : []),
   ].slice(0, 25);
   return {
     content: truncate(`${title(n)}: ${n.summary}`, 2000),

@@ -56,7 +56,8 @@ export async function postJson(url: string, body: unknown, opts: PostOptions = {
     parsed = undefined;
   }
   if (status >= 200 && status < 300) {
-    if (opts.okFromBody && !opts.okFromBody(parsed)) return { ok: false, retryable: false, status, error: `HTTP ${status}: service answered not ok` };
+    if (opts.okFromBody && !opts.okFromBody(parsed))
+      return { ok: false, retryable: false, status, error: `HTTP ${status}: service answered not ok` };
     return { ok: true, status };
   }
   const retryable = status >= 500 || RETRYABLE.has(status);

@@ -25,13 +25,21 @@ const Trigger = Type.Object(
     ),
     client: Type.Optional(Type.String()),
     client_url: Type.Optional(Type.String()),
-    links: Type.Optional(Type.Array(Type.Object({ href: Type.String(), text: Type.Optional(Type.String()) }, { additionalProperties: false }))),
-    images: Type.Optional(Type.Array(Type.Object({ src: Type.String(), href: Type.Optional(Type.String()), alt: Type.Optional(Type.String()) }))),
+    links: Type.Optional(
+      Type.Array(Type.Object({ href: Type.String(), text: Type.Optional(Type.String()) }, { additionalProperties: false })),
+    ),
+    images: Type.Optional(
+      Type.Array(Type.Object({ src: Type.String(), href: Type.Optional(Type.String()), alt: Type.Optional(Type.String()) })),
+    ),
   },
   { additionalProperties: false },
 );
 const FollowUp = Type.Object(
-  { routing_key: Type.String({ minLength: 1 }), event_action: Type.Union([Type.Literal('acknowledge'), Type.Literal('resolve')]), dedup_key: Type.String({ minLength: 1, maxLength: 255 }) },
+  {
+    routing_key: Type.String({ minLength: 1 }),
+    event_action: Type.Union([Type.Literal('acknowledge'), Type.Literal('resolve')]),
+    dedup_key: Type.String({ minLength: 1, maxLength: 255 }),
+  },
   { additionalProperties: false },
 );
 const Event = Type.Union([Trigger, FollowUp]);
@@ -42,7 +50,9 @@ afterEach(async () => rx?.close());
 
 describe('pagerduty channel (Events API v2)', () => {
   it('trigger, acknowledge, resolve share one dedup_key; target_missed is skipped', async () => {
-    rx = await startReceiver((q, res) => replyJson(res, 202, { status: 'success', message: 'Event processed', dedup_key: (q.body as any).dedup_key }));
+    rx = await startReceiver((q, res) =>
+      replyJson(res, 202, { status: 'success', message: 'Event processed', dedup_key: (q.body as any).dedup_key }),
+    );
     const ch = createChannels([{ type: 'pagerduty', name: 'pd', routingKey: KEY, url: `${rx.url}/v2/enqueue` }]).get('pd')!;
     for (const transition of ['opened', 'acknowledged', 'resolved', 'target_missed'] as const) {
       const r = await ch.send(sampleNotification({ transition }));
@@ -76,7 +86,11 @@ describe('pagerduty channel (Events API v2)', () => {
   });
 
   it.each([
-    { status: 400, body: { status: 'invalid event', message: 'Event object is invalid', errors: ['Length of summary is too long'] }, retryable: false },
+    {
+      status: 400,
+      body: { status: 'invalid event', message: 'Event object is invalid', errors: ['Length of summary is too long'] },
+      retryable: false,
+    },
     { status: 429, body: {}, retryable: true },
     { status: 500, body: {}, retryable: true },
   ])('$status -> retryable $retryable, routing key not in the result', async ({ status, body, retryable }) => {

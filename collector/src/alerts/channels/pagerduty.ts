@@ -66,7 +66,11 @@ export function createPagerDutyChannel(cfg: PagerDutyConfig): Channel {
     async send(n, opts) {
       const ev = pagerDutyEvent(n, cfg);
       if (!ev) return { ok: true, skipped: true };
-      return postJson(cfg.url, ev, { timeoutMs: cfg.timeoutMs, signal: opts?.signal, okFromBody: (b) => b === undefined || (b as { status?: unknown }).status === 'success' });
+      return postJson(cfg.url, ev, {
+        timeoutMs: cfg.timeoutMs,
+        signal: opts?.signal,
+        okFromBody: (b) => b === undefined || (b as { status?: unknown }).status === 'success',
+      });
     },
   };
 }

@@ -5,7 +5,11 @@ import { createChannels } from './registry.ts';
 import { sampleNotification, startReceiver, type Receiver } from './testing.ts';
 
 /** Slack incoming webhook payload: `text` (fallback) and Block Kit blocks used here. */
-const Text = (type: 'plain_text' | 'mrkdwn', max: number) => Type.Object({ type: Type.Literal(type), text: Type.String({ minLength: 1, maxLength: max }), emoji: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+const Text = (type: 'plain_text' | 'mrkdwn', max: number) =>
+  Type.Object(
+    { type: Type.Literal(type), text: Type.String({ minLength: 1, maxLength: max }), emoji: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false },
+  );
 const SlackWebhook = Type.Object(
   {
     text: Type.String({ minLength: 1, maxLength: 40_000 }),
@@ -13,7 +17,10 @@ const SlackWebhook = Type.Object(
       Type.Union([
         Type.Object({ type: Type.Literal('header'), text: Text('plain_text', 150) }, { additionalProperties: false }),
         Type.Object({ type: Type.Literal('section'), text: Text('mrkdwn', 3000) }, { additionalProperties: false }),
-        Type.Object({ type: Type.Literal('context'), elements: Type.Array(Text('mrkdwn', 3000), { minItems: 1, maxItems: 10 }) }, { additionalProperties: false }),
+        Type.Object(
+          { type: Type.Literal('context'), elements: Type.Array(Text('mrkdwn', 3000), { minItems: 1, maxItems: 10 }) },
+          { additionalProperties: false },
+        ),
       ]),
       { maxItems: 50 },
     ),

@@ -29,7 +29,12 @@ export function slackPayload(n: Notification) {
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: truncate(head, 150), emoji: false } },
       { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`incident ${esc(n.incidentId)} · ${n.transition} · ${new Date(n.at).toISOString()}`, 3000) }] },
+      {
+        type: 'context',
+        elements: [
+          { type: 'mrkdwn', text: truncate(`incident ${esc(n.incidentId)} · ${n.transition} · ${new Date(n.at).toISOString()}`, 3000) },
+        ],
+      },
     ],
   };
 }

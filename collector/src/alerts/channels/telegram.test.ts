@@ -21,7 +21,9 @@ afterEach(async () => rx?.close());
 
 describe('telegram channel', () => {
   it('calls /bot<token>/sendMessage with valid parameters', async () => {
-    rx = await startReceiver((_q, res) => replyJson(res, 200, { ok: true, result: { message_id: 42, chat: { id: -100123, type: 'supergroup' }, date: 1, text: 'x' } }));
+    rx = await startReceiver((_q, res) =>
+      replyJson(res, 200, { ok: true, result: { message_id: 42, chat: { id: -100123, type: 'supergroup' }, date: 1, text: 'x' } }),
+    );
     const ch = createChannels([{ type: 'telegram', name: 't', botToken: TOKEN, chatId: -100123, apiBaseUrl: `${rx.url}/` }]).get('t')!;
     const r = await ch.send(sampleNotification({ summary: 'y'.repeat(6000) }));
     expect(r).toEqual({ ok: true, status: 200 });
@@ -33,9 +35,24 @@ describe('telegram channel', () => {
   });
 
   it.each([
-    { name: 'ok:false on 200 is a permanent failure', status: 200, body: { ok: false, error_code: 400, description: 'Bad Request: chat not found' }, want: { ok: false, retryable: false } },
-    { name: '429 retry_after honoured', status: 429, body: { ok: false, error_code: 429, description: 'Too Many Requests: retry after 3', parameters: { retry_after: 3 } }, want: { ok: false, retryable: true, retryAfterMs: 3000 } },
-    { name: '403 bot blocked is permanent', status: 403, body: { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' }, want: { ok: false, retryable: false } },
+    {
+      name: 'ok:false on 200 is a permanent failure',
+      status: 200,
+      body: { ok: false, error_code: 400, description: 'Bad Request: chat not found' },
+      want: { ok: false, retryable: false },
+    },
+    {
+      name: '429 retry_after honoured',
+      status: 429,
+      body: { ok: false, error_code: 429, description: 'Too Many Requests: retry after 3', parameters: { retry_after: 3 } },
+      want: { ok: false, retryable: true, retryAfterMs: 3000 },
+    },
+    {
+      name: '403 bot blocked is permanent',
+      status: 403,
+      body: { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' },
+      want: { ok: false, retryable: false },
+    },
     { name: '502 retries', status: 502, body: {}, want: { ok: false, retryable: true } },
   ])('$name; the token never appears in the result', async ({ status, body, want }) => {
     rx = await startReceiver((_q, res) => replyJson(res, status, body));

@@ -45,7 +45,10 @@ const SECRET = 'hmac-secret-0123456789abcdef';
 describe('webhook channel (Alertmanager v4)', () => {
   it('posts a valid v4 payload with an HMAC signature the receiver can verify', async () => {
     rx = await startReceiver((_q, res) => replyJson(res, 200, { ok: true }));
-    const ch = createChannels([{ type: 'webhook', name: 'am', url: `${rx.url}/hook`, hmacSecret: SECRET, externalUrl: 'https://fleet.example' }], { now: () => T0 }).get('am')!;
+    const ch = createChannels(
+      [{ type: 'webhook', name: 'am', url: `${rx.url}/hook`, hmacSecret: SECRET, externalUrl: 'https://fleet.example' }],
+      { now: () => T0 },
+    ).get('am')!;
     const r = await ch.send(sampleNotification());
     expect(r).toEqual({ ok: true, status: 200 });
     expect(rx.requests).toHaveLength(1);

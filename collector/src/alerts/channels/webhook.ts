@@ -31,7 +31,10 @@ export type WebhookConfig = Static<typeof WebhookConfig>;
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 function fingerprint(labels: Record<string, string>): string {
-  const canon = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join('\xff');
+  const canon = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join('\xff');
   return createHash('sha256').update(canon).digest('hex').slice(0, 16);
 }
 

@@ -11,7 +11,6 @@ import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { ts } from './columns.ts';
 
-
 /** The alerting core's state between evaluations (one row per alert instance, see alerts/types.ts). */
 export const alertInstances = pgTable('alert_instances', {
   key: text('key').primaryKey(),

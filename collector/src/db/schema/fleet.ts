@@ -7,7 +7,6 @@ import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, jsonb, pgTable, text, uniqueIndex, boolean, integer, doublePrecision } from 'drizzle-orm/pg-core';
 import { ts } from './columns.ts';
 
-
 export const operators = pgTable('operators', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   name: text('name').notNull().unique(),
@@ -65,7 +64,9 @@ export const nodeCredentials = pgTable(
   'node_credentials',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    nodeId: bigint('node_id', { mode: 'number' }).notNull().references(() => nodes.id),
+    nodeId: bigint('node_id', { mode: 'number' })
+      .notNull()
+      .references(() => nodes.id),
     publicId: text('public_id').notNull(),
     secretHash: text('secret_hash').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -81,7 +82,9 @@ export const nodeCredentials = pgTable(
 export const nodeCheckStatus = pgTable(
   'node_check_status',
   {
-    nodeId: bigint('node_id', { mode: 'number' }).notNull().references(() => nodes.id),
+    nodeId: bigint('node_id', { mode: 'number' })
+      .notNull()
+      .references(() => nodes.id),
     name: text('name').notNull(),
     probe: text('probe').notNull(),
     status: text('status').notNull(),

@@ -2,7 +2,6 @@
 import { bigint, bigserial, index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { ts } from './columns.ts';
 
-
 export const stateIntervals = pgTable(
   'state_intervals',
   {

@@ -11,7 +11,6 @@
 import { bigserial, index, pgTable, text } from 'drizzle-orm/pg-core';
 import { ts } from './columns.ts';
 
-
 export const maintenanceWindows = pgTable(
   'maintenance_windows',
   {

@@ -6,7 +6,6 @@
 import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text } from 'drizzle-orm/pg-core';
 import { ts } from './columns.ts';
 
-
 export const samples = pgTable(
   'samples',
   {

@@ -10,7 +10,11 @@ const inc = (id: string, severity: string, ackAfterS: number | null): IncidentEv
   acknowledgedAt: ackAfterS === null ? null : at('2027-04-03T10:00:00Z') + ackAfterS * 1000,
 });
 const run = (incidents: IncidentEvidence[], extra: Record<string, unknown> = {}) =>
-  computeStatement(versionWith({ code: 'ack', kind: 'ack_bonus', withinMinutes: 30, amountCents: 2000, ...extra }), operatorEvidence('2027-04', { incidents }), '2027-04').lines[0]!;
+  computeStatement(
+    versionWith({ code: 'ack', kind: 'ack_bonus', withinMinutes: 30, amountCents: 2000, ...extra }),
+    operatorEvidence('2027-04', { incidents }),
+    '2027-04',
+  ).lines[0]!;
 
 describe('ack_bonus', () => {
   it.each<[string, IncidentEvidence[], Record<string, unknown>, string, number]>([
@@ -18,7 +22,13 @@ describe('ack_bonus', () => {
     ['no incident, when the policy wants some', [], { paysWithoutIncidents: false }, 'no_critical_incidents', 0],
     ['all at the limit', [inc('a', 'P1', 1800), inc('b', 'P2', 10)], {}, 'all_acknowledged_in_time', 2000],
     ['one late', [inc('a', 'P1', 1801), inc('b', 'P2', 10)], {}, 'acknowledgement_late', 0],
-    ['a late P3 does not count when only P0-P2 do', [inc('a', 'P3', 7200), inc('b', 'P2', 10)], { severities: ['P0', 'P1', 'P2'] }, 'all_acknowledged_in_time', 2000],
+    [
+      'a late P3 does not count when only P0-P2 do',
+      [inc('a', 'P3', 7200), inc('b', 'P2', 10)],
+      { severities: ['P0', 'P1', 'P2'] },
+      'all_acknowledged_in_time',
+      2000,
+    ],
   ])('%s', (_name, incidents, extra, reason, cents) => {
     expect(run(incidents, extra)).toMatchObject({ reason, amountCents: cents });
   });

@@ -25,13 +25,23 @@ export default defineOperatorKind({
       .filter((i) => !p.severities || p.severities.includes(i.severity))
       .sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : 1));
     const refs = {
-      incidents: counted.map((i) => ({ ...i, ackSeconds: i.acknowledgedAt === null ? null : Math.floor((i.acknowledgedAt - i.openedAt) / 1000) })),
+      incidents: counted.map((i) => ({
+        ...i,
+        ackSeconds: i.acknowledgedAt === null ? null : Math.floor((i.acknowledgedAt - i.openedAt) / 1000),
+      })),
     };
     if (counted.length === 0 && !p.paysWithoutIncidents) return [zero('no_critical_incidents', 'no critical incident this month', refs)];
     const late = counted.filter((i) => i.acknowledgedAt === null || i.acknowledgedAt - i.openedAt > limitMs);
     const words = `${counted.length - late.length}/${counted.length} critical incidents acknowledged within ${p.withinMinutes} min`;
     if (late.length) return [zero('acknowledgement_late', `${words} (late: ${late.map((i) => i.id).join(', ')})`, refs)];
     const m = monthly(p.amountCents, p.prorate, ctx);
-    return [{ reason: counted.length ? 'all_acknowledged_in_time' : 'no_critical_incidents', amount: m.amount, formula: `${words}: ${m.formula}`, refs: { ...refs, ...m.refs } }];
+    return [
+      {
+        reason: counted.length ? 'all_acknowledged_in_time' : 'no_critical_incidents',
+        amount: m.amount,
+        formula: `${words}: ${m.formula}`,
+        refs: { ...refs, ...m.refs },
+      },
+    ];
   },
 });

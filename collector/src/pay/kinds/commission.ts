@@ -11,7 +11,9 @@ import type { LineDraft, PartnerContext, ValidateContext } from './kind.ts';
 export const OfCodes = Type.Array(Code, { minItems: 1 });
 
 export function ofCodesProblems(ofCodes: string[], ctx: ValidateContext) {
-  return ofCodes.flatMap((c, i) => (ctx.operatorCodes.includes(c) ? [] : [{ path: `ofCodes[${i}]`, message: `no operator line has code ${c}` }]));
+  return ofCodes.flatMap((c, i) =>
+    ctx.operatorCodes.includes(c) ? [] : [{ path: `ofCodes[${i}]`, message: `no operator line has code ${c}` }],
+  );
 }
 
 /** Qualifying referrals made on or before the month's last day (and on or after `fromDay` when given). */

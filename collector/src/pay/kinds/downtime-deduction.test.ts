@@ -4,7 +4,11 @@ import { amounts, fullNode, operatorEvidence, versionWith } from '../testkit.ts'
 
 const base = { code: 'base', kind: 'operator_base', amountCents: 15000 };
 const run = (deduction: Record<string, unknown>, nodes: ReturnType<typeof fullNode>[]) =>
-  computeStatement(versionWith(base, { code: 'cut', kind: 'downtime_deduction', targetPct: 99.5, basisCodes: ['base'], ...deduction }), operatorEvidence('2027-04', { nodes }), '2027-04');
+  computeStatement(
+    versionWith(base, { code: 'cut', kind: 'downtime_deduction', targetPct: 99.5, basisCodes: ['base'], ...deduction }),
+    operatorEvidence('2027-04', { nodes }),
+    '2027-04',
+  );
 
 describe('downtime_deduction', () => {
   it('per operator: the breach of all nodes together against an operator-level basis', () => {

@@ -29,9 +29,12 @@ export default defineOperatorKind({
     { additionalProperties: false },
   ),
   validate: (p, ctx) =>
-    p.basisCodes.flatMap((c, i) => (ctx.earlierCodes.includes(c) ? [] : [{ path: `basisCodes[${i}]`, message: `no earlier line has code ${c}` }])),
+    p.basisCodes.flatMap((c, i) =>
+      ctx.earlierCodes.includes(c) ? [] : [{ path: `basisCodes[${i}]`, message: `no earlier line has code ${c}` }],
+    ),
   compute(p, ctx) {
-    const groups: Array<{ nodeId?: string; nodes: NodeFigures[] }> = p.per === 'node' ? ctx.nodes.map((n) => ({ nodeId: n.nodeId, nodes: [n] })) : [{ nodes: ctx.nodes }];
+    const groups: Array<{ nodeId?: string; nodes: NodeFigures[] }> =
+      p.per === 'node' ? ctx.nodes.map((n) => ({ nodeId: n.nodeId, nodes: [n] })) : [{ nodes: ctx.nodes }];
     const T = milliPct(p.targetPct);
     const out: LineDraft[] = [];
     for (const g of groups) {
@@ -45,7 +48,9 @@ export default defineOperatorKind({
       if (basis <= 0 || observed === 0n || breach <= 0n) continue;
       const capped = breach > milliPct(p.maxPct) * observed;
       const allowed = decimalString((MILLI_PCT_PER_UNIT - T) * observed, MILLI_PCT_PER_UNIT, 3);
-      const amount = capped ? scale(exactCents(basis), milliPct(p.maxPct), MILLI_PCT_PER_UNIT) : scale(exactCents(basis), breach, MILLI_PCT_PER_UNIT * observed);
+      const amount = capped
+        ? scale(exactCents(basis), milliPct(p.maxPct), MILLI_PCT_PER_UNIT)
+        : scale(exactCents(basis), breach, MILLI_PCT_PER_UNIT * observed);
       out.push({
         ...(g.nodeId === undefined ? {} : { nodeId: g.nodeId }),
         reason: capped ? 'sla_breach_capped' : 'sla_breach',

@@ -13,7 +13,11 @@ describe('extra_nodes', () => {
   it('counts node-months beyond those included', () => {
     // 5 full nodes + one for 7 of 28 days: 5.25 node-months → 2500 × 0.25 = 625
     const [line] = run([...fullNodes(5, '2027-02'), { nodeId: 'n99', spans: [span('2027-02-01', '2027-02-08')] }]);
-    expect(line).toMatchObject({ reason: 'nodes_beyond_included', amountCents: 625, formula: '2500¢ × (min(5.2500, 10) − 5) node-months = 2500¢ × 604800 s / 2419200 s' });
+    expect(line).toMatchObject({
+      reason: 'nodes_beyond_included',
+      amountCents: 625,
+      formula: '2500¢ × (min(5.2500, 10) − 5) node-months = 2500¢ × 604800 s / 2419200 s',
+    });
     expect(line!.refs.nodes).toHaveLength(6);
   });
 

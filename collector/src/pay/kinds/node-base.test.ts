@@ -6,7 +6,9 @@ describe('node_base', () => {
   it('one line per node, pro-rated by owned time over several spans', () => {
     const version = versionWith({ code: 'node', kind: 'node_base', amountCents: 50000 });
     // n2 owned April 1-6 and again April 21-26 (transferred away and back): 10 of 30 days: 50000/3 = 16666.67 → 16667
-    const ev = operatorEvidence('2027-04', { nodes: [fullNode('n1', '2027-04'), { nodeId: 'n2', spans: [span('2027-04-01', '2027-04-06'), span('2027-04-21', '2027-04-26')] }] });
+    const ev = operatorEvidence('2027-04', {
+      nodes: [fullNode('n1', '2027-04'), { nodeId: 'n2', spans: [span('2027-04-01', '2027-04-06'), span('2027-04-21', '2027-04-26')] }],
+    });
     const st = computeStatement(version, ev, '2027-04');
     expect(st.lines.map((l) => [l.nodeId, l.reason, l.amountCents])).toEqual([
       ['n1', 'full_month', 50000],

@@ -16,7 +16,10 @@ export default definePartnerKind({
   params: Type.Object(
     {
       levels: Type.Array(
-        Type.Object({ name: Code, minReferrals: Type.Integer({ minimum: 1 }), ratePct: Type.Number({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }),
+        Type.Object(
+          { name: Code, minReferrals: Type.Integer({ minimum: 1 }), ratePct: Type.Number({ minimum: 0, maximum: 100 }) },
+          { additionalProperties: false },
+        ),
         { minItems: 1 },
       ),
       months: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -26,7 +29,11 @@ export default definePartnerKind({
   ),
   validate: (p, ctx) => [
     ...ofCodesProblems(p.ofCodes, ctx),
-    ...p.levels.flatMap((l, i) => (i > 0 && l.minReferrals <= p.levels[i - 1]!.minReferrals ? [{ path: `levels[${i}].minReferrals`, message: 'levels must rise: more referrals than the level before' }] : [])),
+    ...p.levels.flatMap((l, i) =>
+      i > 0 && l.minReferrals <= p.levels[i - 1]!.minReferrals
+        ? [{ path: `levels[${i}].minReferrals`, message: 'levels must rise: more referrals than the level before' }]
+        : [],
+    ),
   ],
   compute(p, ctx) {
     const quarterStart = `${quarterOf(ctx.month.id).first}-01`;
@@ -34,8 +41,13 @@ export default definePartnerKind({
     const level = [...p.levels].reverse().find((l) => count >= l.minReferrals);
     return commissionDrafts(ctx, p.ofCodes, (_st, service, qualifying) => {
       if (!qualifying) return { reason: 'referral_not_qualifying', words: 'the referral does not qualify' };
-      if (!level) return { reason: 'below_lowest_level', words: `${count} qualifying referrals since ${quarterStart}, ${p.levels[0]!.name} needs ${p.levels[0]!.minReferrals}` };
-      if (p.months !== undefined && (service < 1 || service > p.months)) return { reason: 'commission_period_over', words: `commission runs for months 1-${p.months}` };
+      if (!level)
+        return {
+          reason: 'below_lowest_level',
+          words: `${count} qualifying referrals since ${quarterStart}, ${p.levels[0]!.name} needs ${p.levels[0]!.minReferrals}`,
+        };
+      if (p.months !== undefined && (service < 1 || service > p.months))
+        return { reason: 'commission_period_over', words: `commission runs for months 1-${p.months}` };
       return { ratePct: level.ratePct, words: `${level.name} (${count} qualifying referrals since ${quarterStart})` };
     });
   },

@@ -12,7 +12,12 @@ export default definePartnerKind({
   subject: 'partner',
   summary: "a flat share of a referred operator's pay for their first months, once the partner has enough qualifying referrals",
   params: Type.Object(
-    { ratePct: Type.Number({ minimum: 0, maximum: 100 }), months: Type.Integer({ minimum: 1 }), minQualifyingReferrals: Type.Integer({ minimum: 0 }), ofCodes: OfCodes },
+    {
+      ratePct: Type.Number({ minimum: 0, maximum: 100 }),
+      months: Type.Integer({ minimum: 1 }),
+      minQualifyingReferrals: Type.Integer({ minimum: 0 }),
+      ofCodes: OfCodes,
+    },
     { additionalProperties: false },
   ),
   validate: (p, ctx) => ofCodesProblems(p.ofCodes, ctx),
@@ -20,7 +25,8 @@ export default definePartnerKind({
     const count = qualifyingReferrals(ctx);
     return commissionDrafts(ctx, p.ofCodes, (_st, service, qualifying) => {
       if (!qualifying) return { reason: 'referral_not_qualifying', words: 'the referral does not qualify' };
-      if (count < p.minQualifyingReferrals) return { reason: 'partner_not_qualified', words: `${count} of ${p.minQualifyingReferrals} qualifying referrals` };
+      if (count < p.minQualifyingReferrals)
+        return { reason: 'partner_not_qualified', words: `${count} of ${p.minQualifyingReferrals} qualifying referrals` };
       if (service < 1 || service > p.months) return { reason: 'commission_period_over', words: `commission runs for months 1-${p.months}` };
       return { ratePct: p.ratePct, words: `${count} qualifying referrals` };
     });

@@ -14,7 +14,9 @@ describe('the kind registry', () => {
   it('every kind file is registered and has its test', () => {
     const dir = new URL('./', import.meta.url);
     const files = readdirSync(dir);
-    const kindFiles = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !['kind.ts', 'registry.ts', 'common.ts', 'commission.ts'].includes(f));
+    const kindFiles = files.filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !['kind.ts', 'registry.ts', 'common.ts', 'commission.ts'].includes(f),
+    );
     expect(kindFiles.map((f) => f.replace(/\.ts$/, '').replace(/-/g, '_')).sort()).toEqual(lineKinds.map((k) => k.kind).sort());
     for (const f of kindFiles) expect(files).toContain(f.replace(/\.ts$/, '.test.ts'));
   });

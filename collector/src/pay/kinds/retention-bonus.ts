@@ -14,16 +14,27 @@ export default defineOperatorKind({
   kind: 'retention_bonus',
   subject: 'operator',
   summary: 'an amount per calendar quarter, paid in its last month, to operators active for at least `minActiveMonths`',
-  params: Type.Object({ amountCents: Type.Integer({ minimum: 0 }), minActiveMonths: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+  params: Type.Object(
+    { amountCents: Type.Integer({ minimum: 0 }), minActiveMonths: Type.Integer({ minimum: 0 }) },
+    { additionalProperties: false },
+  ),
   compute(p, ctx) {
     if (quarterOf(ctx.month.id).last !== ctx.month.id) return [];
     const lastDay = dayOf(ctx.month.end - DAY_MS);
     const dayAfter = dayOf(ctx.month.end);
     const op = ctx.operator;
-    if (op.lastActiveDay !== null && op.lastActiveDay < lastDay) return [zero('left_before_quarter_end', `last active day ${op.lastActiveDay} is before the quarter's last day ${lastDay}`, {})];
+    if (op.lastActiveDay !== null && op.lastActiveDay < lastDay)
+      return [zero('left_before_quarter_end', `last active day ${op.lastActiveDay} is before the quarter's last day ${lastDay}`, {})];
     const reached = addMonths(op.activeSince, p.minActiveMonths);
     const words = `active since ${op.activeSince}, ${p.minActiveMonths} months reached on ${reached}`;
     if (reached > dayAfter) return [zero('tenure_too_short', `${words}, after the quarter's end (${dayAfter})`, {})];
-    return [{ reason: 'retained', amount: exactCents(p.amountCents), formula: `${words}, by the quarter's end (${dayAfter}): ${p.amountCents}¢`, refs: {} }];
+    return [
+      {
+        reason: 'retained',
+        amount: exactCents(p.amountCents),
+        formula: `${words}, by the quarter's end (${dayAfter}): ${p.amountCents}¢`,
+        refs: {},
+      },
+    ];
   },
 });

@@ -4,7 +4,11 @@ import type { TaskImport } from '../evidence.ts';
 import { operatorEvidence, versionWith } from '../testkit.ts';
 
 const run = (tasks: TaskImport[], extra: Record<string, unknown> = {}) =>
-  computeStatement(versionWith({ code: 'tasks', kind: 'task_bonus', completionPct: 95, amountCents: 3000, ...extra }), operatorEvidence('2027-04', { tasks }), '2027-04').lines[0]!;
+  computeStatement(
+    versionWith({ code: 'tasks', kind: 'task_bonus', completionPct: 95, amountCents: 3000, ...extra }),
+    operatorEvidence('2027-04', { tasks }),
+    '2027-04',
+  ).lines[0]!;
 
 describe('task_bonus', () => {
   it.each<[string, TaskImport[], Record<string, unknown>, string, number]>([
@@ -18,6 +22,8 @@ describe('task_bonus', () => {
   });
 
   it('cites the imports', () => {
-    expect(run([{ sourceId: 'crm-2027-04', assigned: 3, completed: 3 }]).refs.taskImports).toEqual([{ sourceId: 'crm-2027-04', assigned: 3, completed: 3 }]);
+    expect(run([{ sourceId: 'crm-2027-04', assigned: 3, completed: 3 }]).refs.taskImports).toEqual([
+      { sourceId: 'crm-2027-04', assigned: 3, completed: 3 },
+    ]);
   });
 });

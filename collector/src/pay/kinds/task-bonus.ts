@@ -8,7 +8,12 @@ export default defineOperatorKind({
   subject: 'operator',
   summary: 'an amount when task completion from the task imports passes a threshold',
   params: Type.Object(
-    { completionPct: Type.Number({ minimum: 0, maximum: 100 }), amountCents: Type.Integer({ minimum: 0 }), comparison: Comparison, prorate: Prorate },
+    {
+      completionPct: Type.Number({ minimum: 0, maximum: 100 }),
+      amountCents: Type.Integer({ minimum: 0 }),
+      comparison: Comparison,
+      prorate: Prorate,
+    },
     { additionalProperties: false },
   ),
   compute(p, ctx) {
@@ -18,8 +23,16 @@ export default defineOperatorKind({
     const completed = ctx.tasks.reduce((s, t) => s + t.completed, 0);
     if (assigned === 0) return [zero('no_tasks_assigned', 'no task assigned this month', refs)];
     const words = `${completed}/${assigned} tasks completed`;
-    if (!passes(completed, assigned, p.completionPct, p.comparison)) return [zero('threshold_not_met', `${words}, not ${comparisonWords(p.comparison)} ${pctText(p.completionPct)}`, refs)];
+    if (!passes(completed, assigned, p.completionPct, p.comparison))
+      return [zero('threshold_not_met', `${words}, not ${comparisonWords(p.comparison)} ${pctText(p.completionPct)}`, refs)];
     const m = monthly(p.amountCents, p.prorate, ctx);
-    return [{ reason: 'threshold_met', amount: m.amount, formula: `${words} ${comparisonWords(p.comparison)} ${pctText(p.completionPct)}: ${m.formula}`, refs: { ...refs, ...m.refs } }];
+    return [
+      {
+        reason: 'threshold_met',
+        amount: m.amount,
+        formula: `${words} ${comparisonWords(p.comparison)} ${pctText(p.completionPct)}: ${m.formula}`,
+        refs: { ...refs, ...m.refs },
+      },
+    ];
   },
 });

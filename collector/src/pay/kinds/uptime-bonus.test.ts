@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { computeStatement } from '../engine.ts';
 import { fullNode, operatorEvidence, versionWith } from '../testkit.ts';
 
-const tiered = { code: 'up', kind: 'uptime_bonus', thresholds: [{ uptimePct: 99.5, amountCents: 20000 }, { uptimePct: 99.9, amountCents: 60000 }, { uptimePct: 99.8, amountCents: 40000 }] };
+const tiered = {
+  code: 'up',
+  kind: 'uptime_bonus',
+  thresholds: [
+    { uptimePct: 99.5, amountCents: 20000 },
+    { uptimePct: 99.9, amountCents: 60000 },
+    { uptimePct: 99.8, amountCents: 40000 },
+  ],
+};
 // April: 2 592 000 s. 0.1 % = 2 592 s, 0.2 % = 5 184 s, 0.5 % = 12 960 s
 const run = (line: Record<string, unknown>, s: { down?: number; unknown?: number }) =>
   computeStatement(versionWith(line), operatorEvidence('2027-04', { nodes: [fullNode('n1', '2027-04', s)] }), '2027-04').lines[0]!;
