@@ -19,3 +19,7 @@ apt_install prometheus
 # agent: node-exporter is the footprint reference of `pnpm bench:agent`; tmux, systemd (systemd-analyze),
 # curl, openssl and passwd (useradd --prefix) for the agent's probe, unit and install tests.
 apt_install prometheus-node-exporter tmux systemd curl openssl passwd
+
+# database failover: pg_auto_failover (monitor + pg_autoctl) on Debian's PostgreSQL 15 for
+# test/db-failover.test.ts (a monitor, a primary and a synchronous secondary on loopback).
+apt_install postgresql-15 postgresql-15-auto-failover pg-auto-failover-cli
