@@ -66,10 +66,12 @@ export class Formation {
   private readonly monitorSql: postgres.Sql;
   private monitorKeeper: ChildProcess | null = null;
 
-  private constructor(
-    readonly dir: string,
-    readonly monitorPort: number,
-  ) {
+  readonly dir: string;
+  readonly monitorPort: number;
+
+  private constructor(dir: string, monitorPort: number) {
+    this.dir = dir;
+    this.monitorPort = monitorPort;
     this.monitorSql = postgres({ host: '127.0.0.1', port: monitorPort, user: 'postgres', database: 'pg_auto_failover', max: 1, onnotice: () => {}, connect_timeout: 3 });
   }
 

@@ -38,8 +38,11 @@ describe('a session lost mid-work', () => {
   });
 
   it('rejects an advisory-locked job and leaves the lock free', async () => {
+    // A pool of its own (the driver can still leave a pool whose transaction's session was terminated
+    // with a connection that hangs a later reserve: a known gap, see docs/scaling.md).
+    const pool = postgres(db.url, { max: 2, onnotice: () => {} });
     const LOCK = 990_001;
-    const run = withTryLock(sql, LOCK, async () => {
+    const run = withTryLock(pool, LOCK, async () => {
       const [holder] = await killer`select pid from pg_locks where locktype = 'advisory' and objid = ${LOCK} and granted`;
       await terminate(holder!.pid as number);
       // The lock's session is gone while the job finishes its work.
@@ -51,8 +54,9 @@ describe('a session lost mid-work', () => {
     await run.then(() => {}, () => {});
     // A query already sent on a connection whose session was just terminated may still fail once; the
     // next run takes the lock on a live session.
-    const again = async () => withTryLock(sql, LOCK, async () => 'again').catch((e: Error) => e.message);
+    const again = async () => withTryLock(pool, LOCK, async () => 'again').catch((e: Error) => e.message);
     const results = [await again(), await again(), await again()];
+    await pool.end();
     expect(results.at(-1)).toBe('again');
   });
 });
