@@ -27,3 +27,7 @@ if [ "$(id -u)" = 0 ]; then
   apt_install systemd-container debootstrap
   bash "$(dirname "$0")/systemd-rootfs.sh" >/dev/null
 fi
+
+# database failover: pg_auto_failover (monitor + pg_autoctl) on Debian's PostgreSQL 15 for
+# test/db-failover.test.ts (a monitor, a primary and a synchronous secondary on loopback).
+apt_install postgresql-15 postgresql-15-auto-failover pg-auto-failover-cli

@@ -20,3 +20,19 @@ export async function createTestDatabase(label = 't'): Promise<{ url: string; dr
     },
   };
 }
+
+/** A test database migrated like production, with a small postgres.js client on it; `drop` ends both. */
+export async function migratedTestDatabase(label: string): Promise<{ url: string; sql: postgres.Sql; drop: () => Promise<void> }> {
+  const { migrateDatabase } = await import('../../collector/src/db/database.ts');
+  const db = await createTestDatabase(label);
+  await migrateDatabase(db.url);
+  const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+  return {
+    url: db.url,
+    sql,
+    drop: async () => {
+      await sql.end();
+      await db.drop();
+    },
+  };
+}

@@ -76,13 +76,18 @@ export class ObservationRecorder {
     return this.spanStart;
   }
 
-  /** Observation spans overlapping [from, to); our own open span counts as observing up to `to`. */
+  /**
+   * Observation spans overlapping [from, to); our own open span counts as observing up to `to` while
+   * our beats succeed. After a stretch without one (the database away, this query being the first
+   * to get through) it ends at the last beat: that stretch was not observed.
+   */
   async spans(from: number, to: number): Promise<Span[]> {
     const rows = await this
       .sql`select id::int8 as id, started_at, last_beat_at from collector_spans where last_beat_at >= ${new Date(from)} and started_at < ${new Date(to)}`;
+    const observingNow = this.continuousSince(this.clock()) !== null;
     return rows.map((r) => ({
       start: (r.started_at as Date).getTime(),
-      end: Number(r.id) === this.spanId ? to : (r.last_beat_at as Date).getTime(),
+      end: Number(r.id) === this.spanId && observingNow ? to : (r.last_beat_at as Date).getTime(),
     }));
   }
 }

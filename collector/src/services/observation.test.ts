@@ -1,0 +1,40 @@
+/**
+ * A collector that has not managed a beat for a while (its database away) does not count that time as
+ * observed: its own span ends at its last beat until a beat succeeds again, so a settle run in the
+ * meantime (first query after the database returns) cannot turn the outage into DOWN time.
+ */
+import pino from 'pino';
+import type postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migratedTestDatabase } from '../../../test/support/pg.ts';
+import { ManualClock } from '../../../test/support/harness.ts';
+import { ObservationRecorder } from './observation.ts';
+
+let db: Awaited<ReturnType<typeof migratedTestDatabase>>;
+let sql: postgres.Sql;
+
+beforeAll(async () => {
+  db = await migratedTestDatabase('observation');
+  sql = db.sql;
+});
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('ObservationRecorder.spans', () => {
+  it('counts its own span up to now only while its beats succeed', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const rec = new ObservationRecorder(sql, clock.fn, 500, pino({ level: 'silent' }));
+    await rec.open();
+    const start = clock.now;
+    clock.advance(500);
+    await rec.beat();
+    const lastBeat = clock.now;
+    clock.advance(400);
+    expect(await rec.spans(start - 1000, clock.now)).toEqual([{ start, end: clock.now }]);
+    // No beat for 10 s (the database away): the span ends at the last beat.
+    clock.advance(10_000);
+    expect(await rec.spans(start - 1000, clock.now)).toEqual([{ start, end: lastBeat }]);
+  });
+});
