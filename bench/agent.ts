@@ -8,7 +8,7 @@
  * The receiver is the agent's fake collector (agent/src/testing/fake-collector.ts): it validates
  * each Report and stores samples in memory, so the agent does exactly the work it does in production.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { buildAgent } from '../agent/build.ts';
 import { fileURLToPath } from 'node:url';
 import { freePort, startFakeCollector } from '../agent/src/testing/fake-collector.ts';
 import { makeTransport } from '../agent/src/push/transport.ts';
+import { selfSignedCert } from '../test/support/tls.ts';
 
 const { values } = parseArgs({
   options: {
@@ -75,27 +76,7 @@ chmodSync(dir, 0o755); // the embedded PostgreSQL of the collector runs as its o
 // HTTPS like production (self-signed CA given as caFile), unless --http.
 let tlsOpts: { key: string; cert: string } | undefined;
 if (!values.http) {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  selfSignedCert(dir);
   tlsOpts = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
   // Trust = the system CA bundle plus the bench CA: the same amount of CA data as in production.
   const system = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'].find(existsSync);

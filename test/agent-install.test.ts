@@ -18,6 +18,7 @@ import { buildAgent } from '../agent/build.ts';
 import { startFakeCollector, freePort, type FakeCollector } from '../agent/src/testing/fake-collector.ts';
 import { installScript } from '../collector/src/routes/install.ts';
 import { hasCommand } from './support/promql.ts';
+import { selfSignedCert } from './support/tls.ts';
 
 const repo = new URL('..', import.meta.url).pathname;
 const isRoot = process.getuid?.() === 0;
@@ -358,28 +359,7 @@ describe('install.sh / uninstall.sh', () => {
   it.skipIf(!hasCommand('openssl'))(
     'over https, a redirect to plain http is not followed (curl --proto =https; skipped without openssl)',
     async () => {
-      const key = join(work, 'key.pem');
-      const cert = join(work, 'cert.pem');
-      const gen = spawnSync('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ]);
-      expect(gen.status).toBe(0);
+      const { key, cert } = selfSignedCert(work);
       // An HTTPS "collector" that sends every download to the plain-http one.
       const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
         res.writeHead(302, { location: `${fc.url}${req.url}` });

@@ -14,6 +14,7 @@ import { startCollector } from '../collector/src/runtime.ts';
 import { createTestDatabase } from './support/pg.ts';
 import { ROOT } from './support/processes.ts';
 import { hasCommand } from './support/promql.ts';
+import { selfSignedCert } from './support/tls.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'timmy-deploy-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -105,32 +106,7 @@ describe('deploy/systemd/timmy-fleet.service (the agent)', () => {
 
 describe.skipIf(!hasCommand('openssl'))('TLS served by the collector (skipped when openssl is absent)', () => {
   it('listens with https using tlsCertFile / tlsKeyFile', async () => {
-    const cert = join(tmp, 'cert.pem');
-    const key = join(tmp, 'key.pem');
-    const r = run(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      tmp,
-    );
-    expect(r.status, r.stderr).toBe(0);
+    const { cert, key } = selfSignedCert(tmp);
     const db = await createTestDatabase('tls');
     const config = loadConfig({
       DATABASE_URL: db.url,

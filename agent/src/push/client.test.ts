@@ -10,6 +10,7 @@ import { fixtures, type Report } from '@timmy/shared';
 import { DiskBuffer } from './buffer.ts';
 import { Pusher } from './client.ts';
 import { transportProblem } from './transport.ts';
+import { selfSignedCert } from '../../../test/support/tls.ts';
 
 interface Seen {
   auth: string | undefined;
@@ -249,29 +250,8 @@ describe('Pusher against a real HTTP server on loopback', () => {
 
 describe('HTTPS', () => {
   it('verifies the collector against caFile; an unknown CA is a network error that keeps the data', async () => {
-    const { execFileSync } = await import('node:child_process');
     const { createServer: createTls } = await import('node:https');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSignedCert(dir);
     const tls = createTls({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
       req.resume();
       req.on('end', () => res.end(JSON.stringify({ accepted: 1, duplicates: 0, rejected: [], serverTime: Date.now() })));
