@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { replyJson, startReceiver } from '../collector/src/alerts/channels/testing.ts';
 import { loadConfig } from '../collector/src/config.ts';
 import { createLogger, startCollector } from '../collector/src/runtime.ts';
+import { ONLY_NODE_OFFLINE } from '../test/support/alert-rules.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string' } } });
 const ROUNDS = Number(values.rounds ?? process.env.BENCH_ROUNDS ?? 5);
@@ -37,16 +38,7 @@ const receiver = await startReceiver((req, res) => {
 
 const dir = mkdtempSync(join(tmpdir(), 'timmy-bench-alerts-'));
 chmodSync(dir, 0o711); // the embedded PostgreSQL runs as its own user
-const off = [
-  'sla_check_failing',
-  'disk_warning',
-  'disk_critical',
-  'tmux_session_missing',
-  'cron_stale',
-  'credential_expiring',
-  'clock_skew',
-  'sla_at_risk',
-].map((id) => ({ id, enabled: false }));
+const off = ONLY_NODE_OFFLINE;
 const cfgFile = join(dir, 'collector.yaml');
 writeFileSync(
   cfgFile,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { replyJson, startReceiver, type ReceivedRequest } from '../../collector/src/alerts/channels/testing.ts';
+import { ONLY_NODE_OFFLINE } from './alert-rules.ts';
 import { createTestDatabase } from './pg.ts';
 import { startAgentProcess, startCollectorProcess, stop, type Proc } from './processes.ts';
 
@@ -77,16 +78,7 @@ export interface ShortThresholds {
  */
 export function alertsConfigFile(hookUrl: string, o: ShortThresholds = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'timmy-alerts-'));
-  const off = [
-    'sla_check_failing',
-    'disk_warning',
-    'disk_critical',
-    'tmux_session_missing',
-    'cron_stale',
-    'credential_expiring',
-    'clock_skew',
-    'sla_at_risk',
-  ].map((id) => ({ id, enabled: false }));
+  const off = ONLY_NODE_OFFLINE;
   const cfg = {
     ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
     sla: { heartbeatIntervalS: 0.5, restartGraceS: 2 },
