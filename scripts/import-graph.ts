@@ -105,7 +105,7 @@ export const LAYERS: { name: string; prefixes: string[] }[] = [
     name: 'foundation',
     prefixes: ['collector/src/config.ts', 'collector/src/clock.ts', 'collector/src/errors.ts', 'collector/src/version.ts'],
   },
-  { name: 'db', prefixes: ['collector/src/db/'] },
+  { name: 'db', prefixes: ['collector/src/db/', 'collector/src/stores/'] },
   {
     name: 'services',
     prefixes: ['collector/src/services/', 'collector/src/auth/', 'collector/src/alerts/', 'collector/src/jobs/', 'collector/src/metrics/'],

@@ -163,15 +163,10 @@ const COMMANDS: Record<string, Command> = {
     valid: (sub, arg) => sub === 'list' || (['add', 'revoke', 'decommission'].includes(sub ?? '') && !!arg),
     run: async (config, sub, arg, v) => {
       if (sub === 'list') {
-        const rows = await withSql(
-          config,
-          (sql) =>
-            sql`select id::int8 as id, name, coalesce(current_state, '-') as state, last_hb_at, decommissioned_at from nodes order by name`,
-        );
-        for (const r of rows) {
-          const last = r.last_hb_at ? (r.last_hb_at as Date).toISOString() : 'never';
+        const { listNodes } = await import('./stores/nodes.ts');
+        for (const n of await withSql(config, listNodes)) {
           console.log(
-            `${String(r.id).padStart(6)}  ${String(r.name).padEnd(32)} ${String(r.state).padEnd(12)} ${last}${r.decommissioned_at ? `  decommissioned ${(r.decommissioned_at as Date).toISOString()}` : ''}`,
+            `${String(n.id).padStart(6)}  ${n.name.padEnd(32)} ${(n.currentState ?? '-').padEnd(12)} ${n.lastHbAt === null ? 'never' : iso(n.lastHbAt)}${n.decommissionedAt === null ? '' : `  decommissioned ${iso(n.decommissionedAt)}`}`,
           );
         }
         return 0;

@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Text } from '@timmy/shared';
-import { findNodeId, registerNode, revokeNode } from '../services/nodes.ts';
+import { registerNode, revokeNode } from '../services/nodes.ts';
+import { resolveNode } from '../stores/nodes.ts';
 import { requireAdmin } from './guards.ts';
 
 const Credential = Type.Object({
@@ -70,7 +71,7 @@ export default async function adminRoutes(base: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      const nodeId = await findNodeId(database, req.params.node);
+      const { id: nodeId } = await resolveNode(database.sql, req.params.node);
       const now = clock();
       await services.credentials.revokeAll(nodeId, now);
       const c = await services.credentials.issue(nodeId, now);

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { databaseReadOnly } from '../stores/health.ts';
 
 export default async function health(app: FastifyInstance) {
   app.get(
@@ -27,12 +28,10 @@ export default async function health(app: FastifyInstance) {
       },
     },
     async (_req, reply) => {
-      // Writable, not just answering: a primary being demoted (switchover) or a standby answers reads
-      // but refuses every write, so reports could not be acknowledged.
+      // Writable, not just answering: reports could not be acknowledged by a server that refuses writes.
       let readOnly: boolean;
       try {
-        const [row] = await app.deps.database.sql`select current_setting('transaction_read_only') = 'on' as ro`;
-        readOnly = row?.ro === true;
+        readOnly = await databaseReadOnly(app.deps.database.sql);
       } catch {
         return reply.status(503).send({ status: 'not_ready' as const, reason: 'database unreachable' });
       }

@@ -1,15 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { eq } from 'drizzle-orm';
-import { nodes, operators } from '../db/schema/index.ts';
-import { Errors } from '../errors.ts';
-import { listSlaNodes, nodeSla } from '../services/sla.ts';
-import { nodeWhere } from '../services/nodes.ts';
+import { nodeSla, thresholdsOf } from '../services/sla.ts';
+import { listNodes, resolveNode, type NodeRecord } from '../stores/nodes.ts';
 import { requireReader } from './guards.ts';
 import { maintenanceNow } from '../services/maintenance.ts';
 import { stateNow } from '../sla/maintenance.ts';
-import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow, thresholdsOf } from './sla-view.ts';
+import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow } from './sla-view.ts';
 
 type MaintenanceLookup = Awaited<ReturnType<typeof maintenanceNow>>;
 
@@ -57,33 +54,22 @@ export default async function nodeRoutes(base: FastifyInstance) {
   const { database, clock, config } = app.deps;
   const thresholds = thresholdsOf(config);
   const retentionMs = retentionOf(config);
-  const db = database.db;
-
-  async function findNode(ref: string) {
-    const [row] = await db
-      .select({ n: nodes, operator: operators.name })
-      .from(nodes)
-      .leftJoin(operators, eq(operators.id, nodes.operatorId))
-      .where(nodeWhere(ref))
-      .limit(1);
-    if (!row) throw new Errors.NotFound(`no node "${ref}"`);
-    return row;
-  }
+  const sql = database.sql;
 
   // The current state as every surface shows it: MAINTENANCE inside a declared window (sla/maintenance.ts stateNow).
-  const view = (r: Awaited<ReturnType<typeof findNode>>, maintenance: MaintenanceLookup): Static<typeof NodeView> => {
-    const now = stateNow({ state: r.n.currentState, since: r.n.stateSince?.getTime() ?? null }, maintenance(r.n));
+  const view = (n: NodeRecord, maintenance: MaintenanceLookup): Static<typeof NodeView> => {
+    const now = stateNow({ state: n.currentState, since: n.stateSince }, maintenance(n));
     return {
-      id: r.n.id,
-      name: r.n.name,
-      operator: r.operator ?? null,
-      region: r.n.region,
+      id: n.id,
+      name: n.name,
+      operator: n.operator,
+      region: n.region,
       state: now.state,
       stateSince: now.since === null ? null : iso(now.since),
-      lastHeartbeatAt: r.n.lastHbAt ? r.n.lastHbAt.toISOString() : null,
-      failing: r.n.failing ?? [],
-      agentVersion: r.n.agentVersion,
-      clockSkewMs: r.n.clockSkewMs,
+      lastHeartbeatAt: n.lastHbAt === null ? null : iso(n.lastHbAt),
+      failing: n.failing,
+      agentVersion: n.agentVersion,
+      clockSkewMs: n.clockSkewMs,
     };
   };
 
@@ -94,13 +80,9 @@ export default async function nodeRoutes(base: FastifyInstance) {
       schema: { tags: ['nodes'], summary: 'Every node with its current state.', response: { 200: Type.Array(NodeView) } },
     },
     async () => {
-      const rows = await db
-        .select({ n: nodes, operator: operators.name })
-        .from(nodes)
-        .leftJoin(operators, eq(operators.id, nodes.operatorId))
-        .orderBy(nodes.name);
-      const maintenance = await maintenanceNow(database.sql, clock());
-      return rows.map((r) => view(r, maintenance));
+      const nodes = await listNodes(sql);
+      const maintenance = await maintenanceNow(sql, clock());
+      return nodes.map((n) => view(n, maintenance));
     },
   );
 
@@ -115,7 +97,7 @@ export default async function nodeRoutes(base: FastifyInstance) {
         response: { 200: NodeView, 404: { $ref: 'ErrorReply#' } },
       },
     },
-    async (req) => view(await findNode(req.params.node), await maintenanceNow(database.sql, clock())),
+    async (req) => view(await resolveNode(sql, req.params.node), await maintenanceNow(sql, clock())),
   );
 
   app.get(
@@ -133,26 +115,11 @@ export default async function nodeRoutes(base: FastifyInstance) {
     async (req) => {
       const now = clock();
       const w = slaWindow(req.query, now, retentionMs);
-      const node = await findNode(req.params.node);
-      const [sn] = await listSlaNodes(database.sql, { nodeId: node.n.id, inServiceAfter: 0 }); // a decommissioned node's history too
+      const node = await resolveNode(sql, req.params.node); // a decommissioned node's history too
       // Maintenance applied, held to the operator's tier, with this month's budget and projection.
-      const { summary, intervals, ...sla } = await nodeSla(
-        database.sql,
-        thresholds,
-        sn ?? {
-          id: node.n.id,
-          name: node.n.name,
-          operatorId: node.n.operatorId,
-          operator: node.operator,
-          tier: null,
-          region: node.n.region,
-          currentState: node.n.currentState,
-        },
-        w,
-        now,
-      );
+      const { summary, intervals, ...sla } = await nodeSla(sql, thresholds, node, w, now);
       return {
-        node: node.n.name,
+        node: node.name,
         from: iso(summary.from),
         to: iso(summary.to),
         ratio: summary.ratio,

@@ -1,11 +1,12 @@
 /** Operators as plain records: their tier decides the SLA they (and their nodes) are held to. */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Text } from '@timmy/shared';
-import { TIERS } from '../sla/budget.ts';
+import { TIERS, thresholdFor } from '../sla/budget.ts';
+import { thresholdsOf } from '../services/sla.ts';
+import { listOperators, upsertOperator, type OperatorRecord } from '../stores/operators.ts';
 import { requireAdmin, requireReader } from './guards.ts';
-import { thresholdsOf } from './sla-view.ts';
 
 const OperatorView = Type.Object({
   id: Type.Integer(),
@@ -22,17 +23,9 @@ export default async function operatorRoutes(base: FastifyInstance) {
   const { database, config } = app.deps;
   const sql = database.sql;
   const thresholds = thresholdsOf(config);
-  const list = (name?: string) => sql`
-    select o.id::int8 as id, o.name, o.tier, o.region, o.status, (select count(*) from nodes n where n.operator_id = o.id and n.decommissioned_at is null)::int as node_count
-    from operators o ${name === undefined ? sql`` : sql`where o.name = ${name}`} order by o.name`;
-  const view = (r: Record<string, unknown>) => ({
-    id: Number(r.id),
-    name: r.name as string,
-    tier: r.tier as string,
-    region: (r.region as string | null) ?? null,
-    status: r.status as string,
-    thresholdPct: thresholds.tiers[r.tier as keyof typeof thresholds.tiers] ?? thresholds.tiers.certified,
-    nodeCount: Number(r.node_count),
+  const view = (o: OperatorRecord & { nodeCount: number }): Static<typeof OperatorView> => ({
+    ...o,
+    thresholdPct: thresholdFor('operator', o.tier, thresholds),
   });
 
   app.get(
@@ -45,7 +38,7 @@ export default async function operatorRoutes(base: FastifyInstance) {
         response: { 200: Type.Array(OperatorView) },
       },
     },
-    async () => (await list()).map(view),
+    async () => (await listOperators(sql)).map(view),
   );
 
   app.put(
@@ -68,14 +61,9 @@ export default async function operatorRoutes(base: FastifyInstance) {
       },
     },
     async (req) => {
-      const { tier, region } = req.body;
-      await sql`
-        insert into operators (name, tier, region) values (${req.params.op}, ${tier ?? 'certified'}, ${region ?? null})
-        on conflict (name) do update set
-          tier = case when ${tier === undefined} then operators.tier else excluded.tier end,
-          region = case when ${region === undefined} then operators.region else excluded.region end`;
-      const [row] = await list(req.params.op);
-      return view(row!);
+      await upsertOperator(sql, req.params.op, req.body);
+      const [operator] = await listOperators(sql, req.params.op);
+      return view(operator!);
     },
   );
 }

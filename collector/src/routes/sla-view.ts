@@ -1,7 +1,7 @@
 /** The SLA part of every uptime view (node, operator, region, fleet): threshold, budget, projection. */
 import { Type, type Static } from '@sinclair/typebox';
 import type { Figures, Window } from '../services/sla.ts';
-import { monthOf, type Thresholds } from '../sla/budget.ts';
+import { monthOf } from '../sla/budget.ts';
 import { WindowError, WINDOW_FORMS, boundRange, monthSpan, windowLength } from '../sla/window.ts';
 import { Errors } from '../errors.ts';
 
@@ -47,10 +47,6 @@ export function slaView(f: Pick<Figures, 'thresholdPct' | 'budget'>): Static<typ
     },
     projection: { ratio: b.projection.ratio, downSeconds: sec(b.projection.downMs), meetsThreshold: b.projection.meetsThreshold },
   };
-}
-
-export function thresholdsOf(config: { sla: { tiers: Thresholds['tiers']; fleetTargetPct: number } }): Thresholds {
-  return { tiers: config.sla.tiers, fleetTargetPct: config.sla.fleetTargetPct };
 }
 
 export const WindowQuery = Type.Object(

@@ -3,10 +3,11 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Errors } from '../errors.ts';
-import { parseRef } from '../refs.ts';
-import { groupSla, listSlaNodes, type Figures } from '../services/sla.ts';
+import { groupSla, listSlaNodes, thresholdsOf, type Figures } from '../services/sla.ts';
+import { resolveOperator } from '../stores/operators.ts';
+import { regionExists } from '../stores/nodes.ts';
 import { requireReader } from './guards.ts';
-import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow, thresholdsOf } from './sla-view.ts';
+import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow } from './sla-view.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const sec = (ms: number) => ms / 1000;
@@ -100,14 +101,8 @@ export default async function uptimeRoutes(base: FastifyInstance) {
       },
     },
     async (req) => {
-      const op = req.params.op;
-      const ref = parseRef(op, 'operator');
-      const [row] =
-        ref.id !== undefined
-          ? await sql`select id::int8 as id, name, tier from operators where id = ${ref.id}`
-          : await sql`select id::int8 as id, name, tier from operators where name = ${ref.name}`;
-      if (!row) throw new Errors.NotFound(`no operator "${op}"`);
-      return reply('operator', row.name as string, row.tier as string, { operatorId: Number(row.id) }, req.query);
+      const op = await resolveOperator(sql, req.params.op);
+      return reply('operator', op.name, op.tier, { operatorId: op.id }, req.query);
     },
   );
 
@@ -122,8 +117,7 @@ export default async function uptimeRoutes(base: FastifyInstance) {
       },
     },
     async (req) => {
-      const [row] = await sql`select 1 from nodes where region = ${req.params.region} limit 1`;
-      if (!row) throw new Errors.NotFound(`no region "${req.params.region}"`);
+      if (!(await regionExists(sql, req.params.region))) throw new Errors.NotFound(`no region "${req.params.region}"`);
       return reply('region', req.params.region, null, { region: req.params.region }, req.query);
     },
   );

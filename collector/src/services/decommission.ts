@@ -9,11 +9,10 @@
  * - has its reports refused with FLEET_NODE_DECOMMISSIONED (410), whichever collector gets them.
  * A second decommission changes nothing and says so.
  */
-import { sql } from 'drizzle-orm';
-import { LOCKS, type Database } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { CREDENTIALS_CHANNEL } from '../auth/credentials.ts';
 import { Errors } from '../errors.ts';
-import { findNodeId } from './nodes.ts';
+import { decommission, findNode, resolveNode } from '../stores/nodes.ts';
 
 export const DECOMMISSIONED_CAUSE = 'decommissioned';
 
@@ -41,53 +40,32 @@ export function parseDecommissionAt(at: string | undefined, now: number): number
 }
 
 export async function decommissionNode(
-  database: Database,
+  database: Pick<Database, 'sql'>,
   resolveIncident: ResolveIncident,
   ref: string | number,
   input: { at: number; reason?: string; by: string },
   now: number,
 ): Promise<DecommissionResult> {
-  const nodeId = typeof ref === 'number' ? ref : await findNodeId(database, ref);
-  const [row] = await database.sql`
-    select name, decommissioned_at, decommission_reason, created_at from nodes where id = ${nodeId}`;
-  if (!row) throw new Errors.NotFound(`no node "${ref}"`);
-  const name = row.name as string;
-  if (row.decommissioned_at) {
-    return {
-      nodeId,
-      name,
-      decommissionedAt: (row.decommissioned_at as Date).getTime(),
-      reason: (row.decommission_reason as string | null) ?? null,
-      changed: false,
-      resolvedIncidents: 0,
-    };
+  const sql = database.sql;
+  const node = typeof ref === 'number' ? await findNode(sql, { id: ref }) : await resolveNode(sql, ref);
+  if (!node) throw new Errors.NotFound(`no node "${ref}"`);
+  const { id: nodeId, name } = node;
+  if (node.decommissionedAt !== null) {
+    return { nodeId, name, decommissionedAt: node.decommissionedAt, reason: node.decommissionReason, changed: false, resolvedIncidents: 0 };
   }
-  if (input.at < (row.created_at as Date).getTime())
-    throw new Errors.BadRequest(`at: before the node was registered (${(row.created_at as Date).toISOString()})`);
-  const at = new Date(input.at);
-  const updated = await database.sql.begin(async (tx) => {
-    // After the settle job's current run (it takes this lock), so none of its writes lands after ours.
-    await tx`select pg_advisory_xact_lock(${LOCKS.settle})`;
-    // The settle job never picks the node again (nothing due, and its reports are refused from now on).
-    const u = await tx`
-      update nodes set decommissioned_at = ${at}, decommission_reason = ${input.reason ?? null}, state_check_at = null, recompute_from = null
-       where id = ${nodeId} and decommissioned_at is null returning id`;
-    if (u.length === 0) return u;
-    // Its intervals end at the decommission time: every figure leaves it out after it (the samples stay).
-    await tx`delete from state_intervals where node_id = ${nodeId} and start_at >= ${at}`;
-    await tx`update state_intervals set end_at = ${at} where node_id = ${nodeId} and (end_at is null or end_at > ${at})`;
-    return u;
-  });
+  if (input.at < node.createdAt)
+    throw new Errors.BadRequest(`at: before the node was registered (${new Date(node.createdAt).toISOString()})`);
+  const changed = await decommission(sql, nodeId, input.at, input.reason ?? null);
   // Every collector drops its cached credential rows for the node: its next report is refused at once.
-  await database.db.execute(sql`select pg_notify(${CREDENTIALS_CHANNEL}, ${String(nodeId)})`);
-  if (updated.length === 0) return decommissionNode(database, resolveIncident, nodeId, input, now); // decommissioned meanwhile
-  // Unresolved incidents whose only remaining node is this one.
-  const alone = await database.sql`
+  await sql.notify(CREDENTIALS_CHANNEL, String(nodeId));
+  if (!changed) return decommissionNode(database, resolveIncident, nodeId, input, now); // decommissioned meanwhile
+  // Unresolved incidents whose only remaining node is this one (incident_nodes keys nodes by name).
+  const alone = await sql<Array<{ id: string }>>`
     select i.id from incidents i
      where i.status <> 'resolved'
        and exists (select 1 from incident_nodes x where x.incident_id = i.id and x.node_id = ${name} and x.removed_at is null)
        and not exists (select 1 from incident_nodes x where x.incident_id = i.id and x.node_id <> ${name} and x.removed_at is null)`;
   const resolution = `node ${name} decommissioned as of ${new Date(input.at).toISOString()}${input.reason ? `: ${input.reason}` : ''}`;
-  for (const i of alone) await resolveIncident(i.id as string, { by: input.by, cause: DECOMMISSIONED_CAUSE, resolution }, now);
+  for (const i of alone) await resolveIncident(i.id, { by: input.by, cause: DECOMMISSIONED_CAUSE, resolution }, now);
   return { nodeId, name, decommissionedAt: input.at, reason: input.reason ?? null, changed: true, resolvedIncidents: alone.length };
 }

@@ -3,36 +3,37 @@
  * for its own credential. Shared by the API (routes/enroll.ts) and the collector CLI.
  */
 import { randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import type { Inventory } from '@timmy/shared';
 import type { Database } from '../db/database.ts';
-import { enrollmentTokens, nodes } from '../db/schema/index.ts';
 import { digestEquals, hashSecret, type CredentialStore } from '../auth/credentials.ts';
-import { ensureOperator } from './nodes.ts';
+import { claimToken, findToken, insertToken, linkTokenNode } from '../stores/enrollment.ts';
+import { insertNode } from '../stores/nodes.ts';
+import { ensureOperator } from '../stores/operators.ts';
 import { Errors } from '../errors.ts';
 
 const TOKEN_RE = /^tfe_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 export const DEFAULT_ENROLL_TTL_HOURS = 24;
 
 export async function createEnrollmentToken(
-  database: Database,
+  database: Pick<Database, 'sql'>,
   input: { operator: string; region?: string; ttlHours?: number; createdBy?: string },
   now: number,
 ) {
-  const operatorId = await ensureOperator(database, input.operator);
+  const operatorId = await ensureOperator(database.sql, input.operator);
   const publicId = randomBytes(9)
     .toString('base64')
     .replace(/[^A-Za-z0-9]/g, 'x')
     .slice(0, 12);
   const secret = randomBytes(32).toString('base64url');
   const expiresAt = now + (input.ttlHours ?? DEFAULT_ENROLL_TTL_HOURS) * 3_600_000;
-  await database.db.insert(enrollmentTokens).values({
+  await insertToken(database.sql, {
     publicId,
     secretHash: hashSecret(secret),
     operatorId,
     region: input.region ?? null,
-    createdAt: new Date(now),
+    createdAt: now,
     createdBy: input.createdBy ?? null,
-    expiresAt: new Date(expiresAt),
+    expiresAt,
   });
   return { token: `tfe_${publicId}_${secret}`, operator: input.operator, expiresAt };
 }
@@ -47,47 +48,43 @@ export function nodeNameFrom(hostname: string): string {
 }
 
 export async function enroll(
-  database: Database,
+  database: Pick<Database, 'sql'>,
   credentials: CredentialStore,
-  input: { token: string; hostname: string; inventory?: unknown },
+  input: { token: string; hostname: string; inventory?: Inventory },
   now: number,
 ) {
   const m = TOKEN_RE.exec(input.token);
   const refused = () => new Errors.Unauthorized();
   if (!m) throw refused();
-  const [row] = await database.db.select().from(enrollmentTokens).where(eq(enrollmentTokens.publicId, m[1]!)).limit(1);
+  const row = await findToken(database.sql, m[1]!);
   const presented = hashSecret(m[2]!); // hashed even for unknown ids: no timing hint
-  if (!row || !digestEquals(presented, row.secretHash) || row.usedAt || row.expiresAt.getTime() <= now) throw refused();
+  if (!row || !digestEquals(presented, row.secretHash) || row.usedAt !== null || row.expiresAt <= now) throw refused();
   const base = nodeNameFrom(input.hostname);
-  const nodeId = await database.db.transaction(async (tx) => {
+  const node = await database.sql.begin(async (tx) => {
     // Single use: whoever flips used_at first wins; a concurrent second use finds no row.
-    const claimed = await tx
-      .update(enrollmentTokens)
-      .set({ usedAt: new Date(now) })
-      .where(and(eq(enrollmentTokens.id, row.id), isNull(enrollmentTokens.usedAt), gt(enrollmentTokens.expiresAt, new Date(now))))
-      .returning({ id: enrollmentTokens.id });
-    if (!claimed.length) throw refused();
+    if (!(await claimToken(tx, row.id, now))) throw refused();
     for (let i = 0; i < 50; i++) {
       const name = i === 0 ? base : `${base}-${i === 1 ? randomBytes(3).toString('hex') : randomBytes(4).toString('hex')}`;
-      const inserted = await tx
-        .insert(nodes)
-        .values({ name, operatorId: row.operatorId, region: row.region, createdAt: new Date(now), inventory: input.inventory ?? null })
-        .onConflictDoNothing()
-        .returning({ id: nodes.id });
-      if (inserted.length) {
-        await tx.update(enrollmentTokens).set({ nodeId: inserted[0]!.id }).where(eq(enrollmentTokens.id, row.id));
-        return { id: inserted[0]!.id, name };
+      const id = await insertNode(tx, {
+        name,
+        operatorId: row.operatorId,
+        region: row.region,
+        createdAt: now,
+        ...(input.inventory ? { inventory: input.inventory } : {}),
+      });
+      if (id !== null) {
+        await linkTokenNode(tx, row.id, id);
+        return { id, name };
       }
     }
     throw new Errors.Conflict('could not find a free node name');
   });
-  const cred = await credentials.issue(nodeId.id, now);
-  return { nodeId: nodeId.id, name: nodeId.name, credential: cred.token, expiresAt: cred.expiresAt };
+  const cred = await credentials.issue(node.id, now);
+  return { nodeId: node.id, name: node.name, credential: cred.token, expiresAt: cred.expiresAt };
 }
-
 /** `timmy-collector enroll-token <operator> [--region R]`: prints a fresh token once. */
 export async function enrollTokenCli(
-  database: Database,
+  database: Pick<Database, 'sql'>,
   operator: string | undefined,
   region: string | undefined,
   createdBy: string,

@@ -1,35 +1,73 @@
 /**
- * Maintenance in force at `now` (recurring windows expanded, cancellations honoured): what the alert
- * engine silences, and what the API and /metrics show as a node's current state.
+ * Maintenance windows: declaring one (target resolved, declaration checked) and the maintenance in
+ * force at `now` (recurring windows expanded, cancellations honoured): what the alert engine silences,
+ * and what the API and /metrics show as a node's current state.
  */
 import type postgres from 'postgres';
-import { covers, expandWindow, maintenanceAt, type MaintenanceSpan, type NodeScope } from '../sla/maintenance.ts';
-import { loadMaintenance } from './uptime.ts';
+import { Errors } from '../errors.ts';
+import {
+  covers,
+  expandWindow,
+  maintenanceAt,
+  validateDeclaration,
+  type DeclarationProblem,
+  type MaintenanceSpan,
+  type NodeScope,
+} from '../sla/maintenance.ts';
+import { insertWindow, loadMaintenance, type NewWindow, type StoredWindow } from '../stores/maintenance.ts';
+import { listSlaNodes, resolveNode } from '../stores/nodes.ts';
+import { resolveOperator } from '../stores/operators.ts';
+
+export const PROBLEM_TEXT: Record<DeclarationProblem, string> = {
+  in_past: 'maintenance is declared ahead: start must not be in the past',
+  empty: 'end must be after start',
+  longer_than_period: 'a recurring window must be shorter than its period',
+  until_before_start: 'until must be after start',
+  target_required: 'this scope needs its node, operator or region',
+  target_forbidden: 'a fleet window names no node, operator or region',
+};
+
+/** A declaration as asked: the scope's target named by node or operator (id or name) or region. */
+export type Declaration = Omit<NewWindow, 'target' | 'createdAt'> & { node?: string; operator?: string; region?: string };
+
+/** The window's target as stored: a node or operator id (as text), a region name, or null for the fleet. */
+async function resolveTarget(sql: postgres.ISql, b: Declaration): Promise<string | null> {
+  const given = [b.node, b.operator, b.region].filter((x) => x !== undefined);
+  const wanted = b.scope === 'fleet' ? 0 : 1;
+  if (given.length !== wanted || (b.scope !== 'fleet' && b[b.scope] === undefined))
+    throw new Errors.BadRequest(
+      b.scope === 'fleet' ? PROBLEM_TEXT.target_forbidden : `scope ${b.scope} needs "${b.scope}" (and nothing else)`,
+    );
+  if (b.scope === 'node') return String((await resolveNode(sql, b.node!)).id);
+  if (b.scope === 'operator') return String((await resolveOperator(sql, b.operator!)).id);
+  return b.region ?? null;
+}
+
+/** Declares a window at `now`: refused when in the past (FLEET_MAINTENANCE_IN_PAST) or malformed. */
+export async function declareMaintenance(sql: postgres.ISql, b: Declaration, now: number): Promise<StoredWindow> {
+  const w: NewWindow = { ...b, target: await resolveTarget(sql, b), createdAt: now };
+  const problems = validateDeclaration(w, now);
+  if (problems.includes('in_past')) throw new Errors.MaintenanceInPast(PROBLEM_TEXT.in_past);
+  if (problems.length) throw new Errors.BadRequest(problems.map((p) => PROBLEM_TEXT[p]).join('; '));
+  return insertWindow(sql, w);
+}
 
 /** Loads the windows once; the lookup gives the occurrence covering a node at `now`, or null. */
-export async function maintenanceNow(sql: postgres.Sql, now: number): Promise<(node: NodeScope) => MaintenanceSpan | null> {
+export async function maintenanceNow(sql: postgres.ISql, now: number): Promise<(node: NodeScope) => MaintenanceSpan | null> {
   const defs = await loadMaintenance(sql, now, now + 1);
   return (node) => (defs.length ? maintenanceAt(defs, node, now) : null);
 }
 
 /** Which nodes and operators are inside a window at `now`, by name (the alerting core keys them by name). */
-export async function activeMaintenance(sql: postgres.Sql, now: number): Promise<{ nodes: Set<string>; operators: Set<string> }> {
+export async function activeMaintenance(sql: postgres.ISql, now: number): Promise<{ nodes: Set<string>; operators: Set<string> }> {
   const nodes = new Set<string>();
   const operators = new Set<string>();
   const active = (await loadMaintenance(sql, now, now + 1)).filter((d) => expandWindow(d, now, now + 1).length > 0);
   if (active.length === 0) return { nodes, operators };
-  const rows = await sql`
-    select n.id::int8 as id, n.name, n.operator_id::int8 as operator_id, n.region, o.name as operator
-    from nodes n left join operators o on o.id = n.operator_id where n.decommissioned_at is null`;
-  for (const r of rows) {
-    const node = {
-      id: Number(r.id),
-      operatorId: r.operator_id === null ? null : Number(r.operator_id),
-      region: (r.region as string | null) ?? null,
-    };
-    const hit = active.filter((d) => covers(d, node));
-    if (hit.length) nodes.add(r.name as string);
-    if (r.operator && hit.some((d) => d.scope === 'operator' || d.scope === 'fleet')) operators.add(r.operator as string);
+  for (const n of await listSlaNodes(sql)) {
+    const hit = active.filter((d) => covers(d, n));
+    if (hit.length) nodes.add(n.name);
+    if (n.operator && hit.some((d) => d.scope === 'operator' || d.scope === 'fleet')) operators.add(n.operator);
   }
   return { nodes, operators };
 }

@@ -21,18 +21,16 @@ import {
 import { spansForNode, type MaintenanceDef } from '../sla/maintenance.ts';
 import { applyMaintenance, rolling30d, summarize } from '../sla/summary.ts';
 import type { Interval, Span } from '../sla/types.ts';
-import { loadMaintenance, nodeIntervals, totalsByNode } from './uptime.ts';
+import { nodeIntervals, totalsByNode } from '../stores/intervals.ts';
+import { loadMaintenance } from '../stores/maintenance.ts';
+import { listSlaNodes, type SlaNode } from '../stores/nodes.ts';
 
-export interface SlaNode {
-  id: number;
-  name: string;
-  operatorId: number | null;
-  operator: string | null;
-  tier: string | null;
-  region: string | null;
-  currentState: string | null;
-  /** When the node was retired (no time ahead counts for it), if it was. */
-  decommissionedAt?: number | null;
+// The node list every figure starts from (the nodes store's), under the name the SLA callers use.
+export { listSlaNodes };
+
+/** The SLA thresholds of the configuration: each tier's percent and the fleet target. */
+export function thresholdsOf(config: { sla: { tiers: Thresholds['tiers']; fleetTargetPct: number } }): Thresholds {
+  return { tiers: config.sla.tiers, fleetTargetPct: config.sla.fleetTargetPct };
 }
 
 export interface Figures {
@@ -50,35 +48,6 @@ export interface Window {
 }
 
 /**
- * The nodes figures are computed for. A decommissioned node counts for the time before its decommission
- * (its intervals end there): it is listed when it was still in service after `inServiceAfter` (a
- * window's start), and never when that is not given (figures as of now).
- */
-export async function listSlaNodes(
-  sql: postgres.Sql,
-  filter: { operatorId?: number; region?: string; nodeId?: number; inServiceAfter?: number } = {},
-): Promise<SlaNode[]> {
-  const rows = await sql`
-    select n.id::int8 as id, n.name, n.operator_id::int8 as operator_id, o.name as operator, o.tier, n.region, n.current_state, n.decommissioned_at
-    from nodes n left join operators o on o.id = n.operator_id
-    where (n.decommissioned_at is null${filter.inServiceAfter !== undefined ? sql` or n.decommissioned_at > ${new Date(filter.inServiceAfter)}` : sql``})
-      ${filter.operatorId !== undefined ? sql`and n.operator_id = ${filter.operatorId}` : sql``}
-      ${filter.region !== undefined ? sql`and n.region = ${filter.region}` : sql``}
-      ${filter.nodeId !== undefined ? sql`and n.id = ${filter.nodeId}` : sql``}
-    order by n.name`;
-  return rows.map((r) => ({
-    id: Number(r.id),
-    name: r.name as string,
-    operatorId: r.operator_id === null ? null : Number(r.operator_id),
-    operator: (r.operator as string | null) ?? null,
-    tier: (r.tier as string | null) ?? null,
-    region: (r.region as string | null) ?? null,
-    currentState: (r.current_state as string | null) ?? null,
-    decommissionedAt: r.decommissioned_at ? (r.decommissioned_at as Date).getTime() : null,
-  }));
-}
-
-/**
  * The time a read of window `w` needs: the window up to now, the budget's month (to its end: the time
  * ahead minus maintenance declared for it) and the rolling 30 days of the projection. Maintenance is
  * loaded and expanded over this span only, so a window asked far into the future costs nothing more.
@@ -89,7 +58,7 @@ export function readSpan(w: Window, now: number): Span {
 }
 
 /** One node: the window's summary (with intervals), its threshold, budget and projection. */
-export async function nodeSla(sql: postgres.Sql, thresholds: Thresholds, node: SlaNode, w: Window, now: number) {
+export async function nodeSla(sql: postgres.ISql, thresholds: Thresholds, node: SlaNode, w: Window, now: number) {
   const r30 = rolling30d(now);
   const { start: lo, end: hi } = readSpan(w, now);
   const defs = await loadMaintenance(sql, lo, hi);
@@ -126,7 +95,7 @@ export interface GroupSla {
 
 /** An operator, a region or the fleet: one aggregate query per window, the pure core for the rest. */
 export async function groupSla(
-  sql: postgres.Sql,
+  sql: postgres.ISql,
   thresholds: Thresholds,
   level: Exclude<Level, 'node'>,
   key: string | null,
@@ -195,7 +164,7 @@ export interface OperatorOutlook {
 }
 
 /** Every operator's month-end projection for the month containing `now` (what the sla_at_risk rule reads). */
-export async function operatorOutlooks(sql: postgres.Sql, thresholds: Thresholds, now: number): Promise<OperatorOutlook[]> {
+export async function operatorOutlooks(sql: postgres.ISql, thresholds: Thresholds, now: number): Promise<OperatorOutlook[]> {
   const nodes = await listSlaNodes(sql);
   const byOperator = new Map<number, SlaNode[]>();
   for (const n of nodes)

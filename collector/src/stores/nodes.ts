@@ -1,0 +1,146 @@
+/**
+ * The nodes table: the one way to find a node by id or name (resolveNode), the node lists every view
+ * reads, registration's insert and decommission.
+ */
+import type postgres from 'postgres';
+import { LOCKS } from '../db/database.ts';
+import type { nodes, operators } from '../db/schema/index.ts';
+import { Errors } from '../errors.ts';
+import { parseRef } from '../refs.ts';
+import { endIntervalsAt } from './intervals.ts';
+
+type Node = typeof nodes.$inferSelect;
+type NodeTimes = 'createdAt' | 'stateSince' | 'lastHbAt' | 'decommissionedAt';
+
+/** A node as the rest of the collector sees it: its operator's name and tier joined, times in ms since the epoch. */
+export type NodeRecord = Pick<
+  Node,
+  'name' | 'region' | 'currentState' | 'failing' | 'agentVersion' | 'clockSkewMs' | 'decommissionReason'
+> & {
+  id: number;
+  operatorId: number | null;
+  operator: string | null;
+  tier: (typeof operators.$inferSelect)['tier'] | null;
+  createdAt: number;
+  stateSince: number | null;
+  lastHbAt: number | null;
+  decommissionedAt: number | null;
+};
+
+/** The row as postgres.js reads it: int8 as an exact string, timestamps as Dates. */
+type NodeRow = Omit<NodeRecord, 'id' | 'operatorId' | NodeTimes> &
+  Pick<Node, NodeTimes> & {
+    id: string;
+    operatorId: string | null;
+  };
+
+/** The nodes the SLA figures are computed for (what the SLA services need of a node). */
+export type SlaNode = Pick<NodeRecord, 'id' | 'name' | 'operatorId' | 'operator' | 'tier' | 'region' | 'currentState'> & {
+  /** When the node was retired (no time ahead counts for it), if it was. */
+  decommissionedAt?: number | null;
+};
+
+const SELECT = (sql: postgres.ISql) => sql`
+  select n.id, n.name, n.operator_id as "operatorId", o.name as operator, o.tier, n.region, n.created_at as "createdAt",
+    n.current_state as "currentState", n.state_since as "stateSince", n.last_hb_at as "lastHbAt", n.failing,
+    n.agent_version as "agentVersion", n.clock_skew_ms as "clockSkewMs",
+    n.decommissioned_at as "decommissionedAt", n.decommission_reason as "decommissionReason"
+  from nodes n left join operators o on o.id = n.operator_id`;
+
+const ms = (d: Date | null) => (d === null ? null : d.getTime());
+const record = (r: NodeRow): NodeRecord => ({
+  ...r,
+  id: Number(r.id),
+  operatorId: r.operatorId === null ? null : Number(r.operatorId),
+  createdAt: r.createdAt.getTime(),
+  stateSince: ms(r.stateSince),
+  lastHbAt: ms(r.lastHbAt),
+  decommissionedAt: ms(r.decommissionedAt),
+});
+
+/** The node with this id or name, or undefined. */
+export async function findNode(sql: postgres.ISql, key: { id: number } | { name: string }): Promise<NodeRecord | undefined> {
+  const [row] = await sql<NodeRow[]>`${SELECT(sql)} where ${'id' in key ? sql`n.id = ${key.id}` : sql`n.name = ${key.name}`}`;
+  return row && record(row);
+}
+
+/**
+ * A node named by id (all digits) or by name, decommissioned or not; FLEET_NOT_FOUND when there is
+ * none (FLEET_BAD_REQUEST for digits beyond what ids can be).
+ */
+export async function resolveNode(sql: postgres.ISql, ref: string): Promise<NodeRecord> {
+  const r = parseRef(ref, 'node');
+  const node = await findNode(sql, r.id !== undefined ? { id: r.id } : { name: r.name });
+  if (!node) throw new Errors.NotFound(`no node "${ref}"`);
+  return node;
+}
+
+/** Every node, decommissioned ones included, by name. */
+export async function listNodes(sql: postgres.ISql): Promise<NodeRecord[]> {
+  return (await sql<NodeRow[]>`${SELECT(sql)} order by n.name`).map(record);
+}
+
+/**
+ * The nodes figures are computed for. A decommissioned node counts for the time before its decommission
+ * (its intervals end there): it is listed when it was still in service after `inServiceAfter` (a
+ * window's start), and never when that is not given (figures as of now).
+ */
+export async function listSlaNodes(
+  sql: postgres.ISql,
+  filter: { operatorId?: number; region?: string; nodeId?: number; inServiceAfter?: number } = {},
+): Promise<SlaNode[]> {
+  const rows = await sql<NodeRow[]>`${SELECT(sql)}
+    where (n.decommissioned_at is null${filter.inServiceAfter !== undefined ? sql` or n.decommissioned_at > ${new Date(filter.inServiceAfter)}` : sql``})
+      ${filter.operatorId !== undefined ? sql`and n.operator_id = ${filter.operatorId}` : sql``}
+      ${filter.region !== undefined ? sql`and n.region = ${filter.region}` : sql``}
+      ${filter.nodeId !== undefined ? sql`and n.id = ${filter.nodeId}` : sql``}
+    order by n.name`;
+  return rows.map((row) => {
+    const n = record(row);
+    return {
+      id: n.id,
+      name: n.name,
+      operatorId: n.operatorId,
+      operator: n.operator,
+      tier: n.tier,
+      region: n.region,
+      currentState: n.currentState,
+      decommissionedAt: n.decommissionedAt,
+    };
+  });
+}
+
+/** Whether any node (in service or not) is in this region. */
+export async function regionExists(sql: postgres.ISql, region: string): Promise<boolean> {
+  return (await sql`select 1 from nodes where region = ${region} limit 1`).length > 0;
+}
+
+/** A new node; null when the name is taken. */
+export async function insertNode(
+  sql: postgres.ISql,
+  n: { name: string; operatorId: number | null; region: string | null; createdAt: number; inventory?: postgres.JSONValue },
+): Promise<number | null> {
+  const [row] = await sql<Array<{ id: string }>>`
+    insert into nodes (name, operator_id, region, created_at, inventory)
+    values (${n.name}, ${n.operatorId}, ${n.region}, ${new Date(n.createdAt)}, ${n.inventory === undefined ? null : sql.json(n.inventory)})
+    on conflict do nothing returning id`;
+  return row ? Number(row.id) : null;
+}
+
+/**
+ * Retires the node as of `at` (false when it was retired already): its state bookkeeping stops and its
+ * intervals end at `at`. Runs after the settle job's current run (it takes the settle lock), so none of
+ * the job's writes lands after these.
+ */
+export async function decommission(sql: postgres.Sql, nodeId: number, at: number, reason: string | null): Promise<boolean> {
+  return sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${LOCKS.settle})`;
+    // The settle job never picks the node again (nothing due, and its reports are refused from now on).
+    const updated = await tx`
+      update nodes set decommissioned_at = ${new Date(at)}, decommission_reason = ${reason}, state_check_at = null, recompute_from = null
+       where id = ${nodeId} and decommissioned_at is null returning id`;
+    if (updated.length === 0) return false;
+    await endIntervalsAt(tx, nodeId, at);
+    return true;
+  });
+}
