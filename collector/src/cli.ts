@@ -70,8 +70,8 @@ const me = () => `cli:${userInfo().username}`;
 
 /**
  * The database for one command, migrated, through the running embedded server when there is one.
- * `raw` gives plain postgres.js (no drizzle: the fast path of read-only listings); otherwise the
- * collector's Database (drizzle and all).
+ * `withSql` gives one plain postgres.js connection (what the stores take); `withDatabase` the
+ * collector's Database, for commands that build the credential store or the alert service.
  */
 async function withServer<T>(config: Config, fn: (url: string) => Promise<T>): Promise<T> {
   const [{ attachEmbeddedPostgres }, { default: postgres }, { migrationsUpToDate }] = await Promise.all([
@@ -211,7 +211,7 @@ const COMMANDS: Record<string, Command> = {
     valid: (sub) => !!sub,
     run: async (config, sub, _arg, v) => {
       const { enrollTokenCli } = await import('./services/enrollment.ts');
-      return withDatabase(config, (d) => enrollTokenCli(d, sub, v.region, me()));
+      return withSql(config, (sql) => enrollTokenCli({ sql }, sub, v.region, me()));
     },
   },
   incident: {
