@@ -27,7 +27,7 @@ import type postgres from 'postgres';
 
 export const DAY_MS = 86_400_000;
 export const DEFAULT_PARTITION = 'samples_default';
-/** How long a detach may wait for its lock (inserts queue behind a waiting ACCESS EXCLUSIVE request). */
+/** How long a partition change may wait for a lock (queries queue behind a waiting ACCESS EXCLUSIVE request). */
 const LOCK_TIMEOUT = '200ms';
 
 export const dayOf = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
