@@ -8,7 +8,9 @@
  *   proportion to the rows; dropping a day's partition costs a few file unlinks whatever its size, so for
  *   a partitioned table the × 24 overstates it (an upper bound);
  * - dead_tuples: dead row versions left in the samples table (all its partitions) after the run, which
- *   autovacuum must then clean (deleted rows leave one each; a dropped partition leaves none).
+ *   autovacuum must then clean (deleted rows leave one each; a dropped partition leaves none);
+ * - deleted_rows and autovacuums: rows deleted and autovacuum runs on the samples table during the job (a
+ *   long delete run lets autovacuum clean up behind it, which brings dead_tuples down at its own cost).
  *
  * Written without the collector's modules (the retention job and, for a partitioned table, the creation of
  * the day's partition are passed in), so the same measurement runs against any version of the schema.
@@ -26,16 +28,24 @@ export interface RetentionFigures {
   retention_measured_s: number;
   retention_s: number;
   dead_tuples: number;
+  deleted_rows: number;
+  autovacuums: number;
+}
+
+/** Activity counters of the samples table, summed over its partitions (or itself, unpartitioned). */
+async function samplesStats(sql: Sql): Promise<{ dead: number; deleted: number; autovacuums: number }> {
+  // Statistics reach the shared counters after a transaction, at most once a second (an idle backend's within 10 s).
+  await sleep(11_000);
+  const [r] = await sql`
+    select coalesce(sum(n_dead_tup), 0)::int8 as dead, coalesce(sum(n_tup_del), 0)::int8 as deleted,
+           coalesce(sum(autovacuum_count), 0)::int8 as autovacuums
+    from pg_stat_user_tables where relid in (select relid from pg_partition_tree('samples'::regclass))`;
+  return { dead: Number(r!.dead), deleted: Number(r!.deleted), autovacuums: Number(r!.autovacuums) };
 }
 
 /** Dead tuples of the samples table, over all its partitions (or itself, unpartitioned). */
 export async function samplesDeadTuples(sql: Sql): Promise<number> {
-  // Statistics reach the shared counters at the end of a transaction, at most once a second.
-  await sleep(1500);
-  const [r] = await sql`
-    select coalesce(sum(n_dead_tup), 0)::int8 as n from pg_stat_user_tables
-    where relid in (select relid from pg_partition_tree('samples'::regclass))`;
-  return Number(r!.n);
+  return (await samplesStats(sql)).dead;
 }
 
 export async function measureRetention(
@@ -70,16 +80,20 @@ export async function measureRetention(
   const insertS = (performance.now() - t0) / 1000;
   // As autovacuum would have left them: no dead tuples before the run, statistics known.
   await sql`vacuum analyze samples`;
+  const s0 = await samplesStats(sql);
   console.log('retention: running the retention job once…');
   const t1 = performance.now();
   await opts.retention(opts.now);
   const measured = (performance.now() - t1) / 1000;
+  const s1 = await samplesStats(sql);
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
     retention_rows: rows,
     insert_s: Math.round(insertS * 10) / 10,
     retention_measured_s: round(measured),
     retention_s: round(measured * 24),
-    dead_tuples: await samplesDeadTuples(sql),
+    dead_tuples: s1.dead,
+    deleted_rows: s1.deleted - s0.deleted,
+    autovacuums: s1.autovacuums - s0.autovacuums,
   };
 }
