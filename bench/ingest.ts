@@ -25,6 +25,9 @@ import { parseArgs } from 'node:util';
 import { startEmbeddedPostgres } from '../collector/src/db/embedded.ts';
 import { migrateDatabase, openDatabase } from '../collector/src/db/database.ts';
 import { newToken } from '../collector/src/auth/credentials.ts';
+import { runRetention } from '../collector/src/jobs/retention.ts';
+import { createSamplePartition } from '../collector/src/jobs/partitions.ts';
+import { measureRetention, samplesDeadTuples } from './ingest-retention.ts';
 
 const { values } = parseArgs({
   options: {
@@ -280,6 +283,29 @@ try {
     );
   }
   const [stored] = await database.sql`select count(*)::int as n from samples`;
+  // --rollup-hour: retention's cost (bench/ingest-retention.ts), with the collector stopped (its own retention would race).
+  let retention: Awaited<ReturnType<typeof measureRetention>> | null = null;
+  if (ROLLUP_HOUR) {
+    const c = collector;
+    collector = null;
+    c.kill('SIGTERM');
+    await new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)));
+    retention = await measureRetention(database.sql, {
+      nodeIds: ids,
+      intervalS: INTERVAL_S,
+      now: Date.now(),
+      retention: async (t) => {
+        const r = await runRetention(database.sql, t, {
+          rawMs: 48 * 3_600_000,
+          intervalMs: 400 * 86_400_000,
+          pauseRatio: 0,
+          instanceId: 'bench',
+        });
+        if (!r) throw new Error('the retention lock is held');
+      },
+      prepareDay: (day) => createSamplePartition(database.sql, day),
+    });
+  }
   const [rollups] = await database.sql`select count(*)::int as n from metric_rollups`;
   const measured = (k: number) => res.ackedAt[k]! >= WARMUP * 1000;
   const lat = Float64Array.from(res.latencies.filter((_, k) => measured(k))).sort();
@@ -318,6 +344,7 @@ try {
     },
     by_10s: windows,
     stored_samples: stored!.n,
+    ...(retention ?? { dead_tuples: await samplesDeadTuples(database.sql) }),
     rollup_hour_rows: rollups!.n,
     ...(rollupHour
       ? {

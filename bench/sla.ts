@@ -144,14 +144,16 @@ try {
   );
   await sql`vacuum analyze`;
   const [sizes] = await sql`
-    select pg_total_relation_size('samples')::int8 as samples, pg_total_relation_size('metric_rollups')::int8 as rollups,
+    select (select sum(pg_total_relation_size(relid)) from pg_partition_tree('samples'))::int8 as samples, pg_total_relation_size('metric_rollups')::int8 as rollups,
            pg_total_relation_size('state_intervals')::int8 as intervals`;
   const bytesPerNode = Math.round(
     Number(sizes!.samples) / RAW_NODES + Number(sizes!.rollups) / RAW_NODES + Number(sizes!.intervals) / NODES,
   );
   const [detail] = await sql`
-    select (pg_relation_size('samples') / ${RAW_NODES})::int as samples_heap_per_node,
-      (select jsonb_object_agg(indexrelname, pg_relation_size(indexrelid) / ${RAW_NODES}) from pg_stat_user_indexes where relname = 'samples') as samples_indexes_per_node,
+    select ((select sum(pg_relation_size(relid)) from pg_partition_tree('samples')) / ${RAW_NODES})::int as samples_heap_per_node,
+      -- samples is partitioned (by day): each of its indexes summed over the partitions.
+      (select jsonb_object_agg(c.relname, (select sum(pg_relation_size(relid)) from pg_partition_tree(c.oid)) / ${RAW_NODES})
+         from pg_index x join pg_class c on c.oid = x.indexrelid where x.indrelid = 'samples'::regclass) as samples_indexes_per_node,
       (select round(avg(pg_column_size(r.*))) from metric_rollups r)::int as rollup_row_bytes_avg,
       (select count(*) from metric_rollups where array_position(samples, null) is not null)::int as rollup_rows_with_gaps`;
 

@@ -4,6 +4,7 @@ import postgres from 'postgres';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import * as schema from './schema/index.ts';
+import { refuseNewerDatabase } from './migration-state.ts';
 
 export type Db = PostgresJsDatabase<typeof schema>;
 export interface Database {
@@ -46,6 +47,7 @@ export async function migrateDatabase(url: string): Promise<void> {
   const lockConn = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await lockConn`select pg_advisory_lock(${LOCKS.migrate})`;
+    await refuseNewerDatabase(lockConn);
     const m = postgres(url, { max: 1, onnotice: () => {} });
     try {
       await migrate(drizzle(m), { migrationsFolder });

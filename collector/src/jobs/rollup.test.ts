@@ -4,6 +4,7 @@ import { createTestDatabase } from '../../../test/support/pg.ts';
 import { ManualClock, testCollector } from '../../../test/support/harness.ts';
 import { runRollup } from './rollup.ts';
 import { runRetention } from './retention.ts';
+import { dayOf } from './partitions.ts';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -189,10 +190,21 @@ describe('per-minute rollups, one row per node and hour', () => {
         insert into metric_rollups (node_id, hour, samples, disk_pct_max, load1_avg, load1_max, mem_pct_avg, mem_pct_max, agent_rss_kib_max, agent_cpu_pct)
         select ${nodeId}, ${new Date(hour)}, a, a, a, a, a, a, a::int[], a from (select array_fill(1::int2, array[60]) as a) x`;
     }
+    const raw = async () => (await sql`select count(*)::int as n from samples where node_id = ${nodeId}`)[0]!.n as number;
     const r = await runRetention(sql, now, { rawMs: 48 * HOUR, intervalMs: 400 * day, instanceId: 'test' });
     // The hour ending at hh:00 goes; the one ending at hh+1:00 still holds minutes younger than 400 days.
-    expect(r).toMatchObject({ rollups: 1, samples: posted });
+    expect(r).toMatchObject({ rollups: 1 });
     expect(await hours()).toEqual([...kept, T0, T0 + HOUR, T0 + 2 * HOUR]);
+    // Raw samples go a whole UTC day at a time (jobs/partitions.ts), once all of the day is older than the
+    // raw window: T0's day ended 40.5 h before `now`, so its samples are all still there.
+    expect(r!.partitions.dropped).toEqual([]);
+    expect(await raw()).toBe(posted);
+    const dayAfter = dayOf(T0) + day + 48 * HOUR;
+    const r2 = await runRetention(sql, dayAfter, { rawMs: 48 * HOUR, intervalMs: 400 * day, instanceId: 'test' });
+    expect(r2!.partitions.dropped).toContain(dayOf(T0));
+    expect(await raw()).toBe(0);
+    // The rollups outlive their raw samples (this later run also let the older of the two kept hours go).
+    expect(await hours()).toEqual([kept[1], T0, T0 + HOUR, T0 + 2 * HOUR]);
   });
 
   it('stores percentages, load and agent CPU in hundredths: rounded, and clamped at 327.67', async () => {

@@ -80,6 +80,7 @@ export const ErrorCode = Type.Union([
   // Not HTTP answers: a collector or `npm start` that cannot start prints these and exits non-zero.
   Type.Literal('FLEET_PORT_IN_USE'),
   Type.Literal('FLEET_DATA_DIR_IN_USE'),
+  Type.Literal('FLEET_DATABASE_NEWER'),
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 /** Every code in ErrorCode, as a list. */

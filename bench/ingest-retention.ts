@@ -1,0 +1,99 @@
+/**
+ * Retention's cost, for `pnpm bench:ingest --rollup-hour`: an hour of raw samples for every node (what
+ * an hour of ingest leaves, 720 rows per node at 5 s) is written into a day three days back, then the
+ * collector's retention job runs once, unpaced, and its time is taken.
+ *
+ * - retention_measured_s: the job's statements for that hour of rows (plus its other, small deletes);
+ * - retention_s: the same scaled to a day's worth of rows (× 24). Deleting rows one by one costs in
+ *   proportion to the rows; dropping a day's partition costs a few file unlinks whatever its size, so for
+ *   a partitioned table the × 24 overstates it (an upper bound);
+ * - dead_tuples: dead row versions left in the samples table (all its partitions) after the run, which
+ *   autovacuum must then clean (deleted rows leave one each; a dropped partition leaves none);
+ * - deleted_rows and autovacuums: rows deleted and autovacuum runs on the samples table during the job (a
+ *   long delete run lets autovacuum clean up behind it, which brings dead_tuples down at its own cost).
+ *
+ * Written without the collector's modules (the retention job and, for a partitioned table, the creation of
+ * the day's partition are passed in), so the same measurement runs against any version of the schema.
+ */
+import type { Database } from '../collector/src/db/database.ts';
+
+type Sql = Database['sql'];
+
+const DAY = 86_400_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface RetentionFigures {
+  retention_rows: number;
+  insert_s: number;
+  retention_measured_s: number;
+  retention_s: number;
+  dead_tuples: number;
+  deleted_rows: number;
+  autovacuums: number;
+}
+
+/** Activity counters of the samples table, summed over its partitions (or itself, unpartitioned). */
+async function samplesStats(sql: Sql): Promise<{ dead: number; deleted: number; autovacuums: number }> {
+  // Statistics reach the shared counters after a transaction, at most once a second (an idle backend's within 10 s).
+  await sleep(11_000);
+  const [r] = await sql`
+    select coalesce(sum(n_dead_tup), 0)::int8 as dead, coalesce(sum(n_tup_del), 0)::int8 as deleted,
+           coalesce(sum(autovacuum_count), 0)::int8 as autovacuums
+    from pg_stat_user_tables where relid in (select relid from pg_partition_tree('samples'::regclass))`;
+  return { dead: Number(r!.dead), deleted: Number(r!.deleted), autovacuums: Number(r!.autovacuums) };
+}
+
+/** Dead tuples of the samples table, over all its partitions (or itself, unpartitioned). */
+export async function samplesDeadTuples(sql: Sql): Promise<number> {
+  return (await samplesStats(sql)).dead;
+}
+
+export async function measureRetention(
+  sql: Sql,
+  opts: {
+    nodeIds: readonly number[];
+    intervalS: number;
+    now: number;
+    /** Runs the collector's retention job once at `now`, unpaced. */
+    retention: (now: number) => Promise<unknown>;
+    /** Prepares the day (a partitioned table: creates its partition) before it is written. */
+    prepareDay?: (day: number) => Promise<unknown>;
+  },
+): Promise<RetentionFigures> {
+  const day = Math.floor(opts.now / DAY) * DAY - 3 * DAY;
+  await opts.prepareDay?.(day);
+  const perNode = Math.round(3600 / opts.intervalS);
+  console.log(
+    `retention: writing an hour of raw samples 3 days back, ${perNode} for each of ${opts.nodeIds.length} nodes (${(perNode * opts.nodeIds.length).toLocaleString('en')} rows)…`,
+  );
+  const t0 = performance.now();
+  let rows = 0;
+  for (let off = 0; off < opts.nodeIds.length; off += 1000) {
+    const r = await sql`
+      insert into samples (node_id, stream, seq, ts, received_at, at, live, ok, detail, disk_pct, load1, mem_pct, agent_rss_kib, agent_cpu_s)
+      select n.id, 'retention', k, t, t, t, true, true, null, 60, 1, 40, 40000, 10 + k * 0.004
+      from unnest(${opts.nodeIds.slice(off, off + 1000) as number[]}::int8[]) as n(id)
+      cross join generate_series(0, ${perNode - 1}) k
+      cross join lateral (select to_timestamp((${day}::float8 + k * ${opts.intervalS * 1000}) / 1000) as t) x`;
+    rows += r.count;
+  }
+  const insertS = (performance.now() - t0) / 1000;
+  // As autovacuum would have left them: no dead tuples before the run, statistics known.
+  await sql`vacuum analyze samples`;
+  const s0 = await samplesStats(sql);
+  console.log('retention: running the retention job once…');
+  const t1 = performance.now();
+  await opts.retention(opts.now);
+  const measured = (performance.now() - t1) / 1000;
+  const s1 = await samplesStats(sql);
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    retention_rows: rows,
+    insert_s: Math.round(insertS * 10) / 10,
+    retention_measured_s: round(measured),
+    retention_s: round(measured * 24),
+    dead_tuples: s1.dead,
+    deleted_rows: s1.deleted - s0.deleted,
+    autovacuums: s1.autovacuums - s0.autovacuums,
+  };
+}
