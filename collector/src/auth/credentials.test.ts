@@ -84,6 +84,18 @@ describe('rotation, overlap and expiry (real database, injected clock)', () => {
     expect((await push(old)).json().credential).toBeUndefined();
   });
 
+  it('a successor counts as picked up from its first request on (its first use is written after the reply)', async () => {
+    const { token: old } = await c.register('first-use-node');
+    clock.advance(80 * DAY);
+    const successor = (await push(old)).json().credential;
+    const store = c.services.credentials;
+    const oldAuth = await store.authenticate(old, clock.now);
+    expect(oldAuth?.validUntil).not.toBeNull();
+    expect(await store.authenticate(successor.token, clock.now)).not.toBeNull();
+    // At once, the successor's first use possibly not written yet: the old credential gets no further one.
+    expect(await store.rotateIfDue(oldAuth!, clock.now)).toBeNull();
+  });
+
   it('an expired credential is refused', async () => {
     const { token } = await c.register('expired-node');
     clock.advance(91 * DAY);

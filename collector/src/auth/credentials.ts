@@ -103,9 +103,13 @@ export class CredentialStore {
   private evictedAt = new Map<number, number>();
   /** Cache misses arriving together are one query. */
   private readonly loader: BatchLoader<string, Credential>;
-  /** First uses are recorded in batches (one update per tick), not one write per request. */
-  private firstUses = new Map<number, Date>();
+  /**
+   * First uses are recorded in batches (one update per tick), off the request's path: the request does
+   * not wait for the write. Rotation, the one reader, waits for the writes in flight (`recorded`).
+   */
+  private firstUses = new Map<number, Credential>();
   private firstUseFlush: Promise<void> | null = null;
+  private recording = new Set<Promise<void>>();
   /** The request path's own connections (Database.ingest): lookups and first uses run there. */
   private readonly hot: postgres.Sql;
 
@@ -120,18 +124,32 @@ export class CredentialStore {
     });
   }
 
-  private recordFirstUse(id: number, at: Date): Promise<void> {
-    this.firstUses.set(id, at);
-    this.firstUseFlush ??= new Promise<void>((r) => setImmediate(r)).then(async () => {
-      const batch = this.firstUses;
+  private recordFirstUse(row: Credential, at: Date): void {
+    row.lastUsedAt = at;
+    this.firstUses.set(row.id, row);
+    if (this.firstUseFlush) return;
+    const flush = new Promise<void>((r) => setImmediate(r)).then(async () => {
+      const batch = [...this.firstUses.values()];
       this.firstUses = new Map();
       this.firstUseFlush = null;
       // One statement for the batch: the earliest time in it stands for all (they are one tick apart).
-      const at0 = new Date(Math.min(...[...batch.values()].map((d) => d.getTime())));
-      await this
-        .hot`update node_credentials set last_used_at = ${at0} where id = any(${[...batch.keys()]}::int8[]) and last_used_at is null`;
+      const at0 = new Date(Math.min(...batch.map((r) => r.lastUsedAt?.getTime() ?? at.getTime())));
+      try {
+        await this
+          .hot`update node_credentials set last_used_at = ${at0} where id = any(${batch.map((r) => r.id)}::int8[]) and last_used_at is null`;
+      } catch {
+        // Not recorded (the database away): the rows' next use records it again.
+        for (const r of batch) r.lastUsedAt = null;
+      }
     });
-    return this.firstUseFlush;
+    this.firstUseFlush = flush;
+    this.recording.add(flush);
+    void flush.finally(() => this.recording.delete(flush));
+  }
+
+  /** Waits until the first uses recorded so far are written. */
+  private async recorded(): Promise<void> {
+    await Promise.all(this.recording);
   }
 
   /** Forgets cached credential rows (all, or one node's). */
@@ -205,10 +223,7 @@ export class CredentialStore {
     if (row.expiresAt.getTime() <= now) return null;
     if (row.validUntil && row.validUntil.getTime() <= now) return null;
     // Record first use once (not every request): rotation needs to know whether a successor was ever picked up.
-    if (!row.lastUsedAt) {
-      row.lastUsedAt = new Date(now);
-      await this.recordFirstUse(row.id, row.lastUsedAt);
-    }
+    if (!row.lastUsedAt) this.recordFirstUse(row, new Date(now));
     return {
       nodeId: row.nodeId,
       credentialId: row.id,
@@ -239,6 +254,7 @@ export class CredentialStore {
    * lost, or the agent died before saving it), hand out a fresh one instead of locking the node out.
    */
   private async reissueIfSuccessorUnused(auth: AuthenticatedNode, now: number) {
+    await this.recorded();
     const newer = await this.sql<Array<{ id: string; lastUsedAt: Date | null }>>`
       select id, last_used_at as "lastUsedAt" from node_credentials
       where node_id = ${auth.nodeId} and revoked_at is null and id > ${auth.credentialId}`;
