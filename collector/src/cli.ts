@@ -117,7 +117,7 @@ async function withDatabase<T>(config: Config, fn: (database: Database) => Promi
 
 async function credentialStore(config: Config, database: Database) {
   const { CredentialStore, credentialPolicy } = await import('./auth/credentials.ts');
-  return new CredentialStore(database.db, database.ingest, credentialPolicy(config.credentials));
+  return new CredentialStore(database.sql, database.ingest, credentialPolicy(config.credentials));
 }
 
 /** The alert service without the HTTP app or any job (incident and notification commands). */

@@ -84,6 +84,18 @@ describe('rotation, overlap and expiry (real database, injected clock)', () => {
     expect((await push(old)).json().credential).toBeUndefined();
   });
 
+  it('a successor counts as picked up from its first request on (its first use is written after the reply)', async () => {
+    const { token: old } = await c.register('first-use-node');
+    clock.advance(80 * DAY);
+    const successor = (await push(old)).json().credential;
+    const store = c.services.credentials;
+    const oldAuth = await store.authenticate(old, clock.now);
+    expect(oldAuth?.validUntil).not.toBeNull();
+    expect(await store.authenticate(successor.token, clock.now)).not.toBeNull();
+    // At once, the successor's first use possibly not written yet: the old credential gets no further one.
+    expect(await store.rotateIfDue(oldAuth!, clock.now)).toBeNull();
+  });
+
   it('an expired credential is refused', async () => {
     const { token } = await c.register('expired-node');
     clock.advance(91 * DAY);
@@ -129,6 +141,75 @@ describe('revocation across collectors (credential cache + NOTIFY)', () => {
       await a.close();
       await b.close();
       await db.drop();
+    }
+  });
+});
+
+describe('credential cache: warm start and evictions racing a read', () => {
+  const clock = new ManualClock(Date.now());
+  let c: Awaited<ReturnType<typeof testCollector>>;
+  let drop: () => Promise<void>;
+  const revokeBehindTheCollectorsBack = (nodeId: number) =>
+    c.database.sql`update node_credentials set revoked_at = ${new Date(clock.now)} where node_id = ${nodeId}`;
+
+  beforeAll(async () => {
+    const db = await createTestDatabase('creds_cache');
+    drop = db.drop;
+    c = await testCollector(db.url, clock);
+  });
+  afterAll(async () => {
+    await c.close();
+    await drop();
+  });
+
+  it('a row read while an eviction happens is used once but not cached: it may predate the change', async () => {
+    const store = c.services.credentials;
+    const { token, nodeId } = await c.register('race-node');
+    store.invalidate();
+    const reading = store.authenticate(token, clock.now);
+    // A change notification arrives while the row is being read (the read started before the change committed).
+    store.invalidate(nodeId);
+    expect((await reading)?.nodeId).toBe(nodeId);
+    await revokeBehindTheCollectorsBack(nodeId);
+    // Not served from the cache: read again, and refused.
+    expect(await store.authenticate(token, clock.now)).toBeNull();
+  });
+
+  it('preload caches every credential in force, and none that is revoked', async () => {
+    const store = c.services.credentials;
+    const live = await c.register('preload-live');
+    const revoked = await c.register('preload-revoked');
+    await revokeBehindTheCollectorsBack(revoked.nodeId);
+    store.invalidate();
+    const inForce = await c.database.sql`select count(*)::int as n from node_credentials where revoked_at is null and expires_at > now()`;
+    expect(await store.preload()).toBe(inForce[0]!.n);
+    // Served from the cache: a change made behind the collectors' back is not seen before the cache TTL.
+    await revokeBehindTheCollectorsBack(live.nodeId);
+    expect((await store.authenticate(live.token, clock.now))?.nodeId).toBe(live.nodeId);
+    expect(await store.authenticate(revoked.token, clock.now)).toBeNull();
+  });
+
+  it('a preload overlapping the eviction of a node caches the others, not that one', async () => {
+    const store = c.services.credentials;
+    const { token, nodeId } = await c.register('preload-race');
+    store.invalidate();
+    const inForce = await c.database.sql`select count(*)::int as n from node_credentials where revoked_at is null and expires_at > now()`;
+    const loading = store.preload();
+    store.invalidate(nodeId);
+    expect(await loading).toBe(inForce[0]!.n - 1);
+    await revokeBehindTheCollectorsBack(nodeId);
+    expect(await store.authenticate(token, clock.now)).toBeNull();
+  });
+
+  it('a collector starts with the credentials in force already cached', async () => {
+    const { token, nodeId } = await c.register('warm-start');
+    const other = await testCollector(c.config.databaseUrl!, clock);
+    try {
+      await revokeBehindTheCollectorsBack(nodeId);
+      // Loaded at start, before the change made behind the collectors' back (seen only after the cache TTL).
+      expect((await other.services.credentials.authenticate(token, clock.now))?.nodeId).toBe(nodeId);
+    } finally {
+      await other.close();
     }
   });
 });

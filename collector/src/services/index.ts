@@ -14,7 +14,7 @@ import { alertMetrics } from '../alerts/metrics.ts';
 
 export function createServices(config: Config, database: Database, clock: Clock, log: Logger, metrics: Metrics) {
   const t = slaTimings(config);
-  const credentials = new CredentialStore(database.db, database.ingest, credentialPolicy(config.credentials));
+  const credentials = new CredentialStore(database.sql, database.ingest, credentialPolicy(config.credentials));
   const writer = new IngestWriter(
     database.ingest,
     {

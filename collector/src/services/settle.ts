@@ -230,56 +230,75 @@ export class Settler {
     return this.apply(plans);
   }
 
+  /**
+   * Writes the plans in one statement (data-modifying CTEs: one round trip, one commit). Its node updates
+   * lock node rows that ingest updates at every heartbeat: as one statement, the locks last only as long
+   * as the statement runs, not over several round trips of a transaction (at a start, when every node is
+   * settled, each ingest commit touches some node of the batch being settled and waited for it). The node
+   * updates are conditional on the heartbeat that was read; only the nodes that pass get their intervals
+   * rewritten. The CTEs touch disjoint rows (the intervals from `from` on, the one before `from` merged
+   * or trimmed), so their order within the statement does not matter.
+   */
   private async apply(plans: Plan[]): Promise<number> {
-    return this.sql.begin(async (tx) => {
-      // Node rows first: conditional on the heartbeat we read, and locking them until we commit.
-      const nodeUpdates = plans.map((p) => {
-        const last = p.intervals.at(-1);
-        return {
-          id: p.node.id,
-          seen_hb: p.node.lastHbAt ? p.node.lastHbAt.toISOString() : null,
-          seen_rf: p.node.recomputeFrom ? p.node.recomputeFrom.toISOString() : null,
-          state: last?.state ?? null,
-          since: last ? iso(last.start) : null,
-          check_at: p.nextCheckAt === null ? null : iso(p.nextCheckAt),
-        };
-      });
-      const won = await tx`
+    const sql = this.sql;
+    const nodeUpdates = plans.map((p) => {
+      const last = p.intervals.at(-1);
+      return {
+        id: p.node.id,
+        seen_hb: p.node.lastHbAt ? p.node.lastHbAt.toISOString() : null,
+        seen_rf: p.node.recomputeFrom ? p.node.recomputeFrom.toISOString() : null,
+        state: last?.state ?? null,
+        since: last ? iso(last.start) : null,
+        check_at: p.nextCheckAt === null ? null : iso(p.nextCheckAt),
+      };
+    });
+    const writing = plans.filter((p) => p.intervals.length > 0);
+    const rewrites = writing.map((p) => ({
+      id: p.node.id,
+      f: iso(p.from),
+      merged: p.deleteId,
+      trim_id: p.trim?.id ?? null,
+      trim_end: p.trim ? iso(p.trim.end) : null,
+    }));
+    const rows = writing.flatMap((p) =>
+      p.intervals.map((iv, i) => ({
+        node_id: p.node.id,
+        state: iv.state,
+        start_at: iso(iv.start),
+        end_at: i === p.intervals.length - 1 ? null : iso(iv.end),
+        cause: iv.cause,
+        evidence: iv.evidence,
+      })),
+    );
+    // `n.id = any(ids)` lets the planner reach `nodes` through its primary key (see the ingest writer).
+    const [out] = await sql<Array<{ won: number }>>`
+      with won as (
         update nodes n set
           current_state = coalesce(v.state, n.current_state),
           state_since = coalesce(v.since, n.state_since),
           state_check_at = v.check_at,
           recompute_from = case when n.recompute_from is not distinct from v.seen_rf then null else n.recompute_from end
-        from jsonb_to_recordset(${tx.json(nodeUpdates as never)}::jsonb) as v(id int8, seen_hb timestamptz, seen_rf timestamptz, state text, since timestamptz, check_at timestamptz)
-        where n.id = v.id and n.last_hb_at is not distinct from v.seen_hb
-        returning n.id::int8 as id`;
-      const ok = new Set(won.map((r) => Number(r.id)));
-      const mine = plans.filter((p) => ok.has(p.node.id) && p.intervals.length > 0);
-      if (mine.length === 0) return ok.size;
-      await tx`
-        delete from state_intervals si using jsonb_to_recordset(${tx.json(mine.map((p) => ({ id: p.node.id, f: iso(p.from) })) as never)}::jsonb) as x(id int8, f timestamptz)
-        where si.node_id = x.id and si.start_at >= x.f`;
-      const deletes = mine.filter((p) => p.deleteId !== null).map((p) => p.deleteId!);
-      if (deletes.length) await tx`delete from state_intervals where id in ${tx(deletes)}`;
-      const trims = mine.filter((p) => p.trim).map((p) => ({ id: p.trim!.id, e: iso(p.trim!.end) }));
-      if (trims.length) {
-        await tx`update state_intervals si set end_at = x.e from jsonb_to_recordset(${tx.json(trims as never)}::jsonb) as x(id int8, e timestamptz) where si.id = x.id`;
-      }
-      const rows = mine.flatMap((p) =>
-        p.intervals.map((iv, i) => ({
-          node_id: p.node.id,
-          state: iv.state,
-          start_at: iso(iv.start),
-          end_at: i === p.intervals.length - 1 ? null : iso(iv.end),
-          cause: iv.cause,
-          evidence: iv.evidence,
-        })),
-      );
-      await tx`
+        from jsonb_to_recordset(${sql.json(nodeUpdates as never)}::jsonb) as v(id int8, seen_hb timestamptz, seen_rf timestamptz, state text, since timestamptz, check_at timestamptz)
+        where n.id = v.id and n.id = any(${nodeUpdates.map((u) => u.id)}::int8[]) and n.last_hb_at is not distinct from v.seen_hb
+        returning n.id
+      ), r as (
+        select r.* from jsonb_to_recordset(${sql.json(rewrites as never)}::jsonb)
+          as r(id int8, f timestamptz, merged int8, trim_id int8, trim_end timestamptz)
+        join won on won.id = r.id
+      ), replaced as (
+        delete from state_intervals si using r where si.node_id = r.id and si.start_at >= r.f
+      ), merged as (
+        delete from state_intervals si using r where si.id = r.merged
+      ), trimmed as (
+        update state_intervals si set end_at = r.trim_end from r where si.id = r.trim_id
+      ), inserted as (
         insert into state_intervals (node_id, state, start_at, end_at, cause, evidence)
-        select node_id, state, start_at, end_at, cause, evidence
-        from jsonb_to_recordset(${tx.json(rows as never)}::jsonb) as x(node_id int8, state text, start_at timestamptz, end_at timestamptz, cause text, evidence jsonb)`;
-      return ok.size;
-    });
+        select x.node_id, x.state, x.start_at, x.end_at, x.cause, x.evidence
+        from jsonb_to_recordset(${sql.json(rows as never)}::jsonb)
+          as x(node_id int8, state text, start_at timestamptz, end_at timestamptz, cause text, evidence jsonb)
+        join won on won.id = x.node_id
+      )
+      select count(*)::int as won from won`;
+    return out!.won;
   }
 }
