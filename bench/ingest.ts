@@ -19,7 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmbeddedPostgres } from '../collector/src/db/embedded.ts';
@@ -54,6 +54,8 @@ const CONNECTIONS = Number(values.connections ?? 1000);
 // the measured minute (its first run 20 s after the start). Measures ingest beside its heaviest job.
 const ROLLUP_HOUR = values['rollup-hour'] ?? false;
 const ROOT = resolve(import.meta.dirname, '..');
+const loadAverage = () => loadavg().map((l) => Math.round(l * 100) / 100);
+const loadAtStart = loadAverage();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The fields of /proc/<pid>/stat after the command name (index 0 is the state), or null when the process is gone. */
@@ -209,7 +211,9 @@ try {
   console.log(
     `pushing: ${NODES} nodes every ${INTERVAL_S} s (${Math.round(NODES / INTERVAL_S)} reports/s offered) for ${WARMUP} s of warm-up + ${SECONDS} s measured…`,
   );
-  let cpu0 = { collector: 0, pg: 0 };
+  // CPU at the start of the load and at the end of the warm-up: the warm-up's and the measured stretch's CPU apart.
+  const cpuStart = { collector: cpuSeconds(collectorPid), pg: pgCpu() };
+  let cpu0 = cpuStart;
   let t0 = performance.now();
   const warm = setTimeout(() => {
     cpu0 = { collector: cpuSeconds(collectorPid), pg: pgCpu() };
@@ -308,6 +312,8 @@ try {
   }
   const [rollups] = await database.sql`select count(*)::int as n from metric_rollups`;
   const measured = (k: number) => res.ackedAt[k]! >= WARMUP * 1000;
+  /** CPU milliseconds per acknowledged report (null when none was acknowledged). */
+  const perReport = (seconds: number, reports: number) => (reports ? Math.round((seconds * 1e6) / reports) / 1000 : null);
   const lat = Float64Array.from(res.latencies.filter((_, k) => measured(k))).sort();
   const warmLat = res.latencies.filter((_, k) => !measured(k)).sort((a, b) => a - b);
   const ackedMeasured = lat.length;
@@ -341,6 +347,11 @@ try {
       p50_ms: Math.round(pct(warmLat, 50) * 10) / 10,
       p99_ms: Math.round(pct(warmLat, 99) * 10) / 10,
       max_ms: Math.round((warmLat.at(-1) ?? NaN) * 10) / 10,
+      // The warm-up's CPU (every node's first report, first settlements) per report acknowledged in it.
+      cpu_ms_per_report: {
+        collector: perReport(cpu0.collector - cpuStart.collector, warmLat.length),
+        postgres: perReport(cpu0.pg - cpuStart.pg, warmLat.length),
+      },
     },
     by_10s: windows,
     stored_samples: stored!.n,
@@ -360,6 +371,14 @@ try {
       load_generator: Math.round(cpu.loadgen * 10) / 10,
       wall: Math.round(wall * 10) / 10,
     },
+    // The measured stretch's CPU per report acknowledged in it (the load generator's is the bench's own cost).
+    cpu_ms_per_report: {
+      collector: perReport(cpu.collector, ackedMeasured),
+      postgres: perReport(cpu.pg, ackedMeasured),
+      load_generator: perReport(cpu.loadgen, ackedMeasured),
+    },
+    // The machine's 1, 5 and 15 min load averages when the bench started (other work on the same cores) and at its end.
+    load_average: { start: loadAtStart, end: loadAverage() },
     setup: {
       nodes: NODES,
       interval_s: INTERVAL_S,
