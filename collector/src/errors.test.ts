@@ -31,8 +31,9 @@ const sources = SOURCE_DIRS.flatMap((dir) =>
 
 const CODE = `['"\`]([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)['"\`]`;
 /**
- * Error codes as the source writes them: any quoted FLEET_* literal; an upper-case literal given to a
- * `code` (`code: 'X'`, `code = 'X'`, a union type `code: 'X' | 'Y'`) or as the first argument of an error
+ * Error codes as the source writes them: any quoted FLEET_* literal; an upper-case literal with an
+ * underscore given to a `code` (`code: 'X'`, `code = 'X'`, a union type `code: 'X' | 'Y'`) or as the first
+ * argument of an error
  * (createError('X', ...), new FleetError('X', ...), super('X', ...), kind('X', ...)). Problem codes
  * (`missing`, `too_long`: lower case, listed in `details`) and comparisons (`code === 'EADDRINUSE'`) are not
  * codes a client receives.
