@@ -10,7 +10,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+// TypeScript 5's JavaScript API (the `typescript5` alias): TypeScript 7, which type-checks the workspace, has
+// no in-process parser yet.
+import ts from 'typescript5';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_DIRS = ['agent/src', 'collector/src', 'shared/src'];

@@ -114,8 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preParsing', async (req, _reply, payload) => {
     const enc = req.headers['content-encoding'];
     if (!enc || enc === 'identity') return payload;
-    if (enc !== 'gzip')
-      throw Object.assign(new Error(`unsupported content-encoding "${enc}"`), { statusCode: 415, code: 'FLEET_UNSUPPORTED_MEDIA_TYPE' });
+    if (enc !== 'gzip') throw new Errors.UnsupportedMediaType(`unsupported content-encoding "${enc}"`);
     let received = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _e, cb) {

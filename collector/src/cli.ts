@@ -291,7 +291,7 @@ async function alertCommand(
   }
   if (cmd === 'incident' && sub === 'show' && id) {
     const i = await alerts.get(id);
-    if (!i) throw Object.assign(new Error(`incident ${id} not found`), { code: 'FLEET_NOT_FOUND' });
+    if (!i) throw new (await import('./errors.ts')).Errors.NotFound(`incident ${id} not found`);
     console.log(
       `${i.id}  ${i.severity}  ${i.status}\n${i.summary}\nnodes: ${i.nodeIds.join(', ') || '-'}\nopened ${iso(i.openedAt)}  acknowledged ${iso(i.acknowledgedAt)}${i.acknowledgedBy ? ` by ${i.acknowledgedBy}` : ''}  resolved ${iso(i.resolvedAt)}${i.resolvedBy ? ` by ${i.resolvedBy}` : ''}`,
     );

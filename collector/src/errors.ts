@@ -1,21 +1,33 @@
-/** Stable error codes: the collector's only error vocabulary (see ErrorCode in @timmy/shared). */
+/** Stable error codes: the collector's only error vocabulary (ErrorCode in @timmy/shared, the README's table). */
 import { STATUS_CODES } from 'node:http';
-import createError from '@fastify/error';
-import type { ErrorCode } from '@timmy/shared';
+import { FleetError, type ErrorCode } from '@timmy/shared';
+
+/**
+ * A FleetError class for one code and status, whose message is `say(detail)`: `new Errors.NotFound('no node x')`;
+ * `details` (every problem found) are listed in the reply.
+ */
+function kind<C extends ErrorCode>(code: C, statusCode: number, say: (detail: string) => string = (detail) => detail) {
+  return class extends FleetError<C> {
+    constructor(detail = '', details?: unknown[]) {
+      super(code, say(detail), { statusCode, ...(details ? { details } : {}) });
+    }
+  };
+}
 
 export const Errors = {
-  Unauthorized: createError<[]>('FLEET_UNAUTHORIZED', 'missing, unknown, expired or revoked credential', 401),
-  Forbidden: createError('FLEET_FORBIDDEN', '%s', 403),
-  BadRequest: createError('FLEET_BAD_REQUEST', '%s', 400),
-  TimestampOutOfRange: createError('FLEET_TIMESTAMP_OUT_OF_RANGE', '%s', 422),
+  Unauthorized: kind('FLEET_UNAUTHORIZED', 401, () => 'missing, unknown, expired or revoked credential'),
+  Forbidden: kind('FLEET_FORBIDDEN', 403),
+  BadRequest: kind('FLEET_BAD_REQUEST', 400),
+  TimestampOutOfRange: kind('FLEET_TIMESTAMP_OUT_OF_RANGE', 422),
   /** A report holding a value the database refuses (found only by storing it): never worth a retry. */
-  Unstorable: createError('FLEET_UNSTORABLE', 'the report holds a value the database cannot store: %s', 422),
-  NotFound: createError('FLEET_NOT_FOUND', '%s', 404),
-  Conflict: createError('FLEET_CONFLICT', '%s', 409),
-  NodeDecommissioned: createError('FLEET_NODE_DECOMMISSIONED', '%s', 410),
+  Unstorable: kind('FLEET_UNSTORABLE', 422, (why) => `the report holds a value the database cannot store: ${why}`),
+  NotFound: kind('FLEET_NOT_FOUND', 404),
+  Conflict: kind('FLEET_CONFLICT', 409),
+  NodeDecommissioned: kind('FLEET_NODE_DECOMMISSIONED', 410),
+  UnsupportedMediaType: kind('FLEET_UNSUPPORTED_MEDIA_TYPE', 415),
   /** A maintenance window must be declared ahead of time. */
-  MaintenanceInPast: createError('FLEET_MAINTENANCE_IN_PAST', '%s', 422),
-  Unavailable: createError<[]>('FLEET_UNAVAILABLE', 'the collector cannot store data right now; retry later', 503),
+  MaintenanceInPast: kind('FLEET_MAINTENANCE_IN_PAST', 422),
+  Unavailable: kind('FLEET_UNAVAILABLE', 503, () => 'the collector cannot store data right now; retry later'),
 };
 
 /** Fastify's own codes (and the alerting module's) mapped to ours, so clients see one vocabulary. */

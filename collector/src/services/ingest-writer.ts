@@ -5,7 +5,7 @@
  */
 import type postgres from 'postgres';
 import type { Logger } from 'pino';
-import type { Report } from '@timmy/shared';
+import { FleetError, type Report } from '@timmy/shared';
 import type { PreparedReport } from './prepare.ts';
 
 export interface IngestJob {
@@ -72,10 +72,9 @@ export function isDataError(e: unknown): boolean {
 }
 
 /** A report the database refuses whatever the moment: answered 4xx, never retried. */
-export class UnstorableReportError extends Error {
+export class UnstorableReportError extends FleetError<'FLEET_UNSTORABLE'> {
   constructor(cause: unknown) {
-    super((cause as Error).message, { cause });
-    this.name = 'UnstorableReportError';
+    super('FLEET_UNSTORABLE', (cause as Error).message, { statusCode: 422, cause });
   }
 }
 

@@ -5,6 +5,7 @@
  * bounded before any query or maintenance expansion runs: a request for `to=9999-12-31` costs what a
  * request up to now costs.
  */
+import { FleetError } from '@timmy/shared';
 import { monthOf } from './budget.ts';
 import { calendarMonth } from './summary.ts';
 import type { Span } from './types.ts';
@@ -18,8 +19,12 @@ export const WINDOW_FORMS = '24h, 7d, 30d, 90d, or any other Nd (days) or Nh (ho
 /** Months accepted ahead of the current one (a budget can be read for a month not yet started). */
 export const MONTHS_AHEAD = 12;
 
-/** A problem with a requested window; the route answers it as a bad request. */
-export class WindowError extends Error {}
+/** A problem with a requested window: a bad request. */
+export class WindowError extends FleetError<'FLEET_BAD_REQUEST'> {
+  constructor(message: string) {
+    super('FLEET_BAD_REQUEST', message, { statusCode: 400 });
+  }
+}
 
 /** The length of a rolling window (`30d`, `24h`), at least an hour and at most the interval retention. */
 export function windowLength(spec: string, retentionMs: number): number {

@@ -81,6 +81,7 @@ export const ErrorCode = Type.Union([
   Type.Literal('FLEET_PORT_IN_USE'),
   Type.Literal('FLEET_DATA_DIR_IN_USE'),
   Type.Literal('FLEET_DATABASE_NEWER'),
+  Type.Literal('FLEET_EMBEDDED_POSTGRES_MISSING'),
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 /** Every code in ErrorCode, as a list. */
@@ -89,7 +90,8 @@ export const ERROR_CODES: readonly ErrorCode[] = ErrorCode.anyOf.map((s) => s.co
 export const ErrorReply = Type.Object(
   {
     statusCode: Type.Integer(),
-    code: Type.String({ description: `stable error code, one of ${ERROR_CODES.join(', ')}` }),
+    // One of ErrorCode: a reply with any other code fails the type check and the response schema.
+    code: Type.Union(ErrorCode.anyOf, { description: 'stable error code a client may switch on (the README lists each one)' }),
     error: Type.String({ description: 'the reason phrase of the status ("Not Found", "Unprocessable Entity", ...)' }),
     message: Type.String(),
     details: Type.Optional(Type.Array(Type.Unknown())),
