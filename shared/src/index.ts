@@ -4,3 +4,4 @@ export * from './wire/enroll.ts';
 export * from './validate.ts';
 export * from './fixtures.ts';
 export * from './retry.ts';
+export * from './wire/incident.ts';
