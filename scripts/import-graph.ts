@@ -100,9 +100,27 @@ export function cycles(graph: ImportGraph): string[][] {
 /**
  * The collector's layers, lowest first. A file may import its own layer and any lower one; a file in
  * no listed layer is not judged. Pure cores (sla) sit below the database: they take data, not connections.
+ * Alerting's pure core (rules, incidents, routing, the schemas of its configuration and channels) is
+ * listed file by file: the config validation may load it, and it may load nothing of the alerting shell
+ * (engine, stores, outbox, channels' delivery, service).
  */
+export const ALERTING_CORE = [
+  'collector/src/alerts/rules/',
+  'collector/src/alerts/config.ts',
+  'collector/src/alerts/types.ts',
+  'collector/src/alerts/errors.ts',
+  'collector/src/alerts/incidents.ts',
+  'collector/src/alerts/incident-policy.ts',
+  'collector/src/alerts/incident-stats.ts',
+  'collector/src/alerts/routing.ts',
+  'collector/src/alerts/retry-policy.ts',
+  'collector/src/alerts/ack-link.ts',
+  'collector/src/alerts/channels/schemas.ts',
+  'collector/src/alerts/channels/channel.ts',
+];
+
 export const LAYERS: { name: string; prefixes: string[] }[] = [
-  { name: 'pure core', prefixes: ['collector/src/sla/', 'collector/src/pay/', 'collector/src/program/'] },
+  { name: 'pure core', prefixes: ['collector/src/sla/', 'collector/src/pay/', 'collector/src/program/', ...ALERTING_CORE] },
   {
     name: 'foundation',
     prefixes: ['collector/src/config.ts', 'collector/src/clock.ts', 'collector/src/errors.ts', 'collector/src/version.ts'],
@@ -136,7 +154,7 @@ export function upwardImports(graph: ImportGraph): string[] {
 
 /** What today's tree still holds; each entry is to be removed by untangling it, never added to. */
 export const KNOWN_CYCLES: string[][] = [];
-export const KNOWN_UPWARD: string[] = ['collector/src/config.ts -> collector/src/alerts/setup.ts'];
+export const KNOWN_UPWARD: string[] = [];
 
 export interface Verdict {
   newCycles: string[][];

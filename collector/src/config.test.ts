@@ -35,7 +35,33 @@ describe('collector config', () => {
       expect(problems).toContain('sla.graceIntervals');
       expect(problems).toContain('adminToken');
       expect((e as ConfigError).problems).toHaveLength(4);
+      expect((e as ConfigError).code).toBe('FLEET_CONFIG_INVALID');
     }
+  });
+
+  it('lists the problems of the alerts block with the rest, naming where each is and never quoting a value', () => {
+    const f = yaml(
+      [
+        'alerts:',
+        '  rules: { rules: [{ id: disk_warning, thresholdPct: 150 }] }',
+        '  incidents: { escalateAfterMs: 0 }',
+        '  channels: [{ type: slack, name: s, url: "ftp://hooks/SECRET1" }]',
+        '',
+      ].join('\n'),
+    );
+    let err: unknown;
+    try {
+      loadConfig({}, f);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err).toMatchObject({ code: 'FLEET_CONFIG_INVALID' });
+    const problems = (err as ConfigError).problems.join('\n');
+    expect(problems).toContain('alerts.rules.rules.0.thresholdPct');
+    expect(problems).toContain('alerts.incidents: invalid incident policy: /escalateAfterMs');
+    expect(problems).toContain('alerts.channels.0.url');
+    expect(String(err)).not.toContain('SECRET1');
   });
 
   it('reads a YAML file, and the environment wins over it', () => {

@@ -8,7 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { checker } from '@timmy/shared';
-import { AlertsConfig, alertingProblems } from './alerts/setup.ts';
+import { AlertsConfig, alertingProblems } from './alerts/config.ts';
 
 export const Config = Type.Object(
   {
@@ -110,6 +110,7 @@ export const Config = Type.Object(
 export type Config = Static<typeof Config>;
 
 export class ConfigError extends Error {
+  readonly code = 'FLEET_CONFIG_INVALID';
   readonly problems: string[];
   constructor(problems: string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

@@ -30,7 +30,7 @@ export const Errors = {
   Unavailable: kind('FLEET_UNAVAILABLE', 503, () => 'the collector cannot store data right now; retry later'),
 };
 
-/** Fastify's own codes (and the alerting module's) mapped to ours, so clients see one vocabulary. */
+/** Fastify's own codes mapped to ours, so clients see one vocabulary. */
 export const FASTIFY_CODE_MAP: Record<string, { code: ErrorCode; status: number }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'FLEET_PAYLOAD_TOO_LARGE', status: 413 },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'FLEET_UNSUPPORTED_MEDIA_TYPE', status: 415 },
@@ -42,10 +42,6 @@ export const FASTIFY_CODE_MAP: Record<string, { code: ErrorCode; status: number 
   FST_ERR_BAD_URL: { code: 'FLEET_BAD_REQUEST', status: 400 },
   // A path segment longer than Fastify's router accepts: a bad request like any other (Fastify says 414).
   FST_ERR_MAX_PARAM_LENGTH: { code: 'FLEET_BAD_REQUEST', status: 400 },
-  // The alerting module's codes (collector/src/alerts).
-  INCIDENT_NOT_FOUND: { code: 'FLEET_NOT_FOUND', status: 404 },
-  INCIDENT_RESOLVED: { code: 'FLEET_CONFLICT', status: 409 },
-  INCIDENT_NOTES_REQUIRED: { code: 'FLEET_BAD_REQUEST', status: 400 },
 };
 
 /** The code of an error that carries only a status (another library's, an unmapped Fastify code). */

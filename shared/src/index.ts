@@ -5,3 +5,4 @@ export * from './validate.ts';
 export * from './fixtures.ts';
 export * from './retry.ts';
 export * from './errors.ts';
+export * from './wire/incident.ts';

@@ -12,28 +12,25 @@
  * Tokens of version 1 (before recipients were signed in) still verify, with no recipient.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { ErrorCode } from '@timmy/shared';
+import { AckLinkKeyError } from './errors.ts';
 
 export const ACK_PURPOSE = 'incident.ack';
 const DOMAIN = 'timmy-ack-link.';
 
-export type AckLinkError =
-  | 'ACK_LINK_MALFORMED'
-  | 'ACK_LINK_BAD_SIGNATURE'
-  | 'ACK_LINK_EXPIRED'
-  | 'ACK_LINK_WRONG_PURPOSE'
-  | 'ACK_LINK_WRONG_INCIDENT';
+/** Why a token does not hold. */
+export type AckLinkError = Extract<
+  ErrorCode,
+  | 'FLEET_ACK_LINK_MALFORMED'
+  | 'FLEET_ACK_LINK_BAD_SIGNATURE'
+  | 'FLEET_ACK_LINK_EXPIRED'
+  | 'FLEET_ACK_LINK_WRONG_PURPOSE'
+  | 'FLEET_ACK_LINK_WRONG_INCIDENT'
+>;
 
 export type AckLinkResult =
   | { ok: true; incidentId: string; expiresAt: number; recipient: string | null }
   | { ok: false; code: AckLinkError };
-
-export class AckLinkKeyError extends Error {
-  readonly code = 'ACK_LINK_KEY_INVALID';
-  constructor() {
-    super('ack link key must be at least 32 bytes');
-    this.name = 'AckLinkKeyError';
-  }
-}
 
 function mac(key: string, payload: string): Buffer {
   return createHmac('sha256', key)
@@ -55,10 +52,10 @@ export function createAckToken(opts: { incidentId: string; expiresAt: number; ke
 
 /** Verify a token for `now`; pass `incidentId` when the route names one (the token must match it). */
 export function verifyAckToken(token: unknown, keys: string | string[], now: number, incidentId?: string): AckLinkResult {
-  if (typeof token !== 'string' || token.length > 2048) return { ok: false, code: 'ACK_LINK_MALFORMED' };
+  if (typeof token !== 'string' || token.length > 2048) return { ok: false, code: 'FLEET_ACK_LINK_MALFORMED' };
   const parts = token.split('.');
   if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]!) || !/^[A-Za-z0-9_-]+$/.test(parts[1]!))
-    return { ok: false, code: 'ACK_LINK_MALFORMED' };
+    return { ok: false, code: 'FLEET_ACK_LINK_MALFORMED' };
   const [payload, sig] = parts as [string, string];
   const given = Buffer.from(sig, 'base64url');
   let valid = false;
@@ -69,18 +66,18 @@ export function verifyAckToken(token: unknown, keys: string | string[], now: num
     const same = given.length === want.length ? timingSafeEqual(given, want) : (timingSafeEqual(want, want), false);
     valid = same || valid;
   }
-  if (!valid) return { ok: false, code: 'ACK_LINK_BAD_SIGNATURE' };
+  if (!valid) return { ok: false, code: 'FLEET_ACK_LINK_BAD_SIGNATURE' };
   let body: { v?: unknown; p?: unknown; i?: unknown; e?: unknown; r?: unknown };
   try {
     body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
-    return { ok: false, code: 'ACK_LINK_MALFORMED' };
+    return { ok: false, code: 'FLEET_ACK_LINK_MALFORMED' };
   }
   if (!(body.v === 1 || (body.v === 2 && typeof body.r === 'string')) || typeof body.i !== 'string' || typeof body.e !== 'number')
-    return { ok: false, code: 'ACK_LINK_MALFORMED' };
-  if (body.p !== ACK_PURPOSE) return { ok: false, code: 'ACK_LINK_WRONG_PURPOSE' };
-  if (incidentId !== undefined && body.i !== incidentId) return { ok: false, code: 'ACK_LINK_WRONG_INCIDENT' };
-  if (now >= body.e) return { ok: false, code: 'ACK_LINK_EXPIRED' };
+    return { ok: false, code: 'FLEET_ACK_LINK_MALFORMED' };
+  if (body.p !== ACK_PURPOSE) return { ok: false, code: 'FLEET_ACK_LINK_WRONG_PURPOSE' };
+  if (incidentId !== undefined && body.i !== incidentId) return { ok: false, code: 'FLEET_ACK_LINK_WRONG_INCIDENT' };
+  if (now >= body.e) return { ok: false, code: 'FLEET_ACK_LINK_EXPIRED' };
   return { ok: true, incidentId: body.i, expiresAt: body.e, recipient: typeof body.r === 'string' ? body.r : null };
 }
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { ManualClock, reportAt, testCollector } from '../../../test/support/harness.ts';
 import type { AlertMetrics } from './metrics.ts';
+import { loadAlerting } from './config.ts';
 import { CYCLE_NICE, startCycleThread } from './cycle-thread.ts';
 import { LOCKS } from '../db/database.ts';
 
@@ -39,7 +40,9 @@ it('runs the alert cycle on a worker thread with its own connections, and forwar
     setOpenIncidents: () => calls.push('open'),
     recordIncidentEvent: (type, severity) => calls.push(`event:${type}:${severity}`),
   };
-  const thread = startCycleThread(c.config, db.url, metrics, pino({ level: 'silent' }));
+  const thresholds = { tiers: c.config.sla.tiers, fleetTargetPct: c.config.sla.fleetTargetPct };
+  const plan = { engine: loadAlerting(c.config.alerts, c.config.publicUrl).engine, thresholds };
+  const thread = startCycleThread(plan, db.url, metrics, pino({ level: 'silent' }));
   try {
     const observingSince = T0 - 60 * MIN;
     // 10 minutes without a heartbeat: offline (pending, then firing once `for` has passed).

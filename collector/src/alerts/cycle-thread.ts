@@ -10,17 +10,24 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { Config } from '../config.ts';
-import { LOCKS, withTryLock, type Database } from '../db/database.ts';
+import type postgres from 'postgres';
+import { LOCKS, withTryLock } from '../db/database.ts';
+import type { Thresholds } from '../sla/budget.ts';
+import type { AlertingPlan } from './config.ts';
 import { runAlertCycle, type CycleResult, type EngineOptions } from './engine.ts';
+import { loadFleetState, maintenanceFromTable, outlooksFromSla, type MaintenanceSource, type OutlookSource } from './fleet-state.ts';
 import type { AlertMetrics } from './metrics.ts';
-import { fleetInterest, type FleetInterest } from './rules.ts';
-import { buildAlerting } from './setup.ts';
-import { loadFleetState, maintenanceFromTable, outlooksFromSla, type MaintenanceSource, type OutlookSource } from './state.ts';
+import { fleetInterest } from './rules/load.ts';
+import type { FleetInterest } from './rules/rule.ts';
+
+/** What the cycle needs beyond its connections, as data: the engine's plan and the SLA thresholds (projections). */
+export interface CyclePlan {
+  engine: AlertingPlan['engine'];
+  thresholds: Thresholds;
+}
 
 export interface CycleDeps {
-  database: Database;
-  alerting: ReturnType<typeof buildAlerting>;
+  sql: postgres.Sql;
   engine: EngineOptions;
   windows: MaintenanceSource;
   outlooks: OutlookSource;
@@ -28,24 +35,22 @@ export interface CycleDeps {
   interest: FleetInterest;
 }
 
-/** What a cycle needs, built the same way on either thread. */
-export function cycleDeps(config: Config, database: Database, metrics: AlertMetrics, maintenance?: MaintenanceSource): CycleDeps {
-  const alerting = buildAlerting(config.alerts, config.publicUrl);
+/** What a cycle needs, made the same way on either thread from the plan (built once, in the alert service). */
+export function cycleDeps(plan: CyclePlan, sql: postgres.Sql, metrics: AlertMetrics, maintenance?: MaintenanceSource): CycleDeps {
   return {
-    database,
-    alerting,
-    engine: { ...alerting.engine, metrics },
-    windows: maintenance ?? maintenanceFromTable(database.sql),
-    outlooks: outlooksFromSla(database.sql, { tiers: config.sla.tiers, fleetTargetPct: config.sla.fleetTargetPct }),
-    interest: fleetInterest(alerting.rules),
+    sql,
+    engine: { ...plan.engine, metrics },
+    windows: maintenance ?? maintenanceFromTable(sql),
+    outlooks: outlooksFromSla(sql, plan.thresholds),
+    interest: fleetInterest(plan.engine.rules),
   };
 }
 
 /** The cycle proper, under the alerts lock (once across collectors). */
 export async function lockedCycle(deps: CycleDeps, now: number, observingSince: number): Promise<CycleOutcome> {
-  const r = await withTryLock(deps.database.sql, LOCKS.alerts, async (): Promise<CycleOutcome> => {
-    const state = await loadFleetState(deps.database.sql, now, observingSince, deps.windows, deps.outlooks, deps.interest);
-    return { ran: true, ...(await runAlertCycle(deps.database.db, state, now, deps.engine)) };
+  const r = await withTryLock(deps.sql, LOCKS.alerts, async (): Promise<CycleOutcome> => {
+    const state = await loadFleetState(deps.sql, now, observingSince, deps.windows, deps.outlooks, deps.interest);
+    return { ran: true, ...(await runAlertCycle(deps.sql, state, now, deps.engine)) };
   });
   return r ?? { ran: false, reason: 'locked' };
 }
@@ -65,11 +70,17 @@ export interface CycleThread {
 
 /** The worker's entry file (cycle-worker.ts) checks it, so loading that file anywhere else does nothing. */
 export const KIND = 'timmy-alert-cycle';
+/** What the worker is started with. */
+export interface WorkerData {
+  kind: typeof KIND;
+  plan: CyclePlan;
+  databaseUrl: string;
+}
 /** The worker thread's nice value (0 is normal priority, 19 the lowest). */
 export const CYCLE_NICE = 10;
 
 /** Main-thread side: starts the worker (again, if it died) and forwards cycles to it. */
-export function startCycleThread(config: Config, databaseUrl: string, metrics: AlertMetrics, log: Logger): CycleThread {
+export function startCycleThread(plan: CyclePlan, databaseUrl: string, metrics: AlertMetrics, log: Logger): CycleThread {
   let worker: Worker | null = null;
   let nextId = 0;
   const pending = new Map<number, { resolve: (o: CycleOutcome) => void; reject: (e: Error) => void }>();
@@ -78,7 +89,9 @@ export function startCycleThread(config: Config, databaseUrl: string, metrics: A
     pending.clear();
   };
   const spawn = (): Worker => {
-    const w = new Worker(new URL('./cycle-worker.ts', import.meta.url), { workerData: { kind: KIND, config, databaseUrl } });
+    const w = new Worker(new URL('./cycle-worker.ts', import.meta.url), {
+      workerData: { kind: KIND, plan, databaseUrl } satisfies WorkerData,
+    });
     w.unref();
     w.on('message', (m: FromWorker) => {
       if (m.type === 'metric') (metrics[m.method] as (...a: unknown[]) => void)(...m.args);

@@ -5,13 +5,12 @@
  */
 import { setPriority } from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import type { Config } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
-import { CYCLE_NICE, KIND, cycleDeps, lockedCycle, type FromWorker, type ToWorker } from './cycle-thread.ts';
+import { CYCLE_NICE, KIND, cycleDeps, lockedCycle, type FromWorker, type ToWorker, type WorkerData } from './cycle-thread.ts';
 import type { AlertMetrics } from './metrics.ts';
 
-if (!isMainThread && (workerData as { kind?: string } | null)?.kind === KIND) {
-  const { config, databaseUrl } = workerData as { config: Config; databaseUrl: string };
+if (!isMainThread && (workerData as Partial<WorkerData> | null)?.kind === KIND) {
+  const { plan, databaseUrl } = workerData as WorkerData;
   // A lower scheduling priority for this thread only (on Linux the nice value is per thread): when the
   // cores are busy, a cycle's burst yields to the thread acknowledging reports and to PostgreSQL.
   // Cycles still run (they are a few % of a core on average), only a little later under load.
@@ -31,7 +30,7 @@ if (!isMainThread && (workerData as { kind?: string } | null)?.kind === KIND) {
     recordIncidentEvent: forward('recordIncidentEvent'),
   };
   const database = openDatabase(databaseUrl, { max: 3 });
-  const deps = cycleDeps(config, database, metrics);
+  const deps = cycleDeps(plan, database.sql, metrics);
   let queue = Promise.resolve();
   port.on('message', (m: ToWorker) => {
     if (m.type === 'close') {

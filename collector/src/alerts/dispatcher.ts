@@ -5,7 +5,8 @@
  */
 import type { Channel } from './channels/channel.ts';
 import type { AlertMetrics } from './metrics.ts';
-import { Outbox, type AnyDb, type RetryPolicy } from './outbox.ts';
+import type { Sql } from './incident-store.ts';
+import { Outbox, type RetryPolicy } from './outbox.ts';
 
 export interface DispatcherLog {
   info(obj: object, msg?: string): void;
@@ -13,7 +14,7 @@ export interface DispatcherLog {
 }
 
 export interface DispatchOptions {
-  db: AnyDb;
+  sql: Sql;
   channels: Map<string, Channel>;
   /** ms epoch; the time this round runs at. */
   now: number;
@@ -40,7 +41,7 @@ export async function runDispatcher(opts: DispatchOptions): Promise<DispatchResu
   const log = opts.log ?? quiet;
   const outbox =
     opts.outbox ??
-    new Outbox(opts.db, { workerId: opts.workerId ?? `pid-${process.pid}`, ...(opts.policy ? { policy: opts.policy } : {}) });
+    new Outbox(opts.sql, { workerId: opts.workerId ?? `pid-${process.pid}`, ...(opts.policy ? { policy: opts.policy } : {}) });
   const claimed = await outbox.claim(opts.now, opts.limit ?? 50);
   const result: DispatchResult = { claimed: claimed.length, sent: 0, retrying: 0, dead: 0, skipped: 0 };
   await Promise.all(

@@ -2,17 +2,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { migrateDatabase, openDatabase, type Database } from '../db/database.ts';
 import { verifyAckToken } from './ack-link.ts';
-import {
-  acknowledgeIncident,
-  getIncident,
-  incidentHistory,
-  listIncidents,
-  resolveIncidentByHand,
-  runAlertCycle,
-  sameJson,
-  type EngineOptions,
-} from './engine.ts';
-import { IncidentError, incidentStats } from './incidents.ts';
+import { sameJson } from './alert-state-store.ts';
+import { acknowledgeIncident, resolveIncidentByHand, runAlertCycle, type EngineOptions } from './engine.ts';
+import { IncidentError } from './errors.ts';
+import { getIncident, incidentHistory, listIncidents } from './incident-store.ts';
+import { incidentStats } from './incident-stats.ts';
 import { loadRoutingConfig } from './routing.ts';
 import type { FleetState, NodeState } from './types.ts';
 
@@ -78,13 +72,13 @@ describe('alert cycle on PostgreSQL', () => {
     // minute by minute; eu-0 dies at T0, eu-1 and eu-2 at T0+3 min
     for (let m = 0; m <= 6; m++) {
       if (m === 3) Object.assign(down, { 'eu-1': T0 + 3 * MIN, 'eu-2': T0 + 3 * MIN });
-      await runAlertCycle(db.db, state(T0 + m * MIN, down), T0 + m * MIN, opts);
+      await runAlertCycle(db.sql, state(T0 + m * MIN, down), T0 + m * MIN, opts);
     }
     expect(await outbox()).toEqual(['inc-1:opened>ops']);
-    for (let m = 7; m <= 8; m++) await runAlertCycle(db.db, state(T0 + m * MIN, down), T0 + m * MIN, opts);
+    for (let m = 7; m <= 8; m++) await runAlertCycle(db.sql, state(T0 + m * MIN, down), T0 + m * MIN, opts);
     // at 8 min eu-1, eu-2 reach 5 min: one P1 listing three nodes; the P2 is merged into it
     expect(await outbox()).toEqual(['inc-1:opened>ops', 'inc-1:resolved>ops', 'inc-2:opened>lead', 'inc-2:opened>op1']);
-    const p1 = (await getIncident(db.db, 'inc-2'))!;
+    const p1 = (await getIncident(db.sql, 'inc-2'))!;
     expect(p1).toMatchObject({
       key: 'region:eu:P1',
       severity: 'P1',
@@ -92,7 +86,7 @@ describe('alert cycle on PostgreSQL', () => {
       nodeIds: ['eu-0', 'eu-1', 'eu-2'],
       postmortemRequired: true,
     });
-    expect(await getIncident(db.db, 'inc-1')).toMatchObject({ status: 'resolved', absorbedInto: 'region:eu:P1', resolvedBy: 'auto' });
+    expect(await getIncident(db.sql, 'inc-1')).toMatchObject({ status: 'resolved', absorbedInto: 'region:eu:P1', resolvedBy: 'auto' });
 
     // the opened notification carries a working signed acknowledge link for that incident only
     const [row] = await db.sql`select payload from alert_notifications where incident_id = 'inc-2' and transition = 'opened' limit 1`;
@@ -102,22 +96,22 @@ describe('alert cycle on PostgreSQL', () => {
     expect(row!.payload.nodes.map((n: { id: string }) => n.id)).toEqual(['eu-0', 'eu-1', 'eu-2']);
 
     // same `now` again: nothing new (idempotent cycle)
-    await runAlertCycle(db.db, state(T0 + 8 * MIN, down), T0 + 8 * MIN, opts);
+    await runAlertCycle(db.sql, state(T0 + 8 * MIN, down), T0 + 8 * MIN, opts);
     expect(await outbox()).toHaveLength(4);
 
     // not acknowledged for 10 minutes: escalated to the fleet lead
-    for (let m = 9; m <= 18; m++) await runAlertCycle(db.db, state(T0 + m * MIN, down), T0 + m * MIN, opts);
+    for (let m = 9; m <= 18; m++) await runAlertCycle(db.sql, state(T0 + m * MIN, down), T0 + m * MIN, opts);
     expect((await outbox()).slice(4)).toEqual(['inc-2:escalated>lead']);
 
-    const ack = await acknowledgeIncident(db.db, 'inc-2', 'lead@fleet', T0 + 20 * MIN, opts);
+    const ack = await acknowledgeIncident(db.sql, 'inc-2', 'lead@fleet', T0 + 20 * MIN, opts);
     expect(ack.changed).toBe(true);
-    expect((await acknowledgeIncident(db.db, 'inc-2', 'other', T0 + 21 * MIN, opts)).changed).toBe(false);
+    expect((await acknowledgeIncident(db.sql, 'inc-2', 'other', T0 + 21 * MIN, opts)).changed).toBe(false);
     expect((await outbox()).slice(5)).toEqual(['inc-2:acknowledged>lead', 'inc-2:acknowledged>op1']);
 
     // everything recovers at 40 min; node_offline cool-down is 1 min
-    for (let m = 40; m <= 42; m++) await runAlertCycle(db.db, state(T0 + m * MIN), T0 + m * MIN, opts);
+    for (let m = 40; m <= 42; m++) await runAlertCycle(db.sql, state(T0 + m * MIN), T0 + m * MIN, opts);
     expect((await outbox()).slice(7)).toEqual(['inc-2:resolved>lead', 'inc-2:resolved>op1']);
-    const done = (await getIncident(db.db, 'inc-2'))!;
+    const done = (await getIncident(db.sql, 'inc-2'))!;
     expect(done).toMatchObject({
       status: 'resolved',
       resolvedBy: 'auto',
@@ -126,9 +120,9 @@ describe('alert cycle on PostgreSQL', () => {
       respondMissedAt: null,
     });
     expect(done.postmortemDueAt).toBe(done.resolvedAt! + 48 * 3600 * S);
-    expect((await incidentHistory(db.db, 'inc-2')).map((e) => e.type)).toEqual(['opened', 'escalated', 'acknowledged', 'resolved']);
+    expect((await incidentHistory(db.sql, 'inc-2')).map((e) => e.type)).toEqual(['opened', 'escalated', 'acknowledged', 'resolved']);
 
-    const stats = incidentStats(await listIncidents(db.db, { from: T0, to: T0 + 3600 * S }), { from: T0, to: T0 + 3600 * S });
+    const stats = incidentStats(await listIncidents(db.sql, { from: T0, to: T0 + 3600 * S }), { from: T0, to: T0 + 3600 * S });
     expect(stats.bySeverity.P1).toMatchObject({ count: 1, mttaMs: 12 * MIN });
     expect(stats.bySeverity.P2.count).toBe(0); // absorbed
     // the alert instances stay only as flap history, inactive
@@ -139,12 +133,12 @@ describe('alert cycle on PostgreSQL', () => {
     ids = 0;
     const back = T0 + 60 * MIN; // the collector was down from T0 to `back`; all heartbeats stopped at T0
     const down = { 'eu-0': T0, 'eu-1': T0, 'eu-2': T0, 'eu-3': T0 };
-    await runAlertCycle(db.db, state(back, down, { observingSince: back }), back, opts);
-    await runAlertCycle(db.db, state(back + MIN, down, { observingSince: back }), back + MIN, opts);
+    await runAlertCycle(db.sql, state(back, down, { observingSince: back }), back, opts);
+    await runAlertCycle(db.sql, state(back + MIN, down, { observingSince: back }), back + MIN, opts);
     // agents reconnect within the restart grace
-    for (let m = 2; m <= 10; m++) await runAlertCycle(db.db, state(back + m * MIN, {}, { observingSince: back }), back + m * MIN, opts);
+    for (let m = 2; m <= 10; m++) await runAlertCycle(db.sql, state(back + m * MIN, {}, { observingSince: back }), back + m * MIN, opts);
     expect(await outbox()).toEqual([]);
-    expect(await listIncidents(db.db)).toEqual([]);
+    expect(await listIncidents(db.sql)).toEqual([]);
   });
 
   it('registered nodes that never reported page nobody and open no fleet-wide outage', async () => {
@@ -160,21 +154,21 @@ describe('alert cycle on PostgreSQL', () => {
         checks: {},
       })),
     });
-    for (let m = 0; m <= 15; m++) await runAlertCycle(db.db, fresh(T0 + m * MIN), T0 + m * MIN, opts);
+    for (let m = 0; m <= 15; m++) await runAlertCycle(db.sql, fresh(T0 + m * MIN), T0 + m * MIN, opts);
     expect(await outbox()).toEqual([]);
-    expect(await listIncidents(db.db)).toEqual([]);
+    expect(await listIncidents(db.sql)).toEqual([]);
   });
 
   it('resolve by hand requires notes; unknown incidents have a stable code', async () => {
     ids = 0;
     const down = { 'eu-3': T0 };
-    for (let m = 0; m <= 5; m++) await runAlertCycle(db.db, state(T0 + m * MIN, down), T0 + m * MIN, opts);
+    for (let m = 0; m <= 5; m++) await runAlertCycle(db.sql, state(T0 + m * MIN, down), T0 + m * MIN, opts);
     expect(await outbox()).toEqual(['inc-1:opened>op1']);
     await expect(
-      resolveIncidentByHand(db.db, 'inc-1', { by: 'lead', cause: '', resolution: 'x' }, T0 + 6 * MIN, opts),
-    ).rejects.toMatchObject({ code: 'INCIDENT_NOTES_REQUIRED' });
+      resolveIncidentByHand(db.sql, 'inc-1', { by: 'lead', cause: '', resolution: 'x' }, T0 + 6 * MIN, opts),
+    ).rejects.toMatchObject({ code: 'FLEET_BAD_REQUEST', statusCode: 400, message: 'resolving by hand needs a cause and a resolution' });
     const done = await resolveIncidentByHand(
-      db.db,
+      db.sql,
       'inc-1',
       { by: 'lead', cause: 'provider reboot', resolution: 'node restarted' },
       T0 + 6 * MIN,
@@ -182,9 +176,9 @@ describe('alert cycle on PostgreSQL', () => {
     );
     expect(done).toMatchObject({ status: 'resolved', resolvedBy: 'lead', cause: 'provider reboot' });
     expect(await outbox()).toEqual(['inc-1:opened>op1', 'inc-1:resolved>op1']);
-    const err = await acknowledgeIncident(db.db, 'nope', 'x', T0, opts).catch((e: unknown) => e);
+    const err = await acknowledgeIncident(db.sql, 'nope', 'x', T0, opts).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IncidentError);
-    expect((err as IncidentError).code).toBe('INCIDENT_NOT_FOUND');
+    expect(err).toMatchObject({ code: 'FLEET_NOT_FOUND', statusCode: 404, message: 'incident nope not found' });
   });
 });
 
@@ -215,11 +209,11 @@ describe('listIncidents filters in the query', () => {
         values (${`inc-${i}`}, ${`k-${i}`}, ${mine ? 'P2' : 'P3'}, 'resolved', 's', 'node',
                 ${db.sql.json([mine ? 'op-a' : 'op-b'])}, ${db.sql.json([mine ? 'us' : 'eu'])}, ${new Date(T0 - i * MIN)})`;
       const node = mine ? `a-${i - 30}` : `b-${i}`;
-      await db.sql`insert into incident_nodes (node_id, incident_id, operator_id, region, added_at, removed_at)
+      await db.sql`insert into incident_nodes (node_name, incident_id, operator_id, region, added_at, removed_at)
         values (${node}, ${`inc-${i}`}, ${mine ? 'op-a' : 'op-b'}, ${mine ? 'us' : 'eu'}, ${new Date(T0 - i * MIN)}, ${node === 'a-3' ? new Date(T0) : null})`;
     }
   });
-  const ids = async (q: Parameters<typeof listIncidents>[1]) => (await listIncidents(db.db, q)).map((i) => i.id);
+  const ids = async (q: Parameters<typeof listIncidents>[1]) => (await listIncidents(db.sql, q)).map((i) => i.id);
 
   it.each([
     ['operator, limit after the filter', { operator: 'op-a', limit: 3 }, ['inc-30', 'inc-31', 'inc-32']],

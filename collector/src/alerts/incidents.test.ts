@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { IncidentError, IncidentPolicyError } from './errors.ts';
+import { DEFAULT_INCIDENT_POLICY, loadIncidentPolicy } from './incident-policy.ts';
+import { incidentStats } from './incident-stats.ts';
 import {
-  DEFAULT_INCIDENT_POLICY,
-  IncidentError,
   acknowledge,
   autoResolve,
   classify,
-  incidentStats,
-  loadIncidentPolicy,
   openIncident,
   postmortemsDue,
   reconcile,
@@ -209,18 +208,35 @@ describe('lifecycle', () => {
     {
       name: 'resolve by hand without a cause',
       f: () => resolveByHand(inc, { by: 'x', cause: ' ', resolution: 'r' }, T0),
-      code: 'INCIDENT_NOTES_REQUIRED',
+      code: 'FLEET_BAD_REQUEST',
+      statusCode: 400,
+      message: 'resolving by hand needs a cause and a resolution',
     },
-    { name: 'acknowledge a resolved incident', f: () => acknowledge(autoResolve(inc, T0), 'x', T0), code: 'INCIDENT_RESOLVED' },
-    { name: 'resolve twice', f: () => autoResolve(autoResolve(inc, T0), T0), code: 'INCIDENT_RESOLVED' },
-    { name: 'bad policy', f: () => loadIncidentPolicy({ escalateAfterMs: 0 }), code: 'INCIDENT_POLICY_INVALID' },
-  ])('$name -> $code', ({ f, code }) => {
+    {
+      name: 'acknowledge a resolved incident',
+      f: () => acknowledge(autoResolve(inc, T0), 'x', T0),
+      code: 'FLEET_CONFLICT',
+      statusCode: 409,
+      message: `incident ${inc.id} is already resolved`,
+    },
+    {
+      name: 'resolve twice',
+      f: () => autoResolve(autoResolve(inc, T0), T0),
+      code: 'FLEET_CONFLICT',
+      statusCode: 409,
+      message: `incident ${inc.id} is already resolved`,
+    },
+  ])('$name -> $code', ({ f, code, statusCode, message }) => {
     expect(f).toThrow(IncidentError);
-    try {
-      f();
-    } catch (e) {
-      expect((e as IncidentError).code).toBe(code);
-    }
+    expect(f).toThrow(expect.objectContaining({ code, statusCode, message }));
+  });
+
+  it('a bad policy -> FLEET_INCIDENT_POLICY_INVALID, naming the field', () => {
+    const f = () => loadIncidentPolicy({ escalateAfterMs: 0 });
+    expect(f).toThrow(IncidentPolicyError);
+    expect(f).toThrow(
+      expect.objectContaining({ code: 'FLEET_INCIDENT_POLICY_INVALID', message: expect.stringContaining('/escalateAfterMs') }),
+    );
   });
 
   it('a P2 needs no post-mortem, an absorbed incident neither', () => {

@@ -1,78 +1,18 @@
 /**
  * Incidents: pure classification of firing alerts into incidents, the incident lifecycle
- * (open -> acknowledged -> resolved), escalation and respond/resolve targets, MTTA/MTTR.
+ * (open -> acknowledged -> resolved), escalation and respond/resolve targets. The policy is in
+ * incident-policy.ts, MTTA/MTTR in incident-stats.ts, the records' storage in incident-store.ts.
  *
  * Classification (the program's severities): P0 when (almost) all nodes are down, P1 when more than 50 % of a
  * region's nodes are down, P2 a single node failed, P3 degraded. A P0 or P1 absorbs every alert of
  * the nodes it covers: fleet leads get one incident listing the nodes, not 40.
  * Nodes in maintenance count neither as down nor in the denominators.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { EpochMs, Incident as IncidentView, type Severity } from '@timmy/shared';
+import { IncidentError } from './errors.ts';
+import { DEFAULT_INCIDENT_POLICY, type IncidentPolicy } from './incident-policy.ts';
 import { isTracked, type AlertInstance, type AlertState } from './types.ts';
-
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-
-export type IncidentSeverity = 'P0' | 'P1' | 'P2' | 'P3';
-export const SEVERITIES: readonly IncidentSeverity[] = ['P0', 'P1', 'P2', 'P3'];
-export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
-
-const Target = Type.Object(
-  { respondMs: Type.Integer({ minimum: 1 }), resolveMs: Type.Integer({ minimum: 1 }) },
-  { additionalProperties: false },
-);
-
-export const IncidentPolicySchema = Type.Object(
-  {
-    p0Fraction: Type.Number({ minimum: 0, maximum: 1, default: 0.9, description: 'share of nodes down that makes a fleet-wide outage' }),
-    p0MinNodes: Type.Integer({ minimum: 1, default: 3 }),
-    p1Fraction: Type.Number({
-      minimum: 0,
-      maximum: 1,
-      default: 0.5,
-      description: 'a region is P1 when strictly more than this share is down',
-    }),
-    p1MinNodes: Type.Integer({ minimum: 1, default: 2 }),
-    escalateAfterMs: Type.Integer({ minimum: 1, default: 10 * MIN }),
-    postmortemWithinMs: Type.Integer({ minimum: 1, default: 48 * HOUR }),
-    postmortemFor: Type.Array(Type.Union([Type.Literal('P0'), Type.Literal('P1'), Type.Literal('P2'), Type.Literal('P3')]), {
-      default: ['P0', 'P1'],
-    }),
-    targets: Type.Object(
-      { P0: Target, P1: Target, P2: Target, P3: Target },
-      {
-        additionalProperties: false,
-        default: {
-          P0: { respondMs: 15 * MIN, resolveMs: 4 * HOUR },
-          P1: { respondMs: 30 * MIN, resolveMs: 8 * HOUR },
-          P2: { respondMs: 1 * HOUR, resolveMs: 24 * HOUR },
-          P3: { respondMs: 4 * HOUR, resolveMs: 72 * HOUR },
-        },
-      },
-    ),
-  },
-  { additionalProperties: false },
-);
-export type IncidentPolicy = Static<typeof IncidentPolicySchema>;
-
-export class IncidentError extends Error {
-  readonly code: 'INCIDENT_POLICY_INVALID' | 'INCIDENT_RESOLVED' | 'INCIDENT_NOTES_REQUIRED' | 'INCIDENT_NOT_FOUND';
-  constructor(code: IncidentError['code'], message: string) {
-    super(message);
-    this.name = 'IncidentError';
-    this.code = code;
-  }
-}
-
-export function loadIncidentPolicy(input: unknown = {}): IncidentPolicy {
-  const v = Value.Default(IncidentPolicySchema, structuredClone(input ?? {}));
-  const errors = [...Value.Errors(IncidentPolicySchema, v)].map((e) => `${e.path || '/'}: ${e.message}`);
-  if (errors.length) throw new IncidentError('INCIDENT_POLICY_INVALID', `invalid incident policy: ${errors.join('; ')}`);
-  return v as IncidentPolicy;
-}
-
-export const DEFAULT_INCIDENT_POLICY: IncidentPolicy = loadIncidentPolicy({});
 
 // ---------------------------------------------------------------------------------------------
 // Classification
@@ -86,11 +26,15 @@ export interface FleetNode {
   lastHeartbeatAt?: number | null;
 }
 
+/** What an incident covers: the fleet, a region, a node or an operator. */
+export const INCIDENT_SCOPES = ['fleet', 'region', 'node', 'operator'] as const;
+export type IncidentScope = (typeof INCIDENT_SCOPES)[number];
+
 export interface IncidentGroup {
   /** Stable identity of the incident this group belongs to (one open incident per key). */
   key: string;
-  severity: IncidentSeverity;
-  scope: { type: 'fleet' | 'region' | 'node' | 'operator'; id: string };
+  severity: Severity;
+  scope: { type: IncidentScope; id: string };
   nodeIds: string[];
   operatorIds: string[];
   regions: string[];
@@ -129,7 +73,7 @@ export function classify(
   const groups: IncidentGroup[] = [];
   const absorbed = new Set<string>();
 
-  const big = (key: string, severity: IncidentSeverity, scope: IncidentGroup['scope'], ids: string[], what: string) => {
+  const big = (key: string, severity: Severity, scope: IncidentGroup['scope'], ids: string[], what: string) => {
     const covered = ids.sort();
     covered.forEach((id) => absorbed.add(id));
     const alertsOf = covered.flatMap((id) => nodeAlerts.get(id) ?? []);
@@ -203,33 +147,39 @@ export function classify(
 // ---------------------------------------------------------------------------------------------
 // Incident records and their lifecycle
 
-export interface Incident {
-  id: string;
-  key: string;
-  severity: IncidentSeverity;
-  status: IncidentStatus;
-  summary: string;
-  nodeIds: string[];
-  operatorIds: string[];
-  regions: string[];
-  alertKeys: string[];
-  flapping: boolean;
-  openedAt: number;
-  acknowledgedAt: number | null;
-  acknowledgedBy: string | null;
-  resolvedAt: number | null;
-  /** `auto` when the condition cleared, otherwise who resolved it by hand. */
-  resolvedBy: string | null;
-  cause: string | null;
-  resolution: string | null;
-  /** Key of the P0/P1 incident that absorbed this one (it was resolved by absorption). */
-  absorbedInto: string | null;
-  escalatedAt: number | null;
-  respondMissedAt: number | null;
-  resolveMissedAt: number | null;
-  postmortemRequired: boolean;
-  postmortemDueAt: number | null;
-}
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/**
+ * An incident record: the API's incident (@timmy/shared) with times as epoch ms, its nodes and operators
+ * as `nodeIds` / `operatorIds`, and the alert keys it groups. `resolvedBy` is `auto` when the condition
+ * cleared, `absorbedInto` the key of the P0/P1 incident that absorbed it.
+ */
+export const Incident = Type.Composite([
+  Type.Omit(IncidentView, [
+    'nodes',
+    'operators',
+    'openedAt',
+    'acknowledgedAt',
+    'resolvedAt',
+    'escalatedAt',
+    'respondMissedAt',
+    'resolveMissedAt',
+    'postmortemDueAt',
+  ]),
+  Type.Object({
+    nodeIds: Type.Array(Type.String()),
+    operatorIds: Type.Array(Type.String()),
+    alertKeys: Type.Array(Type.String()),
+    openedAt: EpochMs,
+    acknowledgedAt: Nullable(EpochMs),
+    resolvedAt: Nullable(EpochMs),
+    escalatedAt: Nullable(EpochMs),
+    respondMissedAt: Nullable(EpochMs),
+    resolveMissedAt: Nullable(EpochMs),
+    postmortemDueAt: Nullable(EpochMs),
+  }),
+]);
+export type Incident = Static<typeof Incident>;
 
 export type IncidentAction =
   | { type: 'open'; group: IncidentGroup }
@@ -310,7 +260,7 @@ export function updateIncident(inc: Incident, group: IncidentGroup): Incident {
 }
 
 function resolved(inc: Incident, now: number, by: string, policy: IncidentPolicy, extra: Partial<Incident>): Incident {
-  if (inc.status === 'resolved') throw new IncidentError('INCIDENT_RESOLVED', `incident ${inc.id} is already resolved`);
+  if (inc.status === 'resolved') throw new IncidentError('FLEET_CONFLICT', `incident ${inc.id} is already resolved`);
   return {
     ...inc,
     ...extra,
@@ -341,13 +291,13 @@ export function resolveByHand(
   policy: IncidentPolicy = DEFAULT_INCIDENT_POLICY,
 ): Incident {
   if (!notes.cause?.trim() || !notes.resolution?.trim())
-    throw new IncidentError('INCIDENT_NOTES_REQUIRED', 'resolving by hand needs a cause and a resolution');
+    throw new IncidentError('FLEET_BAD_REQUEST', 'resolving by hand needs a cause and a resolution');
   return resolved(inc, now, notes.by, policy, { cause: notes.cause.trim(), resolution: notes.resolution.trim() });
 }
 
 /** Acknowledge. Acknowledging twice is a no-op (`changed: false`); a resolved incident cannot be. */
 export function acknowledge(inc: Incident, by: string, now: number): { incident: Incident; changed: boolean } {
-  if (inc.status === 'resolved') throw new IncidentError('INCIDENT_RESOLVED', `incident ${inc.id} is already resolved`);
+  if (inc.status === 'resolved') throw new IncidentError('FLEET_CONFLICT', `incident ${inc.id} is already resolved`);
   if (inc.status === 'acknowledged') return { incident: inc, changed: false };
   return { incident: { ...inc, status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: by }, changed: true };
 }
@@ -392,55 +342,4 @@ export function tick(
 /** P0/P1 incidents resolved whose post-mortem is due (optionally only the overdue ones). */
 export function postmortemsDue(incidents: Incident[], now: number, overdueOnly = false): Incident[] {
   return incidents.filter((i) => i.postmortemRequired && i.postmortemDueAt !== null && (!overdueOnly || now > i.postmortemDueAt));
-}
-
-// ---------------------------------------------------------------------------------------------
-// MTTA / MTTR
-
-export interface IncidentStat {
-  count: number;
-  acknowledged: number;
-  resolved: number;
-  /** Mean time to acknowledge (ms) over acknowledged incidents; null when none. */
-  mttaMs: number | null;
-  /** Mean time to resolve (ms) over resolved incidents; null when none. */
-  mttrMs: number | null;
-  respondMissed: number;
-  resolveMissed: number;
-}
-
-export interface IncidentStats {
-  fleet: IncidentStat;
-  bySeverity: Record<IncidentSeverity, IncidentStat>;
-  byOperator: Record<string, IncidentStat>;
-}
-
-function stat(list: Incident[]): IncidentStat {
-  const acked = list.filter((i) => i.acknowledgedAt !== null);
-  const res = list.filter((i) => i.resolvedAt !== null);
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-  return {
-    count: list.length,
-    acknowledged: acked.length,
-    resolved: res.length,
-    mttaMs: mean(acked.map((i) => i.acknowledgedAt! - i.openedAt)),
-    mttrMs: mean(res.map((i) => i.resolvedAt! - i.openedAt)),
-    respondMissed: list.filter((i) => i.respondMissedAt !== null).length,
-    resolveMissed: list.filter((i) => i.resolveMissedAt !== null).length,
-  };
-}
-
-/**
- * MTTA/MTTR per severity, per operator and for the fleet, over incidents opened in [from, to).
- * Incidents absorbed into a P0/P1 are not counted (the absorbing incident carries their time).
- */
-export function incidentStats(incidents: Incident[], range: { from: number; to: number }): IncidentStats {
-  const inRange = incidents.filter((i) => i.openedAt >= range.from && i.openedAt < range.to && !i.absorbedInto);
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, stat(inRange.filter((i) => i.severity === s))])) as Record<
-    IncidentSeverity,
-    IncidentStat
-  >;
-  const ops = uniqSorted(inRange.flatMap((i) => i.operatorIds));
-  const byOperator = Object.fromEntries(ops.map((op) => [op, stat(inRange.filter((i) => i.operatorIds.includes(op)))]));
-  return { fleet: stat(inRange), bySeverity, byOperator };
 }

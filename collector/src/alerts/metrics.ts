@@ -3,15 +3,15 @@
  * never a URL, token or key.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { IncidentSeverity } from './incidents.ts';
+import { SEVERITIES, type Severity } from '@timmy/shared';
 import type { AttemptOutcome, OutboxCounts } from './outbox.ts';
 
 export interface AlertMetrics {
   /** One delivery attempt's outcome, per channel name. */
   recordAttempt(channel: string, outcome: AttemptOutcome['status']): void;
   setOutbox(counts: OutboxCounts): void;
-  setOpenIncidents(bySeverity: Partial<Record<IncidentSeverity, number>>): void;
-  recordIncidentEvent(type: string, severity: IncidentSeverity): void;
+  setOpenIncidents(bySeverity: Partial<Record<Severity, number>>): void;
+  recordIncidentEvent(type: string, severity: Severity): void;
 }
 
 export function alertMetrics(registry: Registry): AlertMetrics {
@@ -57,7 +57,7 @@ export function alertMetrics(registry: Registry): AlertMetrics {
     labelNames: ['type', 'severity'],
     registers,
   });
-  for (const s of ['P0', 'P1', 'P2', 'P3']) open.set({ severity: s }, 0);
+  for (const s of SEVERITIES) open.set({ severity: s }, 0);
   for (const s of ['pending', 'sending', 'dead']) queued.set({ status: s }, 0);
   age.set(0);
   return {
@@ -75,7 +75,7 @@ export function alertMetrics(registry: Registry): AlertMetrics {
       age.set(c.oldestPendingAgeMs / 1000);
     },
     setOpenIncidents(by) {
-      for (const s of ['P0', 'P1', 'P2', 'P3'] as const) open.set({ severity: s }, by[s] ?? 0);
+      for (const s of SEVERITIES) open.set({ severity: s }, by[s] ?? 0);
     },
     recordIncidentEvent(type, severity) {
       events.inc({ type, severity });

@@ -109,7 +109,7 @@ async function drain(
   let now = start;
   for (let i = 0; i < maxRounds; i++) {
     onTime(now);
-    await runDispatcher({ db: db.db, channels, now, outbox });
+    await runDispatcher({ sql: db.sql, channels, now, outbox });
     const due = await outbox.nextDueAt();
     if (due === null) return now;
     now = Math.max(now + 1, due);
@@ -121,7 +121,7 @@ describe('outbox on PostgreSQL', () => {
   it('enqueueing the same (incident, transition, channel) twice stores one row', async () => {
     const db = connect();
     await reset(db);
-    const ob = new Outbox(db.db, { workerId: 'w1', policy: P });
+    const ob = new Outbox(db.sql, { workerId: 'w1', policy: P });
     expect(await ob.enqueue([item('i1', 'opened', 'a'), item('i1', 'opened', 'b')], T0)).toBe(2);
     expect(await ob.enqueue([item('i1', 'opened', 'a'), item('i1', 'resolved', 'a')], T0)).toBe(1);
     expect((await ob.counts(T0)).pending).toBe(3);
@@ -139,7 +139,7 @@ describe('outbox on PostgreSQL', () => {
       ]);
       const registry = new Registry();
       const metrics = alertMetrics(registry);
-      const ob = new Outbox(db.db, { workerId: 'w1', policy: P, rand: () => 0.5 });
+      const ob = new Outbox(db.sql, { workerId: 'w1', policy: P, rand: () => 0.5 });
       await ob.enqueue([item('i1', 'opened', 'a'), item('i1', 'opened', 'b'), item('i2', 'opened', 'a')], T0);
       // the incident resolves while deliveries are still failing
       await ob.enqueue(
@@ -147,7 +147,7 @@ describe('outbox on PostgreSQL', () => {
         T0 + 30 * S,
       );
       for (let i = 0; i < 500; i++) {
-        const r = await runDispatcher({ db: db.db, channels, now, outbox: ob, metrics });
+        const r = await runDispatcher({ sql: db.sql, channels, now, outbox: ob, metrics });
         expect(r.dead).toBe(0);
         const due = await ob.nextDueAt();
         if (due === null) break;
@@ -183,15 +183,15 @@ describe('outbox on PostgreSQL', () => {
     const { rx, answered } = await recordingReceiver(() => 200, 15);
     try {
       const channels = createChannels([{ type: 'webhook', name: 'a', url: rx.url }]);
-      const o1 = new Outbox(d1.db, { workerId: 'w1', policy: P });
-      const o2 = new Outbox(d2.db, { workerId: 'w2', policy: P });
+      const o1 = new Outbox(d1.sql, { workerId: 'w1', policy: P });
+      const o2 = new Outbox(d2.sql, { workerId: 'w2', policy: P });
       const items = Array.from({ length: 60 }, (_, i) => item(`inc-${i}`, 'opened', 'a'));
       await o1.enqueue(items, T0);
       let rounds = 0;
       const worker = async (o: Outbox, d: Database) => {
         for (let i = 0; i < 50; i++) {
           rounds++;
-          const r = await runDispatcher({ db: d.db, channels, now: T0, outbox: o, limit: 7 });
+          const r = await runDispatcher({ sql: d.sql, channels, now: T0, outbox: o, limit: 7 });
           if (r.claimed === 0 && (await o.nextDueAt()) === null) return;
         }
       };
@@ -213,13 +213,13 @@ describe('outbox on PostgreSQL', () => {
     const { rx, answered } = await recordingReceiver(() => 200);
     try {
       const channels = createChannels([{ type: 'webhook', name: 'a', url: rx.url }]);
-      const dead = new Outbox(db.db, { workerId: 'killed', policy: P });
-      const alive = new Outbox(db.db, { workerId: 'alive', policy: P });
+      const dead = new Outbox(db.sql, { workerId: 'killed', policy: P });
+      const alive = new Outbox(db.sql, { workerId: 'alive', policy: P });
       await dead.enqueue([item('i9', 'opened', 'a'), item('i9', 'resolved', 'a')], T0);
       const claimed = await dead.claim(T0);
       expect(claimed.map((c) => c.idempotencyKey)).toEqual(['i9/opened/a']); // resolved waits for opened
       // ... and the process dies here: no complete().
-      expect((await runDispatcher({ db: db.db, channels, now: T0 + 30 * S, outbox: alive })).claimed).toBe(0);
+      expect((await runDispatcher({ sql: db.sql, channels, now: T0 + 30 * S, outbox: alive })).claimed).toBe(0);
       await drain(db, alive, channels, T0 + P.leaseMs);
       expect(answered.map((a) => a.key)).toEqual(['i9/opened/a', 'i9/resolved/a']);
     } finally {
@@ -233,7 +233,7 @@ describe('outbox on PostgreSQL', () => {
     const { rx, answered } = await recordingReceiver(() => (answered.length === 0 ? 400 : 200));
     try {
       const channels = createChannels([{ type: 'webhook', name: 'a', url: rx.url }]);
-      const ob = new Outbox(db.db, { workerId: 'w', policy: P });
+      const ob = new Outbox(db.sql, { workerId: 'w', policy: P });
       await ob.enqueue([item('i1', 'opened', 'a'), item('i1', 'resolved', 'a'), item('i1', 'opened', 'gone')], T0);
       await drain(db, ob, channels, T0);
       expect(answered.map((a) => `${a.key}:${a.status}`)).toEqual(['i1/opened/a:400', 'i1/resolved/a:200']);
@@ -254,7 +254,7 @@ describe('outbox on PostgreSQL', () => {
     const { rx, answered } = await recordingReceiver(() => 503);
     try {
       const channels = createChannels([{ type: 'webhook', name: 'a', url: rx.url }]);
-      const ob = new Outbox(db.db, { workerId: 'w', policy: { ...P, maxAgeMs: 30 * MIN } });
+      const ob = new Outbox(db.sql, { workerId: 'w', policy: { ...P, maxAgeMs: 30 * MIN } });
       await ob.enqueue([item('i1', 'opened', 'a')], T0);
       await drain(db, ob, channels, T0);
       expect(answered.length).toBeGreaterThan(3);

@@ -20,15 +20,11 @@
  * request carries the idempotency key (`Idempotency-Key` header for the webhook; PagerDuty's
  * dedup_key) so receivers can drop that duplicate.
  */
-import { sql } from 'drizzle-orm';
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { retryDelay } from '@timmy/shared';
-import { alertNotifications } from '../db/schema/alerts.ts';
+import { retryDelay, type NotificationStatus } from '@timmy/shared';
+import type { alertNotifications } from '../db/schema/alerts.ts';
 import type { DeliveryResult, Notification, NotificationTransition } from './channels/channel.ts';
+import type { Sql } from './incident-store.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
-
-// biome-ignore lint/suspicious/noExplicitAny: the outbox works on a drizzle database of any schema
-export type AnyDb = PostgresJsDatabase<any>;
 
 // The policy lives apart (no database code): config validation needs it, and loads nothing of this file.
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
@@ -37,7 +33,7 @@ export function idempotencyKey(incidentId: string, transitionId: string | number
   return `${incidentId}/${transitionId}/${channel}`;
 }
 
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'dead';
+export type OutboxStatus = NotificationStatus;
 
 export type AttemptOutcome =
   | { status: 'sent' | 'skipped'; lastStatus: number | null }
@@ -94,55 +90,91 @@ export interface OutboxCounts {
   oldestPendingAgeMs: number;
 }
 
-/** A timestamptz parameter (postgres.js via drizzle's raw `sql` wants strings, not Dates). */
-const tsz = (t: number) => sql`${new Date(t).toISOString()}::timestamptz`;
-const ms = (d: unknown): number => (d instanceof Date ? d.getTime() : new Date(String(d)).getTime());
+type NotificationRow = typeof alertNotifications.$inferSelect;
+type ClaimedRow = Pick<
+  NotificationRow,
+  'id' | 'idempotencyKey' | 'incidentId' | 'channel' | 'transition' | 'payload' | 'attempts' | 'createdAt'
+>;
+
+/** A row of the outbox as the API lists it. */
+export type NotificationListRow = Pick<
+  NotificationRow,
+  | 'id'
+  | 'idempotencyKey'
+  | 'incidentId'
+  | 'channel'
+  | 'transition'
+  | 'status'
+  | 'attempts'
+  | 'createdAt'
+  | 'nextAttemptAt'
+  | 'sentAt'
+  | 'lastStatus'
+  | 'lastError'
+>;
+
+export interface NotificationFilter {
+  /** One of OutboxStatus (another matches nothing). */
+  status?: string;
+  incidentId?: string;
+  channel?: string;
+  limit?: number;
+}
+
+/** The outbox, newest first (the API and the CLI). */
+export function listNotifications(sql: Sql, f: NotificationFilter = {}): Promise<NotificationListRow[]> {
+  const conds = [sql`true`];
+  if (f.status) conds.push(sql`status = ${f.status}`);
+  if (f.incidentId) conds.push(sql`incident_id = ${f.incidentId}`);
+  if (f.channel) conds.push(sql`channel = ${f.channel}`);
+  return sql<NotificationListRow[]>`
+    select id::float8 as id, idempotency_key as "idempotencyKey", incident_id as "incidentId", channel, transition, status, attempts,
+           created_at as "createdAt", next_attempt_at as "nextAttemptAt", sent_at as "sentAt", last_status as "lastStatus", last_error as "lastError"
+      from alert_notifications where ${conds.reduce((a, c) => sql`${a} and ${c}`)} order by id desc limit ${f.limit ?? 100}`;
+}
 
 export class Outbox {
-  readonly db: AnyDb;
+  readonly sql: Sql;
   readonly workerId: string;
   readonly policy: RetryPolicy;
   readonly rand: () => number;
 
-  constructor(db: AnyDb, opts: { workerId: string; policy?: RetryPolicy; rand?: () => number }) {
-    this.db = db;
+  constructor(sql: Sql, opts: { workerId: string; policy?: RetryPolicy; rand?: () => number }) {
+    this.sql = sql;
     this.workerId = opts.workerId;
     this.policy = opts.policy ?? DEFAULT_RETRY_POLICY;
     this.rand = opts.rand ?? Math.random;
   }
 
-  /** Insert rows (pass a transaction as `db` to commit them with the incident change). Returns the new ones. */
-  async enqueue(items: EnqueueItem[], now: number, db: AnyDb = this.db): Promise<number> {
+  /** Insert rows (pass a transaction as `sql` to commit them with the incident change). Returns the new ones. */
+  async enqueue(items: EnqueueItem[], now: number, sql: Sql = this.sql): Promise<number> {
     if (!items.length) return 0;
     const at = new Date(now);
     const rows = items.map((it) => {
       const key = idempotencyKey(it.incidentId, it.transitionId, it.channel);
       return {
-        idempotencyKey: key,
-        incidentId: it.incidentId,
+        idempotency_key: key,
+        incident_id: it.incidentId,
         channel: it.channel,
         transition: it.notification.transition,
-        payload: { ...it.notification, idempotencyKey: key },
+        payload: sql.json({ ...it.notification, idempotencyKey: key } as never),
         status: 'pending',
         attempts: 0,
-        createdAt: at,
-        nextAttemptAt: at,
-        eventId: it.eventId ?? null,
+        created_at: at,
+        next_attempt_at: at,
+        event_id: it.eventId ?? null,
       };
     });
-    const inserted = await db
-      .insert(alertNotifications)
-      .values(rows)
-      .onConflictDoNothing({ target: alertNotifications.idempotencyKey })
-      .returning({ id: alertNotifications.id });
+    const inserted = await sql`insert into alert_notifications ${sql(rows)} on conflict (idempotency_key) do nothing returning id`;
     return inserted.length;
   }
 
   /** Claim up to `limit` due rows for this worker (one statement; safe with concurrent dispatchers). */
   async claim(now: number, limit = 50): Promise<ClaimedNotification[]> {
-    const at = tsz(now);
-    const until = tsz(now + this.policy.leaseMs);
-    const rows = (await this.db.execute(sql`
+    const sql = this.sql;
+    const at = new Date(now);
+    const until = new Date(now + this.policy.leaseMs);
+    const rows = await sql<ClaimedRow[]>`
       update alert_notifications n
          set status = 'sending', claimed_by = ${this.workerId}, claimed_until = ${until}, attempts = n.attempts + 1
        where n.id in (
@@ -156,44 +188,46 @@ export class Outbox {
           order by c.id
           limit ${limit}
           for update skip locked)
-      returning n.id, n.idempotency_key, n.incident_id, n.channel, n.transition, n.payload, n.attempts, n.created_at
-    `)) as unknown as Array<Record<string, unknown>>;
+      returning n.id::float8 as id, n.idempotency_key as "idempotencyKey", n.incident_id as "incidentId", n.channel, n.transition,
+                n.payload, n.attempts, n.created_at as "createdAt"
+    `;
     return rows
       .map((r) => ({
-        id: Number(r.id),
-        idempotencyKey: String(r.idempotency_key),
-        incidentId: String(r.incident_id),
-        channel: String(r.channel),
-        transition: r.transition as NotificationTransition,
-        notification: r.payload as Notification,
-        attempts: Number(r.attempts),
-        createdAt: ms(r.created_at),
+        id: r.id,
+        idempotencyKey: r.idempotencyKey,
+        incidentId: r.incidentId,
+        channel: r.channel,
+        transition: r.transition,
+        notification: r.payload,
+        attempts: r.attempts,
+        createdAt: r.createdAt.getTime(),
       }))
       .sort((a, b) => a.id - b.id);
   }
 
   /** Record an attempt's result. Returns the outcome written. */
   async complete(row: ClaimedNotification, result: DeliveryResult, now: number): Promise<AttemptOutcome> {
+    const sql = this.sql;
     const out = afterAttempt(row, result, now, this.policy, this.rand);
-    const at = tsz(now);
+    const at = new Date(now);
     const error = 'error' in out ? out.error.slice(0, 500) : null;
-    await this.db.execute(sql`
+    await sql`
       update alert_notifications
          set status = ${out.status},
-             sent_at = ${out.status === 'sent' || out.status === 'skipped' ? at : sql`null`},
-             next_attempt_at = ${out.status === 'pending' ? tsz(out.nextAttemptAt) : at},
+             sent_at = ${out.status === 'sent' || out.status === 'skipped' ? at : null},
+             next_attempt_at = ${out.status === 'pending' ? new Date(out.nextAttemptAt) : at},
              last_status = ${out.lastStatus},
              last_error = ${error},
              claimed_by = null,
              claimed_until = null
        where id = ${row.id} and status = 'sending'
-    `);
+    `;
     return out;
   }
 
   /** When the next claimable row is due (ms), or null: lets a scheduler sleep until then. */
   async nextDueAt(): Promise<number | null> {
-    const rows = (await this.db.execute(sql`
+    const [row] = await this.sql<Array<{ due: Date | null }>>`
       select min(case when c.status = 'pending' then c.next_attempt_at else c.claimed_until end) as due
         from alert_notifications c
        where c.status in ('pending', 'sending')
@@ -201,21 +235,20 @@ export class Outbox {
            select 1 from alert_notifications p
             where p.incident_id = c.incident_id and p.channel = c.channel and p.id < c.id
               and p.status in ('pending', 'sending'))
-    `)) as unknown as Array<{ due: Date | string | null }>;
-    const due = rows[0]?.due;
-    return due ? ms(due) : null;
+    `;
+    return row?.due ? row.due.getTime() : null;
   }
 
   async counts(now: number): Promise<OutboxCounts> {
-    const rows = (await this.db.execute(sql`
-      select status, count(*)::int as n, min(created_at) as oldest
+    const rows = await this.sql<Array<{ status: OutboxStatus; n: number; oldest: Date | null }>>`
+      select status, count(*)::int4 as n, min(created_at) as oldest
         from alert_notifications group by status
-    `)) as unknown as Array<{ status: OutboxStatus; n: number; oldest: Date | string | null }>;
+    `;
     const c: OutboxCounts = { pending: 0, sending: 0, sent: 0, skipped: 0, dead: 0, oldestPendingAgeMs: 0 };
     for (const r of rows) {
-      if (r.status in c) c[r.status] = Number(r.n);
+      if (r.status in c) c[r.status] = r.n;
       if ((r.status === 'pending' || r.status === 'sending') && r.oldest)
-        c.oldestPendingAgeMs = Math.max(c.oldestPendingAgeMs, now - ms(r.oldest));
+        c.oldestPendingAgeMs = Math.max(c.oldestPendingAgeMs, now - r.oldest.getTime());
     }
     return c;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type RoutingConfigError, loadRoutingConfig, route, type Routable } from './routing.ts';
+import type { RoutingConfigError } from './errors.ts';
+import { loadRoutingConfig, route, type Routable } from './routing.ts';
 
 const CHANNELS = ['ops-slack', 'lead-pd', 'op1-telegram', 'eu-discord', 'archive'];
 const cfg = loadRoutingConfig(
@@ -66,7 +67,7 @@ describe('route', () => {
       loadRoutingConfig(input, CHANNELS);
       expect.unreachable();
     } catch (e) {
-      expect((e as RoutingConfigError).code).toBe('ALERT_ROUTING_INVALID');
+      expect((e as RoutingConfigError).code).toBe('FLEET_ALERT_ROUTING_INVALID');
       expect((e as RoutingConfigError).problems.join('\n')).toContain(problem);
     }
   });

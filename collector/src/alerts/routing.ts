@@ -6,13 +6,9 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import type { NotificationTransition } from './channels/channel.ts';
-import type { IncidentSeverity } from './incidents.ts';
+import { NotificationTransition, Severity } from '@timmy/shared';
+import { RoutingConfigError } from './errors.ts';
 
-const Sev = Type.Union([Type.Literal('P0'), Type.Literal('P1'), Type.Literal('P2'), Type.Literal('P3')]);
-const Transition = Type.Union(
-  (['opened', 'updated', 'flapping', 'acknowledged', 'escalated', 'resolved', 'target_missed'] as const).map((t) => Type.Literal(t)),
-);
 const Names = Type.Array(Type.String({ minLength: 1 }), { minItems: 1 });
 
 export const Route = Type.Object(
@@ -21,8 +17,8 @@ export const Route = Type.Object(
       {
         operators: Type.Optional(Names),
         regions: Type.Optional(Names),
-        severities: Type.Optional(Type.Array(Sev, { minItems: 1 })),
-        transitions: Type.Optional(Type.Array(Transition, { minItems: 1 })),
+        severities: Type.Optional(Type.Array(Severity, { minItems: 1 })),
+        transitions: Type.Optional(Type.Array(NotificationTransition, { minItems: 1 })),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -42,16 +38,6 @@ export const RoutingConfigSchema = Type.Object(
 );
 export type RoutingConfig = Static<typeof RoutingConfigSchema>;
 
-export class RoutingConfigError extends Error {
-  readonly code = 'ALERT_ROUTING_INVALID';
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`invalid alert routing: ${problems.join('; ')}`);
-    this.name = 'RoutingConfigError';
-    this.problems = problems;
-  }
-}
-
 /** Validate once at start; `channelNames` are the configured channels (every route must name one). */
 export function loadRoutingConfig(input: unknown, channelNames: Iterable<string>): RoutingConfig {
   const cfg = Value.Default(RoutingConfigSchema, structuredClone(input ?? {}));
@@ -70,7 +56,7 @@ export function loadRoutingConfig(input: unknown, channelNames: Iterable<string>
 }
 
 export interface Routable {
-  severity: IncidentSeverity;
+  severity: Severity;
   operatorIds: string[];
   regions: string[];
   transition: NotificationTransition;

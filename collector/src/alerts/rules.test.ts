@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AlertConfigError, DEFAULT_RULES_CONFIG, alertKey, evaluate, fleetInterest, loadRulesConfig, type RulesConfig } from './rules.ts';
+import { AlertConfigError } from './errors.ts';
+import { DEFAULT_RULES_CONFIG, fleetInterest, loadRulesConfig, type RulesConfig } from './rules/load.ts';
+import { DEFAULT_RULES } from './rules/registry.ts';
+import { alertKey, evaluate } from './rules/state-machine.ts';
 import type { AlertState, AlertTransition, FleetState, NodeState } from './types.ts';
 
 const S = 1000;
@@ -325,7 +328,7 @@ describe('rules config', () => {
       expect.unreachable('should throw');
     } catch (e) {
       expect(e).toBeInstanceOf(AlertConfigError);
-      expect((e as AlertConfigError).code).toBe('ALERT_CONFIG_INVALID');
+      expect((e as AlertConfigError).code).toBe('FLEET_ALERT_CONFIG_INVALID');
       expect((e as AlertConfigError).problems.join('\n')).toContain(problem);
     }
   });
@@ -383,5 +386,122 @@ describe('what the rules can fire on (the alert cycle reads only that)', () => {
     ],
   ])('%s', (_name, input, expected) => {
     expect(fleetInterest(loadRulesConfig(input))).toEqual(expected);
+  });
+});
+
+const DAY = 86_400_000;
+
+describe('the default rules', () => {
+  it('are the program defaults, each kind filling what its rules leave out', () => {
+    // Written out in full: each kind's file gives only what differs from the kind's defaults.
+    const byId = <T extends { id: string }>(rules: readonly T[]) => Object.fromEntries(rules.map((r) => [r.id, r]));
+    expect(byId(DEFAULT_RULES)).toEqual(
+      byId([
+        {
+          kind: 'node_offline',
+          id: 'node_offline',
+          enabled: true,
+          severity: 'critical',
+          incidentClass: 'down',
+          forMs: 5 * MIN,
+          cooldownMs: MIN,
+          graceMs: 15_000,
+        },
+        {
+          kind: 'check',
+          id: 'sla_check_failing',
+          enabled: true,
+          severity: 'critical',
+          incidentClass: 'down',
+          forMs: 5 * MIN,
+          cooldownMs: MIN,
+          match: { slaCritical: true },
+          statuses: ['critical'],
+        },
+        {
+          kind: 'disk',
+          id: 'disk_warning',
+          enabled: true,
+          severity: 'warning',
+          incidentClass: 'P3',
+          forMs: 5 * MIN,
+          cooldownMs: 5 * MIN,
+          thresholdPct: 85,
+        },
+        {
+          kind: 'disk',
+          id: 'disk_critical',
+          enabled: true,
+          severity: 'critical',
+          incidentClass: 'P2',
+          forMs: 5 * MIN,
+          cooldownMs: 5 * MIN,
+          thresholdPct: 90,
+        },
+        {
+          kind: 'check',
+          id: 'tmux_session_missing',
+          enabled: true,
+          severity: 'warning',
+          incidentClass: 'P3',
+          forMs: 5 * MIN,
+          cooldownMs: MIN,
+          match: { probes: ['tmux'], names: ['tmux'] },
+          statuses: ['warn', 'critical'],
+        },
+        {
+          kind: 'check',
+          id: 'cron_stale',
+          enabled: true,
+          severity: 'warning',
+          incidentClass: 'P3',
+          forMs: 15 * MIN,
+          cooldownMs: 5 * MIN,
+          match: { probes: ['cron'], names: ['cron'] },
+          statuses: ['warn', 'critical'],
+        },
+        {
+          kind: 'credential_expiry',
+          id: 'credential_expiring',
+          enabled: true,
+          severity: 'warning',
+          incidentClass: 'P3',
+          forMs: 0,
+          cooldownMs: 0,
+          warnBeforeMs: 14 * DAY,
+        },
+        {
+          kind: 'clock_skew',
+          id: 'clock_skew',
+          enabled: true,
+          severity: 'warning',
+          incidentClass: 'P3',
+          forMs: 5 * MIN,
+          cooldownMs: 5 * MIN,
+          maxSkewMs: 60_000,
+        },
+        {
+          kind: 'sla_at_risk',
+          id: 'sla_at_risk',
+          enabled: true,
+          severity: 'warning',
+          incidentClass: 'P3',
+          forMs: 30 * MIN,
+          cooldownMs: 30 * MIN,
+          marginRatio: 0,
+        },
+      ]),
+    );
+    expect(DEFAULT_RULES.map((r) => r.id).sort()).toEqual([
+      'clock_skew',
+      'credential_expiring',
+      'cron_stale',
+      'disk_critical',
+      'disk_warning',
+      'node_offline',
+      'sla_at_risk',
+      'sla_check_failing',
+      'tmux_session_missing',
+    ]);
   });
 });

@@ -3,27 +3,24 @@
  * lock), the dispatcher (every collector; the outbox claim makes that safe), and the incident and
  * notification reads and lifecycle actions the API and the CLI share.
  */
-import { sql as dsql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import type { NotificationRecord } from '@timmy/shared';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { ObservationRecorder } from '../services/observation.ts';
 import { ackLinkActor, verifyAckToken, type AckLinkError, type AckLinkResult } from './ack-link.ts';
+import { createChannels } from './channels/registry.ts';
+import { loadAlerting } from './config.ts';
+import { cycleDeps, lockedCycle, startCycleThread, type CycleOutcome, type CyclePlan, type CycleThread } from './cycle-thread.ts';
 import { runDispatcher, type DispatchResult } from './dispatcher.ts';
-import { acknowledgeIncident, getIncident, incidentHistory, listIncidents, resolveIncidentByHand } from './engine.ts';
-import { incidentStats, type Incident } from './incidents.ts';
+import { acknowledgeIncident, resolveIncidentByHand } from './engine.ts';
+import type { MaintenanceSource } from './fleet-state.ts';
+import { getIncident, incidentHistory, listIncidents, type IncidentQuery } from './incident-store.ts';
+import { incidentStats } from './incident-stats.ts';
+import type { Incident } from './incidents.ts';
 import type { AlertMetrics } from './metrics.ts';
-import { Outbox } from './outbox.ts';
-import type { MaintenanceSource } from './state.ts';
-import { cycleDeps, lockedCycle, startCycleThread, type CycleOutcome, type CycleThread } from './cycle-thread.ts';
-
-export interface NotificationFilter {
-  status?: string;
-  incidentId?: string;
-  channel?: string;
-  limit?: number;
-}
+import { listNotifications, Outbox, type NotificationFilter } from './outbox.ts';
 
 export function createAlertService(
   config: Config,
@@ -34,9 +31,13 @@ export function createAlertService(
   log: Logger,
   maintenance?: MaintenanceSource,
 ) {
-  const deps = cycleDeps(config, database, metrics, maintenance);
-  const { alerting, engine } = deps;
-  const outbox = new Outbox(database.db, { workerId: observation.instanceId, policy: alerting.retry });
+  // Built once (config.ts validated the same block at start): the plan is data, also handed to the cycle's thread.
+  const alerting = loadAlerting(config.alerts, config.publicUrl);
+  const channels = createChannels(alerting.channels);
+  const plan: CyclePlan = { engine: alerting.engine, thresholds: { tiers: config.sla.tiers, fleetTargetPct: config.sla.fleetTargetPct } };
+  const deps = cycleDeps(plan, database.sql, metrics, maintenance);
+  const { engine } = deps;
+  const outbox = new Outbox(database.sql, { workerId: observation.instanceId, policy: alerting.retry });
   const dlog = log.child({ component: 'dispatcher' });
 
   /** Set when cycles run in a worker thread (a running collector): see cycle-thread.ts. */
@@ -57,22 +58,22 @@ export function createAlertService(
    * must not hold up the requests (and acknowledgements) on this thread. Its metrics come back here.
    */
   function runCyclesInThread(databaseUrl: string): void {
-    thread ??= startCycleThread(config, databaseUrl, metrics, log);
+    thread ??= startCycleThread(plan, databaseUrl, metrics, log);
   }
 
   /** One delivery round at `now`. */
   function dispatch(now: number = clock()): Promise<DispatchResult> {
-    return runDispatcher({ db: database.db, channels: alerting.channels, now, log: dlog, metrics, outbox, policy: alerting.retry });
+    return runDispatcher({ sql: database.sql, channels, now, log: dlog, metrics, outbox, policy: alerting.retry });
   }
 
   async function acknowledge(id: string, by: string, now: number = clock()) {
-    return acknowledgeIncident(database.db, id, by, now, engine);
+    return acknowledgeIncident(database.sql, id, by, now, engine);
   }
 
   /** Checks an acknowledge link without acting on it (the confirmation page); the verdict code when it does not hold. */
-  function checkAckLink(id: string, token: string, now: number = clock()): AckLinkResult | { ok: false; code: 'ACK_LINK_DISABLED' } {
+  function checkAckLink(id: string, token: string, now: number = clock()): AckLinkResult | { ok: false; code: 'FLEET_ACK_LINK_DISABLED' } {
     const keys = engine.ackLinks?.keys;
-    if (!keys?.length) return { ok: false, code: 'ACK_LINK_DISABLED' };
+    if (!keys?.length) return { ok: false, code: 'FLEET_ACK_LINK_DISABLED' };
     return verifyAckToken(token, keys, now, id);
   }
 
@@ -81,50 +82,23 @@ export function createAlertService(
     id: string,
     token: string,
     now: number = clock(),
-  ): Promise<{ ok: true; incident: Incident; changed: boolean } | { ok: false; code: AckLinkError | 'ACK_LINK_DISABLED' }> {
+  ): Promise<{ ok: true; incident: Incident; changed: boolean } | { ok: false; code: AckLinkError | 'FLEET_ACK_LINK_DISABLED' }> {
     const v = checkAckLink(id, token, now);
     if (!v.ok) return v;
-    return { ok: true, ...(await acknowledgeIncident(database.db, id, ackLinkActor(v.recipient), now, engine)) };
+    return { ok: true, ...(await acknowledgeIncident(database.sql, id, ackLinkActor(v.recipient), now, engine)) };
   }
 
   async function resolve(id: string, notes: { by: string; cause: string; resolution: string }, now: number = clock()) {
-    return resolveIncidentByHand(database.db, id, notes, now, engine);
+    return resolveIncidentByHand(database.sql, id, notes, now, engine);
   }
 
   async function stats(from: number, to: number) {
-    return incidentStats(await listIncidents(database.db, { from, to, limit: 100_000 }), { from, to });
-  }
-
-  async function notifications(f: NotificationFilter = {}) {
-    const conds = [dsql`true`];
-    if (f.status) conds.push(dsql`status = ${f.status}`);
-    if (f.incidentId) conds.push(dsql`incident_id = ${f.incidentId}`);
-    if (f.channel) conds.push(dsql`channel = ${f.channel}`);
-    const rows = (await database.db.execute(dsql`
-      select id, idempotency_key, incident_id, channel, transition, status, attempts, created_at, next_attempt_at, sent_at, last_status, last_error
-        from alert_notifications where ${dsql.join(conds, dsql` and `)} order by id desc limit ${f.limit ?? 100}`)) as unknown as Array<
-      Record<string, unknown>
-    >;
-    const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v instanceof Date ? v : String(v)).toISOString());
-    return rows.map((r) => ({
-      id: Number(r.id),
-      idempotencyKey: String(r.idempotency_key),
-      incidentId: String(r.incident_id),
-      channel: String(r.channel),
-      transition: String(r.transition),
-      status: String(r.status),
-      attempts: Number(r.attempts),
-      createdAt: iso(r.created_at)!,
-      nextAttemptAt: iso(r.next_attempt_at),
-      sentAt: iso(r.sent_at),
-      lastStatus: r.last_status === null ? null : Number(r.last_status),
-      lastError: r.last_error === null ? null : String(r.last_error),
-    }));
+    return incidentStats(await listIncidents(database.sql, { from, to, limit: 100_000 }), { from, to });
   }
 
   return {
     config: config.alerts,
-    channels: alerting.channels,
+    channels,
     runCycle,
     runCyclesInThread,
     close: async () => {
@@ -137,10 +111,16 @@ export function createAlertService(
     checkAckLink,
     resolve,
     stats,
-    notifications,
-    list: (q: Parameters<typeof listIncidents>[1]) => listIncidents(database.db, q),
-    get: (id: string) => getIncident(database.db, id),
-    history: (id: string) => incidentHistory(database.db, id),
+    notifications: async (f: NotificationFilter = {}): Promise<NotificationRecord[]> =>
+      (await listNotifications(database.sql, f)).map((r) => ({
+        ...r,
+        createdAt: r.createdAt.toISOString(),
+        nextAttemptAt: r.nextAttemptAt.toISOString(),
+        sentAt: r.sentAt?.toISOString() ?? null,
+      })),
+    list: (q: IncidentQuery) => listIncidents(database.sql, q),
+    get: (id: string) => getIncident(database.sql, id),
+    history: (id: string) => incidentHistory(database.sql, id),
   };
 }
 export type AlertService = ReturnType<typeof createAlertService>;

@@ -3,6 +3,7 @@
  * (the lead's job maps DB rows into it); everything in alerts/ is a pure function of it and `now`.
  * All times are milliseconds since the Unix epoch (UTC).
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { CheckStatus } from '@timmy/shared';
 
 export type { CheckStatus };
@@ -61,14 +62,19 @@ export interface FleetState {
 
 export type RuleKind = 'node_offline' | 'check' | 'disk' | 'credential_expiry' | 'clock_skew' | 'sla_at_risk';
 
-/** Severity of one alert. Incidents have their own P0..P3 (see incidents.ts). */
-export type AlertSeverity = 'critical' | 'warning' | 'info';
+/** Severity of one alert. Incidents have their own P0..P3 (`Severity` in @timmy/shared). */
+export const AlertSeverity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')]);
+export type AlertSeverity = Static<typeof AlertSeverity>;
 
 /** What an alert contributes to incident classification. */
-export type IncidentClass = 'down' | 'P2' | 'P3';
+export const IncidentClass = Type.Union([Type.Literal('down'), Type.Literal('P2'), Type.Literal('P3')], {
+  description: 'down: counts as the node being down (P2, and towards P1/P0)',
+});
+export type IncidentClass = Static<typeof IncidentClass>;
 
 /** inactive: condition clear (kept only while its flap history matters); pending: waiting for `for`. */
-export type AlertPhase = 'inactive' | 'pending' | 'firing';
+export const ALERT_PHASES = ['inactive', 'pending', 'firing'] as const;
+export type AlertPhase = (typeof ALERT_PHASES)[number];
 
 export interface AlertSubject {
   type: 'node' | 'operator';

@@ -1,73 +1,21 @@
 /** Incidents and notifications: reads, acknowledge (admin token or signed link), resolve by hand, MTTA/MTTR. */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Text } from '@timmy/shared';
-import type { Incident, IncidentStat } from '../alerts/incidents.ts';
+import {
+  Incident as IncidentView,
+  IncidentEvent,
+  IncidentStat as Stat,
+  IncidentStatus as Status,
+  NotificationRecord,
+  NotificationStatus,
+  Severity,
+  Text,
+} from '@timmy/shared';
+import type { IncidentStat } from '../alerts/incident-stats.ts';
+import type { Incident } from '../alerts/incidents.ts';
 import { Errors } from '../errors.ts';
 import { requireAdmin, requireReader } from './guards.ts';
-
-const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
-const Severity = Type.Union([Type.Literal('P0'), Type.Literal('P1'), Type.Literal('P2'), Type.Literal('P3')]);
-const Status = Type.Union([Type.Literal('open'), Type.Literal('acknowledged'), Type.Literal('resolved')]);
-
-const IncidentView = Type.Object({
-  id: Type.String(),
-  key: Type.String(),
-  severity: Severity,
-  status: Status,
-  summary: Type.String(),
-  nodes: Type.Array(Type.String()),
-  operators: Type.Array(Type.String()),
-  regions: Type.Array(Type.String()),
-  flapping: Type.Boolean(),
-  openedAt: Type.String({ format: 'date-time' }),
-  acknowledgedAt: Time,
-  acknowledgedBy: Type.Union([Type.String(), Type.Null()]),
-  resolvedAt: Time,
-  resolvedBy: Type.Union([Type.String(), Type.Null()], { description: '"auto" when the condition cleared' }),
-  cause: Type.Union([Type.String(), Type.Null()]),
-  resolution: Type.Union([Type.String(), Type.Null()]),
-  absorbedInto: Type.Union([Type.String(), Type.Null()], { description: 'the P0/P1 incident key that absorbed this one' }),
-  escalatedAt: Time,
-  respondMissedAt: Time,
-  resolveMissedAt: Time,
-  postmortemRequired: Type.Boolean(),
-  postmortemDueAt: Time,
-});
-
-const EventView = Type.Object({
-  id: Type.Integer(),
-  type: Type.String(),
-  at: Type.String({ format: 'date-time' }),
-  actor: Type.Union([Type.String(), Type.Null()]),
-  data: Type.Record(Type.String(), Type.Unknown()),
-});
-
-const Stat = Type.Object({
-  count: Type.Integer(),
-  acknowledged: Type.Integer(),
-  resolved: Type.Integer(),
-  mttaSeconds: Type.Union([Type.Number(), Type.Null()]),
-  mttrSeconds: Type.Union([Type.Number(), Type.Null()]),
-  respondMissed: Type.Integer(),
-  resolveMissed: Type.Integer(),
-});
-
-const NotificationView = Type.Object({
-  id: Type.Integer(),
-  idempotencyKey: Type.String(),
-  incidentId: Type.String(),
-  channel: Type.String(),
-  transition: Type.String(),
-  status: Type.String({ description: 'pending, sending, sent, skipped, dead' }),
-  attempts: Type.Integer(),
-  createdAt: Type.String({ format: 'date-time' }),
-  nextAttemptAt: Time,
-  sentAt: Time,
-  lastStatus: Type.Union([Type.Integer(), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()]),
-});
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 const Actor = Text({ minLength: 1, maxLength: 128, description: 'who (recorded in the history)' });
@@ -75,7 +23,7 @@ const err = { $ref: 'ErrorReply#' };
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
-export function incidentView(i: Incident) {
+export function incidentView(i: Incident): Static<typeof IncidentView> {
   return {
     id: i.id,
     key: i.key,
@@ -102,7 +50,7 @@ export function incidentView(i: Incident) {
   };
 }
 
-const statView = ({ mttaMs, mttrMs, ...s }: IncidentStat) => ({
+const statView = ({ mttaMs, mttrMs, ...s }: IncidentStat): Static<typeof Stat> => ({
   ...s,
   mttaSeconds: mttaMs === null ? null : mttaMs / 1000,
   mttrSeconds: mttrMs === null ? null : mttrMs / 1000,
@@ -225,7 +173,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
         tags,
         summary: 'One incident with its history.',
         params: Id,
-        response: { 200: Type.Object({ incident: IncidentView, history: Type.Array(EventView) }), 404: err },
+        response: { 200: Type.Object({ incident: IncidentView, history: Type.Array(IncidentEvent) }), 404: err },
       },
     },
     async (req) => {
@@ -239,7 +187,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
           type: e.type,
           at: e.at.toISOString(),
           actor: e.actor,
-          data: e.data as Record<string, unknown>,
+          data: e.data,
         })),
       };
     },
@@ -256,7 +204,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   );
 
   const linkRefused = (code: string) =>
-    new Errors.Forbidden(code === 'ACK_LINK_DISABLED' ? 'acknowledge links are not configured' : `acknowledge link refused: ${code}`);
+    new Errors.Forbidden(code === 'FLEET_ACK_LINK_DISABLED' ? 'acknowledge links are not configured' : `acknowledge link refused: ${code}`);
 
   app.post(
     '/v1/incidents/:id/ack',
@@ -351,14 +299,14 @@ export default async function incidentRoutes(base: FastifyInstance) {
         summary: 'The notification outbox, newest first.',
         querystring: Type.Object(
           {
-            status: Type.Optional(Type.Union(['pending', 'sending', 'sent', 'skipped', 'dead'].map((s) => Type.Literal(s)))),
+            status: Type.Optional(NotificationStatus),
             incident: Type.Optional(Type.String()),
             channel: Type.Optional(Type.String()),
             limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ notifications: Type.Array(NotificationView) }), 401: err },
+        response: { 200: Type.Object({ notifications: Type.Array(NotificationRecord) }), 401: err },
       },
     },
     async (req) => {

@@ -63,8 +63,8 @@ export async function decommissionNode(
   const alone = await sql<Array<{ id: string }>>`
     select i.id from incidents i
      where i.status <> 'resolved'
-       and exists (select 1 from incident_nodes x where x.incident_id = i.id and x.node_id = ${name} and x.removed_at is null)
-       and not exists (select 1 from incident_nodes x where x.incident_id = i.id and x.node_id <> ${name} and x.removed_at is null)`;
+       and exists (select 1 from incident_nodes x where x.incident_id = i.id and x.node_name = ${name} and x.removed_at is null)
+       and not exists (select 1 from incident_nodes x where x.incident_id = i.id and x.node_name <> ${name} and x.removed_at is null)`;
   const resolution = `node ${name} decommissioned as of ${new Date(input.at).toISOString()}${input.reason ? `: ${input.reason}` : ''}`;
   for (const i of alone) await resolveIncident(i.id, { by: input.by, cause: DECOMMISSIONED_CAUSE, resolution }, now);
   return { nodeId, name, decommissionedAt: input.at, reason: input.reason ?? null, changed: true, resolvedIncidents: alone.length };

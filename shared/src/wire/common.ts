@@ -82,6 +82,20 @@ export const ErrorCode = Type.Union([
   Type.Literal('FLEET_DATA_DIR_IN_USE'),
   Type.Literal('FLEET_DATABASE_NEWER'),
   Type.Literal('FLEET_EMBEDDED_POSTGRES_MISSING'),
+  // Not HTTP answers either: configuration refused at start (every problem listed).
+  Type.Literal('FLEET_CONFIG_INVALID'),
+  Type.Literal('FLEET_ALERT_CONFIG_INVALID'),
+  Type.Literal('FLEET_ALERT_ROUTING_INVALID'),
+  Type.Literal('FLEET_ALERT_CHANNEL_CONFIG_INVALID'),
+  Type.Literal('FLEET_INCIDENT_POLICY_INVALID'),
+  Type.Literal('FLEET_ACK_LINK_KEY_INVALID'),
+  // Why an acknowledge link was refused: named in the message of a 403 FLEET_FORBIDDEN.
+  Type.Literal('FLEET_ACK_LINK_MALFORMED'),
+  Type.Literal('FLEET_ACK_LINK_BAD_SIGNATURE'),
+  Type.Literal('FLEET_ACK_LINK_EXPIRED'),
+  Type.Literal('FLEET_ACK_LINK_WRONG_PURPOSE'),
+  Type.Literal('FLEET_ACK_LINK_WRONG_INCIDENT'),
+  Type.Literal('FLEET_ACK_LINK_DISABLED'),
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 /** Every code in ErrorCode, as a list. */

@@ -4,43 +4,40 @@
  * says whether it was delivered, or whether (and when) to retry. It never throws for a delivery
  * failure, and never puts a secret (URL with token, routing key, HMAC key) in a result or a log.
  */
-import type { IncidentSeverity } from '../incidents.ts';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { EpochMs, NotificationTransition, Severity } from '@timmy/shared';
 
-export type NotificationTransition = 'opened' | 'updated' | 'flapping' | 'acknowledged' | 'escalated' | 'resolved' | 'target_missed';
+export type { NotificationTransition };
 
-export interface NotificationNode {
-  id: string;
-  operatorId: string;
-  region: string;
-}
+const Nullable = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
 
-/** What a channel renders. Built from an incident and one of its transitions (see outbox.ts). */
-export interface Notification {
-  /** Unique per (incident, transition, channel): receivers may use it to drop duplicates. */
-  idempotencyKey: string;
-  incidentId: string;
-  incidentKey: string;
-  transition: NotificationTransition;
-  severity: IncidentSeverity;
-  summary: string;
-  nodes: NotificationNode[];
-  operatorIds: string[];
-  regions: string[];
-  flapping: boolean;
-  openedAt: number;
-  resolvedAt: number | null;
-  /** When the transition happened. */
-  at: number;
-  acknowledgedBy?: string | null;
-  cause?: string | null;
-  resolution?: string | null;
-  /** Free text for `target_missed` and `escalated` (which target, which route). */
-  detail?: string | null;
-  /** Signed, expiring, single-purpose acknowledge link (ack-link.ts). */
-  ackUrl?: string | null;
-  /** Where a human can read the incident (dashboard/API). */
-  incidentUrl?: string | null;
-}
+/** A node an incident covers, by name, with its operator and region. */
+export const NotificationNode = Type.Object({ id: Type.String(), operatorId: Type.String(), region: Type.String() });
+export type NotificationNode = Static<typeof NotificationNode>;
+
+/** What a channel renders. Built from an incident and one of its transitions (see outbox.ts); stored as the outbox row's payload. */
+export const Notification = Type.Object({
+  idempotencyKey: Type.String({ description: 'unique per (incident, transition, channel): receivers may use it to drop duplicates' }),
+  incidentId: Type.String(),
+  incidentKey: Type.String(),
+  transition: NotificationTransition,
+  severity: Severity,
+  summary: Type.String(),
+  nodes: Type.Array(NotificationNode),
+  operatorIds: Type.Array(Type.String()),
+  regions: Type.Array(Type.String()),
+  flapping: Type.Boolean(),
+  openedAt: EpochMs,
+  resolvedAt: Type.Union([EpochMs, Type.Null()]),
+  at: { ...EpochMs, description: 'when the transition happened' },
+  acknowledgedBy: Nullable(Type.String()),
+  cause: Nullable(Type.String()),
+  resolution: Nullable(Type.String()),
+  detail: Nullable(Type.String({ description: 'free text for target_missed and escalated (which target, which route)' })),
+  ackUrl: Nullable(Type.String({ description: 'signed, expiring, single-purpose acknowledge link (ack-link.ts)' })),
+  incidentUrl: Nullable(Type.String({ description: 'where a human can read the incident' })),
+});
+export type Notification = Static<typeof Notification>;
 
 export type DeliveryResult =
   | { ok: true; status?: number; skipped?: boolean }

@@ -5,22 +5,10 @@
  * so an incident text can never ping @everyone. 2xx (204, or 200 with ?wait=true) is delivered;
  * 429 carries Retry-After / retry_after.
  */
-import { Type, type Static } from '@sinclair/typebox';
 import type { Channel, Notification } from './channel.ts';
+import type { DiscordConfig } from './schemas.ts';
 import { detailLines, title, truncate } from './format.ts';
 import { postJson } from './http.ts';
-
-export const DiscordConfig = Type.Object(
-  {
-    type: Type.Literal('discord'),
-    name: Type.String({ minLength: 1 }),
-    url: Type.String({ pattern: '^https?://', description: 'secret: the webhook URL with its token' }),
-    username: Type.String({ minLength: 1, maxLength: 80, default: 'Timmy Fleet' }),
-    timeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
-  },
-  { additionalProperties: false },
-);
-export type DiscordConfig = Static<typeof DiscordConfig>;
 
 const COLORS: Record<string, number> = { P0: 0x8b0000, P1: 0xe01e1e, P2: 0xf28c28, P3: 0xf2c744, resolved: 0x2eb67d };
 

@@ -5,23 +5,10 @@
  * The routing key is a secret (in the body only, never logged). Answers: 202 success; 400 invalid
  * (permanent); 429 and 5xx retry. The URL is configurable (tests, EU endpoint).
  */
-import { Type, type Static } from '@sinclair/typebox';
 import type { Channel, Notification } from './channel.ts';
+import type { PagerDutyConfig } from './schemas.ts';
 import { truncate } from './format.ts';
 import { postJson } from './http.ts';
-
-export const PagerDutyConfig = Type.Object(
-  {
-    type: Type.Literal('pagerduty'),
-    name: Type.String({ minLength: 1 }),
-    routingKey: Type.String({ minLength: 1, description: 'secret: the Events API v2 integration key' }),
-    url: Type.String({ pattern: '^https?://', default: 'https://events.pagerduty.com/v2/enqueue' }),
-    source: Type.String({ minLength: 1, default: 'timmy-fleet' }),
-    timeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
-  },
-  { additionalProperties: false },
-);
-export type PagerDutyConfig = Static<typeof PagerDutyConfig>;
 
 const SEVERITY = { P0: 'critical', P1: 'critical', P2: 'error', P3: 'warning' } as const;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNEL_TYPES, type ChannelConfigError, createChannels } from './registry.ts';
+import type { ChannelConfigError } from '../errors.ts';
+import { CHANNEL_TYPES, createChannels } from './registry.ts';
 
 describe('channel registry', () => {
   it('lists the five channel types', () => {
@@ -19,7 +20,7 @@ describe('channel registry', () => {
       expect.unreachable();
     } catch (e) {
       const err = e as ChannelConfigError;
-      expect(err.code).toBe('ALERT_CHANNEL_CONFIG_INVALID');
+      expect(err.code).toBe('FLEET_ALERT_CHANNEL_CONFIG_INVALID');
       const all = err.problems.join('\n');
       expect(all).toContain('/channels/0/type');
       expect(all).toContain('/channels/1/botToken');

@@ -3,21 +3,10 @@
  * `text` is the notification fallback; blocks carry a header, the details and a context line.
  * Slack answers 200 `ok`; 400 invalid_payload / 403 / 404 / 410 are permanent; 429 and 5xx retry.
  */
-import { Type, type Static } from '@sinclair/typebox';
 import type { Channel, Notification } from './channel.ts';
+import type { SlackConfig } from './schemas.ts';
 import { detailLines, title, truncate } from './format.ts';
 import { postJson } from './http.ts';
-
-export const SlackConfig = Type.Object(
-  {
-    type: Type.Literal('slack'),
-    name: Type.String({ minLength: 1 }),
-    url: Type.String({ pattern: '^https?://', description: 'secret: the incoming webhook URL' }),
-    timeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
-  },
-  { additionalProperties: false },
-);
-export type SlackConfig = Static<typeof SlackConfig>;
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

@@ -5,23 +5,10 @@
  * {ok: true, result}; {ok: false, error_code, description, parameters.retry_after} otherwise.
  * `apiBaseUrl` is configurable (tests, self-hosted Bot API servers).
  */
-import { Type, type Static } from '@sinclair/typebox';
 import type { Channel, Notification } from './channel.ts';
+import type { TelegramConfig } from './schemas.ts';
 import { plainText } from './format.ts';
 import { postJson } from './http.ts';
-
-export const TelegramConfig = Type.Object(
-  {
-    type: Type.Literal('telegram'),
-    name: Type.String({ minLength: 1 }),
-    botToken: Type.String({ minLength: 1, pattern: '^[0-9]+:[A-Za-z0-9_-]+$', description: 'secret: the bot token' }),
-    chatId: Type.Union([Type.Integer(), Type.String({ minLength: 1 })]),
-    apiBaseUrl: Type.String({ pattern: '^https?://', default: 'https://api.telegram.org' }),
-    timeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
-  },
-  { additionalProperties: false },
-);
-export type TelegramConfig = Static<typeof TelegramConfig>;
 
 export function telegramPayload(n: Notification, cfg: Pick<TelegramConfig, 'chatId'>) {
   return {

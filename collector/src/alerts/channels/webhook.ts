@@ -8,25 +8,9 @@
  * `<t>.<body>`, plus `Idempotency-Key` on every request.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { Type, type Static } from '@sinclair/typebox';
 import type { Channel, Notification } from './channel.ts';
+import type { WebhookConfig } from './schemas.ts';
 import { postJson } from './http.ts';
-
-export const WebhookConfig = Type.Object(
-  {
-    type: Type.Literal('webhook'),
-    name: Type.String({ minLength: 1 }),
-    url: Type.String({ pattern: '^https?://' }),
-    hmacSecret: Type.Optional(Type.String({ minLength: 16, description: 'secret: HMAC-SHA256 key' })),
-    signatureHeader: Type.String({ default: 'X-Timmy-Signature' }),
-    receiver: Type.String({ default: 'timmy-fleet' }),
-    externalUrl: Type.String({ default: '' }),
-    maxAlerts: Type.Integer({ minimum: 0, default: 0, description: '0 = all (Alertmanager max_alerts)' }),
-    timeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
-  },
-  { additionalProperties: false },
-);
-export type WebhookConfig = Static<typeof WebhookConfig>;
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 

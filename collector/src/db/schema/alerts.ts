@@ -1,7 +1,8 @@
 /**
  * Alerting tables: the alert instances carried between evaluations, incidents with their nodes and
- * events, and the notification outbox. Node ids are stored as text (the alerting core's ids) and
- * lead with `node_id` where node-keyed.
+ * events, and the notification outbox. Nodes are named by their names here (the alerting core's ids,
+ * readable in notifications): `incident_nodes.node_name`. A column holding one of a fixed set is typed by
+ * that set's one definition (@timmy/shared).
  *
  * The outbox is written in the same transaction as the incident change it announces, and has one
  * row per (incident, transition, channel) with a unique idempotency key, so a retried evaluation
@@ -9,13 +10,19 @@
  */
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { INCIDENT_STATUSES, NOTIFICATION_STATUSES, NOTIFICATION_TRANSITIONS, SEVERITIES } from '@timmy/shared';
+import { INCIDENT_SCOPES } from '../../alerts/incidents.ts';
+import type { Notification } from '../../alerts/channels/channel.ts';
+import { ALERT_PHASES, type AlertInstance } from '../../alerts/types.ts';
 import { ts } from './columns.ts';
+
+const enumOf = <T extends string>(values: readonly T[]) => values as [T, ...T[]];
 
 /** The alerting core's state between evaluations (one row per alert instance, see alerts/types.ts). */
 export const alertInstances = pgTable('alert_instances', {
   key: text('key').primaryKey(),
-  phase: text('phase').notNull(),
-  data: jsonb('data').notNull(),
+  phase: text('phase', { enum: ALERT_PHASES }).notNull(),
+  data: jsonb('data').$type<AlertInstance>().notNull(),
   updatedAt: ts('updated_at').notNull(),
 });
 
@@ -24,10 +31,10 @@ export const incidents = pgTable(
   {
     id: text('id').primaryKey(),
     key: text('key').notNull(),
-    severity: text('severity').notNull(),
-    status: text('status').notNull(),
+    severity: text('severity', { enum: enumOf(SEVERITIES) }).notNull(),
+    status: text('status', { enum: enumOf(INCIDENT_STATUSES) }).notNull(),
     summary: text('summary').notNull(),
-    scopeType: text('scope_type').notNull(),
+    scopeType: text('scope_type', { enum: INCIDENT_SCOPES }).notNull(),
     operatorIds: jsonb('operator_ids').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     regions: jsonb('regions').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     alertKeys: jsonb('alert_keys').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
@@ -58,7 +65,7 @@ export const incidents = pgTable(
 export const incidentNodes = pgTable(
   'incident_nodes',
   {
-    nodeId: text('node_id').notNull(),
+    nodeName: text('node_name').notNull(),
     incidentId: text('incident_id')
       .notNull()
       .references(() => incidents.id, { onDelete: 'cascade' }),
@@ -67,7 +74,7 @@ export const incidentNodes = pgTable(
     addedAt: ts('added_at').notNull(),
     removedAt: ts('removed_at'),
   },
-  (t) => [primaryKey({ columns: [t.nodeId, t.incidentId] }), index('incident_nodes_incident_idx').on(t.incidentId)],
+  (t) => [primaryKey({ columns: [t.nodeName, t.incidentId] }), index('incident_nodes_incident_idx').on(t.incidentId)],
 );
 
 /** The incident's history: opened, updated, acknowledged, escalated, target missed, resolved. */
@@ -81,7 +88,7 @@ export const incidentEvents = pgTable(
     type: text('type').notNull(),
     at: ts('at').notNull(),
     actor: text('actor'),
-    data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
   },
   (t) => [index('incident_events_incident_idx').on(t.incidentId, t.at)],
 );
@@ -94,11 +101,12 @@ export const alertNotifications = pgTable(
     idempotencyKey: text('idempotency_key').notNull(),
     incidentId: text('incident_id').notNull(),
     channel: text('channel').notNull(),
-    transition: text('transition').notNull(),
+    transition: text('transition', { enum: enumOf(NOTIFICATION_TRANSITIONS) }).notNull(),
     /** The rendered-to-be Notification (alerts/channels/channel.ts). */
-    payload: jsonb('payload').notNull(),
-    /** pending | sending | sent | skipped | dead */
-    status: text('status').notNull().default('pending'),
+    payload: jsonb('payload').$type<Notification>().notNull(),
+    status: text('status', { enum: enumOf(NOTIFICATION_STATUSES) })
+      .notNull()
+      .default('pending'),
     attempts: integer('attempts').notNull().default(0),
     createdAt: ts('created_at').notNull(),
     nextAttemptAt: ts('next_attempt_at').notNull(),

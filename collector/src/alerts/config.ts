@@ -1,16 +1,17 @@
 /**
- * From the `alerts` block of the collector config to the engine's options and the channels, once at
- * start. `alertingProblems` lists every problem (config.ts turns them into its ConfigError) and never
- * quotes a value (URLs and keys may be secrets).
+ * The `alerts` block of the collector config, and what it means, validated once: rules, incident policy,
+ * channel configs and routing as data (the engine's plan; the channels are built from it by
+ * registry.ts). Schemas and pure loaders only: config validation loads no channel, engine or outbox.
+ * `alertingProblems` lists every problem (config.ts turns them into its ConfigError) and never quotes a
+ * value (URLs and keys may be secrets).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import type { Channel } from './channels/channel.ts';
-import { createChannels } from './channels/registry.ts';
-import type { EngineOptions } from './engine.ts';
-import { loadIncidentPolicy, type IncidentPolicy } from './incidents.ts';
+import { loadChannelConfigs, type ChannelConfig } from './channels/schemas.ts';
+import { AlertingConfigError } from './errors.ts';
+import { loadIncidentPolicy, type IncidentPolicy } from './incident-policy.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import { loadRoutingConfig, type RoutingConfig } from './routing.ts';
-import { loadRulesConfig, type RulesConfig } from './rules.ts';
+import { loadRulesConfig, type RulesConfig } from './rules/load.ts';
 
 /** The `alerts` block. Rules, incidents, channels and routing are validated by their own loaders. */
 export const AlertsConfig = Type.Object(
@@ -26,9 +27,9 @@ export const AlertsConfig = Type.Object(
       default: 1,
       description: 'how often every collector delivers due notifications',
     }),
-    rules: Type.Optional(Type.Unknown({ description: 'restartGraceMs, flap, rules[] (see collector/src/alerts/rules.ts)' })),
+    rules: Type.Optional(Type.Unknown({ description: 'restartGraceMs, flap, rules[] (see collector/src/alerts/rules/)' })),
     incidents: Type.Optional(
-      Type.Unknown({ description: 'P0/P1 thresholds, escalation, targets (see collector/src/alerts/incidents.ts)' }),
+      Type.Unknown({ description: 'P0/P1 thresholds, escalation, targets (see collector/src/alerts/incident-policy.ts)' }),
     ),
     channels: Type.Array(Type.Unknown(), { default: [], description: 'webhook, slack, discord, telegram, pagerduty' }),
     routing: Type.Optional(Type.Unknown({ description: 'routes by operator/region/severity; default; escalation' })),
@@ -54,14 +55,29 @@ export const AlertsConfig = Type.Object(
 );
 export type AlertsConfig = Static<typeof AlertsConfig>;
 
-export interface Alerting {
-  rules: RulesConfig;
-  policy: IncidentPolicy;
-  channels: Map<string, Channel>;
+export interface AckLinkOptions {
+  /** Public base URL of the collector (links point to `/v1/incidents/:id/ack?token=`). */
+  baseUrl: string;
+  /** HMAC keys, the first signs (>= 32 bytes each). */
+  keys: string[];
+  ttlMs: number;
+}
+
+/** What the engine needs, as data (it crosses to the cycle's worker thread as it is). */
+export interface EnginePlan {
   routing: RoutingConfig;
+  rules?: RulesConfig;
+  policy?: IncidentPolicy;
+  ackLinks?: AckLinkOptions;
+  /** The collector's public URL (no trailing slash): notifications link to `{publicUrl}/v1/incidents/{id}`. */
+  publicUrl?: string;
+}
+
+/** The alerts block validated, defaults filled: the engine's plan, the channels to build, the delivery policy. */
+export interface AlertingPlan {
+  engine: EnginePlan & Required<Pick<EnginePlan, 'rules' | 'policy'>>;
+  channels: ChannelConfig[];
   retry: RetryPolicy;
-  /** Engine options without metrics (the runtime adds them). */
-  engine: EngineOptions;
 }
 
 /** "/rules/0/forMs: msg" -> ".rules.0.forMs: msg" (the message itself untouched). */
@@ -70,8 +86,8 @@ function dotted(problem: string): string {
   return m ? `${m[1]!.replace(/\//g, '.').replace(/\.$/, '')}: ${m[2]}` : `: ${problem}`;
 }
 
-/** Builds everything; throws an Error with `problems` (every one, prefixed `alerts.`) when invalid. */
-export function buildAlerting(cfg: AlertsConfig, publicUrl: string | undefined): Alerting {
+/** The plan; throws AlertingConfigError (FLEET_CONFIG_INVALID) with every problem, prefixed `alerts.`, when invalid. */
+export function loadAlerting(cfg: AlertsConfig, publicUrl: string | undefined): AlertingPlan {
   const problems: string[] = [];
   const attempt = <T>(where: string, fn: () => T): T | undefined => {
     try {
@@ -86,28 +102,35 @@ export function buildAlerting(cfg: AlertsConfig, publicUrl: string | undefined):
   };
   const rules = attempt('rules', () => loadRulesConfig(cfg.rules ?? {}));
   const policy = attempt('incidents', () => loadIncidentPolicy(cfg.incidents ?? {}));
-  const channels = attempt('channels', () => createChannels(cfg.channels ?? []));
-  const routing = channels ? attempt('routing', () => loadRoutingConfig(cfg.routing ?? {}, channels.keys())) : undefined;
+  const channels = attempt('channels', () => loadChannelConfigs(cfg.channels ?? []));
+  const routing = channels
+    ? attempt('routing', () =>
+        loadRoutingConfig(
+          cfg.routing ?? {},
+          channels.map((c) => c.name),
+        ),
+      )
+    : undefined;
   if (cfg.retry.capMs < cfg.retry.baseMs) problems.push('alerts.retry.capMs: must be >= baseMs');
   if (problems.length || !rules || !policy || !channels || !routing)
-    throw Object.assign(new Error(`invalid alerts config: ${problems.join('; ')}`), { problems });
+    throw new AlertingConfigError('FLEET_CONFIG_INVALID', 'alerts config', problems);
   const base = (publicUrl ?? '').replace(/\/+$/, '');
-  const engine: EngineOptions = {
+  const engine = {
     rules,
     policy,
     routing,
     ...(cfg.ackLinkSecret && base ? { ackLinks: { baseUrl: base, keys: [cfg.ackLinkSecret], ttlMs: cfg.ackLinkTtlH * 3_600_000 } } : {}),
-    ...(base ? { incidentUrl: (id: string) => `${base}/v1/incidents/${encodeURIComponent(id)}` } : {}),
+    ...(base ? { publicUrl: base } : {}),
   };
-  return { rules, policy, channels, routing, retry: { ...cfg.retry }, engine };
+  return { engine, channels, retry: { ...cfg.retry } };
 }
 
 /** For config.ts: the problems of an alerts block, [] when it is valid. */
 export function alertingProblems(cfg: AlertsConfig, publicUrl: string | undefined): string[] {
   try {
-    buildAlerting(cfg, publicUrl);
+    loadAlerting(cfg, publicUrl);
     return [];
   } catch (e) {
-    return (e as { problems?: string[] }).problems ?? [(e as Error).message];
+    return e instanceof AlertingConfigError ? e.problems : [(e as Error).message];
   }
 }

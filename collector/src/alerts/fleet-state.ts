@@ -13,7 +13,7 @@ import type postgres from 'postgres';
 import type { CheckStatus, FleetState, NodeState, OperatorProjection } from './types.ts';
 import { operatorOutlooks, type OperatorOutlook } from '../services/sla.ts';
 import type { Thresholds } from '../sla/budget.ts';
-import type { FleetInterest } from './rules.ts';
+import type { FleetInterest } from './rules/rule.ts';
 import { activeMaintenance } from '../services/maintenance.ts';
 
 export const UNASSIGNED_OPERATOR = 'unassigned';
@@ -71,6 +71,32 @@ export function outlooksFromSla(sql: postgres.Sql, thresholds: Thresholds, maxAg
   };
 }
 
+/** The rows the three queries below give (times as epoch ms). */
+interface NodeRow {
+  id: number;
+  name: string;
+  operator: string;
+  region: string;
+  last_hb: number | null;
+  created: number | null;
+  clock_skew_ms: number | null;
+  credential_expires: number | null;
+}
+interface CheckRow {
+  node_id: number;
+  name: string;
+  probe: string;
+  /** Only the statuses asked for (`status = any(...)`): one of CheckStatus. */
+  status: CheckStatus;
+  message: string;
+  sla_critical: boolean;
+  since: number;
+}
+interface DiskRow {
+  node_id: number;
+  used: number;
+}
+
 /** Every check and every disk figure: what a caller without rules at hand gets. */
 export const ALL_CHECKS: FleetInterest = { checkStatuses: ['critical', 'ok', 'unknown', 'warn'], diskMinPct: 0 };
 
@@ -90,7 +116,7 @@ export async function loadFleetState(
 ): Promise<FleetState> {
   const epochMs = (col: postgres.Fragment) => sql`(extract(epoch from ${col}) * 1000)::float8`;
   const [nodeRows, checkRows, diskRows, maint, outlook] = await Promise.all([
-    sql`
+    sql<NodeRow[]>`
       select n.id::int4 as id, n.name, coalesce(o.name, ${UNASSIGNED_OPERATOR}) as operator, coalesce(n.region, ${NO_REGION}) as region,
              ${epochMs(sql`n.last_hb_at`)} as last_hb, ${epochMs(sql`n.created_at`)} as created, n.clock_skew_ms, ${epochMs(sql`c.expires_at`)} as credential_expires
         from nodes n
@@ -99,53 +125,44 @@ export async function loadFleetState(
                     where revoked_at is null and valid_until is null group by node_id) c on c.node_id = n.id
        where n.decommissioned_at is null`,
     interest.checkStatuses.length
-      ? sql`select node_id::int4 as node_id, name, probe, status, message, sla_critical, ${epochMs(sql`since`)} as since
+      ? sql<CheckRow[]>`select node_id::int4 as node_id, name, probe, status, message, sla_critical, ${epochMs(sql`since`)} as since
               from node_check_status where status = any(${interest.checkStatuses}::text[])`
-      : [],
+      : ([] as CheckRow[]),
     // The disk figure: the root filesystem's used %, or the fullest disk's on a node without one.
     interest.diskMinPct !== null
-      ? sql`select node_id::int4 as node_id, used from (
+      ? sql<DiskRow[]>`select node_id::int4 as node_id, used from (
               select node_id, coalesce(max(value) filter (where name = 'disk:/'), max(value)) as used
                 from node_check_status where probe = 'disk' and value is not null group by node_id) d
              where used >= ${interest.diskMinPct}`
-      : [],
+      : ([] as DiskRow[]),
     maintenance.active(now),
     outlooks.current(now),
   ]);
   const byId = new Map<number, NodeState>();
   const nodes: NodeState[] = [];
   for (const r of nodeRows) {
-    const name = r.name as string;
-    const operator = r.operator as string;
     const n: NodeState = {
-      id: name,
-      operatorId: operator,
-      region: r.region as string,
-      lastHeartbeatAt: r.last_hb as number | null,
-      registeredAt: (r.created as number | null) ?? undefined,
+      id: r.name,
+      operatorId: r.operator,
+      region: r.region,
+      lastHeartbeatAt: r.last_hb,
+      registeredAt: r.created ?? undefined,
       checks: {},
       diskUsedPct: null,
-      clockSkewMs: r.clock_skew_ms as number | null,
-      credentialExpiresAt: r.credential_expires as number | null,
-      inMaintenance: maint.nodes.has(name) || maint.operators.has(operator),
+      clockSkewMs: r.clock_skew_ms,
+      credentialExpiresAt: r.credential_expires,
+      inMaintenance: maint.nodes.has(r.name) || maint.operators.has(r.operator),
     };
-    byId.set(r.id as number, n);
+    byId.set(r.id, n);
     nodes.push(n);
   }
   for (const c of checkRows) {
-    const n = byId.get(c.node_id as number);
-    if (n)
-      n.checks[c.name as string] = {
-        status: c.status as CheckStatus,
-        since: c.since as number,
-        probe: c.probe as string,
-        slaCritical: c.sla_critical as boolean,
-        message: c.message as string,
-      };
+    const n = byId.get(c.node_id);
+    if (n) n.checks[c.name] = { status: c.status, since: c.since, probe: c.probe, slaCritical: c.sla_critical, message: c.message };
   }
   for (const d of diskRows) {
-    const n = byId.get(d.node_id as number);
-    if (n) n.diskUsedPct = d.used as number;
+    const n = byId.get(d.node_id);
+    if (n) n.diskUsedPct = d.used;
   }
   const operators: OperatorProjection[] = outlook.map((o) => ({
     id: o.name,

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { ManualClock, reportAt, testCollector } from '../../../test/support/harness.ts';
 import { loadConfig } from '../config.ts';
-import { DEFAULT_RULES_CONFIG, evaluate, fleetInterest, loadRulesConfig } from './rules.ts';
-import { ALL_CHECKS, loadFleetState, outlooksFromSla } from './state.ts';
+import { DEFAULT_RULES_CONFIG, fleetInterest, loadRulesConfig } from './rules/load.ts';
+import { evaluate } from './rules/state-machine.ts';
+import { ALL_CHECKS, loadFleetState, outlooksFromSla } from './fleet-state.ts';
 import type { CheckResult } from '@timmy/shared';
 import type { AlertState } from './types.ts';
 
