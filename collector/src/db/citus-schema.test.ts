@@ -33,6 +33,12 @@ const CITUS_PLACEMENT: Record<string, Placement> = {
   incident_nodes: 'reference',
   incident_events: 'reference',
   alert_notifications: 'reference',
+  people: 'reference',
+  person_tokens: 'reference',
+  partners: 'reference',
+  referrals: 'reference',
+  applications: 'reference',
+  operator_transitions: 'reference',
 };
 
 /** Distributed tables whose keys do not include the node yet, with the change each needs. */

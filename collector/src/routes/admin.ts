@@ -5,6 +5,7 @@ import { Text } from '@timmy/shared';
 import { registerNode, revokeNode } from '../services/nodes.ts';
 import { resolveNode } from '../stores/nodes.ts';
 import { requireAdmin } from './guards.ts';
+import { ACCESS } from '../auth/access.ts';
 
 const Credential = Type.Object({
   nodeId: Type.Integer(),
@@ -19,7 +20,7 @@ export default async function adminRoutes(base: FastifyInstance) {
   app.post(
     '/v1/admin/nodes',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin'],
         summary: 'Register a node and issue its credential.',
@@ -46,7 +47,7 @@ export default async function adminRoutes(base: FastifyInstance) {
   app.post(
     '/v1/admin/nodes/:node/revoke',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin'],
         summary: 'Revoke every credential of a node, effective at its next request.',
@@ -61,7 +62,7 @@ export default async function adminRoutes(base: FastifyInstance) {
   app.post(
     '/v1/admin/nodes/:node/credentials',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin'],
         summary: 'Issue a fresh credential for a node and revoke its others (a lost or leaked credential).',

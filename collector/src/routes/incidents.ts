@@ -15,7 +15,7 @@ import {
 import type { IncidentStat } from '../alerts/incident-stats.ts';
 import type { Incident } from '../alerts/incidents.ts';
 import { Errors } from '../errors.ts';
-import { requireAdmin, requireReader } from './guards.ts';
+import { ACCESS, requireAccess } from '../auth/access.ts';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 const Actor = Text({ minLength: 1, maxLength: 128, description: 'who (recorded in the history)' });
@@ -93,7 +93,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.get(
     '/v1/incidents',
     {
-      onRequest: requireReader,
+      config: { access: ACCESS.staff },
       schema: {
         tags,
         summary: 'Incidents opened in [from, to), newest first.',
@@ -128,7 +128,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.get(
     '/v1/incidents/stats',
     {
-      onRequest: requireReader,
+      config: { access: ACCESS.staff },
       schema: {
         tags,
         summary:
@@ -168,7 +168,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.get(
     '/v1/incidents/:id',
     {
-      onRequest: requireReader,
+      config: { access: ACCESS.ownOperator },
       schema: {
         tags,
         summary: 'One incident with its history.',
@@ -209,9 +209,10 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.post(
     '/v1/incidents/:id/ack',
     {
-      // With a link's token (the confirmation page's form), the token is the credential; otherwise the admin token.
+      // With a link's token (the confirmation page's form), the token is the credential; otherwise an admin or fleet lead.
+      config: { access: ACCESS.everyone },
       onRequest: async (req) => {
-        if (!(req.query as { token?: unknown }).token) await requireAdmin(req);
+        if (!(req.query as { token?: unknown }).token) requireAccess(req, ACCESS.lead);
       },
       schema: {
         tags,
@@ -241,6 +242,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.get(
     '/v1/incidents/:id/ack',
     {
+      config: { access: ACCESS.everyone },
       schema: {
         tags,
         summary:
@@ -267,7 +269,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.post(
     '/v1/incidents/:id/resolve',
     {
-      onRequest: requireAdmin,
+      config: { access: ACCESS.lead },
       schema: {
         tags,
         summary: 'Resolve by hand, with cause and resolution notes.',
@@ -293,7 +295,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.get(
     '/v1/notifications',
     {
-      onRequest: requireReader,
+      config: { access: ACCESS.staff },
       schema: {
         tags,
         summary: 'The notification outbox, newest first.',

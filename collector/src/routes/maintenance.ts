@@ -9,6 +9,7 @@ import { MAINTENANCE_SCOPES, RECURRENCES } from '../sla/maintenance.ts';
 import { declareMaintenance } from '../services/maintenance.ts';
 import { listWindows, withdrawWindow, type StoredWindow } from '../stores/maintenance.ts';
 import { requireAdmin, requireReader } from './guards.ts';
+import { ACCESS } from '../auth/access.ts';
 
 const Ref = Text({ minLength: 1, maxLength: 128 });
 const Declaration = Type.Object(
@@ -69,7 +70,7 @@ export default async function maintenanceRoutes(base: FastifyInstance) {
   app.post(
     '/v1/admin/maintenance',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['maintenance'],
         summary: 'Declare a maintenance window (one-off or recurring) for a node, operator, region or the fleet.',
@@ -98,7 +99,7 @@ export default async function maintenanceRoutes(base: FastifyInstance) {
   app.get(
     '/v1/maintenance',
     {
-      preHandler: requireReader,
+      config: { access: ACCESS.staff },
       schema: {
         tags: ['maintenance'],
         summary: 'Declared maintenance windows, newest first (cancelled ones included, with cancelledAt).',
@@ -115,7 +116,7 @@ export default async function maintenanceRoutes(base: FastifyInstance) {
   app.delete(
     '/v1/admin/maintenance/:id',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['maintenance'],
         summary: 'Delete a window that has not started; cancel one that has (time already spent stays MAINTENANCE).',

@@ -7,6 +7,7 @@ import { requireReader } from './guards.ts';
 import { maintenanceNow } from '../services/maintenance.ts';
 import { stateNow } from '../sla/maintenance.ts';
 import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow } from './sla-view.ts';
+import { ACCESS } from '../auth/access.ts';
 
 type MaintenanceLookup = Awaited<ReturnType<typeof maintenanceNow>>;
 
@@ -76,7 +77,7 @@ export default async function nodeRoutes(base: FastifyInstance) {
   app.get(
     '/v1/nodes',
     {
-      preHandler: requireReader,
+      config: { access: ACCESS.staff },
       schema: { tags: ['nodes'], summary: 'Every node with its current state.', response: { 200: Type.Array(NodeView) } },
     },
     async () => {
@@ -89,7 +90,7 @@ export default async function nodeRoutes(base: FastifyInstance) {
   app.get(
     '/v1/nodes/:node',
     {
-      preHandler: requireReader,
+      config: { access: ACCESS.ownOperator },
       schema: {
         tags: ['nodes'],
         summary: 'One node (by id or name).',
@@ -103,7 +104,7 @@ export default async function nodeRoutes(base: FastifyInstance) {
   app.get(
     '/v1/nodes/:node/uptime',
     {
-      preHandler: requireReader,
+      config: { access: ACCESS.ownOperator },
       schema: {
         tags: ['uptime'],
         summary: 'Time-weighted uptime of one node over a rolling window (30 days by default), a calendar month, or [from, to).',

@@ -7,6 +7,7 @@ import { TIERS, thresholdFor } from '../sla/budget.ts';
 import { thresholdsOf } from '../services/sla.ts';
 import { listOperators, upsertOperator, type OperatorRecord } from '../stores/operators.ts';
 import { requireAdmin, requireReader } from './guards.ts';
+import { ACCESS } from '../auth/access.ts';
 
 const OperatorView = Type.Object({
   id: Type.Integer(),
@@ -31,7 +32,7 @@ export default async function operatorRoutes(base: FastifyInstance) {
   app.get(
     '/v1/operators',
     {
-      preHandler: requireReader,
+      config: { access: ACCESS.staff },
       schema: {
         tags: ['operators'],
         summary: 'Every operator with its tier and SLA threshold.',
@@ -44,7 +45,7 @@ export default async function operatorRoutes(base: FastifyInstance) {
   app.put(
     '/v1/admin/operators/:op',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin'],
         summary: 'Create an operator or update its tier / region.',
