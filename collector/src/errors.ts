@@ -15,6 +15,14 @@ export const Errors = {
   NodeDecommissioned: createError('FLEET_NODE_DECOMMISSIONED', '%s', 410),
   /** A maintenance window must be declared ahead of time. */
   MaintenanceInPast: createError('FLEET_MAINTENANCE_IN_PAST', '%s', 422),
+  /** A pay policy with problems, or one that would change a closed month. */
+  PayPolicyInvalid: createError('FLEET_PAY_POLICY_INVALID', '%s', 422),
+  PayEvidenceInvalid: createError('FLEET_PAY_EVIDENCE_INVALID', '%s', 422),
+  /** A month closed before its end plus the settling delay. */
+  MonthNotSettled: createError('FLEET_MONTH_NOT_SETTLED', '%s', 409),
+  /** A change that would touch a closed month (a transfer, a task import, an adjustment dated in it). */
+  MonthClosed: createError('FLEET_MONTH_CLOSED', '%s', 409),
+  DisputeWindowOver: createError('FLEET_DISPUTE_WINDOW_OVER', '%s', 409),
   Unavailable: createError<[]>('FLEET_UNAVAILABLE', 'the collector cannot store data right now; retry later', 503),
 };
 

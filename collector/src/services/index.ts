@@ -11,6 +11,7 @@ import { ObservationRecorder } from './observation.ts';
 import { Settler } from './settle.ts';
 import { createAlertService } from '../alerts/service.ts';
 import { alertMetrics } from '../alerts/metrics.ts';
+import { PayService } from '../pay-service/service.ts';
 
 export function createServices(config: Config, database: Database, clock: Clock, log: Logger, metrics: Metrics) {
   const t = slaTimings(config);
@@ -52,6 +53,7 @@ export function createServices(config: Config, database: Database, clock: Clock,
     alertMetrics(metrics.registry),
     log.child({ component: 'alerts' }),
   );
-  return { credentials, writer, ingest, observation, settler, alerts, timings: t };
+  const pay = new PayService(database.sql, config.pay, clock);
+  return { credentials, writer, ingest, observation, settler, alerts, pay, timings: t };
 }
 export type Services = ReturnType<typeof createServices>;

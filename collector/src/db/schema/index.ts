@@ -6,3 +6,4 @@ export * from './alerts.ts';
 export * from './maintenance.ts';
 export * from './rollups.ts';
 export * from './enrollment.ts';
+export * from './pay.ts';
