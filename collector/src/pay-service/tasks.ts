@@ -126,6 +126,19 @@ export function taskRowProblems(rows: unknown[], path: (i: number) => string): {
   return { rows: out, problems };
 }
 
+/**
+ * A request's rows, checked: CSV text, or JSON `{rows}` (anything else: no rows). Throws a
+ * FLEET_BAD_REQUEST listing every problem (rows named by CSV line or JSON index).
+ */
+export function parseTaskImport(body: unknown): TaskRow[] {
+  const csv = typeof body === 'string' ? rowsFromCsv(body) : null;
+  const raw = csv ? csv.rows : (body as { rows?: unknown } | null)?.rows;
+  const checked = taskRowProblems(Array.isArray(raw) ? raw : [], (i) => (csv ? `line ${i + 2}` : `rows[${i}]`));
+  const problems = [...(csv?.problems ?? []), ...checked.problems];
+  if (problems.length) throw refuse(problems);
+  return checked.rows;
+}
+
 export interface ImportResult {
   imported: string[];
   unchanged: string[];
@@ -202,5 +215,3 @@ export async function importTasks(sql: postgres.Sql, rows: TaskRow[], by: string
     return { imported, unchanged };
   });
 }
-
-export { refuse as taskProblemsError };
