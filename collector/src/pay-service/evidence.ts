@@ -24,7 +24,7 @@ import { nodeEvidence, ownerAt, ownershipSpans, withinActivePeriod, type NodeOwn
 import { spansForNode, type MaintenanceDef } from '../sla/maintenance.ts';
 import { applyMaintenance, summarize } from '../sla/summary.ts';
 import type { Interval, UptimeState } from '../sla/types.ts';
-import { nodesInService, transfersOf, type OwnedNodeRow, type TransferRow } from '../stores/ownership.ts';
+import { nodesInService, transfersOf, type NamedTransferRow, type OwnedNodeRow } from '../stores/ownership.ts';
 import { adjustmentsOf, type AdjustmentRow } from '../stores/statements.ts';
 import { taskImportsOf } from '../stores/tasks.ts';
 import { adjustmentEvidence } from './adjustments.ts';
@@ -50,11 +50,11 @@ const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 const upToSecond = (ms: number) => Math.ceil(ms / 1000) * 1000;
 
 /** Operators in the program during the month (started before its end), or just one. */
-export async function operatorsOf(sql: Queryable, month: string, operatorId?: number): Promise<OperatorRecord[]> {
+export async function operatorsOf(sql: Queryable, month: string, operator?: string): Promise<OperatorRecord[]> {
   const end = new Date(parseMonth(month).end);
   const rows = await sql<{ id: number; name: string; tier: string; status: string; started_at: Date }[]>`
     select id::float8 as id, name, tier, status, started_at from operators
-    where started_at < ${end} ${operatorId === undefined ? sql`` : sql`and id = ${operatorId}`}
+    where started_at < ${end} ${operator === undefined ? sql`` : sql`and name = ${operator}`}
     order by name`;
   return rows.map((r) => ({
     id: r.id,
@@ -67,18 +67,13 @@ export async function operatorsOf(sql: Queryable, month: string, operatorId?: nu
 }
 
 /** A node's ownership history as the program core takes it (operator names as owners). */
-export function ownershipOf(
-  node: OwnedNodeRow,
-  transfers: readonly TransferRow[],
-  names: ReadonlyMap<number, string>,
-): NodeOwnership | null {
+export function ownershipOf(node: OwnedNodeRow, transfers: readonly NamedTransferRow[]): NodeOwnership | null {
   const registeredAt = wholeSecond(node.createdAt.getTime());
-  const name = (id: number | null) => (id === null ? null : (names.get(id) ?? `operator-${id}`));
   const list: NodeOwnership['transfers'] = transfers.length
-    ? transfers.map((t) => ({ to: name(t.operatorId), at: t.at.getTime() }))
-    : node.operatorId === null
+    ? transfers.map((t) => ({ to: t.operator, at: t.at.getTime() }))
+    : node.operator === null
       ? []
-      : [{ to: name(node.operatorId), at: registeredAt }];
+      : [{ to: node.operator, at: registeredAt }];
   const retired = node.decommissionedAt ? upToSecond(node.decommissionedAt.getTime()) : null;
   if (retired !== null && list.length && list.at(-1)!.to !== null && retired > list.at(-1)!.at) list.push({ to: null, at: retired });
   if (!list.length) return null;
@@ -131,23 +126,22 @@ export async function gatherOperatorEvidence(
   sql: Queryable,
   month: string,
   now: number,
-  maintenance: readonly MaintenanceDef[],
-  only?: { operatorId: number },
+  maintenance: readonly MaintenanceDef[] | Promise<readonly MaintenanceDef[]>,
+  only?: { operator: string },
 ): Promise<GatheredOperator[]> {
   const m = parseMonth(month);
-  const operators = await operatorsOf(sql, month, only?.operatorId);
+  const [operators, nodes] = await Promise.all([
+    operatorsOf(sql, month, only?.operator),
+    nodesInService(sql, new Date(m.start), new Date(m.end), only?.operator),
+  ]);
   if (!operators.length) return [];
-  const allNames = new Map(
-    (await sql<{ id: number; name: string }[]>`select id::float8 as id, name from operators`).map((r) => [r.id, r.name] as const),
-  );
-  const nodes = await nodesInService(sql, new Date(m.start), new Date(m.end), only?.operatorId);
   const nodeIds = only ? nodes.map((n) => n.id) : undefined;
-  const defs = maintenance;
-  const [transfers, intervals, tasks, adjustments, incidents] = await Promise.all([
+  const [defs, transfers, intervals, tasks, adjustments, incidents] = await Promise.all([
+    maintenance,
     transfersOf(sql, nodeIds),
     intervalsByNode(sql, nodeIds, m.start, m.end, now),
-    taskImportsOf(sql, month, only?.operatorId),
-    adjustmentsOf(sql, month),
+    taskImportsOf(sql, month, only?.operator),
+    adjustmentsOf(sql, month, only ? { kind: 'operator', id: only.operator } : undefined),
     sql<IncidentRow[]>`
       select i.id, i.severity, (extract(epoch from i.opened_at) * 1000)::float8 as opened_ms,
         (extract(epoch from i.acknowledged_at) * 1000)::float8 as acknowledged_ms, x.node_id as node
@@ -156,15 +150,14 @@ export async function gatherOperatorEvidence(
         and i.severity = any(${CRITICAL_SEVERITIES}::text[])
       order by i.opened_at, i.id`,
   ]);
-  const transfersByNode = new Map<number, TransferRow[]>();
+  const transfersByNode = new Map<number, NamedTransferRow[]>();
   for (const t of transfers) (transfersByNode.get(t.nodeId) ?? transfersByNode.set(t.nodeId, []).get(t.nodeId)!).push(t);
   const byName = new Map(operators.map((o) => [o.name, o] as const));
-  const idOfName = new Map([...allNames].map(([id, name]) => [name, id] as const));
 
   const nodesOf = new Map<string, OperatorEvidence['nodes']>();
   const ownershipByNode = new Map<string, NodeOwnership>();
   for (const node of nodes) {
-    const ownership = ownershipOf(node, transfersByNode.get(node.id) ?? [], allNames);
+    const ownership = ownershipOf(node, transfersByNode.get(node.id) ?? []);
     if (!ownership) continue;
     ownershipByNode.set(node.name, ownership);
     const ivs = intervals.get(node.id) ?? [];
@@ -173,7 +166,7 @@ export async function gatherOperatorEvidence(
       if (!op) continue;
       const mine = withinActivePeriod(spans, month, op);
       if (!mine.spans.length) continue;
-      const scope = { id: node.id, operatorId: idOfName.get(op.name) ?? null, region: node.region };
+      const scope = { id: node.id, operatorId: op.id, region: node.region };
       const states = (from: number, to: number) => {
         const s = summarize(applyMaintenance(ivs, spansForNode(defs, scope, from, to)), from, to);
         return {

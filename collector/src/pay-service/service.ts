@@ -144,11 +144,14 @@ export class PayService {
    */
   async estimate(operator: string, month = monthAt(this.clock())): Promise<Estimate> {
     monthOrBadRequest(month);
-    const operatorId = await operatorIdByName(this.sql, operator);
-    if (operatorId === null) throw new Errors.NotFound(`no operator ${operator}`);
     const now = this.clock();
-    const [g] = await gatherOperatorEvidence(this.sql, month, now, await monthMaintenance(this.sql, month), { operatorId });
-    if (!g) throw new Errors.NotFound(`${operator} was not in the program in ${month}`);
+    const [g] = await gatherOperatorEvidence(this.sql, month, now, monthMaintenance(this.sql, month), { operator });
+    if (!g)
+      throw new Errors.NotFound(
+        (await operatorIdByName(this.sql, operator)) === null
+          ? `no operator ${operator}`
+          : `${operator} was not in the program in ${month}`,
+      );
     return httpErrors(Promise.resolve().then(() => estimateStatement(policyFor(this.policy, month), g.evidence, month, now)));
   }
 

@@ -10,6 +10,8 @@ export interface OwnedNodeRow {
   id: number;
   name: string;
   operatorId: number | null;
+  /** The current operator's name. */
+  operator: string | null;
   region: string | null;
   createdAt: Date;
   decommissionedAt: Date | null;
@@ -21,26 +23,42 @@ export interface TransferRow {
   operatorId: number | null;
 }
 
+/** A transfer with the new owner's name. */
+export interface NamedTransferRow extends TransferRow {
+  operator: string | null;
+}
+
 /**
  * Nodes in service at some time in [from, to): all of them, or those an operator owned (now or by a
  * recorded transfer).
  */
-export async function nodesInService(sql: Queryable, from: Date, to: Date, operatorId?: number): Promise<OwnedNodeRow[]> {
+export async function nodesInService(sql: Queryable, from: Date, to: Date, operator?: string): Promise<OwnedNodeRow[]> {
   const mine =
-    operatorId === undefined
+    operator === undefined
       ? sql``
-      : sql`and (n.operator_id = ${operatorId} or exists (select 1 from node_ownership o where o.node_id = n.id and o.operator_id = ${operatorId}))`;
+      : sql`and n.id in (
+          select m.id from nodes m join operators o on o.id = m.operator_id where o.name = ${operator}
+          union select t.node_id from node_ownership t join operators o on o.id = t.operator_id where o.name = ${operator})`;
   const rows = await sql<
-    { id: number; name: string; operator_id: number | null; region: string | null; created_at: Date; decommissioned_at: Date | null }[]
+    {
+      id: number;
+      name: string;
+      operator_id: number | null;
+      operator: string | null;
+      region: string | null;
+      created_at: Date;
+      decommissioned_at: Date | null;
+    }[]
   >`
-    select n.id::float8 as id, n.name, n.operator_id::float8 as operator_id, n.region, n.created_at, n.decommissioned_at
-    from nodes n
+    select n.id::float8 as id, n.name, n.operator_id::float8 as operator_id, o.name as operator, n.region, n.created_at, n.decommissioned_at
+    from nodes n left join operators o on o.id = n.operator_id
     where n.created_at < ${to} and (n.decommissioned_at is null or n.decommissioned_at > ${from}) ${mine}
     order by n.id`;
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
     operatorId: r.operator_id,
+    operator: r.operator,
     region: r.region,
     createdAt: r.created_at,
     decommissionedAt: r.decommissioned_at,
@@ -48,11 +66,12 @@ export async function nodesInService(sql: Queryable, from: Date, to: Date, opera
 }
 
 /** Recorded transfers of the given nodes (or of every node), oldest first per node. */
-export async function transfersOf(sql: Queryable, nodeIds?: readonly number[]): Promise<TransferRow[]> {
-  const only = nodeIds ? sql`where node_id = any(${nodeIds as number[]}::int8[])` : sql``;
-  const rows = await sql<{ node_id: number; at: Date; operator_id: number | null }[]>`
-    select node_id::float8 as node_id, at, operator_id::float8 as operator_id from node_ownership ${only} order by node_id, at`;
-  return rows.map((r) => ({ nodeId: r.node_id, at: r.at, operatorId: r.operator_id }));
+export async function transfersOf(sql: Queryable, nodeIds?: readonly number[]): Promise<NamedTransferRow[]> {
+  const only = nodeIds ? sql`where t.node_id = any(${nodeIds as number[]}::int8[])` : sql``;
+  const rows = await sql<{ node_id: number; at: Date; operator_id: number | null; operator: string | null }[]>`
+    select t.node_id::float8 as node_id, t.at, t.operator_id::float8 as operator_id, o.name as operator
+    from node_ownership t left join operators o on o.id = t.operator_id ${only} order by t.node_id, t.at`;
+  return rows.map((r) => ({ nodeId: r.node_id, at: r.at, operatorId: r.operator_id, operator: r.operator }));
 }
 
 export interface TransferDetail extends TransferRow {

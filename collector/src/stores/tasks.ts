@@ -37,11 +37,11 @@ const toImport = (r: Row): TaskImportRow => ({
 });
 
 /** Imports of a month (for one operator, or all), in source order. */
-export async function taskImportsOf(sql: Queryable, month: string, operatorId?: number): Promise<TaskImportRow[]> {
+export async function taskImportsOf(sql: Queryable, month: string, operator?: string): Promise<TaskImportRow[]> {
   const rows = await sql<Row[]>`
     select t.id::float8 as id, t.source_id, t.operator_id::float8 as operator_id, o.name as operator, t.month, t.assigned, t.completed, t.imported_by, t.imported_at
     from task_imports t join operators o on o.id = t.operator_id
-    where t.month = ${month} ${operatorId === undefined ? sql`` : sql`and t.operator_id = ${operatorId}`}
+    where t.month = ${month} ${operator === undefined ? sql`` : sql`and o.name = ${operator}`}
     order by t.source_id`;
   return rows.map(toImport);
 }
