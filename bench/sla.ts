@@ -29,6 +29,7 @@ import { loadConfig } from '../collector/src/config.ts';
 import { assemble, createLogger } from '../collector/src/runtime.ts';
 import { fleetTotals, nodeUptime } from '../collector/src/services/uptime.ts';
 import { ROLLUP_MINUTE_COLUMNS, toHundredths } from '../collector/src/db/schema/rollups.ts';
+import { seedFleet } from './seed-fleet.ts';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string' }, 'raw-nodes': { type: 'string' }, operators: { type: 'string' } } });
 const NODES = Number(values.nodes ?? 10_000);
@@ -59,38 +60,11 @@ const c = await assemble(config, pg.url, () => now, createLogger('silent'));
 const sql = c.database.sql;
 try {
   console.log(`generating ${NODES} nodes, 30 days of intervals…`);
-  await sql`insert into operators (name) select 'op-' || g from generate_series(1, ${OPERATORS}) g`;
-  await sql`
-    insert into nodes (name, operator_id, region, created_at, current_state, state_since, last_hb_at, last_ok, clock_skew_ms)
-    select 'node-' || lpad(g::text, 6, '0'), 1 + g % ${OPERATORS}, 'r' || (g % 5), ${new Date(from)}, 'UP', ${new Date(now - DAY)}, ${new Date(now - 2000)}, true, 12
-    from generate_series(1, ${NODES}) g`;
+  const intervalRows = await seedFleet(sql, { nodes: NODES, operators: OPERATORS, from, now });
   await sql`
     insert into node_check_status (node_id, name, probe, status, message, sla_critical, value, since, updated_at)
     select n.id, c.name, c.probe, 'ok', 'fine', c.crit, null, ${new Date(from)}, ${new Date(now)}
     from nodes n cross join (values ('gateway', 'systemd', true), ('system', 'system', false), ('disk:/', 'disk', false)) as c(name, probe, crit)`;
-  // Per node: 4 outages (DOWN, 2 min to 1 h) at pseudo-random times, one fleet-wide UNKNOWN (collector
-  // restart, 3 min at day 10), UP in between; the last interval open.
-  await sql`
-    with cuts as (
-      select n.id as node_id, k, ${new Date(from)}::timestamptz + ((abs(hashint8(n.id * 10 + k)) % 2500000) * interval '1 second') as down_at,
-        (120 + abs(hashint8(n.id * 31 + k)) % 3480) * interval '1 second' as len
-      from nodes n cross join generate_series(1, 4) k
-      union all
-      select n.id, 0, ${new Date(from + 10 * DAY)}::timestamptz, interval '3 minutes' from nodes n
-    ), ordered as (
-      select node_id, k, down_at, down_at + len as up_at, row_number() over (partition by node_id order by down_at) as i from cuts
-    ), pieces as (
-      select node_id, case when k = 0 then 'UNKNOWN' else 'DOWN' end as state, down_at as s, up_at as e from ordered
-      union all
-      select node_id, 'UP', coalesce(lag(up_at) over (partition by node_id order by down_at), ${new Date(from)}), down_at from ordered
-      union all
-      select node_id, 'UP', max(up_at), null from ordered group by node_id
-    )
-    insert into state_intervals (node_id, state, start_at, end_at, cause, evidence)
-    select node_id, state, s, e, case state when 'DOWN' then 'missed_heartbeats' when 'UNKNOWN' then 'not_observing' else 'heartbeats' end,
-      case state when 'DOWN' then jsonb_build_object('lastHeartbeatAt', (extract(epoch from s) * 1000)::int8) else '{}'::jsonb end
-    from pieces where e is null or e > s`;
-  const [iv] = await sql`select count(*)::int as n from state_intervals`;
 
   console.log(`generating raw samples (48 h) and rollups (30 d) for ${RAW_NODES} nodes…`);
   // Live sample g of node n (every 5 s, node n at phase n/RAW_NODES of the interval), as ingest stores it:
@@ -183,7 +157,7 @@ try {
     setup: {
       nodes: NODES,
       operators: OPERATORS,
-      interval_rows: iv!.n,
+      interval_rows: intervalRows,
       raw_and_rollup_nodes: RAW_NODES,
       raw_rows_per_node: 34_560,
       rollup_rows_per_node: 720,

@@ -128,7 +128,14 @@ export const LAYERS: { name: string; prefixes: string[] }[] = [
   { name: 'db', prefixes: ['collector/src/db/', 'collector/src/stores/'] },
   {
     name: 'services',
-    prefixes: ['collector/src/services/', 'collector/src/auth/', 'collector/src/alerts/', 'collector/src/jobs/', 'collector/src/metrics/'],
+    prefixes: [
+      'collector/src/services/',
+      'collector/src/pay-service/',
+      'collector/src/auth/',
+      'collector/src/alerts/',
+      'collector/src/jobs/',
+      'collector/src/metrics/',
+    ],
   },
   { name: 'routes', prefixes: ['collector/src/routes/'] },
   {

@@ -104,6 +104,27 @@ export const Config = Type.Object(
       { default: {} },
     ),
     alerts: AlertsConfig,
+    pay: Type.Object(
+      {
+        policyFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'the pay policy (YAML); default: the shipped collector/pay-policies/per-operator.yaml',
+          }),
+        ),
+        settleDelayS: Type.Integer({
+          minimum: 0,
+          default: 3600,
+          description: 'a month can be closed this long after it ends (buffered samples arrive and settle first)',
+        }),
+        disputeDays: Type.Integer({
+          minimum: 1,
+          default: 14,
+          description: 'an operator may dispute a statement line this many days after the close',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -138,6 +159,8 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'number
   TIMMY_RETENTION_EVERY_S: { path: ['retention', 'runEveryS'], kind: 'number' },
   TIMMY_ROLLUP_EVERY_S: { path: ['retention', 'rollupEveryS'], kind: 'number' },
   TIMMY_ACK_LINK_SECRET: { path: ['alerts', 'ackLinkSecret'], kind: 'string' },
+  TIMMY_PAY_POLICY_FILE: { path: ['pay', 'policyFile'], kind: 'string' },
+  TIMMY_PAY_SETTLE_DELAY_S: { path: ['pay', 'settleDelayS'], kind: 'number' },
 };
 
 /**

@@ -27,6 +27,14 @@ export const Errors = {
   UnsupportedMediaType: kind('FLEET_UNSUPPORTED_MEDIA_TYPE', 415),
   /** A maintenance window must be declared ahead of time. */
   MaintenanceInPast: kind('FLEET_MAINTENANCE_IN_PAST', 422),
+  /** A pay policy with problems, or one that would change a closed month. */
+  PayPolicyInvalid: kind('FLEET_PAY_POLICY_INVALID', 422),
+  PayEvidenceInvalid: kind('FLEET_PAY_EVIDENCE_INVALID', 422),
+  /** A month closed before its end plus the settling delay. */
+  MonthNotSettled: kind('FLEET_MONTH_NOT_SETTLED', 409),
+  /** A change that would touch a closed month (a transfer, a task import, an adjustment dated in it). */
+  MonthClosed: kind('FLEET_MONTH_CLOSED', 409),
+  DisputeWindowOver: kind('FLEET_DISPUTE_WINDOW_OVER', 409),
   Unavailable: kind('FLEET_UNAVAILABLE', 503, () => 'the collector cannot store data right now; retry later'),
 };
 

@@ -43,6 +43,7 @@ export async function assemble(config: Config, databaseUrl: string, clock: Clock
   const metrics = createMetrics();
   registerFleetGauges(metrics, database.sql, clock, thresholdsOf(config));
   const services = createServices(config, database, clock, log, metrics);
+  await services.pay.ready(); // the pay policy against the closed months: refuses to start on a change to one
   const app = await buildApp({ config, database, clock, log, metrics, services, version: VERSION });
   await listenForChanges(database.sql, services.credentials);
   return { app, database, metrics, services };

@@ -39,6 +39,13 @@ const CITUS_PLACEMENT: Record<string, Placement> = {
   referrals: 'reference',
   applications: 'reference',
   operator_transitions: 'reference',
+  node_ownership: { distributed: 'node_id' },
+  pay_policy_versions: 'reference',
+  task_imports: 'reference',
+  month_closes: 'reference',
+  statements: 'reference',
+  pay_adjustments: 'reference',
+  pay_disputes: 'reference',
 };
 
 /** Distributed tables whose keys do not include the node yet, with the change each needs. */

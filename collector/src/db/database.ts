@@ -20,7 +20,14 @@ export interface Database {
 }
 
 /** Advisory lock ids: one per job that must run once across collectors. */
-export const LOCKS = { migrate: 727_001, settle: 727_002, retention: 727_003, rollup: 727_004, alerts: 727_005 } as const;
+export const LOCKS = {
+  migrate: 727_001,
+  settle: 727_002,
+  retention: 727_003,
+  rollup: 727_004,
+  alerts: 727_005,
+  payClose: 727_014,
+} as const;
 
 export function openDatabase(url: string, opts: { max?: number; ingestMax?: number } = {}): Database {
   const options = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60, transform: { undefined: null } };

@@ -12,6 +12,11 @@ import maintenanceRoutes from './maintenance.ts';
 import operatorRoutes from './operators.ts';
 import incidentRoutes from './incidents.ts';
 import decommissionRoutes from './decommission.ts';
+import ownershipRoutes from './ownership.ts';
+import taskRoutes from './tasks.ts';
+import monthRoutes from './months.ts';
+import statementRoutes from './statements.ts';
+import payRoutes from './pay.ts';
 
 export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   health,
@@ -24,6 +29,11 @@ export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   operatorRoutes,
   incidentRoutes,
   decommissionRoutes,
+  ownershipRoutes,
+  taskRoutes,
+  monthRoutes,
+  statementRoutes,
+  payRoutes,
   enrollRoutes,
   installRoutes,
 ];

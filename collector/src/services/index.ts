@@ -12,6 +12,7 @@ import { Settler } from './settle.ts';
 import { createAlertService } from '../alerts/service.ts';
 import { alertMetrics } from '../alerts/metrics.ts';
 import { createProgramServices } from './program.ts';
+import { PayService } from '../pay-service/service.ts';
 
 export function createServices(config: Config, database: Database, clock: Clock, log: Logger, metrics: Metrics) {
   const t = slaTimings(config);
@@ -54,6 +55,7 @@ export function createServices(config: Config, database: Database, clock: Clock,
     log.child({ component: 'alerts' }),
   );
   const program = createProgramServices(database.sql);
-  return { credentials, writer, ingest, observation, settler, alerts, program, timings: t };
+  const pay = new PayService(database.sql, config.pay, clock);
+  return { credentials, writer, ingest, observation, settler, alerts, program, pay, timings: t };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -75,6 +75,9 @@ export const ErrorCode = Type.Union([
   Type.Literal('FLEET_MAINTENANCE_IN_PAST'),
   Type.Literal('FLEET_PAY_POLICY_INVALID'),
   Type.Literal('FLEET_PAY_EVIDENCE_INVALID'),
+  Type.Literal('FLEET_MONTH_NOT_SETTLED'),
+  Type.Literal('FLEET_MONTH_CLOSED'),
+  Type.Literal('FLEET_DISPUTE_WINDOW_OVER'),
   Type.Literal('FLEET_UNAVAILABLE'),
   Type.Literal('FLEET_INTERNAL'),
   // Not HTTP answers: a collector or `npm start` that cannot start prints these and exits non-zero.

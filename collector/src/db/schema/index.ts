@@ -7,3 +7,4 @@ export * from './maintenance.ts';
 export * from './rollups.ts';
 export * from './enrollment.ts';
 export * from './program.ts';
+export * from './pay.ts';

@@ -1,0 +1,204 @@
+/**
+ * The pay service: the policy in force, closing months, statements in their three formats,
+ * verification (from the database or an exported bundle), the live estimate, node transfers, task
+ * imports, adjustments and disputes. Routes and the CLI call this; the arithmetic is the pure pay
+ * core's (`pay/`), the ownership rules the program core's (`program/ownership.ts`).
+ */
+import type postgres from 'postgres';
+import type { Config } from '../config.ts';
+import { Errors } from '../errors.ts';
+import {
+  estimateStatement,
+  PayEvidenceError,
+  PayPolicyError,
+  policyFor,
+  statementMarkdown,
+  statementsCsv,
+  type Estimate,
+  type PayPolicy,
+  type PolicyVersion,
+  type Statement,
+} from '../pay/index.ts';
+import type { Ref } from '../refs.ts';
+import { nodeForTransfer, nodeTransfers, operatorIdByName } from '../stores/ownership.ts';
+import { monthClose, statementFor, statementsOf, storedPolicyVersions, type StatementRow } from '../stores/statements.ts';
+import { BUNDLE_FORMAT, checkStatements, type EvidenceBundle, type MonthVerification } from './bundle.ts';
+import { closeMonth, type CloseResult } from './close.ts';
+import { addAdjustment, disputesOf, openDispute, resolveDispute, type AdjustmentRequest } from './disputes.ts';
+import { gatherOperatorEvidence, monthMaintenance } from './evidence.ts';
+import { monthAt, monthOrBadRequest } from './months.ts';
+import { readPolicyFile, recordedVersion, syncPolicy, versionFromDefinition } from './policy.ts';
+import { importTasks, type TaskRow } from './tasks.ts';
+import { transferNode, transferView } from './transfers.ts';
+
+/** Pay errors as HTTP answers (422 with every problem in `details`); anything else as it is. */
+export function asHttpError(e: unknown): unknown {
+  if (e instanceof PayPolicyError) return Object.assign(new Errors.PayPolicyInvalid(e.message), { details: e.problems });
+  if (e instanceof PayEvidenceError) return Object.assign(new Errors.PayEvidenceInvalid(e.message), { details: e.problems });
+  return e;
+}
+
+const httpErrors = async <T>(p: Promise<T>): Promise<T> => {
+  try {
+    return await p;
+  } catch (e) {
+    throw asHttpError(e);
+  }
+};
+
+export class PayService {
+  readonly policy: PayPolicy;
+  private synced: Promise<void> | null = null;
+  private readonly sql: postgres.Sql;
+  private readonly settings: Config['pay'];
+  private readonly clock: () => number;
+
+  constructor(sql: postgres.Sql, settings: Config['pay'], clock: () => number, policy?: PayPolicy) {
+    this.sql = sql;
+    this.settings = settings;
+    this.clock = clock;
+    this.policy = policy ?? readPolicyFile(settings.policyFile);
+  }
+
+  /** Checks the policy against the closed months and records its versions (once per process). */
+  ready(): Promise<void> {
+    this.synced ??= syncPolicy(this.sql, this.policy, this.clock()).catch((e) => {
+      this.synced = null;
+      throw e;
+    });
+    return this.synced;
+  }
+
+  async close(month: string, by: string): Promise<CloseResult> {
+    await this.ready();
+    return httpErrors(
+      closeMonth(this.sql, this.policy, month, { now: this.clock(), by, settleDelayMs: this.settings.settleDelayS * 1000 }),
+    );
+  }
+
+  private async closedStatements(month: string): Promise<StatementRow[]> {
+    monthOrBadRequest(month);
+    if (!(await monthClose(this.sql, month))) throw new Errors.NotFound(`${month} is not closed`);
+    return statementsOf(this.sql, month);
+  }
+
+  private async versions(): Promise<PolicyVersion[]> {
+    return (await storedPolicyVersions(this.sql)).map((r) => versionFromDefinition(r.definition));
+  }
+
+  /** Recomputes every statement of a closed month from its stored evidence; reports any byte that differs. */
+  async verify(month: string): Promise<MonthVerification> {
+    const rows = await this.closedStatements(month);
+    return checkStatements(month, rows, await this.versions());
+  }
+
+  /** Everything needed to re-check a closed month without the database. */
+  async exportBundle(month: string): Promise<EvidenceBundle> {
+    const rows = await this.closedStatements(month);
+    const named = new Set(rows.map((r) => `${r.policyId}\u0000${r.policyVersion}`));
+    const versions = (await storedPolicyVersions(this.sql)).filter((v) => named.has(`${v.policyId}\u0000${v.versionId}`));
+    return {
+      format: BUNDLE_FORMAT,
+      month,
+      exportedAt: new Date(this.clock()).toISOString(),
+      policyVersions: versions.map((v) => v.definition),
+      statements: rows.map((r) => ({
+        subjectKind: r.subjectKind,
+        subjectId: r.subjectId,
+        month: r.month,
+        canonical: r.canonical,
+        evidence: r.evidence,
+        statementDigest: r.statementDigest,
+        evidenceDigest: r.evidenceDigest,
+        policyId: r.policyId,
+        policyVersion: r.policyVersion,
+      })),
+    };
+  }
+
+  /** One operator's closed statement: its canonical JSON bytes as stored. */
+  async statement(month: string, operator: string): Promise<StatementRow> {
+    monthOrBadRequest(month);
+    const row = await statementFor(this.sql, month, 'operator', operator);
+    if (!row) throw new Errors.NotFound(`no statement of ${operator} for ${month}`);
+    return row;
+  }
+
+  async statementMarkdown(month: string, operator: string): Promise<string> {
+    return statementMarkdown(JSON.parse((await this.statement(month, operator)).canonical) as Statement);
+  }
+
+  /** Every statement of a closed month as CSV for finance: one row per line item. */
+  async monthCsv(month: string): Promise<string> {
+    return statementsCsv((await this.closedStatements(month)).map((r) => JSON.parse(r.canonical) as Statement));
+  }
+
+  async monthStatements(month: string): Promise<StatementRow[]> {
+    return this.closedStatements(month);
+  }
+
+  /**
+   * The live estimate of an operator's month (default: the current one): the evidence so far through
+   * the statement's own code path, projected to the month's end. A finished month's estimate is its
+   * statement.
+   */
+  async estimate(operator: string, month = monthAt(this.clock())): Promise<Estimate> {
+    monthOrBadRequest(month);
+    const now = this.clock();
+    const [g] = await gatherOperatorEvidence(this.sql, month, now, monthMaintenance(this.sql, month), { operator });
+    if (!g)
+      throw new Errors.NotFound(
+        (await operatorIdByName(this.sql, operator)) === null
+          ? `no operator ${operator}`
+          : `${operator} was not in the program in ${month}`,
+      );
+    return httpErrors(Promise.resolve().then(() => estimateStatement(policyFor(this.policy, month), g.evidence, month, now)));
+  }
+
+  async transfer(ref: Ref, t: { to: string | null; at?: number; reason: string; by: string }) {
+    const node = await nodeForTransfer(this.sql, ref.id !== undefined ? { id: ref.id } : { name: ref.name });
+    if (!node) throw new Errors.NotFound(`no node ${ref.id ?? ref.name}`);
+    let to: { id: number; name: string } | null = null;
+    if (t.to !== null) {
+      const id = await operatorIdByName(this.sql, t.to);
+      if (id === null) throw new Errors.NotFound(`no operator ${t.to}`);
+      to = { id, name: t.to };
+    }
+    const now = this.clock();
+    return {
+      node: node.name,
+      transfers: await transferNode(this.sql, { node, to, at: t.at ?? Math.floor(now / 1000) * 1000, by: t.by, reason: t.reason }, now),
+    };
+  }
+
+  async transfers(ref: Ref) {
+    const node = await nodeForTransfer(this.sql, ref.id !== undefined ? { id: ref.id } : { name: ref.name });
+    if (!node) throw new Errors.NotFound(`no node ${ref.id ?? ref.name}`);
+    return { node: node.name, transfers: (await nodeTransfers(this.sql, node.id)).map(transferView) };
+  }
+
+  importTasks(rows: TaskRow[], by: string) {
+    return importTasks(this.sql, rows, by, this.clock());
+  }
+
+  adjust(a: AdjustmentRequest) {
+    return addAdjustment(this.sql, a, this.clock());
+  }
+
+  dispute(d: { month: string; operator: string; lineIndex: number; message: string; by: string }) {
+    return openDispute(this.sql, d, this.clock(), this.settings.disputeDays);
+  }
+
+  answer(id: number, a: { accept: boolean; answer: string; amountCents?: number; by: string }) {
+    return resolveDispute(this.sql, id, a, this.clock());
+  }
+
+  disputes(f: { operator?: string; status?: string }) {
+    return disputesOf(this.sql, f);
+  }
+
+  /** The version a stored statement names (for reports). */
+  recordedVersion(policyId: string, versionId: string) {
+    return recordedVersion(this.sql, policyId, versionId);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Paying operators through the API, in process on a real database with a hand-driven clock: a node
+ * transfer, a CSV task import, the month close, the statement in its three formats, verification,
+ * the evidence bundle, the live estimate, a dispute and its answer, and the refusals with their codes.
+ */
+import { createHash } from 'node:crypto';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/support/pg.ts';
+import { ManualClock, testCollector } from '../../../test/support/harness.ts';
+import { verifyBundle } from '../pay-service/bundle.ts';
+import { at, readmeExample } from '../pay-service/testkit.ts';
+
+const ADMIN = 'admin-token-for-tests-0123456789';
+const clock = new ManualClock(at('2027-04-20T00:00:00Z').getTime());
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let c: Awaited<ReturnType<typeof testCollector>>;
+let sql: postgres.Sql;
+const auth = { authorization: `Bearer ${ADMIN}` };
+
+beforeAll(async () => {
+  db = await createTestDatabase('pay_routes');
+  c = await testCollector(db.url, clock, { anonymousRead: false });
+  sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  await readmeExample(sql);
+});
+afterAll(async () => {
+  await sql?.end();
+  await c?.close();
+  await db?.drop();
+});
+
+const call = (method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+  c.app.inject({ method, url, headers: { ...auth, ...headers }, ...(payload === undefined ? {} : { payload: payload as string }) });
+
+describe('paying operators through the API', () => {
+  it('transfers a node, listing every problem of a refused transfer', async () => {
+    const r = await call('POST', '/v1/admin/nodes/n6/transfers', { to: 'bob', at: '2027-04-16T00:00:00Z', reason: 'hand-over' });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().transfers.map((t: { operator: string }) => t.operator)).toEqual(['alice', 'bob']);
+    const bad = await call('POST', '/v1/admin/nodes/n6/transfers', { to: 'bob', at: '2027-04-17T00:00:00.500Z', reason: 'again' });
+    expect(bad.statusCode).toBe(400);
+    expect(
+      bad
+        .json()
+        .details.map((p: { code: string }) => p.code)
+        .sort(),
+    ).toEqual(['no_change', 'not_whole_second']);
+    expect((await call('POST', '/v1/admin/nodes/nope/transfers', { to: 'bob', reason: 'x' })).json().code).toBe('FLEET_NOT_FOUND');
+    expect((await call('GET', '/v1/nodes/n6/transfers')).json().transfers).toHaveLength(2);
+    expect(
+      (await c.app.inject({ method: 'POST', url: '/v1/admin/nodes/n6/transfers', payload: { to: null, reason: 'x' } })).statusCode,
+    ).toBe(401);
+  });
+
+  it('imports tasks as CSV, idempotently, and lists every problem of a bad file', async () => {
+    const csv = 'source_id,operator,month,assigned,completed\r\ncrm-2027-04,alice,2027-04,100,98\r\n';
+    const first = await call('POST', '/v1/admin/tasks/import', csv, { 'content-type': 'text/csv' });
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toEqual({ imported: ['crm-2027-04'], unchanged: [] });
+    expect((await call('POST', '/v1/admin/tasks/import', csv, { 'content-type': 'text/csv' })).json()).toEqual({
+      imported: [],
+      unchanged: ['crm-2027-04'],
+    });
+    const bad = await call('POST', '/v1/admin/tasks/import', {
+      rows: [{ sourceId: 'x', operator: 'carol', month: '2027-13', assigned: 1, completed: 2 }],
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().details.map((p: { path: string }) => p.path)).toEqual(['rows[0].month', 'rows[0].completed']);
+  });
+
+  it('estimates the open month', async () => {
+    const r = await call('GET', '/v1/operators/alice/pay/estimate?month=2027-04');
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ final: false, statement: { subject: { id: 'alice' } } });
+  });
+
+  it('closes after the settling delay, once; serves the statement bytes, CSV and Markdown; verifies', async () => {
+    clock.now = at('2027-05-01T00:30:00Z').getTime();
+    const early = await call('POST', '/v1/admin/months/2027-04/close');
+    expect([early.statusCode, early.json().code]).toEqual([409, 'FLEET_MONTH_NOT_SETTLED']);
+    clock.now = at('2027-05-01T02:00:00Z').getTime();
+    const r = await call('POST', '/v1/admin/months/2027-04/close');
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ changed: true, statements: 2 });
+    expect((await call('POST', '/v1/admin/months/2027-04/close')).json()).toMatchObject({ changed: false, statements: 2 });
+
+    const st = await call('GET', '/v1/months/2027-04/statements/alice');
+    expect(st.headers['content-type']).toMatch(/^application\/json/);
+    expect(createHash('sha256').update(st.rawPayload).digest('hex')).toBe(st.headers['x-statement-sha256']);
+    expect(st.json().totalCents).toBe(24250);
+    const list = (await call('GET', '/v1/months/2027-04/statements')).json();
+    expect(list.map((s: { subjectId: string; totalCents: number }) => [s.subjectId, s.totalCents])).toContainEqual(['alice', 24250]);
+    const csv = await call('GET', '/v1/months/2027-04/statements?format=csv');
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.body.split('\r\n')[0]).toMatch(/^month,subject_kind,subject_id,/);
+    const md = await call('GET', '/v1/months/2027-04/statements/alice?format=markdown');
+    expect(md.body).toContain('**Total: $242.50**');
+    expect((await call('GET', '/v1/months/2027-04/statements/carol')).statusCode).toBe(404);
+
+    expect((await call('GET', '/v1/months/2027-04/verify')).json()).toMatchObject({ ok: true, statements: 2, failed: [] });
+    const bundle = await call('GET', '/v1/admin/months/2027-04/evidence');
+    expect(verifyBundle(bundle.json())).toMatchObject({ ok: true, statements: 2 });
+    expect((await call('GET', '/v1/months/2027-03/verify')).json().code).toBe('FLEET_NOT_FOUND');
+  });
+
+  it('refuses changes dated in the closed month', async () => {
+    const r = await call('POST', '/v1/admin/adjustments', {
+      operator: 'alice',
+      month: '2027-04',
+      amountCents: 100,
+      reason: 'fix',
+      note: 'x',
+    });
+    expect([r.statusCode, r.json().code]).toEqual([409, 'FLEET_MONTH_CLOSED']);
+  });
+
+  it('a dispute, its answer and the adjustment are visible to both sides', async () => {
+    const d = await call('POST', '/v1/months/2027-04/statements/alice/disputes', { line: 4, message: 'acknowledged by phone' });
+    expect(d.statusCode, d.body).toBe(200);
+    const a = await call('POST', `/v1/admin/disputes/${d.json().id}/answer`, { accept: true, answer: 'confirmed', amountCents: 2000 });
+    expect(a.json()).toMatchObject({ status: 'accepted', answer: 'confirmed' });
+    expect((await call('GET', '/v1/disputes?operator=alice')).json()).toMatchObject([{ status: 'accepted', line: { code: 'ack_bonus' } }]);
+    const may = (await call('GET', '/v1/operators/alice/pay/estimate?month=2027-05')).json();
+    expect(may.statement.lines.at(-1)).toMatchObject({ code: 'adjustment', amountCents: 2000, reason: 'dispute_resolved' });
+  });
+});

@@ -1,0 +1,171 @@
+/** The live estimate of an open month, adjustments, and disputes of statement lines. */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Text } from '@timmy/shared';
+import { Statement } from '../pay/index.ts';
+import { parseId } from '../refs.ts';
+import { requireAdmin, requireReader } from './guards.ts';
+import { Month } from './months.ts';
+
+const err = { $ref: 'ErrorReply#' };
+const Dispute = Type.Object({
+  id: Type.Integer(),
+  month: Type.String(),
+  subject: Type.Object({ kind: Type.String(), id: Type.String() }),
+  line: Type.Object({ index: Type.Integer(), code: Type.String() }),
+  message: Type.String(),
+  openedBy: Type.String(),
+  openedAt: Type.String({ format: 'date-time' }),
+  status: Type.String({ description: 'open | accepted | rejected' }),
+  answer: Type.Union([Type.String(), Type.Null()]),
+  answeredBy: Type.Union([Type.String(), Type.Null()]),
+  answeredAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  adjustmentId: Type.Union([Type.Integer(), Type.Null()], { description: 'the adjustment an accepted dispute made' }),
+});
+
+export default async function payRoutes(base: FastifyInstance) {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  const pay = app.deps.services.pay;
+
+  app.get(
+    '/v1/operators/:op/pay/estimate',
+    {
+      preHandler: requireReader,
+      schema: {
+        tags: ['pay'],
+        summary:
+          "An operator's pay for a month (default the current one) so far, projected to the month's end: the statement's own code path on the evidence so far (each ownership span's rest split between UP and DOWN as so far). A finished month's estimate is its statement.",
+        params: Type.Object({ op: Type.String({ minLength: 1, maxLength: 128 }) }),
+        querystring: Type.Object({ month: Type.Optional(Month) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ asOf: Type.Integer(), final: Type.Boolean(), evidenceSoFarDigest: Type.String(), statement: Statement }),
+          400: err,
+          401: err,
+          404: err,
+          422: err,
+        },
+      },
+    },
+    async (req) => pay.estimate(req.params.op, req.query.month),
+  );
+
+  app.post(
+    '/v1/admin/adjustments',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        tags: ['admin', 'pay'],
+        summary:
+          'An adjustment (a correction decided by a person): an amount in cents with a reason code and a note, paid in an open month (default the current one; a closed month: FLEET_MONTH_CLOSED), optionally naming the month and line it corrects.',
+        security: [{ adminToken: [] }],
+        body: Type.Object(
+          {
+            operator: Text({ minLength: 1, maxLength: 128 }),
+            month: Type.Optional(Month),
+            amountCents: Type.Integer({ minimum: -1_000_000_000, maximum: 1_000_000_000 }),
+            reason: Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }),
+            note: Text({ minLength: 1, maxLength: 500 }),
+            corrects: Type.Optional(
+              Type.Object(
+                { month: Month, code: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' })) },
+                { additionalProperties: false },
+              ),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ id: Type.Integer(), month: Type.String() }), 400: err, 401: err, 404: err, 409: err },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      return pay.adjust({
+        subjectKind: 'operator',
+        subjectId: b.operator,
+        ...(b.month ? { month: b.month } : {}),
+        amountCents: b.amountCents,
+        reason: b.reason,
+        note: b.note,
+        by: 'admin',
+        ...(b.corrects ? { corrects: b.corrects } : {}),
+      });
+    },
+  );
+
+  app.post(
+    '/v1/months/:month/statements/:operator/disputes',
+    {
+      preHandler: requireReader,
+      schema: {
+        tags: ['pay'],
+        summary:
+          'Dispute one line of a closed statement (its index in `lines`) with a message, within `pay.disputeDays` (14) of the close (later: FLEET_DISPUTE_WINDOW_OVER).',
+        params: Type.Object({ month: Month, operator: Type.String({ minLength: 1, maxLength: 128 }) }),
+        body: Type.Object(
+          { line: Type.Integer({ minimum: 0, maximum: 10_000 }), message: Text({ minLength: 1, maxLength: 2000 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Dispute, 400: err, 401: err, 404: err, 409: err },
+      },
+    },
+    async (req) =>
+      pay.dispute({
+        month: req.params.month,
+        operator: req.params.operator,
+        lineIndex: req.body.line,
+        message: req.body.message,
+        by: req.params.operator,
+      }),
+  );
+
+  app.get(
+    '/v1/disputes',
+    {
+      preHandler: requireReader,
+      schema: {
+        tags: ['pay'],
+        summary: 'Disputes with their answers and the adjustments they made (`?operator=&status=open|accepted|rejected`).',
+        querystring: Type.Object(
+          {
+            operator: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+            status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('accepted'), Type.Literal('rejected')])),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Array(Dispute), 400: err, 401: err },
+      },
+    },
+    async (req) => pay.disputes(req.query),
+  );
+
+  app.post(
+    '/v1/admin/disputes/:id/answer',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        tags: ['admin', 'pay'],
+        summary:
+          'Answer an open dispute: accept it with the amount to pay (or take back) as an adjustment in the open month, or reject it. Both sides see the answer.',
+        security: [{ adminToken: [] }],
+        params: Type.Object({ id: Type.String({ pattern: '^\\d{1,16}$' }) }),
+        body: Type.Object(
+          {
+            accept: Type.Boolean(),
+            answer: Text({ minLength: 1, maxLength: 2000 }),
+            amountCents: Type.Optional(Type.Integer({ minimum: -1_000_000_000, maximum: 1_000_000_000 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Dispute, 400: err, 401: err, 404: err, 409: err },
+      },
+    },
+    async (req) =>
+      pay.answer(parseId(req.params.id, 'dispute'), {
+        accept: req.body.accept,
+        answer: req.body.answer,
+        ...(req.body.amountCents === undefined ? {} : { amountCents: req.body.amountCents }),
+        by: 'admin',
+      }),
+  );
+}
