@@ -2,6 +2,11 @@
  * One real PostgreSQL server for the whole test run: DATABASE_URL when set, otherwise an
  * embedded server in a throw-away directory. Each test file makes its own database from it
  * (see ./pg.ts), so files run in parallel without sharing rows.
+ *
+ * Vitest runs this once per project that lists it (integration, cross-process), one project after
+ * the other before any file starts: the projects share the one server (kept on globalThis, as each
+ * project loads this module apart), so a run starts PostgreSQL once, and the last project's teardown
+ * stops it.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,18 +20,40 @@ declare module 'vitest' {
   }
 }
 
+interface Shared {
+  url: Promise<string>;
+  users: number;
+  stop: () => Promise<void>;
+}
+const SHARED = Symbol.for('timmy-fleet:test-postgres');
+
+function startServer(): Shared {
+  const dir = mkdtempSync(join(tmpdir(), 'timmy-test-pg-'));
+  chmodSync(dir, 0o711);
+  const server = startEmbeddedPostgres({ dir, database: 'postgres' });
+  return {
+    url: server.then((s) => s.url),
+    users: 0,
+    stop: async () => {
+      await (await server).stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export default async function setup(project: TestProject) {
   const external = process.env.DATABASE_URL;
   if (external) {
     project.provide('pgAdminUrl', external);
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'timmy-test-pg-'));
-  chmodSync(dir, 0o711);
-  const server = await startEmbeddedPostgres({ dir, database: 'postgres' });
-  project.provide('pgAdminUrl', server.url);
+  const g = globalThis as { [SHARED]?: Shared };
+  const shared = (g[SHARED] ??= startServer());
+  shared.users++;
+  project.provide('pgAdminUrl', await shared.url);
   return async () => {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (--shared.users > 0) return;
+    delete g[SHARED];
+    await shared.stop();
   };
 }
