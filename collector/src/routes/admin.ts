@@ -4,7 +4,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Text } from '@timmy/shared';
 import { registerNode, revokeNode } from '../services/nodes.ts';
 import { resolveNode } from '../stores/nodes.ts';
-import { requireAdmin } from './guards.ts';
 import { ACCESS } from '../auth/access.ts';
 
 const Credential = Type.Object({

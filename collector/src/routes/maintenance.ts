@@ -8,7 +8,6 @@ import { parseId } from '../refs.ts';
 import { MAINTENANCE_SCOPES, RECURRENCES } from '../sla/maintenance.ts';
 import { declareMaintenance } from '../services/maintenance.ts';
 import { listWindows, withdrawWindow, type StoredWindow } from '../stores/maintenance.ts';
-import { requireAdmin, requireReader } from './guards.ts';
 import { ACCESS } from '../auth/access.ts';
 
 const Ref = Text({ minLength: 1, maxLength: 128 });

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { nodeSla, thresholdsOf } from '../services/sla.ts';
 import { listNodes, resolveNode, type NodeRecord } from '../stores/nodes.ts';
-import { requireReader } from './guards.ts';
 import { maintenanceNow } from '../services/maintenance.ts';
 import { stateNow } from '../sla/maintenance.ts';
 import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow } from './sla-view.ts';

@@ -6,7 +6,6 @@ import { Text } from '@timmy/shared';
 import { TIERS, thresholdFor } from '../sla/budget.ts';
 import { thresholdsOf } from '../services/sla.ts';
 import { listOperators, upsertOperator, type OperatorRecord } from '../stores/operators.ts';
-import { requireAdmin, requireReader } from './guards.ts';
 import { ACCESS } from '../auth/access.ts';
 
 const OperatorView = Type.Object({

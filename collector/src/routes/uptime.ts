@@ -6,7 +6,6 @@ import { Errors } from '../errors.ts';
 import { groupSla, listSlaNodes, thresholdsOf, type Figures } from '../services/sla.ts';
 import { resolveOperator } from '../stores/operators.ts';
 import { regionExists } from '../stores/nodes.ts';
-import { requireReader } from './guards.ts';
 import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow } from './sla-view.ts';
 import { ACCESS } from '../auth/access.ts';
 
