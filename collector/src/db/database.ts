@@ -1,15 +1,16 @@
-/** One driver (postgres.js), one dialect. Migrations are applied at start under an advisory lock. */
+/**
+ * One driver (postgres.js) and one style: tagged SQL with typed rows, written in the stores. drizzle
+ * holds the schema (collector/src/db/schema) and applies drizzle-kit's migrations, nothing else.
+ * Migrations are applied at start under an advisory lock.
+ */
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
-import * as schema from './schema/index.ts';
 import { refuseNewerDatabase } from './migration-state.ts';
 
-export type Db = PostgresJsDatabase<typeof schema>;
 export interface Database {
   sql: postgres.Sql;
-  db: Db;
   /**
    * Connections kept for the request path alone (ingest writes, credential and first-sight lookups).
    * postgres.js queues a query behind the ones in flight on a busy connection; on a shared pool an
@@ -33,16 +34,11 @@ export function openDatabase(url: string, opts: { max?: number; ingestMax?: numb
   const options = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60, transform: { undefined: null } };
   const sql = postgres(url, { ...options, max: opts.max ?? 10 });
   const ingest = postgres(url, { ...options, max: opts.ingestMax ?? 8 });
-  // drizzle rewrites its client's date and json (de)serializers; raw queries keep their own client
-  // so Date parameters and results behave as postgres.js documents.
-  const drizzleClient = postgres(url, { ...options, max: 4 });
-  const db = drizzle(drizzleClient, { schema });
   return {
     sql,
-    db,
     ingest,
     close: async () => {
-      await Promise.all([sql.end({ timeout: 5 }), ingest.end({ timeout: 5 }), drizzleClient.end({ timeout: 5 })]);
+      await Promise.all([sql.end({ timeout: 5 }), ingest.end({ timeout: 5 })]);
     },
   };
 }
