@@ -40,7 +40,9 @@ async function samplesStats(sql: Sql): Promise<Stats> {
   await sleep(11_000);
   const rows = await sql`
     select relid::text as relid, n_dead_tup::int8 as dead, n_tup_del::int8 as deleted, autovacuum_count::int8 as autovacuums
-    from pg_stat_user_tables where relid in (select relid from pg_partition_tree('samples'::regclass))`;
+    from pg_stat_user_tables
+    -- pg_partition_tree lists nothing for a table that is not partitioned.
+    where relid = 'samples'::regclass or relid in (select relid from pg_partition_tree('samples'::regclass))`;
   return new Map(
     rows.map((r) => [r.relid as string, { dead: Number(r.dead), deleted: Number(r.deleted), autovacuums: Number(r.autovacuums) }]),
   );
