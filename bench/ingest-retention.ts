@@ -32,20 +32,32 @@ export interface RetentionFigures {
   autovacuums: number;
 }
 
-/** Activity counters of the samples table, summed over its partitions (or itself, unpartitioned). */
-async function samplesStats(sql: Sql): Promise<{ dead: number; deleted: number; autovacuums: number }> {
+type Stats = Map<string, { dead: number; deleted: number; autovacuums: number }>;
+
+/** Activity counters of the samples table and each of its partitions (or itself, unpartitioned), by relation. */
+async function samplesStats(sql: Sql): Promise<Stats> {
   // Statistics reach the shared counters after a transaction, at most once a second (an idle backend's within 10 s).
   await sleep(11_000);
-  const [r] = await sql`
-    select coalesce(sum(n_dead_tup), 0)::int8 as dead, coalesce(sum(n_tup_del), 0)::int8 as deleted,
-           coalesce(sum(autovacuum_count), 0)::int8 as autovacuums
-    from pg_stat_user_tables where relid in (select relid from pg_partition_tree('samples'::regclass))`;
-  return { dead: Number(r!.dead), deleted: Number(r!.deleted), autovacuums: Number(r!.autovacuums) };
+  const rows = await sql`
+    select relid::text as relid, n_dead_tup::int8 as dead, n_tup_del::int8 as deleted, autovacuum_count::int8 as autovacuums
+    from pg_stat_user_tables
+    -- pg_partition_tree lists nothing for a table that is not partitioned.
+    where relid = 'samples'::regclass or relid in (select relid from pg_partition_tree('samples'::regclass))`;
+  return new Map(
+    rows.map((r) => [r.relid as string, { dead: Number(r.dead), deleted: Number(r.deleted), autovacuums: Number(r.autovacuums) }]),
+  );
+}
+
+/** What changed between two snapshots, over the relations in both (a dropped partition's counters go with it). */
+function statsDelta(before: Stats, after: Stats, key: 'deleted' | 'autovacuums'): number {
+  let n = 0;
+  for (const [relid, a] of after) n += a[key] - (before.get(relid)?.[key] ?? 0);
+  return n;
 }
 
 /** Dead tuples of the samples table, over all its partitions (or itself, unpartitioned). */
 export async function samplesDeadTuples(sql: Sql): Promise<number> {
-  return (await samplesStats(sql)).dead;
+  return [...(await samplesStats(sql)).values()].reduce((n, r) => n + r.dead, 0);
 }
 
 export async function measureRetention(
@@ -92,8 +104,8 @@ export async function measureRetention(
     insert_s: Math.round(insertS * 10) / 10,
     retention_measured_s: round(measured),
     retention_s: round(measured * 24),
-    dead_tuples: s1.dead,
-    deleted_rows: s1.deleted - s0.deleted,
-    autovacuums: s1.autovacuums - s0.autovacuums,
+    dead_tuples: [...s1.values()].reduce((n, r) => n + r.dead, 0),
+    deleted_rows: statsDelta(s0, s1, 'deleted'),
+    autovacuums: statsDelta(s0, s1, 'autovacuums'),
   };
 }
