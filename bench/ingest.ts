@@ -186,7 +186,8 @@ try {
   });
   collector.stdout!.on('data', (d) => (collectorOut += d));
   collector.stderr!.on('data', (d) => (collectorOut += d));
-  for (let i = 0; i < 300 && !url; i++) {
+  // Up to 3 minutes: on a machine busy with other work, loading the modules alone has taken a minute.
+  for (let i = 0; i < 900 && !url; i++) {
     await sleep(200);
     if (collector.exitCode !== null) throw new Error(`collector exited:\n${collectorOut}`);
     url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(collectorOut)?.[1];
