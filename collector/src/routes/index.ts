@@ -12,6 +12,10 @@ import maintenanceRoutes from './maintenance.ts';
 import operatorRoutes from './operators.ts';
 import incidentRoutes from './incidents.ts';
 import decommissionRoutes from './decommission.ts';
+import tokenRoutes from './tokens.ts';
+import applicationRoutes from './applications.ts';
+import programOperatorRoutes from './program-operators.ts';
+import partnerRoutes from './partners.ts';
 
 export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   health,
@@ -26,4 +30,8 @@ export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   decommissionRoutes,
   enrollRoutes,
   installRoutes,
+  tokenRoutes,
+  applicationRoutes,
+  programOperatorRoutes,
+  partnerRoutes,
 ];
