@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import { migrateDatabase, openDatabase } from './db/database.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.ts';
 import { registerFleetGauges } from './metrics/fleet.ts';
+import { registerCoverageGauges } from './metrics/coverage.ts';
 import { createMetrics } from './metrics/registry.ts';
 import { createServices } from './services/index.ts';
 import { thresholdsOf } from './services/sla.ts';
@@ -44,6 +45,7 @@ export async function assemble(config: Config, databaseUrl: string, clock: Clock
   registerFleetGauges(metrics, database.sql, clock, thresholdsOf(config));
   const services = createServices(config, database, clock, log, metrics);
   await services.pay.ready(); // the pay policy against the closed months: refuses to start on a change to one
+  registerCoverageGauges(metrics, services.program.operators);
   const app = await buildApp({ config, database, clock, log, metrics, services, version: VERSION });
   await listenForChanges(database.sql, services.credentials);
   return { app, database, metrics, services };

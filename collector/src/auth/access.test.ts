@@ -29,7 +29,7 @@ const clock = new ManualClock(NOW);
 /** Who walks: a header per caller. */
 const callers: Record<string, { role: Role; headers: Record<string, string> }> = {};
 /** Ids of operator B's resources (and nonexistent ones), to fill path parameters. */
-const ids = { nodeB: 0, opB: 0, incidentB: 'inc-bob-1', maintenance: 0, partnerQ: 0 };
+const ids = { nodeB: 0, opB: 0, incidentB: 'inc-bob-1', maintenance: 0, partnerQ: 0, spareToken: 0 };
 
 /** Routes that check a credential of their own (a node's, an enrollment token, an acknowledge link): open to everyone at the hook. */
 const OWN_CREDENTIAL = ['POST /v1/reports', 'POST /v1/node/decommission', 'POST /v1/enroll', 'GET /v1/incidents/:id/ack'];
@@ -71,6 +71,9 @@ beforeAll(async () => {
   ids.partnerQ = q!.id;
   callers.public = { role: 'public', headers: {} };
   callers['admin-token'] = { role: 'admin', headers: admin };
+  // A person who never walks: the token routes revoke and issue theirs.
+  await c.services.program.people.add({ name: 'spare', role: 'finance' }, 'test', clock.now);
+  ids.spareToken = (await c.services.program.people.issueToken('spare', {}, 'test', clock.now)).row.id;
   await person('ada', 'admin');
   await person('lee', 'fleet_lead');
   await person('fin', 'finance');
@@ -90,6 +93,8 @@ function fill(url: string, by: 'id' | 'name', missing = false): string {
     if (p === 'op' || p === 'operator') return missing ? (by === 'id' ? '987654' : 'no-such-op') : by === 'id' ? String(ids.opB) : 'bob';
     if (p === 'partner') return missing ? 'no-such-partner' : by === 'id' ? String(ids.partnerQ) : 'partner-q';
     if (p === 'id' && url.startsWith('/v1/incidents/')) return missing ? 'inc-none' : ids.incidentB;
+    if (p === 'id' && url.startsWith('/v1/admin/tokens/')) return String(ids.spareToken);
+    if (p === 'person') return 'spare';
     if (p === 'id') return String(ids.maintenance);
     return 'eu';
   });

@@ -144,3 +144,10 @@ export function installAccess(app: FastifyInstance, deps: AccessDeps): void {
     if (!d.allow) throw new Errors.NotFound(`no ${found.what}`);
   });
 }
+
+/** Who made a change, as histories record it: `admin` for the admin token, `person:<id>` for a person's token. */
+export function actorOf(req: FastifyRequest): string {
+  const p = req.principal;
+  if (p.personId === undefined || p.personId === 'admin-token') return p.role;
+  return p.personId === ANONYMOUS_READER.personId ? 'anonymous' : `person:${p.personId}`;
+}

@@ -17,6 +17,10 @@ import taskRoutes from './tasks.ts';
 import monthRoutes from './months.ts';
 import statementRoutes from './statements.ts';
 import payRoutes from './pay.ts';
+import tokenRoutes from './tokens.ts';
+import applicationRoutes from './applications.ts';
+import programOperatorRoutes from './program-operators.ts';
+import partnerRoutes from './partners.ts';
 
 export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   health,
@@ -36,4 +40,8 @@ export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   payRoutes,
   enrollRoutes,
   installRoutes,
+  tokenRoutes,
+  applicationRoutes,
+  programOperatorRoutes,
+  partnerRoutes,
 ];

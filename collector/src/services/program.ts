@@ -10,6 +10,7 @@ import { PeopleStore, type PersonRow } from '../stores/people.ts';
 import { ResourceOwners } from '../stores/resource-owners.ts';
 import { TokenStore, type TokenRow } from '../stores/tokens.ts';
 import { parseRef } from '../refs.ts';
+import { ProgramOperators } from './program-operators.ts';
 
 export interface NewPerson {
   name: string;
@@ -102,6 +103,7 @@ export function createProgramServices(sql: postgres.Sql) {
     people: new PeopleService(sql, people, tokens),
     tokens,
     owners: new ResourceOwners(sql),
+    operators: new ProgramOperators(sql),
   };
 }
 export type ProgramServices = ReturnType<typeof createProgramServices>;
