@@ -18,6 +18,7 @@ import type { Metrics } from './metrics/registry.ts';
 import type { Services } from './services/index.ts';
 import { codeForStatus, Errors, FASTIFY_CODE_MAP, reasonPhrase } from './errors.ts';
 import { routes } from './routes/index.ts';
+import { ACCESS, installAccess } from './auth/access.ts';
 import { ERROR_CODES, ErrorReply, TEXT_FORMAT, TEXT_FORMAT_RULE, isStorableText, wireFormats, type ErrorCode } from '@timmy/shared';
 
 export interface AppDeps {
@@ -106,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const bad = unstorableAt(req.params, 'params') ?? unstorableAt(req.query, 'querystring');
     if (bad) throw new Errors.BadRequest(`${bad} ${TEXT_FORMAT_RULE}`);
   });
+  installAccess(app, deps.services.program);
   app.setNotFoundHandler(async (req) => {
     throw new Errors.NotFound(`no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`);
   });
@@ -155,7 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true }, config: { access: ACCESS.everyone } }, async () => app.swagger());
 
   for (const r of routes) await app.register(r);
   return app;

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Text } from '@timmy/shared';
 import { findNodeId, registerNode, revokeNode } from '../services/nodes.ts';
-import { requireAdmin } from './guards.ts';
+import { ACCESS } from '../auth/access.ts';
 
 const Credential = Type.Object({
   nodeId: Type.Integer(),
@@ -18,7 +18,7 @@ export default async function adminRoutes(base: FastifyInstance) {
   app.post(
     '/v1/admin/nodes',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin'],
         summary: 'Register a node and issue its credential.',
@@ -45,7 +45,7 @@ export default async function adminRoutes(base: FastifyInstance) {
   app.post(
     '/v1/admin/nodes/:node/revoke',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin'],
         summary: 'Revoke every credential of a node, effective at its next request.',
@@ -60,7 +60,7 @@ export default async function adminRoutes(base: FastifyInstance) {
   app.post(
     '/v1/admin/nodes/:node/credentials',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin'],
         summary: 'Issue a fresh credential for a node and revoke its others (a lost or leaked credential).',

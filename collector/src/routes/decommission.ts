@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { decommissionNode, parseDecommissionAt, type DecommissionResult } from '../services/decommission.ts';
 import { Errors } from '../errors.ts';
-import { bearer, requireAdmin } from './guards.ts';
+import { bearer } from './guards.ts';
+import { ACCESS } from '../auth/access.ts';
 
 const Reason = Type.String({ minLength: 1, maxLength: 500, description: 'why (kept with the node)' });
 const Reply = Type.Object({
@@ -43,7 +44,7 @@ export default async function decommissionRoutes(base: FastifyInstance) {
   app.post(
     '/v1/admin/nodes/:node/decommission',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       preValidation: noBodyIsEmpty,
       schema: {
         tags: ['admin'],
@@ -75,6 +76,7 @@ export default async function decommissionRoutes(base: FastifyInstance) {
   app.post(
     '/v1/node/decommission',
     {
+      config: { access: ACCESS.everyone },
       preValidation: noBodyIsEmpty,
       schema: {
         tags: ['nodes'],

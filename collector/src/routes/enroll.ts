@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { EnrollRequest, EnrollResponse, Text } from '@timmy/shared';
 import { createEnrollmentToken, enroll } from '../services/enrollment.ts';
-import { requireAdmin } from './guards.ts';
+import { ACCESS } from '../auth/access.ts';
 
 export default async function enrollRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
@@ -16,7 +16,7 @@ export default async function enrollRoutes(base: FastifyInstance) {
   app.post(
     '/v1/admin/enrollment-tokens',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin'],
         summary: 'Create a single-use, expiring enrollment token for an operator (shown once).',
@@ -56,7 +56,7 @@ export default async function enrollRoutes(base: FastifyInstance) {
         },
       },
       // Guessing is pointless (256-bit secrets) but cheap to bound.
-      config: { rateLimit: { max: 20, timeWindow: 60_000 } },
+      config: { rateLimit: { max: 20, timeWindow: 60_000 }, access: ACCESS.everyone },
     },
     async (req, reply) => {
       const r = await enroll(database, services.credentials, req.body, clock());

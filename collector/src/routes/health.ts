@@ -1,10 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { ACCESS } from '../auth/access.ts';
 
 export default async function health(app: FastifyInstance) {
   app.get(
     '/healthz',
     {
+      config: { access: ACCESS.everyone },
       schema: {
         tags: ['health'],
         summary: 'Liveness: the process answers.',
@@ -17,6 +19,7 @@ export default async function health(app: FastifyInstance) {
   app.get(
     '/readyz',
     {
+      config: { access: ACCESS.everyone },
       schema: {
         tags: ['health'],
         summary: 'Readiness: the database takes writes and this collector is recording its observation.',

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Text } from '@timmy/shared';
 import type { Incident, IncidentStat } from '../alerts/incidents.ts';
 import { Errors } from '../errors.ts';
-import { requireAdmin, requireReader } from './guards.ts';
+import { ACCESS, requireAccess } from '../auth/access.ts';
 
 const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 const Severity = Type.Union([Type.Literal('P0'), Type.Literal('P1'), Type.Literal('P2'), Type.Literal('P3')]);
@@ -145,7 +145,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.get(
     '/v1/incidents',
     {
-      onRequest: requireReader,
+      config: { access: ACCESS.staff },
       schema: {
         tags,
         summary: 'Incidents opened in [from, to), newest first.',
@@ -180,7 +180,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.get(
     '/v1/incidents/stats',
     {
-      onRequest: requireReader,
+      config: { access: ACCESS.staff },
       schema: {
         tags,
         summary:
@@ -220,7 +220,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.get(
     '/v1/incidents/:id',
     {
-      onRequest: requireReader,
+      config: { access: ACCESS.ownOperator },
       schema: {
         tags,
         summary: 'One incident with its history.',
@@ -261,9 +261,10 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.post(
     '/v1/incidents/:id/ack',
     {
-      // With a link's token (the confirmation page's form), the token is the credential; otherwise the admin token.
+      // With a link's token (the confirmation page's form), the token is the credential; otherwise an admin or fleet lead.
+      config: { access: ACCESS.everyone },
       onRequest: async (req) => {
-        if (!(req.query as { token?: unknown }).token) await requireAdmin(req);
+        if (!(req.query as { token?: unknown }).token) requireAccess(req, ACCESS.lead);
       },
       schema: {
         tags,
@@ -293,6 +294,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.get(
     '/v1/incidents/:id/ack',
     {
+      config: { access: ACCESS.everyone },
       schema: {
         tags,
         summary:
@@ -319,7 +321,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.post(
     '/v1/incidents/:id/resolve',
     {
-      onRequest: requireAdmin,
+      config: { access: ACCESS.lead },
       schema: {
         tags,
         summary: 'Resolve by hand, with cause and resolution notes.',
@@ -345,7 +347,7 @@ export default async function incidentRoutes(base: FastifyInstance) {
   app.get(
     '/v1/notifications',
     {
-      onRequest: requireReader,
+      config: { access: ACCESS.staff },
       schema: {
         tags,
         summary: 'The notification outbox, newest first.',

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ACCESS } from '../auth/access.ts';
 
 const repo = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
 const BUNDLE = repo('agent/dist/timmy-fleet.mjs');
@@ -38,7 +39,7 @@ export function installScript(template: string, collectorUrl: string, agentSha25
 export default async function installRoutes(app: FastifyInstance) {
   const { config } = app.deps;
   const publicUrl = (req: FastifyRequest) => (config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/$/, '');
-  const hide = { schema: { hide: true } };
+  const hide = { schema: { hide: true }, config: { access: ACCESS.everyone } };
 
   app.get('/install.sh', hide, async (req, reply) => {
     const url = publicUrl(req);

@@ -7,7 +7,7 @@ import { Errors } from '../errors.ts';
 import { parseId, parseRef } from '../refs.ts';
 import { MAINTENANCE_SCOPES, RECURRENCES, validateDeclaration, type DeclarationProblem, type MaintenanceDef } from '../sla/maintenance.ts';
 import { toDef } from '../services/uptime.ts';
-import { requireAdmin, requireReader } from './guards.ts';
+import { ACCESS } from '../auth/access.ts';
 
 const Ref = Text({ minLength: 1, maxLength: 128 });
 const Declaration = Type.Object(
@@ -105,7 +105,7 @@ export default async function maintenanceRoutes(base: FastifyInstance) {
   app.post(
     '/v1/admin/maintenance',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['maintenance'],
         summary: 'Declare a maintenance window (one-off or recurring) for a node, operator, region or the fleet.',
@@ -140,7 +140,7 @@ export default async function maintenanceRoutes(base: FastifyInstance) {
   app.get(
     '/v1/maintenance',
     {
-      preHandler: requireReader,
+      config: { access: ACCESS.staff },
       schema: {
         tags: ['maintenance'],
         summary: 'Declared maintenance windows, newest first (cancelled ones included, with cancelledAt).',
@@ -161,7 +161,7 @@ export default async function maintenanceRoutes(base: FastifyInstance) {
   app.delete(
     '/v1/admin/maintenance/:id',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['maintenance'],
         summary: 'Delete a window that has not started; cancel one that has (time already spent stays MAINTENANCE).',

@@ -6,10 +6,10 @@ import { nodes, operators } from '../db/schema/index.ts';
 import { Errors } from '../errors.ts';
 import { listSlaNodes, nodeSla } from '../services/sla.ts';
 import { nodeWhere } from '../services/nodes.ts';
-import { requireReader } from './guards.ts';
 import { maintenanceNow } from '../services/maintenance.ts';
 import { stateNow } from '../sla/maintenance.ts';
 import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow, thresholdsOf } from './sla-view.ts';
+import { ACCESS } from '../auth/access.ts';
 
 type MaintenanceLookup = Awaited<ReturnType<typeof maintenanceNow>>;
 
@@ -90,7 +90,7 @@ export default async function nodeRoutes(base: FastifyInstance) {
   app.get(
     '/v1/nodes',
     {
-      preHandler: requireReader,
+      config: { access: ACCESS.staff },
       schema: { tags: ['nodes'], summary: 'Every node with its current state.', response: { 200: Type.Array(NodeView) } },
     },
     async () => {
@@ -107,7 +107,7 @@ export default async function nodeRoutes(base: FastifyInstance) {
   app.get(
     '/v1/nodes/:node',
     {
-      preHandler: requireReader,
+      config: { access: ACCESS.ownOperator },
       schema: {
         tags: ['nodes'],
         summary: 'One node (by id or name).',
@@ -121,7 +121,7 @@ export default async function nodeRoutes(base: FastifyInstance) {
   app.get(
     '/v1/nodes/:node/uptime',
     {
-      preHandler: requireReader,
+      config: { access: ACCESS.ownOperator },
       schema: {
         tags: ['uptime'],
         summary: 'Time-weighted uptime of one node over a rolling window (30 days by default), a calendar month, or [from, to).',

@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Text } from '@timmy/shared';
 import { TIERS } from '../sla/budget.ts';
-import { requireAdmin, requireReader } from './guards.ts';
 import { thresholdsOf } from './sla-view.ts';
+import { ACCESS } from '../auth/access.ts';
 
 const OperatorView = Type.Object({
   id: Type.Integer(),
@@ -38,7 +38,7 @@ export default async function operatorRoutes(base: FastifyInstance) {
   app.get(
     '/v1/operators',
     {
-      preHandler: requireReader,
+      config: { access: ACCESS.staff },
       schema: {
         tags: ['operators'],
         summary: 'Every operator with its tier and SLA threshold.',
@@ -51,7 +51,7 @@ export default async function operatorRoutes(base: FastifyInstance) {
   app.put(
     '/v1/admin/operators/:op',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin'],
         summary: 'Create an operator or update its tier / region.',

@@ -85,7 +85,7 @@ describe('paying operators through the API', () => {
     expect(r.json()).toMatchObject({ changed: true, statements: 2 });
     expect((await call('POST', '/v1/admin/months/2027-04/close')).json()).toMatchObject({ changed: false, statements: 2 });
 
-    const st = await call('GET', '/v1/months/2027-04/statements/alice');
+    const st = await call('GET', '/v1/operators/alice/statements/2027-04');
     expect(st.headers['content-type']).toMatch(/^application\/json/);
     expect(createHash('sha256').update(st.rawPayload).digest('hex')).toBe(st.headers['x-statement-sha256']);
     expect(st.json().totalCents).toBe(24250);
@@ -94,9 +94,9 @@ describe('paying operators through the API', () => {
     const csv = await call('GET', '/v1/months/2027-04/statements?format=csv');
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.body.split('\r\n')[0]).toMatch(/^month,subject_kind,subject_id,/);
-    const md = await call('GET', '/v1/months/2027-04/statements/alice?format=markdown');
+    const md = await call('GET', '/v1/operators/alice/statements/2027-04?format=markdown');
     expect(md.body).toContain('**Total: $242.50**');
-    expect((await call('GET', '/v1/months/2027-04/statements/carol')).statusCode).toBe(404);
+    expect((await call('GET', '/v1/operators/carol/statements/2027-04')).statusCode).toBe(404);
 
     expect((await call('GET', '/v1/months/2027-04/verify')).json()).toMatchObject({ ok: true, statements: 2, failed: [] });
     const bundle = await call('GET', '/v1/admin/months/2027-04/evidence');
@@ -116,7 +116,7 @@ describe('paying operators through the API', () => {
   });
 
   it('a dispute, its answer and the adjustment are visible to both sides', async () => {
-    const d = await call('POST', '/v1/months/2027-04/statements/alice/disputes', { line: 4, message: 'acknowledged by phone' });
+    const d = await call('POST', '/v1/operators/alice/statements/2027-04/disputes', { line: 4, message: 'acknowledged by phone' });
     expect(d.statusCode, d.body).toBe(200);
     const a = await call('POST', `/v1/admin/disputes/${d.json().id}/answer`, { accept: true, answer: 'confirmed', amountCents: 2000 });
     expect(a.json()).toMatchObject({ status: 'accepted', answer: 'confirmed' });

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { parseToken } from '../auth/credentials.ts';
 import { Errors } from '../errors.ts';
 import { bearer } from './guards.ts';
+import { ACCESS } from '../auth/access.ts';
 
 const errorReplies = {
   400: { $ref: 'ErrorReply#' },
@@ -30,6 +31,7 @@ export default async function reports(base: FastifyInstance) {
         response: { 200: ReportAck, ...errorReplies },
       },
       config: {
+        access: ACCESS.everyone,
         rateLimit: {
           max: config.ingest.rateLimitPerNodePerMin,
           timeWindow: 60_000,

@@ -5,8 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { requireReader } from './guards.ts';
-import { MonthParam } from './months.ts';
+import { MonthParam, PAY_ACCESS } from './months.ts';
 
 const err = { $ref: 'ErrorReply#' };
 
@@ -17,7 +16,7 @@ export default async function statementRoutes(base: FastifyInstance) {
   app.get(
     '/v1/months/:month/statements',
     {
-      preHandler: requireReader,
+      config: { access: PAY_ACCESS.all },
       schema: {
         tags: ['pay'],
         summary:
@@ -69,14 +68,14 @@ export default async function statementRoutes(base: FastifyInstance) {
   );
 
   app.get(
-    '/v1/months/:month/statements/:operator',
+    '/v1/operators/:op/statements/:month',
     {
-      preHandler: requireReader,
+      config: { access: PAY_ACCESS.own },
       schema: {
         tags: ['pay'],
         summary:
           "One operator's statement of a closed month: its canonical JSON bytes as stored (the SHA-256 of this body is the statement digest), or `?format=markdown` for the operator.",
-        params: Type.Object({ ...MonthParam.properties, operator: Type.String({ minLength: 1, maxLength: 128 }) }),
+        params: Type.Object({ op: Type.String({ minLength: 1, maxLength: 128 }), ...MonthParam.properties }),
         querystring: Type.Object(
           { format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('markdown')])) },
           { additionalProperties: false },
@@ -85,7 +84,7 @@ export default async function statementRoutes(base: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      const { month, operator } = req.params;
+      const { month, op: operator } = req.params;
       if (req.query.format === 'markdown')
         return reply.type('text/markdown; charset=utf-8').send(await pay.statementMarkdown(month, operator));
       const row = await pay.statement(month, operator);

@@ -5,8 +5,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Errors } from '../errors.ts';
 import { parseRef } from '../refs.ts';
 import { groupSla, listSlaNodes, type Figures } from '../services/sla.ts';
-import { requireReader } from './guards.ts';
 import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow, thresholdsOf } from './sla-view.ts';
+import { ACCESS } from '../auth/access.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const sec = (ms: number) => ms / 1000;
@@ -92,7 +92,7 @@ export default async function uptimeRoutes(base: FastifyInstance) {
   app.get(
     '/v1/operators/:op/uptime',
     {
-      preHandler: requireReader,
+      config: { access: ACCESS.ownOperator },
       schema: {
         ...common,
         summary: "Uptime of all an operator's nodes (by operator name or id), held to the operator's tier.",
@@ -114,7 +114,7 @@ export default async function uptimeRoutes(base: FastifyInstance) {
   app.get(
     '/v1/regions/:region/uptime',
     {
-      preHandler: requireReader,
+      config: { access: ACCESS.staff },
       schema: {
         ...common,
         summary: 'Uptime of every node in a region, held to the fleet target.',
@@ -130,7 +130,7 @@ export default async function uptimeRoutes(base: FastifyInstance) {
 
   app.get(
     '/v1/fleet/uptime',
-    { preHandler: requireReader, schema: { ...common, summary: 'Uptime of the whole fleet, held to the fleet target.' } },
+    { config: { access: ACCESS.staff }, schema: { ...common, summary: 'Uptime of the whole fleet, held to the fleet target.' } },
     async (req) => reply('fleet', null, null, {}, req.query),
   );
 }

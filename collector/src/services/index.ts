@@ -11,6 +11,7 @@ import { ObservationRecorder } from './observation.ts';
 import { Settler } from './settle.ts';
 import { createAlertService } from '../alerts/service.ts';
 import { alertMetrics } from '../alerts/metrics.ts';
+import { createProgramServices } from './program.ts';
 import { PayService } from '../pay-service/service.ts';
 
 export function createServices(config: Config, database: Database, clock: Clock, log: Logger, metrics: Metrics) {
@@ -53,7 +54,8 @@ export function createServices(config: Config, database: Database, clock: Clock,
     alertMetrics(metrics.registry),
     log.child({ component: 'alerts' }),
   );
+  const program = createProgramServices(database.sql);
   const pay = new PayService(database.sql, config.pay, clock);
-  return { credentials, writer, ingest, observation, settler, alerts, pay, timings: t };
+  return { credentials, writer, ingest, observation, settler, alerts, program, pay, timings: t };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -16,6 +16,16 @@ export const operators = pgTable('operators', {
   status: text('status').notNull().default('active'),
   startedAt: ts('started_at').notNull().defaultNow(),
   createdAt: ts('created_at').notNull().defaultNow(),
+  // The program's lifecycle (program/lifecycle.ts OperatorStatus); operator_transitions holds every move.
+  // An operator created by an admin (not through an application) starts certified.
+  lifecycleState: text('lifecycle_state').notNull().default('certified'),
+  lifecycleSince: ts('lifecycle_since').notNull().defaultNow(),
+  /** While suspended: the state a reinstatement returns to. */
+  suspendedFrom: text('suspended_from'),
+  /** Once exited: the last day active (YYYY-MM-DD, UTC), paid through. */
+  lastActiveDay: text('last_active_day'),
+  terminationReason: text('termination_reason'),
+  rejectionReason: text('rejection_reason'),
 });
 
 export const nodes = pgTable(

@@ -6,4 +6,5 @@ export * from './alerts.ts';
 export * from './maintenance.ts';
 export * from './rollups.ts';
 export * from './enrollment.ts';
+export * from './program.ts';
 export * from './pay.ts';

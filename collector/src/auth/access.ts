@@ -1,0 +1,146 @@
+/**
+ * Route access: every route declares who may use it in its options (`config: { access: ACCESS.x }`),
+ * one `onRequest` hook finds the principal and applies `decide` (program/access.ts), and for a scoped
+ * route a `preValidation` hook finds the owner of the node, operator, incident or partner the path names:
+ * another operator's (or partner's) resource is a 404 exactly like one that does not exist.
+ *
+ * A route without a declaration is refused (403) and logged: nothing is open by omission. The walk test
+ * (access.test.ts) sends every route of the OpenAPI document as every role.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Errors } from '../errors.ts';
+import { type AccessDeclaration, type Principal, type ResourceOwner, ROLES, STAFF_ROLES, decide, routeKey } from '../program/index.ts';
+import type { ResourceOwners } from '../stores/resource-owners.ts';
+import type { TokenStore } from '../stores/tokens.ts';
+import { bearerOf, principalFor } from './principal.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may use the route (program/access.ts). Every route has one. */
+    access?: AccessDeclaration;
+  }
+  interface FastifyInstance {
+    /** Every route's declaration, `METHOD /url` → declaration (undefined: none), as registered. */
+    accessDeclarations: Record<string, AccessDeclaration | undefined>;
+  }
+  interface FastifyRequest {
+    /** Who is asking (set by the access hook before anything else runs). */
+    principal: Principal;
+  }
+}
+
+const STAFF = ['admin', 'fleet_lead', 'finance'] as const;
+
+/** The declarations routes use: one line in each route's options. */
+export const ACCESS = {
+  /** Anyone, with or without a token (health, install script, applications, node credential routes checking their own). */
+  everyone: { roles: [...ROLES] },
+  /** Administration: people, tokens, nodes, maintenance, operators' records. */
+  admin: { roles: ['admin'] },
+  /** Incident handling and the application review: admins and fleet leads. */
+  lead: { roles: ['admin', 'fleet_lead'] },
+  /** Fleet-wide reads: every staff role. */
+  staff: { roles: [...STAFF] },
+  /** An operator's own node, incident, operator record, uptime; staff see all. */
+  ownOperator: { roles: [...STAFF, 'operator'], scope: 'own-operator' },
+  /** A partner's own record and commissions; staff see all. */
+  ownPartner: { roles: [...STAFF, 'partner'], scope: 'own-partner' },
+  /** An operator's summary: the operator, and the partner who referred them. */
+  operatorSummary: { roles: [...STAFF, 'operator', 'partner'], scope: 'own-operator' },
+} as const satisfies Record<string, AccessDeclaration>;
+
+/**
+ * With anonymous reads on (the local main job), a request without a token may use every GET route a
+ * fleet lead may.
+ */
+export const ANONYMOUS_READER: Principal = { role: 'fleet_lead', personId: 'anonymous-read' };
+
+const NO_ADMIN_TOKEN =
+  'no credential given and no admin token is configured: set TIMMY_ADMIN_TOKEN (config file: adminToken) and restart the collector, or issue a person token (node collector/src/cli.ts token issue), or set TIMMY_ANONYMOUS_READ=true (anonymousRead) for reads without one';
+
+export interface AccessDeps {
+  tokens: TokenStore;
+  owners: ResourceOwners;
+}
+
+type Deny = Exclude<ReturnType<typeof decide>, { allow: true }>;
+function refuse(d: Deny, what: string): Error {
+  if (d.code === 'FLEET_UNAUTHORIZED') return new Errors.Unauthorized();
+  if (d.code === 'FLEET_FORBIDDEN') return new Errors.Forbidden(`this route is for: ${what}`);
+  return new Errors.NotFound('not found');
+}
+
+/** The principal's decision for `declaration` (for route hooks that add a condition, like the acknowledge link). */
+export function requireAccess(req: FastifyRequest, declaration: AccessDeclaration): void {
+  const d = decide(req.principal, declaration);
+  if (!d.allow) throw refuse(d, declaration.roles.join(', '));
+}
+
+/** Which resource a scoped route's path names, by its parameter. */
+async function ownerOf(
+  owners: ResourceOwners,
+  url: string,
+  params: Record<string, string | undefined>,
+  p: Principal,
+): Promise<{ what: string; owner: ResourceOwner | null } | undefined> {
+  if (params.node !== undefined) return { what: `node "${params.node}"`, owner: await owners.node(params.node) };
+  for (const k of ['op', 'operator'] as const) {
+    const v = params[k];
+    if (v !== undefined) return { what: `operator "${v}"`, owner: await owners.operator(v) };
+  }
+  if (params.partner !== undefined) return { what: `partner "${params.partner}"`, owner: await owners.partner(params.partner) };
+  if (params.id !== undefined && url.startsWith('/v1/incidents/'))
+    return { what: `incident ${params.id}`, owner: await owners.incident(params.id, p.operatorId) };
+  return undefined;
+}
+
+/** Routes registered by plugins (the API docs) that cannot take options: public, as the document itself is. */
+const PLUGIN_ROUTES = ['/docs'];
+
+export function installAccess(app: FastifyInstance, deps: AccessDeps): void {
+  const { config, clock } = app.deps;
+  const declarations: Record<string, AccessDeclaration | undefined> = {};
+  app.decorate('accessDeclarations', declarations);
+  app.addHook('onRoute', (route) => {
+    if (PLUGIN_ROUTES.some((p) => route.url === p || route.url.startsWith(`${p}/`)))
+      route.config = { ...route.config, access: route.config?.access ?? ACCESS.everyone };
+    for (const method of [route.method].flat()) declarations[routeKey({ method, url: route.url })] = route.config?.access;
+  });
+
+  app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.url === undefined) return; // no route: the not-found handler answers
+    const declaration = req.routeOptions.config.access;
+    if (!declaration) {
+      req.log.error({ route: `${req.method} ${req.routeOptions.url}` }, 'route without an access declaration: refused');
+      throw new Errors.Forbidden('this route declares no roles');
+    }
+    const who = await principalFor(bearerOf(req.headers.authorization), {
+      adminToken: config.adminToken,
+      tokens: deps.tokens,
+      now: clock(),
+    });
+    if (!who.ok) {
+      req.log.info({ reason: who.reason }, 'person token refused');
+      throw new Errors.Unauthorized();
+    }
+    req.principal = who.principal;
+    let d = decide(who.principal, declaration);
+    if (!d.allow && !who.credential && config.anonymousRead && (req.method === 'GET' || req.method === 'HEAD')) {
+      req.principal = ANONYMOUS_READER;
+      d = decide(ANONYMOUS_READER, declaration);
+    }
+    if (d.allow) return;
+    if (d.code === 'FLEET_UNAUTHORIZED' && !who.credential && !config.adminToken) throw new Errors.Forbidden(NO_ADMIN_TOKEN);
+    throw refuse(d, declaration.roles.join(', '));
+  });
+
+  // After the check that path values are storable text (app.ts), before the body is validated.
+  app.addHook('preValidation', async (req) => {
+    const declaration = req.routeOptions.config.access;
+    if (req.routeOptions.url === undefined || !declaration?.scope || STAFF_ROLES.includes(req.principal.role)) return;
+    const found = await ownerOf(deps.owners, req.routeOptions.url, req.params as Record<string, string | undefined>, req.principal);
+    if (!found) return; // a list: the route filters its rows
+    const d = decide(req.principal, declaration, found.owner);
+    if (!d.allow) throw new Errors.NotFound(`no ${found.what}`);
+  });
+}
