@@ -124,4 +124,28 @@ describe('paying operators through the API', () => {
     const may = (await call('GET', '/v1/operators/alice/pay/estimate?month=2027-05')).json();
     expect(may.statement.lines.at(-1)).toMatchObject({ code: 'adjustment', amountCents: 2000, reason: 'dispute_resolved' });
   });
+
+  it("an operator's token reads their own statement, estimate and disputes; another's is a 404, every statement a 403", async () => {
+    await c.services.program.people.add({ name: 'alice-person', role: 'operator', operator: 'alice' }, 'test', clock.now);
+    const { token } = await c.services.program.people.issueToken('alice-person', {}, 'test', clock.now);
+    const as = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+      c.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${token}` },
+        ...(payload === undefined ? {} : { payload: payload as string }),
+      });
+    expect((await as('GET', '/v1/operators/alice/statements/2027-04')).json().totalCents).toBe(24250);
+    const theirs = await as('GET', '/v1/operators/bob/statements/2027-04');
+    expect([theirs.statusCode, theirs.json().code]).toEqual([404, 'FLEET_NOT_FOUND']);
+    expect((await as('GET', '/v1/operators/bob/pay/estimate?month=2027-05')).statusCode).toBe(404);
+    expect((await as('GET', '/v1/months/2027-04/statements')).statusCode).toBe(403);
+    expect((await as('POST', '/v1/admin/months/2027-04/close')).statusCode).toBe(403);
+    const d = await as('POST', '/v1/operators/alice/statements/2027-04/disputes', { line: 0, message: 'base looks right, just checking' });
+    expect(d.json()).toMatchObject({ openedBy: expect.any(String), status: 'open', line: { code: 'base' } });
+    expect((await as('POST', '/v1/operators/bob/statements/2027-04/disputes', { line: 0, message: 'not mine' })).statusCode).toBe(404);
+    const mine = (await as('GET', '/v1/disputes')).json();
+    expect(mine.every((x: { subject: { id: string } }) => x.subject.id === 'alice')).toBe(true);
+    expect((await as('GET', '/v1/disputes?operator=bob')).json()).toEqual([]);
+  });
 });
