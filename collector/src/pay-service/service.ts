@@ -116,16 +116,16 @@ export class PayService {
     };
   }
 
-  /** One operator's closed statement: its canonical JSON bytes as stored. */
-  async statement(month: string, operator: string): Promise<StatementRow> {
+  /** One operator's (or partner's) closed statement: its canonical JSON bytes as stored. */
+  async statement(month: string, subject: string, kind: 'operator' | 'partner' = 'operator'): Promise<StatementRow> {
     monthOrBadRequest(month);
-    const row = await statementFor(this.sql, month, 'operator', operator);
-    if (!row) throw new Errors.NotFound(`no statement of ${operator} for ${month}`);
+    const row = await statementFor(this.sql, month, kind, subject);
+    if (!row) throw new Errors.NotFound(`no statement of ${subject} for ${month}`);
     return row;
   }
 
-  async statementMarkdown(month: string, operator: string): Promise<string> {
-    return statementMarkdown(JSON.parse((await this.statement(month, operator)).canonical) as Statement);
+  async statementMarkdown(month: string, subject: string, kind: 'operator' | 'partner' = 'operator'): Promise<string> {
+    return statementMarkdown(JSON.parse((await this.statement(month, subject, kind)).canonical) as Statement);
   }
 
   /** Every statement of a closed month as CSV for finance: one row per line item. */

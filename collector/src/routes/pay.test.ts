@@ -82,8 +82,8 @@ describe('paying operators through the API', () => {
     clock.now = at('2027-05-01T02:00:00Z').getTime();
     const r = await call('POST', '/v1/admin/months/2027-04/close');
     expect(r.statusCode, r.body).toBe(200);
-    expect(r.json()).toMatchObject({ changed: true, statements: 2 });
-    expect((await call('POST', '/v1/admin/months/2027-04/close')).json()).toMatchObject({ changed: false, statements: 2 });
+    expect(r.json()).toMatchObject({ changed: true, statements: 3 });
+    expect((await call('POST', '/v1/admin/months/2027-04/close')).json()).toMatchObject({ changed: false, statements: 3 });
 
     const st = await call('GET', '/v1/operators/alice/statements/2027-04');
     expect(st.headers['content-type']).toMatch(/^application\/json/);
@@ -97,10 +97,14 @@ describe('paying operators through the API', () => {
     const md = await call('GET', '/v1/operators/alice/statements/2027-04?format=markdown');
     expect(md.body).toContain('**Total: $242.50**');
     expect((await call('GET', '/v1/operators/carol/statements/2027-04')).statusCode).toBe(404);
+    expect((await call('GET', '/v1/partners/pat/statements/2027-04')).json()).toMatchObject({
+      subject: { kind: 'partner', id: 'pat' },
+      totalCents: 9250,
+    });
 
-    expect((await call('GET', '/v1/months/2027-04/verify')).json()).toMatchObject({ ok: true, statements: 2, failed: [] });
+    expect((await call('GET', '/v1/months/2027-04/verify')).json()).toMatchObject({ ok: true, statements: 3, failed: [] });
     const bundle = await call('GET', '/v1/admin/months/2027-04/evidence');
-    expect(verifyBundle(bundle.json())).toMatchObject({ ok: true, statements: 2 });
+    expect(verifyBundle(bundle.json())).toMatchObject({ ok: true, statements: 3 });
     expect((await call('GET', '/v1/months/2027-03/verify')).json().code).toBe('FLEET_NOT_FOUND');
   });
 
