@@ -66,7 +66,7 @@ try {
   const pick = (i: number) => `op-${1 + ((i * 7919) % OPERATORS)}`;
   const estimateMs = await median(21, (i) => pay.estimate(pick(i), '2026-11'));
   const statementMs = await median(51, async (i) => {
-    const r = await c.app.inject({ method: 'GET', url: `/v1/months/2026-10/statements/${pick(i)}` });
+    const r = await c.app.inject({ method: 'GET', url: `/v1/operators/${pick(i)}/statements/2026-10` });
     if (r.statusCode !== 200) throw new Error(`statement ${r.statusCode}: ${r.body}`);
   });
   const [size] = await sql<{ bytes: number }[]>`select pg_total_relation_size('statements')::float8 as bytes`;

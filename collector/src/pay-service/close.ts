@@ -7,10 +7,29 @@
 import type postgres from 'postgres';
 import { LOCKS } from '../db/database.ts';
 import { Errors } from '../errors.ts';
-import { canonicalJson, computeStatement, PayEvidenceError, policyFor, sha256Hex, type PayPolicy, type Statement } from '../pay/index.ts';
+import {
+  canonicalJson,
+  computeStatement,
+  PayEvidenceError,
+  policyFor,
+  sha256Hex,
+  type Evidence,
+  type PayPolicy,
+  type Statement,
+} from '../pay/index.ts';
 import { parseMonth } from '../pay/month.ts';
-import { insertMonthClose, insertStatements, lastClosedMonth, monthClose, statementsOf, type NewStatement } from '../stores/statements.ts';
-import { gatherOperatorEvidence, monthMaintenance, type GatheredOperator } from './evidence.ts';
+import {
+  adjustmentsOf,
+  insertMonthClose,
+  insertStatements,
+  lastClosedMonth,
+  monthClose,
+  type AdjustmentRow,
+  statementsOf,
+  type NewStatement,
+} from '../stores/statements.ts';
+import { adjustmentEvidence } from './adjustments.ts';
+import { gatherOperatorEvidence, monthMaintenance, partnerReferrals, type GatheredOperator, type PartnerReferrals } from './evidence.ts';
 import { monthOrBadRequest } from './months.ts';
 
 export interface CloseResult {
@@ -24,17 +43,38 @@ export interface CloseResult {
   totalCents: number;
 }
 
-/** Computes every operator's statement; an operator whose evidence the engine refuses is named in the error. */
-export function computeAll(version: ReturnType<typeof policyFor>, month: string, gathered: readonly GatheredOperator[]) {
+/**
+ * Computes every operator's statement, then every partner's from their referrals and the referred
+ * operators' statements; a subject whose evidence the engine refuses is named in the error.
+ */
+export function computeAll(
+  version: ReturnType<typeof policyFor>,
+  month: string,
+  gathered: readonly GatheredOperator[],
+  partners: readonly PartnerReferrals[] = [],
+  adjustments: readonly AdjustmentRow[] = [],
+) {
   const problems: Array<{ path: string; message: string }> = [];
   const out: Array<{ statement: Statement; evidence: string }> = [];
-  for (const g of gathered) {
+  const compute = (name: string, evidence: Evidence) => {
     try {
-      out.push({ statement: computeStatement(version, g.evidence, month), evidence: canonicalJson(g.evidence) });
+      out.push({ statement: computeStatement(version, evidence, month), evidence: canonicalJson(evidence) });
     } catch (e) {
       if (!(e instanceof PayEvidenceError)) throw e;
-      problems.push(...e.problems.map((p) => ({ path: `${g.operator.name}.${p.path}`, message: p.message })));
+      problems.push(...e.problems.map((p) => ({ path: `${name}.${p.path}`, message: p.message })));
     }
+  };
+  for (const g of gathered) compute(g.operator.name, g.evidence);
+  const byOperator = new Map(out.map((o) => [o.statement.subject.id, o.statement] as const));
+  for (const p of partners) {
+    const adj = adjustments.filter((a) => a.subjectKind === 'partner' && a.subjectId === p.partner);
+    compute(p.partner, {
+      subject: 'partner',
+      partner: { id: p.partner },
+      referrals: p.referrals,
+      referredStatements: p.referrals.flatMap((r) => byOperator.get(r.operatorId) ?? []),
+      ...(adj.length ? { adjustments: adj.map(adjustmentEvidence) } : {}),
+    });
   }
   if (problems.length) throw new PayEvidenceError(problems);
   return out;
@@ -94,7 +134,12 @@ export async function closeMonth(
       };
     }
     const version = policyFor(policy, month);
-    const computed = computeAll(version, month, await gatherOperatorEvidence(tx, month, opts.now, maintenance));
+    const [gathered, partners, adjustments] = await Promise.all([
+      gatherOperatorEvidence(tx, month, opts.now, maintenance),
+      partnerReferrals(tx, month),
+      adjustmentsOf(tx, month),
+    ]);
+    const computed = computeAll(version, month, gathered, partners, adjustments);
     const closedAt = new Date(opts.now);
     const rows = computed.map((c) => toRow(c.statement, c.evidence, closedAt));
     await insertStatements(tx, rows);

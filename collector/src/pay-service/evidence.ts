@@ -18,7 +18,7 @@
 import type postgres from 'postgres';
 import type { Queryable } from '../stores/statements.ts';
 import { loadMaintenance } from '../services/uptime.ts';
-import { digestOf, type OperatorEvidence } from '../pay/index.ts';
+import { digestOf, type OperatorEvidence, type Referral } from '../pay/index.ts';
 import { dayOf, parseMonth } from '../pay/month.ts';
 import { nodeEvidence, ownerAt, ownershipSpans, withinActivePeriod, type NodeOwnership } from '../program/ownership.ts';
 import { spansForNode, type MaintenanceDef } from '../sla/maintenance.ts';
@@ -49,20 +49,32 @@ export interface GatheredOperator {
 const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 const upToSecond = (ms: number) => Math.ceil(ms / 1000) * 1000;
 
-/** Operators in the program during the month (started before its end), or just one. */
+/** Lifecycle states in which an operator is paid (pipeline states and rejections are not). */
+export const PAID_STATES = ['probation', 'certified', 'senior', 'fleet_lead', 'suspended', 'exited'];
+
+/**
+ * Operators paid for the month, or just one: in a paid lifecycle state, active since (their first move
+ * into probation or certified, else their record's start) before the month's end, and not exited before
+ * it began.
+ */
 export async function operatorsOf(sql: Queryable, month: string, operator?: string): Promise<OperatorRecord[]> {
-  const end = new Date(parseMonth(month).end);
-  const rows = await sql<{ id: number; name: string; tier: string; status: string; started_at: Date }[]>`
-    select id::float8 as id, name, tier, status, started_at from operators
-    where started_at < ${end} ${operator === undefined ? sql`` : sql`and name = ${operator}`}
-    order by name`;
+  const m = parseMonth(month);
+  const rows = await sql<{ id: number; name: string; tier: string; lifecycle: string; since: Date; last_active_day: string | null }[]>`
+    select * from (
+      select o.id::float8 as id, o.name, o.tier, o.lifecycle_state as lifecycle, o.last_active_day,
+        coalesce((select min(t.at) from operator_transitions t where t.operator_id = o.id and t.to_state in ('probation', 'certified')), o.started_at) as since
+      from operators o
+      where o.lifecycle_state = any(${PAID_STATES}::text[]) ${operator === undefined ? sql`` : sql`and o.name = ${operator}`}
+    ) x
+    where x.since < ${new Date(m.end)} and (x.last_active_day is null or x.last_active_day >= ${dayOf(m.start)})
+    order by x.name`;
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
     tier: r.tier,
-    lifecycle: r.status,
-    activeSince: dayOf(r.started_at.getTime()),
-    lastActiveDay: null,
+    lifecycle: r.lifecycle,
+    activeSince: dayOf(r.since.getTime()),
+    lastActiveDay: r.last_active_day,
   }));
 }
 
@@ -215,3 +227,30 @@ export const monthMaintenance = (sql: postgres.Sql, month: string): Promise<Main
   const m = parseMonth(month);
   return loadMaintenance(sql, m.start, m.end);
 };
+
+/** A partner and the operators they referred, as the pay evidence takes them. */
+export interface PartnerReferrals {
+  partner: string;
+  referrals: Referral[];
+}
+
+/**
+ * Every partner with their referrals. A referral qualifies once the referred operator was certified
+ * (a move into certified by the month's end, or certified or above now).
+ */
+export async function partnerReferrals(sql: Queryable, month: string): Promise<PartnerReferrals[]> {
+  const end = new Date(parseMonth(month).end);
+  const rows = await sql<{ partner: string; operator: string | null; referred_at: Date | null; qualifying: boolean | null }[]>`
+    select p.name as partner, o.name as operator, r.referred_at,
+      (o.lifecycle_state in ('certified', 'senior', 'fleet_lead')
+        or exists (select 1 from operator_transitions t where t.operator_id = o.id and t.to_state = 'certified' and t.at < ${end})) as qualifying
+    from partners p left join referrals r on r.partner_id = p.id left join operators o on o.id = r.operator_id
+    order by p.name, o.name`;
+  const out = new Map<string, Referral[]>();
+  for (const r of rows) {
+    const list = out.get(r.partner) ?? out.set(r.partner, []).get(r.partner)!;
+    if (r.operator !== null && r.referred_at !== null)
+      list.push({ operatorId: r.operator, referredOn: dayOf(r.referred_at.getTime()), qualifying: r.qualifying === true });
+  }
+  return [...out].map(([partner, referrals]) => ({ partner, referrals }));
+}

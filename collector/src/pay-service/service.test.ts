@@ -66,7 +66,7 @@ describe('paying April 2027 (the README example)', () => {
   it('closes: alice is paid $242.50, bob has n6 from April 16; closing again changes nothing', async () => {
     now = at('2027-05-01T01:00:00Z').getTime();
     const r = await pay.close('2027-04', 'admin');
-    expect(r).toMatchObject({ changed: true, statements: 2, policy: { id: 'per-operator', version: '2026-01' } });
+    expect(r).toMatchObject({ changed: true, statements: 3, policy: { id: 'per-operator', version: '2026-01' } });
     const alice = JSON.parse((await pay.statement('2027-04', 'alice')).canonical) as Statement;
     expect(alice.uptime).toMatchObject({ upSeconds: 14_236_200, downSeconds: 9_000, unknownSeconds: 3_600, maintenanceSeconds: 7_200 });
     expect(Object.fromEntries(alice.lines.map((l) => [l.code, l.amountCents]))).toEqual({
@@ -84,8 +84,15 @@ describe('paying April 2027 (the README example)', () => {
     expect(bob.nodes.map((n) => [n.nodeId, n.owned, n.ownedSeconds])).toEqual([
       ['n6', [{ from: at('2027-04-16').getTime(), to: at('2027-05-01').getTime() }], 1_296_000],
     ]);
+    // Partner pat: 20 % of each referred operator's base and bonuses (two qualifying referrals; month 7 and 4 of service).
+    const pat = JSON.parse((await pay.statement('2027-04', 'pat', 'partner')).canonical) as Statement;
+    expect(pat.lines.map((l) => [l.reason, l.amountCents, l.refs.statement?.operatorId])).toEqual([
+      ['commission', 4850, 'alice'],
+      ['commission', 4400, 'bob'],
+    ]);
+    expect(pat.totalCents).toBe(9250);
     const again = await pay.close('2027-04', 'admin');
-    expect(again).toMatchObject({ changed: false, statements: 2, totalCents: r.totalCents, closedAt: r.closedAt });
+    expect(again).toMatchObject({ changed: false, statements: 3, totalCents: r.totalCents, closedAt: r.closedAt });
   });
 
   it('a closed month never changes: the database refuses to alter a statement, and dated changes are refused', async () => {
@@ -107,10 +114,10 @@ describe('paying April 2027 (the README example)', () => {
   });
 
   it('verifies from the database and from an exported bundle; a changed byte is reported', async () => {
-    expect(await pay.verify('2027-04')).toMatchObject({ ok: true, statements: 2, failed: [] });
+    expect(await pay.verify('2027-04')).toMatchObject({ ok: true, statements: 3, failed: [] });
     const bundle = await pay.exportBundle('2027-04');
     const offline = JSON.parse(JSON.stringify(bundle));
-    expect(verifyBundle(offline)).toMatchObject({ ok: true, statements: 2 });
+    expect(verifyBundle(offline)).toMatchObject({ ok: true, statements: 3 });
     const alice = offline.statements.find((s: { subjectId: string }) => s.subjectId === 'alice');
     alice.canonical = alice.canonical.replace('"totalCents":24250', '"totalCents":24350');
     const r = verifyBundle(offline);

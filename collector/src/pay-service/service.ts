@@ -20,7 +20,7 @@ import {
   type Statement,
 } from '../pay/index.ts';
 import type { Ref } from '../refs.ts';
-import { nodeForTransfer, nodeTransfers, operatorIdByName } from '../stores/ownership.ts';
+import { nodeForTransfer, nodeTransfers, operatorIdByName, operatorNameById } from '../stores/ownership.ts';
 import { monthClose, statementFor, statementsOf, storedPolicyVersions, type StatementRow } from '../stores/statements.ts';
 import { BUNDLE_FORMAT, checkStatements, type EvidenceBundle, type MonthVerification } from './bundle.ts';
 import { closeMonth, type CloseResult } from './close.ts';
@@ -116,16 +116,16 @@ export class PayService {
     };
   }
 
-  /** One operator's closed statement: its canonical JSON bytes as stored. */
-  async statement(month: string, operator: string): Promise<StatementRow> {
+  /** One operator's (or partner's) closed statement: its canonical JSON bytes as stored. */
+  async statement(month: string, subject: string, kind: 'operator' | 'partner' = 'operator'): Promise<StatementRow> {
     monthOrBadRequest(month);
-    const row = await statementFor(this.sql, month, 'operator', operator);
-    if (!row) throw new Errors.NotFound(`no statement of ${operator} for ${month}`);
+    const row = await statementFor(this.sql, month, kind, subject);
+    if (!row) throw new Errors.NotFound(`no statement of ${subject} for ${month}`);
     return row;
   }
 
-  async statementMarkdown(month: string, operator: string): Promise<string> {
-    return statementMarkdown(JSON.parse((await this.statement(month, operator)).canonical) as Statement);
+  async statementMarkdown(month: string, subject: string, kind: 'operator' | 'partner' = 'operator'): Promise<string> {
+    return statementMarkdown(JSON.parse((await this.statement(month, subject, kind)).canonical) as Statement);
   }
 
   /** Every statement of a closed month as CSV for finance: one row per line item. */
@@ -193,8 +193,12 @@ export class PayService {
     return resolveDispute(this.sql, id, a, this.clock());
   }
 
-  disputes(f: { operator?: string; status?: string }) {
-    return disputesOf(this.sql, f);
+  /** Disputes; an operator's own only when `onlyOperatorId` (their operator id) is given. */
+  async disputes(f: { operator?: string; status?: string }, onlyOperatorId?: string) {
+    if (onlyOperatorId === undefined) return disputesOf(this.sql, f);
+    const own = await operatorNameById(this.sql, Number(onlyOperatorId));
+    if (own === null || (f.operator !== undefined && f.operator !== own)) return [];
+    return disputesOf(this.sql, { ...f, operator: own });
   }
 
   /** The version a stored statement names (for reports). */

@@ -52,7 +52,7 @@ export async function incident(
  * The README example: alice (certified, active since 2026-10-01) owns n1-n6 all April 2027 until
  * she hands n6 to bob on April 16 (done by the caller through the service); n3 DOWN 9 000 s and in a
  * declared maintenance window 7 200 s, n4 UNKNOWN 3 600 s, everything else UP; inc-17 acknowledged
- * after 12 min, inc-23 after 41 min.
+ * after 12 min, inc-23 after 41 min. Partner pat referred both.
  */
 export async function readmeExample(sql: postgres.Sql) {
   const alice = await operator(sql, 'alice', '2026-10-01');
@@ -74,5 +74,13 @@ export async function readmeExample(sql: postgres.Sql) {
     values ('node', ${String(ids.n3)}, ${at('2027-04-04T02:00:00Z')}, ${at('2027-04-04T04:00:00Z')}, 'alice', 'kernel upgrade', ${at('2027-04-01')})`;
   await incident(sql, 'inc-17', 'n1', 'alice', '2027-04-08T03:00:00Z', '2027-04-08T03:12:00Z');
   await incident(sql, 'inc-23', 'n2', 'alice', '2027-04-19T22:00:00Z', '2027-04-19T22:41:00Z');
+  // Partner pat referred both (certified operators: qualifying referrals).
+  const [pat] = await sql<{ id: number }[]>`
+    insert into partners (name, referral_code, created_by) values ('pat', 'PAT1', 'test') returning id::float8 as id`;
+  for (const [op, on] of [
+    [alice, '2026-09-20'],
+    [bob, '2026-12-15'],
+  ] as const)
+    await sql`insert into referrals (partner_id, operator_id, referred_at, recorded_by) values (${pat!.id}, ${op}, ${at(on)}, 'test')`;
   return { alice, bob, ids };
 }

@@ -1,12 +1,22 @@
 /** Closing a month, verifying it, and exporting its evidence for anyone to re-check. */
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccessDeclaration } from '../program/index.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { requireAdmin, requireReader } from './guards.ts';
+import { ACCESS } from '../auth/access.ts';
 
 const err = { $ref: 'ErrorReply#' };
 export const Month = Type.String({ pattern: '^\\d{4}-\\d{2}$', description: 'YYYY-MM (UTC)' });
 export const MonthParam = Type.Object({ month: Month });
+
+/** Who reads pay: every operator's statements are for admins and finance; an operator reads their own. */
+export const PAY_ACCESS = {
+  all: { roles: ['admin', 'finance'] },
+  own: { roles: ['admin', 'finance', 'operator'], scope: 'own-operator' },
+} as const satisfies Record<string, AccessDeclaration>;
+
+/** Who did it, as recorded with a change: the person behind the token. */
+export const actor = (req: FastifyRequest): string => req.principal.personId ?? req.principal.role;
 
 const Verification = Type.Object({
   month: Type.String(),
@@ -33,7 +43,7 @@ export default async function monthRoutes(base: FastifyInstance) {
   app.post(
     '/v1/admin/months/:month/close',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin', 'pay'],
         summary:
@@ -57,13 +67,13 @@ export default async function monthRoutes(base: FastifyInstance) {
         },
       },
     },
-    async (req) => pay.close(req.params.month, 'admin'),
+    async (req) => pay.close(req.params.month, actor(req)),
   );
 
   app.get(
     '/v1/months/:month/verify',
     {
-      preHandler: requireReader,
+      config: { access: PAY_ACCESS.all },
       schema: {
         tags: ['pay'],
         summary:
@@ -78,7 +88,7 @@ export default async function monthRoutes(base: FastifyInstance) {
   app.get(
     '/v1/admin/months/:month/evidence',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin', 'pay'],
         summary:

@@ -5,7 +5,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Text } from '@timmy/shared';
 import { Errors } from '../errors.ts';
 import { parseRef } from '../refs.ts';
-import { requireAdmin, requireReader } from './guards.ts';
+import { ACCESS } from '../auth/access.ts';
+import { actor } from './months.ts';
 
 const err = { $ref: 'ErrorReply#' };
 const NodeParam = Type.Object({ node: Type.String({ minLength: 1, maxLength: 128 }) });
@@ -28,7 +29,7 @@ export default async function ownershipRoutes(base: FastifyInstance) {
   app.post(
     '/v1/admin/nodes/:node/transfers',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin', 'pay'],
         summary:
@@ -55,7 +56,7 @@ export default async function ownershipRoutes(base: FastifyInstance) {
         to: req.body.to,
         ...(at === undefined ? {} : { at }),
         reason: req.body.reason,
-        by: 'admin',
+        by: actor(req),
       });
     },
   );
@@ -63,7 +64,7 @@ export default async function ownershipRoutes(base: FastifyInstance) {
   app.get(
     '/v1/nodes/:node/transfers',
     {
-      preHandler: requireReader,
+      config: { access: ACCESS.ownOperator },
       schema: {
         tags: ['pay'],
         summary: "A node's recorded transfers, oldest first (a node without any belongs to its operator since registration).",

@@ -82,10 +82,10 @@ describe('paying operators through the API', () => {
     clock.now = at('2027-05-01T02:00:00Z').getTime();
     const r = await call('POST', '/v1/admin/months/2027-04/close');
     expect(r.statusCode, r.body).toBe(200);
-    expect(r.json()).toMatchObject({ changed: true, statements: 2 });
-    expect((await call('POST', '/v1/admin/months/2027-04/close')).json()).toMatchObject({ changed: false, statements: 2 });
+    expect(r.json()).toMatchObject({ changed: true, statements: 3 });
+    expect((await call('POST', '/v1/admin/months/2027-04/close')).json()).toMatchObject({ changed: false, statements: 3 });
 
-    const st = await call('GET', '/v1/months/2027-04/statements/alice');
+    const st = await call('GET', '/v1/operators/alice/statements/2027-04');
     expect(st.headers['content-type']).toMatch(/^application\/json/);
     expect(createHash('sha256').update(st.rawPayload).digest('hex')).toBe(st.headers['x-statement-sha256']);
     expect(st.json().totalCents).toBe(24250);
@@ -94,13 +94,17 @@ describe('paying operators through the API', () => {
     const csv = await call('GET', '/v1/months/2027-04/statements?format=csv');
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.body.split('\r\n')[0]).toMatch(/^month,subject_kind,subject_id,/);
-    const md = await call('GET', '/v1/months/2027-04/statements/alice?format=markdown');
+    const md = await call('GET', '/v1/operators/alice/statements/2027-04?format=markdown');
     expect(md.body).toContain('**Total: $242.50**');
-    expect((await call('GET', '/v1/months/2027-04/statements/carol')).statusCode).toBe(404);
+    expect((await call('GET', '/v1/operators/carol/statements/2027-04')).statusCode).toBe(404);
+    expect((await call('GET', '/v1/partners/pat/statements/2027-04')).json()).toMatchObject({
+      subject: { kind: 'partner', id: 'pat' },
+      totalCents: 9250,
+    });
 
-    expect((await call('GET', '/v1/months/2027-04/verify')).json()).toMatchObject({ ok: true, statements: 2, failed: [] });
+    expect((await call('GET', '/v1/months/2027-04/verify')).json()).toMatchObject({ ok: true, statements: 3, failed: [] });
     const bundle = await call('GET', '/v1/admin/months/2027-04/evidence');
-    expect(verifyBundle(bundle.json())).toMatchObject({ ok: true, statements: 2 });
+    expect(verifyBundle(bundle.json())).toMatchObject({ ok: true, statements: 3 });
     expect((await call('GET', '/v1/months/2027-03/verify')).json().code).toBe('FLEET_NOT_FOUND');
   });
 
@@ -116,12 +120,36 @@ describe('paying operators through the API', () => {
   });
 
   it('a dispute, its answer and the adjustment are visible to both sides', async () => {
-    const d = await call('POST', '/v1/months/2027-04/statements/alice/disputes', { line: 4, message: 'acknowledged by phone' });
+    const d = await call('POST', '/v1/operators/alice/statements/2027-04/disputes', { line: 4, message: 'acknowledged by phone' });
     expect(d.statusCode, d.body).toBe(200);
     const a = await call('POST', `/v1/admin/disputes/${d.json().id}/answer`, { accept: true, answer: 'confirmed', amountCents: 2000 });
     expect(a.json()).toMatchObject({ status: 'accepted', answer: 'confirmed' });
     expect((await call('GET', '/v1/disputes?operator=alice')).json()).toMatchObject([{ status: 'accepted', line: { code: 'ack_bonus' } }]);
     const may = (await call('GET', '/v1/operators/alice/pay/estimate?month=2027-05')).json();
     expect(may.statement.lines.at(-1)).toMatchObject({ code: 'adjustment', amountCents: 2000, reason: 'dispute_resolved' });
+  });
+
+  it("an operator's token reads their own statement, estimate and disputes; another's is a 404, every statement a 403", async () => {
+    await c.services.program.people.add({ name: 'alice-person', role: 'operator', operator: 'alice' }, 'test', clock.now);
+    const { token } = await c.services.program.people.issueToken('alice-person', {}, 'test', clock.now);
+    const as = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+      c.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${token}` },
+        ...(payload === undefined ? {} : { payload: payload as string }),
+      });
+    expect((await as('GET', '/v1/operators/alice/statements/2027-04')).json().totalCents).toBe(24250);
+    const theirs = await as('GET', '/v1/operators/bob/statements/2027-04');
+    expect([theirs.statusCode, theirs.json().code]).toEqual([404, 'FLEET_NOT_FOUND']);
+    expect((await as('GET', '/v1/operators/bob/pay/estimate?month=2027-05')).statusCode).toBe(404);
+    expect((await as('GET', '/v1/months/2027-04/statements')).statusCode).toBe(403);
+    expect((await as('POST', '/v1/admin/months/2027-04/close')).statusCode).toBe(403);
+    const d = await as('POST', '/v1/operators/alice/statements/2027-04/disputes', { line: 0, message: 'base looks right, just checking' });
+    expect(d.json()).toMatchObject({ openedBy: expect.any(String), status: 'open', line: { code: 'base' } });
+    expect((await as('POST', '/v1/operators/bob/statements/2027-04/disputes', { line: 0, message: 'not mine' })).statusCode).toBe(404);
+    const mine = (await as('GET', '/v1/disputes')).json();
+    expect(mine.every((x: { subject: { id: string } }) => x.subject.id === 'alice')).toBe(true);
+    expect((await as('GET', '/v1/disputes?operator=bob')).json()).toEqual([]);
   });
 });

@@ -5,8 +5,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Text } from '@timmy/shared';
 import { Statement } from '../pay/index.ts';
 import { parseId } from '../refs.ts';
-import { requireAdmin, requireReader } from './guards.ts';
-import { Month } from './months.ts';
+import { ACCESS } from '../auth/access.ts';
+import { Month, PAY_ACCESS, actor } from './months.ts';
 
 const err = { $ref: 'ErrorReply#' };
 const Dispute = Type.Object({
@@ -31,7 +31,7 @@ export default async function payRoutes(base: FastifyInstance) {
   app.get(
     '/v1/operators/:op/pay/estimate',
     {
-      preHandler: requireReader,
+      config: { access: PAY_ACCESS.own },
       schema: {
         tags: ['pay'],
         summary:
@@ -53,7 +53,7 @@ export default async function payRoutes(base: FastifyInstance) {
   app.post(
     '/v1/admin/adjustments',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin', 'pay'],
         summary:
@@ -87,21 +87,21 @@ export default async function payRoutes(base: FastifyInstance) {
         amountCents: b.amountCents,
         reason: b.reason,
         note: b.note,
-        by: 'admin',
+        by: actor(req),
         ...(b.corrects ? { corrects: b.corrects } : {}),
       });
     },
   );
 
   app.post(
-    '/v1/months/:month/statements/:operator/disputes',
+    '/v1/operators/:op/statements/:month/disputes',
     {
-      preHandler: requireReader,
+      config: { access: { roles: ['admin', 'operator'], scope: 'own-operator' } },
       schema: {
         tags: ['pay'],
         summary:
           'Dispute one line of a closed statement (its index in `lines`) with a message, within `pay.disputeDays` (14) of the close (later: FLEET_DISPUTE_WINDOW_OVER).',
-        params: Type.Object({ month: Month, operator: Type.String({ minLength: 1, maxLength: 128 }) }),
+        params: Type.Object({ op: Type.String({ minLength: 1, maxLength: 128 }), month: Month }),
         body: Type.Object(
           { line: Type.Integer({ minimum: 0, maximum: 10_000 }), message: Text({ minLength: 1, maxLength: 2000 }) },
           { additionalProperties: false },
@@ -112,17 +112,17 @@ export default async function payRoutes(base: FastifyInstance) {
     async (req) =>
       pay.dispute({
         month: req.params.month,
-        operator: req.params.operator,
+        operator: req.params.op,
         lineIndex: req.body.line,
         message: req.body.message,
-        by: req.params.operator,
+        by: actor(req),
       }),
   );
 
   app.get(
     '/v1/disputes',
     {
-      preHandler: requireReader,
+      config: { access: PAY_ACCESS.own },
       schema: {
         tags: ['pay'],
         summary: 'Disputes with their answers and the adjustments they made (`?operator=&status=open|accepted|rejected`).',
@@ -136,13 +136,13 @@ export default async function payRoutes(base: FastifyInstance) {
         response: { 200: Type.Array(Dispute), 400: err, 401: err },
       },
     },
-    async (req) => pay.disputes(req.query),
+    async (req) => pay.disputes(req.query, req.principal.role === 'operator' ? req.principal.operatorId : undefined),
   );
 
   app.post(
     '/v1/admin/disputes/:id/answer',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin', 'pay'],
         summary:
@@ -165,7 +165,7 @@ export default async function payRoutes(base: FastifyInstance) {
         accept: req.body.accept,
         answer: req.body.answer,
         ...(req.body.amountCents === undefined ? {} : { amountCents: req.body.amountCents }),
-        by: 'admin',
+        by: actor(req),
       }),
   );
 }

@@ -3,21 +3,32 @@
  * Markdown for the operator; a month's as CSV for finance (one row per line item) or as a list.
  */
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ACCESS } from '../auth/access.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { requireReader } from './guards.ts';
-import { MonthParam } from './months.ts';
+import { MonthParam, PAY_ACCESS } from './months.ts';
 
 const err = { $ref: 'ErrorReply#' };
+
+const Format = Type.Object(
+  { format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('markdown')])) },
+  { additionalProperties: false },
+);
 
 export default async function statementRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const pay = app.deps.services.pay;
+  /** A statement as its stored bytes (the SHA-256 of the body is the statement digest) or as Markdown. */
+  const send = async (reply: FastifyReply, kind: 'operator' | 'partner', subject: string, month: string, format?: string) => {
+    if (format === 'markdown') return reply.type('text/markdown; charset=utf-8').send(await pay.statementMarkdown(month, subject, kind));
+    const row = await pay.statement(month, subject, kind);
+    return reply.type('application/json; charset=utf-8').header('x-statement-sha256', row.statementDigest).send(row.canonical);
+  };
 
   app.get(
     '/v1/months/:month/statements',
     {
-      preHandler: requireReader,
+      config: { access: PAY_ACCESS.all },
       schema: {
         tags: ['pay'],
         summary:
@@ -69,27 +80,34 @@ export default async function statementRoutes(base: FastifyInstance) {
   );
 
   app.get(
-    '/v1/months/:month/statements/:operator',
+    '/v1/operators/:op/statements/:month',
     {
-      preHandler: requireReader,
+      config: { access: PAY_ACCESS.own },
       schema: {
         tags: ['pay'],
         summary:
           "One operator's statement of a closed month: its canonical JSON bytes as stored (the SHA-256 of this body is the statement digest), or `?format=markdown` for the operator.",
-        params: Type.Object({ ...MonthParam.properties, operator: Type.String({ minLength: 1, maxLength: 128 }) }),
-        querystring: Type.Object(
-          { format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('markdown')])) },
-          { additionalProperties: false },
-        ),
+        params: Type.Object({ op: Type.String({ minLength: 1, maxLength: 128 }), ...MonthParam.properties }),
+        querystring: Format,
         response: { 400: err, 401: err, 404: err },
       },
     },
-    async (req, reply) => {
-      const { month, operator } = req.params;
-      if (req.query.format === 'markdown')
-        return reply.type('text/markdown; charset=utf-8').send(await pay.statementMarkdown(month, operator));
-      const row = await pay.statement(month, operator);
-      return reply.type('application/json; charset=utf-8').header('x-statement-sha256', row.statementDigest).send(row.canonical);
+    async (req, reply) => send(reply, 'operator', req.params.op, req.params.month, req.query.format),
+  );
+
+  app.get(
+    '/v1/partners/:partner/statements/:month',
+    {
+      config: { access: ACCESS.ownPartner },
+      schema: {
+        tags: ['pay'],
+        summary:
+          "A partner's statement of a closed month (their referral commissions, each citing the referred operator's statement digest): canonical JSON bytes as stored, or `?format=markdown`.",
+        params: Type.Object({ partner: Type.String({ minLength: 1, maxLength: 128 }), ...MonthParam.properties }),
+        querystring: Format,
+        response: { 400: err, 401: err, 404: err },
+      },
     },
+    async (req, reply) => send(reply, 'partner', req.params.partner, req.params.month, req.query.format),
   );
 }

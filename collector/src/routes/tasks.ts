@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CSV_HEADER, parseTaskImport } from '../pay-service/tasks.ts';
-import { requireAdmin } from './guards.ts';
+import { ACCESS } from '../auth/access.ts';
+import { actor } from './months.ts';
 
 const err = { $ref: 'ErrorReply#' };
 
@@ -16,7 +17,7 @@ export default async function taskRoutes(base: FastifyInstance) {
   app.post(
     '/v1/admin/tasks/import',
     {
-      preHandler: requireAdmin,
+      config: { access: ACCESS.admin },
       schema: {
         tags: ['admin', 'pay'],
         summary: `Import task counts per operator and month: JSON \`{rows: [{sourceId, operator, month, assigned, completed}]}\`, or \`text/csv\` with the header \`${CSV_HEADER.join(',')}\`. Idempotent by source id (the same row again changes nothing; other figures under an imported source id are refused); a closed month is refused (FLEET_MONTH_CLOSED). Every problem is listed and nothing of a refused request is stored.`,
@@ -36,6 +37,6 @@ export default async function taskRoutes(base: FastifyInstance) {
         },
       },
     },
-    async (req) => pay.importTasks(parseTaskImport(req.body), 'admin'),
+    async (req) => pay.importTasks(parseTaskImport(req.body), actor(req)),
   );
 }

@@ -122,3 +122,10 @@ export async function operatorIdByName(sql: Queryable, name: string): Promise<nu
   const [r] = await sql<{ id: number }[]>`select id::float8 as id from operators where name = ${name}`;
   return r?.id ?? null;
 }
+
+/** An operator's name by id. */
+export async function operatorNameById(sql: Queryable, id: number): Promise<string | null> {
+  if (!Number.isSafeInteger(id)) return null;
+  const [r] = await sql<{ name: string }[]>`select name from operators where id = ${id}`;
+  return r?.name ?? null;
+}
