@@ -13,6 +13,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { AlertService } from './alerts/service.ts';
 import type { Incident } from './alerts/incidents.ts';
+import { PROGRAM_HELP, PROGRAM_OPTIONS, programCommands } from './cli-program.ts';
 
 const HELP = `timmy-collector ${VERSION}: the Timmy Fleet collector
 
@@ -34,6 +35,7 @@ Commands:
   incident resolve <id> --cause C --resolution R [--by WHO]
                                          resolve by hand with notes
   notification list [--status S]         the notification outbox (S: pending, sending, sent, dead)
+${PROGRAM_HELP}
   migrate                                apply database migrations and exit
   version                                print the version
 
@@ -56,6 +58,7 @@ const OPTIONS = {
   at: { type: 'string' },
   reason: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...PROGRAM_OPTIONS,
 } as const;
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
@@ -230,6 +233,7 @@ const COMMANDS: Record<string, Command> = {
     valid: (sub) => sub === 'list',
     run: (config, sub, arg, v) => withAlerts(config, (alerts) => alertCommand(alerts, 'notification', sub, arg, v)),
   },
+  ...programCommands(withSql),
 };
 
 export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
