@@ -14,6 +14,7 @@ import type { Database } from './db/database.ts';
 import type { AlertService } from './alerts/service.ts';
 import type { Incident } from './alerts/incidents.ts';
 import { PAY_HELP, PAY_OPTIONS, payCommands } from './pay-service/cli.ts';
+import { PROGRAM_HELP, PROGRAM_OPTIONS, programCommands } from './cli-program.ts';
 
 const HELP = `timmy-collector ${VERSION}: the Timmy Fleet collector
 
@@ -36,6 +37,7 @@ Commands:
                                          resolve by hand with notes
   notification list [--status S]         the notification outbox (S: pending, sending, sent, dead)
 ${PAY_HELP}
+${PROGRAM_HELP}
   migrate                                apply database migrations and exit
   version                                print the version
 
@@ -59,6 +61,7 @@ const OPTIONS = {
   reason: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...PAY_OPTIONS,
+  ...PROGRAM_OPTIONS,
 } as const;
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
@@ -229,6 +232,7 @@ const COMMANDS: Record<string, Command> = {
     run: (config, sub, arg, v) => withAlerts(config, (alerts) => alertCommand(alerts, 'notification', sub, arg, v)),
   },
   ...payCommands({ withSql, me }),
+  ...programCommands(withSql),
 };
 
 export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
