@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ACCESS } from '../auth/access.ts';
-import { LIFECYCLE_STATES, OperatorApplication, ProgramProblem, REJECTION_REASONS } from '../program/index.ts';
+import { type LIFECYCLE_STATES, LifecycleState, OperatorApplication, ProgramProblem, REJECTION_REASONS } from '../program/index.ts';
 import type { ApplicationRow } from '../services/program-operators.ts';
 
 const err = { $ref: 'ErrorReply#' };
@@ -96,7 +96,7 @@ export default async function applicationRoutes(base: FastifyInstance) {
           200: Type.Object({
             stages: Type.Array(
               Type.Object({
-                stage: Type.Union(LIFECYCLE_STATES.map((s) => Type.Literal(s))),
+                stage: Type.Unsafe<(typeof LIFECYCLE_STATES)[number]>(LifecycleState),
                 current: Type.Integer(),
                 reached: Type.Integer(),
               }),
