@@ -9,6 +9,7 @@ import { Value } from '@sinclair/typebox/value';
 import { ERROR_CODES, ErrorReply, FleetError } from '@timmy/shared';
 import { createTestDatabase } from '../../test/support/pg.ts';
 import { ManualClock, testCollector } from '../../test/support/harness.ts';
+import { ACCESS } from './auth/access.ts';
 import { DataDirInUseError } from './db/embedded.ts';
 import { Errors } from './errors.ts';
 import { PayEvidenceError, PayPolicyError } from './pay/errors.ts';
@@ -71,11 +72,11 @@ beforeAll(async () => {
   db = await createTestDatabase('errorreplies');
   c = await testCollector(db.url, clock);
   const reply = { '4xx': { $ref: 'ErrorReply#' }, '5xx': { $ref: 'ErrorReply#' } };
-  c.app.get('/test/throw/:name', { schema: { response: reply } }, async (req) => {
+  c.app.get('/test/throw/:name', { config: { access: ACCESS.everyone }, schema: { response: reply } }, async (req) => {
     throw all[(req.params as { name: string }).name]!();
   });
   // A route that answers with a code of its own, past the error handler.
-  c.app.get('/test/unlisted', { schema: { response: reply } }, async (_req, res) =>
+  c.app.get('/test/unlisted', { config: { access: ACCESS.everyone }, schema: { response: reply } }, async (_req, res) =>
     res.status(400).send({ statusCode: 400, code: 'NOT_A_FLEET_CODE', error: 'Bad Request', message: 'x' } as never),
   );
 });
