@@ -30,13 +30,13 @@ const unit = inPackage.filter((f) => !integration.includes(f));
 const withDatabase = { globalSetup: ['test/support/global-setup.ts'] };
 
 /**
- * Files that run side by side. Vitest's default (one fewer than the cores) runs one file at a time on a
- * two-core CI machine, although most of the run is waiting: a booting systemd container, agent
- * intervals, alert thresholds, a database failover, child processes starting. Four at a time on two
- * cores (more where there are more cores) keeps the cores busy without making any one file wait for
- * CPU long. `--maxWorkers=N` on the command line overrides it.
+ * Files that run side by side: one per core. Most of the cross-process time is waiting (a booting
+ * systemd container, agent intervals, alert thresholds, a database failover), so two files at a time on
+ * two cores keep the cores busy. Four at a time was tried: on two cores the cross-process files then
+ * starved each other (agents missed heartbeats, shutdowns outlived their deadlines) and failed.
+ * `--maxWorkers=N` on the command line overrides it.
  */
-const MAX_WORKERS = Math.max(4, availableParallelism());
+const MAX_WORKERS = Math.max(2, availableParallelism());
 
 /**
  * The long files start first, so none is left to run alone at the end: the cross-process files
