@@ -71,3 +71,22 @@ it('the monthly report on the 1st reports on the month just finished, once', asy
   expect(rows).toHaveLength(2);
   expect(rows[0]!.detail).toContain('| n3 | alice | certified | — | 99.65 | 2.5 | 0 |');
 });
+
+it('a schedule with a bad cron expression is refused as a configuration error, naming it', async () => {
+  const s = new ReportScheduler(
+    pools[0]!,
+    c.services.reports,
+    new Outbox(pools[0]!, { workerId: 'x' }),
+    {
+      cron: { 'weekly-fleet': c.config.reports.weeklyCron, 'monthly-program': 'every monday' },
+      channels: ['ops'],
+      format: 'md',
+    },
+    clock.fn,
+  );
+  await expect(s.start(() => {})).rejects.toMatchObject({
+    code: 'FLEET_CONFIG_INVALID',
+    problems: ['reports: "every monday" (monthly-program) is not a cron expression'],
+  });
+  expect(c.config.reports).toEqual({ weeklyCron: '5 0 * * 1', monthlyCron: '10 0 1 * *', channels: [], format: 'md' });
+});

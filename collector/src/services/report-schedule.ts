@@ -6,6 +6,7 @@
  */
 import type postgres from 'postgres';
 import type { Outbox } from '../alerts/outbox.ts';
+import { ConfigError } from '../config.ts';
 import { render, type Format } from '../reports/document.ts';
 import { previousPeriod } from '../reports/period.ts';
 import { REPORT_KINDS, type ReportKindName } from '../reports/registry.ts';
@@ -83,10 +84,13 @@ export class ReportScheduler {
     });
   }
 
-  /** Starts the cron jobs (UTC); each firing reads the injected clock. Errors go to `onError`. */
+  /** Starts the cron jobs (UTC); each firing reads the injected clock. Errors go to `onError`. A bad expression is FLEET_CONFIG_INVALID. */
   async start(onError: (kind: ReportKindName, e: unknown) => void): Promise<void> {
     const cron = (await import('node-cron')).default;
-    for (const [kind, expr] of Object.entries(this.settings.cron) as Array<[ReportKindName, string]>) {
+    const entries = Object.entries(this.settings.cron) as Array<[ReportKindName, string]>;
+    const bad = entries.filter(([, expr]) => !cron.validate(expr));
+    if (bad.length) throw new ConfigError(bad.map(([kind, expr]) => `reports: "${expr}" (${kind}) is not a cron expression`));
+    for (const [kind, expr] of entries) {
       const task = cron.schedule(expr, () => void this.fire(kind, this.clock()).catch((e) => onError(kind, e)), { timezone: 'UTC' });
       this.stops.push(() => void task.stop());
     }
