@@ -120,7 +120,10 @@ export const ALERTING_CORE = [
 ];
 
 export const LAYERS: { name: string; prefixes: string[] }[] = [
-  { name: 'pure core', prefixes: ['collector/src/sla/', 'collector/src/pay/', 'collector/src/program/', ...ALERTING_CORE] },
+  {
+    name: 'pure core',
+    prefixes: ['collector/src/sla/', 'collector/src/pay/', 'collector/src/program/', 'collector/src/reports/', ...ALERTING_CORE],
+  },
   {
     name: 'foundation',
     prefixes: ['collector/src/config.ts', 'collector/src/clock.ts', 'collector/src/errors.ts', 'collector/src/version.ts'],

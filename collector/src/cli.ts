@@ -15,6 +15,7 @@ import type { AlertService } from './alerts/service.ts';
 import type { Incident } from './alerts/incidents.ts';
 import { PAY_HELP, PAY_OPTIONS, payCommands } from './pay-service/cli.ts';
 import { PROGRAM_HELP, PROGRAM_OPTIONS, programCommands } from './cli-program.ts';
+import { REPORT_HELP, REPORT_OPTIONS, reportCommands } from './cli-reports.ts';
 
 const HELP = `timmy-collector ${VERSION}: the Timmy Fleet collector
 
@@ -38,6 +39,7 @@ Commands:
   notification list [--status S]         the notification outbox (S: pending, sending, sent, dead)
 ${PAY_HELP}
 ${PROGRAM_HELP}
+${REPORT_HELP}
   migrate                                apply database migrations and exit
   version                                print the version
 
@@ -62,6 +64,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   ...PAY_OPTIONS,
   ...PROGRAM_OPTIONS,
+  ...REPORT_OPTIONS,
 } as const;
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
@@ -233,6 +236,7 @@ const COMMANDS: Record<string, Command> = {
   },
   ...payCommands({ withSql, me }),
   ...programCommands(withSql),
+  ...reportCommands(withSql),
 };
 
 export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {

@@ -125,6 +125,21 @@ export const Config = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    reports: Type.Object(
+      {
+        weeklyCron: Type.String({ default: '5 0 * * 1', description: 'when the weekly fleet report goes out (cron, UTC): Monday 00:05' }),
+        monthlyCron: Type.String({
+          default: '10 0 1 * *',
+          description: 'when the monthly program report goes out (cron, UTC): the 1st, 00:10',
+        }),
+        channels: Type.Array(Type.String({ minLength: 1 }), {
+          default: [],
+          description: 'alert channel names the scheduled reports are delivered to (none: no schedule)',
+        }),
+        format: Type.Union([Type.Literal('md'), Type.Literal('csv'), Type.Literal('json')], { default: 'md' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );

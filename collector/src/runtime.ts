@@ -51,6 +51,28 @@ export async function assemble(config: Config, databaseUrl: string, clock: Clock
   return { app, database, metrics, services };
 }
 
+/** The reports' calendar schedule, when channels are configured for them; delivery goes through the alert dispatcher. */
+async function startReportSchedule(
+  config: Config,
+  sql: import('postgres').Sql,
+  services: ReturnType<typeof createServices>,
+  clock: Clock,
+  log: Logger,
+  onError: (job: string) => void,
+) {
+  if (!config.reports.channels.length) return null;
+  const [{ ReportScheduler }, { Outbox }] = await Promise.all([import('./services/report-schedule.ts'), import('./alerts/outbox.ts')]);
+  const outbox = new Outbox(sql, { workerId: services.observation.instanceId });
+  const cron = { 'weekly-fleet': config.reports.weeklyCron, 'monthly-program': config.reports.monthlyCron };
+  const settings = { cron, channels: config.reports.channels, format: config.reports.format };
+  const scheduler = new ReportScheduler(sql, services.reports, outbox, settings, clock);
+  await scheduler.start((kind, e) => {
+    onError('reports');
+    log.error({ err: e, kind }, 'scheduled report failed');
+  });
+  return scheduler;
+}
+
 export async function startCollector(config: Config, opts: { clock?: Clock; log?: Logger } = {}): Promise<RunningCollector> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger(config.logLevel);
@@ -131,11 +153,14 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
     );
   }
 
+  const reportSchedule = await startReportSchedule(config, database.sql, services, clock, log, onError);
+
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       // Jobs first (a Ctrl-C in a terminal reaches the embedded PostgreSQL too), then requests, then writes.
       for (const j of jobs) await j.stop();
+      reportSchedule?.stop();
       await services.alerts.close();
       await app.close();
       await services.writer.drain();

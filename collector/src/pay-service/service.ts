@@ -155,6 +155,28 @@ export class PayService {
     return httpErrors(Promise.resolve().then(() => estimateStatement(policyFor(this.policy, month), g.evidence, month, now)));
   }
 
+  /**
+   * Every statement of a month for the reports: the closed statements when the month is closed
+   * (`final`), else every operator's live estimate (partners' commissions come with the close).
+   */
+  async monthPayouts(month: string): Promise<{ final: boolean; currency: string; statements: Statement[] }> {
+    monthOrBadRequest(month);
+    if (await monthClose(this.sql, month))
+      return {
+        final: true,
+        currency: this.policy.currency,
+        statements: (await statementsOf(this.sql, month)).map((r) => JSON.parse(r.canonical) as Statement),
+      };
+    const now = this.clock();
+    const version = policyFor(this.policy, month);
+    const gathered = await gatherOperatorEvidence(this.sql, month, now, monthMaintenance(this.sql, month));
+    return {
+      final: false,
+      currency: version.currency,
+      statements: gathered.map((g) => estimateStatement(version, g.evidence, month, now).statement),
+    };
+  }
+
   async transfer(ref: Ref, t: { to: string | null; at?: number; reason: string; by: string }) {
     const node = await nodeForTransfer(this.sql, ref.id !== undefined ? { id: ref.id } : { name: ref.name });
     if (!node) throw new Errors.NotFound(`no node ${ref.id ?? ref.name}`);

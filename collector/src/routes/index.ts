@@ -21,6 +21,7 @@ import tokenRoutes from './tokens.ts';
 import applicationRoutes from './applications.ts';
 import programOperatorRoutes from './program-operators.ts';
 import partnerRoutes from './partners.ts';
+import fleetReportRoutes from './fleet-reports.ts';
 
 export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   health,
@@ -38,6 +39,7 @@ export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   monthRoutes,
   statementRoutes,
   payRoutes,
+  fleetReportRoutes,
   enrollRoutes,
   installRoutes,
   tokenRoutes,

@@ -13,6 +13,7 @@ import { createAlertService } from '../alerts/service.ts';
 import { alertMetrics } from '../alerts/metrics.ts';
 import { createProgramServices } from './program.ts';
 import { PayService } from '../pay-service/service.ts';
+import { ReportService } from './reports.ts';
 
 export function createServices(config: Config, database: Database, clock: Clock, log: Logger, metrics: Metrics) {
   const t = slaTimings(config);
@@ -56,6 +57,7 @@ export function createServices(config: Config, database: Database, clock: Clock,
   );
   const program = createProgramServices(database.sql);
   const pay = new PayService(database.sql, config.pay, clock);
-  return { credentials, writer, ingest, observation, settler, alerts, program, pay, timings: t };
+  const reports = new ReportService(database.sql, pay, clock);
+  return { credentials, writer, ingest, observation, settler, alerts, program, pay, reports, timings: t };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -13,7 +13,7 @@ export const IncidentStatus = Type.Union([Type.Literal('open'), Type.Literal('ac
 export type IncidentStatus = Static<typeof IncidentStatus>;
 export const INCIDENT_STATUSES: readonly IncidentStatus[] = IncidentStatus.anyOf.map((s) => s.const);
 
-/** What a notification announces about its incident. */
+/** What a notification announces about its incident (`report`: a scheduled report, its text in `detail`; its incident id is `report:<kind>:<period>`). */
 export const NotificationTransition = Type.Union([
   Type.Literal('opened'),
   Type.Literal('updated'),
@@ -22,6 +22,7 @@ export const NotificationTransition = Type.Union([
   Type.Literal('escalated'),
   Type.Literal('resolved'),
   Type.Literal('target_missed'),
+  Type.Literal('report'),
 ]);
 export type NotificationTransition = Static<typeof NotificationTransition>;
 export const NOTIFICATION_TRANSITIONS: readonly NotificationTransition[] = NotificationTransition.anyOf.map((s) => s.const);

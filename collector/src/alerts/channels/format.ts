@@ -9,6 +9,7 @@ const VERB: Record<Notification['transition'], string> = {
   escalated: 'ESCALATED (not acknowledged)',
   resolved: 'RESOLVED',
   target_missed: 'TARGET MISSED',
+  report: 'REPORT',
 };
 
 export function title(n: Notification): string {

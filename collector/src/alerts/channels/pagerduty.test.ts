@@ -49,15 +49,15 @@ let rx: Receiver;
 afterEach(async () => rx?.close());
 
 describe('pagerduty channel (Events API v2)', () => {
-  it('trigger, acknowledge, resolve share one dedup_key; target_missed is skipped', async () => {
+  it('trigger, acknowledge, resolve share one dedup_key; target_missed and a scheduled report are skipped', async () => {
     rx = await startReceiver((q, res) =>
       replyJson(res, 202, { status: 'success', message: 'Event processed', dedup_key: (q.body as any).dedup_key }),
     );
     const ch = createChannels([{ type: 'pagerduty', name: 'pd', routingKey: KEY, url: `${rx.url}/v2/enqueue` }]).get('pd')!;
-    for (const transition of ['opened', 'acknowledged', 'resolved', 'target_missed'] as const) {
+    for (const transition of ['opened', 'acknowledged', 'resolved', 'target_missed', 'report'] as const) {
       const r = await ch.send(sampleNotification({ transition }));
       expect(r.ok).toBe(true);
-      if (transition === 'target_missed') expect(r).toEqual({ ok: true, skipped: true });
+      if (transition === 'target_missed' || transition === 'report') expect(r).toEqual({ ok: true, skipped: true });
     }
     expect(rx.requests).toHaveLength(3);
     for (const q of rx.requests) {

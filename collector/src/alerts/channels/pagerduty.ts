@@ -17,7 +17,8 @@ export function pagerDutyEvent(n: Notification, cfg: Pick<PagerDutyConfig, 'rout
   if (n.transition === 'acknowledged' || n.transition === 'resolved') {
     return { routing_key: cfg.routingKey, event_action: n.transition === 'acknowledged' ? 'acknowledge' : 'resolve', dedup_key };
   }
-  if (n.transition === 'target_missed') return null;
+  // A missed target and a scheduled report are not pages.
+  if (n.transition === 'target_missed' || n.transition === 'report') return null;
   return {
     routing_key: cfg.routingKey,
     event_action: 'trigger',

@@ -8,3 +8,4 @@ export * from './rollups.ts';
 export * from './enrollment.ts';
 export * from './program.ts';
 export * from './pay.ts';
+export * from './reports.ts';
