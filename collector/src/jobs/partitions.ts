@@ -51,9 +51,9 @@ export function planPartitions(existing: readonly number[], now: number, opts: {
 
 /** The days the samples table has a partition for. */
 export async function samplePartitionDays(sql: postgres.Sql): Promise<number[]> {
-  const rows = await sql`
+  const rows = await sql<{ relname: string }[]>`
     select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'samples'::regclass`;
-  return rows.map((r) => partitionDay(r.relname as string)).filter((d): d is number => d !== null);
+  return rows.map((r) => partitionDay(r.relname)).filter((d): d is number => d !== null);
 }
 
 const bound = (ms: number) => new Date(ms).toISOString();

@@ -57,16 +57,17 @@ export async function runRollup(sql: postgres.Sql, now: number, opts: RollupOpti
     const upTo = now - lagMs;
     /** Hours before this one are complete. */
     const complete = new Date(hourOf(upTo));
-    const [wm] = await sql`select up_to from job_watermarks where job = 'rollup'`;
-    const from = wm ? (wm.up_to as Date).getTime() - overlapMs : now - (opts.initialMs ?? 48 * HOUR);
+    const [wm] = await sql<{ up_to: Date }[]>`select up_to from job_watermarks where job = 'rollup'`;
+    const from = wm ? wm.up_to.getTime() - overlapMs : now - (opts.initialMs ?? 48 * HOUR);
 
     // 1. The (node, hour) pairs touched by arrivals since the watermark, in up to 12 slices of arrival time
     //    of at least `sliceMs` (a minute's run is one slice). Hours in progress are remembered as pending.
     const touched = new Map<string, { node_id: string; hour: string }>();
-    const add = (rows: postgres.RowList<postgres.Row[]>) => {
+    type Touched = { node_id: string; hour: Date };
+    const add = (rows: readonly Touched[]) => {
       for (const r of rows) {
-        const hour = (r.hour as Date).toISOString();
-        touched.set(`${r.node_id}/${hour}`, { node_id: r.node_id as string, hour });
+        const hour = r.hour.toISOString();
+        touched.set(`${r.node_id}/${hour}`, { node_id: r.node_id, hour });
       }
     };
     const slices = Math.max(1, Math.min(12, Math.ceil((upTo - from) / sliceMs)));
@@ -79,7 +80,7 @@ export async function runRollup(sql: postgres.Sql, now: number, opts: RollupOpti
           () =>
             oneCore(
               sql,
-              (tx) => tx`
+              (tx) => tx<Touched[]>`
             with t as (
               select distinct node_id, date_trunc('hour', at, 'UTC') as hour
               from samples where received_at >= ${new Date(a)} and received_at ${k === slices - 1 ? tx`<=` : tx`<`} ${new Date(b)}
@@ -93,7 +94,7 @@ export async function runRollup(sql: postgres.Sql, now: number, opts: RollupOpti
       );
     }
     // 2. Pending hours that have completed since.
-    add(await sql`select node_id::text as node_id, hour from rollup_pending where hour < ${complete}`);
+    add(await sql<Touched[]>`select node_id::text as node_id, hour from rollup_pending where hour < ${complete}`);
 
     // 3. Each touched hour recomputed whole from raw, a batch of pairs per statement (which also clears
     //    them from pending). A pair without raw samples left writes nothing.
