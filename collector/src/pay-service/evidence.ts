@@ -156,7 +156,7 @@ export async function gatherOperatorEvidence(
     adjustmentsOf(sql, month, only ? { kind: 'operator', id: only.operator } : undefined),
     sql<IncidentRow[]>`
       select i.id, i.severity, (extract(epoch from i.opened_at) * 1000)::float8 as opened_ms,
-        (extract(epoch from i.acknowledged_at) * 1000)::float8 as acknowledged_ms, x.node_id as node
+        (extract(epoch from i.acknowledged_at) * 1000)::float8 as acknowledged_ms, x.node_name as node
       from incidents i join incident_nodes x on x.incident_id = i.id
       where i.opened_at >= ${new Date(m.start)} and i.opened_at < ${new Date(m.end)} and i.absorbed_into is null
         and i.severity = any(${CRITICAL_SEVERITIES}::text[])

@@ -29,6 +29,7 @@ import { gatherOperatorEvidence, monthMaintenance } from './evidence.ts';
 import { monthAt, monthOrBadRequest } from './months.ts';
 import { readPolicyFile, recordedVersion, syncPolicy, versionFromDefinition } from './policy.ts';
 import { importTasks, type TaskRow } from './tasks.ts';
+import { tierProposalsOf, type TierProposals } from './tier-proposals.ts';
 import { transferNode, transferView } from './transfers.ts';
 
 /** Pay errors as HTTP answers (422 with every problem in `details`); anything else as it is. */
@@ -153,6 +154,11 @@ export class PayService {
           : `${operator} was not in the program in ${month}`,
       );
     return httpErrors(Promise.resolve().then(() => estimateStatement(policyFor(this.policy, month), g.evidence, month, now)));
+  }
+
+  /** Promotions and termination risks to decide, as of a month (pay-service/tier-proposals.ts). */
+  tierProposals(month: string): Promise<TierProposals> {
+    return httpErrors(tierProposalsOf(this.sql, this.policy, month, this.clock()));
   }
 
   async transfer(ref: Ref, t: { to: string | null; at?: number; reason: string; by: string }) {

@@ -45,7 +45,7 @@ export async function incident(
 ) {
   await sql`insert into incidents (id, key, severity, status, summary, scope_type, operator_ids, regions, opened_at, acknowledged_at)
     values (${id}, ${`node:${node}`}, ${severity}, 'resolved', ${`${node} down`}, 'node', ${sql.json([operator])}, ${sql.json([])}, ${at(openedAt)}, ${ackAt ? at(ackAt) : null})`;
-  await sql`insert into incident_nodes (node_id, incident_id, operator_id, region, added_at) values (${node}, ${id}, ${operator}, '-', ${at(openedAt)})`;
+  await sql`insert into incident_nodes (node_name, incident_id, operator_id, region, added_at) values (${node}, ${id}, ${operator}, '-', ${at(openedAt)})`;
 }
 
 /**

@@ -21,6 +21,7 @@ import tokenRoutes from './tokens.ts';
 import applicationRoutes from './applications.ts';
 import programOperatorRoutes from './program-operators.ts';
 import partnerRoutes from './partners.ts';
+import tierProposalRoutes from './tier-proposals.ts';
 
 export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   health,
@@ -44,4 +45,5 @@ export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   applicationRoutes,
   programOperatorRoutes,
   partnerRoutes,
+  tierProposalRoutes,
 ];
