@@ -9,4 +9,5 @@ export const ONLY_NODE_OFFLINE = [
   'credential_expiring',
   'clock_skew',
   'sla_at_risk',
+  'region_coverage',
 ].map((id) => ({ id, enabled: false }));

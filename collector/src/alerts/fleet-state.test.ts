@@ -133,7 +133,7 @@ describe('what the alert cycle reads of the checks', () => {
 
   it('reads only the checks and disk figures the rules can fire on', async () => {
     const interest = fleetInterest(DEFAULT_RULES_CONFIG);
-    expect(interest).toEqual({ checkStatuses: ['critical', 'warn'], diskMinPct: 85 });
+    expect(interest).toEqual({ checkStatuses: ['critical', 'warn'], diskMinPct: 85, regions: true });
     const state = await loadFleetState(c.database.sql, T0, T0, undefined, undefined, interest);
     const byName = Object.fromEntries(state.nodes.map((n) => [n.id, n]));
     expect(Object.keys(byName).sort()).toEqual(Object.keys(fleet).sort());

@@ -15,6 +15,7 @@ import { operatorOutlooks, type OperatorOutlook } from '../services/sla.ts';
 import type { Thresholds } from '../sla/budget.ts';
 import type { FleetInterest } from './rules/rule.ts';
 import { activeMaintenance } from '../services/maintenance.ts';
+import { operatorsInRegions } from '../services/program-operators.ts';
 
 export const UNASSIGNED_OPERATOR = 'unassigned';
 export const NO_REGION = 'none';
@@ -98,12 +99,13 @@ interface DiskRow {
 }
 
 /** Every check and every disk figure: what a caller without rules at hand gets. */
-export const ALL_CHECKS: FleetInterest = { checkStatuses: ['critical', 'ok', 'unknown', 'warn'], diskMinPct: 0 };
+export const ALL_CHECKS: FleetInterest = { checkStatuses: ['critical', 'ok', 'unknown', 'warn'], diskMinPct: 0, regions: true };
 
 /**
  * Reads the fleet's current state in three queries: every node (with its credential's expiry), the
  * checks in a status some rule fires on, and each node's disk figure where it reaches the lowest disk
- * threshold (`interest`, from the rules: rules.ts fleetInterest). Times come as epoch ms, so no row
+ * threshold (`interest`, from the rules: rules.ts fleetInterest); plus, when a region rule is enabled,
+ * the operators' regions and states (region coverage's input, the query the program service uses). Times come as epoch ms, so no row
  * costs a date parse: at 20,000 nodes this read is most of a cycle.
  */
 export async function loadFleetState(
@@ -115,7 +117,7 @@ export async function loadFleetState(
   interest: FleetInterest = ALL_CHECKS,
 ): Promise<FleetState> {
   const epochMs = (col: postgres.Fragment) => sql`(extract(epoch from ${col}) * 1000)::float8`;
-  const [nodeRows, checkRows, diskRows, maint, outlook] = await Promise.all([
+  const [nodeRows, checkRows, diskRows, maint, outlook, regionOperators] = await Promise.all([
     sql<NodeRow[]>`
       select n.id::int4 as id, n.name, coalesce(o.name, ${UNASSIGNED_OPERATOR}) as operator, coalesce(n.region, ${NO_REGION}) as region,
              ${epochMs(sql`n.last_hb_at`)} as last_hb, ${epochMs(sql`n.created_at`)} as created, n.clock_skew_ms, ${epochMs(sql`c.expires_at`)} as credential_expires
@@ -137,6 +139,7 @@ export async function loadFleetState(
       : ([] as DiskRow[]),
     maintenance.active(now),
     outlooks.current(now),
+    interest.regions ? operatorsInRegions(sql) : undefined,
   ]);
   const byId = new Map<number, NodeState>();
   const nodes: NodeState[] = [];
@@ -171,5 +174,5 @@ export async function loadFleetState(
     projectedRatio: o.projectedRatio,
     inMaintenance: maint.operators.has(o.name),
   }));
-  return { observingSince, nodes, operators };
+  return { observingSince, nodes, operators, ...(regionOperators ? { regionOperators } : {}) };
 }

@@ -62,9 +62,12 @@ export function classify(
   const byId = new Map(active.map((n) => [n.id, n]));
   const nodeAlerts = new Map<string, AlertInstance[]>();
   const operatorAlerts = new Map<string, AlertInstance[]>();
+  const regionAlerts = new Map<string, AlertInstance[]>();
   for (const a of list) {
     if (a.subject.type === 'operator') {
       push(operatorAlerts, a.subject.id, a);
+    } else if (a.subject.type === 'region') {
+      push(regionAlerts, a.subject.id, a);
     } else if (byId.has(a.subject.id)) {
       push(nodeAlerts, a.subject.id, a);
     }
@@ -128,19 +131,24 @@ export function classify(
       });
     }
   }
-  for (const [opId, as] of [...operatorAlerts].sort(([a], [b]) => a.localeCompare(b))) {
-    groups.push({
-      key: `operator:${opId}:P3`,
-      severity: 'P3',
-      scope: { type: 'operator', id: opId },
-      nodeIds: [],
-      operatorIds: [opId],
-      regions: [],
-      alertKeys: uniqSorted(as.map((a) => a.key)),
-      flapping: as.some((a) => a.flapping),
-      summary: as.map((a) => a.summary).join('; '),
-    });
-  }
+  // An operator's or a region's own alerts (SLA at risk, coverage at risk): one P3 each, about no node, never absorbed.
+  const ownP3 = (type: 'operator' | 'region', alerts: Map<string, AlertInstance[]>) => {
+    for (const [id, as] of [...alerts].sort(([a], [b]) => a.localeCompare(b))) {
+      groups.push({
+        key: `${type}:${id}:P3`,
+        severity: 'P3',
+        scope: { type, id },
+        nodeIds: [],
+        operatorIds: type === 'operator' ? [id] : [],
+        regions: type === 'region' ? [id] : [],
+        alertKeys: uniqSorted(as.map((a) => a.key)),
+        flapping: as.some((a) => a.flapping),
+        summary: as.map((a) => (a.flapping ? `FLAPPING ${a.summary}` : a.summary)).join('; '),
+      });
+    }
+  };
+  ownP3('operator', operatorAlerts);
+  ownP3('region', regionAlerts);
   return groups;
 }
 

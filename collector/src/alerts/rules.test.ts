@@ -287,6 +287,36 @@ describe('rule kinds', () => {
   });
 });
 
+describe('region coverage', () => {
+  const ops = (counts: Record<string, number>, state: 'certified' | 'suspended' = 'certified') =>
+    Object.entries(counts).flatMap(([region, n]) => Array.from({ length: n }, (_, i) => ({ operatorId: `${region}-${i}`, state, region })));
+  const firing = (regionOperators: FleetState['regionOperators'], config: RulesConfig = DEFAULT_RULES_CONFIG, minutes = 0) =>
+    run(
+      Array.from({ length: minutes + 1 }, (_, m) => ({ t: T0 + m * MIN, state: fleet([], { regionOperators }) })),
+      config,
+    )
+      .transitions.filter((x) => x.alert.kind === 'region_coverage')
+      .map((x) => `${x.key}@${(x.at - T0) / MIN}:${x.to}`);
+
+  it.each([
+    { name: 'two active operators: covered', operators: ops({ eu: 2 }), want: [] },
+    { name: 'one active operator: at risk', operators: ops({ eu: 1, us: 2 }), want: ['region_coverage:region:eu@0:firing'] },
+    {
+      name: 'suspended operators do not count',
+      operators: [...ops({ eu: 1 }), ...ops({ eu: 3 }, 'suspended').map((o) => ({ ...o, operatorId: `s-${o.operatorId}` }))],
+      want: ['region_coverage:region:eu@0:firing'],
+    },
+  ])('$name', ({ operators, want }) => {
+    expect(firing(operators)).toEqual(want);
+  });
+
+  it('the requirement and the wait are configurable', () => {
+    const cfg = loadRulesConfig({ rules: [{ id: 'region_coverage', required: 3, forMs: 10 * MIN }] });
+    expect(firing(ops({ eu: 2, us: 3 }), cfg, 12)).toEqual(['region_coverage:region:eu@0:pending', 'region_coverage:region:eu@10:firing']);
+    expect(() => loadRulesConfig({ rules: [{ id: 'region_coverage', required: 0 }] })).toThrow(AlertConfigError);
+  });
+});
+
 describe('rules config', () => {
   it('defaults hold the DOMAIN thresholds', () => {
     const byId = Object.fromEntries(DEFAULT_RULES_CONFIG.rules.map((r) => [r.id, r]));
@@ -357,7 +387,7 @@ describe('rules config', () => {
 
 describe('what the rules can fire on (the alert cycle reads only that)', () => {
   it.each([
-    ['the default rules', {}, { checkStatuses: ['critical', 'warn'], diskMinPct: 85 }],
+    ['the default rules', {}, { checkStatuses: ['critical', 'warn'], diskMinPct: 85, regions: true }],
     [
       'disk rules off',
       {
@@ -366,23 +396,28 @@ describe('what the rules can fire on (the alert cycle reads only that)', () => {
           { id: 'disk_critical', enabled: false },
         ],
       },
-      { checkStatuses: ['critical', 'warn'], diskMinPct: null },
+      { checkStatuses: ['critical', 'warn'], diskMinPct: null, regions: true },
     ],
     [
       'a lower disk threshold',
       { rules: [{ id: 'disk_warning', thresholdPct: 70 }] },
-      { checkStatuses: ['critical', 'warn'], diskMinPct: 70 },
+      { checkStatuses: ['critical', 'warn'], diskMinPct: 70, regions: true },
     ],
     [
       'every check rule off',
       { rules: ['sla_check_failing', 'tmux_session_missing', 'cron_stale'].map((id) => ({ id, enabled: false })) },
-      { checkStatuses: [], diskMinPct: 85 },
+      { checkStatuses: [], diskMinPct: 85, regions: true },
     ],
     // `unknown` never fires a check rule, so it is never read; `ok` is read when a rule asks for it.
     [
       'a rule on ok and unknown',
       { rules: [{ id: 'canary', kind: 'check', match: { names: ['canary'] }, statuses: ['ok', 'unknown'] }] },
-      { checkStatuses: ['critical', 'ok', 'warn'], diskMinPct: 85 },
+      { checkStatuses: ['critical', 'ok', 'warn'], diskMinPct: 85, regions: true },
+    ],
+    [
+      'region coverage off: the operators are not read',
+      { rules: [{ id: 'region_coverage', enabled: false }] },
+      { checkStatuses: ['critical', 'warn'], diskMinPct: 85, regions: false },
     ],
   ])('%s', (_name, input, expected) => {
     expect(fleetInterest(loadRulesConfig(input))).toEqual(expected);
@@ -490,6 +525,16 @@ describe('the default rules', () => {
           cooldownMs: 30 * MIN,
           marginRatio: 0,
         },
+        {
+          kind: 'region_coverage',
+          id: 'region_coverage',
+          enabled: true,
+          severity: 'warning',
+          incidentClass: 'P3',
+          forMs: 0,
+          cooldownMs: 0,
+          required: 2,
+        },
       ]),
     );
     expect(DEFAULT_RULES.map((r) => r.id).sort()).toEqual([
@@ -499,6 +544,7 @@ describe('the default rules', () => {
       'disk_critical',
       'disk_warning',
       'node_offline',
+      'region_coverage',
       'sla_at_risk',
       'sla_check_failing',
       'tmux_session_missing',

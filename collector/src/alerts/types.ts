@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { CheckStatus } from '@timmy/shared';
+import type { OperatorInRegion } from '../program/coverage.ts';
 
 export type { CheckStatus };
 
@@ -58,9 +59,11 @@ export interface FleetState {
   observingSince: number;
   nodes: NodeState[];
   operators?: OperatorProjection[];
+  /** Every operator with a region and its lifecycle state: region coverage's input (read when a region rule is enabled). */
+  regionOperators?: OperatorInRegion[];
 }
 
-export type RuleKind = 'node_offline' | 'check' | 'disk' | 'credential_expiry' | 'clock_skew' | 'sla_at_risk';
+export type RuleKind = 'node_offline' | 'check' | 'disk' | 'credential_expiry' | 'clock_skew' | 'sla_at_risk' | 'region_coverage';
 
 /** Severity of one alert. Incidents have their own P0..P3 (`Severity` in @timmy/shared). */
 export const AlertSeverity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')]);
@@ -77,8 +80,9 @@ export const ALERT_PHASES = ['inactive', 'pending', 'firing'] as const;
 export type AlertPhase = (typeof ALERT_PHASES)[number];
 
 export interface AlertSubject {
-  type: 'node' | 'operator';
+  type: 'node' | 'operator' | 'region';
   id: string;
+  /** The operator a node or operator subject belongs to; empty for a region. */
   operatorId: string;
   region?: string;
 }

@@ -97,3 +97,15 @@ describe('timmy-collector month / statement', () => {
     expect(await cli(['month', 'close', thisMonth])).toMatchObject({ code: 1, out: expect.stringMatching(/FLEET_MONTH_NOT_SETTLED/) });
   });
 });
+
+describe('timmy-collector tier-proposals', () => {
+  it('lists the promotions and termination risks as of a month', async () => {
+    const petra = await operator(db.sql, 'petra', '2026-03-01');
+    await intervals(db.sql, await node(db.sql, 'p1', petra, '2026-03-01'), [['UP', '2026-03-01', '2026-09-01']]);
+    const r = await cli(['tier-proposals', '--month', '2026-08']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/^petra \(certified\): promotion to senior: 6 months at or above 99\.7 %/m);
+    expect(r.out).not.toMatch(/^olga/m);
+    expect((await cli(['tier-proposals', '--month', '2026-8'])).code).not.toBe(0);
+  });
+});

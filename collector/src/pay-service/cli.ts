@@ -39,6 +39,7 @@ export const PAY_HELP = `  month close <YYYY-MM>                  close a month:
                                          one operator's statement (canonical JSON bytes as stored, or Markdown)
   statement csv <YYYY-MM>                every line item of a closed month, for finance
   pay estimate <operator> [--month M]    the live estimate of a month (default the current one)
+  tier-proposals --month YYYY-MM         promotions and termination risks the pay policy proposes as of a month (an admin decides)
   ownership transfer <node> --to OP|none [--at T] [--reason R]
                                          hand a node to another operator (or nobody) as of T (default now)
   ownership show <node>                  a node's transfers
@@ -124,6 +125,19 @@ export function payCommands(h: Helpers): Record<string, PayCommand> {
             `${arg} ${e.statement.month}${e.final ? ' (final)' : ` (projected to the month's end as of ${new Date(e.asOf).toISOString()})`}: ${e.statement.totalCents}¢`,
           );
           for (const l of e.statement.lines) console.log(`  ${l.code.padEnd(20)} ${String(l.amountCents).padStart(10)}¢  ${l.formula}`);
+          return 0;
+        }),
+    },
+    'tier-proposals': {
+      usage: 'tier-proposals --month YYYY-MM',
+      valid: (sub, _arg, v) => sub === undefined && MONTH.test(str(v.month) ?? ''),
+      run: (config, _sub, _arg, v) =>
+        withPay(config, async (pay) => {
+          const r = await pay.tierProposals(str(v.month)!);
+          const lines = r.operators.flatMap((o) =>
+            o.proposals.map((p) => `${o.operator} (${o.tier}): ${p.type === 'promotion' ? `promotion to ${p.to}` : p.type}: ${p.detail}`),
+          );
+          console.log(lines.length ? lines.join('\n') : `no proposals as of ${r.month} (policy ${r.policy.id} ${r.policy.version})`);
           return 0;
         }),
     },

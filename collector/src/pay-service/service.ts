@@ -29,6 +29,7 @@ import { gatherOperatorEvidence, monthMaintenance } from './evidence.ts';
 import { monthAt, monthOrBadRequest } from './months.ts';
 import { readPolicyFile, recordedVersion, syncPolicy, versionFromDefinition } from './policy.ts';
 import { importTasks, type TaskRow } from './tasks.ts';
+import { tierProposalsOf, type TierProposals } from './tier-proposals.ts';
 import { transferNode, transferView } from './transfers.ts';
 
 /** Pay errors as HTTP answers (422 with every problem in `details`); anything else as it is. */
@@ -175,6 +176,11 @@ export class PayService {
       currency: version.currency,
       statements: gathered.map((g) => estimateStatement(version, g.evidence, month, now).statement),
     };
+  }
+
+  /** Promotions and termination risks to decide, as of a month (pay-service/tier-proposals.ts). */
+  tierProposals(month: string): Promise<TierProposals> {
+    return httpErrors(tierProposalsOf(this.sql, this.policy, month, this.clock()));
   }
 
   async transfer(ref: Ref, t: { to: string | null; at?: number; reason: string; by: string }) {

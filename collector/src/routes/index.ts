@@ -22,6 +22,7 @@ import applicationRoutes from './applications.ts';
 import programOperatorRoutes from './program-operators.ts';
 import partnerRoutes from './partners.ts';
 import fleetReportRoutes from './fleet-reports.ts';
+import tierProposalRoutes from './tier-proposals.ts';
 
 export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   health,
@@ -46,4 +47,5 @@ export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   applicationRoutes,
   programOperatorRoutes,
   partnerRoutes,
+  tierProposalRoutes,
 ];

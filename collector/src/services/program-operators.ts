@@ -10,6 +10,7 @@ import {
   type CoverageRules,
   type LifecycleEvent,
   OperatorApplication,
+  type OperatorInRegion,
   OperatorStatus,
   type ProgramProblem,
   SERVING_STATES,
@@ -251,16 +252,21 @@ export class ProgramOperators {
 
   /** Active operators per region against the requirement (two by default); regions with nobody are listed when configured. */
   async coverage(rules: Partial<CoverageRules> = {}) {
-    const rows = await this.sql<{ operatorId: number; state: string; region: string }[]>`
-      select id::int4 as "operatorId", lifecycle_state as state, region from operators where region is not null`;
-    return regionCoverage(
-      rows.flatMap((r) => {
-        const state = Value.Check(OperatorStatus.properties.state, r.state) ? r.state : undefined;
-        return state ? [{ operatorId: String(r.operatorId), state, region: r.region }] : [];
-      }),
-      rules,
-    );
+    return regionCoverage(await operatorsInRegions(this.sql), rules);
   }
+}
+
+/**
+ * Region coverage's input: every operator with a region and its lifecycle state (one small query over
+ * operators). The API, /metrics and the alert cycle all read it here.
+ */
+export async function operatorsInRegions(sql: postgres.Sql): Promise<OperatorInRegion[]> {
+  const rows = await sql<{ operatorId: number; state: string; region: string }[]>`
+    select id::int4 as "operatorId", lifecycle_state as state, region from operators where region is not null`;
+  return rows.flatMap((r) => {
+    const state = Value.Check(OperatorStatus.properties.state, r.state) ? r.state : undefined;
+    return state ? [{ operatorId: String(r.operatorId), state, region: r.region }] : [];
+  });
 }
 
 const isApplication = (raw: unknown): raw is OperatorApplication => Value.Check(OperatorApplication, raw);

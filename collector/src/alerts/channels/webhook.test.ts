@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createChannels } from './registry.ts';
+import { alertmanagerPayload } from './webhook.ts';
 import { replyJson, sampleNotification, startReceiver, T0, type Receiver } from './testing.ts';
 
 /** Alertmanager's published webhook payload (webhook_config, version 4). */
@@ -87,6 +88,15 @@ describe('webhook channel (Alertmanager v4)', () => {
     expect(body.alerts).toHaveLength(2);
     expect(body.truncatedAlerts).toBe(1);
     expect(rx.requests[0]!.headers['x-timmy-signature']).toBeUndefined();
+  });
+
+  it('a region incident (coverage at risk: no node, no operator) is one alert labelled with its region', () => {
+    const n = sampleNotification({ incidentKey: 'region:eu:P3', severity: 'P3', nodes: [], operatorIds: [], regions: ['eu'] });
+    const body = alertmanagerPayload(n, { receiver: 'am', externalUrl: '', maxAlerts: 0 });
+    expect(Value.Check(AlertmanagerV4, body)).toBe(true);
+    expect(body.alerts.map((a) => a.labels)).toEqual([
+      { alertname: 'TimmyFleetIncident', severity: 'P3', incident: 'region:eu:P3', region: 'eu' },
+    ]);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 /**
  * Generic webhook with an Alertmanager-compatible JSON payload (webhook_config, version "4"), so
  * existing Alertmanager receivers work unchanged. One alert per node of the incident (or one for
- * the operator), grouped by the incident key; `status` is `resolved` only on the resolved
+ * the operator, or for the region of a region's own incident), grouped by the incident key; `status` is `resolved` only on the resolved
  * transition. Our own fields (transition, incident id, acknowledge link) go in annotations.
  *
  * Optional HMAC-SHA256 signature: header `X-Timmy-Signature: t=<unix seconds>,v1=<hex>` over
@@ -45,7 +45,9 @@ export function alertmanagerPayload(n: Notification, cfg: Pick<WebhookConfig, 'r
   };
   const subjects = n.nodes.length
     ? n.nodes.map((x) => ({ ...base, node: x.id, region: x.region, operator: x.operatorId }))
-    : n.operatorIds.map((op) => ({ ...base, operator: op }));
+    : n.operatorIds.length
+      ? n.operatorIds.map((op) => ({ ...base, operator: op }))
+      : n.regions.map((region) => ({ ...base, region }));
   const all = subjects.map((labels) => ({
     status,
     labels,

@@ -81,11 +81,13 @@ export const DEFAULT_RULES_CONFIG: RulesConfig = loadRulesConfig({});
 export function fleetInterest(config: RulesConfig): FleetInterest {
   const statuses = new Set<CheckStatus>();
   let diskMinPct: number | null = null;
+  let regions = false;
   for (const r of config.rules) {
     if (!r.enabled) continue;
     const i = kindOf(r).interest?.(r) ?? {};
     for (const s of i.checkStatuses ?? []) statuses.add(s);
     if (i.diskMinPct != null) diskMinPct = Math.min(diskMinPct ?? Infinity, i.diskMinPct);
+    regions ||= i.regions === true;
   }
-  return { checkStatuses: [...statuses].sort(), diskMinPct };
+  return { checkStatuses: [...statuses].sort(), diskMinPct, regions };
 }

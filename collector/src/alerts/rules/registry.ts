@@ -10,6 +10,7 @@ import { clockSkew } from './clock-skew.ts';
 import { credentialExpiry } from './credential-expiry.ts';
 import { disk } from './disk.ts';
 import { nodeOffline } from './node-offline.ts';
+import { regionCoverageKind } from './region-coverage.ts';
 import type { RuleKindDefinition } from './rule.ts';
 import { slaAtRisk } from './sla-at-risk.ts';
 
@@ -20,6 +21,7 @@ export const RULE_KINDS = {
   credential_expiry: credentialExpiry,
   clock_skew: clockSkew,
   sla_at_risk: slaAtRisk,
+  region_coverage: regionCoverageKind,
 } as const satisfies Record<RuleKind, RuleKindDefinition>;
 
 export const Rule = Type.Union(Object.values(RULE_KINDS).map((k) => k.schema) as [(typeof RULE_KINDS)[RuleKind]['schema']]);

@@ -4,6 +4,7 @@
  * what differs from the kind's defaults), and its condition, a pure function of the fleet state.
  */
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+import type { OperatorInRegion } from '../../program/coverage.ts';
 import { AlertSeverity, IncidentClass, type CheckStatus, type NodeState, type OperatorProjection } from '../types.ts';
 
 export const MIN = 60_000;
@@ -55,6 +56,8 @@ export interface FleetInterest {
   checkStatuses: CheckStatus[];
   /** null: no disk rule is enabled. */
   diskMinPct: number | null;
+  /** Some region rule is enabled: read the operators' regions and lifecycle states (`FleetState.regionOperators`). */
+  regions: boolean;
 }
 
 interface KindBase<S extends TObject> {
@@ -77,5 +80,18 @@ export interface OperatorRuleKind<S extends TObject = TObject> extends KindBase<
   condition(rule: Static<S>, operator: OperatorProjection): { active: boolean; summary: string };
 }
 
+/** A region rule's verdict on one region. */
+export interface RegionCondition {
+  region: string;
+  active: boolean;
+  summary: string;
+}
+
+export interface RegionRuleKind<S extends TObject = TObject> extends KindBase<S> {
+  subject: 'region';
+  /** Every region the input names (a clear one included: the state machine skips those with no history). */
+  condition(rule: Static<S>, operators: readonly OperatorInRegion[]): RegionCondition[];
+}
+
 /** Methods, not function properties: the registry lists kinds of different rule types as one type. */
-export type RuleKindDefinition<S extends TObject = TObject> = NodeRuleKind<S> | OperatorRuleKind<S>;
+export type RuleKindDefinition<S extends TObject = TObject> = NodeRuleKind<S> | OperatorRuleKind<S> | RegionRuleKind<S>;

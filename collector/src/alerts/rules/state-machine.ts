@@ -61,6 +61,18 @@ function* conditionsFor(
     }
     return;
   }
+  if (kind.subject === 'region') {
+    for (const c of kind.condition(rule, state.regionOperators ?? [])) {
+      if (!c.active && !hasPrev('region', c.region)) continue;
+      yield {
+        subject: { type: 'region', id: c.region, operatorId: '', region: c.region },
+        active: c.active,
+        silenced: false,
+        summary: c.summary,
+      };
+    }
+    return;
+  }
   for (const n of state.nodes) {
     const silenced = !!n.inMaintenance;
     const c = isTracked(n) ? kind.condition(rule, n, now) : CLEAR;
