@@ -26,7 +26,9 @@ export class IngestService {
     this.metrics = metrics;
     this.limits = limits;
     this.failingLoader = new BatchLoader(async (ids) => {
-      const rows = await this.sql<{ id: string; failing: string[] | null }[]>`select id::int8 as id, failing from nodes where id = any(${ids}::int8[])`;
+      const rows = await this.sql<
+        { id: string; failing: string[] | null }[]
+      >`select id::int8 as id, failing from nodes where id = any(${ids}::int8[])`;
       return new Map(rows.map((r) => [Number(r.id), r.failing ?? []]));
     });
   }

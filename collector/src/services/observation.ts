@@ -82,7 +82,9 @@ export class ObservationRecorder {
    * to get through) it ends at the last beat: that stretch was not observed.
    */
   async spans(from: number, to: number): Promise<Span[]> {
-    const rows = await this.sql<{ id: string; started_at: Date; last_beat_at: Date }[]>`select id::int8 as id, started_at, last_beat_at from collector_spans where last_beat_at >= ${new Date(from)} and started_at < ${new Date(to)}`;
+    const rows = await this.sql<
+      { id: string; started_at: Date; last_beat_at: Date }[]
+    >`select id::int8 as id, started_at, last_beat_at from collector_spans where last_beat_at >= ${new Date(from)} and started_at < ${new Date(to)}`;
     const observingNow = this.continuousSince(this.clock()) !== null;
     return rows.map((r) => ({
       start: r.started_at.getTime(),
