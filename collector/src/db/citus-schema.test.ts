@@ -46,6 +46,7 @@ const CITUS_PLACEMENT: Record<string, Placement> = {
   statements: 'reference',
   pay_adjustments: 'reference',
   pay_disputes: 'reference',
+  report_runs: 'reference',
 };
 
 /** Distributed tables whose keys do not include the node yet, with the change each needs. */
