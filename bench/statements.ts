@@ -44,7 +44,9 @@ const work = mkdtempSync(join(tmpdir(), 'timmy-bench-statements-'));
 chmodSync(work, 0o711);
 console.log('starting embedded PostgreSQL…');
 const pg = await startEmbeddedPostgres({ dir: join(work, 'db'), database: 'bench_statements' });
-const config = { ...loadConfig({ LOG_LEVEL: 'silent', TIMMY_ANONYMOUS_READ: 'true' }), databaseUrl: pg.url };
+// Statements are private: the read goes through the access check as finance or admin would.
+const ADMIN_TOKEN = 'bench-statements-admin-token-0123456789';
+const config = { ...loadConfig({ LOG_LEVEL: 'silent', TIMMY_ADMIN_TOKEN: ADMIN_TOKEN }), databaseUrl: pg.url };
 const c = await assemble(config, pg.url, () => now, createLogger('silent'));
 const sql = c.database.sql;
 const pay = c.services.pay;
@@ -66,7 +68,11 @@ try {
   const pick = (i: number) => `op-${1 + ((i * 7919) % OPERATORS)}`;
   const estimateMs = await median(21, (i) => pay.estimate(pick(i), '2026-11'));
   const statementMs = await median(51, async (i) => {
-    const r = await c.app.inject({ method: 'GET', url: `/v1/operators/${pick(i)}/statements/2026-10` });
+    const r = await c.app.inject({
+      method: 'GET',
+      url: `/v1/operators/${pick(i)}/statements/2026-10`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     if (r.statusCode !== 200) throw new Error(`statement ${r.statusCode}: ${r.body}`);
   });
   const [size] = await sql<{ bytes: number }[]>`select pg_total_relation_size('statements')::float8 as bytes`;
