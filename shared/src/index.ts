@@ -6,3 +6,4 @@ export * from './fixtures.ts';
 export * from './retry.ts';
 export * from './errors.ts';
 export * from './wire/incident.ts';
+export * from './wire/console.ts';
