@@ -23,6 +23,10 @@ import programOperatorRoutes from './program-operators.ts';
 import partnerRoutes from './partners.ts';
 import fleetReportRoutes from './fleet-reports.ts';
 import tierProposalRoutes from './tier-proposals.ts';
+import uptimeDaysRoutes from './uptime-days.ts';
+import statusRoutes from './status.ts';
+import eventRoutes from './events.ts';
+import consoleRoutes from './console.ts';
 
 export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   health,
@@ -48,4 +52,8 @@ export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   programOperatorRoutes,
   partnerRoutes,
   tierProposalRoutes,
+  uptimeDaysRoutes,
+  statusRoutes,
+  eventRoutes,
+  consoleRoutes,
 ];

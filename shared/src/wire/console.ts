@@ -264,10 +264,10 @@ export type OperatorNodes = Static<typeof OperatorNodes>;
 export const OutboxHealth = Type.Object({
   pending: Type.Integer(),
   sending: Type.Integer(),
-  dead: Type.Integer(),
-  sentLastHour: Type.Integer(),
-  oldestPendingAt: Nullable(DateTime),
-  oldestPendingAgeSeconds: Nullable(Type.Number()),
+  sent: Type.Integer(),
+  skipped: Type.Integer(),
+  dead: Type.Integer({ description: 'gave up after the retries: someone should look' }),
+  oldestPendingAgeSeconds: Type.Number({ description: 'age of the oldest row pending or sending; 0 when none' }),
 });
 export type OutboxHealth = Static<typeof OutboxHealth>;
 
