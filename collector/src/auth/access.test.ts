@@ -178,6 +178,8 @@ describe('the walk: every route × every role', () => {
         'GET /v1/nodes/:node/overview',
         'GET /v1/nodes/:node/series',
         'GET /v1/operators/:op/nodes',
+        'GET /v1/operators/:op/incidents',
+        'GET /v1/operators/:op/maintenance',
       ]),
     );
     for (const r of scoped)

@@ -73,8 +73,9 @@ describe('daily bars', () => {
     expect(twoDaysAgo.summary).toContain('(node time)');
     // Fleet bars from the per-region cache equal the direct query; regions sum to the fleet.
     const fleet = await ok('/v1/fleet/uptime/days', f.tokens.lead);
-    const direct = await ok('/v1/fleet/uptime/days?days=90', f.tokens.lead);
-    expect(fleet.days).toEqual(direct.days);
+    const direct = await groupDays(sql, thresholds, { level: 'fleet', key: null, tier: null, nodes }, NOW, 90);
+    expect(fleet.days.map((d: { downSeconds: number }) => d.downSeconds)).toEqual(direct.days.map((d) => d.downMs / 1000));
+    expect(fleet.days.map((d: { summary: string }) => d.summary)).toEqual(direct.days.map((d) => d.summary));
     expect(fleet.nodeCount).toBe(24);
     const regions = await Promise.all(f.regions.map((r) => ok(`/v1/regions/${r}/uptime/days`, f.tokens.lead)));
     for (let i = 0; i < 90; i++) expect(regions.reduce((a, r) => a + r.days[i].downSeconds, 0)).toBeCloseTo(fleet.days[i].downSeconds, 3);
@@ -131,8 +132,14 @@ describe('the status page', () => {
     const later = await get('/v1/status');
     expect(later.headers.etag).toBe(etag);
     expect(later.headers['cache-control']).toBe('public, max-age=20');
+    // Past 30 s: the old answer (max-age 0) while the next is computed behind it, then the new one.
     clock.advance(25_000);
-    expect((await get('/v1/status', undefined, { 'if-none-match': etag })).statusCode).toBe(200);
+    const stale = await get('/v1/status', undefined, { 'if-none-match': etag });
+    expect(stale.statusCode).toBe(304);
+    expect(stale.headers['cache-control']).toBe('public, max-age=0');
+    for (let i = 0; (await get('/v1/status', undefined, { 'if-none-match': etag })).statusCode === 304; i++)
+      if (i > 200) throw new Error('the status page was never refreshed');
+      else await new Promise((r) => setTimeout(r, 50));
     clock.now = NOW;
   });
 });
@@ -172,6 +179,21 @@ describe('node, operator and fleet pages', () => {
     expect(v.nodes).toHaveLength(6);
     expect(v.states).toMatchObject({ DOWN: 1, MAINTENANCE: 1, UP: 4 });
     expect((await get(`/v1/operators/${f.a}/nodes`, f.tokens.operatorB)).statusCode).toBe(404);
+  });
+
+  it("an operator's incidents and maintenance", async () => {
+    const inc = await ok(`/v1/operators/${f.a}/incidents`, f.tokens.operatorA);
+    expect(inc.incidents.map((i: { id: string }) => i.id).sort()).toEqual([f.incidents.a, f.incidents.disk].sort());
+    const m = await ok(`/v1/operators/${f.a}/maintenance`, f.tokens.operatorA);
+    expect(m.windows.map((w: { scope: string }) => w.scope).sort()).toEqual(['fleet', 'node']);
+    const node = m.windows.find((w: { scope: string }) => w.scope === 'node');
+    expect(node.occurrences).toEqual([expect.objectContaining({ current: true })]);
+    expect(node.nodes).toHaveLength(1);
+    const fleet = m.windows.find((w: { scope: string }) => w.scope === 'fleet');
+    expect(fleet.nodes).toHaveLength(6);
+    expect(fleet.occurrences.length).toBeGreaterThan(15);
+    expect((await get(`/v1/operators/${f.a}/incidents`, f.tokens.operatorB)).statusCode).toBe(404);
+    expect((await get(`/v1/operators/${f.a}/maintenance`, f.tokens.operatorB)).statusCode).toBe(404);
   });
 
   it('fleet overview: states, regions, SLA and budget, incidents, outbox', async () => {

@@ -2,11 +2,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { FleetOverview, NodeOverview, NodeSeries, OperatorNodes, SeriesQuery } from '@timmy/shared';
+import { FleetOverview, NodeOverview, NodeSeries, OperatorIncidents, OperatorMaintenance, OperatorNodes, SeriesQuery } from '@timmy/shared';
 import { Errors } from '../errors.ts';
 import { ACCESS } from '../auth/access.ts';
-import { fleetOverview, nodeOverview, nodeSeries, operatorNodes } from '../services/console.ts';
+import { fleetOverview, nodeOverview, nodeSeries, operatorIncidents, operatorMaintenance, operatorNodes } from '../services/console.ts';
+import { incidentView } from './incidents.ts';
 import { thresholdsOf } from '../services/sla.ts';
+import { Refreshing } from '../services/refreshing.ts';
 import { resolveNode } from '../stores/nodes.ts';
 import { resolveOperator } from '../stores/operators.ts';
 
@@ -83,7 +85,38 @@ export default async function consoleRoutes(base: FastifyInstance) {
     async (req) => operatorNodes(sql, thresholds, await resolveOperator(sql, req.params.op), clock()),
   );
 
-  let fleet: { at: number; value: Promise<FleetOverview> } | null = null;
+  app.get(
+    '/v1/operators/:op/incidents',
+    {
+      config: { access: ACCESS.ownOperator },
+      schema: {
+        tags: ['incidents'],
+        summary: "An operator's incidents: under way, and opened in the last 90 days, newest first.",
+        params: Type.Object({ op: Type.String() }),
+        response: { 200: OperatorIncidents, 404: err },
+      },
+    },
+    async (req) => {
+      const op = await resolveOperator(sql, req.params.op);
+      return { operator: op.name, incidents: (await operatorIncidents(sql, op, clock())).map(incidentView) };
+    },
+  );
+
+  app.get(
+    '/v1/operators/:op/maintenance',
+    {
+      config: { access: ACCESS.ownOperator },
+      schema: {
+        tags: ['maintenance'],
+        summary: "Maintenance windows covering an operator's nodes, with their occurrences from 30 days back to 90 days ahead.",
+        params: Type.Object({ op: Type.String() }),
+        response: { 200: OperatorMaintenance, 404: err },
+      },
+    },
+    async (req) => operatorMaintenance(sql, await resolveOperator(sql, req.params.op), clock()),
+  );
+
+  const fleet = new Refreshing(FLEET_TTL_MS, (now) => fleetOverview(sql, thresholds, (t) => services.alerts.outboxCounts(t), now));
   app.get(
     '/v1/fleet/overview',
     {
@@ -91,20 +124,10 @@ export default async function consoleRoutes(base: FastifyInstance) {
       schema: {
         tags: ['uptime'],
         summary:
-          "The fleet page: nodes by state (fleet and per region), this month's fleet SLA against the target with its downtime budget and projection, incidents under way, the alert outbox's health. Recomputed at most every 10 s.",
+          "The fleet page: nodes by state (fleet and per region), this month's fleet SLA against the target with its downtime budget and projection, incidents under way, the alert outbox's health. Recomputed at most every 10 s (the previous answer while it is).",
         response: { 200: FleetOverview },
       },
     },
-    async () => {
-      const now = clock();
-      if (!fleet || now - fleet.at >= FLEET_TTL_MS || now < fleet.at) {
-        const value = fleetOverview(sql, thresholds, (t) => services.alerts.outboxCounts(t), now);
-        fleet = { at: now, value };
-        value.catch(() => {
-          if (fleet?.value === value) fleet = null;
-        });
-      }
-      return fleet.value;
-    },
+    async () => (await fleet.get(clock())).v,
   );
 }

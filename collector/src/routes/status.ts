@@ -1,6 +1,7 @@
 /**
  * GET /v1/status: the public status page's data, no sign-in. One answer per 30 s per collector (computed
- * once, whoever asks), with `Cache-Control: public, max-age=30` and an ETag (304 when unchanged).
+ * once, whoever asks; after 30 s the last one is still answered while the next is computed), with
+ * `Cache-Control: public, max-age=` its remaining freshness and an ETag (304 when unchanged).
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -9,6 +10,7 @@ import { StatusPage } from '@timmy/shared';
 import { ACCESS } from '../auth/access.ts';
 import { thresholdsOf } from '../services/sla.ts';
 import { statusPage } from '../services/status-page.ts';
+import { Refreshing } from '../services/refreshing.ts';
 
 export const STATUS_MAX_AGE_S = 30;
 
@@ -21,22 +23,14 @@ export default async function statusRoutes(base: FastifyInstance) {
     regionDays: services.regionDays,
     spans: (from: number, to: number) => services.observation.spans(from, to),
   };
-  let cached: { at: number; body: string; etag: string } | null = null;
-  let computing: Promise<{ at: number; body: string; etag: string }> | null = null;
-  const current = async () => {
-    const now = clock();
-    if (cached && now - cached.at < STATUS_MAX_AGE_S * 1000 && now >= cached.at) return cached;
-    computing ??= statusPage(deps, now)
-      .then((page) => {
-        const body = JSON.stringify(page);
-        cached = { at: now, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
-        return cached;
-      })
-      .finally(() => {
-        computing = null;
-      });
-    return computing;
-  };
+  const page = new Refreshing(
+    STATUS_MAX_AGE_S * 1000,
+    async (now) => {
+      const body = JSON.stringify(await statusPage(deps, now));
+      return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+    },
+    (e) => app.log.error({ err: e }, 'status page refresh failed'),
+  );
 
   // Untyped: the body is the cached JSON text, sent as it is (serialized once per 30 s).
   base.get(
@@ -51,8 +45,8 @@ export default async function statusRoutes(base: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      const c = await current();
-      const age = Math.max(0, Math.floor((clock() - c.at) / 1000));
+      const { at, v: c } = await page.get(clock());
+      const age = Math.max(0, Math.floor((clock() - at) / 1000));
       reply.header('cache-control', `public, max-age=${Math.max(0, STATUS_MAX_AGE_S - age)}`).header('etag', c.etag);
       const match = req.headers['if-none-match'];
       if (match?.split(',').some((t) => t.trim() === c.etag || t.trim() === `W/${c.etag}`)) return reply.code(304).send(null);

@@ -4,11 +4,11 @@
  * month's fleet budget, incident counts, the outbox's health).
  */
 import type postgres from 'postgres';
-import type { ConsoleNode, FleetOverview, NodeOverview, NodeSeries, OperatorNodes, StateCounts } from '@timmy/shared';
+import type { ConsoleNode, FleetOverview, NodeOverview, NodeSeries, OperatorMaintenance, OperatorNodes, StateCounts } from '@timmy/shared';
 import type { OutboxCounts } from '../alerts/outbox.ts';
 import { listIncidents } from '../alerts/incident-store.ts';
 import { monthOf, thresholdFor, type Thresholds } from '../sla/budget.ts';
-import { maintenanceAt, stateNow } from '../sla/maintenance.ts';
+import { covers, expandWindow, maintenanceAt, stateNow } from '../sla/maintenance.ts';
 import { loadMaintenance } from '../stores/maintenance.ts';
 import { credentialInForce, minuteSeries, nodeChecks } from '../stores/node-page.ts';
 import { countState, listNodes, listSlaNodes, zeroCounts, type NodeRecord } from '../stores/nodes.ts';
@@ -97,6 +97,42 @@ export async function operatorNodes(sql: postgres.ISql, thresholds: Thresholds, 
     };
   });
   return { operator: op.name, tier: op.tier, thresholdPct: thresholdFor('operator', op.tier, thresholds), states, nodes: rows };
+}
+
+/** An operator's incidents: under way, and opened in the last 90 days, newest first. */
+export async function operatorIncidents(sql: postgres.Sql, op: OperatorRecord, now: number) {
+  const [open, recent] = await Promise.all([
+    listIncidents(sql, { operator: op.name, status: 'unresolved', limit: 200 }),
+    listIncidents(sql, { operator: op.name, from: now - 90 * DAY, limit: 200 }),
+  ]);
+  const seen = new Set(open.map((i) => i.id));
+  return [...open, ...recent.filter((i) => !seen.has(i.id))].sort((a, b) => b.openedAt - a.openedAt);
+}
+
+/** Maintenance windows covering an operator's nodes, with their occurrences from 30 days back to 90 ahead. */
+export async function operatorMaintenance(sql: postgres.ISql, op: OperatorRecord, now: number): Promise<OperatorMaintenance> {
+  const from = now - 30 * DAY;
+  const to = now + 90 * DAY;
+  const [defs, nodes] = await Promise.all([loadMaintenance(sql, from, to), listSlaNodes(sql, { operatorId: op.id })]);
+  const windows: OperatorMaintenance['windows'] = [];
+  for (const d of defs) {
+    const covered = nodes.filter((n) => covers(d, n)).map((n) => n.name);
+    if (covered.length === 0) continue;
+    windows.push({
+      id: d.id,
+      scope: d.scope,
+      region: d.scope === 'region' ? d.target : null,
+      nodes: covered,
+      recurrence: d.recurrence,
+      declaredBy: d.declaredBy,
+      reason: d.reason,
+      cancelledAt: isoOrNull(d.cancelledAt),
+      occurrences: expandWindow(d, from, to)
+        .slice(0, 20)
+        .map((o) => ({ start: iso(o.start), end: iso(o.end), current: o.start <= now && now < o.end })),
+    });
+  }
+  return { operator: op.name, windows };
 }
 
 /** The fleet page's figures at `now`. */

@@ -4,7 +4,8 @@
  * dailyTotals). Per-region rows for the whole fleet (the status page, the region and fleet bars) are
  * cached: days before the last few change only through rare rewrites of history (a decommission dated
  * in the past), so they are recomputed every 10 minutes; the recent days (where late samples and the
- * settle job still move intervals) at every read.
+ * settle job still move intervals) every 15 s. Either is recomputed behind the cached rows (services/
+ * refreshing.ts): only the first read, or the first after midnight, waits for the database.
  */
 import type postgres from 'postgres';
 import type { DailyUptime, DayBar as WireDayBar } from '@timmy/shared';
@@ -15,6 +16,7 @@ import { applyMaintenance } from '../sla/summary.ts';
 import { dailyTotals, nodeIntervals, type DailyRow } from '../stores/intervals.ts';
 import { loadMaintenance } from '../stores/maintenance.ts';
 import type { SlaNode } from '../stores/nodes.ts';
+import { Refreshing } from './refreshing.ts';
 
 export interface DaysView {
   level: Level;
@@ -85,33 +87,29 @@ export async function groupDays(
 /** How many of the newest days are always read fresh (late samples settle up to the raw retention, 48 h). */
 export const FRESH_DAYS = 3;
 
-/** Per-region day rows of the whole fleet, the older days cached (see the file's comment). */
+/** Per-region day rows of the whole fleet, cached (see the file's comment): the older days 10 minutes, the newest 15 s. */
 export class RegionDaysCache {
-  private stable: { first: number; split: number; at: number; rows: DailyRow[] } | null = null;
-  private pending: Promise<DailyRow[]> | null = null;
-  private readonly sql: postgres.ISql;
-  readonly stableTtlMs: number;
+  private readonly stable: Refreshing<DailyRow[]>;
+  private readonly fresh: Refreshing<DailyRow[]>;
+  private wanted: { starts: number[]; split: number } = { starts: [], split: 0 };
 
-  constructor(sql: postgres.ISql, opts: { stableTtlMs?: number } = {}) {
-    this.sql = sql;
-    this.stableTtlMs = opts.stableTtlMs ?? 600_000;
+  constructor(sql: postgres.ISql, opts: { stableTtlMs?: number; freshTtlMs?: number } = {}) {
+    const read = async (starts: number[], now: number) =>
+      dailyTotals(sql, { dayStarts: starts, now, maintenance: await loadMaintenance(sql, starts[0] ?? now, now), byRegion: true });
+    this.stable = new Refreshing(opts.stableTtlMs ?? 600_000, (now) => read(this.wanted.starts.slice(0, this.wanted.split), now));
+    this.fresh = new Refreshing(opts.freshTtlMs ?? 15_000, (now) => read(this.wanted.starts.slice(this.wanted.split), now));
   }
 
   /** Rows per (region, day) for the last `days` days up to `now` (group: the region, null for none). */
   async rows(now: number, days: number): Promise<DailyRow[]> {
     const starts = dayStarts(now, days);
     const split = Math.max(0, starts.length - FRESH_DAYS);
-    const maintenance = await loadMaintenance(this.sql, starts[0]!, now);
-    const s = this.stable;
-    if (!s || s.first !== starts[0] || s.split !== starts[split] || now - s.at > this.stableTtlMs || now < s.at) {
-      this.pending ??= dailyTotals(this.sql, { dayStarts: starts.slice(0, split), now, maintenance, byRegion: true }).finally(() => {
-        this.pending = null;
-      });
-      const rows = await this.pending;
-      this.stable = { first: starts[0]!, split: starts[split] ?? now, at: now, rows };
-    }
-    const fresh = await dailyTotals(this.sql, { dayStarts: starts.slice(split), now, maintenance, byRegion: true });
-    return [...this.stable!.rows, ...fresh];
+    this.wanted = { starts, split };
+    const [old, recent] = await Promise.all([
+      this.stable.get(now, `${starts[0]}:${starts[split]}`),
+      this.fresh.get(now, `${starts[split]}:${starts.length}`),
+    ]);
+    return [...old.v, ...recent.v];
   }
 }
 

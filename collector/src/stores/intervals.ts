@@ -64,8 +64,8 @@ const maintenanceSpans = (defs: readonly MaintenanceDef[] | undefined, from: num
     e: new Date(s.end).toISOString(),
   }));
 
-/** CTEs `m` (the occurrences) and `nm` (per node, the multirange of the occurrences covering it, by scope). */
-const maintenanceByNode = (sql: postgres.ISql, spans: MaintenanceParam[]) => sql`
+/** CTEs `m` (the occurrences) and `nm` (per node, or per node of `nodeIds`, the multirange of the occurrences covering it, by scope). */
+const maintenanceByNode = (sql: postgres.ISql, spans: MaintenanceParam[], nodeIds?: readonly number[]) => sql`
   m as (
     select scope, target, tstzrange(s, e) as r from jsonb_to_recordset(${sql.json(spans)}::jsonb) as x(scope text, target text, s timestamptz, e timestamptz)
   ),
@@ -73,6 +73,7 @@ const maintenanceByNode = (sql: postgres.ISql, spans: MaintenanceParam[]) => sql
     select n.id as node_id, range_agg(m.r) as mr
     from nodes n join m on m.scope = 'fleet' or (m.scope = 'node' and m.target = n.id::text)
       or (m.scope = 'operator' and m.target = n.operator_id::text) or (m.scope = 'region' and m.target = n.region)
+    ${nodeIds ? sql`where n.id in ${sql(nodeIds.length ? nodeIds : [-1])}` : sql``}
     group by n.id
   )`;
 
@@ -217,7 +218,7 @@ export async function dailyTotals(sql: postgres.ISql, q: DailyQuery): Promise<Da
   const spans = maintenanceSpans(q.maintenance, first, endMs);
   if (spans.length > 0) {
     const inside = await sql<DailyMaintRow[]>`
-      with ${maintenanceByNode(sql, spans)}, ${days}, ${iv},
+      with ${maintenanceByNode(sql, spans, q.nodeIds)}, ${days}, ${iv},
       ov as (
         select iv.node_id, iv.state, x as r
         from iv join nm on nm.node_id = iv.node_id
