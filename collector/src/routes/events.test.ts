@@ -108,7 +108,7 @@ describe('GET /v1/events', () => {
     expect(r.body).toContain('"untracked":2');
   });
 
-  it('a change settled on one collector reaches the streams on another within 2 s, each as its caller may see it; close ends them', async () => {
+  it('a change settled on one collector reaches the streams on another within 2 s, each as its caller may see it; heartbeats; close ends them', async () => {
     const lead = openStream(tokens.lee);
     const alice = openStream(tokens.amara);
     const anon = openStream();
@@ -139,12 +139,16 @@ describe('GET /v1/events', () => {
     expect(down.at - settledAt).toBeLessThan(2_000);
     const leadDown = await until('a1 DOWN on the lead stream', () => lead.events.find((e) => e.data.to === 'DOWN'));
     expect(leadDown.at - settledAt).toBeLessThan(2_000);
+    console.log(`state event after the settle run began: ${down.at - settledAt} ms (operator), ${leadDown.at - settledAt} ms (lead)`);
     // Alice's stream carries her node only; the anonymous stream only counts.
     expect(alice.events.filter((e) => e.event === 'state').map((e) => e.data.node)).toEqual(['a1', 'a1']);
     await until('counts with a DOWN', () =>
       anon.events.find((e) => e.event === 'counts' && (e.data.states as { DOWN: number }).DOWN === 1),
     );
     expect(anon.events.filter((e) => e.event === 'state')).toEqual([]);
+
+    // A comment keeps idle streams open through proxies, every 15 s.
+    await until('a heartbeat comment', () => lead.comments > 0 && anon.comments > 0, 40_000);
 
     // The collector closes: every stream ends (no open request holds the close up).
     await c2.close();
