@@ -75,7 +75,7 @@ export default async function eventRoutes(base: FastifyInstance) {
         send(frame('counts', body));
       };
       if (req.query.once === 'true') {
-        counts(await events.counts());
+        counts(await events.openingCounts());
         raw.end();
         return;
       }
@@ -106,7 +106,7 @@ export default async function eventRoutes(base: FastifyInstance) {
       open.add(end);
       raw.on('close', end);
       raw.on('error', end);
-      counts(await events.counts());
+      counts(await events.openingCounts());
     },
   );
 }
