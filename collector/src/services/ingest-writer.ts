@@ -92,6 +92,10 @@ export class IngestWriter {
    * `checkCache` says of that node is no longer trusted (see changedChecks).
    */
   private lastReport = new Map<number, number>();
+  /** performance.now() at the start of each commit in flight. */
+  private commitsStarted = new Set<number>();
+  /** Since when every commit has failed for want of the database (null after a success). */
+  private failingSince: number | null = null;
   readonly sql: postgres.Sql;
   readonly opts: WriterOptions;
   readonly log: Logger;
@@ -196,16 +200,38 @@ export class IngestWriter {
     batch.forEach((p, i) => p.resolve(results[i]!));
   }
 
+  /**
+   * Whether reports cannot be stored right now: the last commit failed for want of the database (not for
+   * its data), or a commit has been in flight for more than `stalledMs` (a connection hanging on a
+   * primary that is going away). While it is, the collector does not claim to observe (observation.ts):
+   * a node whose reports it cannot store is not silent, and must not be counted DOWN.
+   */
+  blocked(stalledMs: number): boolean {
+    if (this.failingSince !== null) return true;
+    const now = performance.now();
+    for (const t of this.commitsStarted) if (now - t > stalledMs) return true;
+    return false;
+  }
+
   /** Deadlocks and serialization failures (concurrent batches, or collectors, touching the same nodes) are retried. */
   private async commitRetrying(jobs: IngestJob[]): Promise<JobResult[]> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.commit(jobs);
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if ((code === '40P01' || code === '40001') && attempt < 3) continue;
-        throw e;
+    const started = performance.now();
+    this.commitsStarted.add(started);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const out = await this.commit(jobs);
+          this.failingSince = null;
+          return out;
+        } catch (e) {
+          const code = (e as { code?: string }).code;
+          if ((code === '40P01' || code === '40001') && attempt < 3) continue;
+          if (!isDataError(e)) this.failingSince ??= performance.now();
+          throw e;
+        }
       }
+    } finally {
+      this.commitsStarted.delete(started);
     }
   }
 

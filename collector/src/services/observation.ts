@@ -17,12 +17,15 @@ export class ObservationRecorder {
   private readonly clock: Clock;
   private readonly beatMs: number;
   private readonly log: Logger;
+  /** Whether reports cannot be stored right now (the ingest writer's `blocked`): a beat then claims nothing. */
+  private readonly ingestBlocked: () => boolean;
 
-  constructor(sql: postgres.Sql, clock: Clock, beatMs: number, log: Logger) {
+  constructor(sql: postgres.Sql, clock: Clock, beatMs: number, log: Logger, ingestBlocked: () => boolean = () => false) {
     this.sql = sql;
     this.clock = clock;
     this.beatMs = beatMs;
     this.log = log;
+    this.ingestBlocked = ingestBlocked;
   }
 
   /** Opens a new span; the gap since anyone last observed gets recomputed for every node. */
@@ -42,9 +45,14 @@ export class ObservationRecorder {
     this.spanStart = now;
   }
 
-  /** Called every beat. After a stretch without a successful beat (database away), opens a new span. */
+  /**
+   * Called every beat. After a stretch without a successful beat (database away), opens a new span.
+   * While reports cannot be stored (ingest failing or stalled, though this beat's own query might get
+   * through), the beat fails: observing means being able to hear the nodes, not only reaching the database.
+   */
   async beat(): Promise<void> {
     const now = this.clock();
+    if (this.ingestBlocked()) throw new Error('not observing: reports cannot be stored right now');
     if (this.spanId === null || now - this.lastBeat > this.beatMs * 3) {
       this.log.warn({ sinceLastBeatMs: now - this.lastBeat }, 'observation gap: starting a new span; the gap is UNKNOWN time');
       await this.open();
