@@ -5,6 +5,7 @@
  */
 import type postgres from 'postgres';
 import type { Clock } from '../clock.ts';
+import type { operators } from '../db/schema/index.ts';
 import { fleetTotals, loadMaintenance, ratioOf } from '../services/uptime.ts';
 import { DEFAULT_THRESHOLDS, thresholdFor, type Thresholds } from '../sla/budget.ts';
 import { rolling30d } from '../sla/summary.ts';
@@ -71,8 +72,8 @@ export function registerFleetGauges(metrics: Metrics, sql: postgres.Sql, clock: 
  * than writing the exposition; one json_agg value is parsed natively at once.
  */
 async function jsonRows<R>(sql: postgres.Sql, query: postgres.PendingQuery<postgres.Row[]>): Promise<R[]> {
-  const [r] = await sql`select coalesce(json_agg(q.row), '[]') as rows from (${query}) q`;
-  return r!.rows as R[];
+  const [r] = await sql<{ rows: R[] }[]>`select coalesce(json_agg(q.row), '[]') as rows from (${query}) q`;
+  return r!.rows;
 }
 
 async function render(sql: postgres.Sql, now: number, thresholds: Thresholds): Promise<string> {
@@ -102,7 +103,7 @@ async function render(sql: postgres.Sql, now: number, thresholds: Thresholds): P
       defs: m,
       totals: await fleetTotals(sql, window.start, window.end, now, m),
     })),
-    sql`select name, tier from operators where status = 'active'`,
+    sql<Pick<typeof operators.$inferSelect, 'name' | 'tier'>[]>`select name, tier from operators where status = 'active'`,
     jsonRows<[nodeId: number, check: string, probe: string, status: string]>(
       sql,
       sql`select json_build_array(c.node_id, c.name, c.probe, c.status) as row from node_check_status c`,
@@ -146,11 +147,7 @@ async function render(sql: postgres.Sql, now: number, thresholds: Thresholds): P
   for (const [region, t] of byRegion)
     if (region && t.up + t.down > 0) out.set(regionUptime, { region, window: '30d' }, t.up / (t.up + t.down));
   for (const o of operatorRows)
-    out.set(
-      operatorTarget,
-      { operator: o.name as string, tier: o.tier as string },
-      thresholdFor('operator', o.tier as string, thresholds) / 100,
-    );
+    out.set(operatorTarget, { operator: o.name, tier: o.tier }, thresholdFor('operator', o.tier, thresholds) / 100);
   out.set(fleetTarget, {}, thresholds.fleetTargetPct / 100);
   if (fleet.up + fleet.down > 0) out.set(fleetUptime, { window: '30d' }, fleet.up / (fleet.up + fleet.down));
   for (const [nodeId, check, probe, status] of checkRows) {

@@ -43,9 +43,7 @@ export class IngestService {
     this.metrics.ingestSamples.inc({ result: 'rejected' }, prepared.rejected.length);
     if (prepared.samples.length === 0) {
       this.metrics.ingestReports.inc({ result: 'rejected' });
-      const err = new Errors.TimestampOutOfRange(prepared.rejected[0]?.message ?? 'no acceptable sample');
-      (err as unknown as { details: unknown }).details = prepared.rejected;
-      throw err;
+      throw new Errors.TimestampOutOfRange(prepared.rejected[0]?.message ?? 'no acceptable sample', prepared.rejected);
     }
     let result: Awaited<ReturnType<typeof this.writer.write>>;
     try {

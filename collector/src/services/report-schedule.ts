@@ -78,7 +78,7 @@ export class ReportScheduler {
           },
         })),
         now,
-        tx as unknown as postgres.Sql,
+        tx,
       );
       return true;
     });
