@@ -2,7 +2,7 @@
 export { ENGINE_VERSION, computeStatement } from './engine.ts';
 export { estimateStatement, projectEvidence, type Estimate } from './estimate.ts';
 export { loadPolicy, parsePolicy, policyFor, policyChangeProblems, type PayPolicy, type PolicyVersion, type PolicyLine } from './policy.ts';
-export { tierProposals, type MonthUptime, type Proposal } from './eligibility.ts';
+export { tierProposals, MonthUptime, Proposal } from './eligibility.ts';
 export {
   Adjustment,
   Evidence,

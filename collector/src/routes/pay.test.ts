@@ -4,34 +4,16 @@
  * the evidence bundle, the live estimate, a dispute and its answer, and the refusals with their codes.
  */
 import { createHash } from 'node:crypto';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../test/support/pg.ts';
-import { ManualClock, testCollector } from '../../../test/support/harness.ts';
+import { describe, expect, it } from 'vitest';
 import { verifyBundle } from '../pay-service/bundle.ts';
-import { at, readmeExample } from '../pay-service/testkit.ts';
+import { at } from '../pay-service/testkit.ts';
+import { payExample } from '../../../test/support/pay-example.ts';
 
-const ADMIN = 'admin-token-for-tests-0123456789';
-const clock = new ManualClock(at('2027-04-20T00:00:00Z').getTime());
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let c: Awaited<ReturnType<typeof testCollector>>;
-let sql: postgres.Sql;
-const auth = { authorization: `Bearer ${ADMIN}` };
-
-beforeAll(async () => {
-  db = await createTestDatabase('pay_routes');
-  c = await testCollector(db.url, clock, { anonymousRead: false });
-  sql = postgres(db.url, { max: 1, onnotice: () => {} });
-  await readmeExample(sql);
-});
-afterAll(async () => {
-  await sql?.end();
-  await c?.close();
-  await db?.drop();
-});
+const ex = payExample('pay_routes', '2027-04-20T00:00:00Z');
+const { clock, auth } = ex;
 
 const call = (method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-  c.app.inject({ method, url, headers: { ...auth, ...headers }, ...(payload === undefined ? {} : { payload: payload as string }) });
+  ex.c.app.inject({ method, url, headers: { ...auth, ...headers }, ...(payload === undefined ? {} : { payload: payload as string }) });
 
 describe('paying operators through the API', () => {
   it('transfers a node, listing every problem of a refused transfer', async () => {
@@ -49,7 +31,7 @@ describe('paying operators through the API', () => {
     expect((await call('POST', '/v1/admin/nodes/nope/transfers', { to: 'bob', reason: 'x' })).json().code).toBe('FLEET_NOT_FOUND');
     expect((await call('GET', '/v1/nodes/n6/transfers')).json().transfers).toHaveLength(2);
     expect(
-      (await c.app.inject({ method: 'POST', url: '/v1/admin/nodes/n6/transfers', payload: { to: null, reason: 'x' } })).statusCode,
+      (await ex.c.app.inject({ method: 'POST', url: '/v1/admin/nodes/n6/transfers', payload: { to: null, reason: 'x' } })).statusCode,
     ).toBe(401);
   });
 
@@ -130,10 +112,10 @@ describe('paying operators through the API', () => {
   });
 
   it("an operator's token reads their own statement, estimate and disputes; another's is a 404, every statement a 403", async () => {
-    await c.services.program.people.add({ name: 'alice-person', role: 'operator', operator: 'alice' }, 'test', clock.now);
-    const { token } = await c.services.program.people.issueToken('alice-person', {}, 'test', clock.now);
+    await ex.c.services.program.people.add({ name: 'alice-person', role: 'operator', operator: 'alice' }, 'test', clock.now);
+    const { token } = await ex.c.services.program.people.issueToken('alice-person', {}, 'test', clock.now);
     const as = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
-      c.app.inject({
+      ex.c.app.inject({
         method,
         url,
         headers: { authorization: `Bearer ${token}` },

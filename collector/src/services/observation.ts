@@ -32,11 +32,12 @@ export class ObservationRecorder {
   async open(): Promise<void> {
     const now = this.clock();
     await this.sql.begin(async (tx) => {
-      const [prev] = await tx`select max(last_beat_at) as t from collector_spans`;
-      const [row] =
-        await tx`insert into collector_spans (instance_id, started_at, last_beat_at) values (${this.instanceId}, ${new Date(now)}, ${new Date(now)}) returning id::int8 as id`;
+      const [prev] = await tx<{ t: Date | null }[]>`select max(last_beat_at) as t from collector_spans`;
+      const [row] = await tx<
+        { id: string }[]
+      >`insert into collector_spans (instance_id, started_at, last_beat_at) values (${this.instanceId}, ${new Date(now)}, ${new Date(now)}) returning id::int8 as id`;
       this.spanId = Number(row!.id);
-      const gapFrom = prev?.t ? (prev.t as Date).getTime() : null;
+      const gapFrom = prev?.t ? prev.t.getTime() : null;
       if (gapFrom !== null && gapFrom < now) {
         await tx`update nodes set recompute_from = least(recompute_from, ${new Date(gapFrom)}) where current_state is not null`;
       }

@@ -75,6 +75,14 @@ export async function resolveNode(sql: postgres.ISql, ref: string): Promise<Node
   return node;
 }
 
+/** The SLA-critical checks failing as of each node's newest sample (ingest's carried-forward prior), by node id. */
+export async function failingByNode(sql: postgres.ISql, ids: number[]): Promise<Map<number, string[]>> {
+  const rows = await sql<
+    (Pick<Node, 'failing'> & { id: string })[]
+  >`select id::int8 as id, failing from nodes where id = any(${ids}::int8[])`;
+  return new Map(rows.map((r) => [Number(r.id), r.failing]));
+}
+
 /** Every node, decommissioned ones included, by name. */
 export async function listNodes(sql: postgres.ISql): Promise<NodeRecord[]> {
   return (await sql<NodeRow[]>`${SELECT(sql)} order by n.name`).map(record);
