@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { ManualClock, testCollector } from '../../../test/support/harness.ts';
 import { hashToken } from '../program/index.ts';
+import { sampleApplication } from '../program/testkit.ts';
 
 const NOW = Date.UTC(2027, 3, 1);
 const D = 86_400_000;
@@ -17,27 +18,7 @@ let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let c: Awaited<ReturnType<typeof testCollector>>;
 const clock = new ManualClock(NOW);
 
-const application = () => ({
-  applicant: { fullName: 'Amara Okafor', handle: 'amara', email: 'amara@example.org' },
-  location: { city: 'Berlin', country: 'DE', region: 'eu-central', timezone: 'Europe/Berlin' },
-  experience: { linuxAdminYears: 6, skills: ['linux_admin', 'git'], summary: 'Ran a 40-server hosting fleet for four years.' },
-  server: {
-    provider: 'Hetzner',
-    datacenter: 'fsn1',
-    vcpus: 2,
-    ramGb: 4,
-    storageGb: 50,
-    storageType: 'ssd',
-    os: 'Debian 12',
-    staticIp: true,
-    nodes: 3,
-  },
-  availability: { startDate: '2027-05-01', hoursPerWeek: 20, supportHours: 'on_call', onCall: true, commitmentMonths: 12 },
-  commitments: { uptimeTarget: true, exitNotice: true, sovereignty: true, training: true },
-  references: [{ name: 'Jo Smith', contact: 'jo@example.org', relationship: 'former lead', kind: 'fleet' }],
-  agreement: { accurate: true, signature: 'Amara Okafor', signedOn: '2027-03-30' },
-  referralCode: 'PCODE',
-});
+const application = () => sampleApplication({ referralCode: 'PCODE' });
 
 const call = (method: string, url: string, headers: Record<string, string> = ADMIN, payload?: unknown) =>
   c.app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
