@@ -5,7 +5,6 @@
  * advisory lock. Closing a closed month changes nothing; the database refuses to alter a statement.
  */
 import type postgres from 'postgres';
-import { LOCKS } from '../db/database.ts';
 import { Errors } from '../errors.ts';
 import {
   canonicalJson,
@@ -23,6 +22,7 @@ import {
   insertMonthClose,
   insertStatements,
   lastClosedMonth,
+  lockMonthClose,
   monthClose,
   type AdjustmentRow,
   statementsOf,
@@ -116,7 +116,7 @@ export async function closeMonth(
     );
   const maintenance = await monthMaintenance(sql, month);
   return sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(${LOCKS.payClose})`;
+    await lockMonthClose(tx);
     const done = await monthClose(tx, month);
     const last = done ? null : await lastClosedMonth(tx);
     if (last && last.month > month)

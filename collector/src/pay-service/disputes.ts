@@ -9,7 +9,8 @@ import type postgres from 'postgres';
 import type { Queryable } from '../stores/statements.ts';
 import { Errors } from '../errors.ts';
 import type { Statement } from '../pay/index.ts';
-import { answerDispute, disputeById, insertDispute, listDisputes, type DisputeRow } from '../stores/disputes.ts';
+import { answerDispute, disputeById, insertDispute, listDisputes, lockDispute, type DisputeRow } from '../stores/disputes.ts';
+import { operatorIdByName } from '../stores/ownership.ts';
 import { insertAdjustment, monthClose, statementFor, type NewAdjustment } from '../stores/statements.ts';
 import { assertOpenMonth, monthAt, monthOrBadRequest } from './months.ts';
 
@@ -37,8 +38,7 @@ export async function addAdjustment(sql: Queryable, a: AdjustmentRequest, now: n
   if (!Number.isSafeInteger(a.amountCents) || Math.abs(a.amountCents) > 1_000_000_000_000)
     throw new Errors.BadRequest('amountCents must be a whole number of cents');
   if (a.subjectKind === 'operator') {
-    const [op] = await sql<{ n: number }[]>`select count(*)::int as n from operators where name = ${a.subjectId}`;
-    if (!op?.n) throw new Errors.NotFound(`no operator ${a.subjectId}`);
+    if ((await operatorIdByName(sql, a.subjectId)) === null) throw new Errors.NotFound(`no operator ${a.subjectId}`);
   }
   await assertOpenMonth(sql, month, `an adjustment paid in ${month}`);
   const row: NewAdjustment = {
@@ -123,7 +123,7 @@ export async function resolveDispute(
   now: number,
 ): Promise<DisputeView> {
   return sql.begin(async (tx) => {
-    await tx`select 1 from pay_disputes where id = ${id} for update`;
+    await lockDispute(tx, id);
     const d = await disputeById(tx, id);
     if (!d) throw new Errors.NotFound(`no dispute ${id}`);
     if (d.status !== 'open') throw new Errors.Conflict(`dispute ${id} was answered already (${d.status})`);

@@ -98,3 +98,8 @@ export async function answerDispute(
     where id = ${id} and status = 'open'`;
   return r.count === 1;
 }
+
+/** Locks a dispute's row for the rest of the transaction (a dispute is answered once). */
+export async function lockDispute(sql: postgres.TransactionSql, id: number): Promise<void> {
+  await sql`select 1 from pay_disputes where id = ${id} for update`;
+}

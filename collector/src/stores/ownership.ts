@@ -4,6 +4,7 @@
  * was before transfers were recorded); its first transfer writes that implicit row too, so from then
  * on the history is explicit.
  */
+import type postgres from 'postgres';
 import type { Queryable } from './statements.ts';
 
 export interface OwnedNodeRow {
@@ -128,4 +129,9 @@ export async function operatorNameById(sql: Queryable, id: number): Promise<stri
   if (!Number.isSafeInteger(id)) return null;
   const [r] = await sql<{ name: string }[]>`select name from operators where id = ${id}`;
   return r?.name ?? null;
+}
+
+/** Locks a node's row for the rest of the transaction (its transfers are checked against each other). */
+export async function lockNode(sql: postgres.TransactionSql, nodeId: number): Promise<void> {
+  await sql`select 1 from nodes where id = ${nodeId} for update`;
 }

@@ -4,6 +4,7 @@
  * are written once: the database refuses to change them (a trigger).
  */
 import type postgres from 'postgres';
+import { LOCKS } from '../db/database.ts';
 
 /** A pool or a transaction: every store function runs on either. */
 export type Queryable = postgres.Sql | postgres.TransactionSql;
@@ -39,6 +40,11 @@ export async function lastClosedMonth(sql: Queryable): Promise<MonthCloseRow | n
   const [r] = await sql<CloseRow[]>`
     select month, closed_at, closed_by, policy_id, policy_version, statements from month_closes order by month desc limit 1`;
   return r ? toClose(r) : null;
+}
+
+/** Holds the month-close lock for the rest of the transaction: one close at a time across collectors. */
+export async function lockMonthClose(sql: postgres.TransactionSql): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${LOCKS.payClose})`;
 }
 
 export async function insertMonthClose(sql: Queryable, c: MonthCloseRow): Promise<void> {
