@@ -183,6 +183,31 @@ describe('the walk: every route × every role', () => {
       }
   });
 
+  it("partner P reaching for partner Q's record, commission estimate, statements and disputes, by id and by name, gets what a missing one gets", async () => {
+    const p = callers.partnerP!;
+    const scoped = openApiRoutes(c.app.swagger() as Parameters<typeof openApiRoutes>[0]).filter(
+      (r) => c.app.accessDeclarations[routeKey(r)]!.scope === 'own-partner',
+    );
+    expect(scoped.map(routeKey)).toEqual(
+      expect.arrayContaining([
+        'GET /v1/partners/:partner',
+        'GET /v1/partners/:partner/pay/estimate',
+        'GET /v1/partners/:partner/disputes',
+        'POST /v1/partners/:partner/statements/:month/disputes',
+      ]),
+    );
+    for (const r of scoped)
+      for (const by of ['id', 'name'] as const) {
+        const theirs = await inject(r.method, fill(r.url, by), p.headers);
+        const none = await inject(r.method, fill(r.url, by, true), p.headers);
+        const label = `${routeKey(r)} by ${by}: ${theirs.body}`;
+        expect([theirs.statusCode, theirs.json().code], label).toEqual([404, 'FLEET_NOT_FOUND']);
+        expect({ ...theirs.json(), message: '' }, label).toEqual({ ...none.json(), message: '' });
+      }
+    expect((await inject('GET', '/v1/partners/partner-p/pay/estimate', p.headers)).statusCode).toBe(200);
+    expect((await inject('GET', '/v1/partners/partner-p/disputes', p.headers)).statusCode).toBe(200);
+  });
+
   it('operator A reads their own node and uptime', async () => {
     const opA = callers.opA!;
     expect((await inject('GET', '/v1/nodes/a1', opA.headers)).statusCode).toBe(200);

@@ -13,6 +13,7 @@ import {
   policyFor,
   sha256Hex,
   type Evidence,
+  type PartnerEvidence,
   type PayPolicy,
   type Statement,
 } from '../pay/index.ts';
@@ -44,6 +45,25 @@ export interface CloseResult {
 }
 
 /**
+ * A partner's evidence: their referrals, the referred operators' statements of the month (closed ones
+ * for a close, estimates for the live estimate) and the adjustments paid to the partner in it.
+ */
+export function partnerEvidence(
+  p: PartnerReferrals,
+  byOperator: ReadonlyMap<string, Statement>,
+  adjustments: readonly AdjustmentRow[],
+): PartnerEvidence {
+  const adj = adjustments.filter((a) => a.subjectKind === 'partner' && a.subjectId === p.partner);
+  return {
+    subject: 'partner',
+    partner: { id: p.partner },
+    referrals: p.referrals,
+    referredStatements: p.referrals.flatMap((r) => byOperator.get(r.operatorId) ?? []),
+    ...(adj.length ? { adjustments: adj.map(adjustmentEvidence) } : {}),
+  };
+}
+
+/**
  * Computes every operator's statement, then every partner's from their referrals and the referred
  * operators' statements; a subject whose evidence the engine refuses is named in the error.
  */
@@ -66,16 +86,7 @@ export function computeAll(
   };
   for (const g of gathered) compute(g.operator.name, g.evidence);
   const byOperator = new Map(out.map((o) => [o.statement.subject.id, o.statement] as const));
-  for (const p of partners) {
-    const adj = adjustments.filter((a) => a.subjectKind === 'partner' && a.subjectId === p.partner);
-    compute(p.partner, {
-      subject: 'partner',
-      partner: { id: p.partner },
-      referrals: p.referrals,
-      referredStatements: p.referrals.flatMap((r) => byOperator.get(r.operatorId) ?? []),
-      ...(adj.length ? { adjustments: adj.map(adjustmentEvidence) } : {}),
-    });
-  }
+  for (const p of partners) compute(p.partner, partnerEvidence(p, byOperator, adjustments));
   if (problems.length) throw new PayEvidenceError(problems);
   return out;
 }

@@ -87,16 +87,22 @@ export const disputeView = (d: DisputeRow): DisputeView => ({
   adjustmentId: d.adjustmentId,
 });
 
+/** Whose statement a dispute is about: an operator's, or a partner's commission. */
+export interface DisputeSubject {
+  kind: 'operator' | 'partner';
+  id: string;
+}
+
 export async function openDispute(
   sql: Queryable,
-  d: { month: string; operator: string; lineIndex: number; message: string; by: string },
+  d: { month: string; subject: DisputeSubject; lineIndex: number; message: string; by: string },
   now: number,
   windowDays: number,
 ): Promise<DisputeView> {
   monthOrBadRequest(d.month);
-  const st = await statementFor(sql, d.month, 'operator', d.operator);
+  const st = await statementFor(sql, d.month, d.subject.kind, d.subject.id);
   const closed = await monthClose(sql, d.month);
-  if (!st || !closed) throw new Errors.NotFound(`no statement of ${d.operator} for ${d.month}`);
+  if (!st || !closed) throw new Errors.NotFound(`no statement of ${d.subject.kind} ${d.subject.id} for ${d.month}`);
   const until = closed.closedAt.getTime() + windowDays * DAY_MS;
   if (now > until)
     throw new Errors.DisputeWindowOver(
@@ -159,8 +165,12 @@ export async function resolveDispute(
   });
 }
 
-export async function disputesOf(sql: Queryable, f: { operator?: string; status?: string }): Promise<DisputeView[]> {
-  return (await listDisputes(sql, { ...(f.operator ? { subjectId: f.operator } : {}), ...(f.status ? { status: f.status } : {}) })).map(
-    disputeView,
-  );
+export async function disputesOf(sql: Queryable, f: { operator?: string; partner?: string; status?: string }): Promise<DisputeView[]> {
+  if (f.operator && f.partner) return []; // a dispute is about one subject
+  const subject = f.operator
+    ? { subjectKind: 'operator', subjectId: f.operator }
+    : f.partner
+      ? { subjectKind: 'partner', subjectId: f.partner }
+      : {};
+  return (await listDisputes(sql, { ...subject, ...(f.status ? { status: f.status } : {}) })).map(disputeView);
 }

@@ -124,6 +124,12 @@ export async function operatorIdByName(sql: Queryable, name: string): Promise<nu
   return r?.id ?? null;
 }
 
+/** A partner's id by name. */
+export async function partnerIdByName(sql: Queryable, name: string): Promise<number | null> {
+  const [r] = await sql<{ id: number }[]>`select id::float8 as id from partners where name = ${name}`;
+  return r?.id ?? null;
+}
+
 /** An operator's name by id. */
 export async function operatorNameById(sql: Queryable, id: number): Promise<string | null> {
   if (!Number.isSafeInteger(id)) return null;
