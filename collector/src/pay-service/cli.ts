@@ -94,10 +94,18 @@ export function payCommands(h: Helpers): Record<string, PayCommand> {
             const [{ readFileSync }, { verifyBundle }] = await Promise.all([import('node:fs'), import('./bundle.ts')]);
             r = verifyBundle(JSON.parse(readFileSync(bundle, 'utf8')));
           } else r = await withPay(config, (pay) => pay.verify(arg!));
-          if (r.ok) console.log(`${r.month}: all ${r.statements} statement(s) recomputed byte for byte`);
-          else {
+          if (r.ok)
+            console.log(`${r.month}: all ${r.statements} statement(s) recomputed byte for byte; no evidence changed since the close`);
+          else if (r.failed.length) {
             console.log(`${r.month}: ${r.failed.length} of ${r.statements} statement(s) differ`);
             print(r.failed);
+          } else console.log(`${r.month}: all ${r.statements} statement(s) recomputed byte for byte`);
+          for (const ch of r.changedSinceClose ?? []) {
+            console.log(
+              `${r.month}: ${ch.operator} ${ch.node}: evidence changed since the close (sha256 ${ch.storedDigest?.slice(0, 12) ?? 'none'} stored, ${ch.currentDigest?.slice(0, 12) ?? 'none'} now)`,
+            );
+            for (const d of ch.differences)
+              console.log(`  ${d.path}: stored ${JSON.stringify(d.stored)}, now ${JSON.stringify(d.recomputed)}`);
           }
           return r.ok ? 0 : 1;
         }

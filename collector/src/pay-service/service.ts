@@ -22,7 +22,7 @@ import {
 import type { Ref } from '../refs.ts';
 import { nodeForTransfer, nodeTransfers, operatorIdByName, operatorNameById, partnerIdByName } from '../stores/ownership.ts';
 import { adjustmentsOf, monthClose, statementFor, statementsOf, storedPolicyVersions, type StatementRow } from '../stores/statements.ts';
-import { BUNDLE_FORMAT, checkStatements, type EvidenceBundle, type MonthVerification } from './bundle.ts';
+import { BUNDLE_FORMAT, checkStatements, nodeChanges, type EvidenceBundle, type MonthVerification } from './bundle.ts';
 import { closeMonth, partnerEvidence, type CloseResult } from './close.ts';
 import { addAdjustment, disputesOf, openDispute, resolveDispute, type AdjustmentRequest, type DisputeSubject } from './disputes.ts';
 import { gatherOperatorEvidence, monthMaintenance, partnerReferrals } from './evidence.ts';
@@ -87,10 +87,18 @@ export class PayService {
     return (await storedPolicyVersions(this.sql)).map((r) => versionFromDefinition(r.definition));
   }
 
-  /** Recomputes every statement of a closed month from its stored evidence; reports any byte that differs. */
+  /**
+   * Recomputes every statement of a closed month from its stored evidence and reports any byte that
+   * differs; then reads the operators' evidence again as of the close and names every node whose
+   * evidence changed since (`changedSinceClose`): either makes the month fail verification.
+   */
   async verify(month: string): Promise<MonthVerification> {
     const rows = await this.closedStatements(month);
-    return checkStatements(month, rows, await this.versions());
+    const checked = checkStatements(month, rows, await this.versions());
+    const close = (await monthClose(this.sql, month))!;
+    const gathered = await gatherOperatorEvidence(this.sql, month, close.closedAt.getTime(), monthMaintenance(this.sql, month));
+    const changedSinceClose = nodeChanges(rows, new Map(gathered.map((g) => [g.operator.name, g.evidence] as const)));
+    return { ...checked, ok: checked.ok && changedSinceClose.length === 0, changedSinceClose };
   }
 
   /** Everything needed to re-check a closed month without the database. */
