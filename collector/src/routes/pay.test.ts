@@ -33,6 +33,19 @@ afterAll(async () => {
 const call = (method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
   c.app.inject({ method, url, headers: { ...auth, ...headers }, ...(payload === undefined ? {} : { payload: payload as string }) });
 
+/** A new person with a token of their own, and requests made with it. */
+async function personCalls(p: Parameters<typeof c.services.program.people.add>[0]) {
+  await c.services.program.people.add(p, 'test', clock.now);
+  const { token } = await c.services.program.people.issueToken(p.name, {}, 'test', clock.now);
+  return (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    c.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}` },
+      ...(payload === undefined ? {} : { payload: payload as string }),
+    });
+}
+
 describe('paying operators through the API', () => {
   it('transfers a node, listing every problem of a refused transfer', async () => {
     const r = await call('POST', '/v1/admin/nodes/n6/transfers', { to: 'bob', at: '2027-04-16T00:00:00Z', reason: 'hand-over' });
@@ -142,15 +155,7 @@ describe('paying operators through the API', () => {
   });
 
   it("an operator's token reads their own statement, estimate and disputes; another's is a 404, every statement a 403", async () => {
-    await c.services.program.people.add({ name: 'alice-person', role: 'operator', operator: 'alice' }, 'test', clock.now);
-    const { token } = await c.services.program.people.issueToken('alice-person', {}, 'test', clock.now);
-    const as = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
-      c.app.inject({
-        method,
-        url,
-        headers: { authorization: `Bearer ${token}` },
-        ...(payload === undefined ? {} : { payload: payload as string }),
-      });
+    const as = await personCalls({ name: 'alice-person', role: 'operator', operator: 'alice' });
     expect((await as('GET', '/v1/operators/alice/statements/2027-04')).json().totalCents).toBe(24250);
     const theirs = await as('GET', '/v1/operators/bob/statements/2027-04');
     expect([theirs.statusCode, theirs.json().code]).toEqual([404, 'FLEET_NOT_FOUND']);
@@ -167,15 +172,7 @@ describe('paying operators through the API', () => {
 
   it("a partner disputes a commission line, reads their disputes and live estimate; another partner's are a 404, operators' pay a 403", async () => {
     await sql`insert into partners (name, referral_code, created_by) values ('quinn', 'QUINN1', 'test')`;
-    await c.services.program.people.add({ name: 'pat-person', role: 'partner', partner: 'pat' }, 'test', clock.now);
-    const { token } = await c.services.program.people.issueToken('pat-person', {}, 'test', clock.now);
-    const as = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
-      c.app.inject({
-        method,
-        url,
-        headers: { authorization: `Bearer ${token}` },
-        ...(payload === undefined ? {} : { payload: payload as string }),
-      });
+    const as = await personCalls({ name: 'pat-person', role: 'partner', partner: 'pat' });
 
     const d = await as('POST', '/v1/partners/pat/statements/2027-04/disputes', {
       line: 1,
