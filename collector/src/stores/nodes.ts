@@ -83,9 +83,10 @@ export async function failingByNode(sql: postgres.ISql, ids: number[]): Promise<
   return new Map(rows.map((r) => [Number(r.id), r.failing]));
 }
 
-/** Every node, decommissioned ones included, by name. */
-export async function listNodes(sql: postgres.ISql): Promise<NodeRecord[]> {
-  return (await sql<NodeRow[]>`${SELECT(sql)} order by n.name`).map(record);
+/** Every node, decommissioned ones included, by name (or one operator's: `operatorId`). */
+export async function listNodes(sql: postgres.ISql, filter: { operatorId?: number } = {}): Promise<NodeRecord[]> {
+  const only = filter.operatorId === undefined ? sql`` : sql`where n.operator_id = ${filter.operatorId}`;
+  return (await sql<NodeRow[]>`${SELECT(sql)} ${only} order by n.name`).map(record);
 }
 
 /**

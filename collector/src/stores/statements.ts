@@ -5,6 +5,7 @@
  */
 import type postgres from 'postgres';
 import type { monthCloses, payAdjustments, payPolicyVersions, statements } from '../db/schema/index.ts';
+import { LOCKS } from '../db/database.ts';
 
 /** A pool or a transaction: every store function runs on either. */
 export type Queryable = postgres.Sql | postgres.TransactionSql;
@@ -30,6 +31,11 @@ export async function monthClose(sql: Queryable, month: string): Promise<MonthCl
 export async function lastClosedMonth(sql: Queryable): Promise<MonthCloseRow | null> {
   const [r] = await sql<MonthCloseRow[]>`select ${CLOSE_COLUMNS(sql)} from month_closes order by month desc limit 1`;
   return r ?? null;
+}
+
+/** Holds the month-close lock for the rest of the transaction: one close at a time across collectors. */
+export async function lockMonthClose(sql: postgres.TransactionSql): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${LOCKS.payClose})`;
 }
 
 export async function insertMonthClose(sql: Queryable, c: MonthCloseRow): Promise<void> {
