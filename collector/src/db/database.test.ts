@@ -31,8 +31,8 @@ const terminate = (pid: number) => killer`select pg_terminate_backend(${pid})`;
 describe('a session lost mid-work', () => {
   it('rejects the transaction it was running', async () => {
     const run = sql.begin(async (tx) => {
-      const [{ pid }] = (await tx`select pg_backend_pid() as pid`) as unknown as [{ pid: number }];
-      await terminate(pid);
+      const [session] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      await terminate(session!.pid);
       await tx`select 1`;
     });
     await expect(run).rejects.toThrow();

@@ -48,13 +48,11 @@ export function listApplications(sql: postgres.ISql, open: boolean): Promise<App
     order by a.submitted_at desc, a.id desc limit 1000`;
 }
 
+export type PeriodApplicationRow = Pick<ApplicationRow, 'submittedAt' | 'partner'>;
+
 /** Applications submitted in [from, to), with the referring partner's name. */
-export function applicationsBetween(
-  sql: postgres.ISql,
-  from: number,
-  to: number,
-): Promise<Array<{ submittedAt: Date; partner: string | null }>> {
-  return sql<{ submittedAt: Date; partner: string | null }[]>`
+export function applicationsBetween(sql: postgres.ISql, from: number, to: number): Promise<PeriodApplicationRow[]> {
+  return sql<PeriodApplicationRow[]>`
     select a.submitted_at as "submittedAt", p.name as partner from applications a left join partners p on p.id = a.partner_id
     where a.submitted_at >= ${new Date(from)} and a.submitted_at < ${new Date(to)}`;
 }

@@ -40,7 +40,9 @@ export function checkGaugeRows(sql: postgres.ISql): Promise<CheckGaugeRow[]> {
   return jsonRows<CheckGaugeRow>(sql, sql`select json_build_array(c.node_id, c.name, c.probe, c.status) as row from node_check_status c`);
 }
 
+export type OperatorTierRow = Pick<typeof operators.$inferSelect, 'name' | 'tier'>;
+
 /** The active operators' names and tiers (the SLA target each is held to). */
-export function activeOperatorTiers(sql: postgres.ISql): Promise<Pick<typeof operators.$inferSelect, 'name' | 'tier'>[]> {
-  return sql<Pick<typeof operators.$inferSelect, 'name' | 'tier'>[]>`select name, tier from operators where status = 'active'`;
+export function activeOperatorTiers(sql: postgres.ISql): Promise<OperatorTierRow[]> {
+  return sql<OperatorTierRow[]>`select name, tier from operators where status = 'active'`;
 }

@@ -119,17 +119,19 @@ export async function operatorsInRegions(sql: postgres.ISql): Promise<OperatorIn
   });
 }
 
+/** An operator over a period: its state now, when the period began (null: not an operator yet), when it left in it. */
+export type OperatorPeriodRow = Pick<typeof operators.$inferSelect, 'name' | 'tier'> & {
+  state: string;
+  stateAtStart: string | null;
+  leftAt: Date | null;
+};
+
 /**
  * Every operator with its state now, its state when [from, to) began (null: not an operator yet) and
  * when it moved to `leaving` within the period (the monthly program report).
  */
-export function operatorStatesOver(
-  sql: postgres.ISql,
-  from: number,
-  to: number,
-  leaving: string,
-): Promise<Array<{ name: string; tier: string; state: string; stateAtStart: string | null; leftAt: Date | null }>> {
-  return sql<{ name: string; tier: string; state: string; stateAtStart: string | null; leftAt: Date | null }[]>`
+export function operatorStatesOver(sql: postgres.ISql, from: number, to: number, leaving: string): Promise<OperatorPeriodRow[]> {
+  return sql<OperatorPeriodRow[]>`
     select o.name, o.tier, o.lifecycle_state as state,
       coalesce(
         (select t.to_state from operator_transitions t where t.operator_id = o.id and t.at < ${new Date(from)}

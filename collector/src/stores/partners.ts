@@ -12,6 +12,9 @@ export type PartnerRow = Pick<typeof partners.$inferSelect, 'id' | 'name' | 'ref
 export type ReferralRow = Pick<typeof operators.$inferSelect, 'tier' | 'region'> &
   Pick<typeof referrals.$inferSelect, 'referredAt'> & { operator: string; state: string };
 
+/** A referral made in a period: who referred whom, with the operator's state now. */
+export type PeriodReferralRow = Pick<ReferralRow, 'operator' | 'state' | 'referredAt'> & { partner: string };
+
 /** The partner `ref` names (id when all digits, else name); FLEET_NOT_FOUND when there is none. */
 export async function resolvePartner(sql: postgres.ISql, ref: string): Promise<{ id: number; name: string }> {
   const r = parseRef(ref, 'partner');
@@ -68,12 +71,8 @@ export async function insertReferral(
 }
 
 /** Referrals made in [from, to): who referred whom, and the operator's state now (the monthly program report). */
-export function referralsBetween(
-  sql: postgres.ISql,
-  from: number,
-  to: number,
-): Promise<Array<{ partner: string; operator: string; state: string; referredAt: Date }>> {
-  return sql<{ partner: string; operator: string; state: string; referredAt: Date }[]>`
+export function referralsBetween(sql: postgres.ISql, from: number, to: number): Promise<PeriodReferralRow[]> {
+  return sql<PeriodReferralRow[]>`
     select p.name as partner, o.name as operator, o.lifecycle_state as state, r.referred_at as "referredAt"
     from referrals r join partners p on p.id = r.partner_id join operators o on o.id = r.operator_id
     where r.referred_at >= ${new Date(from)} and r.referred_at < ${new Date(to)}`;
