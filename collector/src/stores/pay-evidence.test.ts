@@ -57,13 +57,13 @@ describe('pay evidence reads', () => {
   it('intervals: per node, clipped to the window, the open one ending at now; only the nodes asked for', async () => {
     const now = at('2027-04-20').getTime();
     const all = await intervalsOfNodes(db.sql, { nodeIds: undefined, ...APRIL, now });
-    expect([...all.keys()]).toEqual([ids.n1]); // n2's only interval ended in March
-    expect(all.get(ids.n1)!.map((i) => [i.state, new Date(i.start).toISOString(), new Date(i.end).toISOString()])).toEqual([
+    expect([...all.keys()]).toEqual([ids.n1!]); // n2's only interval ended in March
+    expect(all.get(ids.n1!)!.map((i) => [i.state, new Date(i.start).toISOString(), new Date(i.end).toISOString()])).toEqual([
       ['UP', '2027-04-01T00:00:00.000Z', '2027-04-10T10:00:00.000Z'],
       ['DOWN', '2027-04-10T10:00:00.000Z', '2027-04-10T12:30:00.000Z'],
       ['UP', '2027-04-10T12:30:00.000Z', '2027-04-20T00:00:00.000Z'],
     ]);
-    expect((await intervalsOfNodes(db.sql, { nodeIds: [ids.n2], ...APRIL, now })).size).toBe(0);
+    expect((await intervalsOfNodes(db.sql, { nodeIds: [ids.n2!], ...APRIL, now })).size).toBe(0);
   });
 
   it('incidents: of the severities asked, opened in the window, not absorbed; a row per node', async () => {
