@@ -66,15 +66,12 @@ export const PROGRAM_OPTIONS = {
 const by = () => `cli:${userInfo().username}`;
 const iso = (d: Date | null) => (d === null ? '-' : d.toISOString());
 
-async function people(sql: postgres.Sql) {
+async function services(sql: postgres.Sql) {
   const { createProgramServices } = await import('./services/program.ts');
-  return createProgramServices(sql).people;
+  return createProgramServices(sql);
 }
-
-async function operators(sql: postgres.Sql) {
-  const { createProgramServices } = await import('./services/program.ts');
-  return createProgramServices(sql).operators;
-}
+const people = async (sql: postgres.Sql) => (await services(sql)).people;
+const operators = async (sql: postgres.Sql) => (await services(sql)).operators;
 
 const badRequest = async (message: string): Promise<never> => {
   throw new (await import('./errors.ts')).Errors.BadRequest(message);
