@@ -23,6 +23,8 @@ import programOperatorRoutes from './program-operators.ts';
 import partnerRoutes from './partners.ts';
 import fleetReportRoutes from './fleet-reports.ts';
 import tierProposalRoutes from './tier-proposals.ts';
+import consoleSessionRoutes from './console-session.ts';
+import consoleRoutes from './console.ts';
 
 export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   health,
@@ -48,4 +50,6 @@ export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   programOperatorRoutes,
   partnerRoutes,
   tierProposalRoutes,
+  consoleSessionRoutes,
+  consoleRoutes,
 ];

@@ -8,6 +8,7 @@ import { Errors } from '../errors.ts';
 import { DEFAULT_TOKEN_TTL_DAYS, PERSON_ROLES, type PersonRole, issueToken } from '../program/index.ts';
 import { PeopleStore, type PersonRow } from '../stores/people.ts';
 import { ResourceOwners } from '../stores/resource-owners.ts';
+import { SessionStore } from '../stores/sessions.ts';
 import { TokenStore, type TokenRow } from '../stores/tokens.ts';
 import { parseRef } from '../refs.ts';
 import { ProgramOperators } from './program-operators.ts';
@@ -103,6 +104,7 @@ export function createProgramServices(sql: postgres.Sql) {
     people: new PeopleService(sql, people, tokens),
     tokens,
     owners: new ResourceOwners(sql),
+    sessions: new SessionStore(sql),
     operators: new ProgramOperators(sql),
   };
 }

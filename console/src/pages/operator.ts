@@ -1,0 +1,242 @@
+/**
+ * The operator portal: their nodes (live state, 90-day bar each and for the operator), month to date
+ * with budget and projection, the live pay estimate, statements whose lines drill down to their evidence
+ * (statement → line → node: three clicks), disputes, their incidents with acknowledge, the maintenance
+ * covering their nodes and the install one-liner with a fresh enrollment token. Staff see any operator's;
+ * another operator's answers 404 from the API, and the page says only "not found".
+ */
+import { useState } from 'preact/hooks';
+import { type Session, api, isLead } from '../lib/api.ts';
+import { Bars, type DayBar, Legend } from '../lib/bars.ts';
+import { ago, minutes, money, pct, previousMonth, when } from '../lib/format.ts';
+import { html } from '../lib/html.ts';
+import { liveStates } from '../lib/live.ts';
+import { Card, Failed, Loading, State, useLoad } from '../lib/ui.ts';
+import { type Incident, Incidents } from './fleet.ts';
+
+export const title = 'Operator';
+
+interface OperatorNodes {
+  operator: string;
+  tier: string;
+  thresholdPct: number;
+  nodes: Array<{
+    id: number;
+    name: string;
+    region: string | null;
+    state: string | null;
+    stateSince: string | null;
+    lastHeartbeatAt: string | null;
+    agentVersion: string | null;
+  }>;
+}
+interface Uptime {
+  ratio: number | null;
+  thresholdPct: number;
+  budget: { month: string; allowedDownSeconds: number; usedDownSeconds: number; leftSeconds: number };
+  projection: { ratio: number | null; meetsThreshold: boolean | null };
+}
+interface Line {
+  code: string;
+  kind: string;
+  label?: string;
+  reason: string;
+  amountCents: number;
+  formula: string;
+  refs: {
+    nodes?: Array<{ nodeId: number; upSeconds: number; downSeconds: number }>;
+    incidents?: Array<{ id: number | string; severity: string; ackSeconds: number | null }>;
+    taskImports?: Array<{ sourceId: string; assigned: number; completed: number }>;
+    uptime?: { upSeconds: number; downSeconds: number; uptimePct: string };
+  };
+}
+interface Statement {
+  month: string;
+  lines: Line[];
+  totalCents: number;
+  evidenceDigest: string;
+}
+interface Dispute {
+  id: number;
+  month: string;
+  line: string;
+  message: string;
+  status?: string;
+  answer?: string | null;
+}
+
+function Evidence({ line, nodeNames }: { line: Line; nodeNames: Record<number, string> }) {
+  const r = line.refs;
+  return html`<div data-evidence=${line.code}>
+    <p><strong>How:</strong> ${line.formula}</p>
+    ${r.uptime ? html`<p>Uptime counted: ${r.uptime.uptimePct} % (UP ${minutes(r.uptime.upSeconds)}, DOWN ${minutes(r.uptime.downSeconds)})</p>` : null}
+    ${
+      r.nodes?.length
+        ? html`<ul>${r.nodes.map((n) => {
+            const name = nodeNames[n.nodeId] ?? String(n.nodeId);
+            return html`<li><a href=${`/node/${encodeURIComponent(name)}`}>${name}</a>: UP ${minutes(n.upSeconds)}, DOWN ${minutes(n.downSeconds)}</li>`;
+          })}</ul>`
+        : null
+    }
+    ${r.incidents?.length ? html`<ul>${r.incidents.map((i) => html`<li>incident ${i.id} (${i.severity}): ${i.ackSeconds === null ? 'not acknowledged' : `acknowledged after ${minutes(i.ackSeconds)}`}</li>`)}</ul>` : null}
+    ${r.taskImports?.length ? html`<ul>${r.taskImports.map((t) => html`<li>task import ${t.sourceId}: ${t.completed} of ${t.assigned}</li>`)}</ul>` : null}
+  </div>`;
+}
+
+function StatementView({
+  op,
+  month,
+  nodeNames,
+  canDispute,
+}: {
+  op: string;
+  month: string;
+  nodeNames: Record<number, string>;
+  canDispute: boolean;
+}) {
+  const path = `/v1/operators/${encodeURIComponent(op)}/statements/${month}`;
+  const st = useLoad(() => api<Statement>(path), `st-${op}-${month}`);
+  const [open, setOpen] = useState<string | undefined>();
+  const [msg, setMsg] = useState<string | undefined>();
+  const dispute = async (line: Line) => {
+    const message = prompt(`Dispute line ${line.code} (${line.kind}): what is wrong?`);
+    if (!message) return;
+    try {
+      await api(`${path}/disputes`, { method: 'POST', body: { line: line.code, message } });
+      setMsg(`Dispute on ${line.code} sent.`);
+    } catch (e) {
+      setMsg(`Could not dispute: ${(e as Error).message}`);
+    }
+  };
+  if (st.error) return html`<p class="muted" data-statement-missing>No statement for ${month} (${st.error.message}).</p>`;
+  if (!st.data) return html`<${Loading} what=${`the ${month} statement`} />`;
+  const s = st.data;
+  return html`<div data-statement=${month}>
+    <p>Total <strong>${money(s.totalCents)}</strong> · <a href=${path} download=${`statement-${op}-${month}.json`} data-action="download">Download the statement (JSON)</a> · <a href=${`${path}?format=markdown`} download=${`statement-${op}-${month}.md`}>Markdown</a></p>
+    ${msg ? html`<p class="notice" role="status">${msg}</p>` : null}
+    <div class="table-wrap"><table data-table="lines">
+      <caption class="sr-only">Line items of ${month}</caption>
+      <thead><tr><th scope="col">Line</th><th scope="col">Kind</th><th scope="col">Reason</th><th scope="col" class="num">Amount</th><th scope="col">Evidence</th></tr></thead>
+      <tbody>${s.lines.map(
+        (l) => html`<tr data-line=${l.code}>
+          <td>${l.code}</td><td>${l.label ?? l.kind}</td><td>${l.reason}</td><td class="num">${money(l.amountCents)}</td>
+          <td><button type="button" class="secondary" aria-expanded=${open === l.code} data-action="evidence" onClick=${() => setOpen(open === l.code ? undefined : l.code)}>Evidence<span class="sr-only"> for ${l.code}</span></button>
+          ${canDispute ? html` <button type="button" class="secondary" data-action="dispute" onClick=${() => dispute(l)}>Dispute<span class="sr-only"> ${l.code}</span></button>` : null}
+          ${open === l.code ? html`<${Evidence} line=${l} nodeNames=${nodeNames} />` : null}</td>
+        </tr>`,
+      )}</tbody>
+    </table></div>
+  </div>`;
+}
+
+export default function OperatorPage({ params, session }: { params: { op: string }; session: Session }) {
+  const op = encodeURIComponent(params.op);
+  const nodes = useLoad(async () => ({ d: await api<OperatorNodes>(`/v1/operators/${op}/nodes`), at: Date.now() }), `nodes-${op}`);
+  const month = useLoad(() => api<Uptime>(`/v1/operators/${op}/uptime?month=${new Date().toISOString().slice(0, 7)}`), `mtd-${op}`);
+  const bars = useLoad(() => api<{ days: DayBar[]; thresholdPct: number }>(`/v1/operators/${op}/uptime/days?days=90`), `bars-${op}`);
+  const nodeBars = useLoad(async () => {
+    const list = (await api<OperatorNodes>(`/v1/operators/${op}/nodes`)).nodes.slice(0, 50);
+    return Promise.all(
+      list.map(async (n) => ({
+        name: n.name,
+        bars: await api<{ days: DayBar[] }>(`/v1/nodes/${encodeURIComponent(n.name)}/uptime/days?days=90`),
+      })),
+    );
+  }, `nb-${op}`);
+  const estimate = useLoad(
+    () => api<{ totalCents: number; lines: Line[]; month: string }>(`/v1/operators/${op}/pay/estimate`),
+    `est-${op}`,
+  );
+  const disputes = useLoad(async () => {
+    const r = await api<Dispute[] | { disputes: Dispute[] }>(`/v1/disputes?operator=${op}`);
+    return Array.isArray(r) ? r : r.disputes;
+  }, `disp-${op}`);
+  const incidents = useLoad(async () => (await api<{ incidents: Incident[] }>(`/v1/operators/${op}/incidents`)).incidents, `inc-${op}`);
+  const [months, setMonths] = useState(previousMonth());
+  if (nodes.error) return html`<h1 tabindex="-1">Operator ${params.op}</h1><${Failed} error=${nodes.error} />`;
+  const d = nodes.data?.d;
+  const live = liveStates.value;
+  const isOwn = session.role === 'operator';
+  const nodeNames = Object.fromEntries((d?.nodes ?? []).map((n) => [n.id, n.name]));
+  const m = month.data;
+  return html`<h1 tabindex="-1">Operator ${params.op}</h1>
+    ${!d ? html`<${Loading} what="the operator" />` : html`<p class="muted">Tier ${d.tier}: held to ${d.thresholdPct} % · ${d.nodes.length} nodes</p>`}
+    <section aria-labelledby="op-month">
+      <h2 id="op-month">Month to date</h2>
+      <${Failed} error=${month.error} />
+      ${
+        m
+          ? html`<div class="cards">
+        <${Card} id="mtd" label=${`Uptime ${m.budget.month} (threshold ${m.thresholdPct} %)`} value=${pct(m.ratio)} />
+        <${Card} id="budget" label="Budget left" value=${html`<span class=${m.budget.leftSeconds < 0 ? 'bad' : ''}>${minutes(m.budget.leftSeconds)}</span>`} note=${`${minutes(m.budget.usedDownSeconds)} of ${minutes(m.budget.allowedDownSeconds)} used`} />
+        <${Card} id="projection" label="Projection" value=${pct(m.projection.ratio)} note=${m.projection.meetsThreshold === false ? html`<span class="bad">projected to miss</span>` : 'projected to meet'} />
+        ${estimate.data ? html`<${Card} id="estimate" label=${`Pay estimate ${estimate.data.month ?? ''}`} value=${money(estimate.data.totalCents)} note="live, projected to the month's end" />` : null}
+      </div>`
+          : html`<${Loading} what="the month" />`
+      }
+    </section>
+    <section aria-labelledby="op-nodes">
+      <h2 id="op-nodes">Nodes</h2>
+      ${
+        d
+          ? html`<div class="table-wrap"><table data-table="nodes">
+        <caption class="sr-only">Nodes of ${params.op}</caption>
+        <thead><tr><th scope="col">Node</th><th scope="col">State</th><th scope="col">Region</th><th scope="col">Last heartbeat</th><th scope="col">Agent</th></tr></thead>
+        <tbody>${d.nodes.map((n) => {
+          const ev = live[n.name];
+          const st = ev && nodes.data && Date.parse(ev.at) >= nodes.data.at - 60_000 ? ev.to : n.state;
+          return html`<tr data-node=${n.name}><th scope="row"><a href=${`/node/${encodeURIComponent(n.name)}`}>${n.name}</a></th><td><${State} state=${st} /></td><td>${n.region ?? '—'}</td><td>${ago(n.lastHeartbeatAt)}</td><td>${n.agentVersion ?? '—'}</td></tr>`;
+        })}</tbody>
+      </table></div>`
+          : null
+      }
+    </section>
+    <section aria-labelledby="op-bars">
+      <h2 id="op-bars">90 days</h2>
+      <${Legend} />
+      <${Failed} error=${bars.error} />
+      ${bars.data ? html`<div class="bar-row"><strong>All nodes</strong><${Bars} days=${bars.data.days} label=${`Operator ${params.op}`} id="operator" /><span></span></div>` : null}
+      ${(nodeBars.data ?? []).map((b) => html`<div class="bar-row"><a href=${`/node/${encodeURIComponent(b.name)}`}>${b.name}</a><${Bars} days=${b.bars.days} label=${`Node ${b.name}`} id=${`node-${b.name}`} /><span></span></div>`)}
+    </section>
+    <section aria-labelledby="op-inc">
+      <h2 id="op-inc">Incidents</h2>
+      <${Failed} error=${incidents.error} />
+      ${incidents.data ? html`<${Incidents} incidents=${incidents.data} canAct=${isOwn || isLead(session)} reload=${incidents.reload} ackPath=${(id: string) => `/v1/operators/${op}/incidents/${encodeURIComponent(id)}/ack`} />` : null}
+    </section>
+    <section aria-labelledby="op-pay">
+      <h2 id="op-pay">Statements</h2>
+      <form class="inline" onSubmit=${(e: Event) => e.preventDefault()}>
+        <label for="st-month">Month</label>
+        <input id="st-month" type="month" value=${months} onChange=${(e: Event) => setMonths((e.target as HTMLInputElement).value)} />
+      </form>
+      <${StatementView} op=${params.op} month=${months} nodeNames=${nodeNames} canDispute=${isOwn} key=${months} />
+      <h3>Disputes</h3>
+      <${Failed} error=${disputes.error} />
+      ${disputes.data ? (disputes.data.length ? html`<ul data-list="disputes">${disputes.data.map((x) => html`<li>${x.month} line ${x.line}: ${x.message} <span class="muted">${x.status ?? ''} ${x.answer ?? ''}</span></li>`)}</ul>` : html`<p>No dispute.</p>`) : null}
+    </section>
+    <${Install} op=${op} />`;
+}
+
+function Install({ op }: { op: string }) {
+  const [line, setLine] = useState<string | undefined>();
+  const [err, setErr] = useState<string | undefined>();
+  const issue = async () => {
+    setErr(undefined);
+    try {
+      const r = await api<{ token: string; expiresAt: string; command: string }>(`/v1/operators/${op}/enrollment-tokens`, {
+        method: 'POST',
+        body: {},
+      });
+      setLine(`${r.command}\n# the token is single-use and expires ${when(r.expiresAt)}`);
+    } catch (e) {
+      setErr((e as Error).message);
+    }
+  };
+  return html`<section aria-labelledby="op-install">
+    <h2 id="op-install">Add a node</h2>
+    <p>Run this on the new node (Debian 12 or Ubuntu 22.04/24.04, as root). Each click issues a fresh single-use enrollment token.</p>
+    <button type="button" data-action="enroll" onClick=${issue}>Show the install one-liner</button>
+    ${err ? html`<div class="error" role="alert">${err}</div>` : null}
+    ${line ? html`<pre data-install tabindex="0">${line}</pre>` : null}
+  </section>`;
+}
