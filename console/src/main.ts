@@ -16,10 +16,10 @@ type PageModule = { default: (props: { params: Record<string, string>; session: 
 /** Each page takes its own params; the router hands them over by the route's keys. */
 const page = (p: Promise<unknown>) => p as Promise<PageModule>;
 
-const ROUTES: Array<{ re: RegExp; keys: string[]; load: () => Promise<PageModule>; public?: boolean }> = [
+const ROUTES: Array<{ re: RegExp; keys: string[]; load: () => Promise<PageModule>; public?: boolean; staff?: boolean }> = [
   { re: /^\/signin$/, keys: [], load: () => page(import('./pages/signin.ts')), public: true },
   { re: /^\/status$/, keys: [], load: () => page(import('./pages/status.ts')), public: true },
-  { re: /^\/fleet$/, keys: [], load: () => page(import('./pages/fleet.ts')) },
+  { re: /^\/fleet$/, keys: [], staff: true, load: () => page(import('./pages/fleet.ts')) },
   { re: /^\/operator\/([^/]+)$/, keys: ['op'], load: () => page(import('./pages/operator.ts')) },
   { re: /^\/node\/([^/]+)$/, keys: ['node'], load: () => page(import('./pages/node.ts')) },
 ];
@@ -114,6 +114,10 @@ function App() {
     if (!m.route.public && !s.signedIn) {
       history.replaceState(null, '', `/signin?next=${encodeURIComponent(path)}`);
       setPath('/signin');
+      return;
+    }
+    if (m.route.staff && !isStaff(s)) {
+      setPage({ params: {}, error: 'This page is for fleet staff (admin, fleet lead, finance).' });
       return;
     }
     let live = true;

@@ -25,6 +25,7 @@ import fleetReportRoutes from './fleet-reports.ts';
 import tierProposalRoutes from './tier-proposals.ts';
 import consoleSessionRoutes from './console-session.ts';
 import consoleRoutes from './console.ts';
+import consolePortalRoutes from './console-portal.ts';
 
 export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   health,
@@ -52,4 +53,5 @@ export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   tierProposalRoutes,
   consoleSessionRoutes,
   consoleRoutes,
+  consolePortalRoutes,
 ];
