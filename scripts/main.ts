@@ -147,6 +147,7 @@ agent = spawn(process.execPath, [join(root, 'agent/src/cli.ts'), 'run', '--confi
 
 console.log(`
 Timmy Fleet is running.
+  console        ${base}/   sign in with the local admin token: ${adminToken}
   collector      ${base}
   this node      ${nodeName}: ${base}/v1/nodes/${encodeURIComponent(nodeName)}/uptime
   API            ${base}/v1/nodes

@@ -51,9 +51,11 @@ export async function startConsoleFleet(dbUrl: string, opts: { nodes?: number; o
     sql,
     stop: async () => {
       collector.child.kill('SIGTERM');
-      await waitFor('the collector to stop', async () => collector.child.exitCode !== null || collector.child.signalCode !== null, 30_000).catch(
-        () => collector.child.kill('SIGKILL'),
-      );
+      await waitFor(
+        'the collector to stop',
+        async () => collector.child.exitCode !== null || collector.child.signalCode !== null,
+        30_000,
+      ).catch(() => collector.child.kill('SIGKILL'));
       await sql.end();
     },
   };
@@ -97,5 +99,7 @@ export async function screenshot(page: Page, name: string, dir = SHOTS_DIR): Pro
 /** Wait until the page's data has arrived: no "Loading" left in main. */
 export async function settled(page: Page): Promise<void> {
   await page.waitForSelector('main h1', { timeout: 30_000 });
-  await page.waitForFunction(() => !/Loading/.test(document.querySelector('main')?.textContent ?? 'Loading'), undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => !/Loading/.test(document.querySelector('main')?.textContent ?? 'Loading'), undefined, {
+    timeout: 30_000,
+  });
 }

@@ -58,7 +58,8 @@ export default async function consolePortalRoutes(base: FastifyInstance) {
     async (req) => {
       const op = await resolveOperator(database.sql, req.params.op);
       const inc = await alerts.get(req.params.id).catch(() => undefined);
-      if (!inc || !incidentView(inc).operators.includes(op.name)) throw new Errors.NotFound(`no incident ${req.params.id} of operator "${req.params.op}"`);
+      if (!inc || !incidentView(inc).operators.includes(op.name))
+        throw new Errors.NotFound(`no incident ${req.params.id} of operator "${req.params.op}"`);
       const r = await alerts.acknowledge(inc.id, actorOf(req), clock());
       return { incident: incidentView(r.incident), changed: r.changed };
     },
@@ -74,7 +75,12 @@ export default async function consolePortalRoutes(base: FastifyInstance) {
         params: Op,
         body: Type.Object({}, { additionalProperties: false }),
         response: {
-          201: Type.Object({ token: Type.String(), operator: Type.String(), expiresAt: Type.String({ format: 'date-time' }), command: Type.String() }),
+          201: Type.Object({
+            token: Type.String(),
+            operator: Type.String(),
+            expiresAt: Type.String({ format: 'date-time' }),
+            command: Type.String(),
+          }),
           404: err,
         },
       },

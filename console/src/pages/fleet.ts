@@ -200,10 +200,10 @@ export default function Fleet({ session }: { session: Session }) {
         <caption class="sr-only">Regions: nodes per state and operator coverage</caption>
         <thead><tr><th scope="col">Region</th><th scope="col" class="num">Nodes</th><th scope="col" class="num">Down</th><th scope="col" class="num">Unknown</th><th scope="col" class="num">Active operators</th><th scope="col">Coverage</th></tr></thead>
         <tbody>
-          ${(o?.regions ?? []).map((r) => {
+          ${(o?.regions ?? (coverage.data ?? []).map((c) => ({ region: c.region, nodeCount: undefined, states: undefined }))).map((r) => {
             const c = coverage.data?.find((x) => x.region === r.region);
             return html`<tr data-region=${r.region ?? ''}>
-              <th scope="row">${r.region ?? 'no region'}</th><td class="num">${r.nodeCount}</td><td class="num">${r.states.DOWN}</td><td class="num">${r.states.UNKNOWN}</td>
+              <th scope="row">${r.region ?? 'no region'}</th><td class="num">${r.nodeCount ?? '—'}</td><td class="num">${r.states?.DOWN ?? '—'}</td><td class="num">${r.states?.UNKNOWN ?? '—'}</td>
               <td class="num">${c ? `${c.active} of ${c.required}` : '—'}</td>
               <td>${c ? (c.atRisk ? html`<span class="bad">at risk</span>` : html`<span class="ok">covered</span>`) : '—'}</td>
             </tr>`;

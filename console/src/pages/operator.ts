@@ -153,17 +153,17 @@ export default function OperatorPage({ params, session }: { params: { op: string
   }, `disp-${op}`);
   const incidents = useLoad(async () => (await api<{ incidents: Incident[] }>(`/v1/operators/${op}/incidents`)).incidents, `inc-${op}`);
   const [months, setMonths] = useState(previousMonth());
-  if (nodes.error) return html`<h1 tabindex="-1">Operator ${params.op}</h1><${Failed} error=${nodes.error} />`;
+  // Whether the operator exists (and is this person's to see) is the uptime read's answer, an API every collector serves.
+  if (month.error) return html`<h1 tabindex="-1">Operator ${params.op}</h1><${Failed} error=${month.error} />`;
   const d = nodes.data?.d;
   const live = liveStates.value;
   const isOwn = session.role === 'operator';
   const nodeNames = Object.fromEntries((d?.nodes ?? []).map((n) => [n.id, n.name]));
   const m = month.data;
   return html`<h1 tabindex="-1">Operator ${params.op}</h1>
-    ${!d ? html`<${Loading} what="the operator" />` : html`<p class="muted">Tier ${d.tier}: held to ${d.thresholdPct} % · ${d.nodes.length} nodes</p>`}
+    ${!d ? (nodes.error ? null : html`<${Loading} what="the operator" />`) : html`<p class="muted">Tier ${d.tier}: held to ${d.thresholdPct} % · ${d.nodes.length} nodes</p>`}
     <section aria-labelledby="op-month">
       <h2 id="op-month">Month to date</h2>
-      <${Failed} error=${month.error} />
       ${
         m
           ? html`<div class="cards">
@@ -177,6 +177,7 @@ export default function OperatorPage({ params, session }: { params: { op: string
     </section>
     <section aria-labelledby="op-nodes">
       <h2 id="op-nodes">Nodes</h2>
+      <${Failed} error=${nodes.error} />
       ${
         d
           ? html`<div class="table-wrap"><table data-table="nodes">
