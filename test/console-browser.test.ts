@@ -56,7 +56,7 @@ async function as(token: string, viewport = { width: 1280, height: 900 }): Promi
 const api = async (path: string, token: string) => fetch(`${fleet.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
 const navLinks = (page: Page) => page.locator('nav[aria-label="Main"] a').allTextContents();
 
-describe.skipIf(skip)('the console in chromium', () => {
+describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
   it('serves its pages and assets from the collector itself, and the sign-in page without a session', async () => {
     const res = await fetch(`${fleet.url}/`);
     expect(res.status).toBe(200);

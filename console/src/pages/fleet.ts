@@ -106,7 +106,7 @@ export function Incidents({
   if (incidents.length === 0) return html`<p>No open incident.</p>`;
   return html`<div aria-live="polite" class="sr-only">${msg}</div>
     ${msg ? html`<p class="notice" data-incident-msg>${msg}</p>` : null}
-    <div class="table-wrap"><table data-table="incidents">
+    <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a narrow screen)"><table data-table="incidents">
       <caption class="sr-only">Open and acknowledged incidents</caption>
       <thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">Status</th><th scope="col">Summary</th><th scope="col">Opened</th>${canAct ? html`<th scope="col">Actions</th>` : null}</tr></thead>
       <tbody>
@@ -196,7 +196,7 @@ export default function Fleet({ session }: { session: Session }) {
     <section aria-labelledby="reg-h">
       <h2 id="reg-h">Regions</h2>
       <${Failed} error=${coverage.error} />
-      <div class="table-wrap"><table data-table="regions">
+      <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a narrow screen)"><table data-table="regions">
         <caption class="sr-only">Regions: nodes per state and operator coverage</caption>
         <thead><tr><th scope="col">Region</th><th scope="col" class="num">Nodes</th><th scope="col" class="num">Down</th><th scope="col" class="num">Unknown</th><th scope="col" class="num">Active operators</th><th scope="col">Coverage</th></tr></thead>
         <tbody>

@@ -63,7 +63,7 @@ function Timeline({ intervals, from, to }: { intervals: Interval[]; from: number
         return html`<span style=${`width:${Math.max(w, i.state === 'UP' ? 0 : 0.3)}%;background:${COLOURS[i.state] ?? 'var(--nodata)'}`} title=${`${i.state} ${when(i.start)} – ${when(i.end)} (${i.cause})`}></span>`;
       })}
     </div>
-    <div class="table-wrap"><table data-table="intervals">
+    <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a narrow screen)"><table data-table="intervals">
       <caption class="sr-only">Intervals, newest first</caption>
       <thead><tr><th scope="col">State</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Length</th><th scope="col">Cause</th><th scope="col">Evidence</th></tr></thead>
       <tbody>${[...shown]
@@ -151,7 +151,7 @@ export default function NodePage({ params }: { params: { node: string } }) {
       <h2>Checks</h2>
       ${
         o.checks.length
-          ? html`<div class="table-wrap"><table data-table="checks"><caption class="sr-only">Current checks</caption>
+          ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a narrow screen)"><table data-table="checks"><caption class="sr-only">Current checks</caption>
         <thead><tr><th scope="col">Check</th><th scope="col">Status</th><th scope="col">Message</th><th scope="col">Since</th></tr></thead>
         <tbody>${o.checks.map((c) => html`<tr><td>${c.name}${c.slaCritical ? html` <span class="muted">(SLA-critical)</span>` : null}</td><td class=${c.status === 'ok' ? 'ok' : c.status === 'critical' ? 'bad' : ''}>${c.status}</td><td>${c.message}</td><td>${when(c.since)}</td></tr>`)}</tbody></table></div>`
           : html`<p>No check reported.</p>`

@@ -114,7 +114,7 @@ function StatementView({
   return html`<div data-statement=${month}>
     <p>Total <strong>${money(s.totalCents)}</strong> · <a href=${path} download=${`statement-${op}-${month}.json`} data-action="download">Download the statement (JSON)</a> · <a href=${`${path}?format=markdown`} download=${`statement-${op}-${month}.md`}>Markdown</a></p>
     ${msg ? html`<p class="notice" role="status">${msg}</p>` : null}
-    <div class="table-wrap"><table data-table="lines">
+    <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a narrow screen)"><table data-table="lines">
       <caption class="sr-only">Line items of ${month}</caption>
       <thead><tr><th scope="col">Line</th><th scope="col">Kind</th><th scope="col">Reason</th><th scope="col" class="num">Amount</th><th scope="col">Evidence</th></tr></thead>
       <tbody>${s.lines.map(
@@ -180,7 +180,7 @@ export default function OperatorPage({ params, session }: { params: { op: string
       <${Failed} error=${nodes.error} />
       ${
         d
-          ? html`<div class="table-wrap"><table data-table="nodes">
+          ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a narrow screen)"><table data-table="nodes">
         <caption class="sr-only">Nodes of ${params.op}</caption>
         <thead><tr><th scope="col">Node</th><th scope="col">State</th><th scope="col">Region</th><th scope="col">Last heartbeat</th><th scope="col">Agent</th></tr></thead>
         <tbody>${d.nodes.map((n) => {
