@@ -1,21 +1,40 @@
 /**
  * What the operator portal needs beyond the fleet-wide API (whose lists are staff only): an operator's
- * own incidents, acknowledging one of them, and a fresh enrollment token for the install one-liner.
+ * own incidents, acknowledging one of them, the maintenance windows covering their nodes and declaring
+ * one for a node of theirs, and a fresh enrollment token for the install one-liner.
  * Each is scoped to the operator in the path (`ownOperator`: another operator's answers 404).
  */
 import { Type } from '@sinclair/typebox';
-import { Incident as IncidentView } from '@timmy/shared';
+import { Incident as IncidentView, Text } from '@timmy/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ACCESS, actorOf } from '../auth/access.ts';
 import { Errors } from '../errors.ts';
 import { createEnrollmentToken } from '../services/enrollment.ts';
+import { declareMaintenance } from '../services/maintenance.ts';
+import { RECURRENCES } from '../sla/maintenance.ts';
+import { listWindows } from '../stores/maintenance.ts';
+import { listSlaNodes, resolveNode } from '../stores/nodes.ts';
 import { resolveOperator } from '../stores/operators.ts';
 import { incidentView } from './incidents.ts';
 
 const err = { $ref: 'ErrorReply#' };
 const tags = ['console'];
 const Op = Type.Object({ op: Type.String({ minLength: 1, maxLength: 128, description: 'operator name or id' }) });
+const Time = Type.String({ format: 'date-time' });
+const Window = Type.Object({
+  id: Type.Integer(),
+  scope: Type.String(),
+  target: Type.Union([Type.String(), Type.Null()], { description: 'node name, operator name or region; null for the fleet' }),
+  start: Time,
+  end: Time,
+  recurrence: Type.Union([Type.String(), Type.Null()]),
+  until: Type.Union([Time, Type.Null()]),
+  declaredBy: Type.String(),
+  reason: Type.String(),
+  cancelledAt: Type.Union([Time, Type.Null()]),
+});
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export default async function consolePortalRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
@@ -62,6 +81,88 @@ export default async function consolePortalRoutes(base: FastifyInstance) {
         throw new Errors.NotFound(`no incident ${req.params.id} of operator "${req.params.op}"`);
       const r = await alerts.acknowledge(inc.id, actorOf(req), clock());
       return { incident: incidentView(r.incident), changed: r.changed };
+    },
+  );
+
+  app.get(
+    '/v1/operators/:op/maintenance',
+    {
+      config: { access: ACCESS.ownOperator },
+      schema: {
+        tags,
+        summary:
+          "Maintenance windows covering the operator's nodes: theirs, the operator's, their regions' and the fleet's (newest first).",
+        params: Op,
+        response: { 200: Type.Array(Window), 404: err },
+      },
+    },
+    async (req) => {
+      const op = await resolveOperator(database.sql, req.params.op);
+      const nodes = await listSlaNodes(database.sql, { operatorId: op.id });
+      const byId = new Map(nodes.map((n) => [String(n.id), n.name]));
+      const regions = new Set(nodes.map((n) => n.region).filter((r) => r !== null));
+      const windows = (await listWindows(database.sql, undefined, 1000)).filter(
+        (w) =>
+          w.scope === 'fleet' ||
+          (w.scope === 'operator' && w.target === String(op.id)) ||
+          (w.scope === 'node' && byId.has(w.target ?? '')) ||
+          (w.scope === 'region' && regions.has(w.target ?? '')),
+      );
+      return windows.map((w) => ({
+        id: w.id,
+        scope: w.scope,
+        target: w.scope === 'node' ? byId.get(w.target!)! : w.scope === 'operator' ? op.name : w.target,
+        start: iso(w.start)!,
+        end: iso(w.end)!,
+        recurrence: w.recurrence,
+        until: iso(w.until),
+        declaredBy: w.declaredBy,
+        reason: w.reason,
+        cancelledAt: iso(w.cancelledAt),
+      }));
+    },
+  );
+
+  app.post(
+    '/v1/operators/:op/maintenance',
+    {
+      config: { access: ACCESS.ownOperator },
+      schema: {
+        tags,
+        summary: 'Declare a maintenance window for one of the operator’s nodes (ahead of time, as the admin route does).',
+        params: Op,
+        body: Type.Object(
+          {
+            node: Type.String({ minLength: 1, maxLength: 128 }),
+            start: Time,
+            end: Time,
+            recurrence: Type.Optional(Type.Union(RECURRENCES.map((r) => Type.Literal(r)))),
+            reason: Text({ minLength: 1, maxLength: 1000 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ id: Type.Integer() }), 400: err, 404: err, 422: err },
+      },
+    },
+    async (req, reply) => {
+      const op = await resolveOperator(database.sql, req.params.op);
+      const node = await resolveNode(database.sql, req.body.node).catch(() => undefined);
+      if (!node || node.operatorId !== op.id) throw new Errors.NotFound(`no node "${req.body.node}" of operator "${req.params.op}"`);
+      const w = await declareMaintenance(
+        database.sql,
+        {
+          scope: 'node',
+          node: String(node.id),
+          start: Date.parse(req.body.start),
+          end: Date.parse(req.body.end),
+          recurrence: req.body.recurrence ?? null,
+          until: null,
+          declaredBy: actorOf(req),
+          reason: req.body.reason,
+        },
+        clock(),
+      );
+      return reply.status(201).send({ id: w.id });
     },
   );
 

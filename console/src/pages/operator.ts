@@ -59,7 +59,7 @@ interface Statement {
 interface Dispute {
   id: number;
   month: string;
-  line: string;
+  line: { index: number; code: string };
   message: string;
   status?: string;
   answer?: string | null;
@@ -143,13 +143,9 @@ export default function OperatorPage({ params, session }: { params: { op: string
       })),
     );
   }, `nb-${op}`);
-  const estimate = useLoad(
-    () => api<{ totalCents: number; lines: Line[]; month: string }>(`/v1/operators/${op}/pay/estimate`),
-    `est-${op}`,
-  );
+  const estimate = useLoad(async () => (await api<{ statement: Statement }>(`/v1/operators/${op}/pay/estimate`)).statement, `est-${op}`);
   const disputes = useLoad(async () => {
-    const r = await api<Dispute[] | { disputes: Dispute[] }>(`/v1/disputes?operator=${op}`);
-    return Array.isArray(r) ? r : r.disputes;
+    return api<Dispute[]>(`/v1/disputes?operator=${op}`);
   }, `disp-${op}`);
   const incidents = useLoad(async () => (await api<{ incidents: Incident[] }>(`/v1/operators/${op}/incidents`)).incidents, `inc-${op}`);
   const [months, setMonths] = useState(previousMonth());
@@ -213,9 +209,68 @@ export default function OperatorPage({ params, session }: { params: { op: string
       <${StatementView} op=${params.op} month=${months} nodeNames=${nodeNames} canDispute=${isOwn} key=${months} />
       <h3>Disputes</h3>
       <${Failed} error=${disputes.error} />
-      ${disputes.data ? (disputes.data.length ? html`<ul data-list="disputes">${disputes.data.map((x) => html`<li>${x.month} line ${x.line}: ${x.message} <span class="muted">${x.status ?? ''} ${x.answer ?? ''}</span></li>`)}</ul>` : html`<p>No dispute.</p>`) : null}
+      ${disputes.data ? (disputes.data.length ? html`<ul data-list="disputes">${disputes.data.map((x) => html`<li>${x.month} line ${x.line.code}: ${x.message} <span class="muted">${x.status ?? ''} ${x.answer ?? ''}</span></li>`)}</ul>` : html`<p>No dispute.</p>`) : null}
     </section>
+    <${Maintenance} op=${op} nodes=${(d?.nodes ?? []).map((n) => n.name)} canDeclare=${isOwn || session.role === 'admin'} />
     <${Install} op=${op} />`;
+}
+
+interface Window {
+  id: number;
+  scope: string;
+  target: string | null;
+  start: string;
+  end: string;
+  recurrence: string | null;
+  reason: string;
+  declaredBy: string;
+  cancelledAt: string | null;
+}
+
+function Maintenance({ op, nodes, canDeclare }: { op: string; nodes: string[]; canDeclare: boolean }) {
+  const list = useLoad(() => api<Window[]>(`/v1/operators/${op}/maintenance`), `mw-${op}`);
+  const [msg, setMsg] = useState<string | undefined>();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const f = new FormData(e.target as HTMLFormElement);
+    const at = (k: string) => new Date(`${String(f.get(k))}:00Z`).toISOString();
+    try {
+      await api(`/v1/operators/${op}/maintenance`, {
+        method: 'POST',
+        body: { node: String(f.get('node')), start: at('start'), end: at('end'), reason: String(f.get('reason')) },
+      });
+      setMsg('Maintenance declared.');
+      list.reload();
+    } catch (err) {
+      setMsg(`Could not declare it: ${(err as Error).message}`);
+    }
+  };
+  const now = Date.now();
+  const shown = (list.data ?? []).filter((w) => !w.cancelledAt && (w.recurrence !== null || Date.parse(w.end) > now - 7 * 86_400_000));
+  return html`<section aria-labelledby="op-maint">
+    <h2 id="op-maint">Maintenance</h2>
+    <${Failed} error=${list.error} />
+    ${
+      list.data
+        ? shown.length
+          ? html`<ul data-list="maintenance">${shown.map((w) => html`<li>${when(w.start)} to ${when(w.end)}${w.recurrence ? ` (${w.recurrence})` : ''}: ${w.scope} ${w.target ?? ''}, ${w.reason} <span class="muted">by ${w.declaredBy}</span></li>`)}</ul>`
+          : html`<p>No maintenance declared.</p>`
+        : null
+    }
+    ${
+      canDeclare && nodes.length
+        ? html`<h3>Declare maintenance for a node (times in UTC)</h3>
+      <form class="inline" onSubmit=${submit} data-form="maintenance">
+        <div><label for="mw-node">Node</label><select id="mw-node" name="node">${nodes.map((n) => html`<option>${n}</option>`)}</select></div>
+        <div><label for="mw-start">Start</label><input id="mw-start" name="start" type="datetime-local" required /></div>
+        <div><label for="mw-end">End</label><input id="mw-end" name="end" type="datetime-local" required /></div>
+        <div><label for="mw-reason">Reason</label><input id="mw-reason" name="reason" required maxlength="1000" /></div>
+        <button type="submit">Declare</button>
+      </form>
+      ${msg ? html`<p class="notice" role="status">${msg}</p>` : null}`
+        : null
+    }
+  </section>`;
 }
 
 function Install({ op }: { op: string }) {
