@@ -48,6 +48,7 @@ export async function assemble(config: Config, databaseUrl: string, clock: Clock
   registerCoverageGauges(metrics, services.program.operators);
   const app = await buildApp({ config, database, clock, log, metrics, services, version: VERSION });
   await listenForChanges(database.sql, services.credentials);
+  await services.events.start(); // live node state changes for GET /v1/events
   return { app, database, metrics, services };
 }
 

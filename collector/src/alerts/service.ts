@@ -118,6 +118,8 @@ export function createAlertService(
         nextAttemptAt: r.nextAttemptAt.toISOString(),
         sentAt: r.sentAt?.toISOString() ?? null,
       })),
+    /** The outbox's rows per status and the age of the oldest undelivered one (the fleet page's outbox health). */
+    outboxCounts: (now: number = clock()) => outbox.counts(now),
     list: (q: IncidentQuery) => listIncidents(database.sql, q),
     get: (id: string) => getIncident(database.sql, id),
     history: (id: string) => incidentHistory(database.sql, id),

@@ -35,6 +35,8 @@ const ids = { nodeB: 0, opB: 0, incidentB: 'inc-bob-1', maintenance: 0, partnerQ
 const OWN_CREDENTIAL = ['POST /v1/reports', 'POST /v1/node/decommission', 'POST /v1/enroll', 'GET /v1/incidents/:id/ack'];
 /** A route's own condition on top of its declaration: acknowledging without a link's token takes a lead. */
 const WITHOUT_LINK: Record<string, AccessDeclaration> = { 'POST /v1/incidents/:id/ack': ACCESS.lead };
+/** Streams: the walk asks for a snapshot that closes (the stream itself stays open until the client leaves). */
+const QUERY: Record<string, string> = { 'GET /v1/events': '?once=true' };
 /** Write routes anyone may call (each checks its own credential, or is the public application form). */
 const PUBLIC_WRITES = [
   ...OWN_CREDENTIAL.filter((k) => !k.startsWith('GET')),
@@ -160,7 +162,7 @@ describe('the walk: every route × every role', () => {
       for (const [who, caller] of Object.entries(callers)) {
         // A session's caller does not sign itself out mid-walk.
         if (who.startsWith('cookie:') && r.url === '/v1/session') continue;
-        const res = await inject(r.method, fill(r.url, 'name'), caller.headers);
+        const res = await inject(r.method, fill(r.url, 'name') + (QUERY[key] ?? ''), caller.headers);
         cells++;
         seen.add(caller.role);
         const expected = decide({ role: caller.role }, d);
@@ -185,7 +187,18 @@ describe('the walk: every route × every role', () => {
       return d.scope === 'own-operator' && r.url.includes(':');
     });
     expect(scoped.map(routeKey)).toEqual(
-      expect.arrayContaining(['GET /v1/nodes/:node', 'GET /v1/incidents/:id', 'GET /v1/operators/:op/uptime']),
+      expect.arrayContaining([
+        'GET /v1/nodes/:node',
+        'GET /v1/incidents/:id',
+        'GET /v1/operators/:op/uptime',
+        'GET /v1/nodes/:node/uptime/days',
+        'GET /v1/operators/:op/uptime/days',
+        'GET /v1/nodes/:node/overview',
+        'GET /v1/nodes/:node/series',
+        'GET /v1/operators/:op/nodes',
+        'GET /v1/operators/:op/incidents',
+        'GET /v1/operators/:op/maintenance',
+      ]),
     );
     for (const r of scoped)
       for (const by of ['id', 'name'] as const) {
@@ -205,5 +218,22 @@ describe('the walk: every route × every role', () => {
     const opA = callers.opA!;
     expect((await inject('GET', '/v1/nodes/a1', opA.headers)).statusCode).toBe(200);
     expect((await inject('GET', '/v1/operators/alice/uptime', opA.headers)).statusCode).toBe(200);
+    for (const url of [
+      '/v1/nodes/a1/uptime/days',
+      '/v1/nodes/a1/overview',
+      '/v1/nodes/a1/series',
+      '/v1/operators/alice/uptime/days',
+      '/v1/operators/alice/nodes',
+    ])
+      expect((await inject('GET', url, opA.headers)).statusCode, url).toBe(200);
+  });
+
+  it('the console routes: the status page and the event stream need no token; the fleet and region bars are staff', () => {
+    const d = c.app.accessDeclarations;
+    expect(d['GET /v1/status']).toEqual(ACCESS.everyone);
+    expect(d['GET /v1/events']).toEqual(ACCESS.everyone);
+    expect(d['GET /v1/fleet/uptime/days']).toEqual(ACCESS.staff);
+    expect(d['GET /v1/regions/:region/uptime/days']).toEqual(ACCESS.staff);
+    expect(d['GET /v1/fleet/overview']).toEqual(ACCESS.staff);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * What the operator portal needs beyond the fleet-wide API (whose lists are staff only): an operator's
- * own incidents, acknowledging one of them, the maintenance windows covering their nodes and declaring
- * one for a node of theirs, and a fresh enrollment token for the install one-liner.
+ * What the operator portal changes beyond the fleet-wide API (whose writes are for leads and admins):
+ * acknowledging one of the operator's incidents, declaring maintenance for a node of theirs, and a fresh
+ * enrollment token for the install one-liner. (Their reads: routes/console.ts.)
  * Each is scoped to the operator in the path (`ownOperator`: another operator's answers 404).
  */
 import { Type } from '@sinclair/typebox';
@@ -13,8 +13,7 @@ import { Errors } from '../errors.ts';
 import { createEnrollmentToken } from '../services/enrollment.ts';
 import { declareMaintenance } from '../services/maintenance.ts';
 import { RECURRENCES } from '../sla/maintenance.ts';
-import { listWindows } from '../stores/maintenance.ts';
-import { listSlaNodes, resolveNode } from '../stores/nodes.ts';
+import { resolveNode } from '../stores/nodes.ts';
 import { resolveOperator } from '../stores/operators.ts';
 import { incidentView } from './incidents.ts';
 
@@ -22,46 +21,12 @@ const err = { $ref: 'ErrorReply#' };
 const tags = ['console'];
 const Op = Type.Object({ op: Type.String({ minLength: 1, maxLength: 128, description: 'operator name or id' }) });
 const Time = Type.String({ format: 'date-time' });
-const Window = Type.Object({
-  id: Type.Integer(),
-  scope: Type.String(),
-  target: Type.Union([Type.String(), Type.Null()], { description: 'node name, operator name or region; null for the fleet' }),
-  start: Time,
-  end: Time,
-  recurrence: Type.Union([Type.String(), Type.Null()]),
-  until: Type.Union([Time, Type.Null()]),
-  declaredBy: Type.String(),
-  reason: Type.String(),
-  cancelledAt: Type.Union([Time, Type.Null()]),
-});
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export default async function consolePortalRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { services, database, clock, config } = base.deps;
   const alerts = services.alerts;
   const publicUrl = (req: FastifyRequest) => (config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/$/, '');
-
-  app.get(
-    '/v1/operators/:op/incidents',
-    {
-      config: { access: ACCESS.ownOperator },
-      schema: {
-        tags,
-        summary: "An operator's incidents, newest first (unresolved and the last 30 days' resolved).",
-        params: Op,
-        response: { 200: Type.Object({ incidents: Type.Array(IncidentView) }), 404: err },
-      },
-    },
-    async (req) => {
-      const op = await resolveOperator(database.sql, req.params.op);
-      const list = await alerts.list({ operator: op.name, from: clock() - 30 * 86_400_000, limit: 100 });
-      const open = await alerts.list({ operator: op.name, status: 'unresolved', limit: 100 });
-      const seen = new Set<string>();
-      const all = [...open, ...list].filter((i) => !seen.has(i.id) && seen.add(i.id));
-      return { incidents: all.filter((i) => i.status !== 'resolved').map(incidentView) };
-    },
-  );
 
   app.post(
     '/v1/operators/:op/incidents/:id/ack',
@@ -81,45 +46,6 @@ export default async function consolePortalRoutes(base: FastifyInstance) {
         throw new Errors.NotFound(`no incident ${req.params.id} of operator "${req.params.op}"`);
       const r = await alerts.acknowledge(inc.id, actorOf(req), clock());
       return { incident: incidentView(r.incident), changed: r.changed };
-    },
-  );
-
-  app.get(
-    '/v1/operators/:op/maintenance',
-    {
-      config: { access: ACCESS.ownOperator },
-      schema: {
-        tags,
-        summary:
-          "Maintenance windows covering the operator's nodes: theirs, the operator's, their regions' and the fleet's (newest first).",
-        params: Op,
-        response: { 200: Type.Array(Window), 404: err },
-      },
-    },
-    async (req) => {
-      const op = await resolveOperator(database.sql, req.params.op);
-      const nodes = await listSlaNodes(database.sql, { operatorId: op.id });
-      const byId = new Map(nodes.map((n) => [String(n.id), n.name]));
-      const regions = new Set(nodes.map((n) => n.region).filter((r) => r !== null));
-      const windows = (await listWindows(database.sql, undefined, 1000)).filter(
-        (w) =>
-          w.scope === 'fleet' ||
-          (w.scope === 'operator' && w.target === String(op.id)) ||
-          (w.scope === 'node' && byId.has(w.target ?? '')) ||
-          (w.scope === 'region' && regions.has(w.target ?? '')),
-      );
-      return windows.map((w) => ({
-        id: w.id,
-        scope: w.scope,
-        target: w.scope === 'node' ? byId.get(w.target!)! : w.scope === 'operator' ? op.name : w.target,
-        start: iso(w.start)!,
-        end: iso(w.end)!,
-        recurrence: w.recurrence,
-        until: iso(w.until),
-        declaredBy: w.declaredBy,
-        reason: w.reason,
-        cancelledAt: iso(w.cancelledAt),
-      }));
     },
   );
 

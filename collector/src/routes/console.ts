@@ -1,96 +1,133 @@
-/**
- * The web console (console/): its pages at `/`, `/signin`, `/status`, `/fleet`, `/operator/{op}`,
- * `/node/{node}` (one index.html; the client routes) and its content-hashed assets under `/assets/`,
- * all served from console/dist, built at start when missing or built from other sources
- * (console/build.ts). Nothing comes from elsewhere: the console works on a network with no internet.
- * The shell holds no data: what a person sees comes from the API under their session's roles.
- */
-import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ACCESS } from '../auth/access.ts';
+/** The console pages' data that no other route gives: node overview and series, an operator's nodes, the fleet overview. */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { FleetOverview, NodeOverview, NodeSeries, OperatorIncidents, OperatorMaintenance, OperatorNodes, SeriesQuery } from '@timmy/shared';
 import { Errors } from '../errors.ts';
+import { ACCESS } from '../auth/access.ts';
+import { fleetOverview, nodeOverview, nodeSeries, operatorIncidents, operatorMaintenance, operatorNodes } from '../services/console.ts';
+import { incidentView } from './incidents.ts';
+import { thresholdsOf } from '../services/sla.ts';
+import { Refreshing } from '../services/refreshing.ts';
+import { resolveNode } from '../stores/nodes.ts';
+import { resolveOperator } from '../stores/operators.ts';
 
-const repo = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
+const HOUR = 3_600_000;
+/** The longest series one read returns (31 days of minutes). */
+export const MAX_SERIES_MS = 31 * 24 * HOUR;
+/** The fleet overview is recomputed at most this often per collector. */
+const FLEET_TTL_MS = 10_000;
+const err = { $ref: 'ErrorReply#' };
 
-interface Manifest {
-  shell: string;
-  pageGzipBytes: Record<string, number>;
+function seriesRange(q: { from?: string; to?: string }, now: number): { from: number; to: number } {
+  const to = q.to === undefined ? now : Date.parse(q.to);
+  const from = q.from === undefined ? to - 24 * HOUR : Date.parse(q.from);
+  if (!Number.isFinite(from) || !Number.isFinite(to)) throw new Errors.BadRequest('from and to must be date-times');
+  if (!(to > from)) throw new Errors.BadRequest('to must be after from');
+  if (to - from > MAX_SERIES_MS) throw new Errors.BadRequest('a series covers at most 31 days');
+  return { from, to: Math.min(to, now) };
 }
-interface ConsoleBuild {
-  DIST: string;
-  ensureConsole: () => Promise<{ manifest: Manifest; built: boolean }>;
-  sizesLine: (m: Manifest) => string;
-}
 
-/** The client's page paths: each answers index.html. */
-export const CONSOLE_PAGES = ['/', '/signin', '/status', '/fleet', '/operator/:op', '/node/:node'];
+export default async function consoleRoutes(base: FastifyInstance) {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  const { database, clock, config, services } = app.deps;
+  const sql = database.sql;
+  const thresholds = thresholdsOf(config);
+  const rotateBeforeMs = config.credentials.rotateBeforeDays * 24 * HOUR;
+  const NodeParams = Type.Object({ node: Type.String() });
 
-const TYPES: Record<string, string> = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.html': 'text/html; charset=utf-8',
-};
+  app.get(
+    '/v1/nodes/:node/overview',
+    {
+      config: { access: ACCESS.ownOperator },
+      schema: {
+        tags: ['nodes'],
+        summary:
+          'The node page: state now, checks, the credential in force (expiry, never the secret), agent version, clock skew, maintenance now.',
+        params: NodeParams,
+        response: { 200: NodeOverview, 404: err },
+      },
+    },
+    async (req) => nodeOverview(sql, await resolveNode(sql, req.params.node), rotateBeforeMs, clock()),
+  );
 
-/** A strict policy: only this origin's scripts, styles and connections. */
-const CSP =
-  "default-src 'self'; script-src 'self' 'sha256-HASH'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  app.get(
+    '/v1/nodes/:node/series',
+    {
+      config: { access: ACCESS.ownOperator },
+      schema: {
+        tags: ['nodes'],
+        summary:
+          "Per-minute series over [from, to) (default the last 24 h, at most 31 days): disk, load, memory, the agent's own RSS and CPU.",
+        params: NodeParams,
+        querystring: SeriesQuery,
+        response: { 200: NodeSeries, 400: err, 404: err },
+      },
+    },
+    async (req) => {
+      const node = await resolveNode(sql, req.params.node);
+      const r = seriesRange(req.query, clock());
+      return nodeSeries(sql, node, r.from, r.to);
+    },
+  );
 
-export default async function consoleRoutes(app: FastifyInstance) {
-  const build = (await import(repo('console/build.ts'))) as ConsoleBuild;
-  const { manifest, built } = await build.ensureConsole();
-  app.log.info({ built, pages: manifest.pageGzipBytes }, `console ready: JavaScript per page, gzipped: ${build.sizesLine(manifest)}`);
-  const cache = new Map<string, { mtimeMs: number; data: Buffer; gz: Buffer }>();
-  const file = (name: string): { data: Buffer; gz: Buffer } | undefined => {
-    const path = join(build.DIST, name);
-    try {
-      const m = statSync(path).mtimeMs;
-      const hit = cache.get(path);
-      if (hit && hit.mtimeMs === m) return hit;
-      const data = readFileSync(path);
-      const entry = { mtimeMs: m, data, gz: gzipSync(data) };
-      cache.set(path, entry);
-      return entry;
-    } catch {
-      return undefined;
-    }
-  };
-  // The inline theme script (before the stylesheet applies, no flash) is allowed by its hash.
-  const inlineHash = (html: string) => {
-    const m = /<script>([^<]*)<\/script>/.exec(html);
-    return m ? createHash('sha256').update(m[1]!).digest('base64') : '';
-  };
-  const hide = { schema: { hide: true }, config: { access: ACCESS.everyone } };
+  app.get(
+    '/v1/operators/:op/nodes',
+    {
+      config: { access: ACCESS.ownOperator },
+      schema: {
+        tags: ['operators'],
+        summary: "An operator's nodes in service with their state now, and counts per state.",
+        params: Type.Object({ op: Type.String() }),
+        response: { 200: OperatorNodes, 404: err },
+      },
+    },
+    async (req) => operatorNodes(sql, thresholds, await resolveOperator(sql, req.params.op), clock()),
+  );
 
-  const sendIndex = async (_req: unknown, reply: FastifyReply) => {
-    const html = file('index.html');
-    if (!html) throw new Errors.Unavailable();
-    const text = html.data.toString('utf8');
-    return reply
-      .header('content-type', TYPES['.html'])
-      .header('cache-control', 'no-cache')
-      .header('content-security-policy', CSP.replace('HASH', inlineHash(text)))
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'same-origin')
-      .send(html.data);
-  };
-  for (const url of CONSOLE_PAGES) app.get(url, hide, sendIndex);
+  app.get(
+    '/v1/operators/:op/incidents',
+    {
+      config: { access: ACCESS.ownOperator },
+      schema: {
+        tags: ['incidents'],
+        summary: "An operator's incidents: under way, and opened in the last 90 days, newest first.",
+        params: Type.Object({ op: Type.String() }),
+        response: { 200: OperatorIncidents, 404: err },
+      },
+    },
+    async (req) => {
+      const op = await resolveOperator(sql, req.params.op);
+      return { operator: op.name, incidents: (await operatorIncidents(sql, op, clock())).map(incidentView) };
+    },
+  );
 
-  app.get<{ Params: { file: string } }>('/assets/:file', hide, async (req, reply) => {
-    const name = req.params.file;
-    const ext = /\.(js|css)$/.exec(name)?.[0];
-    const f = ext && /^[A-Za-z0-9_-]+\.(js|css)$/.test(name) ? file(name) : undefined;
-    if (!f || !ext) throw new Errors.NotFound(`no console asset ${name.slice(0, 100)}`);
-    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    if (gzip) reply.header('content-encoding', 'gzip');
-    return reply
-      .header('vary', 'accept-encoding')
-      .header('content-type', TYPES[ext])
-      .header('cache-control', 'public, max-age=31536000, immutable')
-      .header('x-content-type-options', 'nosniff')
-      .send(gzip ? f.gz : f.data);
-  });
+  app.get(
+    '/v1/operators/:op/maintenance',
+    {
+      config: { access: ACCESS.ownOperator },
+      schema: {
+        tags: ['maintenance'],
+        summary: "Maintenance windows covering an operator's nodes, with their occurrences from 30 days back to 90 days ahead.",
+        params: Type.Object({ op: Type.String() }),
+        response: { 200: OperatorMaintenance, 404: err },
+      },
+    },
+    async (req) => operatorMaintenance(sql, await resolveOperator(sql, req.params.op), clock()),
+  );
+
+  const fleet = new Refreshing(FLEET_TTL_MS, (now) => fleetOverview(sql, thresholds, (t) => services.alerts.outboxCounts(t), now));
+  app.get(
+    '/v1/fleet/overview',
+    {
+      config: { access: ACCESS.staff },
+      schema: {
+        tags: ['uptime'],
+        summary:
+          "The fleet page: nodes by state (fleet and per region), this month's fleet SLA against the target with its downtime budget and projection, incidents under way, the alert outbox's health. Recomputed at most every 10 s (the previous answer while it is).",
+        response: { 200: FleetOverview },
+      },
+    },
+    async () => (await fleet.get(clock())).v,
+  );
 }

@@ -23,8 +23,12 @@ import programOperatorRoutes from './program-operators.ts';
 import partnerRoutes from './partners.ts';
 import fleetReportRoutes from './fleet-reports.ts';
 import tierProposalRoutes from './tier-proposals.ts';
-import consoleSessionRoutes from './console-session.ts';
+import uptimeDaysRoutes from './uptime-days.ts';
+import statusRoutes from './status.ts';
+import eventRoutes from './events.ts';
 import consoleRoutes from './console.ts';
+import consoleSessionRoutes from './console-session.ts';
+import consoleAssetRoutes from './console-assets.ts';
 import consolePortalRoutes from './console-portal.ts';
 
 export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
@@ -51,7 +55,11 @@ export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   programOperatorRoutes,
   partnerRoutes,
   tierProposalRoutes,
-  consoleSessionRoutes,
+  uptimeDaysRoutes,
+  statusRoutes,
+  eventRoutes,
   consoleRoutes,
+  consoleSessionRoutes,
+  consoleAssetRoutes,
   consolePortalRoutes,
 ];

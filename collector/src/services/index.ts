@@ -14,6 +14,8 @@ import { alertMetrics } from '../alerts/metrics.ts';
 import { createProgramServices } from './program.ts';
 import { PayService } from '../pay-service/service.ts';
 import { ReportService } from './reports.ts';
+import { NodeEvents } from './node-events.ts';
+import { RegionDaysCache } from './uptime-days.ts';
 
 export function createServices(config: Config, database: Database, clock: Clock, log: Logger, metrics: Metrics) {
   const t = slaTimings(config);
@@ -58,6 +60,8 @@ export function createServices(config: Config, database: Database, clock: Clock,
   const program = createProgramServices(database.sql);
   const pay = new PayService(database.sql, config.pay, clock);
   const reports = new ReportService(database.sql, pay, clock);
-  return { credentials, writer, ingest, observation, settler, alerts, program, pay, reports, timings: t };
+  const events = new NodeEvents(database.sql, clock, log.child({ component: 'events' }));
+  const regionDays = new RegionDaysCache(database.sql);
+  return { credentials, writer, ingest, observation, settler, alerts, program, pay, reports, events, regionDays, timings: t };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -3,6 +3,7 @@
  * reads, registration's insert and decommission.
  */
 import type postgres from 'postgres';
+import type { StateCounts } from '@timmy/shared';
 import { LOCKS } from '../db/database.ts';
 import type { nodes, operators } from '../db/schema/index.ts';
 import { Errors } from '../errors.ts';
@@ -75,9 +76,10 @@ export async function resolveNode(sql: postgres.ISql, ref: string): Promise<Node
   return node;
 }
 
-/** Every node, decommissioned ones included, by name. */
-export async function listNodes(sql: postgres.ISql): Promise<NodeRecord[]> {
-  return (await sql<NodeRow[]>`${SELECT(sql)} order by n.name`).map(record);
+/** Every node (or an operator's), decommissioned ones included, by name. */
+export async function listNodes(sql: postgres.ISql, filter: { operatorId?: number } = {}): Promise<NodeRecord[]> {
+  const where = filter.operatorId !== undefined ? sql`where n.operator_id = ${filter.operatorId}` : sql``;
+  return (await sql<NodeRow[]>`${SELECT(sql)} ${where} order by n.name`).map(record);
 }
 
 /**
@@ -143,4 +145,28 @@ export async function decommission(sql: postgres.Sql, nodeId: number, at: number
     await endIntervalsAt(tx, nodeId, at);
     return true;
   });
+}
+
+export type { StateCounts };
+
+/** No node in any state yet. */
+export const zeroCounts = (): StateCounts => ({ UP: 0, DOWN: 0, UNKNOWN: 0, MAINTENANCE: 0, untracked: 0 });
+
+/** Adds one node's state (null: no heartbeat yet) to `c`. */
+export function countState(c: StateCounts, state: string | null): StateCounts {
+  if (state === 'UP' || state === 'DOWN' || state === 'UNKNOWN' || state === 'MAINTENANCE') c[state]++;
+  else c.untracked++;
+  return c;
+}
+
+/** Nodes in service per settled state (no maintenance applied: the table's own), in one grouped read. */
+export async function fleetStateCounts(sql: postgres.ISql): Promise<StateCounts> {
+  const rows = await sql<{ state: string | null; n: number }[]>`
+    select current_state as state, count(*)::int as n from nodes where decommissioned_at is null group by 1`;
+  const c = zeroCounts();
+  for (const r of rows) {
+    const k = r.state === 'UP' || r.state === 'DOWN' || r.state === 'UNKNOWN' || r.state === 'MAINTENANCE' ? r.state : 'untracked';
+    c[k] += r.n;
+  }
+  return c;
 }

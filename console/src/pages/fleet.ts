@@ -4,6 +4,7 @@
  * target, the month's downtime budget and projection, the alert outbox's health, the 90-day bar.
  */
 import { useState } from 'preact/hooks';
+import type * as Wire from '../../../shared/src/wire/console.ts';
 import { type Session, api, isLead } from '../lib/api.ts';
 import { Bars, type DayBar, Legend } from '../lib/bars.ts';
 import { duration, minutes, pct, when, ago } from '../lib/format.ts';
@@ -13,29 +14,7 @@ import { Card, Failed, Loading, State, useLoad } from '../lib/ui.ts';
 
 export const title = 'Fleet';
 
-interface Counts {
-  UP: number;
-  DOWN: number;
-  UNKNOWN: number;
-  MAINTENANCE: number;
-  untracked: number;
-}
-interface Overview {
-  at: string;
-  nodeCount: number;
-  states: Counts;
-  regions: Array<{ region: string | null; nodeCount: number; states: Counts }>;
-  sla: {
-    month: string;
-    ratio: number | null;
-    thresholdPct: number;
-    meetsThreshold: boolean | null;
-    budget: { allowedDownSeconds: number; usedDownSeconds: number; leftSeconds: number; final: boolean };
-    projection: { ratio: number | null; downSeconds: number; meetsThreshold: boolean | null };
-  };
-  incidents: { open: number; acknowledged: number; bySeverity: Record<string, number> };
-  outbox: { pending: number; sending: number; dead: number; sentLastHour: number; oldestPendingAgeSeconds: number | null };
-}
+type Overview = Wire.FleetOverview;
 export interface NodeRow {
   id: number;
   name: string;
@@ -173,7 +152,7 @@ export default function Fleet({ session }: { session: Session }) {
         <${Card} id="budget" label="Downtime budget left" value=${minutes(o.sla.budget.leftSeconds)} note=${`${minutes(o.sla.budget.usedDownSeconds)} used of ${minutes(o.sla.budget.allowedDownSeconds)}`} />
         <${Card} id="projection" label="Month-end projection" value=${pct(o.sla.projection.ratio)} note=${o.sla.projection.meetsThreshold === false ? 'projected to miss the target' : 'projected to meet the target'} />
         <${Card} id="incidents" label="Incidents open / acknowledged" value=${`${o.incidents.open} / ${o.incidents.acknowledged}`} />
-        <${Card} id="outbox" label="Alert outbox" value=${html`<span class=${o.outbox.dead ? 'bad' : ''}>${o.outbox.pending} pending</span>`} note=${`${o.outbox.dead} dead · ${o.outbox.sentLastHour} sent last hour${o.outbox.oldestPendingAgeSeconds !== null ? ` · oldest ${duration(o.outbox.oldestPendingAgeSeconds)}` : ''}`} />
+        <${Card} id="outbox" label="Alert outbox" value=${html`<span class=${o.outbox.dead ? 'bad' : ''}>${o.outbox.pending} pending</span>`} note=${`${o.outbox.dead} dead · ${o.outbox.sent} sent${o.outbox.oldestPendingAgeSeconds > 0 ? ` · oldest pending ${duration(o.outbox.oldestPendingAgeSeconds)}` : ''}`} />
       </div>`
           : null
       }

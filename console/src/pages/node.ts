@@ -4,6 +4,7 @@
  * with this page only), credential expiry, agent version, clock skew, the 90-day bar.
  */
 import { useEffect, useRef } from 'preact/hooks';
+import type * as Wire from '../../../shared/src/wire/console.ts';
 import { api } from '../lib/api.ts';
 import { Bars, type DayBar, Legend } from '../lib/bars.ts';
 import { ago, duration, pct, when } from '../lib/format.ts';
@@ -13,23 +14,7 @@ import { Card, Failed, Loading, State, useLoad } from '../lib/ui.ts';
 
 export const title = 'Node';
 
-interface Overview {
-  id: number;
-  name: string;
-  operator: string | null;
-  tier: string | null;
-  region: string | null;
-  state: string | null;
-  stateSince: string | null;
-  lastHeartbeatAt: string | null;
-  failing: string[];
-  agentVersion: string | null;
-  clockSkewMs: number | null;
-  decommissionedAt: string | null;
-  checks: Array<{ name: string; probe: string; status: string; message: string; slaCritical: boolean; since: string }>;
-  credential: { expiresAt: string; expiresInDays: number; lastUsedAt: string | null } | null;
-  maintenance: { start: string; end: string; reason: string } | null;
-}
+type Overview = Wire.NodeOverview;
 interface Interval {
   state: string;
   start: string;
@@ -43,14 +28,7 @@ interface Uptime {
   intervals?: Interval[];
   budget: { leftSeconds: number };
 }
-interface Series {
-  t: number[];
-  diskPctMax: Array<number | null>;
-  load1Avg: Array<number | null>;
-  memPctAvg: Array<number | null>;
-  agentRssKib: Array<number | null>;
-  agentCpuPct: Array<number | null>;
-}
+type Series = Wire.NodeSeries;
 
 const COLOURS: Record<string, string> = { UP: 'var(--up)', DOWN: 'var(--down)', UNKNOWN: 'var(--unknown)', MAINTENANCE: 'var(--maint)' };
 
@@ -78,7 +56,17 @@ function Timeline({ intervals, from, to }: { intervals: Interval[]; from: number
     </table></div>`;
 }
 
-function Chart({ series, field, label, unit }: { series: Series; field: keyof Omit<Series, 't'>; label: string; unit: string }) {
+function Chart({
+  series,
+  field,
+  label,
+  unit,
+}: {
+  series: Series;
+  field: 'diskPctMax' | 'load1Avg' | 'memPctAvg' | 'agentRssKib' | 'agentCpuPct';
+  label: string;
+  unit: string;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     let chart: { destroy(): void } | undefined;

@@ -6,6 +6,7 @@
  * another operator's answers 404 from the API, and the page says only "not found".
  */
 import { useState } from 'preact/hooks';
+import type * as Wire from '../../../shared/src/wire/console.ts';
 import { type Session, api, isLead } from '../lib/api.ts';
 import { Bars, type DayBar, Legend } from '../lib/bars.ts';
 import { ago, minutes, money, pct, previousMonth, when } from '../lib/format.ts';
@@ -16,20 +17,7 @@ import { type Incident, Incidents } from './fleet.ts';
 
 export const title = 'Operator';
 
-interface OperatorNodes {
-  operator: string;
-  tier: string;
-  thresholdPct: number;
-  nodes: Array<{
-    id: number;
-    name: string;
-    region: string | null;
-    state: string | null;
-    stateSince: string | null;
-    lastHeartbeatAt: string | null;
-    agentVersion: string | null;
-  }>;
-}
+type OperatorNodes = Wire.OperatorNodes;
 interface Uptime {
   ratio: number | null;
   thresholdPct: number;
@@ -215,20 +203,8 @@ export default function OperatorPage({ params, session }: { params: { op: string
     <${Install} op=${op} />`;
 }
 
-interface Window {
-  id: number;
-  scope: string;
-  target: string | null;
-  start: string;
-  end: string;
-  recurrence: string | null;
-  reason: string;
-  declaredBy: string;
-  cancelledAt: string | null;
-}
-
 function Maintenance({ op, nodes, canDeclare }: { op: string; nodes: string[]; canDeclare: boolean }) {
-  const list = useLoad(() => api<Window[]>(`/v1/operators/${op}/maintenance`), `mw-${op}`);
+  const list = useLoad(async () => (await api<Wire.OperatorMaintenance>(`/v1/operators/${op}/maintenance`)).windows, `mw-${op}`);
   const [msg, setMsg] = useState<string | undefined>();
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -246,14 +222,18 @@ function Maintenance({ op, nodes, canDeclare }: { op: string; nodes: string[]; c
     }
   };
   const now = Date.now();
-  const shown = (list.data ?? []).filter((w) => !w.cancelledAt && (w.recurrence !== null || Date.parse(w.end) > now - 7 * 86_400_000));
+  const shown = (list.data ?? []).filter((w) => !w.cancelledAt && w.occurrences.some((o) => Date.parse(o.end) > now - 7 * 86_400_000));
   return html`<section aria-labelledby="op-maint">
     <h2 id="op-maint">Maintenance</h2>
     <${Failed} error=${list.error} />
     ${
       list.data
         ? shown.length
-          ? html`<ul data-list="maintenance">${shown.map((w) => html`<li>${when(w.start)} to ${when(w.end)}${w.recurrence ? ` (${w.recurrence})` : ''}: ${w.scope} ${w.target ?? ''}, ${w.reason} <span class="muted">by ${w.declaredBy}</span></li>`)}</ul>`
+          ? html`<ul data-list="maintenance">${shown.map((w) => {
+              const next = w.occurrences.find((o) => Date.parse(o.end) > now) ?? w.occurrences.at(-1);
+              const what = w.scope === 'fleet' ? 'the whole fleet' : w.scope === 'region' ? `region ${w.region}` : w.nodes.join(', ');
+              return html`<li>${next?.current ? html`<strong>Now: </strong>` : null}${next ? `${when(next.start)} to ${when(next.end)}` : ''}${w.recurrence ? ` (${w.recurrence})` : ''}: ${what}, ${w.reason} <span class="muted">by ${w.declaredBy}</span></li>`;
+            })}</ul>`
           : html`<p>No maintenance declared.</p>`
         : null
     }

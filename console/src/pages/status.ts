@@ -3,39 +3,17 @@
  * incidents and maintenance, and the days the monitoring itself was not observing, shown as ours. It
  * reads only GET /v1/status, which holds nothing private.
  */
+import type * as Wire from '../../../shared/src/wire/console.ts';
 import { api } from '../lib/api.ts';
-import { Bars, type DayBar, Legend } from '../lib/bars.ts';
+import { Bars, Legend } from '../lib/bars.ts';
 import { duration, pct, when } from '../lib/format.ts';
 import { html } from '../lib/html.ts';
 import { Failed, Loading, useLoad } from '../lib/ui.ts';
 
 export const title = 'Status';
 
-interface Group {
-  key: string | null;
-  nodeCount: number;
-  states: Record<string, number>;
-  thresholdPct: number;
-  ratio90d: number | null;
-  days: DayBar[];
-}
-interface StatusPage {
-  generatedAt: string;
-  fleet: Group;
-  regions: Group[];
-  incidents: Array<{ id: string; severity: string; status: string; title: string; openedAt: string; acknowledgedAt: string | null }>;
-  maintenance: Array<{
-    id: number;
-    scope: string;
-    region: string | null;
-    nodeCount: number;
-    start: string;
-    end: string;
-    reason: string;
-    current: boolean;
-  }>;
-  monitoringGaps: Array<{ day: string; seconds: number }>;
-}
+type Group = Wire.StatusGroup;
+type StatusPage = Wire.StatusPage;
 
 function overall(g: Group): string {
   if (g.states.DOWN) return `${g.states.DOWN} of ${g.nodeCount} nodes down`;

@@ -13,6 +13,8 @@
  * | `/v1/nodes/{node}/overview` | GET | ownOperator | `NodeOverview` |
  * | `/v1/nodes/{node}/series?from=&to=` | GET | ownOperator | `NodeSeries` (per-minute rollups, columnar) |
  * | `/v1/operators/{op}/nodes` | GET | ownOperator | `OperatorNodes` |
+ * | `/v1/operators/{op}/incidents` | GET | ownOperator | `OperatorIncidents` (under way, and opened in the last 90 days) |
+ * | `/v1/operators/{op}/maintenance` | GET | ownOperator | `OperatorMaintenance` (windows covering their nodes, occurrences from 30 days back to 90 ahead) |
  * | `/v1/fleet/overview` | GET | staff (admin, fleet_lead, finance) | `FleetOverview` |
  *
  * `days` is 1..400 (default 90): the bars are the last `days` UTC days, today (partial, up to now) last.
@@ -26,6 +28,7 @@
  * reconnects by itself; events missed while disconnected are not replayed (read the pages' data again).
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Incident } from './incident.ts';
 
 const Nullable = <T extends TSchema>(t: T, description?: string) => Type.Union([t, Type.Null()], description ? { description } : {});
 const DateTime = Type.String({ format: 'date-time' });
@@ -258,16 +261,39 @@ export const OperatorNodes = Type.Object({
 });
 export type OperatorNodes = Static<typeof OperatorNodes>;
 
+export const OperatorIncidents = Type.Object({ operator: Type.String(), incidents: Type.Array(Incident) });
+export type OperatorIncidents = Static<typeof OperatorIncidents>;
+
+export const OperatorMaintenance = Type.Object({
+  operator: Type.String(),
+  windows: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      scope: Type.Union([Type.Literal('node'), Type.Literal('operator'), Type.Literal('region'), Type.Literal('fleet')]),
+      region: Nullable(Type.String()),
+      nodes: Type.Array(Type.String(), { description: 'the operator’s nodes the window covers' }),
+      recurrence: Nullable(Type.String()),
+      declaredBy: Type.String(),
+      reason: Type.String(),
+      cancelledAt: Nullable(DateTime),
+      occurrences: Type.Array(Type.Object({ start: DateTime, end: DateTime, current: Type.Boolean() }), {
+        description: 'oldest first, at most 20',
+      }),
+    }),
+  ),
+});
+export type OperatorMaintenance = Static<typeof OperatorMaintenance>;
+
 // ---------------------------------------------------------------------------------------------------
 // The fleet page
 
 export const OutboxHealth = Type.Object({
   pending: Type.Integer(),
   sending: Type.Integer(),
-  dead: Type.Integer(),
-  sentLastHour: Type.Integer(),
-  oldestPendingAt: Nullable(DateTime),
-  oldestPendingAgeSeconds: Nullable(Type.Number()),
+  sent: Type.Integer(),
+  skipped: Type.Integer(),
+  dead: Type.Integer({ description: 'gave up after the retries: someone should look' }),
+  oldestPendingAgeSeconds: Type.Number({ description: 'age of the oldest row pending or sending; 0 when none' }),
 });
 export type OutboxHealth = Static<typeof OutboxHealth>;
 

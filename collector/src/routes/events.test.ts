@@ -1,0 +1,153 @@
+/**
+ * Live node state events across collectors: two collectors on one PostgreSQL, streams open on the
+ * second, the first settles a node UP then DOWN (its agent falls silent): each change reaches the
+ * streams allowed to see it within 2 s (PostgreSQL NOTIFY from migration 0017's trigger), an operator's
+ * stream carries only their own nodes, a stream without a token only fleet counts, and the streams end
+ * cleanly when the collector closes. Every wait is for a condition.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/support/pg.ts';
+import { ManualClock, reportAt, testCollector } from '../../../test/support/harness.ts';
+
+const NOW = Date.UTC(2026, 11, 2, 10, 0);
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let c1: Awaited<ReturnType<typeof testCollector>>;
+let c2: Awaited<ReturnType<typeof testCollector>>;
+let base = '';
+const clock = new ManualClock(NOW);
+const tokens: Record<string, string> = {};
+const nodes: Record<string, string> = {};
+
+type Received = { event: string; data: Record<string, unknown>; at: number };
+
+/** An open stream: the events so far, and whether it has ended. */
+function openStream(token?: string) {
+  const events: Received[] = [];
+  const s = { events, ended: false, comments: 0, abort: new AbortController() };
+  const done = (async () => {
+    const res = await fetch(`${base}/v1/events`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      signal: s.abort.signal,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+      for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (block.startsWith(':')) s.comments++;
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) events.push({ event, data: JSON.parse(data), at: Date.now() });
+      }
+    }
+    s.ended = true;
+  })().catch(() => {
+    s.ended = true;
+  });
+  return Object.assign(s, { done });
+}
+
+async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const report = async (node: string) => {
+  const r = await c1.app.inject({
+    method: 'POST',
+    url: '/v1/reports',
+    headers: { authorization: `Bearer ${nodes[node]}`, 'content-type': 'application/json' },
+    payload: JSON.stringify(reportAt([clock.now])),
+  });
+  expect(r.statusCode, r.body).toBe(200);
+  await c1.services.writer.drain();
+};
+
+beforeAll(async () => {
+  db = await createTestDatabase('events');
+  c1 = await testCollector(db.url, clock, { anonymousRead: false });
+  c2 = await testCollector(db.url, clock, { anonymousRead: false });
+  base = await c2.app.listen({ host: '127.0.0.1', port: 0 });
+  for (const [name, operator] of [
+    ['a1', 'alice'],
+    ['b1', 'bob'],
+  ] as const)
+    nodes[name] = (await c1.register(name, { operator, region: 'eu' })).token;
+  const people = c1.services.program.people;
+  for (const [name, role, extra] of [
+    ['lee', 'fleet_lead', {}],
+    ['amara', 'operator', { operator: 'alice' }],
+  ] as const) {
+    await people.add({ name, role, ...extra }, 'test', clock.now);
+    tokens[name] = (await people.issueToken(name, {}, 'test', clock.now)).token;
+  }
+  await c1.services.observation.open();
+});
+afterAll(async () => {
+  await c1?.close();
+  await c2?.close().catch(() => {});
+  await db?.drop();
+});
+
+describe('GET /v1/events', () => {
+  it('?once=true: hello and the fleet counts, then the stream closes', async () => {
+    const r = await c2.app.inject({ method: 'GET', url: '/v1/events?once=true' });
+    expect(r.statusCode).toBe(200);
+    expect(r.body).toContain('event: hello\ndata: {"role":"public","scope":"counts","heartbeatSeconds":15}');
+    expect(r.body).toContain('"untracked":2');
+  });
+
+  it('a change settled on one collector reaches the streams on another within 2 s, each as its caller may see it; close ends them', async () => {
+    const lead = openStream(tokens.lee);
+    const alice = openStream(tokens.amara);
+    const anon = openStream();
+    for (const s of [lead, alice, anon]) await until('hello', () => s.events.find((e) => e.event === 'hello'));
+    expect(alice.events[0]!.data).toMatchObject({ role: 'operator', scope: 'operator' });
+    expect(lead.events[0]!.data).toMatchObject({ role: 'fleet_lead', scope: 'all' });
+
+    // Both nodes report: settled UP (their first state).
+    await report('a1');
+    await report('b1');
+    clock.advance(1_000);
+    await c1.services.observation.beat();
+    await c1.services.settler.run(clock.now);
+    const up = await until('b1 UP on the lead stream', () => lead.events.find((e) => e.event === 'state' && e.data.node === 'b1'));
+    expect(up.data).toMatchObject({ from: null, to: 'UP', operator: 'bob', region: 'eu', cause: 'heartbeat' });
+    await until('a1 UP on alice', () => alice.events.find((e) => e.event === 'state' && e.data.node === 'a1'));
+
+    // a1's agent falls silent: the collector keeps observing, the grace (15 s) runs out, the settle job writes DOWN.
+    for (let s = 0; s < 30; s += 5) {
+      clock.advance(5_000);
+      await c1.services.observation.beat();
+      await report('b1');
+    }
+    const settledAt = Date.now();
+    await c1.services.settler.run(clock.now);
+    const down = await until('a1 DOWN on alice', () => alice.events.find((e) => e.event === 'state' && e.data.to === 'DOWN'));
+    expect(down.data).toMatchObject({ node: 'a1', from: 'UP', to: 'DOWN', cause: 'missed_heartbeats', operator: 'alice' });
+    expect(down.at - settledAt).toBeLessThan(2_000);
+    const leadDown = await until('a1 DOWN on the lead stream', () => lead.events.find((e) => e.data.to === 'DOWN'));
+    expect(leadDown.at - settledAt).toBeLessThan(2_000);
+    // Alice's stream carries her node only; the anonymous stream only counts.
+    expect(alice.events.filter((e) => e.event === 'state').map((e) => e.data.node)).toEqual(['a1', 'a1']);
+    await until('counts with a DOWN', () =>
+      anon.events.find((e) => e.event === 'counts' && (e.data.states as { DOWN: number }).DOWN === 1),
+    );
+    expect(anon.events.filter((e) => e.event === 'state')).toEqual([]);
+
+    // The collector closes: every stream ends (no open request holds the close up).
+    await c2.close();
+    await until('every stream ended', () => lead.ended && alice.ended && anon.ended);
+  });
+});

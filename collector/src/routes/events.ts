@@ -1,0 +1,103 @@
+/**
+ * GET /v1/events: server-sent events of node state changes (services/node-events.ts), each to the
+ * callers allowed to see the node: staff every node, an operator their own, anyone else (no token, a
+ * partner) fleet-wide counts only. `hello` first, a `: heartbeat` comment every 15 s, `?once=true` for a
+ * snapshot that closes. Streams end when the collector closes.
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { EventsHello, FleetCounts, NodeStateEvent } from '@timmy/shared';
+import { ACCESS } from '../auth/access.ts';
+import { STAFF_ROLES, type Principal } from '../program/index.ts';
+import type { NodeStateChange } from '../services/node-events.ts';
+
+export const HEARTBEAT_S = 15;
+
+/** Which changes a principal's stream carries: every node, their operator's, or none (counts only). */
+export function eventScope(p: Principal): { scope: EventsHello['scope']; sees: (c: NodeStateChange) => boolean } {
+  if (STAFF_ROLES.includes(p.role)) return { scope: 'all', sees: () => true };
+  if (p.role === 'operator' && p.operatorId !== undefined)
+    return { scope: 'operator', sees: (c) => c.operatorId !== null && String(c.operatorId) === p.operatorId };
+  return { scope: 'counts', sees: () => false };
+}
+
+const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+export default async function eventRoutes(base: FastifyInstance) {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  const { services } = app.deps;
+  const events = services.events;
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of [...open]) end();
+  });
+  app.addHook('onClose', async () => events.stop());
+
+  app.get(
+    '/v1/events',
+    {
+      config: { access: ACCESS.everyone },
+      schema: {
+        tags: ['events'],
+        summary:
+          'Server-sent events (text/event-stream): hello, then node state changes the caller may see (state), fleet-wide counts (counts), a heartbeat comment every 15 s. ?once=true: hello and counts, then the stream closes.',
+        querystring: Type.Object(
+          { once: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) },
+          { additionalProperties: false },
+        ),
+        response: { 200: { description: 'text/event-stream', type: 'string' } },
+      },
+    },
+    async (req, reply) => {
+      const { scope, sees } = eventScope(req.principal);
+      const raw = reply.raw;
+      reply.hijack();
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      const hello: EventsHello = { role: req.principal.role, scope, heartbeatSeconds: HEARTBEAT_S };
+      raw.write(`retry: 2000\n${frame('hello', hello)}`);
+      const counts = (c: { at: number; states: FleetCounts['states'] }) => {
+        const body: FleetCounts = { at: new Date(c.at).toISOString(), states: c.states };
+        raw.write(frame('counts', body));
+      };
+      if (req.query.once === 'true') {
+        counts(await events.counts());
+        raw.end();
+        return;
+      }
+      const unsubscribe = events.subscribe({
+        change: (c) => {
+          if (!sees(c)) return;
+          const e: NodeStateEvent = {
+            node: c.node,
+            nodeId: c.nodeId,
+            operator: c.operator,
+            region: c.region,
+            from: c.from,
+            to: c.to,
+            at: c.at,
+            cause: c.cause,
+          };
+          raw.write(frame('state', e));
+        },
+        counts,
+      });
+      const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_S * 1000);
+      const end = () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        open.delete(end);
+        if (!raw.writableEnded) raw.end();
+      };
+      open.add(end);
+      raw.on('close', end);
+      raw.on('error', end);
+      counts(await events.counts());
+    },
+  );
+}

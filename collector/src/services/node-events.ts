@@ -1,0 +1,113 @@
+/**
+ * Live node state changes, across collectors: migration 0017 makes PostgreSQL announce every change of
+ * a node's settled state (`timmy_node_state`, NOTIFY on commit, the payload the whole event); each
+ * collector listens on one connection and hands every change to the streams open on it
+ * (routes/events.ts), which filter by who may see the node. Nobody polls the fleet: fleet-wide counts are
+ * read once per second at most, and only after a change while a stream wants them.
+ */
+import type postgres from 'postgres';
+import type { Logger } from 'pino';
+import { fleetStateCounts, type StateCounts } from '../stores/nodes.ts';
+
+export const NODE_STATE_CHANNEL = 'timmy_node_state';
+
+/** One change as announced by the trigger. */
+export interface NodeStateChange {
+  nodeId: number;
+  node: string;
+  operatorId: number | null;
+  operator: string | null;
+  region: string | null;
+  from: string | null;
+  to: string;
+  /** ISO time the new state started. */
+  at: string;
+  cause: string | null;
+}
+
+/** The announced JSON as a change; undefined for anything else on the channel. */
+export function parseChange(payload: string): NodeStateChange | undefined {
+  try {
+    const p = JSON.parse(payload) as Record<string, unknown>;
+    if (typeof p.nodeId !== 'number' || typeof p.node !== 'string' || typeof p.to !== 'string') return undefined;
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    return {
+      nodeId: p.nodeId,
+      node: p.node,
+      operatorId: typeof p.operatorId === 'number' ? p.operatorId : null,
+      operator: str(p.operator),
+      region: str(p.region),
+      from: str(p.from),
+      to: p.to,
+      at: typeof p.at === 'string' ? new Date(p.at).toISOString() : new Date().toISOString(),
+      cause: str(p.cause),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export type Subscriber = { change?: (c: NodeStateChange) => void; counts?: (c: { at: number; states: StateCounts }) => void };
+
+export class NodeEvents {
+  private readonly subs = new Set<Subscriber>();
+  private listening: { unlisten: () => Promise<void> } | null = null;
+  private countsDue: NodeJS.Timeout | null = null;
+  private readonly sql: postgres.Sql;
+  private readonly clock: () => number;
+  private readonly log: Logger;
+  /** At most one fleet-wide count per this many ms after changes. */
+  countsEveryMs = 1000;
+
+  constructor(sql: postgres.Sql, clock: () => number, log: Logger) {
+    this.sql = sql;
+    this.clock = clock;
+    this.log = log;
+  }
+
+  /** Listens (resolves once listening; postgres.js listens again after a reconnect by itself). */
+  async start(): Promise<void> {
+    if (this.listening) return;
+    this.listening = await this.sql.listen(NODE_STATE_CHANNEL, (payload) => this.deliver(payload));
+  }
+
+  async stop(): Promise<void> {
+    if (this.countsDue) clearTimeout(this.countsDue);
+    this.countsDue = null;
+    const l = this.listening;
+    this.listening = null;
+    await l?.unlisten().catch(() => {});
+  }
+
+  subscribe(s: Subscriber): () => void {
+    this.subs.add(s);
+    return () => this.subs.delete(s);
+  }
+
+  get subscribers(): number {
+    return this.subs.size;
+  }
+
+  /** Fleet-wide counts now (the streams' first `counts`). */
+  async counts(): Promise<{ at: number; states: StateCounts }> {
+    return { at: this.clock(), states: await fleetStateCounts(this.sql) };
+  }
+
+  private deliver(payload: string): void {
+    const change = parseChange(payload);
+    if (!change) return;
+    for (const s of this.subs) s.change?.(change);
+    if (!this.countsDue && [...this.subs].some((s) => s.counts)) {
+      this.countsDue = setTimeout(() => {
+        this.countsDue = null;
+        this.counts().then(
+          (c) => {
+            for (const s of this.subs) s.counts?.(c);
+          },
+          (e) => this.log.warn({ err: e }, 'fleet counts for the event streams failed'),
+        );
+      }, this.countsEveryMs);
+      this.countsDue.unref();
+    }
+  }
+}

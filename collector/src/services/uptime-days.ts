@@ -1,0 +1,143 @@
+/**
+ * Daily uptime bars for a node (its intervals through the pure core: maintenance applied, cut into
+ * days by sla/days.ts) and for groups (one aggregate query per set of days, stores/intervals.ts
+ * dailyTotals). Per-region rows for the whole fleet (the status page, the region and fleet bars) are
+ * cached: days before the last few change only through rare rewrites of history (a decommission dated
+ * in the past), so they are recomputed every 10 minutes; the recent days (where late samples and the
+ * settle job still move intervals) every 15 s. Either is recomputed behind the cached rows (services/
+ * refreshing.ts): only the first read, or the first after midnight, waits for the database.
+ */
+import type postgres from 'postgres';
+import type { DailyUptime, DayBar as WireDayBar } from '@timmy/shared';
+import { thresholdFor, type Level, type Thresholds } from '../sla/budget.ts';
+import { dayBar, daysSpan, emptyDays, fillDays, splitDays, type DayBar, type DayTotals } from '../sla/days.ts';
+import { spansForNode } from '../sla/maintenance.ts';
+import { applyMaintenance } from '../sla/summary.ts';
+import { dailyTotals, nodeIntervals, type DailyRow } from '../stores/intervals.ts';
+import { loadMaintenance } from '../stores/maintenance.ts';
+import type { SlaNode } from '../stores/nodes.ts';
+import { Refreshing } from './refreshing.ts';
+
+export interface DaysView {
+  level: Level;
+  key: string | null;
+  tier: string | null;
+  thresholdPct: number;
+  nodeCount: number;
+  from: number;
+  to: number;
+  days: DayBar[];
+}
+
+const bars = (days: DayTotals[], thresholdPct: number, nodes: number) => days.map((d) => dayBar(d, thresholdPct, { nodes }));
+
+/** One node's bars over the last `days` UTC days up to `now`. */
+export async function nodeDays(sql: postgres.ISql, thresholds: Thresholds, node: SlaNode, now: number, days: number): Promise<DaysView> {
+  const span = daysSpan(now, days);
+  const defs = await loadMaintenance(sql, span.start, now);
+  const maintenance = spansForNode(defs, node, span.start, now);
+  const intervals = applyMaintenance(await nodeIntervals(sql, node.id, span.start, now, now), maintenance);
+  const thresholdPct = thresholdFor('node', node.tier, thresholds);
+  return {
+    level: 'node',
+    key: node.name,
+    tier: node.tier,
+    thresholdPct,
+    nodeCount: 1,
+    from: span.start,
+    to: now,
+    days: bars(splitDays(intervals, now, days), thresholdPct, 1),
+  };
+}
+
+/** The start of each of the last `days` UTC days. */
+export const dayStarts = (now: number, days: number): number[] => emptyDays(now, days).map((d) => d.start);
+
+/** A group's bars from database rows (summed over the nodes asked for). */
+export async function groupDays(
+  sql: postgres.ISql,
+  thresholds: Thresholds,
+  g: { level: Exclude<Level, 'node'>; key: string | null; tier: string | null; nodes: SlaNode[] },
+  now: number,
+  days: number,
+  rows?: DailyRow[],
+): Promise<DaysView> {
+  const span = daysSpan(now, days);
+  const data =
+    rows ??
+    (await dailyTotals(sql, {
+      dayStarts: dayStarts(now, days),
+      now,
+      maintenance: await loadMaintenance(sql, span.start, now),
+      ...(g.level === 'fleet' ? {} : { nodeIds: g.nodes.map((n) => n.id) }),
+    }));
+  const thresholdPct = thresholdFor(g.level, g.tier, thresholds);
+  return {
+    level: g.level,
+    key: g.key,
+    tier: g.tier,
+    thresholdPct,
+    nodeCount: g.nodes.length,
+    from: span.start,
+    to: now,
+    days: bars(fillDays(data, now, days, g.nodes.length), thresholdPct, g.nodes.length),
+  };
+}
+
+/** How many of the newest days are always read fresh (late samples settle up to the raw retention, 48 h). */
+export const FRESH_DAYS = 3;
+
+/** Per-region day rows of the whole fleet, cached (see the file's comment): the older days 10 minutes, the newest 15 s. */
+export class RegionDaysCache {
+  private readonly stable: Refreshing<DailyRow[]>;
+  private readonly fresh: Refreshing<DailyRow[]>;
+  private wanted: { starts: number[]; split: number } = { starts: [], split: 0 };
+
+  constructor(sql: postgres.ISql, opts: { stableTtlMs?: number; freshTtlMs?: number } = {}) {
+    const read = async (starts: number[], now: number) =>
+      dailyTotals(sql, { dayStarts: starts, now, maintenance: await loadMaintenance(sql, starts[0] ?? now, now), byRegion: true });
+    this.stable = new Refreshing(opts.stableTtlMs ?? 600_000, (now) => read(this.wanted.starts.slice(0, this.wanted.split), now));
+    this.fresh = new Refreshing(opts.freshTtlMs ?? 15_000, (now) => read(this.wanted.starts.slice(this.wanted.split), now));
+  }
+
+  /** Rows per (region, day) for the last `days` days up to `now` (group: the region, null for none). */
+  async rows(now: number, days: number): Promise<DailyRow[]> {
+    const starts = dayStarts(now, days);
+    const split = Math.max(0, starts.length - FRESH_DAYS);
+    this.wanted = { starts, split };
+    const [old, recent] = await Promise.all([
+      this.stable.get(now, `${starts[0]}:${starts[split]}`),
+      this.fresh.get(now, `${starts[split]}:${starts.length}`),
+    ]);
+    return [...old.v, ...recent.v];
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const sec = (ms: number) => ms / 1000;
+
+/** The wire shape of a view (seconds, ISO times). */
+export function daysView(v: DaysView): DailyUptime {
+  return {
+    level: v.level,
+    key: v.key,
+    tier: v.tier,
+    thresholdPct: v.thresholdPct,
+    nodeCount: v.nodeCount,
+    from: iso(v.from),
+    to: iso(v.to),
+    days: v.days.map(dayView),
+  };
+}
+
+export const dayView = (d: DayBar): WireDayBar => ({
+  day: d.day,
+  upSeconds: sec(d.upMs),
+  downSeconds: sec(d.downMs),
+  unknownSeconds: sec(d.unknownMs),
+  maintenanceSeconds: sec(d.maintenanceMs),
+  noDataSeconds: sec(d.noDataMs),
+  ratio: d.ratio,
+  meetsThreshold: d.meetsThreshold,
+  summary: d.summary,
+});
