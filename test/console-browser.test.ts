@@ -112,11 +112,11 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
   it('each role sees its own pages and navigation, and nothing else', async () => {
     const t = fleet.f.tokens;
     for (const [who, token, landing, links] of [
-      ['admin', t.admin, /\/fleet$/, ['Fleet', 'Status', 'API docs']],
+      ['admin', t.admin, /\/fleet$/, ['Fleet', 'Finance', 'Status', 'API docs']],
       ['lead', t.lead, /\/fleet$/, ['Fleet', 'Status', 'API docs']],
-      ['finance', t.finance, /\/fleet$/, ['Fleet', 'Status', 'API docs']],
+      ['finance', t.finance, /\/fleet$/, ['Fleet', 'Finance', 'Status', 'API docs']],
       ['operatorA', t.operatorA, new RegExp(`/operator/${fleet.f.a}$`), ['My nodes', 'Status']],
-      ['partner', t.partner, /\/status$/, ['Status']],
+      ['partner', t.partner, new RegExp(`/partner/${fleet.f.partner}$`), ['My referrals', 'Status']],
     ] as const) {
       const { ctx, page } = await as(token);
       await page.waitForURL(landing);
@@ -273,6 +273,8 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
       ['fleet', f.tokens.lead, '/fleet'],
       ['operator', f.tokens.operatorA, `/operator/${f.a}`],
       ['node', f.tokens.operatorA, `/node/${f.nodes.a[0]}`],
+      ['partner', f.tokens.partner, `/partner/${f.partner}`],
+      ['finance', f.tokens.finance, '/finance'],
     ];
     const problems: string[] = [];
     for (const [name, token, path] of pages) {

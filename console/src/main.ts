@@ -22,6 +22,8 @@ const ROUTES: Array<{ re: RegExp; keys: string[]; load: () => Promise<PageModule
   { re: /^\/fleet$/, keys: [], staff: true, load: () => page(import('./pages/fleet.ts')) },
   { re: /^\/operator\/([^/]+)$/, keys: ['op'], load: () => page(import('./pages/operator.ts')) },
   { re: /^\/node\/([^/]+)$/, keys: ['node'], load: () => page(import('./pages/node.ts')) },
+  { re: /^\/partner\/([^/]+)$/, keys: ['partner'], load: () => page(import('./pages/partner.ts')) },
+  { re: /^\/finance$/, keys: [], staff: true, load: () => page(import('./pages/finance.ts')) },
 ];
 
 /** Where `/` leads: staff to the fleet, an operator to their portal, anyone else to the status page. */
@@ -29,6 +31,7 @@ function home(s: Session): string {
   if (!s.signedIn) return '/signin';
   if (isStaff(s)) return '/fleet';
   if (s.role === 'operator' && s.operator) return `/operator/${encodeURIComponent(s.operator)}`;
+  if (s.role === 'partner' && s.partner) return `/partner/${encodeURIComponent(s.partner)}`;
   return '/status';
 }
 
@@ -57,7 +60,9 @@ function ThemeToggle() {
 function Nav({ s, path }: { s: Session; path: string }) {
   const links: Array<[string, string]> = [];
   if (isStaff(s)) links.push(['/fleet', 'Fleet']);
+  if (s.role === 'admin' || s.role === 'finance') links.push(['/finance', 'Finance']);
   if (s.role === 'operator' && s.operator) links.push([`/operator/${encodeURIComponent(s.operator)}`, 'My nodes']);
+  if (s.role === 'partner' && s.partner) links.push([`/partner/${encodeURIComponent(s.partner)}`, 'My referrals']);
   links.push(['/status', 'Status']);
   return html`<nav aria-label="Main">
     <ul>

@@ -150,7 +150,9 @@ describe('every route declares its roles', () => {
 });
 
 describe('the walk: every route × every role', () => {
-  it('answers as each route declares (401 without a token, 403 for a role not listed, through otherwise)', async () => {
+  it('answers as each route declares (401 without a token, 403 for a role not listed, through otherwise)', {
+    timeout: 240_000,
+  }, async () => {
     const routes = openApiRoutes(c.app.swagger() as Parameters<typeof openApiRoutes>[0]).filter(
       (r) => !OWN_CREDENTIAL.includes(routeKey(r)),
     );
