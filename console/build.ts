@@ -29,7 +29,7 @@ export interface ConsoleManifest {
 }
 
 /** The pages, each a module under src/pages/ loaded by the shell's router. */
-export const PAGES = ['signin', 'fleet', 'operator', 'node', 'status', 'partner', 'finance'] as const;
+export const PAGES = ['signin', 'fleet', 'operator', 'node', 'status', 'partner', 'finance', 'applications'] as const;
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })

@@ -112,8 +112,8 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
   it('each role sees its own pages and navigation, and nothing else', async () => {
     const t = fleet.f.tokens;
     for (const [who, token, landing, links] of [
-      ['admin', t.admin, /\/fleet$/, ['Fleet', 'Finance', 'Status', 'API docs']],
-      ['lead', t.lead, /\/fleet$/, ['Fleet', 'Status', 'API docs']],
+      ['admin', t.admin, /\/fleet$/, ['Fleet', 'Finance', 'Applications', 'Status', 'API docs']],
+      ['lead', t.lead, /\/fleet$/, ['Fleet', 'Applications', 'Status', 'API docs']],
       ['finance', t.finance, /\/fleet$/, ['Fleet', 'Finance', 'Status', 'API docs']],
       ['operatorA', t.operatorA, new RegExp(`/operator/${fleet.f.a}$`), ['My nodes', 'Status']],
       ['partner', t.partner, new RegExp(`/partner/${fleet.f.partner}$`), ['My referrals', 'Status']],
@@ -275,6 +275,8 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
       ['node', f.tokens.operatorA, `/node/${f.nodes.a[0]}`],
       ['partner', f.tokens.partner, `/partner/${f.partner}`],
       ['finance', f.tokens.finance, '/finance'],
+      ['apply', undefined, '/apply'],
+      ['applications', f.tokens.lead, '/applications'],
     ];
     const problems: string[] = [];
     for (const [name, token, path] of pages) {

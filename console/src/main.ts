@@ -23,6 +23,8 @@ const ROUTES: Array<{ re: RegExp; keys: string[]; load: () => Promise<PageModule
   { re: /^\/operator\/([^/]+)$/, keys: ['op'], load: () => page(import('./pages/operator.ts')) },
   { re: /^\/node\/([^/]+)$/, keys: ['node'], load: () => page(import('./pages/node.ts')) },
   { re: /^\/partner\/([^/]+)$/, keys: ['partner'], load: () => page(import('./pages/partner.ts')) },
+  { re: /^\/(apply)$/, keys: ['mode'], load: () => page(import('./pages/applications.ts')), public: true },
+  { re: /^\/(applications)$/, keys: ['mode'], staff: true, load: () => page(import('./pages/applications.ts')) },
   { re: /^\/finance$/, keys: [], staff: true, load: () => page(import('./pages/finance.ts')) },
 ];
 
@@ -61,6 +63,7 @@ function Nav({ s, path }: { s: Session; path: string }) {
   const links: Array<[string, string]> = [];
   if (isStaff(s)) links.push(['/fleet', 'Fleet']);
   if (s.role === 'admin' || s.role === 'finance') links.push(['/finance', 'Finance']);
+  if (s.role === 'admin' || s.role === 'fleet_lead') links.push(['/applications', 'Applications']);
   if (s.role === 'operator' && s.operator) links.push([`/operator/${encodeURIComponent(s.operator)}`, 'My nodes']);
   if (s.role === 'partner' && s.partner) links.push([`/partner/${encodeURIComponent(s.partner)}`, 'My referrals']);
   links.push(['/status', 'Status']);
@@ -166,7 +169,7 @@ function App() {
               }}>Sign out</button>`
             : path !== '/signin'
               ? html`<a href="/signin">Sign in</a>`
-              : null
+              : html`<a href="/apply">Apply to run nodes</a>`
         }
       </div>
     </header>

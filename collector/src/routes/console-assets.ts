@@ -1,6 +1,6 @@
 /**
  * The web console (console/): its pages at `/`, `/signin`, `/status`, `/fleet`, `/operator/{op}`,
- * `/node/{node}`, `/partner/{partner}`, `/finance` (one index.html; the client routes) and its content-hashed assets under `/assets/`,
+ * `/node/{node}`, `/partner/{partner}`, `/finance`, `/apply`, `/applications` (one index.html; the client routes) and its content-hashed assets under `/assets/`,
  * all served from console/dist, built at start when missing or built from other sources
  * (console/build.ts). Nothing comes from elsewhere: the console works on a network with no internet.
  * The shell holds no data: what a person sees comes from the API under their session's roles.
@@ -27,7 +27,18 @@ interface ConsoleBuild {
 }
 
 /** The client's page paths: each answers index.html. */
-export const CONSOLE_PAGES = ['/', '/signin', '/status', '/fleet', '/finance', '/operator/:op', '/node/:node', '/partner/:partner'];
+export const CONSOLE_PAGES = [
+  '/',
+  '/signin',
+  '/status',
+  '/fleet',
+  '/finance',
+  '/apply',
+  '/applications',
+  '/operator/:op',
+  '/node/:node',
+  '/partner/:partner',
+];
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
