@@ -265,30 +265,33 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
     await ctx.close();
   });
 
-  it('axe-core finds no serious or critical violation on any page, in the light and the dark theme, at desktop and phone width', async () => {
-    const f = fleet.f;
-    const pages: Array<[string, string | undefined, string]> = [
-      ['signin', undefined, '/signin'],
-      ['status', undefined, '/status'],
-      ['fleet', f.tokens.lead, '/fleet'],
-      ['operator', f.tokens.operatorA, `/operator/${f.a}`],
-      ['node', f.tokens.operatorA, `/node/${f.nodes.a[0]}`],
-      ['partner', f.tokens.partner, `/partner/${f.partner}`],
-      ['finance', f.tokens.finance, '/finance'],
-      ['apply', undefined, '/apply'],
-      ['applications', f.tokens.lead, '/applications'],
-    ];
-    const problems: string[] = [];
-    for (const [name, token, path] of pages) {
+  type Fixture = ConsoleFleet['f'];
+  const AXE_PAGES: Array<[string, (f: Fixture) => string | undefined, (f: Fixture) => string]> = [
+    ['signin', () => undefined, () => '/signin'],
+    ['status', () => undefined, () => '/status'],
+    ['fleet', (f) => f.tokens.lead, () => '/fleet'],
+    ['operator', (f) => f.tokens.operatorA, (f) => `/operator/${f.a}`],
+    ['node', (f) => f.tokens.operatorA, (f) => `/node/${f.nodes.a[0]}`],
+    ['partner', (f) => f.tokens.partner, (f) => `/partner/${f.partner}`],
+    ['finance', (f) => f.tokens.finance, () => '/finance'],
+    ['apply', () => undefined, () => '/apply'],
+    ['applications', (f) => f.tokens.lead, () => '/applications'],
+  ];
+  for (const [name, tokenOf, pathOf] of AXE_PAGES)
+    it(`axe-core finds no serious or critical violation on the ${name} page, light and dark, at desktop and phone width`, async () => {
+      const token = tokenOf(fleet.f);
+      const path = pathOf(fleet.f);
+      const problems: string[] = [];
+      // bypassCSP: axe is injected as an inline script, which the console's policy refuses.
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+      const page = await ctx.newPage();
+      page.setDefaultTimeout(30_000);
+      if (token) await signIn(page, fleet.url, token);
       for (const viewport of [
         { width: 1280, height: 900 },
         { width: 390, height: 844 },
       ]) {
-        // bypassCSP: axe is injected as an inline script, which the console's policy refuses.
-        const ctx = await browser.newContext({ viewport, bypassCSP: true });
-        const page = await ctx.newPage();
-        page.setDefaultTimeout(30_000);
-        if (token) await signIn(page, fleet.url, token);
+        await page.setViewportSize(viewport);
         await page.goto(`${fleet.url}${path}`);
         await settled(page);
         for (const theme of ['light', 'dark'] as const) {
@@ -302,9 +305,8 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
           expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} at phone width`).toBeLessThanOrEqual(
             viewport.width + 1,
           );
-        await ctx.close();
       }
-    }
-    expect(problems).toEqual([]);
-  });
+      await ctx.close();
+      expect(problems).toEqual([]);
+    });
 });
