@@ -52,8 +52,17 @@ const CSP =
 
 export default async function consoleRoutes(app: FastifyInstance) {
   const build = (await import(repo('console/build.ts'))) as ConsoleBuild;
-  const { manifest, built } = await build.ensureConsole();
-  app.log.info({ built, pages: manifest.pageGzipBytes }, `console ready: JavaScript per page, gzipped: ${build.sizesLine(manifest)}`);
+  // A read-only install (the systemd unit's ProtectSystem=strict) cannot build at start: it is built at
+  // install time (`pnpm build:console`); without it the API still serves and the pages answer 503.
+  try {
+    const { manifest, built } = await build.ensureConsole();
+    app.log.info({ built, pages: manifest.pageGzipBytes }, `console ready: JavaScript per page, gzipped: ${build.sizesLine(manifest)}`);
+  } catch (e) {
+    app.log.error(
+      { err: e },
+      'the console could not be built (run pnpm build:console where the install is writable): its pages answer 503',
+    );
+  }
   const cache = new Map<string, { mtimeMs: number; data: Buffer; gz: Buffer }>();
   const file = (name: string): { data: Buffer; gz: Buffer } | undefined => {
     const path = join(build.DIST, name);
