@@ -31,3 +31,7 @@ fi
 # database failover: pg_auto_failover (monitor + pg_autoctl) on Debian's PostgreSQL 15 for
 # test/db-failover.test.ts (a monitor, a primary and a synchronous secondary on loopback).
 apt_install postgresql-15 postgresql-15-auto-failover pg-auto-failover-cli
+
+# the web console's browser tests (test/console-browser.test.ts, `pnpm screenshots`): Debian's chromium,
+# driven by playwright-core through executablePath (no browser download), and fonts for its screenshots.
+apt_install chromium fonts-dejavu-core

@@ -148,6 +148,7 @@ agent = spawn(process.execPath, [join(root, 'agent/src/cli.ts'), 'run', '--confi
 console.log(`
 Timmy Fleet is running.
   collector      ${base}
+  console        ${base}/   sign in with the local admin token: ${adminToken}
   this node      ${nodeName}: ${base}/v1/nodes/${encodeURIComponent(nodeName)}/uptime
   API            ${base}/v1/nodes
   metrics        ${base}/metrics

@@ -146,6 +146,16 @@ describe('npm start', () => {
       expect(run.output()).toContain(`curl -fsSL ${url}/install.sh`);
       expect(await getWithHost(`${url}/install.sh`, 'wrong.example:8080')).toContain(url);
       expect((await fetch(`${url}/v1/nodes`)).status).toBe(200);
+      // The console, and a token the banner offers that signs in to it.
+      const token = new RegExp(`console\\s+${url}/\\s+sign in with the local admin token: (\\S+)`).exec(run.output())?.[1];
+      expect(token).toBeDefined();
+      expect((await fetch(`${url}/`)).headers.get('content-type')).toContain('text/html');
+      const session = await fetch(`${url}/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      });
+      expect(session.status).toBe(200);
 
       process.kill(run.child.pid!, 'SIGTERM');
       await allEnded(tree);

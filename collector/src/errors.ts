@@ -35,6 +35,12 @@ export const Errors = {
   /** A change that would touch a closed month (a transfer, a task import, an adjustment dated in it). */
   MonthClosed: kind('FLEET_MONTH_CLOSED', 409),
   DisputeWindowOver: kind('FLEET_DISPUTE_WINDOW_OVER', 409),
+  /** A state-changing request signed in by the console's cookie without the session's CSRF token. */
+  CsrfRejected: kind(
+    'FLEET_CSRF_REJECTED',
+    403,
+    () => "the console session's CSRF token (x-csrf-token) is missing or wrong: reload the console",
+  ),
   Unavailable: kind('FLEET_UNAVAILABLE', 503, () => 'the collector cannot store data right now; retry later'),
 };
 

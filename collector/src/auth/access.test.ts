@@ -38,7 +38,14 @@ const WITHOUT_LINK: Record<string, AccessDeclaration> = { 'POST /v1/incidents/:i
 /** Streams: the walk asks for a snapshot that closes (the stream itself stays open until the client leaves). */
 const QUERY: Record<string, string> = { 'GET /v1/events': '?once=true' };
 /** Write routes anyone may call (each checks its own credential, or is the public application form). */
-const PUBLIC_WRITES = [...OWN_CREDENTIAL.filter((k) => !k.startsWith('GET')), 'POST /v1/incidents/:id/ack', 'POST /v1/applications'];
+const PUBLIC_WRITES = [
+  ...OWN_CREDENTIAL.filter((k) => !k.startsWith('GET')),
+  'POST /v1/incidents/:id/ack',
+  'POST /v1/applications',
+  // The console's sign-in (a token in the body) and sign-out (its own session's CSRF check).
+  'POST /v1/session',
+  'DELETE /v1/session',
+];
 
 async function person(name: string, role: Role, extra: { operator?: string; partner?: string } = {}) {
   if (role === 'public') return;
@@ -81,6 +88,15 @@ beforeAll(async () => {
   await person('fin', 'finance');
   await person('opA', 'operator', { operator: 'alice' });
   await person('partnerP', 'partner', { partner: 'partner-p' });
+  // The same people through a console session: the cookie and its CSRF token instead of the bearer.
+  for (const [who, caller] of Object.entries(callers)) {
+    if (caller.role === 'public') continue;
+    const token = caller.headers.authorization!.slice('Bearer '.length);
+    const res = await c.app.inject({ method: 'POST', url: '/v1/session', payload: { token } });
+    expect(res.statusCode, res.body).toBe(200);
+    const cookie = String(res.headers['set-cookie']).split(';')[0]!;
+    callers[`cookie:${who}`] = { role: caller.role, headers: { cookie, 'x-csrf-token': res.json().csrf } };
+  }
 });
 
 afterAll(async () => {
@@ -134,7 +150,9 @@ describe('every route declares its roles', () => {
 });
 
 describe('the walk: every route × every role', () => {
-  it('answers as each route declares (401 without a token, 403 for a role not listed, through otherwise)', async () => {
+  it('answers as each route declares (401 without a token, 403 for a role not listed, through otherwise)', {
+    timeout: 240_000,
+  }, async () => {
     const routes = openApiRoutes(c.app.swagger() as Parameters<typeof openApiRoutes>[0]).filter(
       (r) => !OWN_CREDENTIAL.includes(routeKey(r)),
     );
@@ -144,6 +162,8 @@ describe('the walk: every route × every role', () => {
       const key = routeKey(r);
       const d = WITHOUT_LINK[key] ?? c.app.accessDeclarations[key]!;
       for (const [who, caller] of Object.entries(callers)) {
+        // A session's caller does not sign itself out mid-walk.
+        if (who.startsWith('cookie:') && r.url === '/v1/session') continue;
         const res = await inject(r.method, fill(r.url, 'name') + (QUERY[key] ?? ''), caller.headers);
         cells++;
         seen.add(caller.role);

@@ -9,11 +9,21 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Errors } from '../errors.ts';
-import { type AccessDeclaration, type Principal, type ResourceOwner, ROLES, STAFF_ROLES, decide, routeKey } from '../program/index.ts';
+import {
+  ANONYMOUS,
+  type AccessDeclaration,
+  type Principal,
+  type ResourceOwner,
+  ROLES,
+  STAFF_ROLES,
+  decide,
+  routeKey,
+} from '../program/index.ts';
 import type { ResourceOwners } from '../stores/resource-owners.ts';
 import { resolveOperator, type OperatorRecord } from '../stores/operators.ts';
+import type { SessionStore } from '../stores/sessions.ts';
 import type { TokenStore } from '../stores/tokens.ts';
-import { bearerOf, principalFor } from './principal.ts';
+import { SESSION_COOKIE, bearerOf, cookieOf, csrfMatches, principalFor, principalForSession, type PrincipalResult } from './principal.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -27,6 +37,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who is asking (set by the access hook before anything else runs). */
     principal: Principal;
+    /** The console session the principal came from (a good `timmy_session` cookie and no bearer). */
+    consoleSession?: ConsoleSession;
   }
 }
 
@@ -62,7 +74,19 @@ const NO_ADMIN_TOKEN =
 export interface AccessDeps {
   tokens: TokenStore;
   owners: ResourceOwners;
+  sessions: SessionStore;
 }
+
+export interface ConsoleSession {
+  sid: string;
+  expiresAt: number;
+  /** Whether the request carried the session's CSRF token (`x-csrf-token`); always true for a safe method. */
+  csrfOk: boolean;
+}
+
+/** Methods that change nothing: no CSRF token needed. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const CSRF_HEADER = 'x-csrf-token';
 
 type Deny = Exclude<ReturnType<typeof decide>, { allow: true }>;
 function refuse(d: Deny, what: string): Error {
@@ -115,11 +139,12 @@ export function installAccess(app: FastifyInstance, deps: AccessDeps): void {
       req.log.error({ route: `${req.method} ${req.routeOptions.url}` }, 'route without an access declaration: refused');
       throw new Errors.Forbidden('this route declares no roles');
     }
-    const who = await principalFor(bearerOf(req.headers.authorization), {
-      adminToken: config.adminToken,
-      tokens: deps.tokens,
-      now: clock(),
-    });
+    const bearer = bearerOf(req.headers.authorization);
+    const sid = bearer === undefined ? cookieOf(req.headers.cookie, SESSION_COOKIE) : undefined;
+    const who =
+      sid === undefined
+        ? await principalFor(bearer, { adminToken: config.adminToken, tokens: deps.tokens, now: clock() })
+        : await sessionPrincipal(req, sid, declaration);
     if (!who.ok) {
       req.log.info({ reason: who.reason }, 'person token refused');
       throw new Errors.Unauthorized();
@@ -134,6 +159,25 @@ export function installAccess(app: FastifyInstance, deps: AccessDeps): void {
     if (d.code === 'FLEET_UNAUTHORIZED' && !who.credential && !config.adminToken) throw new Errors.Forbidden(NO_ADMIN_TOKEN);
     throw refuse(d, declaration.roles.join(', '));
   });
+
+  /**
+   * A session cookie: its token's principal. A stale cookie is no credential (sign-in and public pages
+   * still work; no anonymous read either). A state-changing request without the session's CSRF token is
+   * refused (FLEET_CSRF_REJECTED), except on routes open to everyone, where the cookie is then ignored.
+   */
+  async function sessionPrincipal(req: FastifyRequest, sid: string, declaration: AccessDeclaration): Promise<PrincipalResult> {
+    const s = await principalForSession(sid, { adminToken: config.adminToken, sessions: deps.sessions, tokens: deps.tokens, now: clock() });
+    if (!s.ok) {
+      req.log.info({ reason: s.reason }, 'console session refused');
+      return { ok: true, principal: ANONYMOUS, credential: true };
+    }
+    const header = req.headers[CSRF_HEADER];
+    const csrfOk = SAFE_METHODS.has(req.method) || csrfMatches(sid, typeof header === 'string' ? header : undefined);
+    req.consoleSession = { sid, expiresAt: s.expiresAt, csrfOk };
+    if (csrfOk) return { ok: true, principal: s.principal, credential: true };
+    if (declaration.roles.includes('public')) return { ok: true, principal: ANONYMOUS, credential: true };
+    throw new Errors.CsrfRejected();
+  }
 
   // After the check that path values are storable text (app.ts), before the body is validated.
   app.addHook('preValidation', async (req) => {

@@ -47,6 +47,7 @@ const CITUS_PLACEMENT: Record<string, Placement> = {
   pay_adjustments: 'reference',
   pay_disputes: 'reference',
   report_runs: 'reference',
+  console_sessions: 'reference',
 };
 
 /** Distributed tables whose keys do not include the node yet, with the change each needs. */

@@ -27,6 +27,9 @@ import uptimeDaysRoutes from './uptime-days.ts';
 import statusRoutes from './status.ts';
 import eventRoutes from './events.ts';
 import consoleRoutes from './console.ts';
+import consoleSessionRoutes from './console-session.ts';
+import consoleAssetRoutes from './console-assets.ts';
+import consolePortalRoutes from './console-portal.ts';
 
 export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   health,
@@ -56,4 +59,7 @@ export const routes: Array<(app: FastifyInstance) => Promise<void>> = [
   statusRoutes,
   eventRoutes,
   consoleRoutes,
+  consoleSessionRoutes,
+  consoleAssetRoutes,
+  consolePortalRoutes,
 ];

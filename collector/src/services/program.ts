@@ -10,6 +10,7 @@ import { PeopleStore, type PersonRow } from '../stores/people.ts';
 import { resolveOperator } from '../stores/operators.ts';
 import { resolvePartner } from '../stores/partners.ts';
 import { ResourceOwners } from '../stores/resource-owners.ts';
+import { SessionStore } from '../stores/sessions.ts';
 import { TokenStore, type TokenRow } from '../stores/tokens.ts';
 import { ProgramOperators } from './program-operators.ts';
 
@@ -95,6 +96,7 @@ export function createProgramServices(sql: postgres.Sql) {
     people: new PeopleService(sql, people, tokens),
     tokens,
     owners: new ResourceOwners(sql),
+    sessions: new SessionStore(sql),
     operators: new ProgramOperators(sql),
   };
 }

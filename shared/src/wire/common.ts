@@ -99,6 +99,7 @@ export const ErrorCode = Type.Union([
   Type.Literal('FLEET_ACK_LINK_WRONG_PURPOSE'),
   Type.Literal('FLEET_ACK_LINK_WRONG_INCIDENT'),
   Type.Literal('FLEET_ACK_LINK_DISABLED'),
+  Type.Literal('FLEET_CSRF_REJECTED'),
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 /** Every code in ErrorCode, as a list. */

@@ -9,3 +9,4 @@ export * from './enrollment.ts';
 export * from './program.ts';
 export * from './pay.ts';
 export * from './reports.ts';
+export * from './console.ts';

@@ -1,0 +1,116 @@
+/**
+ * The web console (console/): its pages at `/`, `/signin`, `/status`, `/fleet`, `/operator/{op}`,
+ * `/node/{node}`, `/partner/{partner}`, `/finance`, `/apply`, `/applications` (one index.html; the client routes) and its content-hashed assets under `/assets/`,
+ * all served from console/dist, built at start when missing or built from other sources
+ * (console/build.ts). Nothing comes from elsewhere: the console works on a network with no internet.
+ * The shell holds no data: what a person sees comes from the API under their session's roles.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ACCESS } from '../auth/access.ts';
+import { Errors } from '../errors.ts';
+
+const repo = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
+
+interface Manifest {
+  shell: string;
+  pageGzipBytes: Record<string, number>;
+}
+interface ConsoleBuild {
+  DIST: string;
+  ensureConsole: () => Promise<{ manifest: Manifest; built: boolean }>;
+  sizesLine: (m: Manifest) => string;
+}
+
+/** The client's page paths: each answers index.html. */
+export const CONSOLE_PAGES = [
+  '/',
+  '/signin',
+  '/status',
+  '/fleet',
+  '/finance',
+  '/apply',
+  '/applications',
+  '/operator/:op',
+  '/node/:node',
+  '/partner/:partner',
+];
+
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+};
+
+/** A strict policy: only this origin's scripts, styles and connections. */
+const CSP =
+  "default-src 'self'; script-src 'self' 'sha256-HASH'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+export default async function consoleRoutes(app: FastifyInstance) {
+  const build = (await import(repo('console/build.ts'))) as ConsoleBuild;
+  // A read-only install (the systemd unit's ProtectSystem=strict) cannot build at start: it is built at
+  // install time (`pnpm build:console`); without it the API still serves and the pages answer 503.
+  try {
+    const { manifest, built } = await build.ensureConsole();
+    app.log.info({ built, pages: manifest.pageGzipBytes }, `console ready: JavaScript per page, gzipped: ${build.sizesLine(manifest)}`);
+  } catch (e) {
+    app.log.error(
+      { err: e },
+      'the console could not be built (run pnpm build:console where the install is writable): its pages answer 503',
+    );
+  }
+  const cache = new Map<string, { mtimeMs: number; data: Buffer; gz: Buffer }>();
+  const file = (name: string): { data: Buffer; gz: Buffer } | undefined => {
+    const path = join(build.DIST, name);
+    try {
+      const m = statSync(path).mtimeMs;
+      const hit = cache.get(path);
+      if (hit && hit.mtimeMs === m) return hit;
+      const data = readFileSync(path);
+      const entry = { mtimeMs: m, data, gz: gzipSync(data) };
+      cache.set(path, entry);
+      return entry;
+    } catch {
+      return undefined;
+    }
+  };
+  // The inline theme script (before the stylesheet applies, no flash) is allowed by its hash.
+  const inlineHash = (html: string) => {
+    const m = /<script>([^<]*)<\/script>/.exec(html);
+    return m ? createHash('sha256').update(m[1]!).digest('base64') : '';
+  };
+  const hide = { schema: { hide: true }, config: { access: ACCESS.everyone } };
+
+  const sendIndex = async (_req: unknown, reply: FastifyReply) => {
+    const html = file('index.html');
+    if (!html) throw new Errors.Unavailable();
+    const text = html.data.toString('utf8');
+    return reply
+      .header('content-type', TYPES['.html'])
+      .header('cache-control', 'no-cache')
+      .header('content-security-policy', CSP.replace('HASH', inlineHash(text)))
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'same-origin')
+      .send(html.data);
+  };
+  for (const url of CONSOLE_PAGES) app.get(url, hide, sendIndex);
+
+  app.get<{ Params: { file: string } }>('/assets/:file', hide, async (req, reply) => {
+    const name = req.params.file;
+    const ext = /\.(js|css)$/.exec(name)?.[0];
+    const f = ext && /^[A-Za-z0-9_-]+\.(js|css)$/.test(name) ? file(name) : undefined;
+    if (!f || !ext) throw new Errors.NotFound(`no console asset ${name.slice(0, 100)}`);
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    if (gzip) reply.header('content-encoding', 'gzip');
+    return reply
+      .header('vary', 'accept-encoding')
+      .header('content-type', TYPES[ext])
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('x-content-type-options', 'nosniff')
+      .send(gzip ? f.gz : f.data);
+  });
+}

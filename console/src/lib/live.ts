@@ -1,0 +1,53 @@
+/**
+ * Live node states from GET /v1/events (server-sent events, same origin, the session cookie): a `state`
+ * event per node state change the signed-in person may see. Pages read `liveStates` (node → state) over
+ * what they loaded; `liveCounts` has the fleet-wide counts.
+ */
+import { signal } from '@preact/signals';
+
+export interface StateEvent {
+  node: string;
+  nodeId: number;
+  operator: string | null;
+  region: string | null;
+  from: string | null;
+  to: string;
+  at: string;
+  cause: string | null;
+}
+
+export const liveStates = signal<Record<string, StateEvent>>({});
+export const liveCounts = signal<Record<string, number> | undefined>(undefined);
+export const lastEvent = signal<StateEvent | undefined>(undefined);
+export const connected = signal(false);
+
+let source: EventSource | undefined;
+
+export function startLive(): void {
+  stopLive();
+  if (typeof EventSource === 'undefined') return;
+  const es = new EventSource('/v1/events');
+  source = es;
+  es.addEventListener('open', () => (connected.value = true));
+  es.addEventListener('error', () => (connected.value = false));
+  es.addEventListener('state', (e) => {
+    const ev = JSON.parse((e as MessageEvent<string>).data) as StateEvent;
+    liveStates.value = { ...liveStates.value, [ev.node]: ev };
+    lastEvent.value = ev;
+  });
+  es.addEventListener('counts', (e) => {
+    liveCounts.value = (JSON.parse((e as MessageEvent<string>).data) as { states: Record<string, number> }).states;
+  });
+}
+
+export function stopLive(): void {
+  source?.close();
+  source = undefined;
+  connected.value = false;
+}
+
+/** A node's state: the live one when an event came after what the page loaded. */
+export function stateOf(node: string, loaded: string | null, loadedAt = 0): string | null {
+  const ev = liveStates.value[node];
+  return ev && Date.parse(ev.at) >= loadedAt - 60_000 ? ev.to : loaded;
+}

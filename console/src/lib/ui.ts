@@ -1,0 +1,58 @@
+/** Small shared pieces: loading/error states, state badges, a data hook. */
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError } from './api.ts';
+import { html } from './html.ts';
+
+export function State({ state }: { state: string | null }) {
+  const s = state ?? 'none';
+  return html`<span class=${`state state-${s}`} data-state=${s}>${state ?? 'no report yet'}</span>`;
+}
+
+export interface Loaded<T> {
+  data?: T;
+  error?: ApiError | Error;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Fetch once per `key` (and on reload()). */
+export function useLoad<T>(fn: () => Promise<T>, key: string): Loaded<T> {
+  const [state, set] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let live = true;
+    set((s) => ({ ...s, loading: true }));
+    fn().then(
+      (data) => live && set({ data, loading: false }),
+      (error: Error) => live && set({ error, loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [key, n]);
+  return { ...state, reload: () => setN((x) => x + 1) };
+}
+
+export function Failed({ error }: { error: Error | undefined }) {
+  if (!error) return null;
+  const notFound = error instanceof ApiError && error.status === 404;
+  return html`<div class="error" role="alert">${notFound ? 'Not found, or not yours to see.' : `Could not load: ${error.message}`}</div>`;
+}
+
+export function Loading({ what }: { what: string }) {
+  return html`<p class="muted" aria-live="polite">Loading ${what}…</p>`;
+}
+
+export function Card({ label, value, note, id }: { label: string; value: unknown; note?: unknown; id?: string }) {
+  return html`<div class="card" data-card=${id}>
+    <div class="label">${label}</div>
+    <div class="big">${value}</div>
+    ${note ? html`<div class="label">${note}</div>` : null}
+  </div>`;
+}
+
+/** Navigate inside the console without a reload. */
+export function go(path: string): void {
+  history.pushState(null, '', path);
+  dispatchEvent(new PopStateEvent('popstate'));
+}

@@ -1,0 +1,198 @@
+/**
+ * The fleet (admin, fleet lead; finance reads it without the buttons): nodes by state (live), regions
+ * with their operator coverage, open incidents with acknowledge / resolve, the fleet SLA against its
+ * target, the month's downtime budget and projection, the alert outbox's health, the 90-day bar.
+ */
+import { useState } from 'preact/hooks';
+import type * as Wire from '../../../shared/src/wire/console.ts';
+import { type Session, api, isLead } from '../lib/api.ts';
+import { Bars, type DayBar, Legend } from '../lib/bars.ts';
+import { duration, minutes, pct, when, ago } from '../lib/format.ts';
+import { html } from '../lib/html.ts';
+import { liveStates } from '../lib/live.ts';
+import { Card, Failed, Loading, State, useLoad } from '../lib/ui.ts';
+
+export const title = 'Fleet';
+
+type Overview = Wire.FleetOverview;
+export interface NodeRow {
+  id: number;
+  name: string;
+  operator: string | null;
+  region: string | null;
+  state: string | null;
+  stateSince: string | null;
+  lastHeartbeatAt: string | null;
+  failing: string[];
+}
+export interface Incident {
+  id: string;
+  severity: string;
+  status: string;
+  summary: string;
+  nodes: string[];
+  operators: string[];
+  regions: string[];
+  openedAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+}
+interface Coverage {
+  region: string;
+  active: number;
+  required: number;
+  atRisk: boolean;
+}
+
+const STATES = ['DOWN', 'UNKNOWN', 'MAINTENANCE', 'UP'] as const;
+
+export function Incidents({
+  incidents,
+  canAct,
+  reload,
+  ackPath,
+  by,
+}: {
+  incidents: Incident[];
+  canAct: boolean;
+  reload: () => void;
+  ackPath?: (id: string) => string;
+  by?: string;
+}) {
+  const [busy, setBusy] = useState<string | undefined>();
+  const [msg, setMsg] = useState<string | undefined>();
+  const act = async (i: Incident, what: 'ack' | 'resolve') => {
+    setBusy(i.id);
+    setMsg(undefined);
+    try {
+      if (what === 'ack')
+        await api(ackPath ? ackPath(i.id) : `/v1/incidents/${encodeURIComponent(i.id)}/ack${by ? `?by=${encodeURIComponent(by)}` : ''}`, {
+          method: 'POST',
+        });
+      else {
+        const resolution = prompt(`Resolve ${i.id}: what was done?`, 'resolved from the console');
+        if (resolution === null) return;
+        await api(`/v1/incidents/${encodeURIComponent(i.id)}/resolve`, { method: 'POST', body: { cause: 'manual', resolution } });
+      }
+      setMsg(`${i.id} ${what === 'ack' ? 'acknowledged' : 'resolved'}.`);
+      reload();
+    } catch (e) {
+      setMsg(`Could not ${what === 'ack' ? 'acknowledge' : 'resolve'} ${i.id}: ${(e as Error).message}`);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  if (incidents.length === 0) return html`<p>No open incident.</p>`;
+  return html`<div aria-live="polite" class="sr-only">${msg}</div>
+    ${msg ? html`<p class="notice" data-incident-msg>${msg}</p>` : null}
+    <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a narrow screen)"><table data-table="incidents">
+      <caption class="sr-only">Open and acknowledged incidents</caption>
+      <thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">Status</th><th scope="col">Summary</th><th scope="col">Opened</th>${canAct ? html`<th scope="col">Actions</th>` : null}</tr></thead>
+      <tbody>
+        ${incidents.map(
+          (i) => html`<tr data-incident=${i.id}>
+            <td>${i.id}</td><td>${i.severity}</td>
+            <td data-status>${i.status}${i.acknowledgedBy ? html`<span class="muted"> by ${i.acknowledgedBy}</span>` : null}</td>
+            <td>${i.summary}${i.nodes.length ? html`<br /><span class="muted">nodes: ${i.nodes.slice(0, 5).map((n, k) => html`${k ? ', ' : ''}<a href=${`/node/${encodeURIComponent(n)}`}>${n}</a>`)}${i.nodes.length > 5 ? ` and ${i.nodes.length - 5} more` : ''}</span>` : null}</td>
+            <td>${when(i.openedAt)}</td>
+            ${
+              canAct
+                ? html`<td style="white-space:nowrap">
+                ${i.status === 'open' ? html`<button type="button" data-action="ack" disabled=${busy === i.id} onClick=${() => act(i, 'ack')}>Acknowledge<span class="sr-only"> ${i.id}</span></button> ` : null}
+                ${ackPath ? null : html`<button type="button" class="secondary" data-action="resolve" disabled=${busy === i.id} onClick=${() => act(i, 'resolve')}>Resolve<span class="sr-only"> ${i.id}</span></button>`}
+              </td>`
+                : null
+            }
+          </tr>`,
+        )}
+      </tbody>
+    </table></div>`;
+}
+
+function NodesByState({ nodes, loadedAt }: { nodes: NodeRow[]; loadedAt: number }) {
+  const live = liveStates.value;
+  const state = (n: NodeRow) => {
+    const ev = live[n.name];
+    return ev && Date.parse(ev.at) >= loadedAt - 60_000 ? ev.to : n.state;
+  };
+  const groups = STATES.map((s) => [s, nodes.filter((n) => state(n) === s)] as const);
+  const none = nodes.filter((n) => state(n) === null);
+  return html`<div class="cards" data-counts>
+      ${groups.map(([s, list]) => html`<${Card} id=${`state-${s}`} label=${`Nodes ${s}`} value=${html`<span class=${`state-${s}`}>${list.length}</span>`} />`)}
+      <${Card} id="state-none" label="No report yet" value=${none.length} />
+    </div>
+    ${groups
+      .filter(([s, list]) => s !== 'UP' && list.length)
+      .map(
+        ([s, list]) => html`<h3>${s} (${list.length})</h3>
+        <ul data-list=${s}>${list.slice(0, 50).map((n) => html`<li data-node=${n.name}><a href=${`/node/${encodeURIComponent(n.name)}`}>${n.name}</a> <${State} state=${state(n)} /> <span class="muted">${n.operator ?? 'no operator'} · ${n.region ?? 'no region'} · since ${ago(live[n.name]?.at ?? n.stateSince)}</span></li>`)}</ul>
+        ${list.length > 50 ? html`<p class="muted">and ${list.length - 50} more</p>` : null}`,
+      )}`;
+}
+
+export default function Fleet({ session }: { session: Session }) {
+  const overview = useLoad(() => api<Overview>('/v1/fleet/overview'), 'overview');
+  const nodes = useLoad(async () => ({ nodes: await api<NodeRow[]>('/v1/nodes'), at: Date.now() }), 'nodes');
+  const incidents = useLoad(
+    async () => (await api<{ incidents: Incident[] }>('/v1/incidents?status=unresolved&limit=100')).incidents,
+    'incidents',
+  );
+  const coverage = useLoad(() => api<Coverage[]>('/v1/regions/coverage'), 'coverage');
+  const bars = useLoad(() => api<{ days: DayBar[]; thresholdPct: number }>('/v1/fleet/uptime/days?days=90'), 'bars');
+  const operators = useLoad(() => api<Array<{ name: string; tier: string; region: string | null }>>('/v1/operators'), 'operators');
+  const o = overview.data;
+  return html`<h1 tabindex="-1">Fleet</h1>
+    <section aria-labelledby="sla-h">
+      <h2 id="sla-h">This month</h2>
+      ${overview.loading && !o ? html`<${Loading} what="the fleet's figures" />` : null}<${Failed} error=${overview.error} />
+      ${
+        o
+          ? html`<div class="cards">
+        <${Card} id="sla" label=${`Fleet SLA ${o.sla.month} (target ${o.sla.thresholdPct} %)`} value=${html`<span class=${o.sla.meetsThreshold === false ? 'bad' : 'ok'}>${pct(o.sla.ratio)}</span>`} note=${o.sla.meetsThreshold === false ? 'below target' : 'meets target'} />
+        <${Card} id="budget" label="Downtime budget left" value=${minutes(o.sla.budget.leftSeconds)} note=${`${minutes(o.sla.budget.usedDownSeconds)} used of ${minutes(o.sla.budget.allowedDownSeconds)}`} />
+        <${Card} id="projection" label="Month-end projection" value=${pct(o.sla.projection.ratio)} note=${o.sla.projection.meetsThreshold === false ? 'projected to miss the target' : 'projected to meet the target'} />
+        <${Card} id="incidents" label="Incidents open / acknowledged" value=${`${o.incidents.open} / ${o.incidents.acknowledged}`} />
+        <${Card} id="outbox" label="Alert outbox" value=${html`<span class=${o.outbox.dead ? 'bad' : ''}>${o.outbox.pending} pending</span>`} note=${`${o.outbox.dead} dead · ${o.outbox.sent} sent${o.outbox.oldestPendingAgeSeconds > 0 ? ` · oldest pending ${duration(o.outbox.oldestPendingAgeSeconds)}` : ''}`} />
+      </div>`
+          : null
+      }
+    </section>
+    <section aria-labelledby="nodes-h">
+      <h2 id="nodes-h">Nodes by state</h2>
+      ${nodes.loading && !nodes.data ? html`<${Loading} what="nodes" />` : null}<${Failed} error=${nodes.error} />
+      ${nodes.data ? html`<${NodesByState} nodes=${nodes.data.nodes} loadedAt=${nodes.data.at} />` : null}
+    </section>
+    <section aria-labelledby="inc-h">
+      <h2 id="inc-h">Open incidents</h2>
+      <${Failed} error=${incidents.error} />
+      ${incidents.data ? html`<${Incidents} incidents=${incidents.data} canAct=${isLead(session)} by=${session.name ?? session.role} reload=${() => (incidents.reload(), overview.reload())} />` : null}
+    </section>
+    <section aria-labelledby="bar-h">
+      <h2 id="bar-h">Fleet uptime, 90 days</h2>
+      <${Failed} error=${bars.error} />
+      ${bars.data ? html`<${Legend} /><${Bars} days=${bars.data.days} label="Fleet" id="fleet" />` : null}
+    </section>
+    <section aria-labelledby="reg-h">
+      <h2 id="reg-h">Regions</h2>
+      <${Failed} error=${coverage.error} />
+      <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a narrow screen)"><table data-table="regions">
+        <caption class="sr-only">Regions: nodes per state and operator coverage</caption>
+        <thead><tr><th scope="col">Region</th><th scope="col" class="num">Nodes</th><th scope="col" class="num">Down</th><th scope="col" class="num">Unknown</th><th scope="col" class="num">Active operators</th><th scope="col">Coverage</th></tr></thead>
+        <tbody>
+          ${(o?.regions ?? (coverage.data ?? []).map((c) => ({ region: c.region, nodeCount: undefined, states: undefined }))).map((r) => {
+            const c = coverage.data?.find((x) => x.region === r.region);
+            return html`<tr data-region=${r.region ?? ''}>
+              <th scope="row">${r.region ?? 'no region'}</th><td class="num">${r.nodeCount ?? '—'}</td><td class="num">${r.states?.DOWN ?? '—'}</td><td class="num">${r.states?.UNKNOWN ?? '—'}</td>
+              <td class="num">${c ? `${c.active} of ${c.required}` : '—'}</td>
+              <td>${c ? (c.atRisk ? html`<span class="bad">at risk</span>` : html`<span class="ok">covered</span>`) : '—'}</td>
+            </tr>`;
+          })}
+        </tbody>
+      </table></div>
+    </section>
+    <section aria-labelledby="ops-h">
+      <h2 id="ops-h">Operators</h2>
+      <${Failed} error=${operators.error} />
+      <ul data-list="operators">${(operators.data ?? []).map((op) => html`<li><a href=${`/operator/${encodeURIComponent(op.name)}`}>${op.name}</a> <span class="muted">${op.tier} · ${op.region ?? 'no region'}</span></li>`)}</ul>
+    </section>`;
+}

@@ -1,0 +1,105 @@
+/// <reference lib="dom" />
+/**
+ * The console in a real browser: Debian's chromium (scripts/ci-deps.sh installs it) driven by
+ * playwright-core, against a real collector process on a real PostgreSQL seeded with the console
+ * fixture fleet. Used by test/console-browser.test.ts and `pnpm screenshots` (console-screenshots.ts).
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import type { Browser, Page } from 'playwright-core';
+import { type ConsoleFixture, seedConsoleFixture } from './console-fixture.ts';
+import { ROOT, type Proc, startCollectorProcess, waitFor } from './processes.ts';
+
+export const CHROMIUM = process.env.TIMMY_CHROMIUM ?? '/usr/bin/chromium';
+export const hasChromium = () => existsSync(CHROMIUM);
+export const SHOTS_DIR = join(ROOT, '.ci/out/console');
+
+export async function launchBrowser(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Running as root in CI: chromium's sandbox needs user namespaces it may not have.
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    timeout: 120_000,
+  });
+}
+
+export interface ConsoleFleet {
+  url: string;
+  f: ConsoleFixture;
+  collector: Proc;
+  sql: postgres.Sql;
+  stop: () => Promise<void>;
+}
+
+/** A migrated database at `dbUrl` seeded with the fixture fleet, and a collector process on it (no anonymous reads). */
+export async function startConsoleFleet(dbUrl: string, opts: { nodes?: number; operators?: number } = {}): Promise<ConsoleFleet> {
+  const { migrateDatabase } = await import('../../collector/src/db/database.ts');
+  await migrateDatabase(dbUrl);
+  const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
+  const now = Date.now();
+  // observedUntil ahead: the seeded nodes keep their seeded state while the test runs.
+  const f = await seedConsoleFixture(sql, { nodes: opts.nodes ?? 24, operators: opts.operators ?? 4, now, observedUntil: now + 3_600_000 });
+  const collector = await startCollectorProcess(dbUrl, { TIMMY_ANONYMOUS_READ: 'false' });
+  return {
+    url: collector.url,
+    f,
+    collector,
+    sql,
+    stop: async () => {
+      collector.child.kill('SIGTERM');
+      await waitFor(
+        'the collector to stop',
+        async () => collector.child.exitCode !== null || collector.child.signalCode !== null,
+        30_000,
+      ).catch(() => collector.child.kill('SIGKILL'));
+      await sql.end();
+    },
+  };
+}
+
+/** Sign in through the sign-in page with `token`; resolves on the page the role lands on. */
+export async function signIn(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(`${url}/signin`);
+  await page.locator('#token').fill(token);
+  await page.locator('form[data-form="signin"] button[type="submit"]').click();
+  await page.waitForSelector('[data-who]', { timeout: 30_000 });
+}
+
+/** axe-core's serious and critical violations on the page as it is now. */
+export async function axeViolations(page: Page): Promise<Array<{ id: string; impact: string; nodes: string[] }>> {
+  const axePath = createRequire(join(ROOT, 'test/package.json')).resolve('axe-core/axe.min.js');
+  await page.addScriptTag({ content: readFileSync(axePath, 'utf8') });
+  const r = (await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<unknown> } }).axe;
+    return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+  })) as { violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> };
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+}
+
+export async function setTheme(page: Page, theme: 'light' | 'dark'): Promise<void> {
+  await page.evaluate((t) => {
+    document.documentElement.dataset.theme = t;
+    localStorage.setItem('timmy-theme', t);
+  }, theme);
+}
+
+export async function screenshot(page: Page, name: string, dir = SHOTS_DIR): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Wait until the page's data has arrived: no "Loading" left in main. */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForSelector('main h1', { timeout: 30_000 });
+  await page.waitForFunction(() => !/Loading/.test(document.querySelector('main')?.textContent ?? 'Loading'), undefined, {
+    timeout: 30_000,
+  });
+}
