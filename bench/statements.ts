@@ -63,7 +63,10 @@ try {
   console.log(`  ${closed.statements} statements, total ${closed.totalCents}¢ in ${(closeMs / 1000).toFixed(2)} s`);
   console.log('verifying…');
   const [verified, verifyMs] = await timed(() => pay.verify('2026-10'));
-  if (!verified.ok) throw new Error(`verification failed: ${JSON.stringify(verified.failed.slice(0, 3))}`);
+  if (!verified.ok)
+    throw new Error(
+      `verification failed: ${JSON.stringify({ failed: verified.failed.slice(0, 3), changedSinceClose: verified.changedSinceClose?.slice(0, 3) })}`,
+    );
   console.log('measuring the estimate and the statement read…');
   const pick = (i: number) => `op-${1 + ((i * 7919) % OPERATORS)}`;
   const estimateMs = await median(21, (i) => pay.estimate(pick(i), '2026-11'));

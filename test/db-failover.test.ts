@@ -19,7 +19,7 @@
  */
 import postgres from 'postgres';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { alertsConfigFile, hookReceiver, perKey, type HookReceiver } from './support/alerts.ts';
 import { Formation, formationUnavailable, type PgNode } from './support/pgaf.ts';
 import { registerNode, startAgentProcess, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
@@ -276,14 +276,17 @@ async function checkNoFalseDown(outage: { from: number; to: number }): Promise<v
 async function checkOutbox(): Promise<void> {
   const victimAgain = startAgentProcess(collectors[1]!.url, victimCredential, { intervalS: 0.5, dir: victim!.dir });
   victim = victimAgain;
-  await waitFor(
-    'the resolved notification',
-    async () =>
-      hook.delivered().filter((d) => d.transition === 'resolved').length ===
-      hook.delivered().filter((d) => d.transition === 'opened').length,
-    60_000,
-  );
-  await stop(victim, 'SIGKILL');
+  try {
+    await waitFor(
+      'the resolved notification',
+      async () =>
+        hook.delivered().filter((d) => d.transition === 'resolved').length ===
+        hook.delivered().filter((d) => d.transition === 'opened').length,
+      60_000,
+    );
+  } finally {
+    await stop(victim, 'SIGKILL');
+  }
   await waitFor(
     'the outbox to drain',
     async () => (await sql`select count(*)::int as n from alert_notifications where status <> 'sent'`)[0]!.n === 0,
@@ -293,8 +296,27 @@ async function checkOutbox(): Promise<void> {
   expect(Object.entries(counts).filter(([, n]) => n !== 1)).toEqual([]);
 }
 
+/** On a failure, what the collectors, the victim's agent and the receiver saw (CI keeps no other trace). */
+function explainFailure(): void {
+  onTestFailed(async () => {
+    const tail = (s: string) => s.split('\n').slice(-60).join('\n');
+    collectors.forEach((c, i) => console.error(`db-failover collector ${i} output (last lines):\n${tail(c.output())}`));
+    if (victim) console.error(`db-failover victim agent output (last lines):\n${tail(victim.output())}`);
+    console.error('db-failover receiver answered:', JSON.stringify(hook.answered.map((a) => ({ t: a.transition, s: a.status, at: a.at }))));
+    const rows =
+      await sql`select idempotency_key, transition, status, attempts, next_attempt_at, claimed_by, claimed_until, last_error from alert_notifications order by id`.catch(
+        (e) => [String(e)],
+      );
+    console.error('db-failover outbox:', JSON.stringify(rows));
+    const states = await sql`select n.name, i.state, i.cause, i.start_at, i.end_at from state_intervals i join nodes n on n.id = i.node_id
+      where n.name = 'victim' order by i.start_at`.catch((e) => [String(e)]);
+    console.error('db-failover victim intervals:', JSON.stringify(states));
+  });
+}
+
 describe.skipIf(unavailable)('the collectors on pg_auto_failover', () => {
   it('a planned switchover loses nothing', async () => {
+    explainFailure();
     const outage = await scenario('switchover', () => formation.switchover());
     await checkStored();
     await checkNoFalseDown(outage);
@@ -302,6 +324,7 @@ describe.skipIf(unavailable)('the collectors on pg_auto_failover', () => {
   }, 180_000);
 
   it('kill -9 of the primary: the secondary is promoted and nothing acknowledged is lost', async () => {
+    explainFailure();
     const outage = await scenario('kill -9', async (primary) => formation.kill(primary));
     await checkStored();
     await checkNoFalseDown(outage);

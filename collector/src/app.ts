@@ -5,7 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Transform } from 'node:stream';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  type RequestPayload,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
@@ -121,11 +128,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const counter = new Transform({
       transform(chunk: Buffer, _e, cb) {
         received += chunk.length;
-        (out as unknown as { receivedEncodedLength: number }).receivedEncodedLength = received;
+        out.receivedEncodedLength = received;
         cb(null, chunk);
       },
     });
-    const out = payload.pipe(counter).pipe(createGunzip());
+    const out: RequestPayload = payload.pipe(counter).pipe(createGunzip());
     out.on('error', () => {});
     return out;
   });

@@ -64,6 +64,30 @@ describe('collector config', () => {
     expect(String(err)).not.toContain('SECRET1');
   });
 
+  it('refuses report channels that are not alert channels, naming each unknown one with the channels there are', () => {
+    const config = (reportChannels: string, alertChannels: string) =>
+      yaml(['alerts:', `  channels: ${alertChannels}`, 'reports:', `  channels: ${reportChannels}`, ''].join('\n'));
+    const ops =
+      '[{ type: webhook, name: ops, url: "https://hooks.example.org/x" }, { type: slack, name: chat, url: "https://hooks.example.org/y" }]';
+    expect(loadConfig({}, config('[ops, chat]', ops)).reports.channels).toEqual(['ops', 'chat']);
+    const problems = (f: string) => {
+      try {
+        loadConfig({}, f);
+      } catch (e) {
+        expect(e).toMatchObject({ code: 'FLEET_CONFIG_INVALID' });
+        return (e as ConfigError).problems;
+      }
+      return expect.unreachable();
+    };
+    expect(problems(config('[ops, opz, chatt]', ops))).toEqual([
+      'reports.channels.1: unknown channel "opz" (the channels under alerts.channels are ops, chat)',
+      'reports.channels.2: unknown channel "chatt" (the channels under alerts.channels are ops, chat)',
+    ]);
+    expect(problems(config('[ops]', '[]'))).toEqual([
+      'reports.channels.0: unknown channel "ops" (no channel is configured under alerts.channels)',
+    ]);
+  });
+
   it('reads a YAML file, and the environment wins over it', () => {
     const f = yaml('port: 9100\nsla:\n  heartbeatIntervalS: 10\nretention:\n  rawHours: 24\n');
     const c = loadConfig({ TIMMY_PORT: '9200' }, f);

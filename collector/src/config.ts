@@ -237,8 +237,26 @@ export function loadConfig(env: Record<string, string | undefined>, file = env.T
   // The alert rules, channels and routing have their own loaders: their problems are listed too.
   if (!problems.some((p) => p.startsWith('alerts')))
     problems.push(...alertingProblems((withDefaults as Config).alerts, (withDefaults as Config).publicUrl));
+  problems.push(...reportChannelProblems(withDefaults as Config));
   if (problems.length) throw new ConfigError(problems);
   return withDefaults as Config;
+}
+
+/**
+ * Scheduled reports go to channels configured under `alerts.channels`, by name: a name that is not
+ * there is listed, with the names that are (a typo would otherwise drop every report silently).
+ */
+function reportChannelProblems(c: Partial<Config>): string[] {
+  const wanted = c.reports?.channels;
+  if (!Array.isArray(wanted)) return [];
+  const have = (Array.isArray(c.alerts?.channels) ? c.alerts.channels : []).flatMap((ch) => {
+    const name = (ch as { name?: unknown } | null)?.name;
+    return typeof name === 'string' ? [name] : [];
+  });
+  const known = have.length
+    ? `the channels under alerts.channels are ${have.join(', ')}`
+    : 'no channel is configured under alerts.channels';
+  return wanted.flatMap((name, i) => (have.includes(name) ? [] : [`reports.channels.${i}: unknown channel "${name}" (${known})`]));
 }
 
 /** Derived SLA timings in milliseconds. */

@@ -91,6 +91,8 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
   await services.observation.open();
   metrics.observing.set(1);
   await services.settler.run(clock());
+  // The fleet's day rows (status page, fleet and region bars) read once behind the start, not by the first reader.
+  services.regionDays.rows(clock(), 90).catch((e) => log.warn({ err: e }, 'warming the day rows failed'));
 
   const onError = (job: string) => metrics.jobErrors.inc({ job });
   const instanceId = services.observation.instanceId;

@@ -10,15 +10,15 @@
  * the monitoring itself is not observing, and nothing it cannot see may page anyone.
  */
 import type postgres from 'postgres';
-import type { CheckStatus, FleetState, NodeState, OperatorProjection } from './types.ts';
+import type { FleetState, NodeState, OperatorProjection } from './types.ts';
+import { alertCheckRows, alertDiskRows, alertNodeRows } from './fleet-state-store.ts';
 import { operatorOutlooks, type OperatorOutlook } from '../services/sla.ts';
 import type { Thresholds } from '../sla/budget.ts';
 import type { FleetInterest } from './rules/rule.ts';
 import { activeMaintenance } from '../services/maintenance.ts';
-import { operatorsInRegions } from '../services/program-operators.ts';
+import { operatorsInRegions } from '../stores/lifecycle.ts';
 
-export const UNASSIGNED_OPERATOR = 'unassigned';
-export const NO_REGION = 'none';
+export { NO_REGION, UNASSIGNED_OPERATOR } from './fleet-state-store.ts';
 
 /** Which nodes and operators are inside a declared maintenance window at `now` (they are silenced). */
 export interface MaintenanceSource {
@@ -72,32 +72,6 @@ export function outlooksFromSla(sql: postgres.Sql, thresholds: Thresholds, maxAg
   };
 }
 
-/** The rows the three queries below give (times as epoch ms). */
-interface NodeRow {
-  id: number;
-  name: string;
-  operator: string;
-  region: string;
-  last_hb: number | null;
-  created: number | null;
-  clock_skew_ms: number | null;
-  credential_expires: number | null;
-}
-interface CheckRow {
-  node_id: number;
-  name: string;
-  probe: string;
-  /** Only the statuses asked for (`status = any(...)`): one of CheckStatus. */
-  status: CheckStatus;
-  message: string;
-  sla_critical: boolean;
-  since: number;
-}
-interface DiskRow {
-  node_id: number;
-  used: number;
-}
-
 /** Every check and every disk figure: what a caller without rules at hand gets. */
 export const ALL_CHECKS: FleetInterest = { checkStatuses: ['critical', 'ok', 'unknown', 'warn'], diskMinPct: 0, regions: true };
 
@@ -105,8 +79,8 @@ export const ALL_CHECKS: FleetInterest = { checkStatuses: ['critical', 'ok', 'un
  * Reads the fleet's current state in three queries: every node (with its credential's expiry), the
  * checks in a status some rule fires on, and each node's disk figure where it reaches the lowest disk
  * threshold (`interest`, from the rules: rules.ts fleetInterest); plus, when a region rule is enabled,
- * the operators' regions and states (region coverage's input, the query the program service uses). Times come as epoch ms, so no row
- * costs a date parse: at 20,000 nodes this read is most of a cycle.
+ * the operators' regions and states (region coverage's input, the query the program service uses). The
+ * queries are fleet-state-store.ts's.
  */
 export async function loadFleetState(
   sql: postgres.Sql,
@@ -116,27 +90,10 @@ export async function loadFleetState(
   outlooks: OutlookSource = noOutlooks,
   interest: FleetInterest = ALL_CHECKS,
 ): Promise<FleetState> {
-  const epochMs = (col: postgres.Fragment) => sql`(extract(epoch from ${col}) * 1000)::float8`;
   const [nodeRows, checkRows, diskRows, maint, outlook, regionOperators] = await Promise.all([
-    sql<NodeRow[]>`
-      select n.id::int4 as id, n.name, coalesce(o.name, ${UNASSIGNED_OPERATOR}) as operator, coalesce(n.region, ${NO_REGION}) as region,
-             ${epochMs(sql`n.last_hb_at`)} as last_hb, ${epochMs(sql`n.created_at`)} as created, n.clock_skew_ms, ${epochMs(sql`c.expires_at`)} as credential_expires
-        from nodes n
-        left join operators o on o.id = n.operator_id
-        left join (select node_id, max(expires_at) as expires_at from node_credentials
-                    where revoked_at is null and valid_until is null group by node_id) c on c.node_id = n.id
-       where n.decommissioned_at is null`,
-    interest.checkStatuses.length
-      ? sql<CheckRow[]>`select node_id::int4 as node_id, name, probe, status, message, sla_critical, ${epochMs(sql`since`)} as since
-              from node_check_status where status = any(${interest.checkStatuses}::text[])`
-      : ([] as CheckRow[]),
-    // The disk figure: the root filesystem's used %, or the fullest disk's on a node without one.
-    interest.diskMinPct !== null
-      ? sql<DiskRow[]>`select node_id::int4 as node_id, used from (
-              select node_id, coalesce(max(value) filter (where name = 'disk:/'), max(value)) as used
-                from node_check_status where probe = 'disk' and value is not null group by node_id) d
-             where used >= ${interest.diskMinPct}`
-      : ([] as DiskRow[]),
+    alertNodeRows(sql),
+    interest.checkStatuses.length ? alertCheckRows(sql, interest.checkStatuses) : [],
+    interest.diskMinPct !== null ? alertDiskRows(sql, interest.diskMinPct) : [],
     maintenance.active(now),
     outlooks.current(now),
     interest.regions ? operatorsInRegions(sql) : undefined,

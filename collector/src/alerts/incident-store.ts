@@ -209,6 +209,16 @@ export async function incidentNodeInfo(sql: Sql, incidentId: string): Promise<Ma
   return new Map(rows.map((r) => [r.nodeName, { id: r.nodeName, operatorId: r.operatorId, region: r.region }]));
 }
 
+/** The unresolved incidents whose only node still covered is this one (a node retired leaves them nobody). */
+export async function incidentsOnlyOn(sql: Sql, nodeName: string): Promise<string[]> {
+  const rows = await sql<Pick<IncidentRow, 'id'>[]>`
+    select i.id from incidents i
+     where i.status <> 'resolved'
+       and exists (select 1 from incident_nodes x where x.incident_id = i.id and x.node_name = ${nodeName} and x.removed_at is null)
+       and not exists (select 1 from incident_nodes x where x.incident_id = i.id and x.node_name <> ${nodeName} and x.removed_at is null)`;
+  return rows.map((r) => r.id);
+}
+
 /** Records one event of an incident's history; returns its id. */
 export async function insertIncidentEvent(
   sql: Sql,

@@ -216,6 +216,58 @@ describe('the walk: every route × every role', () => {
       }
   });
 
+  it("partner P reaching for partner Q's record, commission estimate, statements and disputes, by id and by name, gets what a missing one gets", async () => {
+    const p = callers.partnerP!;
+    const scoped = openApiRoutes(c.app.swagger() as Parameters<typeof openApiRoutes>[0]).filter(
+      (r) => c.app.accessDeclarations[routeKey(r)]!.scope === 'own-partner',
+    );
+    expect(scoped.map(routeKey)).toEqual(
+      expect.arrayContaining([
+        'GET /v1/partners/:partner',
+        'GET /v1/partners/:partner/pay/estimate',
+        'GET /v1/partners/:partner/disputes',
+        'POST /v1/partners/:partner/statements/:month/disputes',
+      ]),
+    );
+    for (const r of scoped)
+      for (const by of ['id', 'name'] as const) {
+        const theirs = await inject(r.method, fill(r.url, by), p.headers);
+        const none = await inject(r.method, fill(r.url, by, true), p.headers);
+        const label = `${routeKey(r)} by ${by}: ${theirs.body}`;
+        expect([theirs.statusCode, theirs.json().code], label).toEqual([404, 'FLEET_NOT_FOUND']);
+        expect({ ...theirs.json(), message: '' }, label).toEqual({ ...none.json(), message: '' });
+      }
+    expect((await inject('GET', '/v1/partners/partner-p/pay/estimate', p.headers)).statusCode).toBe(200);
+    expect((await inject('GET', '/v1/partners/partner-p/disputes', p.headers)).statusCode).toBe(200);
+  });
+
+  it("the fleet lists: an operator's token lists its own nodes and incidents only, whatever it asks; staff filter by ?operator=", async () => {
+    const opA = callers.opA!;
+    const names = async (url: string, headers: Record<string, string>) => {
+      const r = await inject('GET', url, headers);
+      expect(r.statusCode, `${url}: ${r.body}`).toBe(200);
+      const body = r.json();
+      return (Array.isArray(body) ? body : body.incidents).map((x: { name?: string; id: string }) => x.name ?? x.id);
+    };
+    await c.database
+      .sql`insert into incidents (id, key, severity, status, summary, scope_type, operator_ids, regions, alert_keys, opened_at)
+      values ('inc-alice-1', 'k-alice', 'P2', 'open', 'a1 offline', 'node', '["alice"]'::jsonb, '["eu"]'::jsonb, '[]'::jsonb, ${new Date(NOW)})
+      on conflict do nothing`;
+    expect(await names('/v1/nodes', opA.headers)).toEqual(['a1']);
+    expect(await names('/v1/nodes?operator=alice', opA.headers)).toEqual(['a1']);
+    expect(await names(`/v1/nodes?operator=${ids.opB}`, opA.headers)).toEqual([]);
+    expect(await names('/v1/nodes?operator=bob', opA.headers)).toEqual([]);
+    expect(await names('/v1/nodes?operator=no-such-op', opA.headers)).toEqual([]);
+    expect(await names('/v1/incidents', opA.headers)).toEqual(['inc-alice-1']);
+    expect(await names('/v1/incidents?operator=bob', opA.headers)).toEqual([]);
+    const admin = callers['admin-token']!.headers;
+    expect(await names('/v1/nodes', admin)).toEqual(['a1', 'b1']);
+    expect(await names('/v1/nodes?operator=bob', admin)).toEqual(['b1']);
+    expect(await names(`/v1/incidents?operator=${ids.opB}`, callers.lee!.headers)).toEqual([ids.incidentB]);
+    // A partner is not an operator: the lists are not theirs.
+    expect((await inject('GET', '/v1/nodes', callers.partnerP!.headers)).statusCode).toBe(403);
+  });
+
   it('operator A reads their own node and uptime', async () => {
     const opA = callers.opA!;
     expect((await inject('GET', '/v1/nodes/a1', opA.headers)).statusCode).toBe(200);

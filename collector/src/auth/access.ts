@@ -21,6 +21,7 @@ import {
 } from '../program/index.ts';
 import type { ResourceOwners } from '../stores/resource-owners.ts';
 import type { SessionStore } from '../stores/sessions.ts';
+import { resolveOperator, type OperatorRecord } from '../stores/operators.ts';
 import type { TokenStore } from '../stores/tokens.ts';
 import { SESSION_COOKIE, bearerOf, cookieOf, csrfMatches, principalFor, principalForSession, type PrincipalResult } from './principal.ts';
 
@@ -194,4 +195,26 @@ export function actorOf(req: FastifyRequest): string {
   const p = req.principal;
   if (p.personId === undefined || p.personId === 'admin-token') return p.role;
   return p.personId === ANONYMOUS_READER.personId ? 'anonymous' : `person:${p.personId}`;
+}
+
+/**
+ * The operator a list route's rows are limited to (`?operator=`, a name or id). Staff get the one they
+ * ask for (`undefined`: every row); an operator's token gets its own whatever it asks, and asking for
+ * another operator (or one that does not exist) gives `null`: an empty list, the same either way.
+ */
+export async function listOperator(
+  req: FastifyRequest,
+  asked: string | undefined,
+  sql: import('postgres').Sql,
+): Promise<OperatorRecord | null | undefined> {
+  const find = (ref: string) =>
+    resolveOperator(sql, ref).catch((e: unknown) => {
+      if ((e as { code?: string }).code === 'FLEET_NOT_FOUND') return null;
+      throw e;
+    });
+  const p = req.principal;
+  if (p.role !== 'operator') return asked === undefined ? undefined : find(asked);
+  const own = p.operatorId === undefined ? null : await find(p.operatorId);
+  if (own === null || asked === undefined) return own;
+  return (await find(asked))?.id === own.id ? own : null;
 }

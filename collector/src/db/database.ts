@@ -63,18 +63,21 @@ export async function migrateDatabase(url: string): Promise<void> {
   }
 }
 
-/** Runs `fn` only if this process gets the advisory lock; returns undefined when another holds it. */
+/**
+ * Runs `fn` only if this process gets the advisory lock; returns undefined when another holds it.
+ *
+ * The lock is transaction-scoped, taken in a transaction left open (idle, holding no snapshot, so it
+ * holds back no vacuum) while `fn` runs its own queries on the pool; it ends with the transaction, or
+ * with the session if the database goes away. Not `sql.reserve()` with a session lock: postgres.js
+ * 3.4.9 strands a reserve queued behind a connection that the server terminates (a primary switched
+ * over or killed), never settling it (porsager/postgres#1195), and the job that waited on it (the alert
+ * cycle, settlement) would never run again in that process. A transaction's `begin` is an ordinary
+ * query: on a lost connection it is retried on a fresh one or rejected.
+ */
 export async function withTryLock<T>(sql: postgres.Sql, lockId: number, fn: () => Promise<T>): Promise<T | undefined> {
-  const reserved = await sql.reserve();
-  try {
-    const [row] = await reserved`select pg_try_advisory_lock(${lockId}) as ok`;
-    if (!row?.ok) return undefined;
-    try {
-      return await fn();
-    } finally {
-      await reserved`select pg_advisory_unlock(${lockId})`;
-    }
-  } finally {
-    reserved.release();
-  }
+  const out = await sql.begin(async (tx) => {
+    const [row] = await tx<{ ok: boolean }[]>`select pg_try_advisory_xact_lock(${lockId}) as ok`;
+    return row?.ok ? { value: await fn() } : undefined;
+  });
+  return out?.value;
 }

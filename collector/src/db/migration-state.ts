@@ -26,9 +26,9 @@ export function newestMigration(): number {
 
 /** The `created_at` of the newest migration applied to the database, or null for a database never migrated. */
 async function newestApplied(sql: postgres.Sql): Promise<number | null> {
-  const [t] = await sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`;
+  const [t] = await sql<{ present: boolean }[]>`select to_regclass('drizzle.__drizzle_migrations') is not null as present`;
   if (!t?.present) return null;
-  const [r] = await sql`select max(created_at)::float8 as at from drizzle.__drizzle_migrations`;
+  const [r] = await sql<{ at: number | null }[]>`select max(created_at)::float8 as at from drizzle.__drizzle_migrations`;
   return r?.at === null || r?.at === undefined ? null : Number(r.at);
 }
 

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.ts';
 import { fleetTotals, loadMaintenance, ratioOf } from '../services/uptime.ts';
 import { DEFAULT_THRESHOLDS, thresholdFor, type Thresholds } from '../sla/budget.ts';
 import { rolling30d } from '../sla/summary.ts';
+import { activeOperatorTiers, checkGaugeRows, nodeGaugeRows } from '../stores/gauges.ts';
 import { maintenanceAt, stateNow } from '../sla/maintenance.ts';
 import { Exposition, gaugeFamily } from './exposition.ts';
 import type { Metrics } from './registry.ts';
@@ -65,48 +66,18 @@ export function registerFleetGauges(metrics: Metrics, sql: postgres.Sql, clock: 
   });
 }
 
-/**
- * A query's rows as one JSON array (each row a `row` json value built by the query): postgres.js
- * decodes a result column by column, which for the tens of thousands of node and check rows cost more
- * than writing the exposition; one json_agg value is parsed natively at once.
- */
-async function jsonRows<R>(sql: postgres.Sql, query: postgres.PendingQuery<postgres.Row[]>): Promise<R[]> {
-  const [r] = await sql`select coalesce(json_agg(q.row), '[]') as rows from (${query}) q`;
-  return r!.rows as R[];
-}
-
 async function render(sql: postgres.Sql, now: number, thresholds: Thresholds): Promise<string> {
   const window = rolling30d(now);
   // Independent reads, in parallel (the 30-day totals dominate); maintenance applied, like every uptime figure.
   const [nodeRows, loaded, operatorRows, checkRows] = await Promise.all([
-    jsonRows<
-      [
-        id: number,
-        name: string,
-        operator: string,
-        region: string,
-        state: string | null,
-        lastHbMs: number | null,
-        skewMs: number | null,
-        operatorId: number | null,
-        regionOrNull: string | null,
-      ]
-    >(
-      sql,
-      sql`
-      select json_build_array(n.id, n.name, coalesce(o.name, ''), coalesce(n.region, ''), n.current_state, floor(extract(epoch from n.last_hb_at) * 1000), n.clock_skew_ms, n.operator_id, n.region) as row
-      from nodes n left join operators o on o.id = n.operator_id where n.decommissioned_at is null`,
-    ),
+    nodeGaugeRows(sql),
     // The windows overlapping the 30 days, and any in force right now (the current state).
     loadMaintenance(sql, window.start, window.end + 1).then(async (m) => ({
       defs: m,
       totals: await fleetTotals(sql, window.start, window.end, now, m),
     })),
-    sql`select name, tier from operators where status = 'active'`,
-    jsonRows<[nodeId: number, check: string, probe: string, status: string]>(
-      sql,
-      sql`select json_build_array(c.node_id, c.name, c.probe, c.status) as row from node_check_status c`,
-    ),
+    activeOperatorTiers(sql),
+    checkGaugeRows(sql),
   ]);
   const { defs, totals } = loaded;
   const out = new Exposition(FAMILIES);
@@ -146,11 +117,7 @@ async function render(sql: postgres.Sql, now: number, thresholds: Thresholds): P
   for (const [region, t] of byRegion)
     if (region && t.up + t.down > 0) out.set(regionUptime, { region, window: '30d' }, t.up / (t.up + t.down));
   for (const o of operatorRows)
-    out.set(
-      operatorTarget,
-      { operator: o.name as string, tier: o.tier as string },
-      thresholdFor('operator', o.tier as string, thresholds) / 100,
-    );
+    out.set(operatorTarget, { operator: o.name, tier: o.tier }, thresholdFor('operator', o.tier, thresholds) / 100);
   out.set(fleetTarget, {}, thresholds.fleetTargetPct / 100);
   if (fleet.up + fleet.down > 0) out.set(fleetUptime, { window: '30d' }, fleet.up / (fleet.up + fleet.down));
   for (const [nodeId, check, probe, status] of checkRows) {

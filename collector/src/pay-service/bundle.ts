@@ -8,7 +8,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { checker } from '@timmy/shared';
-import { digestOf, sha256Hex, verifyStatement, type Difference, type PolicyVersion } from '../pay/index.ts';
+import { diff, digestOf, sha256Hex, verifyStatement, type Difference, type OperatorEvidence, type PolicyVersion } from '../pay/index.ts';
 import { versionFromDefinition } from './policy.ts';
 
 export const BUNDLE_FORMAT = 'timmy-pay-evidence/1';
@@ -61,6 +61,49 @@ export interface MonthVerification {
   ok: boolean;
   statements: number;
   failed: StatementCheck[];
+  /**
+   * Nodes whose evidence read again from the database differs from what the close stored (an interval
+   * rewritten, a late sample settled, a row edited by hand): the closed statements stand, but the
+   * database no longer says what they were computed from. Only a verification against the database
+   * can tell; an offline bundle carries no second copy.
+   */
+  changedSinceClose?: NodeChange[];
+}
+
+/** One node of one operator's statement whose evidence changed since the close. */
+export interface NodeChange {
+  operator: string;
+  node: string;
+  /** SHA-256 of the node's canonical evidence as stored, and as read now (null: the node is missing there). */
+  storedDigest: string | null;
+  currentDigest: string | null;
+  /** Every field that differs (`stored` as closed, `recomputed` as read now). */
+  differences: Difference[];
+}
+
+/**
+ * Compare each operator statement's stored node evidence with the same evidence read again (per
+ * operator name); a node whose canonical digest differs is listed with every differing field. Only
+ * nodes are compared: an operator's tier or last active day changes with time and is the statement's
+ * own record, not evidence that could be rewritten.
+ */
+export function nodeChanges(stored: readonly StoredStatement[], current: ReadonlyMap<string, OperatorEvidence>): NodeChange[] {
+  const out: NodeChange[] = [];
+  for (const s of stored) {
+    if (s.subjectKind !== 'operator') continue;
+    const then = (JSON.parse(s.evidence) as OperatorEvidence).nodes ?? [];
+    const now = current.get(s.subjectId)?.nodes ?? [];
+    const names = [...new Set([...then.map((n) => n.nodeId), ...now.map((n) => n.nodeId)])].sort();
+    for (const name of names) {
+      const a = then.find((n) => n.nodeId === name);
+      const b = now.find((n) => n.nodeId === name);
+      const storedDigest = a ? digestOf(a) : null;
+      const currentDigest = b ? digestOf(b) : null;
+      if (storedDigest !== currentDigest)
+        out.push({ operator: s.subjectId, node: name, storedDigest, currentDigest, differences: diff(a ?? null, b ?? null) });
+    }
+  }
+  return out;
 }
 
 /** Recompute one stored statement from its stored evidence with the version it names. */

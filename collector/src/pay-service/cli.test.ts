@@ -109,3 +109,20 @@ describe('timmy-collector tier-proposals', () => {
     expect((await cli(['tier-proposals', '--month', '2026-8'])).code).not.toBe(0);
   });
 });
+
+describe('timmy-collector pay estimate --partner', () => {
+  it("prints a partner's commission for a month; an unknown partner is FLEET_NOT_FOUND", async () => {
+    const [pia] = await db.sql<{ id: number }[]>`
+      insert into partners (name, referral_code, created_by) values ('pia', 'PIA1', 'test') returning id::float8 as id`;
+    await db.sql`insert into referrals (partner_id, operator_id, referred_at, recorded_by)
+      select ${pia!.id}, id, '2025-12-20', 'test' from operators where name = 'olga'`;
+    const r = await cli(['pay', 'estimate', '--partner', 'pia', '--month', '2026-11']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/^pia 2026-11 \(final\): \d+¢/);
+    expect(await cli(['pay', 'estimate', '--partner', 'nobody'])).toMatchObject({
+      code: 1,
+      out: expect.stringMatching(/FLEET_NOT_FOUND: no partner nobody/),
+    });
+    expect((await cli(['pay', 'estimate', 'olga', '--partner', 'pia'])).code).toBe(2);
+  });
+});

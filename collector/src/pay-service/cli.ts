@@ -39,6 +39,7 @@ export const PAY_HELP = `  month close <YYYY-MM>                  close a month:
                                          one operator's statement (canonical JSON bytes as stored, or Markdown)
   statement csv <YYYY-MM>                every line item of a closed month, for finance
   pay estimate <operator> [--month M]    the live estimate of a month (default the current one)
+  pay estimate --partner P [--month M]   a partner's commission so far, projected to the month's end
   tier-proposals --month YYYY-MM         promotions and termination risks the pay policy proposes as of a month (an admin decides)
   ownership transfer <node> --to OP|none [--at T] [--reason R]
                                          hand a node to another operator (or nobody) as of T (default now)
@@ -46,7 +47,7 @@ export const PAY_HELP = `  month close <YYYY-MM>                  close a month:
   tasks import <file.csv|file.json>      import task counts (source_id,operator,month,assigned,completed)
   adjustment add <operator> --amount CENTS --reason CODE --note N [--month M]
                                          pay (or take back) an amount in an open month
-  dispute list [--operator O] [--status S]
+  dispute list [--operator O | --partner P] [--status S]
   dispute answer <id> --accept --amount CENTS --answer TEXT | --reject --answer TEXT`;
 
 const MONTH = /^\d{4}-\d{2}$/;
@@ -93,10 +94,18 @@ export function payCommands(h: Helpers): Record<string, PayCommand> {
             const [{ readFileSync }, { verifyBundle }] = await Promise.all([import('node:fs'), import('./bundle.ts')]);
             r = verifyBundle(JSON.parse(readFileSync(bundle, 'utf8')));
           } else r = await withPay(config, (pay) => pay.verify(arg!));
-          if (r.ok) console.log(`${r.month}: all ${r.statements} statement(s) recomputed byte for byte`);
-          else {
+          if (r.ok)
+            console.log(`${r.month}: all ${r.statements} statement(s) recomputed byte for byte; no evidence changed since the close`);
+          else if (r.failed.length) {
             console.log(`${r.month}: ${r.failed.length} of ${r.statements} statement(s) differ`);
             print(r.failed);
+          } else console.log(`${r.month}: all ${r.statements} statement(s) recomputed byte for byte`);
+          for (const ch of r.changedSinceClose ?? []) {
+            console.log(
+              `${r.month}: ${ch.operator} ${ch.node}: evidence changed since the close (sha256 ${ch.storedDigest?.slice(0, 12) ?? 'none'} stored, ${ch.currentDigest?.slice(0, 12) ?? 'none'} now)`,
+            );
+            for (const d of ch.differences)
+              console.log(`  ${d.path}: stored ${JSON.stringify(d.stored)}, now ${JSON.stringify(d.recomputed)}`);
           }
           return r.ok ? 0 : 1;
         }
@@ -116,13 +125,14 @@ export function payCommands(h: Helpers): Record<string, PayCommand> {
       },
     },
     pay: {
-      usage: 'pay estimate <operator> [--month M]',
-      valid: (sub, arg) => sub === 'estimate' && !!arg,
+      usage: 'pay estimate <operator> [--month M] | pay estimate --partner P [--month M]',
+      valid: (sub, arg, v) => sub === 'estimate' && !!arg !== !!str(v.partner),
       run: (config, _sub, arg, v) =>
         withPay(config, async (pay) => {
-          const e = await pay.estimate(arg!, str(v.month));
+          const partner = str(v.partner);
+          const e = partner ? await pay.partnerEstimate(partner, str(v.month)) : await pay.estimate(arg!, str(v.month));
           console.log(
-            `${arg} ${e.statement.month}${e.final ? ' (final)' : ` (projected to the month's end as of ${new Date(e.asOf).toISOString()})`}: ${e.statement.totalCents}¢`,
+            `${partner ?? arg} ${e.statement.month}${e.final ? ' (final)' : ` (projected to the month's end as of ${new Date(e.asOf).toISOString()})`}: ${e.statement.totalCents}¢`,
           );
           for (const l of e.statement.lines) console.log(`  ${l.code.padEnd(20)} ${String(l.amountCents).padStart(10)}¢  ${l.formula}`);
           return 0;
@@ -201,7 +211,7 @@ export function payCommands(h: Helpers): Record<string, PayCommand> {
     },
     dispute: {
       usage:
-        'dispute list [--operator O] [--status S] | dispute answer <id> --accept --amount CENTS --answer TEXT | --reject --answer TEXT',
+        'dispute list [--operator O | --partner P] [--status S] | dispute answer <id> --accept --amount CENTS --answer TEXT | --reject --answer TEXT',
       valid: (sub, arg, v) =>
         sub === 'list' ||
         (sub === 'answer' &&
@@ -213,11 +223,12 @@ export function payCommands(h: Helpers): Record<string, PayCommand> {
           if (sub === 'list') {
             const list = await pay.disputes({
               ...(str(v.operator) ? { operator: str(v.operator)! } : {}),
+              ...(str(v.partner) ? { partner: str(v.partner)! } : {}),
               ...(str(v.status) ? { status: str(v.status)! } : {}),
             });
             for (const d of list)
               console.log(
-                `${String(d.id).padStart(6)}  ${d.month} ${d.subject.id} line ${d.line.index} (${d.line.code})  ${d.status}  ${d.message}${d.answer ? `  → ${d.answer}` : ''}`,
+                `${String(d.id).padStart(6)}  ${d.month} ${d.subject.kind} ${d.subject.id} line ${d.line.index} (${d.line.code})  ${d.status}  ${d.message}${d.answer ? `  → ${d.answer}` : ''}`,
               );
             return 0;
           }

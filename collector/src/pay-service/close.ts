@@ -5,7 +5,6 @@
  * advisory lock. Closing a closed month changes nothing; the database refuses to alter a statement.
  */
 import type postgres from 'postgres';
-import { LOCKS } from '../db/database.ts';
 import { Errors } from '../errors.ts';
 import {
   canonicalJson,
@@ -14,6 +13,7 @@ import {
   policyFor,
   sha256Hex,
   type Evidence,
+  type PartnerEvidence,
   type PayPolicy,
   type Statement,
 } from '../pay/index.ts';
@@ -23,6 +23,7 @@ import {
   insertMonthClose,
   insertStatements,
   lastClosedMonth,
+  lockMonthClose,
   monthClose,
   type AdjustmentRow,
   statementsOf,
@@ -41,6 +42,25 @@ export interface CloseResult {
   policy: { id: string; version: string };
   statements: number;
   totalCents: number;
+}
+
+/**
+ * A partner's evidence: their referrals, the referred operators' statements of the month (closed ones
+ * for a close, estimates for the live estimate) and the adjustments paid to the partner in it.
+ */
+export function partnerEvidence(
+  p: PartnerReferrals,
+  byOperator: ReadonlyMap<string, Statement>,
+  adjustments: readonly AdjustmentRow[],
+): PartnerEvidence {
+  const adj = adjustments.filter((a) => a.subjectKind === 'partner' && a.subjectId === p.partner);
+  return {
+    subject: 'partner',
+    partner: { id: p.partner },
+    referrals: p.referrals,
+    referredStatements: p.referrals.flatMap((r) => byOperator.get(r.operatorId) ?? []),
+    ...(adj.length ? { adjustments: adj.map(adjustmentEvidence) } : {}),
+  };
 }
 
 /**
@@ -66,16 +86,7 @@ export function computeAll(
   };
   for (const g of gathered) compute(g.operator.name, g.evidence);
   const byOperator = new Map(out.map((o) => [o.statement.subject.id, o.statement] as const));
-  for (const p of partners) {
-    const adj = adjustments.filter((a) => a.subjectKind === 'partner' && a.subjectId === p.partner);
-    compute(p.partner, {
-      subject: 'partner',
-      partner: { id: p.partner },
-      referrals: p.referrals,
-      referredStatements: p.referrals.flatMap((r) => byOperator.get(r.operatorId) ?? []),
-      ...(adj.length ? { adjustments: adj.map(adjustmentEvidence) } : {}),
-    });
-  }
+  for (const p of partners) compute(p.partner, partnerEvidence(p, byOperator, adjustments));
   if (problems.length) throw new PayEvidenceError(problems);
   return out;
 }
@@ -116,7 +127,7 @@ export async function closeMonth(
     );
   const maintenance = await monthMaintenance(sql, month);
   return sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(${LOCKS.payClose})`;
+    await lockMonthClose(tx);
     const done = await monthClose(tx, month);
     const last = done ? null : await lastClosedMonth(tx);
     if (last && last.month > month)

@@ -9,7 +9,8 @@ import type postgres from 'postgres';
 import type { Queryable } from '../stores/statements.ts';
 import { Errors } from '../errors.ts';
 import type { Statement } from '../pay/index.ts';
-import { answerDispute, disputeById, insertDispute, listDisputes, type DisputeRow } from '../stores/disputes.ts';
+import { answerDispute, disputeById, insertDispute, listDisputes, lockDispute, type DisputeRow } from '../stores/disputes.ts';
+import { operatorIdByName } from '../stores/ownership.ts';
 import { insertAdjustment, monthClose, statementFor, type NewAdjustment } from '../stores/statements.ts';
 import { assertOpenMonth, monthAt, monthOrBadRequest } from './months.ts';
 
@@ -37,8 +38,7 @@ export async function addAdjustment(sql: Queryable, a: AdjustmentRequest, now: n
   if (!Number.isSafeInteger(a.amountCents) || Math.abs(a.amountCents) > 1_000_000_000_000)
     throw new Errors.BadRequest('amountCents must be a whole number of cents');
   if (a.subjectKind === 'operator') {
-    const [op] = await sql<{ n: number }[]>`select count(*)::int as n from operators where name = ${a.subjectId}`;
-    if (!op?.n) throw new Errors.NotFound(`no operator ${a.subjectId}`);
+    if ((await operatorIdByName(sql, a.subjectId)) === null) throw new Errors.NotFound(`no operator ${a.subjectId}`);
   }
   await assertOpenMonth(sql, month, `an adjustment paid in ${month}`);
   const row: NewAdjustment = {
@@ -87,16 +87,22 @@ export const disputeView = (d: DisputeRow): DisputeView => ({
   adjustmentId: d.adjustmentId,
 });
 
+/** Whose statement a dispute is about: an operator's, or a partner's commission. */
+export interface DisputeSubject {
+  kind: 'operator' | 'partner';
+  id: string;
+}
+
 export async function openDispute(
   sql: Queryable,
-  d: { month: string; operator: string; lineIndex: number; message: string; by: string },
+  d: { month: string; subject: DisputeSubject; lineIndex: number; message: string; by: string },
   now: number,
   windowDays: number,
 ): Promise<DisputeView> {
   monthOrBadRequest(d.month);
-  const st = await statementFor(sql, d.month, 'operator', d.operator);
+  const st = await statementFor(sql, d.month, d.subject.kind, d.subject.id);
   const closed = await monthClose(sql, d.month);
-  if (!st || !closed) throw new Errors.NotFound(`no statement of ${d.operator} for ${d.month}`);
+  if (!st || !closed) throw new Errors.NotFound(`no statement of ${d.subject.kind} ${d.subject.id} for ${d.month}`);
   const until = closed.closedAt.getTime() + windowDays * DAY_MS;
   if (now > until)
     throw new Errors.DisputeWindowOver(
@@ -123,7 +129,7 @@ export async function resolveDispute(
   now: number,
 ): Promise<DisputeView> {
   return sql.begin(async (tx) => {
-    await tx`select 1 from pay_disputes where id = ${id} for update`;
+    await lockDispute(tx, id);
     const d = await disputeById(tx, id);
     if (!d) throw new Errors.NotFound(`no dispute ${id}`);
     if (d.status !== 'open') throw new Errors.Conflict(`dispute ${id} was answered already (${d.status})`);
@@ -159,8 +165,12 @@ export async function resolveDispute(
   });
 }
 
-export async function disputesOf(sql: Queryable, f: { operator?: string; status?: string }): Promise<DisputeView[]> {
-  return (await listDisputes(sql, { ...(f.operator ? { subjectId: f.operator } : {}), ...(f.status ? { status: f.status } : {}) })).map(
-    disputeView,
-  );
+export async function disputesOf(sql: Queryable, f: { operator?: string; partner?: string; status?: string }): Promise<DisputeView[]> {
+  if (f.operator && f.partner) return []; // a dispute is about one subject
+  const subject = f.operator
+    ? { subjectKind: 'operator', subjectId: f.operator }
+    : f.partner
+      ? { subjectKind: 'partner', subjectId: f.partner }
+      : {};
+  return (await listDisputes(sql, { ...subject, ...(f.status ? { status: f.status } : {}) })).map(disputeView);
 }

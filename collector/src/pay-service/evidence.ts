@@ -23,10 +23,10 @@ import { dayOf, parseMonth } from '../pay/month.ts';
 import { nodeEvidence, ownerAt, ownershipSpans, withinActivePeriod, type NodeOwnership } from '../program/ownership.ts';
 import { spansForNode, type MaintenanceDef } from '../sla/maintenance.ts';
 import { applyMaintenance, summarize } from '../sla/summary.ts';
-import type { Interval, UptimeState } from '../sla/types.ts';
 import { nodesInService, transfersOf, type NamedTransferRow, type OwnedNodeRow } from '../stores/ownership.ts';
 import { adjustmentsOf, type AdjustmentRow } from '../stores/statements.ts';
 import { taskImportsOf } from '../stores/tasks.ts';
+import { incidentsOpenedIn, intervalsOfNodes, paidOperators, referralsAsOf } from '../stores/pay-evidence.ts';
 import { adjustmentEvidence } from './adjustments.ts';
 
 /** Incident severities that count as critical for pay (acknowledgement bonus): a node or more failed. */
@@ -59,22 +59,14 @@ export const PAID_STATES = ['probation', 'certified', 'senior', 'fleet_lead', 's
  */
 export async function operatorsOf(sql: Queryable, month: string, operator?: string): Promise<OperatorRecord[]> {
   const m = parseMonth(month);
-  const rows = await sql<{ id: number; name: string; tier: string; lifecycle: string; since: Date; last_active_day: string | null }[]>`
-    select * from (
-      select o.id::float8 as id, o.name, o.tier, o.lifecycle_state as lifecycle, o.last_active_day,
-        coalesce((select min(t.at) from operator_transitions t where t.operator_id = o.id and t.to_state in ('probation', 'certified')), o.started_at) as since
-      from operators o
-      where o.lifecycle_state = any(${PAID_STATES}::text[]) ${operator === undefined ? sql`` : sql`and o.name = ${operator}`}
-    ) x
-    where x.since < ${new Date(m.end)} and (x.last_active_day is null or x.last_active_day >= ${dayOf(m.start)})
-    order by x.name`;
+  const rows = await paidOperators(sql, { states: PAID_STATES, end: new Date(m.end), firstDay: dayOf(m.start), operator });
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
     tier: r.tier,
     lifecycle: r.lifecycle,
     activeSince: dayOf(r.since.getTime()),
-    lastActiveDay: r.last_active_day,
+    lastActiveDay: r.lastActiveDay,
   }));
 }
 
@@ -90,43 +82,6 @@ export function ownershipOf(node: OwnedNodeRow, transfers: readonly NamedTransfe
   if (retired !== null && list.length && list.at(-1)!.to !== null && retired > list.at(-1)!.at) list.push({ to: null, at: retired });
   if (!list.length) return null;
   return { nodeId: node.name, registeredAt: Math.min(registeredAt, list[0]!.at), transfers: list };
-}
-
-interface IntervalRow {
-  node_id: number;
-  state: UptimeState;
-  start_ms: number;
-  end_ms: number;
-  cause: Interval['cause'];
-}
-
-/** Stored intervals of the nodes over [from, to), per node, open intervals ending at `now`. */
-async function intervalsByNode(sql: Queryable, nodeIds: readonly number[] | undefined, from: number, to: number, now: number) {
-  const end = new Date(Math.min(to, now));
-  const only = nodeIds ? sql`and node_id = any(${nodeIds as number[]}::int8[])` : sql``;
-  const rows = await sql<IntervalRow[]>`
-    select node_id::float8 as node_id, state,
-      (extract(epoch from greatest(start_at, ${new Date(from)})) * 1000)::float8 as start_ms,
-      (extract(epoch from least(coalesce(end_at, ${end}), ${end})) * 1000)::float8 as end_ms, cause
-    from state_intervals
-    where start_at < ${end} and (end_at is null or end_at > ${new Date(from)}) ${only}
-    order by node_id, start_at`;
-  const out = new Map<number, Interval[]>();
-  for (const r of rows) {
-    if (r.end_ms <= r.start_ms) continue;
-    const list = out.get(r.node_id) ?? [];
-    list.push({ state: r.state, start: r.start_ms, end: r.end_ms, cause: r.cause, evidence: {} });
-    out.set(r.node_id, list);
-  }
-  return out;
-}
-
-interface IncidentRow {
-  id: string;
-  severity: string;
-  opened_ms: number;
-  acknowledged_ms: number | null;
-  node: string;
 }
 
 /**
@@ -151,16 +106,10 @@ export async function gatherOperatorEvidence(
   const [defs, transfers, intervals, tasks, adjustments, incidents] = await Promise.all([
     maintenance,
     transfersOf(sql, nodeIds),
-    intervalsByNode(sql, nodeIds, m.start, m.end, now),
+    intervalsOfNodes(sql, { nodeIds, from: m.start, to: m.end, now }),
     taskImportsOf(sql, month, only?.operator),
     adjustmentsOf(sql, month, only ? { kind: 'operator', id: only.operator } : undefined),
-    sql<IncidentRow[]>`
-      select i.id, i.severity, (extract(epoch from i.opened_at) * 1000)::float8 as opened_ms,
-        (extract(epoch from i.acknowledged_at) * 1000)::float8 as acknowledged_ms, x.node_name as node
-      from incidents i join incident_nodes x on x.incident_id = i.id
-      where i.opened_at >= ${new Date(m.start)} and i.opened_at < ${new Date(m.end)} and i.absorbed_into is null
-        and i.severity = any(${CRITICAL_SEVERITIES}::text[])
-      order by i.opened_at, i.id`,
+    incidentsOpenedIn(sql, { from: m.start, to: m.end, severities: CRITICAL_SEVERITIES }),
   ]);
   const transfersByNode = new Map<number, NamedTransferRow[]>();
   for (const t of transfers) (transfersByNode.get(t.nodeId) ?? transfersByNode.set(t.nodeId, []).get(t.nodeId)!).push(t);
@@ -196,10 +145,10 @@ export async function gatherOperatorEvidence(
   const incidentsOf = new Map<string, Map<string, OperatorEvidence['incidents'][number]>>();
   for (const r of incidents) {
     const ownership = ownershipByNode.get(r.node);
-    const owner = ownership ? ownerAt(ownership, r.opened_ms) : null;
+    const owner = ownership ? ownerAt(ownership, r.openedMs) : null;
     if (owner === null || !byName.has(owner)) continue;
     const list = incidentsOf.get(owner) ?? incidentsOf.set(owner, new Map()).get(owner)!;
-    list.set(r.id, { id: r.id, severity: r.severity, openedAt: r.opened_ms, acknowledgedAt: r.acknowledged_ms });
+    list.set(r.id, { id: r.id, severity: r.severity, openedAt: r.openedMs, acknowledgedAt: r.acknowledgedMs });
   }
   const adjustmentsFor = (name: string): AdjustmentRow[] => adjustments.filter((a) => a.subjectKind === 'operator' && a.subjectId === name);
 
@@ -238,19 +187,12 @@ export interface PartnerReferrals {
  * Every partner with their referrals. A referral qualifies once the referred operator was certified
  * (a move into certified by the month's end, or certified or above now).
  */
-export async function partnerReferrals(sql: Queryable, month: string): Promise<PartnerReferrals[]> {
-  const end = new Date(parseMonth(month).end);
-  const rows = await sql<{ partner: string; operator: string | null; referred_at: Date | null; qualifying: boolean | null }[]>`
-    select p.name as partner, o.name as operator, r.referred_at,
-      (o.lifecycle_state in ('certified', 'senior', 'fleet_lead')
-        or exists (select 1 from operator_transitions t where t.operator_id = o.id and t.to_state = 'certified' and t.at < ${end})) as qualifying
-    from partners p left join referrals r on r.partner_id = p.id left join operators o on o.id = r.operator_id
-    order by p.name, o.name`;
+export async function partnerReferrals(sql: Queryable, month: string, partner?: string): Promise<PartnerReferrals[]> {
   const out = new Map<string, Referral[]>();
-  for (const r of rows) {
+  for (const r of await referralsAsOf(sql, new Date(parseMonth(month).end), partner)) {
     const list = out.get(r.partner) ?? out.set(r.partner, []).get(r.partner)!;
-    if (r.operator !== null && r.referred_at !== null)
-      list.push({ operatorId: r.operator, referredOn: dayOf(r.referred_at.getTime()), qualifying: r.qualifying === true });
+    if (r.operator !== null && r.referredAt !== null)
+      list.push({ operatorId: r.operator, referredOn: dayOf(r.referredAt.getTime()), qualifying: r.qualifying === true });
   }
   return [...out].map(([partner, referrals]) => ({ partner, referrals }));
 }

@@ -20,12 +20,12 @@ import {
   type Statement,
 } from '../pay/index.ts';
 import type { Ref } from '../refs.ts';
-import { nodeForTransfer, nodeTransfers, operatorIdByName, operatorNameById } from '../stores/ownership.ts';
-import { monthClose, statementFor, statementsOf, storedPolicyVersions, type StatementRow } from '../stores/statements.ts';
-import { BUNDLE_FORMAT, checkStatements, type EvidenceBundle, type MonthVerification } from './bundle.ts';
-import { closeMonth, type CloseResult } from './close.ts';
-import { addAdjustment, disputesOf, openDispute, resolveDispute, type AdjustmentRequest } from './disputes.ts';
-import { gatherOperatorEvidence, monthMaintenance } from './evidence.ts';
+import { nodeForTransfer, nodeTransfers, operatorIdByName, operatorNameById, partnerIdByName } from '../stores/ownership.ts';
+import { adjustmentsOf, monthClose, statementFor, statementsOf, storedPolicyVersions, type StatementRow } from '../stores/statements.ts';
+import { BUNDLE_FORMAT, checkStatements, nodeChanges, type EvidenceBundle, type MonthVerification } from './bundle.ts';
+import { closeMonth, partnerEvidence, type CloseResult } from './close.ts';
+import { addAdjustment, disputesOf, openDispute, resolveDispute, type AdjustmentRequest, type DisputeSubject } from './disputes.ts';
+import { gatherOperatorEvidence, monthMaintenance, partnerReferrals } from './evidence.ts';
 import { monthAt, monthOrBadRequest } from './months.ts';
 import { readPolicyFile, recordedVersion, syncPolicy, versionFromDefinition } from './policy.ts';
 import { importTasks, type TaskRow } from './tasks.ts';
@@ -87,10 +87,18 @@ export class PayService {
     return (await storedPolicyVersions(this.sql)).map((r) => versionFromDefinition(r.definition));
   }
 
-  /** Recomputes every statement of a closed month from its stored evidence; reports any byte that differs. */
+  /**
+   * Recomputes every statement of a closed month from its stored evidence and reports any byte that
+   * differs; then reads the operators' evidence again as of the close and names every node whose
+   * evidence changed since (`changedSinceClose`): either makes the month fail verification.
+   */
   async verify(month: string): Promise<MonthVerification> {
     const rows = await this.closedStatements(month);
-    return checkStatements(month, rows, await this.versions());
+    const checked = checkStatements(month, rows, await this.versions());
+    const close = (await monthClose(this.sql, month))!;
+    const gathered = await gatherOperatorEvidence(this.sql, month, close.closedAt.getTime(), monthMaintenance(this.sql, month));
+    const changedSinceClose = nodeChanges(rows, new Map(gathered.map((g) => [g.operator.name, g.evidence] as const)));
+    return { ...checked, ok: checked.ok && changedSinceClose.length === 0, changedSinceClose };
   }
 
   /** Everything needed to re-check a closed month without the database. */
@@ -157,6 +165,32 @@ export class PayService {
   }
 
   /**
+   * The live estimate of a partner's commission for a month (default the current one): the partner
+   * statement's own code path (`partnerEvidence`, as a close builds it) over the referred operators'
+   * live estimates and the adjustments paid to the partner so far. A finished month's estimate is the
+   * partner's statement.
+   */
+  async partnerEstimate(partner: string, month = monthAt(this.clock())): Promise<Estimate> {
+    monthOrBadRequest(month);
+    const now = this.clock();
+    const [referrals] = await partnerReferrals(this.sql, month, partner);
+    if (!referrals) throw new Errors.NotFound(`no partner ${partner}`);
+    return httpErrors(
+      (async () => {
+        const version = policyFor(this.policy, month);
+        const maintenance = monthMaintenance(this.sql, month);
+        const byOperator = new Map<string, Statement>();
+        for (const r of referrals.referrals) {
+          const [g] = await gatherOperatorEvidence(this.sql, month, now, maintenance, { operator: r.operatorId });
+          if (g) byOperator.set(r.operatorId, estimateStatement(version, g.evidence, month, now).statement);
+        }
+        const adjustments = await adjustmentsOf(this.sql, month, { kind: 'partner', id: partner });
+        return estimateStatement(version, partnerEvidence(referrals, byOperator, adjustments), month, now);
+      })(),
+    );
+  }
+
+  /**
    * Every statement of a month for the reports: the closed statements when the month is closed
    * (`final`), else every operator's live estimate (partners' commissions come with the close).
    */
@@ -213,8 +247,15 @@ export class PayService {
     return addAdjustment(this.sql, a, this.clock());
   }
 
-  dispute(d: { month: string; operator: string; lineIndex: number; message: string; by: string }) {
-    return openDispute(this.sql, d, this.clock(), this.settings.disputeDays);
+  /** Dispute a line of an operator's statement (`operator`) or of a partner's (`partner`). */
+  dispute(d: ({ operator: string } | { partner: string }) & { month: string; lineIndex: number; message: string; by: string }) {
+    const subject: DisputeSubject = 'operator' in d ? { kind: 'operator', id: d.operator } : { kind: 'partner', id: d.partner };
+    return openDispute(
+      this.sql,
+      { month: d.month, subject, lineIndex: d.lineIndex, message: d.message, by: d.by },
+      this.clock(),
+      this.settings.disputeDays,
+    );
   }
 
   answer(id: number, a: { accept: boolean; answer: string; amountCents?: number; by: string }) {
@@ -222,11 +263,17 @@ export class PayService {
   }
 
   /** Disputes; an operator's own only when `onlyOperatorId` (their operator id) is given. */
-  async disputes(f: { operator?: string; status?: string }, onlyOperatorId?: string) {
+  async disputes(f: { operator?: string; partner?: string; status?: string }, onlyOperatorId?: string) {
     if (onlyOperatorId === undefined) return disputesOf(this.sql, f);
     const own = await operatorNameById(this.sql, Number(onlyOperatorId));
-    if (own === null || (f.operator !== undefined && f.operator !== own)) return [];
+    if (own === null || (f.operator !== undefined && f.operator !== own) || f.partner !== undefined) return [];
     return disputesOf(this.sql, { ...f, operator: own });
+  }
+
+  /** A partner's disputes (404 for no such partner). */
+  async partnerDisputes(partner: string, status?: string) {
+    if ((await partnerIdByName(this.sql, partner)) === null) throw new Errors.NotFound(`no partner ${partner}`);
+    return disputesOf(this.sql, { partner, ...(status ? { status } : {}) });
   }
 
   /** The version a stored statement names (for reports). */

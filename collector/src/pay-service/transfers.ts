@@ -7,7 +7,7 @@
 import type postgres from 'postgres';
 import { Errors } from '../errors.ts';
 import { ProgramInputError, transferProblems } from '../program/index.ts';
-import { insertTransfers, nodeTransfers, transfersOf, type NewTransfer, type TransferDetail } from '../stores/ownership.ts';
+import { insertTransfers, lockNode, nodeTransfers, transfersOf, type NewTransfer, type TransferDetail } from '../stores/ownership.ts';
 import { assertOpenAt } from './months.ts';
 
 export interface TransferRequest {
@@ -38,7 +38,7 @@ export async function transferNode(sql: postgres.Sql, r: TransferRequest, now: n
     throw new Errors.BadRequest('a transfer takes effect now or in the past (at must not be in the future): record it when it happens');
   await assertOpenAt(sql, r.at, 'the transfer');
   return sql.begin(async (tx) => {
-    await tx`select 1 from nodes where id = ${r.node.id} for update`;
+    await lockNode(tx, r.node.id);
     const recorded = await transfersOf(tx, [r.node.id]);
     const registeredAt = Math.floor(r.node.createdAt.getTime() / 1000) * 1000;
     // Before the first recorded transfer the node belonged to its operator since registration: write that down too.

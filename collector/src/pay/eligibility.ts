@@ -7,21 +7,35 @@
  *   months in a row (ending with the month evaluated) flag a termination risk. A month with nothing
  *   observed (no UP or DOWN time) or missing from the history ends the run: it proves nothing.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { observedSeconds } from './figures.ts';
 import { passes, pctText } from './kinds/common.ts';
 import { monthFromIndex, monthIndex } from './month.ts';
 import { percentString } from './money.ts';
 import type { Eligibility } from './policy-schema.ts';
 
-export interface MonthUptime {
-  month: string;
-  upSeconds: number;
-  downSeconds: number;
-}
+/** An operator's UP and DOWN seconds in one month, as its statement counts them. */
+export const MonthUptime = Type.Object({ month: Type.String(), upSeconds: Type.Integer(), downSeconds: Type.Integer() });
+export type MonthUptime = Static<typeof MonthUptime>;
 
-export type Proposal =
-  | { type: 'promotion'; reason: 'sustained_uptime'; from: string; to: string; months: string[]; detail: string }
-  | { type: 'termination_warning' | 'termination_risk'; reason: 'uptime_below_threshold'; months: string[]; detail: string };
+/** A proposal for an admin to decide (the API's schema too). */
+export const Proposal = Type.Union([
+  Type.Object({
+    type: Type.Literal('promotion'),
+    reason: Type.Literal('sustained_uptime'),
+    from: Type.String(),
+    to: Type.String(),
+    months: Type.Array(Type.String()),
+    detail: Type.String(),
+  }),
+  Type.Object({
+    type: Type.Union([Type.Literal('termination_warning'), Type.Literal('termination_risk')]),
+    reason: Type.Literal('uptime_below_threshold'),
+    months: Type.Array(Type.String()),
+    detail: Type.String(),
+  }),
+]);
+export type Proposal = Static<typeof Proposal>;
 
 /** The trailing run of months (newest first) ending at `asOf` for which `ok` holds. */
 function trailing(history: MonthUptime[], asOf: string, ok: (m: MonthUptime) => boolean): MonthUptime[] {

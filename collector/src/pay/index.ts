@@ -2,7 +2,7 @@
 export { ENGINE_VERSION, computeStatement } from './engine.ts';
 export { estimateStatement, projectEvidence, type Estimate } from './estimate.ts';
 export { loadPolicy, parsePolicy, policyFor, policyChangeProblems, type PayPolicy, type PolicyVersion, type PolicyLine } from './policy.ts';
-export { tierProposals, type MonthUptime, type Proposal } from './eligibility.ts';
+export { tierProposals, MonthUptime, Proposal } from './eligibility.ts';
 export {
   Adjustment,
   Evidence,
@@ -17,7 +17,7 @@ export {
 export { Statement, LineItem, NodeFigures } from './statement.ts';
 export { evidenceProblems } from './check-evidence.ts';
 export { canonicalJson, digestOf, sha256Hex } from './canonical.ts';
-export { verifyStatement, type Verification, type Difference } from './verify.ts';
+export { diff, verifyStatement, type Verification, type Difference } from './verify.ts';
 export { statementsCsv, CSV_COLUMNS } from './render-csv.ts';
 export { statementMarkdown } from './render-markdown.ts';
 export { formatCents, formatUsd, roundCents } from './money.ts';

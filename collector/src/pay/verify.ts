@@ -41,7 +41,8 @@ export function verifyStatement(storedCanonical: string, version: PolicyVersion,
   return { ok: false, firstDifferentByte: i, differences: diff(stored, JSON.parse(recomputed), '') };
 }
 
-function diff(x: unknown, y: unknown, path: string): Difference[] {
+/** Every path whose value differs between two JSON values (`stored` is x, `recomputed` y). */
+export function diff(x: unknown, y: unknown, path = ''): Difference[] {
   const here = path || '(root)';
   if (Array.isArray(x) && Array.isArray(y)) {
     const out: Difference[] = x.length === y.length ? [] : [{ path: `${here}.length`, stored: x.length, recomputed: y.length }];

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ACCESS } from '../auth/access.ts';
 import { type LIFECYCLE_STATES, LifecycleState, OperatorApplication, ProgramProblem, REJECTION_REASONS } from '../program/index.ts';
-import type { ApplicationRow } from '../services/program-operators.ts';
+import type { ApplicationRow } from '../stores/applications.ts';
 
 const err = { $ref: 'ErrorReply#' };
 

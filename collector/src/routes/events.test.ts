@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { ManualClock, reportAt, testCollector } from '../../../test/support/harness.ts';
+import { openStream as open, until } from '../../../test/support/sse.ts';
 
 const NOW = Date.UTC(2026, 11, 2, 10, 0);
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -18,50 +19,7 @@ const clock = new ManualClock(NOW);
 const tokens: Record<string, string> = {};
 const nodes: Record<string, string> = {};
 
-type Received = { event: string; data: Record<string, unknown>; at: number };
-
-/** An open stream: the events so far, and whether it has ended. */
-function openStream(token?: string) {
-  const events: Received[] = [];
-  const s = { events, ended: false, comments: 0, abort: new AbortController() };
-  const done = (async () => {
-    const res = await fetch(`${base}/v1/events`, {
-      headers: token ? { authorization: `Bearer ${token}` } : {},
-      signal: s.abort.signal,
-    });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buf = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += value;
-      for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        if (block.startsWith(':')) s.comments++;
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data), at: Date.now() });
-      }
-    }
-    s.ended = true;
-  })().catch(() => {
-    s.ended = true;
-  });
-  return Object.assign(s, { done });
-}
-
-async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const openStream = (token?: string) => open(base, token);
 
 const report = async (node: string) => {
   const r = await c1.app.inject({
@@ -108,10 +66,11 @@ describe('GET /v1/events', () => {
     expect(r.body).toContain('"untracked":2');
   });
 
-  it('a change settled on one collector reaches the streams on another within 2 s, each as its caller may see it; close ends them', async () => {
+  it('a change settled on one collector reaches the streams on another within 2 s, each as its caller may see it; heartbeats; close ends them', async () => {
     const lead = openStream(tokens.lee);
     const alice = openStream(tokens.amara);
     const anon = openStream();
+    expect([lead, alice, anon].every((x) => !x.ended)).toBe(true);
     for (const s of [lead, alice, anon]) await until('hello', () => s.events.find((e) => e.event === 'hello'));
     expect(alice.events[0]!.data).toMatchObject({ role: 'operator', scope: 'operator' });
     expect(lead.events[0]!.data).toMatchObject({ role: 'fleet_lead', scope: 'all' });
@@ -139,12 +98,16 @@ describe('GET /v1/events', () => {
     expect(down.at - settledAt).toBeLessThan(2_000);
     const leadDown = await until('a1 DOWN on the lead stream', () => lead.events.find((e) => e.data.to === 'DOWN'));
     expect(leadDown.at - settledAt).toBeLessThan(2_000);
+    console.log(`state event after the settle run began: ${down.at - settledAt} ms (operator), ${leadDown.at - settledAt} ms (lead)`);
     // Alice's stream carries her node only; the anonymous stream only counts.
     expect(alice.events.filter((e) => e.event === 'state').map((e) => e.data.node)).toEqual(['a1', 'a1']);
     await until('counts with a DOWN', () =>
       anon.events.find((e) => e.event === 'counts' && (e.data.states as { DOWN: number }).DOWN === 1),
     );
     expect(anon.events.filter((e) => e.event === 'state')).toEqual([]);
+
+    // A comment keeps idle streams open through proxies, every 15 s.
+    await until('a heartbeat comment', () => lead.comments > 0 && anon.comments > 0, 40_000);
 
     // The collector closes: every stream ends (no open request holds the close up).
     await c2.close();

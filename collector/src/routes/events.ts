@@ -24,6 +24,9 @@ export function eventScope(p: Principal): { scope: EventsHello['scope']; sees: (
 
 const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
+/** A client this far behind (bytes not yet sent) is dropped: its EventSource reconnects and reads the pages again. */
+export const MAX_BEHIND_BYTES = 1_000_000;
+
 export default async function eventRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { services } = app.deps;
@@ -61,12 +64,18 @@ export default async function eventRoutes(base: FastifyInstance) {
       });
       const hello: EventsHello = { role: req.principal.role, scope, heartbeatSeconds: HEARTBEAT_S };
       raw.write(`retry: 2000\n${frame('hello', hello)}`);
+      let end = () => {};
+      const send = (text: string) => {
+        if (raw.writableEnded) return;
+        if (raw.writableLength > MAX_BEHIND_BYTES) end();
+        else raw.write(text);
+      };
       const counts = (c: { at: number; states: FleetCounts['states'] }) => {
         const body: FleetCounts = { at: new Date(c.at).toISOString(), states: c.states };
-        raw.write(frame('counts', body));
+        send(frame('counts', body));
       };
       if (req.query.once === 'true') {
-        counts(await events.counts());
+        counts(await events.openingCounts());
         raw.end();
         return;
       }
@@ -83,12 +92,12 @@ export default async function eventRoutes(base: FastifyInstance) {
             at: c.at,
             cause: c.cause,
           };
-          raw.write(frame('state', e));
+          send(frame('state', e));
         },
         counts,
       });
-      const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_S * 1000);
-      const end = () => {
+      const heartbeat = setInterval(() => send(': heartbeat\n\n'), HEARTBEAT_S * 1000);
+      end = () => {
         clearInterval(heartbeat);
         unsubscribe();
         open.delete(end);
@@ -97,7 +106,7 @@ export default async function eventRoutes(base: FastifyInstance) {
       open.add(end);
       raw.on('close', end);
       raw.on('error', end);
-      counts(await events.counts());
+      counts(await events.openingCounts());
     },
   );
 }

@@ -2,34 +2,15 @@
  * Reports through the API, in process on a real database with a hand-driven clock, over the pay
  * README example (six nodes of alice in April 2027; n3 down 2.5 h and in maintenance 2 h, n4 unknown 1 h).
  */
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runCli } from '../cli.ts';
-import { createTestDatabase } from '../../../test/support/pg.ts';
-import { ManualClock, testCollector } from '../../../test/support/harness.ts';
-import { at, readmeExample } from '../pay-service/testkit.ts';
+import { payExample } from '../../../test/support/pay-example.ts';
 import type { ReportDoc } from '../reports/document.ts';
 
-const ADMIN = 'admin-token-for-tests-0123456789';
-const clock = new ManualClock(at('2027-05-20T00:00:00Z').getTime());
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let c: Awaited<ReturnType<typeof testCollector>>;
-let sql: postgres.Sql;
-const auth = { authorization: `Bearer ${ADMIN}` };
+const ex = payExample('report_routes', '2027-05-20T00:00:00Z');
+const { auth } = ex;
 
-beforeAll(async () => {
-  db = await createTestDatabase('report_routes');
-  c = await testCollector(db.url, clock, { anonymousRead: false });
-  sql = postgres(db.url, { max: 1, onnotice: () => {} });
-  await readmeExample(sql);
-});
-afterAll(async () => {
-  await sql?.end();
-  await c?.close();
-  await db?.drop();
-});
-
-const get = (url: string) => c.app.inject({ method: 'GET', url, headers: auth });
+const get = (url: string) => ex.c.app.inject({ method: 'GET', url, headers: auth });
 const doc = async (url: string): Promise<ReportDoc> => {
   const r = await get(url);
   expect(r.statusCode, r.body).toBe(200);
@@ -64,7 +45,7 @@ describe('reports through the API', () => {
     ]);
     expect(facts(open, 'Payouts by category').Source).toBe('estimate (month not closed)');
 
-    const close = await c.app.inject({ method: 'POST', url: '/v1/admin/months/2027-04/close', headers: auth });
+    const close = await ex.c.app.inject({ method: 'POST', url: '/v1/admin/months/2027-04/close', headers: auth });
     expect(close.statusCode, close.body).toBe(200);
     const closed = await doc('/v1/reports/monthly-program?period=2027-04&format=json');
     expect(facts(closed, 'Payouts by category').Source).toBe('closed statements');
@@ -91,7 +72,7 @@ describe('reports through the API', () => {
     expect(period.json().message).toContain('2026-W48');
     const format = await get('/v1/reports/weekly-fleet?format=pdf');
     expect([format.statusCode, format.json().code]).toEqual([400, 'FLEET_BAD_REQUEST']);
-    expect((await c.app.inject({ method: 'GET', url: '/v1/reports/weekly-fleet' })).statusCode).toBe(401);
+    expect((await ex.c.app.inject({ method: 'GET', url: '/v1/reports/weekly-fleet' })).statusCode).toBe(401);
   });
 });
 
@@ -100,7 +81,7 @@ describe('reports through the CLI', () => {
     const out: string[] = [];
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
     const err = vi.spyOn(console, 'error').mockImplementation((...a) => void out.push(a.join(' ')));
-    const env = { DATABASE_URL: db.url, LOG_LEVEL: 'silent' };
+    const env = { DATABASE_URL: ex.db.url, LOG_LEVEL: 'silent' };
     try {
       expect(await runCli(['report', 'weekly-fleet', '--period', '2027-W14', '--format', 'md'], env)).toBe(0);
       expect(out.join('')).toContain(

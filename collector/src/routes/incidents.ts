@@ -15,7 +15,7 @@ import {
 import type { IncidentStat } from '../alerts/incident-stats.ts';
 import type { Incident } from '../alerts/incidents.ts';
 import { Errors } from '../errors.ts';
-import { ACCESS, requireAccess } from '../auth/access.ts';
+import { ACCESS, listOperator, requireAccess } from '../auth/access.ts';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 const Actor = Text({ minLength: 1, maxLength: 128, description: 'who (recorded in the history)' });
@@ -86,17 +86,18 @@ ${state}
 
 export default async function incidentRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const { services, clock } = app.deps;
+  const { services, clock, database } = app.deps;
   const alerts = services.alerts;
   const tags = ['incidents'];
 
   app.get(
     '/v1/incidents',
     {
-      config: { access: ACCESS.staff },
+      config: { access: ACCESS.ownOperator },
       schema: {
         tags,
-        summary: 'Incidents opened in [from, to), newest first.',
+        summary:
+          "Incidents opened in [from, to), newest first (`?operator=` name or id: the ones touching that operator); an operator's token lists its own.",
         querystring: Type.Object(
           {
             status: Type.Optional(Type.Union([Status, Type.Literal('unresolved')])),
@@ -119,8 +120,16 @@ export default async function incidentRoutes(base: FastifyInstance) {
       const from = parseTime(q.from, 'from');
       const to = parseTime(q.to, 'to');
       // Every filter is applied by the query: the page holds the newest `limit` matches however many incidents there are.
-      const { from: _f, to: _t, limit: _l, ...filters } = q;
-      const list = await alerts.list({ ...filters, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), limit });
+      const operator = await listOperator(req, q.operator, database.sql);
+      if (operator === null) return { incidents: [] };
+      const { from: _f, to: _t, limit: _l, operator: _o, ...filters } = q;
+      const list = await alerts.list({
+        ...filters,
+        ...(operator ? { operator: operator.name } : {}),
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
+        limit,
+      });
       return { incidents: list.map(incidentView) };
     },
   );

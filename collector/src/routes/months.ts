@@ -34,6 +34,18 @@ const Verification = Type.Object({
       error: Type.Optional(Type.String()),
     }),
   ),
+  changedSinceClose: Type.Optional(
+    Type.Array(
+      Type.Object({
+        operator: Type.String(),
+        node: Type.String(),
+        storedDigest: Type.Union([Type.String(), Type.Null()]),
+        currentDigest: Type.Union([Type.String(), Type.Null()]),
+        differences: Type.Array(Type.Object({ path: Type.String(), stored: Type.Unknown(), recomputed: Type.Unknown() })),
+      }),
+      { description: 'nodes whose evidence, read again from the database as of the close, differs from what the close stored' },
+    ),
+  ),
 });
 
 export default async function monthRoutes(base: FastifyInstance) {
@@ -77,7 +89,7 @@ export default async function monthRoutes(base: FastifyInstance) {
       schema: {
         tags: ['pay'],
         summary:
-          'Recompute every statement of a closed month from its stored evidence with the policy version it names, and compare byte for byte: each statement that differs names its first differing byte and every differing field.',
+          'Recompute every statement of a closed month from its stored evidence with the policy version it names, and compare byte for byte: each statement that differs names its first differing byte and every differing field. Then read the evidence again from the database as of the close: every node whose evidence changed since (an interval rewritten after the close) is listed in `changedSinceClose` with the fields that differ, and fails the verification.',
         params: MonthParam,
         response: { 200: Verification, 400: err, 401: err, 404: err },
       },

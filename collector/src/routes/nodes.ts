@@ -6,7 +6,7 @@ import { listNodes, resolveNode, type NodeRecord } from '../stores/nodes.ts';
 import { maintenanceNow } from '../services/maintenance.ts';
 import { stateNow } from '../sla/maintenance.ts';
 import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow } from './sla-view.ts';
-import { ACCESS } from '../auth/access.ts';
+import { ACCESS, listOperator } from '../auth/access.ts';
 
 type MaintenanceLookup = Awaited<ReturnType<typeof maintenanceNow>>;
 
@@ -76,11 +76,21 @@ export default async function nodeRoutes(base: FastifyInstance) {
   app.get(
     '/v1/nodes',
     {
-      config: { access: ACCESS.staff },
-      schema: { tags: ['nodes'], summary: 'Every node with its current state.', response: { 200: Type.Array(NodeView) } },
+      config: { access: ACCESS.ownOperator },
+      schema: {
+        tags: ['nodes'],
+        summary: "Every node with its current state, or one operator's (`?operator=` name or id); an operator's token lists its own.",
+        querystring: Type.Object(
+          { operator: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Array(NodeView) },
+      },
     },
-    async () => {
-      const nodes = await listNodes(sql);
+    async (req) => {
+      const operator = await listOperator(req, req.query.operator, sql);
+      if (operator === null) return [];
+      const nodes = await listNodes(sql, operator ? { operatorId: operator.id } : {});
       const maintenance = await maintenanceNow(sql, clock());
       return nodes.map((n) => view(n, maintenance));
     },

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Text } from '@timmy/shared';
 import { ACCESS, actorOf } from '../auth/access.ts';
-import type { PartnerRow } from '../services/program-operators.ts';
+import type { PartnerRow } from '../stores/partners.ts';
 
 const err = { $ref: 'ErrorReply#' };
 const PartnerView = Type.Object({

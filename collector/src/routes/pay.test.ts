@@ -4,34 +4,29 @@
  * the evidence bundle, the live estimate, a dispute and its answer, and the refusals with their codes.
  */
 import { createHash } from 'node:crypto';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../test/support/pg.ts';
-import { ManualClock, testCollector } from '../../../test/support/harness.ts';
+import { describe, expect, it } from 'vitest';
 import { verifyBundle } from '../pay-service/bundle.ts';
-import { at, readmeExample } from '../pay-service/testkit.ts';
+import { at } from '../pay-service/testkit.ts';
+import { payExample } from '../../../test/support/pay-example.ts';
 
-const ADMIN = 'admin-token-for-tests-0123456789';
-const clock = new ManualClock(at('2027-04-20T00:00:00Z').getTime());
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let c: Awaited<ReturnType<typeof testCollector>>;
-let sql: postgres.Sql;
-const auth = { authorization: `Bearer ${ADMIN}` };
-
-beforeAll(async () => {
-  db = await createTestDatabase('pay_routes');
-  c = await testCollector(db.url, clock, { anonymousRead: false });
-  sql = postgres(db.url, { max: 1, onnotice: () => {} });
-  await readmeExample(sql);
-});
-afterAll(async () => {
-  await sql?.end();
-  await c?.close();
-  await db?.drop();
-});
+const ex = payExample('pay_routes', '2027-04-20T00:00:00Z');
+const { clock, auth } = ex;
 
 const call = (method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-  c.app.inject({ method, url, headers: { ...auth, ...headers }, ...(payload === undefined ? {} : { payload: payload as string }) });
+  ex.c.app.inject({ method, url, headers: { ...auth, ...headers }, ...(payload === undefined ? {} : { payload: payload as string }) });
+
+/** A new person with a token of their own, and requests made with it. */
+async function personCalls(p: Parameters<typeof ex.c.services.program.people.add>[0]) {
+  await ex.c.services.program.people.add(p, 'test', clock.now);
+  const { token } = await ex.c.services.program.people.issueToken(p.name, {}, 'test', clock.now);
+  return (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    ex.c.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}` },
+      ...(payload === undefined ? {} : { payload: payload as string }),
+    });
+}
 
 describe('paying operators through the API', () => {
   it('transfers a node, listing every problem of a refused transfer', async () => {
@@ -49,7 +44,7 @@ describe('paying operators through the API', () => {
     expect((await call('POST', '/v1/admin/nodes/nope/transfers', { to: 'bob', reason: 'x' })).json().code).toBe('FLEET_NOT_FOUND');
     expect((await call('GET', '/v1/nodes/n6/transfers')).json().transfers).toHaveLength(2);
     expect(
-      (await c.app.inject({ method: 'POST', url: '/v1/admin/nodes/n6/transfers', payload: { to: null, reason: 'x' } })).statusCode,
+      (await ex.c.app.inject({ method: 'POST', url: '/v1/admin/nodes/n6/transfers', payload: { to: null, reason: 'x' } })).statusCode,
     ).toBe(401);
   });
 
@@ -73,6 +68,12 @@ describe('paying operators through the API', () => {
     const r = await call('GET', '/v1/operators/alice/pay/estimate?month=2027-04');
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({ final: false, statement: { subject: { id: 'alice' } } });
+    // A partner's commission so far: the referred operators' estimates through the partner statement's code path.
+    const p = await call('GET', '/v1/partners/pat/pay/estimate?month=2027-04');
+    expect(p.statusCode, p.body).toBe(200);
+    expect(p.json()).toMatchObject({ final: false, statement: { subject: { kind: 'partner', id: 'pat' } } });
+    expect(p.json().statement.lines.map((l: { code: string }) => l.code)).toEqual(['referral_commission', 'referral_commission']);
+    expect((await call('GET', '/v1/partners/nobody/pay/estimate')).json().code).toBe('FLEET_NOT_FOUND');
   });
 
   it('closes after the settling delay, once; serves the statement bytes, CSV and Markdown; verifies', async () => {
@@ -106,6 +107,12 @@ describe('paying operators through the API', () => {
     const bundle = await call('GET', '/v1/admin/months/2027-04/evidence');
     expect(verifyBundle(bundle.json())).toMatchObject({ ok: true, statements: 3 });
     expect((await call('GET', '/v1/months/2027-03/verify')).json().code).toBe('FLEET_NOT_FOUND');
+
+    // The estimate of a finished month is the statement, for a partner too.
+    const partnerSt = await call('GET', '/v1/partners/pat/statements/2027-04');
+    const est = await call('GET', '/v1/partners/pat/pay/estimate?month=2027-04');
+    expect(est.json().final).toBe(true);
+    expect(est.json().statement).toEqual(partnerSt.json());
   });
 
   it('refuses changes dated in the closed month', async () => {
@@ -130,15 +137,7 @@ describe('paying operators through the API', () => {
   });
 
   it("an operator's token reads their own statement, estimate and disputes; another's is a 404, every statement a 403", async () => {
-    await c.services.program.people.add({ name: 'alice-person', role: 'operator', operator: 'alice' }, 'test', clock.now);
-    const { token } = await c.services.program.people.issueToken('alice-person', {}, 'test', clock.now);
-    const as = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
-      c.app.inject({
-        method,
-        url,
-        headers: { authorization: `Bearer ${token}` },
-        ...(payload === undefined ? {} : { payload: payload as string }),
-      });
+    const as = await personCalls({ name: 'alice-person', role: 'operator', operator: 'alice' });
     expect((await as('GET', '/v1/operators/alice/statements/2027-04')).json().totalCents).toBe(24250);
     const theirs = await as('GET', '/v1/operators/bob/statements/2027-04');
     expect([theirs.statusCode, theirs.json().code]).toEqual([404, 'FLEET_NOT_FOUND']);
@@ -151,5 +150,48 @@ describe('paying operators through the API', () => {
     const mine = (await as('GET', '/v1/disputes')).json();
     expect(mine.every((x: { subject: { id: string } }) => x.subject.id === 'alice')).toBe(true);
     expect((await as('GET', '/v1/disputes?operator=bob')).json()).toEqual([]);
+  });
+
+  it("a partner disputes a commission line, reads their disputes and live estimate; another partner's are a 404, operators' pay a 403", async () => {
+    await ex.sql`insert into partners (name, referral_code, created_by) values ('quinn', 'QUINN1', 'test')`;
+    const as = await personCalls({ name: 'pat-person', role: 'partner', partner: 'pat' });
+
+    const d = await as('POST', '/v1/partners/pat/statements/2027-04/disputes', {
+      line: 1,
+      message: "bob's commission: he started in January",
+    });
+    expect(d.statusCode, d.body).toBe(200);
+    expect(d.json()).toMatchObject({
+      subject: { kind: 'partner', id: 'pat' },
+      line: { index: 1, code: 'referral_commission' },
+      status: 'open',
+    });
+    const bad = await as('POST', '/v1/partners/pat/statements/2027-04/disputes', { line: 9, message: 'x' });
+    expect([bad.statusCode, bad.json().code]).toEqual([400, 'FLEET_BAD_REQUEST']);
+    for (const url of ['/v1/partners/quinn/statements/2027-04/disputes', '/v1/partners/nobody/statements/2027-04/disputes']) {
+      const r = await as('POST', url, { line: 0, message: 'x' });
+      expect([r.statusCode, r.json().code], url).toEqual([404, 'FLEET_NOT_FOUND']);
+    }
+    expect((await as('GET', '/v1/partners/quinn/disputes')).statusCode).toBe(404);
+    expect((await as('GET', '/v1/partners/quinn/pay/estimate')).statusCode).toBe(404);
+    // An operator's pay and the fleet-wide dispute list are not a partner's.
+    expect((await as('GET', '/v1/operators/alice/pay/estimate')).statusCode).toBe(403);
+    expect((await as('GET', '/v1/disputes')).statusCode).toBe(403);
+    // Staff see it among the partner's, not an operator's of the same name.
+    expect((await call('GET', '/v1/disputes?partner=pat')).json()).toMatchObject([{ id: d.json().id }]);
+    expect((await call('GET', '/v1/disputes?operator=pat')).json()).toEqual([]);
+
+    // The answer becomes an adjustment of the partner's in the open month: both sides see it, and the estimate counts it.
+    const a = await call('POST', `/v1/admin/disputes/${d.json().id}/answer`, {
+      accept: true,
+      answer: 'counted from January',
+      amountCents: 500,
+    });
+    expect(a.json()).toMatchObject({ status: 'accepted', adjustmentId: expect.any(Number) });
+    expect((await as('GET', '/v1/partners/pat/disputes')).json()).toMatchObject([{ status: 'accepted', answer: 'counted from January' }]);
+    expect((await as('GET', '/v1/partners/pat/disputes?status=open')).json()).toEqual([]);
+    const may = await as('GET', '/v1/partners/pat/pay/estimate?month=2027-05');
+    expect(may.statusCode, may.body).toBe(200);
+    expect(may.json().statement.lines.at(-1)).toMatchObject({ code: 'adjustment', amountCents: 500, reason: 'dispute_resolved' });
   });
 });

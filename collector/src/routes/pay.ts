@@ -1,4 +1,4 @@
-/** The live estimate of an open month, adjustments, and disputes of statement lines. */
+/** The live estimate of an open month (an operator's pay, a partner's commission), adjustments, and disputes of statement lines. */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -24,6 +24,14 @@ const Dispute = Type.Object({
   adjustmentId: Type.Union([Type.Integer(), Type.Null()], { description: 'the adjustment an accepted dispute made' }),
 });
 
+const EstimateView = Type.Object({ asOf: Type.Integer(), final: Type.Boolean(), evidenceSoFarDigest: Type.String(), statement: Statement });
+const DisputeBody = Type.Object(
+  { line: Type.Integer({ minimum: 0, maximum: 10_000 }), message: Text({ minLength: 1, maxLength: 2000 }) },
+  { additionalProperties: false },
+);
+const DisputeStatus = Type.Union([Type.Literal('open'), Type.Literal('accepted'), Type.Literal('rejected')]);
+const PartnerParam = { partner: Type.String({ minLength: 1, maxLength: 128 }) };
+
 export default async function payRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const pay = app.deps.services.pay;
@@ -39,7 +47,7 @@ export default async function payRoutes(base: FastifyInstance) {
         params: Type.Object({ op: Type.String({ minLength: 1, maxLength: 128 }) }),
         querystring: Type.Object({ month: Type.Optional(Month) }, { additionalProperties: false }),
         response: {
-          200: Type.Object({ asOf: Type.Integer(), final: Type.Boolean(), evidenceSoFarDigest: Type.String(), statement: Statement }),
+          200: EstimateView,
           400: err,
           401: err,
           404: err,
@@ -102,10 +110,7 @@ export default async function payRoutes(base: FastifyInstance) {
         summary:
           'Dispute one line of a closed statement (its index in `lines`) with a message, within `pay.disputeDays` (14) of the close (later: FLEET_DISPUTE_WINDOW_OVER).',
         params: Type.Object({ op: Type.String({ minLength: 1, maxLength: 128 }), month: Month }),
-        body: Type.Object(
-          { line: Type.Integer({ minimum: 0, maximum: 10_000 }), message: Text({ minLength: 1, maxLength: 2000 }) },
-          { additionalProperties: false },
-        ),
+        body: DisputeBody,
         response: { 200: Dispute, 400: err, 401: err, 404: err, 409: err },
       },
     },
@@ -125,11 +130,13 @@ export default async function payRoutes(base: FastifyInstance) {
       config: { access: PAY_ACCESS.own },
       schema: {
         tags: ['pay'],
-        summary: 'Disputes with their answers and the adjustments they made (`?operator=&status=open|accepted|rejected`).',
+        summary:
+          "Disputes with their answers and the adjustments they made (`?operator=` or `?partner=`, `&status=open|accepted|rejected`); an operator's token sees their own.",
         querystring: Type.Object(
           {
             operator: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-            status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('accepted'), Type.Literal('rejected')])),
+            partner: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+            status: Type.Optional(DisputeStatus),
           },
           { additionalProperties: false },
         ),
@@ -137,6 +144,60 @@ export default async function payRoutes(base: FastifyInstance) {
       },
     },
     async (req) => pay.disputes(req.query, req.principal.role === 'operator' ? req.principal.operatorId : undefined),
+  );
+
+  app.get(
+    '/v1/partners/:partner/pay/estimate',
+    {
+      config: { access: ACCESS.ownPartner },
+      schema: {
+        tags: ['pay'],
+        summary:
+          "A partner's commission for a month (default the current one) so far, projected to the month's end: the partner statement's own code path on the referred operators' live estimates. A finished month's estimate is the partner's statement.",
+        params: Type.Object(PartnerParam),
+        querystring: Type.Object({ month: Type.Optional(Month) }, { additionalProperties: false }),
+        response: { 200: EstimateView, 400: err, 401: err, 404: err, 422: err },
+      },
+    },
+    async (req) => pay.partnerEstimate(req.params.partner, req.query.month),
+  );
+
+  app.post(
+    '/v1/partners/:partner/statements/:month/disputes',
+    {
+      config: { access: { roles: ['admin', 'partner'], scope: 'own-partner' } },
+      schema: {
+        tags: ['pay'],
+        summary:
+          "Dispute one commission line of a partner's closed statement (its index in `lines`) with a message, within `pay.disputeDays` (14) of the close (later: FLEET_DISPUTE_WINDOW_OVER).",
+        params: Type.Object({ ...PartnerParam, month: Month }),
+        body: DisputeBody,
+        response: { 200: Dispute, 400: err, 401: err, 404: err, 409: err },
+      },
+    },
+    async (req) =>
+      pay.dispute({
+        month: req.params.month,
+        partner: req.params.partner,
+        lineIndex: req.body.line,
+        message: req.body.message,
+        by: actor(req),
+      }),
+  );
+
+  app.get(
+    '/v1/partners/:partner/disputes',
+    {
+      config: { access: ACCESS.ownPartner },
+      schema: {
+        tags: ['pay'],
+        summary: "A partner's disputes of their commission lines, with the answers and the adjustments they made (`?status=`).",
+        params: Type.Object(PartnerParam),
+        querystring: Type.Object({ status: Type.Optional(DisputeStatus) }, { additionalProperties: false }),
+        response: { 200: Type.Array(Dispute), 400: err, 401: err, 404: err },
+      },
+    },
+    async (req) => pay.partnerDisputes(req.params.partner, req.query.status),
   );
 
   app.post(

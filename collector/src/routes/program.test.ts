@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { ManualClock, testCollector } from '../../../test/support/harness.ts';
-import { hashToken } from '../program/index.ts';
+import { hashToken, type OperatorApplication } from '../program/index.ts';
+import { sampleApplication } from '../program/testkit.ts';
 
 const NOW = Date.UTC(2027, 3, 1);
 const D = 86_400_000;
@@ -17,27 +18,14 @@ let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let c: Awaited<ReturnType<typeof testCollector>>;
 const clock = new ManualClock(NOW);
 
-const application = () => ({
-  applicant: { fullName: 'Amara Okafor', handle: 'amara', email: 'amara@example.org' },
-  location: { city: 'Berlin', country: 'DE', region: 'eu-central', timezone: 'Europe/Berlin' },
-  experience: { linuxAdminYears: 6, skills: ['linux_admin', 'git'], summary: 'Ran a 40-server hosting fleet for four years.' },
-  server: {
-    provider: 'Hetzner',
-    datacenter: 'fsn1',
-    vcpus: 2,
-    ramGb: 4,
-    storageGb: 50,
-    storageType: 'ssd',
-    os: 'Debian 12',
-    staticIp: true,
-    nodes: 3,
-  },
-  availability: { startDate: '2027-05-01', hoursPerWeek: 20, supportHours: 'on_call', onCall: true, commitmentMonths: 12 },
-  commitments: { uptimeTarget: true, exitNotice: true, sovereignty: true, training: true },
-  references: [{ name: 'Jo Smith', contact: 'jo@example.org', relationship: 'former lead', kind: 'fleet' }],
-  agreement: { accurate: true, signature: 'Amara Okafor', signedOn: '2027-03-30' },
-  referralCode: 'PCODE',
-});
+/** The sample application on another OS (a reviewer's note), signed before NOW, with partner-p's referral code; `edit` changes it further. */
+const application = (edit: (a: OperatorApplication) => void = () => {}) =>
+  sampleApplication((a) => {
+    a.server.os = 'Debian 12';
+    a.agreement.signedOn = '2027-03-30';
+    a.referralCode = 'PCODE';
+    edit(a);
+  });
 
 const call = (method: string, url: string, headers: Record<string, string> = ADMIN, payload?: unknown) =>
   c.app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
@@ -108,7 +96,11 @@ describe('person tokens', () => {
 
 describe('applications and the lifecycle', () => {
   it('lists every problem of a bad application in one 400', async () => {
-    const bad = { ...application(), server: { ...application().server, vcpus: 1, storageType: 'hdd' }, referralCode: 'NOPE' };
+    const bad = application((a) => {
+      a.server.vcpus = 1;
+      a.server.storageType = 'hdd';
+      a.referralCode = 'NOPE';
+    });
     const { applicant: _a, ...noApplicant } = bad;
     const r = await call('POST', '/v1/applications', {}, noApplicant);
     expect(r.statusCode, r.body).toBe(400);

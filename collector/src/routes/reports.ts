@@ -1,10 +1,17 @@
 import { Report, ReportAck } from '@timmy/shared';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { parseToken } from '../auth/credentials.ts';
+import { type AuthenticatedNode, parseToken } from '../auth/credentials.ts';
 import { Errors } from '../errors.ts';
 import { bearer } from './guards.ts';
 import { ACCESS } from '../auth/access.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The node a report's credential belongs to (set by the ingest route before its body is parsed). */
+    node?: AuthenticatedNode;
+  }
+}
 
 const errorReplies = {
   400: { $ref: 'ErrorReply#' },
@@ -52,13 +59,12 @@ export default async function reports(base: FastifyInstance) {
             `this node was decommissioned as of ${new Date(auth.decommissionedAt).toISOString()}: its reports are no longer accepted`,
           );
         }
-        (req as unknown as { node: typeof auth }).node = auth;
+        req.node = auth;
       },
     },
     async (req) => {
       const started = performance.now();
-      const auth = (req as unknown as { node: NonNullable<Awaited<ReturnType<typeof services.credentials.authenticate>>> }).node;
-      const ack = await services.ingest.ingest(auth, req.body, clock());
+      const ack = await services.ingest.ingest(req.node!, req.body, clock());
       metrics.ingestDuration.observe((performance.now() - started) / 1000);
       return ack;
     },

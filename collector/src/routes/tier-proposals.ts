@@ -3,18 +3,10 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { ACCESS } from '../auth/access.ts';
+import { MonthUptime, Proposal } from '../pay/index.ts';
 import { Month } from './months.ts';
 
 const err = { $ref: 'ErrorReply#' };
-const MonthUptime = Type.Object({ month: Type.String(), upSeconds: Type.Integer(), downSeconds: Type.Integer() });
-const Proposal = Type.Object({
-  type: Type.Union([Type.Literal('promotion'), Type.Literal('termination_warning'), Type.Literal('termination_risk')]),
-  reason: Type.String(),
-  from: Type.Optional(Type.String()),
-  to: Type.Optional(Type.String()),
-  months: Type.Array(Type.String()),
-  detail: Type.String(),
-});
 
 export default async function tierProposalRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();

@@ -9,6 +9,7 @@
  * - has its reports refused with FLEET_NODE_DECOMMISSIONED (410), whichever collector gets them.
  * A second decommission changes nothing and says so.
  */
+import { incidentsOnlyOn } from '../alerts/incident-store.ts';
 import type { Database } from '../db/database.ts';
 import { CREDENTIALS_CHANNEL } from '../auth/credentials.ts';
 import { Errors } from '../errors.ts';
@@ -60,12 +61,8 @@ export async function decommissionNode(
   await sql.notify(CREDENTIALS_CHANNEL, String(nodeId));
   if (!changed) return decommissionNode(database, resolveIncident, nodeId, input, now); // decommissioned meanwhile
   // Unresolved incidents whose only remaining node is this one (incident_nodes keys nodes by name).
-  const alone = await sql<Array<{ id: string }>>`
-    select i.id from incidents i
-     where i.status <> 'resolved'
-       and exists (select 1 from incident_nodes x where x.incident_id = i.id and x.node_name = ${name} and x.removed_at is null)
-       and not exists (select 1 from incident_nodes x where x.incident_id = i.id and x.node_name <> ${name} and x.removed_at is null)`;
+  const alone = await incidentsOnlyOn(sql, name);
   const resolution = `node ${name} decommissioned as of ${new Date(input.at).toISOString()}${input.reason ? `: ${input.reason}` : ''}`;
-  for (const i of alone) await resolveIncident(i.id, { by: input.by, cause: DECOMMISSIONED_CAUSE, resolution }, now);
+  for (const id of alone) await resolveIncident(id, { by: input.by, cause: DECOMMISSIONED_CAUSE, resolution }, now);
   return { nodeId, name, decommissionedAt: input.at, reason: input.reason ?? null, changed: true, resolvedIncidents: alone.length };
 }

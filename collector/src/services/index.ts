@@ -41,7 +41,10 @@ export function createServices(config: Config, database: Database, clock: Clock,
     maxFutureMs: config.ingest.maxFutureSkewS * 1000,
     maxAgeMs: rawMs,
   });
-  const observation = new ObservationRecorder(database.sql, clock, t.beatMs, log.child({ component: 'observation' }));
+  // A commit in flight for three beats is a stalled ingest path: the collector stops claiming to observe.
+  const observation = new ObservationRecorder(database.sql, clock, t.beatMs, log.child({ component: 'observation' }), () =>
+    writer.blocked(t.beatMs * 3),
+  );
   const settler = new Settler(database.sql, observation, {
     graceMs: t.graceMs,
     restartGraceMs: t.restartGraceMs,

@@ -1,3 +1,4 @@
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '@timmy/shared';
 import { createTestDatabase } from '../../../test/support/pg.ts';
@@ -155,5 +156,111 @@ describe('node_check_status with two collectors taking turns', () => {
       await b.close();
       await db.drop();
     }
+  });
+});
+
+describe('a collector that cannot store reports does not claim to observe', () => {
+  const clock = new ManualClock(T0);
+  let c: Awaited<ReturnType<typeof testCollector>>;
+  let drop: () => Promise<void>;
+  let holder: postgres.Sql;
+
+  beforeAll(async () => {
+    const db = await createTestDatabase('ingestblocked');
+    drop = db.drop;
+    // Beats every 20 ms: a commit in flight for three (60 ms) counts as stalled.
+    const defaults = loadConfig({});
+    c = await testCollector(db.url, clock, {
+      ingest: { ...defaults.ingest, flushDelayMs: 0 },
+      sla: { ...defaults.sla, observeBeatS: 0.02 },
+    });
+    holder = postgres(db.url, { max: 1, onnotice: () => {} });
+  });
+  afterAll(async () => {
+    await holder.end({ timeout: 1 });
+    await c.close();
+    await drop();
+  });
+
+  const until = async (what: string, cond: () => boolean | Promise<boolean>) => {
+    const end = Date.now() + 60_000;
+    while (!(await cond())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  it('while a commit hangs on the database, beats fail; once it lands, they succeed again', async () => {
+    const node = await c.register('held-node');
+    const { writer, observation } = c.services;
+    await observation.open();
+    expect(writer.blocked(50)).toBe(false);
+    // Another session holds the node's row: the ingest commit, which updates it, waits (as one waits on
+    // a primary that is going away).
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked = false;
+    const tx = holder.begin(async (t) => {
+      await t`select id from nodes where id = ${Number(node.nodeId)} for update`;
+      locked = true;
+      await held;
+    });
+    await until('the row lock', () => locked);
+    const report = reportAt([T0], { seqStart: 1, sentAt: T0 });
+    const answer = c.app.inject({
+      method: 'POST',
+      url: '/v1/reports',
+      headers: { authorization: `Bearer ${node.token}` },
+      payload: report,
+    });
+    try {
+      await until('the commit to count as stalled', () => writer.blocked(60));
+      await expect(observation.beat()).rejects.toThrow(/not observing/);
+    } finally {
+      release();
+      await tx;
+    }
+    expect((await answer).statusCode).toBe(200);
+    expect(writer.blocked(60)).toBe(false);
+    await observation.beat();
+  });
+
+  it('after a commit fails for want of the database, until one succeeds', async () => {
+    const node = await c.register('lost-db-node');
+    const { writer } = c.services;
+    const push = (seq: number) =>
+      c.app.inject({
+        method: 'POST',
+        url: '/v1/reports',
+        headers: { authorization: `Bearer ${node.token}` },
+        payload: reportAt([T0 + seq * S], { seqStart: seq, sentAt: T0 + seq * S }),
+      });
+    // The commit waits on a row lock; its session is then terminated, as a primary going away does.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked = false;
+    const tx = holder.begin(async (t) => {
+      await t`select id from nodes where id = ${Number(node.nodeId)} for update`;
+      locked = true;
+      await held;
+    });
+    await until('the row lock', () => locked);
+    const answer = push(1);
+    try {
+      await until('the commit to wait on the lock', async () => {
+        const rows = await c.database
+          .sql`select pid from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into samples%'`;
+        if (!rows.length) return false;
+        await c.database.sql`select pg_terminate_backend(${rows[0]!.pid as number})`;
+        return true;
+      });
+      expect((await answer).statusCode).toBe(503);
+    } finally {
+      release();
+      await tx;
+    }
+    expect(writer.blocked(60_000)).toBe(true);
+    expect((await push(2)).statusCode).toBe(200);
+    expect(writer.blocked(60_000)).toBe(false);
   });
 });

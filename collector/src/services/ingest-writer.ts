@@ -62,6 +62,17 @@ export function checkNeedsWrite(stored: StoredCheck | undefined, next: StoredChe
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
+ * What the write statement returns, as JSON built by the statement (one value per column): the samples it
+ * did not insert per (node, stream, seq) with how many copies were left out (int8 as text), the check rows
+ * it wrote as [node id as text, check name], and each updated node's failing checks as [id, failing].
+ */
+interface CommitOut {
+  skipped: Array<{ node_id: string; stream: string; seq: string; n: number }>;
+  checks: Array<[node: string, name: string]>;
+  nodes: Array<[id: number, failing: string[]]>;
+}
+
+/**
  * Whether PostgreSQL refused the data itself rather than being unable to run: SQLSTATE classes 21
  * (cardinality), 22 (data exception: a value out of range, a NUL byte, invalid text) and 23 (integrity
  * constraint). The same rows fail the same way on every retry.
@@ -92,6 +103,10 @@ export class IngestWriter {
    * `checkCache` says of that node is no longer trusted (see changedChecks).
    */
   private lastReport = new Map<number, number>();
+  /** performance.now() at the start of each commit in flight. */
+  private commitsStarted = new Set<number>();
+  /** Since when every commit has failed for want of the database (null after a success). */
+  private failingSince: number | null = null;
   readonly sql: postgres.Sql;
   readonly opts: WriterOptions;
   readonly log: Logger;
@@ -196,16 +211,38 @@ export class IngestWriter {
     batch.forEach((p, i) => p.resolve(results[i]!));
   }
 
+  /**
+   * Whether reports cannot be stored right now: the last commit failed for want of the database (not for
+   * its data), or a commit has been in flight for more than `stalledMs` (a connection hanging on a
+   * primary that is going away). While it is, the collector does not claim to observe (observation.ts):
+   * a node whose reports it cannot store is not silent, and must not be counted DOWN.
+   */
+  blocked(stalledMs: number): boolean {
+    if (this.failingSince !== null) return true;
+    const now = performance.now();
+    for (const t of this.commitsStarted) if (now - t > stalledMs) return true;
+    return false;
+  }
+
   /** Deadlocks and serialization failures (concurrent batches, or collectors, touching the same nodes) are retried. */
   private async commitRetrying(jobs: IngestJob[]): Promise<JobResult[]> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.commit(jobs);
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if ((code === '40P01' || code === '40001') && attempt < 3) continue;
-        throw e;
+    const started = performance.now();
+    this.commitsStarted.add(started);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const out = await this.commit(jobs);
+          this.failingSince = null;
+          return out;
+        } catch (e) {
+          const code = (e as { code?: string }).code;
+          if ((code === '40P01' || code === '40001') && attempt < 3) continue;
+          if (!isDataError(e)) this.failingSince ??= performance.now();
+          throw e;
+        }
       }
+    } finally {
+      this.commitsStarted.delete(started);
     }
   }
 
@@ -243,7 +280,7 @@ export class IngestWriter {
     // (`ins`): a sample already stored (a duplicate) changes nothing, and is never a live heartbeat.
     // `n.id = any(ids)` lets the planner reach `nodes` through its primary key: joined to a function scan
     // alone (estimated at 100 rows), it chose a hash join over a sequential scan of every node.
-    const [out] = await this.sql`
+    const [out] = await this.sql<CommitOut[]>`
       with x as (
         select * from jsonb_to_recordset(${this.sql.json(sampleRows as never)}::jsonb)
           as x(node_id int8, stream text, seq int8, ts float8, received_at float8, at float8, live bool, ok bool, detail jsonb,
@@ -319,16 +356,15 @@ export class IngestWriter {
       select (select coalesce(json_agg(skipped), '[]') from skipped) as skipped,
              (select coalesce(json_agg(json_build_array(node_id::text, name)), '[]') from chk) as checks,
              (select coalesce(json_agg(json_build_array(id::int8, failing)), '[]') from upd) as nodes`;
-    const written = new Set((out!.checks as Array<[string, string]>).map(([node, name]) => `${node}\u0000${name}`));
-    const failingNow = new Map((out!.nodes as Array<[number, string[]]>).map(([id, failing]) => [Number(id), failing]));
+    const written = new Set(out!.checks.map(([node, name]) => `${node}\u0000${name}`));
+    const failingNow = new Map(out!.nodes.map(([id, failing]) => [Number(id), failing]));
     // Only once committed, and only what was written: a batch that failed (or is retried), or a check
     // result that came with a duplicate, leaves the cache as it was.
     for (const r of checkRows) if (written.has(r.id)) this.checkCache.set(r.id, r.stored);
     for (const j of jobs) this.lastReport.set(j.nodeId, Math.max(this.lastReport.get(j.nodeId) ?? j.receivedAt, j.receivedAt));
     // The statement returns the samples it did not insert (already stored: duplicates), usually none.
     const notInserted = new Map<string, number>();
-    for (const r of out!.skipped as Array<{ node_id: string; stream: string; seq: string; n: number }>)
-      notInserted.set(`${r.node_id}\u0000${r.stream}\u0000${r.seq}`, Number(r.n));
+    for (const r of out!.skipped) notInserted.set(`${r.node_id}\u0000${r.stream}\u0000${r.seq}`, Number(r.n));
     return jobs.map((j) => {
       let duplicates = 0;
       for (const s of j.prepared.samples) {

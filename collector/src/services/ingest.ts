@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics/registry.ts';
 import { prepareReport, type PrepareLimits } from './prepare.ts';
 import { UnstorableReportError, type IngestWriter } from './ingest-writer.ts';
 import { BatchLoader } from './batch-loader.ts';
+import { failingByNode } from '../stores/nodes.ts';
 import type postgres from 'postgres';
 
 export class IngestService {
@@ -25,12 +26,7 @@ export class IngestService {
     this.credentials = credentials;
     this.metrics = metrics;
     this.limits = limits;
-    this.failingLoader = new BatchLoader(async (ids) => {
-      const rows = await this.sql<
-        { id: string; failing: string[] | null }[]
-      >`select id::int8 as id, failing from nodes where id = any(${ids}::int8[])`;
-      return new Map(rows.map((r) => [Number(r.id), r.failing ?? []]));
-    });
+    this.failingLoader = new BatchLoader((ids) => failingByNode(this.sql, ids));
   }
 
   async ingest(auth: AuthenticatedNode, report: Report, receivedAt: number): Promise<ReportAck> {
@@ -43,9 +39,7 @@ export class IngestService {
     this.metrics.ingestSamples.inc({ result: 'rejected' }, prepared.rejected.length);
     if (prepared.samples.length === 0) {
       this.metrics.ingestReports.inc({ result: 'rejected' });
-      const err = new Errors.TimestampOutOfRange(prepared.rejected[0]?.message ?? 'no acceptable sample');
-      (err as unknown as { details: unknown }).details = prepared.rejected;
-      throw err;
+      throw new Errors.TimestampOutOfRange(prepared.rejected[0]?.message ?? 'no acceptable sample', prepared.rejected);
     }
     let result: Awaited<ReturnType<typeof this.writer.write>>;
     try {

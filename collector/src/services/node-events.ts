@@ -8,6 +8,7 @@
 import type postgres from 'postgres';
 import type { Logger } from 'pino';
 import { fleetStateCounts, type StateCounts } from '../stores/nodes.ts';
+import { Refreshing } from './refreshing.ts';
 
 export const NODE_STATE_CHANNEL = 'timmy_node_state';
 
@@ -58,11 +59,14 @@ export class NodeEvents {
   private readonly log: Logger;
   /** At most one fleet-wide count per this many ms after changes. */
   countsEveryMs = 1000;
+  /** The counts a new stream starts with: read at most once a second, however many streams open. */
+  private readonly opening: Refreshing<{ at: number; states: StateCounts }>;
 
   constructor(sql: postgres.Sql, clock: () => number, log: Logger) {
     this.sql = sql;
     this.clock = clock;
     this.log = log;
+    this.opening = new Refreshing(1000, () => this.counts());
   }
 
   /** Listens (resolves once listening; postgres.js listens again after a reconnect by itself). */
@@ -88,9 +92,14 @@ export class NodeEvents {
     return this.subs.size;
   }
 
-  /** Fleet-wide counts now (the streams' first `counts`). */
+  /** Fleet-wide counts now. */
   async counts(): Promise<{ at: number; states: StateCounts }> {
     return { at: this.clock(), states: await fleetStateCounts(this.sql) };
+  }
+
+  /** The counts for a stream that opens (at most a second old; a change is followed by fresh counts anyway). */
+  async openingCounts(): Promise<{ at: number; states: StateCounts }> {
+    return (await this.opening.get(this.clock())).v;
   }
 
   private deliver(payload: string): void {

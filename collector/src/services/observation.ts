@@ -17,23 +17,27 @@ export class ObservationRecorder {
   private readonly clock: Clock;
   private readonly beatMs: number;
   private readonly log: Logger;
+  /** Whether reports cannot be stored right now (the ingest writer's `blocked`): a beat then claims nothing. */
+  private readonly ingestBlocked: () => boolean;
 
-  constructor(sql: postgres.Sql, clock: Clock, beatMs: number, log: Logger) {
+  constructor(sql: postgres.Sql, clock: Clock, beatMs: number, log: Logger, ingestBlocked: () => boolean = () => false) {
     this.sql = sql;
     this.clock = clock;
     this.beatMs = beatMs;
     this.log = log;
+    this.ingestBlocked = ingestBlocked;
   }
 
   /** Opens a new span; the gap since anyone last observed gets recomputed for every node. */
   async open(): Promise<void> {
     const now = this.clock();
     await this.sql.begin(async (tx) => {
-      const [prev] = await tx`select max(last_beat_at) as t from collector_spans`;
-      const [row] =
-        await tx`insert into collector_spans (instance_id, started_at, last_beat_at) values (${this.instanceId}, ${new Date(now)}, ${new Date(now)}) returning id::int8 as id`;
+      const [prev] = await tx<{ t: Date | null }[]>`select max(last_beat_at) as t from collector_spans`;
+      const [row] = await tx<
+        { id: string }[]
+      >`insert into collector_spans (instance_id, started_at, last_beat_at) values (${this.instanceId}, ${new Date(now)}, ${new Date(now)}) returning id::int8 as id`;
       this.spanId = Number(row!.id);
-      const gapFrom = prev?.t ? (prev.t as Date).getTime() : null;
+      const gapFrom = prev?.t ? prev.t.getTime() : null;
       if (gapFrom !== null && gapFrom < now) {
         await tx`update nodes set recompute_from = least(recompute_from, ${new Date(gapFrom)}) where current_state is not null`;
       }
@@ -42,9 +46,14 @@ export class ObservationRecorder {
     this.spanStart = now;
   }
 
-  /** Called every beat. After a stretch without a successful beat (database away), opens a new span. */
+  /**
+   * Called every beat. After a stretch without a successful beat (database away), opens a new span.
+   * While reports cannot be stored (ingest failing or stalled, though this beat's own query might get
+   * through), the beat fails: observing means being able to hear the nodes, not only reaching the database.
+   */
   async beat(): Promise<void> {
     const now = this.clock();
+    if (this.ingestBlocked()) throw new Error('not observing: reports cannot be stored right now');
     if (this.spanId === null || now - this.lastBeat > this.beatMs * 3) {
       this.log.warn({ sinceLastBeatMs: now - this.lastBeat }, 'observation gap: starting a new span; the gap is UNKNOWN time');
       await this.open();

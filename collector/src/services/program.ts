@@ -7,10 +7,11 @@ import type postgres from 'postgres';
 import { Errors } from '../errors.ts';
 import { DEFAULT_TOKEN_TTL_DAYS, PERSON_ROLES, type PersonRole, issueToken } from '../program/index.ts';
 import { PeopleStore, type PersonRow } from '../stores/people.ts';
+import { resolveOperator } from '../stores/operators.ts';
+import { resolvePartner } from '../stores/partners.ts';
 import { ResourceOwners } from '../stores/resource-owners.ts';
 import { SessionStore } from '../stores/sessions.ts';
 import { TokenStore, type TokenRow } from '../stores/tokens.ts';
-import { parseRef } from '../refs.ts';
 import { ProgramOperators } from './program-operators.ts';
 
 export interface NewPerson {
@@ -33,15 +34,6 @@ export class PeopleService {
     this.tokens = tokens;
   }
 
-  private async refId(table: 'operators' | 'partners', ref: string): Promise<number> {
-    const r = parseRef(ref, table === 'operators' ? 'operator' : 'partner');
-    const sql = this.sql;
-    const [row] = await sql<{ id: number }[]>`
-      select id::int4 as id from ${sql(table)} where ${r.id !== undefined ? sql`id = ${r.id}` : sql`name = ${r.name}`}`;
-    if (!row) throw new Errors.NotFound(`no ${table === 'operators' ? 'operator' : 'partner'} "${ref}"`);
-    return row.id;
-  }
-
   /** Add a person; an operator names their operator, a partner their partner, nobody else either. */
   async add(p: NewPerson, by: string, now: number): Promise<PersonRow> {
     if (!PERSON_ROLES.includes(p.role)) throw new Errors.BadRequest(`role must be one of ${PERSON_ROLES.join(', ')}`);
@@ -49,8 +41,8 @@ export class PeopleService {
       throw new Errors.BadRequest('an operator person names their operator (operator), and only an operator person does');
     if ((p.role === 'partner') !== (p.partner !== undefined))
       throw new Errors.BadRequest('a partner person names their partner (partner), and only a partner person does');
-    const operatorId = p.operator === undefined ? null : await this.refId('operators', p.operator);
-    const partnerId = p.partner === undefined ? null : await this.refId('partners', p.partner);
+    const operatorId = p.operator === undefined ? null : (await resolveOperator(this.sql, p.operator)).id;
+    const partnerId = p.partner === undefined ? null : (await resolvePartner(this.sql, p.partner)).id;
     const id = await this.people.insert({
       name: p.name,
       email: p.email ?? null,

@@ -10,6 +10,7 @@ import { ConfigError } from '../config.ts';
 import { render, type Format } from '../reports/document.ts';
 import { previousPeriod } from '../reports/period.ts';
 import { REPORT_KINDS, type ReportKindName } from '../reports/registry.ts';
+import { claimReportRun, reportRunDone } from '../stores/report-runs.ts';
 import type { ReportService } from './reports.ts';
 
 export interface ReportScheduleSettings {
@@ -42,15 +43,12 @@ export class ReportScheduler {
    */
   async fire(kind: ReportKindName, now: number): Promise<boolean> {
     const period = previousPeriod(REPORT_KINDS[kind].cadence, now);
-    const [done] = await this.sql`select 1 from report_runs where kind = ${kind} and period = ${period.id}`;
-    if (done) return false;
+    if (await reportRunDone(this.sql, kind, period.id)) return false;
     const doc = await this.reports.build(kind, period);
     const body = render(doc, this.settings.format);
     const id = `report:${kind}:${period.id}`;
     return this.sql.begin(async (tx) => {
-      const claimed = await tx`insert into report_runs (kind, period, created_at, created_by)
-        values (${kind}, ${period.id}, ${new Date(now)}, ${this.outbox.workerId}) on conflict do nothing returning kind`;
-      if (!claimed.length) return false;
+      if (!(await claimReportRun(tx, kind, period.id, now, this.outbox.workerId))) return false;
       await this.outbox.enqueue(
         this.settings.channels.map((channel) => ({
           incidentId: id,
@@ -78,7 +76,7 @@ export class ReportScheduler {
           },
         })),
         now,
-        tx as unknown as postgres.Sql,
+        tx,
       );
       return true;
     });

@@ -13,9 +13,13 @@ import type { FleetInput, NodeRecord, OperatorRecord, ProgramInput } from '../re
 import { parsePeriod, periodAt, type Period } from '../reports/period.ts';
 import { isReportKind, REPORT_KIND_NAMES, REPORT_KINDS, type ReportKindName } from '../reports/registry.ts';
 import { ZERO_TOTALS } from '../sla/budget.ts';
+import { applicationsBetween } from '../stores/applications.ts';
 import { totalsByNode } from '../stores/intervals.ts';
+import { operatorStatesOver } from '../stores/lifecycle.ts';
 import { loadMaintenance } from '../stores/maintenance.ts';
 import { listSlaNodes } from '../stores/nodes.ts';
+import { referralsBetween } from '../stores/partners.ts';
+import { usageByNode } from '../stores/rollups.ts';
 
 const DAY = 86_400_000;
 /** Incidents read per period at most (a period with more is a report of its own kind). */
@@ -76,7 +80,7 @@ export class ReportService {
     const [nodes, defs, usage, incidents] = await Promise.all([
       listSlaNodes(this.sql),
       loadMaintenance(this.sql, uptimeFrom, p.end),
-      this.usage(p),
+      usageByNode(this.sql, p.start, p.end),
       listIncidents(this.sql, { from: p.start, to: p.end, limit: MAX_INCIDENTS }),
     ]);
     const totals = await totalsByNode(this.sql, { from: uptimeFrom, to: p.end, now, maintenance: defs });
@@ -94,37 +98,13 @@ export class ReportService {
     return { nodes: records, incidents };
   }
 
-  /** Resource use per node over the period, from the hourly rollups (complete hours). */
-  private async usage(p: Period): Promise<Map<number, NodeRecord['usage']>> {
-    const rows = await this.sql<{ nodeId: number; load1Avg: number | null; memPctAvg: number | null; diskPctMax: number | null }[]>`
-      select node_id::int8 as "nodeId", round(avg(load1_avg)::numeric, 2)::float8 as "load1Avg",
-        round(avg(mem_pct_avg)::numeric, 2)::float8 as "memPctAvg", round(max(disk_pct_max)::numeric, 2)::float8 as "diskPctMax"
-      from metric_rollup_minutes where hour >= ${new Date(p.start)} and hour < ${new Date(p.end)} group by node_id`;
-    return new Map(rows.map((r) => [Number(r.nodeId), { load1Avg: r.load1Avg, memPctAvg: r.memPctAvg, diskPctMax: r.diskPctMax }]));
-  }
-
   private async program(month: Period): Promise<ProgramInput> {
     const serving = SERVING_STATES as readonly string[];
     const [fleet, operators, applications, referrals, payouts] = await Promise.all([
       this.fleet(month, month.end - 30 * DAY),
-      this.sql<{ name: string; tier: string; state: string; stateAtStart: string | null; leftAt: Date | null }[]>`
-        select o.name, o.tier, o.lifecycle_state as state,
-          coalesce(
-            (select t.to_state from operator_transitions t where t.operator_id = o.id and t.at < ${new Date(month.start)}
-              order by t.at desc, t.id desc limit 1),
-            (select t.from_state from operator_transitions t where t.operator_id = o.id and t.at >= ${new Date(month.start)}
-              order by t.at, t.id limit 1),
-            case when o.lifecycle_since < ${new Date(month.start)} then o.lifecycle_state end) as "stateAtStart",
-          (select min(t.at) from operator_transitions t where t.operator_id = o.id and t.to_state = ${LEAVING_STATE}
-            and t.at >= ${new Date(month.start)} and t.at < ${new Date(month.end)}) as "leftAt"
-        from operators o order by o.name`,
-      this.sql<{ submittedAt: Date; partner: string | null }[]>`
-        select a.submitted_at as "submittedAt", p.name as partner from applications a left join partners p on p.id = a.partner_id
-        where a.submitted_at >= ${new Date(month.start)} and a.submitted_at < ${new Date(month.end)}`,
-      this.sql<{ partner: string; operator: string; state: string; referredAt: Date }[]>`
-        select p.name as partner, o.name as operator, o.lifecycle_state as state, r.referred_at as "referredAt"
-        from referrals r join partners p on p.id = r.partner_id join operators o on o.id = r.operator_id
-        where r.referred_at >= ${new Date(month.start)} and r.referred_at < ${new Date(month.end)}`,
+      operatorStatesOver(this.sql, month.start, month.end, LEAVING_STATE),
+      applicationsBetween(this.sql, month.start, month.end),
+      referralsBetween(this.sql, month.start, month.end),
       this.pay.monthPayouts(month.id),
     ]);
     return {

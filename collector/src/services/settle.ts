@@ -13,6 +13,7 @@ import type postgres from 'postgres';
 import { deriveTimeline } from '../sla/timeline.ts';
 import type { Interval, Point, Span } from '../sla/types.ts';
 import { LOCKS, withTryLock } from '../db/database.ts';
+import type { nodes, samples, stateIntervals } from '../db/schema/index.ts';
 import type { ObservationRecorder } from './observation.ts';
 
 export interface SettleOptions {
@@ -23,17 +24,15 @@ export interface SettleOptions {
   batch: number;
 }
 
-interface SampleRow {
-  at: Date;
-  live: boolean;
-  ok: boolean;
+/** A stored sample's POINT_COLUMNS as postgres.js reads them (int8 `seq` as an exact string). */
+type SampleRow = Pick<typeof samples.$inferSelect, 'at' | 'live' | 'ok' | 'stream' | 'ts'> & {
   detail: { failing?: string[] } | null;
-  stream: string;
   seq: string;
-  ts: Date;
   lag_ms: number | null;
   uptime_s: number | null;
-}
+};
+/** A sample of a node (`id`: the node's id, int8 read as a string). */
+type NodeSampleRow = SampleRow & { id: string };
 
 /** The sample columns a point is made of (toPoint). */
 const POINT_COLUMNS = ['at', 'live', 'ok', 'detail', 'stream', 'seq', 'ts', 'lag_ms', 'uptime_s'];
@@ -47,14 +46,15 @@ interface StoredInterval {
   end: number | null;
 }
 
-interface NodeRow {
-  id: number;
-  recomputeFrom: Date | null;
-  stateSince: Date | null;
-  lastHbAt: Date | null;
-  lastOk: boolean | null;
-  failing: string[];
-}
+type NodeRow = Pick<typeof nodes.$inferSelect, 'id' | 'recomputeFrom' | 'stateSince' | 'lastHbAt' | 'lastOk' | 'failing'>;
+/** A node due for settling as read (int8 as an exact string). */
+type DueRow = Omit<NodeRow, 'id'> & { id: string };
+/** The stored interval just before a node's `from` (`node`, `id`: int8 as exact strings). */
+type BeforeRow = Pick<typeof stateIntervals.$inferSelect, 'state' | 'cause' | 'startAt' | 'endAt'> & {
+  node: string;
+  id: string;
+  evidence: Record<string, unknown>;
+};
 
 const ms = (d: Date | null | undefined) => (d ? d.getTime() : null);
 const iso = (t: number) => new Date(t).toISOString();
@@ -132,19 +132,20 @@ export class Settler {
       for (;;) {
         // A sequential scan of `nodes` is cheap even at fleet scale, and leaving these columns unindexed
         // keeps the per-heartbeat update of a node row a HOT update.
-        const due = await this.sql`
-          select id::int8 as id, recompute_from, state_since, last_hb_at, last_ok, failing from nodes
+        const due = await this.sql<DueRow[]>`
+          select id::int8 as id, recompute_from as "recomputeFrom", state_since as "stateSince", last_hb_at as "lastHbAt",
+            last_ok as "lastOk", failing from nodes
           where id > ${afterId} and ((recompute_from is not null and recompute_from <= ${new Date(now)}) or state_check_at <= ${new Date(now)})
           order by id limit ${this.opts.batch}`;
         if (due.length === 0) break;
         spans ??= await this.observation.spans(now - this.opts.maxLookbackMs - this.opts.restartGraceMs, now);
         const nodes: NodeRow[] = due.map((r) => ({
           id: Number(r.id),
-          recomputeFrom: r.recompute_from,
-          stateSince: r.state_since,
-          lastHbAt: r.last_hb_at,
-          lastOk: r.last_ok,
-          failing: (r.failing as string[]) ?? [],
+          recomputeFrom: r.recomputeFrom,
+          stateSince: r.stateSince,
+          lastHbAt: r.lastHbAt,
+          lastOk: r.lastOk,
+          failing: r.failing,
         }));
         total += await this.settleBatch(nodes, now, spans);
         afterId = nodes.at(-1)!.id;
@@ -171,12 +172,12 @@ export class Settler {
     const req = (id: number) => requested.get(id)!;
 
     // Step back up to two stored points (so the stretch new evidence falls into is recomputed whole); a third is the prior.
-    const backRows = await sql`
+    const backRows = await sql<NodeSampleRow[]>`
       select x.id::int8 as id, ${sql(POINT_COLUMNS.map((c) => `s.${c}`))}
       from jsonb_to_recordset(${sql.json(nodes.map((n) => ({ id: n.id, f: iso(req(n.id)) })) as never)}::jsonb) as x(id int8, f timestamptz)
       cross join lateral (select ${sql(POINT_COLUMNS)} from samples where node_id = x.id and at < x.f order by at desc limit 3) s`;
     const back = new Map<number, SampleRow[]>();
-    for (const r of backRows) (back.get(Number(r.id)) ?? back.set(Number(r.id), []).get(Number(r.id))!).push(r as unknown as SampleRow);
+    for (const r of backRows) (back.get(Number(r.id)) ?? back.set(Number(r.id), []).get(Number(r.id))!).push(r);
 
     const from = new Map<number, number>();
     const prior = new Map<number, Point | null>();
@@ -190,16 +191,15 @@ export class Settler {
       prior.set(n.id, p);
     }
     const fromJson = sql.json(nodes.map((n) => ({ id: n.id, f: iso(from.get(n.id)!) })) as never);
-    const pointRows = await sql`
+    const pointRows = await sql<NodeSampleRow[]>`
       select s.node_id::int8 as id, ${sql(POINT_COLUMNS.map((c) => `s.${c}`))}
       from jsonb_to_recordset(${fromJson}::jsonb) as x(id int8, f timestamptz)
       join samples s on s.node_id = x.id and s.at >= x.f and s.at < ${new Date(now)}
       order by s.node_id, s.at`;
     const points = new Map<number, Point[]>();
-    for (const r of pointRows)
-      (points.get(Number(r.id)) ?? points.set(Number(r.id), []).get(Number(r.id))!).push(toPoint(r as unknown as SampleRow));
-    const beforeRows = await sql`
-      select x.id::int8 as node, si.id::int8 as id, si.state, si.cause, si.evidence, si.start_at, si.end_at
+    for (const r of pointRows) (points.get(Number(r.id)) ?? points.set(Number(r.id), []).get(Number(r.id))!).push(toPoint(r));
+    const beforeRows = await sql<BeforeRow[]>`
+      select x.id::int8 as node, si.id::int8 as id, si.state, si.cause, si.evidence, si.start_at as "startAt", si.end_at as "endAt"
       from jsonb_to_recordset(${fromJson}::jsonb) as x(id int8, f timestamptz)
       cross join lateral (select * from state_intervals where node_id = x.id and start_at < x.f order by start_at desc limit 1) si`;
     const before = new Map<number, StoredInterval>();
@@ -209,8 +209,8 @@ export class Settler {
         state: r.state,
         cause: r.cause,
         evidence: r.evidence,
-        start: (r.start_at as Date).getTime(),
-        end: ms(r.end_at as Date | null),
+        start: r.startAt.getTime(),
+        end: ms(r.endAt),
       });
 
     const plans: Plan[] = [];

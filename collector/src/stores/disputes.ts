@@ -68,11 +68,14 @@ export async function disputeById(sql: Queryable, id: number): Promise<DisputeRo
   return (await select(sql, sql`where d.id = ${id}`))[0] ?? null;
 }
 
-/** Disputes, optionally of one subject and / or in one status. */
-export async function listDisputes(sql: Queryable, f: { subjectId?: string; status?: string } = {}): Promise<DisputeRow[]> {
+/** Disputes, optionally of one kind of subject (operator, partner), one subject and / or in one status. */
+export async function listDisputes(
+  sql: Queryable,
+  f: { subjectKind?: string; subjectId?: string; status?: string } = {},
+): Promise<DisputeRow[]> {
   return select(
     sql,
-    sql`where true ${f.subjectId === undefined ? sql`` : sql`and s.subject_id = ${f.subjectId}`} ${f.status === undefined ? sql`` : sql`and d.status = ${f.status}`}`,
+    sql`where true ${f.subjectKind === undefined ? sql`` : sql`and s.subject_kind = ${f.subjectKind}`} ${f.subjectId === undefined ? sql`` : sql`and s.subject_id = ${f.subjectId}`} ${f.status === undefined ? sql`` : sql`and d.status = ${f.status}`}`,
   );
 }
 
@@ -97,4 +100,9 @@ export async function answerDispute(
     update pay_disputes set status = ${a.status}, answer = ${a.answer}, answered_by = ${a.by}, answered_at = ${a.at}, adjustment_id = ${a.adjustmentId}
     where id = ${id} and status = 'open'`;
   return r.count === 1;
+}
+
+/** Locks a dispute's row for the rest of the transaction (a dispute is answered once). */
+export async function lockDispute(sql: postgres.TransactionSql, id: number): Promise<void> {
+  await sql`select 1 from pay_disputes where id = ${id} for update`;
 }

@@ -77,6 +77,8 @@ const maintenanceByNode = (sql: postgres.ISql, spans: MaintenanceParam[], nodeId
     group by n.id
   )`;
 
+const EPOCH = new Date(0);
+
 /** Sums as the database gives them: numeric and int8 arrive as exact strings. */
 type StateTimeRow = { nodeId: string; state: Interval['state']; ms: string; maintMs: string };
 type PlainTotalsRow = { nodeId: string; up: string; down: string; unknown: string; maintenance: string };
@@ -149,7 +151,7 @@ async function plainTotals(sql: postgres.ISql, from: Date, end: Date, only: post
 }
 
 export interface DailyQuery {
-  /** Start of each UTC day wanted (ms), ascending; the last ends at `now` at the latest. */
+  /** Start of each UTC day wanted (ms): consecutive UTC midnights, ascending; the last ends at `now` at the latest. */
   dayStarts: readonly number[];
   now: number;
   maintenance?: readonly MaintenanceDef[];
@@ -181,26 +183,28 @@ export async function dailyTotals(sql: postgres.ISql, q: DailyQuery): Promise<Da
   const endMs = Math.max(first, Math.min(q.dayStarts.at(-1)! + 86_400_000, q.now));
   const from = new Date(first);
   const end = new Date(endMs);
-  const starts = q.dayStarts.map((t) => new Date(t).toISOString());
   const only = q.nodeIds ? sql`and si.node_id in ${sql(q.nodeIds.length ? q.nodeIds : [-1])}` : sql``;
   const group = q.byRegion ? sql`n.region` : sql`null::text`;
   const joinNodes = q.byRegion ? sql`join nodes n on n.id = p.node_id` : sql``;
-  const days = sql`days as (select ds, ds + interval '86400 seconds' as de from unnest(${starts}::timestamptz[]) as ds)`;
+  // The UTC days a stretch [lo, hi) touches, generated per stretch (joining every stretch to every day would
+  // test each pair): date_bin and a stride in seconds are absolute time, whatever the session's time zone.
+  const daysOf = (lo: postgres.Fragment, hi: postgres.Fragment) =>
+    sql`generate_series(date_bin('86400 seconds', ${lo}, ${EPOCH}::timestamptz), ${hi} - interval '1 microsecond', interval '86400 seconds')`;
   const iv = sql`iv as (
     select si.node_id, si.state, greatest(si.start_at, ${from}) as s, least(coalesce(si.end_at, ${end}), ${end}) as e
     from state_intervals si
     where si.start_at < ${end} and (si.end_at is null or si.end_at > ${from}) ${only}
   )`;
   const plain = await sql<DailyPlainRow[]>`
-    with ${days}, ${iv}
+    with ${iv}
     select ${group} as "group", p.ds as start,
       coalesce(sum(p.us) filter (where p.state = 'UP'), 0) as up,
       coalesce(sum(p.us) filter (where p.state = 'DOWN'), 0) as down,
       coalesce(sum(p.us) filter (where p.state = 'UNKNOWN'), 0) as unknown,
       coalesce(sum(p.us) filter (where p.state not in ('UP', 'DOWN', 'UNKNOWN')), 0) as other
     from (
-      select iv.node_id, iv.state, days.ds, round(date_part('epoch', least(iv.e, days.de) - greatest(iv.s, days.ds)) * 1000000)::int8 as us
-      from iv join days on days.ds < iv.e and days.de > iv.s
+      select iv.node_id, iv.state, ds, round(date_part('epoch', least(iv.e, ds + interval '86400 seconds') - greatest(iv.s, ds)) * 1000000)::int8 as us
+      from iv cross join lateral ${daysOf(sql`iv.s`, sql`iv.e`)} as ds
     ) p ${joinNodes}
     group by 1, 2`;
   const ms = (us: string) => Math.max(0, Number(us) / 1000);
@@ -218,17 +222,17 @@ export async function dailyTotals(sql: postgres.ISql, q: DailyQuery): Promise<Da
   const spans = maintenanceSpans(q.maintenance, first, endMs);
   if (spans.length > 0) {
     const inside = await sql<DailyMaintRow[]>`
-      with ${maintenanceByNode(sql, spans, q.nodeIds)}, ${days}, ${iv},
+      with ${maintenanceByNode(sql, spans, q.nodeIds)}, ${iv},
       ov as (
         select iv.node_id, iv.state, x as r
-        from iv join nm on nm.node_id = iv.node_id
+        from iv join nm on nm.node_id = iv.node_id and nm.mr && tstzrange(iv.s, iv.e)
         cross join lateral unnest(nm.mr * tstzmultirange(tstzrange(iv.s, iv.e))) x
       )
       select ${group} as "group", p.ds as start, p.state, sum(p.us) as us
       from (
-        select ov.node_id, ov.state, days.ds,
-          round(date_part('epoch', least(upper(ov.r), days.de) - greatest(lower(ov.r), days.ds)) * 1000000)::int8 as us
-        from ov join days on days.ds < upper(ov.r) and days.de > lower(ov.r)
+        select ov.node_id, ov.state, ds,
+          round(date_part('epoch', least(upper(ov.r), ds + interval '86400 seconds') - greatest(lower(ov.r), ds)) * 1000000)::int8 as us
+        from ov cross join lateral ${daysOf(sql`lower(ov.r)`, sql`upper(ov.r)`)} as ds
       ) p ${joinNodes}
       group by 1, 2, 3`;
     const field = { UP: 'upMs', DOWN: 'downMs', UNKNOWN: 'unknownMs' } as const;

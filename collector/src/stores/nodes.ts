@@ -76,10 +76,18 @@ export async function resolveNode(sql: postgres.ISql, ref: string): Promise<Node
   return node;
 }
 
-/** Every node (or an operator's), decommissioned ones included, by name. */
+/** The SLA-critical checks failing as of each node's newest sample (ingest's carried-forward prior), by node id. */
+export async function failingByNode(sql: postgres.ISql, ids: number[]): Promise<Map<number, string[]>> {
+  const rows = await sql<
+    (Pick<Node, 'failing'> & { id: string })[]
+  >`select id::int8 as id, failing from nodes where id = any(${ids}::int8[])`;
+  return new Map(rows.map((r) => [Number(r.id), r.failing]));
+}
+
+/** Every node, decommissioned ones included, by name (or one operator's: `operatorId`). */
 export async function listNodes(sql: postgres.ISql, filter: { operatorId?: number } = {}): Promise<NodeRecord[]> {
-  const where = filter.operatorId !== undefined ? sql`where n.operator_id = ${filter.operatorId}` : sql``;
-  return (await sql<NodeRow[]>`${SELECT(sql)} ${where} order by n.name`).map(record);
+  const only = filter.operatorId === undefined ? sql`` : sql`where n.operator_id = ${filter.operatorId}`;
+  return (await sql<NodeRow[]>`${SELECT(sql)} ${only} order by n.name`).map(record);
 }
 
 /**

@@ -4,6 +4,7 @@
  * was before transfers were recorded); its first transfer writes that implicit row too, so from then
  * on the history is explicit.
  */
+import type postgres from 'postgres';
 import type { Queryable } from './statements.ts';
 
 export interface OwnedNodeRow {
@@ -123,9 +124,20 @@ export async function operatorIdByName(sql: Queryable, name: string): Promise<nu
   return r?.id ?? null;
 }
 
+/** A partner's id by name. */
+export async function partnerIdByName(sql: Queryable, name: string): Promise<number | null> {
+  const [r] = await sql<{ id: number }[]>`select id::float8 as id from partners where name = ${name}`;
+  return r?.id ?? null;
+}
+
 /** An operator's name by id. */
 export async function operatorNameById(sql: Queryable, id: number): Promise<string | null> {
   if (!Number.isSafeInteger(id)) return null;
   const [r] = await sql<{ name: string }[]>`select name from operators where id = ${id}`;
   return r?.name ?? null;
+}
+
+/** Locks a node's row for the rest of the transaction (its transfers are checked against each other). */
+export async function lockNode(sql: postgres.TransactionSql, nodeId: number): Promise<void> {
+  await sql`select 1 from nodes where id = ${nodeId} for update`;
 }

@@ -1,9 +1,9 @@
 /**
- * People who reach the collector with their own tokens, and the partners who refer operators. Plain
- * SQL through postgres.js; rows typed from the drizzle tables.
+ * People who reach the collector with their own tokens (partners and their referrals: partners.ts).
+ * Plain SQL through postgres.js; rows typed from the drizzle tables.
  */
 import type postgres from 'postgres';
-import type { people, partners } from '../db/schema/index.ts';
+import type { people } from '../db/schema/index.ts';
 import type { PersonRole } from '../program/index.ts';
 
 type PersonTable = typeof people.$inferSelect;
@@ -12,7 +12,6 @@ export type PersonRow = Pick<PersonTable, 'id' | 'name' | 'email' | 'role' | 'op
   operatorName: string | null;
   partnerName: string | null;
 };
-export type PartnerRow = Pick<typeof partners.$inferSelect, 'id' | 'name' | 'referralCode' | 'createdAt' | 'createdBy'>;
 
 const personColumns = (sql: postgres.Sql) => sql`
   p.id::int4 as id, p.name, p.email, p.role, p.operator_id::int4 as "operatorId", p.partner_id::int4 as "partnerId",

@@ -23,40 +23,32 @@ export class ResourceOwners {
     this.sql = sql;
   }
 
-  /** The owner of the row `ref` names (an id when all digits, else a name), from a query over `table` aliased `t`. */
-  private async byRef(ref: string, what: string, query: (where: postgres.Fragment) => postgres.PendingQuery<OwnerRow[]>) {
+  /** `t.id = …` or `t.name = …`: the row `ref` names (an id when all digits, else a name). */
+  private where(ref: string, what: string): postgres.Fragment {
     const r = parseRef(ref, what);
-    const sql = this.sql;
-    const [row] = await query(r.id !== undefined ? sql`t.id = ${r.id}` : sql`t.name = ${r.name}`);
+    return r.id !== undefined ? this.sql`t.id = ${r.id}` : this.sql`t.name = ${r.name}`;
+  }
+
+  /** The operator `operatorId` (a column of `table` aliased `t`) of the row `where` picks, and the partner who referred it. */
+  private async ownerOf(table: 'nodes' | 'operators', operatorId: postgres.Fragment, where: postgres.Fragment) {
+    const [row] = await this.sql<OwnerRow[]>`
+      select ${operatorId}::int4 as "operatorId", rf.partner_id::int4 as "partnerId"
+      from ${this.sql(table)} t left join referrals rf on rf.operator_id = ${operatorId} where ${where}`;
     return owner(row);
   }
 
   node(ref: string): Promise<ResourceOwner | null> {
-    return this.byRef(
-      ref,
-      'node',
-      (where) => this.sql<OwnerRow[]>`
-        select t.operator_id::int4 as "operatorId", rf.partner_id::int4 as "partnerId"
-        from nodes t left join referrals rf on rf.operator_id = t.operator_id where ${where}`,
-    );
+    return this.ownerOf('nodes', this.sql`t.operator_id`, this.where(ref, 'node'));
   }
 
   operator(ref: string): Promise<ResourceOwner | null> {
-    return this.byRef(
-      ref,
-      'operator',
-      (where) => this.sql<OwnerRow[]>`
-        select t.id::int4 as "operatorId", rf.partner_id::int4 as "partnerId"
-        from operators t left join referrals rf on rf.operator_id = t.id where ${where}`,
-    );
+    return this.ownerOf('operators', this.sql`t.id`, this.where(ref, 'operator'));
   }
 
-  partner(ref: string): Promise<ResourceOwner | null> {
-    return this.byRef(
-      ref,
-      'partner',
-      (where) => this.sql<OwnerRow[]>`select null::int4 as "operatorId", t.id::int4 as "partnerId" from partners t where ${where}`,
-    );
+  async partner(ref: string): Promise<ResourceOwner | null> {
+    const [row] = await this.sql<OwnerRow[]>`
+      select null::int4 as "operatorId", t.id::int4 as "partnerId" from partners t where ${this.where(ref, 'partner')}`;
+    return owner(row);
   }
 
   /** An incident covers one or more operators (by name): `principalOperatorId` is chosen when it is one of them. */

@@ -4,41 +4,38 @@
  * are written once: the database refuses to change them (a trigger).
  */
 import type postgres from 'postgres';
+import type { monthCloses, payAdjustments, payPolicyVersions, statements } from '../db/schema/index.ts';
+import { LOCKS } from '../db/database.ts';
 
 /** A pool or a transaction: every store function runs on either. */
 export type Queryable = postgres.Sql | postgres.TransactionSql;
 
-export interface MonthCloseRow {
-  month: string;
-  closedAt: Date;
-  closedBy: string;
-  policyId: string;
-  policyVersion: string;
-  statements: number;
-}
+// Rows are read with their columns aliased to the drizzle names (int8 cast to float8: exact below 2^53), so
+// each row is the table's `$inferSelect` as it comes.
+export type MonthCloseRow = typeof monthCloses.$inferSelect;
+export type StatementRow = typeof statements.$inferSelect;
+export type NewStatement = Omit<StatementRow, 'id'>;
+export type PolicyVersionRow = Omit<typeof payPolicyVersions.$inferSelect, 'firstLoadedAt'>;
+export type AdjustmentRow = typeof payAdjustments.$inferSelect;
+export type NewAdjustment = Omit<AdjustmentRow, 'id'>;
 
-type CloseRow = { month: string; closed_at: Date; closed_by: string; policy_id: string; policy_version: string; statements: number };
-const toClose = (r: CloseRow): MonthCloseRow => ({
-  month: r.month,
-  closedAt: r.closed_at,
-  closedBy: r.closed_by,
-  policyId: r.policy_id,
-  policyVersion: r.policy_version,
-  statements: r.statements,
-});
+const CLOSE_COLUMNS = (sql: Queryable) => sql`
+  month, closed_at as "closedAt", closed_by as "closedBy", policy_id as "policyId", policy_version as "policyVersion", statements`;
 
 export async function monthClose(sql: Queryable, month: string): Promise<MonthCloseRow | null> {
-  const [r] = await sql<
-    CloseRow[]
-  >`select month, closed_at, closed_by, policy_id, policy_version, statements from month_closes where month = ${month}`;
-  return r ? toClose(r) : null;
+  const [r] = await sql<MonthCloseRow[]>`select ${CLOSE_COLUMNS(sql)} from month_closes where month = ${month}`;
+  return r ?? null;
 }
 
 /** The latest closed month (YYYY-MM), or null. */
 export async function lastClosedMonth(sql: Queryable): Promise<MonthCloseRow | null> {
-  const [r] = await sql<CloseRow[]>`
-    select month, closed_at, closed_by, policy_id, policy_version, statements from month_closes order by month desc limit 1`;
-  return r ? toClose(r) : null;
+  const [r] = await sql<MonthCloseRow[]>`select ${CLOSE_COLUMNS(sql)} from month_closes order by month desc limit 1`;
+  return r ?? null;
+}
+
+/** Holds the month-close lock for the rest of the transaction: one close at a time across collectors. */
+export async function lockMonthClose(sql: postgres.TransactionSql): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${LOCKS.payClose})`;
 }
 
 export async function insertMonthClose(sql: Queryable, c: MonthCloseRow): Promise<void> {
@@ -46,57 +43,6 @@ export async function insertMonthClose(sql: Queryable, c: MonthCloseRow): Promis
     insert into month_closes (month, closed_at, closed_by, policy_id, policy_version, statements)
     values (${c.month}, ${c.closedAt}, ${c.closedBy}, ${c.policyId}, ${c.policyVersion}, ${c.statements})`;
 }
-
-export interface StatementRow {
-  id: number;
-  month: string;
-  subjectKind: string;
-  subjectId: string;
-  canonical: string;
-  evidence: string;
-  statementDigest: string;
-  evidenceDigest: string;
-  policyId: string;
-  policyVersion: string;
-  policyDigest: string;
-  engineVersion: string;
-  totalCents: number;
-  createdAt: Date;
-}
-export type NewStatement = Omit<StatementRow, 'id'>;
-
-type SRow = {
-  id: number;
-  month: string;
-  subject_kind: string;
-  subject_id: string;
-  canonical: string;
-  evidence: string;
-  statement_digest: string;
-  evidence_digest: string;
-  policy_id: string;
-  policy_version: string;
-  policy_digest: string;
-  engine_version: string;
-  total_cents: number;
-  created_at: Date;
-};
-const toStatement = (r: SRow): StatementRow => ({
-  id: r.id,
-  month: r.month,
-  subjectKind: r.subject_kind,
-  subjectId: r.subject_id,
-  canonical: r.canonical,
-  evidence: r.evidence,
-  statementDigest: r.statement_digest,
-  evidenceDigest: r.evidence_digest,
-  policyId: r.policy_id,
-  policyVersion: r.policy_version,
-  policyDigest: r.policy_digest,
-  engineVersion: r.engine_version,
-  totalCents: r.total_cents,
-  createdAt: r.created_at,
-});
 
 export async function insertStatements(sql: Queryable, rows: NewStatement[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 500) {
@@ -121,49 +67,34 @@ export async function insertStatements(sql: Queryable, rows: NewStatement[]): Pr
 }
 
 const COLUMNS = (sql: Queryable) => sql`
-  id::float8 as id, month, subject_kind, subject_id, canonical, evidence, statement_digest, evidence_digest, policy_id,
-  policy_version, policy_digest, engine_version, total_cents::float8 as total_cents, created_at`;
+  id::float8 as id, month, subject_kind as "subjectKind", subject_id as "subjectId", canonical, evidence,
+  statement_digest as "statementDigest", evidence_digest as "evidenceDigest", policy_id as "policyId", policy_version as "policyVersion",
+  policy_digest as "policyDigest", engine_version as "engineVersion", total_cents::float8 as "totalCents", created_at as "createdAt"`;
 
 /** A month's statements (optionally one subject kind), in subject order. */
 export async function statementsOf(sql: Queryable, month: string, kind?: string): Promise<StatementRow[]> {
-  const rows = await sql<SRow[]>`
+  return sql<StatementRow[]>`
     select ${COLUMNS(sql)} from statements
     where month = ${month} ${kind === undefined ? sql`` : sql`and subject_kind = ${kind}`}
     order by subject_kind desc, subject_id`;
-  return rows.map(toStatement);
 }
 
 export async function statementFor(sql: Queryable, month: string, kind: string, subjectId: string): Promise<StatementRow | null> {
-  const [r] = await sql<SRow[]>`
+  const [r] = await sql<StatementRow[]>`
     select ${COLUMNS(sql)} from statements where month = ${month} and subject_kind = ${kind} and subject_id = ${subjectId}`;
-  return r ? toStatement(r) : null;
+  return r ?? null;
 }
 
 export async function statementById(sql: Queryable, id: number): Promise<StatementRow | null> {
-  const [r] = await sql<SRow[]>`select ${COLUMNS(sql)} from statements where id = ${id}`;
-  return r ? toStatement(r) : null;
-}
-
-export interface PolicyVersionRow {
-  policyId: string;
-  versionId: string;
-  effectiveFrom: string;
-  digest: string;
-  definition: unknown;
+  const [r] = await sql<StatementRow[]>`select ${COLUMNS(sql)} from statements where id = ${id}`;
+  return r ?? null;
 }
 
 export async function storedPolicyVersions(sql: Queryable, policyId?: string): Promise<PolicyVersionRow[]> {
-  const rows = await sql<{ policy_id: string; version_id: string; effective_from: string; digest: string; definition: unknown }[]>`
-    select policy_id, version_id, effective_from, digest, definition from pay_policy_versions
+  return sql<PolicyVersionRow[]>`
+    select policy_id as "policyId", version_id as "versionId", effective_from as "effectiveFrom", digest, definition from pay_policy_versions
     ${policyId === undefined ? sql`` : sql`where policy_id = ${policyId}`}
     order by policy_id, effective_from`;
-  return rows.map((r) => ({
-    policyId: r.policy_id,
-    versionId: r.version_id,
-    effectiveFrom: r.effective_from,
-    digest: r.digest,
-    definition: r.definition,
-  }));
 }
 
 /** Records versions; a version not used by a closed month may have changed and is replaced. */
@@ -177,59 +108,14 @@ export async function upsertPolicyVersions(sql: Queryable, rows: Array<Omit<Poli
   }
 }
 
-export interface AdjustmentRow {
-  id: number;
-  subjectKind: string;
-  subjectId: string;
-  month: string;
-  amountCents: number;
-  reason: string;
-  note: string;
-  by: string;
-  correctsMonth: string | null;
-  correctsCode: string | null;
-  disputeId: number | null;
-  createdAt: Date;
-}
-export type NewAdjustment = Omit<AdjustmentRow, 'id'>;
-
-type ARow = {
-  id: number;
-  subject_kind: string;
-  subject_id: string;
-  month: string;
-  amount_cents: number;
-  reason: string;
-  note: string;
-  by: string;
-  corrects_month: string | null;
-  corrects_code: string | null;
-  dispute_id: number | null;
-  created_at: Date;
-};
-
 /** Adjustments paid in a month (for one subject, or all). */
 export async function adjustmentsOf(sql: Queryable, month: string, subject?: { kind: string; id: string }): Promise<AdjustmentRow[]> {
-  const rows = await sql<ARow[]>`
-    select id::float8 as id, subject_kind, subject_id, month, amount_cents::float8 as amount_cents, reason, note, by, corrects_month, corrects_code,
-      dispute_id::float8 as dispute_id, created_at
+  return sql<AdjustmentRow[]>`
+    select id::float8 as id, subject_kind as "subjectKind", subject_id as "subjectId", month, amount_cents::float8 as "amountCents", reason,
+      note, by, corrects_month as "correctsMonth", corrects_code as "correctsCode", dispute_id::float8 as "disputeId", created_at as "createdAt"
     from pay_adjustments
     where month = ${month} ${subject ? sql`and subject_kind = ${subject.kind} and subject_id = ${subject.id}` : sql``}
     order by id`;
-  return rows.map((r) => ({
-    id: r.id,
-    subjectKind: r.subject_kind,
-    subjectId: r.subject_id,
-    month: r.month,
-    amountCents: r.amount_cents,
-    reason: r.reason,
-    note: r.note,
-    by: r.by,
-    correctsMonth: r.corrects_month,
-    correctsCode: r.corrects_code,
-    disputeId: r.dispute_id,
-    createdAt: r.created_at,
-  }));
 }
 
 export async function insertAdjustment(sql: Queryable, a: NewAdjustment): Promise<number> {
