@@ -20,8 +20,8 @@ import {
   routeKey,
 } from '../program/index.ts';
 import type { ResourceOwners } from '../stores/resource-owners.ts';
-import { resolveOperator, type OperatorRecord } from '../stores/operators.ts';
 import type { SessionStore } from '../stores/sessions.ts';
+import { resolveOperator, type OperatorRecord } from '../stores/operators.ts';
 import type { TokenStore } from '../stores/tokens.ts';
 import { SESSION_COOKIE, bearerOf, cookieOf, csrfMatches, principalFor, principalForSession, type PrincipalResult } from './principal.ts';
 

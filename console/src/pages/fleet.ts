@@ -152,7 +152,12 @@ export default function Fleet({ session }: { session: Session }) {
         <${Card} id="budget" label="Downtime budget left" value=${minutes(o.sla.budget.leftSeconds)} note=${`${minutes(o.sla.budget.usedDownSeconds)} used of ${minutes(o.sla.budget.allowedDownSeconds)}`} />
         <${Card} id="projection" label="Month-end projection" value=${pct(o.sla.projection.ratio)} note=${o.sla.projection.meetsThreshold === false ? 'projected to miss the target' : 'projected to meet the target'} />
         <${Card} id="incidents" label="Incidents open / acknowledged" value=${`${o.incidents.open} / ${o.incidents.acknowledged}`} />
-        <${Card} id="outbox" label="Alert outbox" value=${html`<span class=${o.outbox.dead ? 'bad' : ''}>${o.outbox.pending} pending</span>`} note=${`${o.outbox.dead} dead · ${o.outbox.sent} sent${o.outbox.oldestPendingAgeSeconds > 0 ? ` · oldest pending ${duration(o.outbox.oldestPendingAgeSeconds)}` : ''}`} />
+        <${Card}
+          id="outbox"
+          label="Alert outbox"
+          value=${o.outbox.dead ? html`<span class="bad">${o.outbox.dead} dead</span>` : `${o.outbox.pending} pending`}
+          note=${`${o.outbox.pending} pending · ${o.outbox.sending} sending · ${o.outbox.sent} sent${o.outbox.oldestPendingAgeSeconds > 0 ? ` · oldest pending ${duration(o.outbox.oldestPendingAgeSeconds)}` : ''}`}
+        />
       </div>`
           : null
       }

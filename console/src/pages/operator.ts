@@ -181,6 +181,7 @@ export default function OperatorPage({ params, session }: { params: { op: string
       <${Legend} />
       <${Failed} error=${bars.error} />
       ${bars.data ? html`<div class="bar-row"><strong>All nodes</strong><${Bars} days=${bars.data.days} label=${`Operator ${params.op}`} id="operator" /><span></span></div>` : null}
+      ${nodeBars.loading && !nodeBars.data ? html`<${Loading} what="the nodes' bars" />` : null}<${Failed} error=${nodeBars.error} />
       ${(nodeBars.data ?? []).map((b) => html`<div class="bar-row"><a href=${`/node/${encodeURIComponent(b.name)}`}>${b.name}</a><${Bars} days=${b.bars.days} label=${`Node ${b.name}`} id=${`node-${b.name}`} /><span></span></div>`)}
     </section>
     <section aria-labelledby="op-inc">
