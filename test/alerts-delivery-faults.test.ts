@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 async function setup(label: string) {
-  const s = await alertScenario(label);
+  const s = await alertScenario(label, {}, {}, { migrated: true });
   cleanup.push(s.release);
   const collector = await s.startCollector();
   const credential = await registerNode(collector.url, 'fault-node');
