@@ -176,7 +176,7 @@ async function bootContainer() {
 
 beforeAll(async () => {
   if (SKIP) return;
-  db = await createTestDatabase('systemd');
+  db = await createTestDatabase('systemd', { migrated: true });
   sql = postgres(db.url, { max: 2, onnotice: () => {} });
   port = await freePort();
   // The collector starts while the container boots (neither needs the other until the install).
@@ -357,13 +357,15 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     await waitFor(
       'samples pushed after the collector restart',
       async () => (await samples()).some((s) => s.ts.getTime() > stoppedAt + 2000),
-      60_000,
+      // The agent's push backoff grows while the collector is away, up to 60 s: after a restart that took
+      // a minute (a load average of 20), its next push may come a minute later.
+      90_000,
       500,
     );
     expect((await inC('systemctl is-active timmy-fleet')).out.trim()).toBe('active');
-    // A collector's stop and start can take a minute on a busy machine, and the agent's backoff grows
-    // meanwhile (up to 60 s): 90 s timed out at a load average of 20 (the waits above stay as they were).
-  }, 180_000);
+    // A collector's stop and start can take a minute or two on a busy machine (90 s timed out at a load
+    // average of 20), then the backoff above.
+  }, 240_000);
 
   it(
     `a collector outage twice the DOWN threshold (${OUTAGE_S} s): the agent buffers, backfills afterwards, and the outage is UNKNOWN (or settled UP), never DOWN`,
