@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
@@ -28,6 +28,14 @@ const inPackage = PACKAGE_DIRS.flatMap(testFiles);
 const integration = inPackage.filter((f) => NEEDS_DB.test(readFileSync(f, 'utf8')));
 const unit = inPackage.filter((f) => !integration.includes(f));
 const withDatabase = { globalSetup: ['test/support/global-setup.ts'] };
+
+/**
+ * The test workers and every process they start (collectors, agents, CLI commands: hundreds in a run)
+ * share Node's on-disk compile cache: a process after the first that loads a module skips most of its
+ * parsing, type stripping and compiling (loading the collector's modules: 1.1 s of CPU without, 0.6 s
+ * with). Transparent to what runs (keyed by file content and Node version); a developer's own setting wins.
+ */
+process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'timmy-fleet-node-compile-cache');
 
 /**
  * Files that run side by side: one per core. Most of the cross-process time is waiting (a booting

@@ -127,7 +127,7 @@ describe('agent process: kill -9 while the collector is down', () => {
     expect(fc.conflicts).toBe(0);
     // One stream for the whole test: the restarts kept the state directory's identity.
     expect(new Set([...fc.stored.keys()].map((k) => k.split(':')[0])).size).toBe(1);
-  });
+  }, 180_000); // eleven agent starts: past the default 60 s at a load average of 25 on two cores
 
   it('a corrupted buffer tail is cut back, counted in the agent check, and the rest delivered', async () => {
     const port = await freePort();

@@ -60,7 +60,12 @@ describe('collectors and alerting', () => {
     // reconnect can come 25-30 s after the restart; with a 20 s grace that was a page now and then.
     // Offline grace 3 s (not 1.5 s): a loaded CI machine can delay a 0.5 s heartbeat by a second or two,
     // and that would be a real page, not the restart this test is about.
-    const s = await alertScenario('alerts_restart', { restartGraceMs: 45_000, graceMs: 3000 }, { TIMMY_PORT: String(port) });
+    const s = await alertScenario(
+      'alerts_restart',
+      { restartGraceMs: 45_000, graceMs: 3000 },
+      { TIMMY_PORT: String(port) },
+      { migrated: true },
+    );
     cleanup.push(s.release);
     const hook = s.hook;
     let collector = await s.startCollector();

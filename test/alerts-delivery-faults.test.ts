@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 async function setup(label: string) {
-  const s = await alertScenario(label);
+  const s = await alertScenario(label, {}, {}, { migrated: true });
   cleanup.push(s.release);
   const collector = await s.startCollector();
   const credential = await registerNode(collector.url, 'fault-node');
@@ -46,7 +46,7 @@ describe('durable outbox across real processes', () => {
     // Every failed attempt carried the same key as the delivery.
     expect(new Set(hook.answered.map((a) => a.key)).size).toBe(1);
     expect(failedBefore).toBeGreaterThanOrEqual(4);
-  }, 90_000);
+  }, 180_000); // a collector and an agent start: past 90 s at a load average of 20 on two cores
 
   it('(c) kill -9 of the collector mid-retry and mid-request, restart: exactly one delivery per key', async () => {
     const { hook, agent, credential, startCollector, startAgent, collector } = await setup('alerts_kill');
@@ -78,5 +78,5 @@ describe('durable outbox across real processes', () => {
     const notifications = ((await (await fetch(`${second.url}/v1/notifications`)).json()) as any).notifications;
     expect(notifications.map((n: any) => n.status)).toEqual(['sent', 'sent']);
     expect(notifications.find((n: any) => n.transition === 'opened').attempts).toBeGreaterThan(4);
-  }, 120_000);
+  }, 240_000); // three collector starts: past 120 s at a load average of 20 on two cores
 });

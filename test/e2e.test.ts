@@ -22,7 +22,7 @@ const get = async (path: string) => {
 };
 
 beforeAll(async () => {
-  db = await createTestDatabase('e2e');
+  db = await createTestDatabase('e2e', { migrated: true });
   collector = await startCollectorProcess(db.url, { TIMMY_HEARTBEAT_INTERVAL_S: String(INTERVAL_S), TIMMY_RESTART_GRACE_S: '2' });
 }, 60_000);
 

@@ -83,17 +83,11 @@ const me = () => `cli:${userInfo().username}`;
  * collector's Database, for commands that build the credential store or the alert service.
  */
 async function withServer<T>(config: Config, fn: (url: string) => Promise<T>): Promise<T> {
-  const [{ attachEmbeddedPostgres }, { default: postgres }, { migrationsUpToDate }] = await Promise.all([
-    import('./db/embedded.ts'),
-    import('postgres'),
-    import('./db/migration-state.ts'),
-  ]);
+  const [{ attachEmbeddedPostgres }, { migrateDatabase }] = await Promise.all([import('./db/embedded.ts'), import('./db/database.ts')]);
   const embedded = config.databaseUrl ? null : await attachEmbeddedPostgres({ dir: config.dataDir });
   try {
     const url = config.databaseUrl ?? embedded!.url;
-    const probe = postgres(url, { max: 1, onnotice: () => {} });
-    const current = await migrationsUpToDate(probe).finally(() => probe.end());
-    if (!current) await (await import('./db/database.ts')).migrateDatabase(url);
+    await migrateDatabase(url); // two plain queries on a current database (the migrator is loaded only when needed)
     return await fn(url);
   } finally {
     await embedded?.stop(); // a no-op for a server this command did not start

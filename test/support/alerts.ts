@@ -101,11 +101,17 @@ export function alertsConfigFile(hookUrl: string, o: ShortThresholds = {}): stri
 }
 
 /**
- * One scenario: a test database, a webhook receiver and the collector config; every process started
- * through it is SIGKILLed by `release` (then the receiver closes and the database is dropped).
+ * One scenario: a test database (blank, or `migrated`: see createTestDatabase), a webhook receiver and
+ * the collector config; every process started through it is SIGKILLed by `release` (then the receiver
+ * closes and the database is dropped).
  */
-export async function alertScenario(label: string, o: ShortThresholds = {}, env: Record<string, string> = {}) {
-  const db = await createTestDatabase(label);
+export async function alertScenario(
+  label: string,
+  o: ShortThresholds = {},
+  env: Record<string, string> = {},
+  database: { migrated?: boolean } = {},
+) {
+  const db = await createTestDatabase(label, database);
   const hook = await hookReceiver();
   const config = alertsConfigFile(hook.url, o);
   const procs: Proc[] = [];

@@ -5,9 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { drizzle } from 'drizzle-orm/postgres-js';
-import { migrate } from 'drizzle-orm/postgres-js/migrator';
-import { refuseNewerDatabase } from './migration-state.ts';
+import { migrationsUpToDate } from './migration-state.ts';
 
 export interface Database {
   sql: postgres.Sql;
@@ -45,17 +43,23 @@ export function openDatabase(url: string, opts: { max?: number; ingestMax?: numb
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
-/** Applies committed migrations; several collectors starting at once wait on one lock. */
+/**
+ * Applies committed migrations; several collectors starting at once wait on one lock. drizzle's
+ * migrator (a second or more of CPU to load) is loaded only when there is something to apply: a
+ * restart, and every CLI command, on a current database runs two plain queries instead.
+ */
 export async function migrateDatabase(url: string): Promise<void> {
   const lockConn = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await lockConn`select pg_advisory_lock(${LOCKS.migrate})`;
-    await refuseNewerDatabase(lockConn);
-    const m = postgres(url, { max: 1, onnotice: () => {} });
-    try {
-      await migrate(drizzle(m), { migrationsFolder });
-    } finally {
-      await m.end();
+    if (!(await migrationsUpToDate(lockConn))) {
+      const [{ drizzle }, { migrate }] = await Promise.all([import('drizzle-orm/postgres-js'), import('drizzle-orm/postgres-js/migrator')]);
+      const m = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await migrate(drizzle(m), { migrationsFolder });
+      } finally {
+        await m.end();
+      }
     }
     await lockConn`select pg_advisory_unlock(${LOCKS.migrate})`;
   } finally {

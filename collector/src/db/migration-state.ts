@@ -1,6 +1,6 @@
 /**
  * Where a database stands against this build's committed migrations, asked with plain queries (no
- * drizzle loaded): the CLI skips loading the migrator when nothing is to apply. drizzle's migrator
+ * drizzle loaded): migrateDatabase skips loading the migrator when nothing is to apply. drizzle's migrator
  * applies the journal entries newer than the newest `created_at` in drizzle.__drizzle_migrations; so
  * does this check.
  *

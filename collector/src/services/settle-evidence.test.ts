@@ -34,7 +34,7 @@ async function scenario(opts: {
   deliverAt?: (ts: number) => number;
   end: number;
 }) {
-  const db = await createTestDatabase('settle_evidence');
+  const db = await createTestDatabase('settle_evidence', { migrated: true });
   const clock = new ManualClock(T0 - 30 * S);
   const start = () =>
     testCollector(db.url, clock, { ingest: { ...loadConfig({}).ingest, rateLimitPerNodePerMin: 100_000, flushDelayMs: 0 } });
