@@ -22,6 +22,11 @@ export const Config = Type.Object(
       Type.String({ minLength: 1, description: 'PEM certificate (chain): serve HTTPS directly; needs tlsKeyFile' }),
     ),
     tlsKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key for tlsCertFile' })),
+    signInPerMin: Type.Integer({
+      minimum: 1,
+      default: 10,
+      description: 'console sign-in attempts (POST /v1/session) allowed per client address per minute',
+    }),
     anonymousRead: Type.Boolean({
       default: false,
       description: 'allow reads (/v1/nodes...) without the admin token; for a local single-user setup',
@@ -167,6 +172,7 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'number
   TIMMY_FLEET_TARGET_PCT: { path: ['sla', 'fleetTargetPct'], kind: 'number' },
   LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
   TIMMY_ANONYMOUS_READ: { path: ['anonymousRead'], kind: 'boolean' },
+  TIMMY_SIGNIN_PER_MIN: { path: ['signInPerMin'], kind: 'number' },
   TIMMY_HEARTBEAT_INTERVAL_S: { path: ['sla', 'heartbeatIntervalS'], kind: 'number' },
   TIMMY_GRACE_INTERVALS: { path: ['sla', 'graceIntervals'], kind: 'number' },
   TIMMY_RESTART_GRACE_S: { path: ['sla', 'restartGraceS'], kind: 'number' },

@@ -43,7 +43,8 @@ export async function startConsoleFleet(dbUrl: string, opts: { nodes?: number; o
   const now = Date.now();
   // observedUntil ahead: the seeded nodes keep their seeded state while the test runs.
   const f = await seedConsoleFixture(sql, { nodes: opts.nodes ?? 24, operators: opts.operators ?? 4, now, observedUntil: now + 3_600_000 });
-  const collector = await startCollectorProcess(dbUrl, { TIMMY_ANONYMOUS_READ: 'false' });
+  // The tests sign in dozens of times a minute from one address: past the default limit of 10.
+  const collector = await startCollectorProcess(dbUrl, { TIMMY_ANONYMOUS_READ: 'false', TIMMY_SIGNIN_PER_MIN: '1000' });
   return {
     url: collector.url,
     f,

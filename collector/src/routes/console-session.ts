@@ -62,8 +62,8 @@ export default async function consoleSessionRoutes(app: FastifyInstance) {
   typed.post(
     '/v1/session',
     {
-      // Anyone may try a token; bounded per client address like the application form.
-      config: { access: ACCESS.everyone, rateLimit: { max: 10, timeWindow: 60_000 } },
+      // Anyone may try a token; bounded per client address (`signInPerMin`, 10 by default).
+      config: { access: ACCESS.everyone, rateLimit: { max: config.signInPerMin, timeWindow: 60_000 } },
       schema: {
         tags,
         summary: 'Sign in to the console: exchange a role token for a session cookie.',
