@@ -7,6 +7,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
+import { waitFor } from '../../../test/support/processes.ts';
 import { withTryLock } from './database.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -77,11 +78,16 @@ describe('a session lost mid-work', () => {
     const LOCK = 990_002;
     await pool`select 1`;
     const busy = pool`select pg_sleep(30)`.catch(() => 'dropped');
-    await waitUntil(async () => {
-      const rows =
-        await killer`select 1 from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid() and state = 'active'`;
-      return rows.length > 0;
-    });
+    await waitFor(
+      'the sleeping query',
+      async () => {
+        const rows =
+          await killer`select 1 from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid() and state = 'active'`;
+        return rows.length > 0;
+      },
+      60_000,
+      50,
+    );
     // The only connection is busy: the job is queued behind it.
     let settled = false;
     const queued = withTryLock(pool, LOCK, async () => 'ran').then(
@@ -90,7 +96,7 @@ describe('a session lost mid-work', () => {
     );
     proxy.dropAll();
     expect(await busy).toBe('dropped');
-    await waitUntil(async () => settled);
+    await waitFor('the queued job to settle', async () => settled, 60_000, 50);
     expect(await queued).toMatch(/^(ran|.*CONNECTION_CLOSED.*)$/);
     // Whichever way the queued job went, the pool works and the lock can be taken again.
     expect(await withTryLock(pool, LOCK, async () => 'again')).toBe('again');
@@ -119,15 +125,4 @@ async function tcpProxy(target: URL): Promise<{ port: number; dropAll: () => voi
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
-}
-
-/** Polls `fn` until it returns a truthy value (at most 60 s: a bound on a condition, not a wait for time). */
-async function waitUntil<T>(fn: () => Promise<T | undefined | false>): Promise<T> {
-  const until = Date.now() + 60_000;
-  while (Date.now() < until) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('timed out');
 }

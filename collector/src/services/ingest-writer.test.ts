@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '@timmy/shared';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { ManualClock, reportAt, testCollector } from '../../../test/support/harness.ts';
+import { waitFor } from '../../../test/support/processes.ts';
 import { loadConfig } from '../config.ts';
 import { checkNeedsWrite, type StoredCheck } from './ingest-writer.ts';
 
@@ -182,43 +183,43 @@ describe('a collector that cannot store reports does not claim to observe', () =
     await drop();
   });
 
-  const until = async (what: string, cond: () => boolean | Promise<boolean>) => {
-    const end = Date.now() + 60_000;
-    while (!(await cond())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  /** Another session holds the node's row until `release`: an ingest commit, which updates it, waits. */
+  const holdNodeRow = async (nodeId: number) => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked = false;
+    const tx = holder.begin(async (t) => {
+      await t`select id from nodes where id = ${nodeId} for update`;
+      locked = true;
+      await held;
+    });
+    await waitFor('the row lock', async () => locked, 60_000, 20);
+    return async () => {
+      release();
+      await tx;
+    };
   };
+  const push = (token: string, seq: number) =>
+    c.app.inject({
+      method: 'POST',
+      url: '/v1/reports',
+      headers: { authorization: `Bearer ${token}` },
+      payload: reportAt([T0 + seq * S], { seqStart: seq, sentAt: T0 + seq * S }),
+    });
 
   it('while a commit hangs on the database, beats fail; once it lands, they succeed again', async () => {
     const node = await c.register('held-node');
     const { writer, observation } = c.services;
     await observation.open();
     expect(writer.blocked(50)).toBe(false);
-    // Another session holds the node's row: the ingest commit, which updates it, waits (as one waits on
-    // a primary that is going away).
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let locked = false;
-    const tx = holder.begin(async (t) => {
-      await t`select id from nodes where id = ${Number(node.nodeId)} for update`;
-      locked = true;
-      await held;
-    });
-    await until('the row lock', () => locked);
-    const report = reportAt([T0], { seqStart: 1, sentAt: T0 });
-    const answer = c.app.inject({
-      method: 'POST',
-      url: '/v1/reports',
-      headers: { authorization: `Bearer ${node.token}` },
-      payload: report,
-    });
+    // The ingest commit waits on the node's row (as one waits on a primary that is going away).
+    const release = await holdNodeRow(Number(node.nodeId));
+    const answer = push(node.token, 1);
     try {
-      await until('the commit to count as stalled', () => writer.blocked(60));
+      await waitFor('the commit to count as stalled', async () => writer.blocked(60), 60_000, 20);
       await expect(observation.beat()).rejects.toThrow(/not observing/);
     } finally {
-      release();
-      await tx;
+      await release();
     }
     expect((await answer).statusCode).toBe(200);
     expect(writer.blocked(60)).toBe(false);
@@ -228,39 +229,28 @@ describe('a collector that cannot store reports does not claim to observe', () =
   it('after a commit fails for want of the database, until one succeeds', async () => {
     const node = await c.register('lost-db-node');
     const { writer } = c.services;
-    const push = (seq: number) =>
-      c.app.inject({
-        method: 'POST',
-        url: '/v1/reports',
-        headers: { authorization: `Bearer ${node.token}` },
-        payload: reportAt([T0 + seq * S], { seqStart: seq, sentAt: T0 + seq * S }),
-      });
     // The commit waits on a row lock; its session is then terminated, as a primary going away does.
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let locked = false;
-    const tx = holder.begin(async (t) => {
-      await t`select id from nodes where id = ${Number(node.nodeId)} for update`;
-      locked = true;
-      await held;
-    });
-    await until('the row lock', () => locked);
-    const answer = push(1);
+    const release = await holdNodeRow(Number(node.nodeId));
+    const answer = push(node.token, 1);
     try {
-      await until('the commit to wait on the lock', async () => {
-        const rows = await c.database
-          .sql`select pid from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into samples%'`;
-        if (!rows.length) return false;
-        await c.database.sql`select pg_terminate_backend(${rows[0]!.pid as number})`;
-        return true;
-      });
+      await waitFor(
+        'the commit to wait on the lock',
+        async () => {
+          const rows = await c.database
+            .sql`select pid from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into samples%'`;
+          if (!rows.length) return false;
+          await c.database.sql`select pg_terminate_backend(${rows[0]!.pid as number})`;
+          return true;
+        },
+        60_000,
+        20,
+      );
       expect((await answer).statusCode).toBe(503);
     } finally {
-      release();
-      await tx;
+      await release();
     }
     expect(writer.blocked(60_000)).toBe(true);
-    expect((await push(2)).statusCode).toBe(200);
+    expect((await push(node.token, 2)).statusCode).toBe(200);
     expect(writer.blocked(60_000)).toBe(false);
   });
 });
