@@ -103,8 +103,8 @@ export class IngestWriter {
    * `checkCache` says of that node is no longer trusted (see changedChecks).
    */
   private lastReport = new Map<number, number>();
-  /** performance.now() at the start of each commit in flight. */
-  private commitsStarted = new Set<number>();
+  /** The commits in flight, each with its start (performance.now()); one object each, so two starting in the same instant both count. */
+  private commitsInFlight = new Set<{ started: number }>();
   /** Since when every commit has failed for want of the database (null after a success). */
   private failingSince: number | null = null;
   readonly sql: postgres.Sql;
@@ -220,14 +220,14 @@ export class IngestWriter {
   blocked(stalledMs: number): boolean {
     if (this.failingSince !== null) return true;
     const now = performance.now();
-    for (const t of this.commitsStarted) if (now - t > stalledMs) return true;
+    for (const c of this.commitsInFlight) if (now - c.started > stalledMs) return true;
     return false;
   }
 
   /** Deadlocks and serialization failures (concurrent batches, or collectors, touching the same nodes) are retried. */
   private async commitRetrying(jobs: IngestJob[]): Promise<JobResult[]> {
-    const started = performance.now();
-    this.commitsStarted.add(started);
+    const commit = { started: performance.now() };
+    this.commitsInFlight.add(commit);
     try {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -242,7 +242,7 @@ export class IngestWriter {
         }
       }
     } finally {
-      this.commitsStarted.delete(started);
+      this.commitsInFlight.delete(commit);
     }
   }
 
