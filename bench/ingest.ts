@@ -54,6 +54,13 @@ const CONNECTIONS = Number(values.connections ?? 1000);
 // the measured minute (its first run 20 s after the start). Measures ingest beside its heaviest job.
 const ROLLUP_HOUR = values['rollup-hour'] ?? false;
 const ROOT = resolve(import.meta.dirname, '..');
+/** The Node flags the collector runs with in production: those of the systemd unit's ExecStart line. */
+function collectorNodeFlags(): string[] {
+  const unit = readFileSync(join(ROOT, 'deploy/systemd/timmy-fleet-collector.service'), 'utf8');
+  const exec = /^ExecStart=\S+\s+(.*?)\s*\S+\/collector\/src\/main\.ts/m.exec(unit);
+  if (!exec) throw new Error('deploy/systemd/timmy-fleet-collector.service: no ExecStart line running collector/src/main.ts');
+  return exec[1]!.split(/\s+/).filter(Boolean);
+}
 const loadAverage = () => loadavg().map((l) => Math.round(l * 100) / 100);
 const loadAtStart = loadAverage();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -170,7 +177,7 @@ try {
     rollupHour = { rows, insert_s: Math.round((performance.now() - t0) / 100) / 10 };
   }
 
-  collector = spawn(process.execPath, [join(ROOT, 'collector/src/main.ts')], {
+  collector = spawn(process.execPath, [...collectorNodeFlags(), join(ROOT, 'collector/src/main.ts')], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -91,8 +91,10 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
   await services.observation.open();
   metrics.observing.set(1);
   await services.settler.run(clock());
-  // The fleet's day rows (status page, fleet and region bars) read once behind the start, not by the first reader.
-  services.regionDays.rows(clock(), 90).catch((e) => log.warn({ err: e }, 'warming the day rows failed'));
+  // Work a start owes, done before listening: after a restart or a failover every agent comes back at once,
+  // and what runs beside that storm delays its acknowledgements. The fleet's day rows (status page, fleet
+  // and region bars) are read once here, not by the first reader.
+  await services.regionDays.rows(clock(), 90).catch((e) => log.warn({ err: e }, 'warming the day rows failed'));
 
   const onError = (job: string) => metrics.jobErrors.inc({ job });
   const instanceId = services.observation.instanceId;
@@ -138,7 +140,8 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
   ];
   if (config.alerts.enabled) {
     // Cycles evaluate the whole fleet: on a worker thread, off the thread that acknowledges reports.
-    services.alerts.runCyclesInThread(databaseUrl);
+    // Started (modules loaded, connections open) before listening, for the same reason.
+    await services.alerts.runCyclesInThread(databaseUrl);
     // The alert cycle runs in one collector at a time (advisory lock); what it enqueues goes out at
     // once from here, and every collector's dispatcher picks up the rest (retries, other collectors').
     jobs.push(

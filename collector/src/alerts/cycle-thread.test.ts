@@ -44,6 +44,8 @@ it('runs the alert cycle on a worker thread with its own connections, and forwar
   const plan = { engine: loadAlerting(c.config.alerts, c.config.publicUrl).engine, thresholds };
   const thread = startCycleThread(plan, db.url, metrics, pino({ level: 'silent' }));
   try {
+    // Started at once, not at the first cycle: ready (modules loaded, a connection open) before any run.
+    await thread.ready;
     const observingSince = T0 - 60 * MIN;
     // 10 minutes without a heartbeat: offline (pending, then firing once `for` has passed).
     const first = await thread.run(T0 + 10 * MIN, observingSince);

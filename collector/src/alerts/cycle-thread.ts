@@ -60,10 +60,17 @@ export type CycleOutcome = { ran: false; reason: 'locked' | 'not_observing' | 'd
 
 export type ToWorker = { type: 'run'; id: number; now: number; since: number } | { type: 'close' };
 export type FromWorker =
+  | { type: 'ready' }
   | { type: 'result'; id: number; outcome?: CycleOutcome; error?: string }
   | { type: 'metric'; method: keyof AlertMetrics; args: unknown[] };
 
 export interface CycleThread {
+  /**
+   * Settles once the worker has loaded its modules and opened its connections (or has failed to): a
+   * collector waits for it before it listens, so that work does not land on the storm of reports that
+   * follows a start.
+   */
+  ready: Promise<void>;
   run(now: number, since: number): Promise<CycleOutcome>;
   close(): Promise<void>;
 }
@@ -88,13 +95,16 @@ export function startCycleThread(plan: CyclePlan, databaseUrl: string, metrics: 
     for (const p of pending.values()) p.reject(e);
     pending.clear();
   };
+  let onReady = () => {};
+  const ready = new Promise<void>((r) => (onReady = r));
   const spawn = (): Worker => {
     const w = new Worker(new URL('./cycle-worker.ts', import.meta.url), {
       workerData: { kind: KIND, plan, databaseUrl } satisfies WorkerData,
     });
     w.unref();
     w.on('message', (m: FromWorker) => {
-      if (m.type === 'metric') (metrics[m.method] as (...a: unknown[]) => void)(...m.args);
+      if (m.type === 'ready') onReady();
+      else if (m.type === 'metric') (metrics[m.method] as (...a: unknown[]) => void)(...m.args);
       else if (m.type === 'result') {
         const p = pending.get(m.id);
         pending.delete(m.id);
@@ -104,12 +114,15 @@ export function startCycleThread(plan: CyclePlan, databaseUrl: string, metrics: 
     });
     w.on('error', (e) => log.error({ err: e, component: 'alerts' }, 'alert cycle thread failed'));
     w.on('exit', (code) => {
+      onReady();
       if (worker === w) worker = null;
       failAll(new Error(`alert cycle thread exited (${code})`));
     });
     return w;
   };
+  worker = spawn();
   return {
+    ready,
     run(now, since) {
       worker ??= spawn();
       const id = ++nextId;

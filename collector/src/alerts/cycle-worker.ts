@@ -31,7 +31,11 @@ if (!isMainThread && (workerData as Partial<WorkerData> | null)?.kind === KIND) 
   };
   const database = openDatabase(databaseUrl, { max: 3 });
   const deps = cycleDeps(plan, database.sql, metrics);
-  let queue = Promise.resolve();
+  // Ready once a connection is open (a failure here shows at the first cycle, as it would have anyway).
+  let queue = database.sql`select 1`.then(
+    () => post({ type: 'ready' }),
+    () => post({ type: 'ready' }),
+  );
   port.on('message', (m: ToWorker) => {
     if (m.type === 'close') {
       queue = queue.then(async () => {

@@ -57,8 +57,9 @@ export function createAlertService(
    * Runs the alert cycles in a worker thread from now on: evaluating the whole fleet is CPU work that
    * must not hold up the requests (and acknowledgements) on this thread. Its metrics come back here.
    */
-  function runCyclesInThread(databaseUrl: string): void {
+  function runCyclesInThread(databaseUrl: string): Promise<void> {
     thread ??= startCycleThread(plan, databaseUrl, metrics, log);
+    return thread.ready;
   }
 
   /** One delivery round at `now`. */

@@ -12,7 +12,7 @@
  *   expiry and revocation, or the admin token still being the configured one), so a session has exactly
  *   the roles and limits of its token and never outlives it.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ANONYMOUS, TOKEN_PREFIX, authenticate, parseToken, tokenStatus, type Principal } from '../program/index.ts';
 import type { SessionStore } from '../stores/sessions.ts';
 import type { TokenLookup, TokenStore } from '../stores/tokens.ts';
@@ -34,8 +34,17 @@ export function bearerOf(header: string | undefined): string | undefined {
   return header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
+const digest = (s: string) => hash('sha256', s, 'buffer');
+/** Two secrets compared in constant time (their digests: equal length whatever was presented). */
+export const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
+
+/** The configured admin token's digest, computed once per value: every request with a bearer is compared to it. */
+let admin: { token: string; digest: Buffer } | null = null;
+/** Whether `presented` is the configured admin token (constant time). */
+export function isAdminToken(presented: string, adminToken: string): boolean {
+  if (admin?.token !== adminToken) admin = { token: adminToken, digest: digest(adminToken) };
+  return timingSafeEqual(digest(presented), admin.digest);
+}
 
 /** The principal of a person token's row (authenticated already). */
 function tokenPrincipal(row: TokenLookup): Principal {
@@ -52,7 +61,7 @@ export async function principalFor(
   opts: { adminToken: string | undefined; tokens: TokenStore; now: number },
 ): Promise<PrincipalResult> {
   if (presented === undefined) return { ok: true, principal: ANONYMOUS, credential: false };
-  if (opts.adminToken && sameSecret(presented, opts.adminToken)) return { ok: true, principal: ADMIN_TOKEN_PRINCIPAL, credential: true };
+  if (opts.adminToken && isAdminToken(presented, opts.adminToken)) return { ok: true, principal: ADMIN_TOKEN_PRINCIPAL, credential: true };
   if (!presented.startsWith(TOKEN_PREFIX)) return { ok: true, principal: ANONYMOUS, credential: true };
   const parsed = parseToken(presented);
   if (!parsed.ok) return { ok: false, reason: parsed.code };

@@ -1,6 +1,6 @@
 /** Request guards shared by routes: bearer tokens and the admin check. */
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { isAdminToken } from '../auth/principal.ts';
 import { Errors } from '../errors.ts';
 
 export function bearer(req: FastifyRequest): string | undefined {
@@ -10,13 +10,11 @@ export function bearer(req: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 function checkAdminToken(req: FastifyRequest, disabled: string): void {
   const expected = req.server.deps.config.adminToken;
   const got = bearer(req);
   if (!expected) throw new Errors.Forbidden(disabled);
-  if (!got || !timingSafeEqual(digest(got), digest(expected))) throw new Errors.Unauthorized();
+  if (!got || !isAdminToken(got, expected)) throw new Errors.Unauthorized();
 }
 
 /** Admin endpoints: the configured admin token, compared in constant time. */
