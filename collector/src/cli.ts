@@ -333,11 +333,20 @@ async function serve(config: Config): Promise<number> {
   // Signals are taken from the start: one that arrives while the database starts stops the collector
   // once it is up, instead of ending this process and leaving the database behind.
   let signalled: string | null = null;
-  let onSignal = (signal: string) => void (signalled = signal);
+  let onSignal: (signal: string) => void = (signal) => {
+    signalled = signal;
+  };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   const { createLogger, startCollector } = await import('./runtime.ts');
   const log = createLogger(config.logLevel);
+  const { isClusterWorker, serveCluster } = await import('./cluster.ts');
+  if (config.processes > 1 && !isClusterWorker()) {
+    return serveCluster(config, log, (stop) => {
+      onSignal = stop;
+      if (signalled) stop(signalled);
+    });
+  }
   const running = await startCollector(config, { log });
   return new Promise((resolve) => {
     onSignal = (signal: string) => {

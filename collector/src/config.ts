@@ -22,6 +22,13 @@ export const Config = Type.Object(
       Type.String({ minLength: 1, description: 'PEM certificate (chain): serve HTTPS directly; needs tlsKeyFile' }),
     ),
     tlsKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key for tlsCertFile' })),
+    processes: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 1,
+      description:
+        'collector processes sharing the port (node:cluster), each answering requests on its own core; 2 or more for fleets of thousands of nodes (see docs/scaling.md)',
+    }),
     signInPerMin: Type.Integer({
       minimum: 1,
       default: 10,
@@ -173,6 +180,7 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'number
   LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
   TIMMY_ANONYMOUS_READ: { path: ['anonymousRead'], kind: 'boolean' },
   TIMMY_SIGNIN_PER_MIN: { path: ['signInPerMin'], kind: 'number' },
+  TIMMY_PROCESSES: { path: ['processes'], kind: 'number' },
   TIMMY_HEARTBEAT_INTERVAL_S: { path: ['sla', 'heartbeatIntervalS'], kind: 'number' },
   TIMMY_GRACE_INTERVALS: { path: ['sla', 'graceIntervals'], kind: 'number' },
   TIMMY_RESTART_GRACE_S: { path: ['sla', 'restartGraceS'], kind: 'number' },

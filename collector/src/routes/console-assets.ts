@@ -50,8 +50,11 @@ const TYPES: Record<string, string> = {
 const CSP =
   "default-src 'self'; script-src 'self' 'sha256-HASH'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/** The console's build module (console/build.ts: outside the collector's package, loaded by path). */
+export const consoleBuild = async () => (await import(repo('console/build.ts'))) as ConsoleBuild;
+
 export default async function consoleRoutes(app: FastifyInstance) {
-  const build = (await import(repo('console/build.ts'))) as ConsoleBuild;
+  const build = await consoleBuild();
   // A read-only install (the systemd unit's ProtectSystem=strict) cannot build at start: it is built at
   // install time (`pnpm build:console`); without it the API still serves and the pages answer 503.
   try {

@@ -1,0 +1,122 @@
+/**
+ * `processes: 2` (TIMMY_PROCESSES): one collector command, two collector processes on one port
+ * (collector/src/cluster.ts). Both answer and ingest; a process killed with -9 is replaced and nothing it
+ * acknowledged is lost; SIGTERM stops every process; a process that cannot listen stops the whole command
+ * with the reason.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from './support/pg.ts';
+import { ROOT, registerNode, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
+import { pushWithFailover, sampleReport } from './support/push.ts';
+
+const env = { TIMMY_PROCESSES: '2', TIMMY_HEARTBEAT_INTERVAL_S: '1', TIMMY_RESTART_GRACE_S: '2' };
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let sql: postgres.Sql;
+let collector: Proc & { url: string };
+
+/** The collector processes (the primary's children), by pid. */
+const workers = (primary: number): number[] => {
+  try {
+    return execFileSync('pgrep', ['-P', String(primary)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there is none
+  }
+};
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** Collector instances beating in the last few seconds (each process records its own observation span). */
+const liveInstances = async () =>
+  (
+    await sql<
+      { n: number }[]
+    >`select count(distinct instance_id)::int as n from collector_spans where last_beat_at > now() - interval '5 seconds'`
+  )[0]!.n;
+
+beforeAll(async () => {
+  db = await createTestDatabase('collector_processes');
+  sql = postgres(db.url, { max: 2, onnotice: () => {} });
+  collector = await startCollectorProcess(db.url, env);
+}, 150_000);
+
+afterAll(async () => {
+  if (collector) await stop(collector, 'SIGKILL');
+  for (const pid of collector ? workers(collector.child.pid!) : []) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  await sql?.end();
+  await db?.drop();
+});
+
+describe('one collector command, two processes on one port', () => {
+  it('both processes serve and ingest; one killed with -9 is replaced and nothing acknowledged is lost; SIGTERM stops them all', async () => {
+    await waitFor('two collector processes listening and observing', async () => (await liveInstances()) === 2, 120_000);
+    const primary = collector.child.pid!;
+    const [first] = workers(primary);
+    expect(workers(primary)).toHaveLength(2);
+
+    const token = await registerNode(collector.url, 'proc-node');
+    const acked: number[] = [];
+    let seq = 0;
+    const pushSome = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        seq++;
+        // A new connection each time (no keep-alive): the primary hands connections to the processes in turn.
+        const via = await pushWithFailover([collector.url], 0, token, sampleReport('proc-stream', [seq], Date.now()), Date.now() + 30_000);
+        if (via) acked.push(seq);
+      }
+    };
+    await pushSome(10);
+
+    process.kill(first!, 'SIGKILL');
+    await waitFor('a replacement process', async () => !workers(primary).includes(first!) && workers(primary).length === 2, 60_000);
+    await pushSome(10);
+    expect(acked.length).toBeGreaterThanOrEqual(18); // a push in flight at the kill may have gone unanswered
+    const stored = await sql<{ seq: string }[]>`
+      select s.seq from samples s join nodes n on n.id = s.node_id where n.name = 'proc-node' and s.stream = 'proc-stream'`;
+    const storedSeqs = new Set(stored.map((r) => Number(r.seq)));
+    expect(acked.filter((s) => !storedSeqs.has(s))).toEqual([]);
+    // Every acknowledged sample stored once.
+    expect(stored.length).toBe(storedSeqs.size);
+    await waitFor('the replacement observing too', async () => (await liveInstances()) === 2, 60_000);
+
+    const pids = workers(primary);
+    await stop(collector, 'SIGTERM');
+    expect(collector.child.exitCode).toBe(0);
+    expect(pids.filter(alive)).toEqual([]);
+  }, 300_000);
+
+  it('a process that cannot listen stops the command with the reason and exit code 1', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const child = spawn(process.execPath, [join(ROOT, 'collector/src/main.ts')], {
+        cwd: ROOT,
+        env: { ...process.env, ...env, DATABASE_URL: db.url, TIMMY_PORT: String(port), LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code, out).toBe(1);
+      expect(out).toMatch(/port \d+ on 127\.0\.0\.1 is taken by another program/);
+      expect(out).toMatch(/exited before it listened/);
+    } finally {
+      taken.close();
+    }
+  }, 150_000);
+});
