@@ -15,8 +15,13 @@ export class IngestService {
   private readonly credentials: CredentialStore;
   private readonly metrics: Metrics;
   private readonly limits: PrepareLimits;
-  /** Carried-forward failing checks per node, seeded from the database on first sight. */
-  private failing = new Map<number, string[]>();
+  /**
+   * Carried-forward failing checks per node as this process last stored them, with the agent stream and
+   * the last seq of that report. Another collector (or another process of this one) may have stored the
+   * node's reports since: the entry is used only for the report that follows it (same stream, the next
+   * seq), otherwise the node row is read (an agent sends its reports one after the other, in seq order).
+   */
+  private failing = new Map<number, { failing: string[]; stream: string; lastSeq: number }>();
   /** First sight of many nodes at once (a collector start under load): one query per batch. */
   private readonly failingLoader: BatchLoader<number, string[]>;
 
@@ -30,10 +35,12 @@ export class IngestService {
   }
 
   async ingest(auth: AuthenticatedNode, report: Report, receivedAt: number): Promise<ReportAck> {
-    let prior = this.failing.get(auth.nodeId);
-    if (!prior) {
-      prior = (await this.failingLoader.load(auth.nodeId)) ?? [];
-    }
+    const cached = this.failing.get(auth.nodeId);
+    const firstSeq = report.samples.reduce((m, s) => Math.min(m, s.seq), Number.POSITIVE_INFINITY);
+    const prior =
+      cached && cached.stream === report.stream && firstSeq === cached.lastSeq + 1
+        ? cached.failing
+        : ((await this.failingLoader.load(auth.nodeId)) ?? []);
     const prepared = prepareReport(report, receivedAt, prior, this.limits);
     for (const r of prepared.rejected) this.metrics.ingestRejections.inc({ code: r.code });
     this.metrics.ingestSamples.inc({ result: 'rejected' }, prepared.rejected.length);
@@ -55,7 +62,10 @@ export class IngestService {
       throw Object.assign(new Errors.Unavailable(), { cause: e });
     }
     // What the node row now says is failing (unchanged when every sample was a duplicate).
-    if (result.failing) this.failing.set(auth.nodeId, result.failing);
+    if (result.failing) {
+      const lastSeq = report.samples.reduce((m, s) => Math.max(m, s.seq), Number.NEGATIVE_INFINITY);
+      this.failing.set(auth.nodeId, { failing: result.failing, stream: report.stream, lastSeq });
+    }
     this.metrics.ingestReports.inc({ result: 'accepted' });
     this.metrics.ingestSamples.inc({ result: 'stored' }, result.accepted);
     this.metrics.ingestSamples.inc({ result: 'duplicate' }, result.duplicates);
