@@ -98,11 +98,12 @@ export class IngestWriter {
   /** What was last written per node+check (see checkNeedsWrite). */
   private checkCache = new Map<string, StoredCheck>();
   /**
-   * When this collector last took a report of each node. A longer gap than the offline grace means the
-   * node was silent or reporting to another collector, which may have written its check rows: what
-   * `checkCache` says of that node is no longer trusted (see changedChecks).
+   * The last report of each node this collector stored: when, and its stream and last seq. What
+   * `checkCache` says of a node is trusted only for the report that follows (same stream, the next seq,
+   * within the offline grace): otherwise the node was silent or its reports went to another collector (or
+   * another process of this one), which may have written its check rows (see changedChecks).
    */
-  private lastReport = new Map<number, number>();
+  private lastReport = new Map<number, { at: number; stream: string; lastSeq: number }>();
   /** The commits in flight, each with its start (performance.now()); one object each, so two starting in the same instant both count. */
   private commitsInFlight = new Set<{ started: number }>();
   /** Since when every commit has failed for want of the database (null after a success). */
@@ -361,7 +362,12 @@ export class IngestWriter {
     // Only once committed, and only what was written: a batch that failed (or is retried), or a check
     // result that came with a duplicate, leaves the cache as it was.
     for (const r of checkRows) if (written.has(r.id)) this.checkCache.set(r.id, r.stored);
-    for (const j of jobs) this.lastReport.set(j.nodeId, Math.max(this.lastReport.get(j.nodeId) ?? j.receivedAt, j.receivedAt));
+    for (const j of jobs) {
+      const seen = this.lastReport.get(j.nodeId);
+      const lastSeq = j.prepared.samples.reduce((m, x) => Math.max(m, x.seq), Number.NEGATIVE_INFINITY);
+      if (!seen || seen.stream !== j.report.stream || lastSeq > seen.lastSeq)
+        this.lastReport.set(j.nodeId, { at: Math.max(seen?.at ?? j.receivedAt, j.receivedAt), stream: j.report.stream, lastSeq });
+    }
     // The statement returns the samples it did not insert (already stored: duplicates), usually none.
     const notInserted = new Map<string, number>();
     for (const r of out!.skipped) notInserted.set(`${r.node_id}\u0000${r.stream}\u0000${r.seq}`, Number(r.n));
@@ -401,7 +407,12 @@ export class IngestWriter {
     >();
     for (const j of jobs) {
       const last = this.lastReport.get(j.nodeId);
-      const trusted = last !== undefined && j.receivedAt - last <= this.opts.graceMs;
+      const firstSeq = j.prepared.samples.reduce((m, x) => Math.min(m, x.seq), Number.POSITIVE_INFINITY);
+      const trusted =
+        last !== undefined &&
+        j.receivedAt - last.at <= this.opts.graceMs &&
+        last.stream === j.report.stream &&
+        firstSeq === last.lastSeq + 1;
       for (const [name, c] of j.prepared.latestChecks) {
         const primary = c.values ? Object.values(c.values).find((v) => typeof v === 'number') : undefined;
         const value = typeof primary === 'number' ? primary : null;
