@@ -1,7 +1,8 @@
 /**
  * The failing SLA-critical checks carried from one sample to the next (a sample without a check keeps
  * its last state) when a node's reports go through two collectors (or two processes of one): each
- * carries what the node row says, never an older copy of its own. Real database, injected clock.
+ * carries what the node row says, never an older copy of its own; the same for the check rows a
+ * collector skips rewriting when it wrote the same status last. Real database, injected clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '@timmy/shared';
@@ -60,5 +61,22 @@ describe('failing checks carried across collectors', () => {
     again.samples[0]!.checks = [];
     await post(a, token, again);
     expect(await failing(nodeId)).toEqual(['gateway']);
+  });
+
+  it('a collector does not skip writing a check row because of its own older copy when another collector wrote the row since', async () => {
+    const { token, nodeId } = await a.register('check-rows');
+    const status = async () =>
+      (await a.database.sql<{ status: string }[]>`select status from node_check_status where node_id = ${nodeId} and name = 'gateway'`)[0]
+        ?.status;
+    clock.now = T0 + 30_000;
+    await post(a, token, reportAt([clock.now], { seqStart: 1, gatewayOk: false }));
+    expect(await status()).toBe('critical');
+    clock.now += 5_000;
+    await post(b, token, reportAt([clock.now], { seqStart: 2 }));
+    expect(await status()).toBe('ok');
+    // Critical again through A, within the offline grace: A's copy says critical already, the row says ok.
+    clock.now += 5_000;
+    await post(a, token, reportAt([clock.now], { seqStart: 3, gatewayOk: false }));
+    expect(await status()).toBe('critical');
   });
 });
