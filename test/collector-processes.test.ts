@@ -1,11 +1,12 @@
 /**
  * `processes: 2` (TIMMY_PROCESSES): one collector command, two collector processes on one port
- * (collector/src/cluster.ts). Both answer and ingest; a process killed with -9 is replaced and nothing it
+ * (collector/src/cluster.ts). Both answer and ingest, and /metrics counts for both whichever answers it; a process killed with -9 is replaced and nothing it
  * acknowledged is lost; SIGTERM stops every process; a process that cannot listen stops the whole command
  * with the reason.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -47,6 +48,17 @@ const liveInstances = async () =>
     >`select count(distinct instance_id)::int as n from collector_spans where last_beat_at > now() - interval '5 seconds'`
   )[0]!.n;
 
+/** GET on a connection of its own (no keep-alive): the primary hands each new connection to the next process. */
+const getOnNewConnection = (url: string) =>
+  new Promise<string>((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+
 beforeAll(async () => {
   db = await createTestDatabase('collector_processes');
   sql = postgres(db.url, { max: 2, onnotice: () => {} });
@@ -73,12 +85,18 @@ describe('one collector command, two processes on one port', () => {
     const pushSome = async (n: number) => {
       for (let i = 0; i < n; i++) {
         seq++;
-        // A new connection each time (no keep-alive): the primary hands connections to the processes in turn.
         const via = await pushWithFailover([collector.url], 0, token, sampleReport('proc-stream', [seq], Date.now()), Date.now() + 30_000);
         if (via) acked.push(seq);
       }
     };
     await pushSome(10);
+    expect(acked).toHaveLength(10);
+    // /metrics from whichever process a scrape reaches (a new connection each) counts for all of them.
+    for (let i = 0; i < 6; i++) {
+      const text = await getOnNewConnection(`${collector.url}/metrics`);
+      expect(text).toMatch(/^timmy_ingest_reports_total\{result="accepted"\} 10$/m);
+      expect(text).toMatch(/^timmy_collector_observing 1$/m);
+    }
 
     process.kill(first!, 'SIGKILL');
     await waitFor('a replacement process', async () => !workers(primary).includes(first!) && workers(primary).length === 2, 60_000);

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { accessWarning, buildApp } from './app.ts';
+import { clusterRegistryText, isClusterWorker } from './cluster.ts';
 import { listenForChanges } from './auth/credentials.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -85,6 +86,7 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
     databaseUrl = embedded.url;
   }
   const { app, database, metrics, services } = await assemble(config, databaseUrl, clock, log);
+  if (isClusterWorker()) metrics.useRegistryText(clusterRegistryText(metrics.registry));
   // Open the request path's connections before listening: a connection costs PostgreSQL a backend start
   // and an authentication, which would otherwise fall on the first reports after a restart, all at once.
   await Promise.all(Array.from({ length: INGEST_CONNECTIONS }, () => database.ingest`select 1`));

@@ -38,17 +38,23 @@ export function alertMetrics(registry: Registry): AlertMetrics {
     name: 'timmy_alert_notifications_queued',
     help: 'Notifications in the outbox by status.',
     labelNames: ['status'],
+    // Several collector processes (cluster.ts): each reads the same outbox and incidents; the freshest reading is the largest.
+    aggregator: 'max',
     registers,
   });
   const age = new Gauge({
     name: 'timmy_alert_notifications_oldest_pending_age_seconds',
     help: 'Age of the oldest notification not yet delivered.',
+    // Several collector processes (cluster.ts): each reads the same outbox and incidents; the freshest reading is the largest.
+    aggregator: 'max',
     registers,
   });
   const open = new Gauge({
     name: 'timmy_incidents_open',
     help: 'Incidents open or acknowledged, by severity.',
     labelNames: ['severity'],
+    // Several collector processes (cluster.ts): each reads the same outbox and incidents; the freshest reading is the largest.
+    aggregator: 'max',
     registers,
   });
   const events = new Counter({

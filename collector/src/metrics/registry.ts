@@ -14,14 +14,20 @@ export function createMetrics() {
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
     registry.removeSingleMetric(name);
   const sources: Array<() => Promise<string>> = [];
+  /** The registry's text: this process's, or every collector process's aggregated (cluster.ts). */
+  let registryText = () => registry.metrics();
   const m = {
     registry,
+    /** With several collector processes on one port: the registry part of a scrape comes from all of them. */
+    useRegistryText(text: () => Promise<string>): void {
+      registryText = text;
+    },
     /** Adds text (whole metric families, none of them on the registry) to every exposition. */
     addSource(render: () => Promise<string>): void {
       sources.push(render);
     },
     async exposition(): Promise<string> {
-      return (await Promise.all([registry.metrics(), ...sources.map((s) => s())])).join('\n');
+      return (await Promise.all([registryText(), ...sources.map((s) => s())])).join('\n');
     },
     ingestReports: new Counter({
       name: 'timmy_ingest_reports_total',
@@ -73,6 +79,8 @@ export function createMetrics() {
     observing: new Gauge({
       name: 'timmy_collector_observing',
       help: '1 while this collector is recording its observation span (its database answers).',
+      // Several collector processes (cluster.ts): 1 only while every one of them observes.
+      aggregator: 'min',
       registers: [registry],
     }),
     httpErrors: new Counter({
