@@ -2,13 +2,16 @@
 /**
  * The console in a real browser: Debian's chromium (scripts/ci-deps.sh installs it) driven by
  * playwright-core, against a real collector process on a real PostgreSQL seeded with the console
- * fixture fleet. Used by test/console-browser.test.ts and `pnpm screenshots` (console-screenshots.ts).
+ * fixture fleet. Used by test/console-browser.test.ts, `pnpm screenshots` (console-screenshots.ts) and
+ * `pnpm bench:ui` (bench/ui.ts).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import type { Browser, Page } from 'playwright-core';
+export type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { type ConsoleFixture, seedConsoleFixture } from './console-fixture.ts';
 import { ROOT, type Proc, startCollectorProcess, waitFor } from './processes.ts';
 
@@ -62,6 +65,47 @@ export async function startConsoleFleet(dbUrl: string, opts: { nodes?: number; o
   };
 }
 
+/**
+ * A console fleet on a database of its own, outside the test runner: a new database on DATABASE_URL's
+ * server when it is set, else on a throw-away embedded PostgreSQL. `stop` drops it all.
+ */
+export async function startOwnConsoleFleet(
+  label: string,
+  opts: { nodes?: number; operators?: number; log?: (line: string) => void } = {},
+): Promise<ConsoleFleet> {
+  const { startEmbeddedPostgres } = await import('../../collector/src/db/embedded.ts');
+  const log = opts.log ?? (() => {});
+  const dir = mkdtempSync(join(tmpdir(), `timmy-${label}-pg-`));
+  if (!process.env.DATABASE_URL) log('starting embedded PostgreSQL…');
+  const server = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dir, database: 'postgres' });
+  const admin = process.env.DATABASE_URL ?? server!.url;
+  const name = `${label.replaceAll('-', '_')}_${process.pid}`;
+  const a = postgres(admin, { max: 1, onnotice: () => {} });
+  const dropAll = async () => {
+    await a.unsafe(`drop database if exists "${name}" with (force)`).catch(() => {});
+    await a.end();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await a.unsafe(`create database "${name}"`);
+    const url = new URL(admin);
+    url.pathname = `/${name}`;
+    log(`seeding the console fixture (${opts.nodes ?? 24} nodes of ${opts.operators ?? 4} operators) and starting a collector…`);
+    const fleet = await startConsoleFleet(url.toString(), opts);
+    return {
+      ...fleet,
+      stop: async () => {
+        await fleet.stop();
+        await dropAll();
+      },
+    };
+  } catch (e) {
+    await dropAll();
+    throw e;
+  }
+}
+
 /** Sign in through the sign-in page with `token`; resolves on the page the role lands on. */
 export async function signIn(page: Page, url: string, token: string): Promise<void> {
   await page.goto(`${url}/signin`);
@@ -72,8 +116,11 @@ export async function signIn(page: Page, url: string, token: string): Promise<vo
 
 /** axe-core's serious and critical violations on the page as it is now. */
 export async function axeViolations(page: Page): Promise<Array<{ id: string; impact: string; nodes: string[] }>> {
-  const axePath = createRequire(join(ROOT, 'test/package.json')).resolve('axe-core/axe.min.js');
-  await page.addScriptTag({ content: readFileSync(axePath, 'utf8') });
+  // Injected once per page load (the page's CSP must be bypassed: browser.newContext({ bypassCSP: true })).
+  if (!(await page.evaluate(() => 'axe' in globalThis))) {
+    const axePath = createRequire(join(ROOT, 'test/package.json')).resolve('axe-core/axe.min.js');
+    await page.addScriptTag({ content: readFileSync(axePath, 'utf8') });
+  }
   const r = (await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<unknown> } }).axe;
     return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
@@ -97,9 +144,9 @@ export async function screenshot(page: Page, name: string, dir = SHOTS_DIR): Pro
   return path;
 }
 
-/** Wait until the page's data has arrived: no "Loading" left in main. */
+/** Wait until the page is drawn (main[data-ready], console/src/lib/ready.ts) and no "Loading" is left in main. */
 export async function settled(page: Page): Promise<void> {
-  await page.waitForSelector('main h1', { timeout: 30_000 });
+  await page.waitForSelector('main[data-ready] h1', { timeout: 30_000 });
   await page.waitForFunction(() => !/Loading/.test(document.querySelector('main')?.textContent ?? 'Loading'), undefined, {
     timeout: 30_000,
   });
