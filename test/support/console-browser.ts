@@ -5,7 +5,7 @@
  * fixture fleet. Used by test/console-browser.test.ts, `pnpm screenshots` (console-screenshots.ts) and
  * `pnpm bench:ui` (bench/ui.ts).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,8 +38,18 @@ export interface ConsoleFleet {
   stop: () => Promise<void>;
 }
 
+export interface ConsoleFleetOptions {
+  nodes?: number;
+  operators?: number;
+  /**
+   * Run the collector's alert cycle (default off: it would resolve the fixture's hand-made incidents,
+   * whose alerts are not firing, within a minute of its start, and page for every silent seeded node).
+   */
+  alerts?: boolean;
+}
+
 /** A migrated database at `dbUrl` seeded with the fixture fleet, and a collector process on it (no anonymous reads). */
-export async function startConsoleFleet(dbUrl: string, opts: { nodes?: number; operators?: number } = {}): Promise<ConsoleFleet> {
+export async function startConsoleFleet(dbUrl: string, opts: ConsoleFleetOptions = {}): Promise<ConsoleFleet> {
   const { migrateDatabase } = await import('../../collector/src/db/database.ts');
   await migrateDatabase(dbUrl);
   const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
@@ -47,7 +57,13 @@ export async function startConsoleFleet(dbUrl: string, opts: { nodes?: number; o
   // observedUntil ahead: the seeded nodes keep their seeded state while the test runs.
   const f = await seedConsoleFixture(sql, { nodes: opts.nodes ?? 24, operators: opts.operators ?? 4, now, observedUntil: now + 3_600_000 });
   // The tests sign in dozens of times a minute from one address: past the default limit of 10.
-  const collector = await startCollectorProcess(dbUrl, { TIMMY_ANONYMOUS_READ: 'false', TIMMY_SIGNIN_PER_MIN: '1000' });
+  const env: Record<string, string> = { TIMMY_ANONYMOUS_READ: 'false', TIMMY_SIGNIN_PER_MIN: '1000' };
+  const configDir = opts.alerts ? undefined : mkdtempSync(join(tmpdir(), 'timmy-console-fleet-'));
+  if (configDir) {
+    writeFileSync(join(configDir, 'collector.yaml'), 'alerts:\n  enabled: false\n');
+    env.TIMMY_CONFIG = join(configDir, 'collector.yaml');
+  }
+  const collector = await startCollectorProcess(dbUrl, env);
   return {
     url: collector.url,
     f,
@@ -61,6 +77,7 @@ export async function startConsoleFleet(dbUrl: string, opts: { nodes?: number; o
         30_000,
       ).catch(() => collector.child.kill('SIGKILL'));
       await sql.end();
+      if (configDir) rmSync(configDir, { recursive: true, force: true });
     },
   };
 }
@@ -71,7 +88,7 @@ export async function startConsoleFleet(dbUrl: string, opts: { nodes?: number; o
  */
 export async function startOwnConsoleFleet(
   label: string,
-  opts: { nodes?: number; operators?: number; log?: (line: string) => void } = {},
+  opts: ConsoleFleetOptions & { log?: (line: string) => void } = {},
 ): Promise<ConsoleFleet> {
   const { startEmbeddedPostgres } = await import('../../collector/src/db/embedded.ts');
   const log = opts.log ?? (() => {});
@@ -111,7 +128,7 @@ export async function signIn(page: Page, url: string, token: string): Promise<vo
   await page.goto(`${url}/signin`);
   await page.locator('#token').fill(token);
   await page.locator('form[data-form="signin"] button[type="submit"]').click();
-  await page.waitForSelector('[data-who]', { timeout: 30_000 });
+  await page.waitForSelector('[data-who]', { timeout: 60_000 });
 }
 
 /** axe-core's serious and critical violations on the page as it is now. */
@@ -146,8 +163,8 @@ export async function screenshot(page: Page, name: string, dir = SHOTS_DIR): Pro
 
 /** Wait until the page is drawn (main[data-ready], console/src/lib/ready.ts) and no "Loading" is left in main. */
 export async function settled(page: Page): Promise<void> {
-  await page.waitForSelector('main[data-ready] h1', { timeout: 30_000 });
+  await page.waitForSelector('main[data-ready] h1', { timeout: 60_000 });
   await page.waitForFunction(() => !/Loading/.test(document.querySelector('main')?.textContent ?? 'Loading'), undefined, {
-    timeout: 30_000,
+    timeout: 60_000,
   });
 }
