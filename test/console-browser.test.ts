@@ -3,10 +3,17 @@
  * The web console in a real browser (Debian's chromium through playwright-core) against a real collector
  * process on a real PostgreSQL seeded with the console fixture fleet: sign-in per role and what each
  * role sees, operator A editing the URL towards B, acknowledging from the button, a statement download
- * against the API's bytes, a node going DOWN on an open page, keyboard-only navigation, axe-core on every
- * page in both themes, the session cookie's attributes and CSRF. Screenshots of every page go to
- * .ci/out/console/. One browser for the file; every wait is for a condition.
+ * against the API's bytes, a node going DOWN on an open page, keyboard-only use of every page, axe-core on
+ * every page in both themes, the session cookie's attributes and CSRF. Screenshots of every page go to
+ * .ci/out/console/.
+ *
+ * One browser and one seeded fleet for the file; each role signs in once through the sign-in page
+ * (beforeAll) and every later test opens a fresh context from that role's cookie; the tests run
+ * concurrently. Every wait is for a condition: a page is drawn when `main[data-ready]` is set
+ * (console/src/lib/ready.ts).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createTestDatabase } from './support/pg.ts';
@@ -23,20 +30,36 @@ import {
 } from './support/console-browser.ts';
 import { postReport } from './support/push.ts';
 import { reportAt } from './support/harness.ts';
-import { waitFor } from './support/processes.ts';
+import { ROOT, waitFor } from './support/processes.ts';
+import { sampleApplication } from '../collector/src/program/testkit.ts';
 
 const skip = !hasChromium();
 if (skip) console.warn('console browser tests skipped: no /usr/bin/chromium (bash scripts/ci-deps.sh installs it)');
 
+const ROLES = ['admin', 'lead', 'finance', 'operatorA', 'partner'] as const;
+type Role = (typeof ROLES)[number];
+type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
+
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let fleet: ConsoleFleet;
 let browser: Browser;
+/** Each role's cookie after signing in through the sign-in page, and where that sign-in landed. */
+const signedIn = {} as Record<Role, { state: StorageState; landed: string }>;
 
 beforeAll(async () => {
   if (skip) return;
   db = await createTestDatabase('console_browser');
-  fleet = await startConsoleFleet(db.url);
-  browser = await launchBrowser();
+  [fleet, browser] = await Promise.all([startConsoleFleet(db.url), launchBrowser()]);
+  await Promise.all(
+    ROLES.map(async (role) => {
+      const ctx = await browser.newContext();
+      const page = await ctx.newPage();
+      await signIn(page, fleet.url, fleet.f.tokens[role]);
+      await page.waitForURL((u) => u.pathname !== '/signin');
+      signedIn[role] = { state: await ctx.storageState(), landed: new URL(page.url()).pathname };
+      await ctx.close();
+    }),
+  );
 }, 240_000);
 
 afterAll(async () => {
@@ -45,18 +68,92 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function as(token: string, viewport = { width: 1280, height: 900 }): Promise<{ ctx: BrowserContext; page: Page }> {
-  const ctx = await browser.newContext({ viewport, acceptDownloads: true });
+const DESKTOP = { width: 1280, height: 900 };
+const POLL = { timeout: 60_000, interval: 100 };
+
+/** A fresh context signed in as `role` (its cookie from beforeAll; none for the public) on `path` (`/`: the role's home). */
+async function as(
+  role: Role | undefined,
+  path = '/',
+  opts: { viewport?: { width: number; height: number }; bypassCSP?: boolean } = {},
+): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext({
+    viewport: opts.viewport ?? DESKTOP,
+    acceptDownloads: true,
+    ...(opts.bypassCSP ? { bypassCSP: true } : {}),
+    ...(role ? { storageState: signedIn[role].state } : {}),
+  });
   const page = await ctx.newPage();
-  page.setDefaultTimeout(30_000);
-  await signIn(page, fleet.url, token);
+  page.setDefaultTimeout(60_000);
+  await page.goto(`${fleet.url}${path}`);
+  if (role) await page.waitForSelector('[data-who]');
   return { ctx, page };
 }
 
 const api = async (path: string, token: string) => fetch(`${fleet.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
 const navLinks = (page: Page) => page.locator('nav[aria-label="Main"] a').allTextContents();
 
-describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
+/**
+ * Tab from where the focus is, round the page, until every visible element a mouse user can use (link,
+ * button, input, select, textarea, summary, anything with a tab stop) has had the focus; the ones it never
+ * reached, described.
+ */
+async function unreachableByTab(page: Page): Promise<string[]> {
+  const wanted = await page.evaluate(() =>
+    [
+      ...document.querySelectorAll<HTMLElement>(
+        'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])',
+      ),
+    ]
+      .filter((e) => e.checkVisibility({ visibilityProperty: true }) && !e.closest('[inert]'))
+      .map((e, i) => {
+        e.dataset.kb = String(i);
+        const text = (e.getAttribute('aria-label') ?? e.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 40);
+        const attrs = ['id', 'name', 'type', 'data-action', 'href']
+          .map((a) => (e.hasAttribute(a) ? ` ${a}="${e.getAttribute(a)}"` : ''))
+          .join('');
+        return [String(i), `<${e.tagName.toLowerCase()}${attrs}> ${text}`] as const;
+      }),
+  );
+  // Every element that gets the focus is recorded in the page; Tab is pressed in batches between reads.
+  await page.evaluate(() => {
+    const w = window as unknown as { kbReached?: Set<string> };
+    w.kbReached = new Set();
+    document.addEventListener('focusin', (e) => {
+      const k = (e.target as HTMLElement).dataset?.kb;
+      if (k !== undefined) w.kbReached!.add(k);
+    });
+  });
+  const reachedNow = () => page.evaluate(() => [...(window as unknown as { kbReached: Set<string> }).kbReached]);
+  let reached = new Set<string>();
+  for (let pressed = 0; pressed < wanted.length * 2 + 20 && reached.size < wanted.length; ) {
+    for (let i = 0; i < 10; i++, pressed++) await page.keyboard.press('Tab');
+    reached = new Set(await reachedNow());
+  }
+  return wanted.filter(([k]) => !reached.has(k)).map(([, what]) => what);
+}
+
+/** Focus `selector` with Tab alone (from where the focus is), then press `key` on it. */
+async function tabTo(page: Page, selector: string, key: 'Enter' | ' '): Promise<void> {
+  await page.evaluate((sel) => {
+    for (const e of document.querySelectorAll('[data-kb-target]')) e.removeAttribute('data-kb-target');
+    document.querySelector(sel)?.setAttribute('data-kb-target', '');
+  }, selector);
+  expect(await page.locator('[data-kb-target]').count(), `${selector} on the page`).toBe(1);
+  const n = await page.evaluate(
+    () => document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]').length * 2 + 10,
+  );
+  for (let i = 0; i < n && !(await page.evaluate(() => document.activeElement?.hasAttribute('data-kb-target'))); i++)
+    await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.activeElement?.hasAttribute('data-kb-target')), `Tab reaches ${selector}`).toBe(true);
+  await page.keyboard.press(key === ' ' ? 'Space' : key);
+}
+
+// Concurrent (vitest's maxConcurrency at a time): no test changes what another reads. The two that
+// acknowledge take one open incident each (the fixture's `a` and `disk`); every other write (a session
+// signed out, an enrollment token, an application, a month verified, a node's heartbeats) is seen by its
+// own test only.
+describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent: true }, () => {
   it('serves its pages and assets from the collector itself, and the sign-in page without a session', async () => {
     const res = await fetch(`${fleet.url}/`);
     expect(res.status).toBe(200);
@@ -64,6 +161,12 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
     expect(html).toMatch(/<script type="module" src="\/assets\/shell-[A-Za-z0-9]+\.js">/);
     expect(html).not.toMatch(/https?:\/\//);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // A dotted chunk name (uPlot's) is served; a leading dot, a `..` or another file of dist/ is not.
+    const uplot = readdirSync(join(ROOT, 'console/dist')).find((n) => /^uPlot\..+\.js$/.test(n));
+    expect(uplot).toBeDefined();
+    expect((await fetch(`${fleet.url}/assets/${uplot}`)).status).toBe(200);
+    for (const bad of ['..%2Fdist%2Fmanifest.json', '.x.js', 'a..js', 'manifest.json', 'index.html'])
+      expect((await fetch(`${fleet.url}/assets/${bad}`)).status, bad).toBe(404);
     const ctx = await browser.newContext();
     const page = await ctx.newPage();
     const foreign: string[] = [];
@@ -109,16 +212,18 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
     await ctx.close();
   });
 
-  it('each role sees its own pages and navigation, and nothing else', async () => {
-    const t = fleet.f.tokens;
-    for (const [who, token, landing, links] of [
-      ['admin', t.admin, /\/fleet$/, ['Fleet', 'Finance', 'Applications', 'Status', 'API docs']],
-      ['lead', t.lead, /\/fleet$/, ['Fleet', 'Applications', 'Status', 'API docs']],
-      ['finance', t.finance, /\/fleet$/, ['Fleet', 'Finance', 'Status', 'API docs']],
-      ['operatorA', t.operatorA, new RegExp(`/operator/${fleet.f.a}$`), ['My nodes', 'Status']],
-      ['partner', t.partner, new RegExp(`/partner/${fleet.f.partner}$`), ['My referrals', 'Status']],
-    ] as const) {
-      const { ctx, page } = await as(token);
+  for (const [who, landedOn, links] of [
+    ['admin', /\/fleet$/, ['Fleet', 'Finance', 'Applications', 'Status', 'API docs']],
+    ['lead', /\/fleet$/, ['Fleet', 'Applications', 'Status', 'API docs']],
+    ['finance', /\/fleet$/, ['Fleet', 'Finance', 'Status', 'API docs']],
+    ['operatorA', () => new RegExp(`/operator/${fleet.f.a}$`), ['My nodes', 'Status']],
+    ['partner', () => new RegExp(`/partner/${fleet.f.partner}$`), ['My referrals', 'Status']],
+  ] as const)
+    it(`the ${who} role sees its own pages and navigation, and nothing else`, async () => {
+      const landing = typeof landedOn === 'function' ? landedOn() : landedOn;
+      // Where the sign-in itself landed (beforeAll), and where `/` leads with the session.
+      expect(signedIn[who].landed, `${who} after signing in`).toMatch(landing);
+      const { ctx, page } = await as(who);
       await page.waitForURL(landing);
       await settled(page);
       expect(await navLinks(page), who).toEqual(links);
@@ -129,11 +234,10 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
         for (const n of fleet.f.nodes.b) expect(await page.locator(`[data-node="${n}"]`).count()).toBe(0);
       }
       await ctx.close();
-    }
-  });
+    });
 
   it("operator A editing the URL towards B's pages sees only 'not found'", async () => {
-    const { ctx, page } = await as(fleet.f.tokens.operatorA);
+    const { ctx, page } = await as('operatorA');
     for (const path of [`/operator/${fleet.f.b}`, `/node/${fleet.f.nodes.b[0]}`]) {
       await page.goto(`${fleet.url}${path}`);
       await page.waitForSelector('main [role="alert"]');
@@ -148,11 +252,9 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
   });
 
   it('acknowledging from the button changes the incident, and the API agrees', async () => {
-    const { ctx, page } = await as(fleet.f.tokens.lead);
-    await page.waitForSelector('tr[data-incident] [data-action="ack"]');
-    const row = page.locator('tr[data-incident]', { has: page.locator('[data-action="ack"]') }).first();
-    const id = (await row.getAttribute('data-incident'))!;
-    await row.locator('[data-action="ack"]').click();
+    const { ctx, page } = await as('lead');
+    const id = fleet.f.incidents.a;
+    await page.locator(`tr[data-incident="${id}"] [data-action="ack"]`).click();
     await page.waitForFunction(
       (i) => document.querySelector(`tr[data-incident="${i}"] [data-status]`)?.textContent?.startsWith('acknowledged'),
       id,
@@ -163,13 +265,12 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
   });
 
   it("a statement downloads from the operator's page byte for byte as the API answers it, and its lines drill down to evidence", async () => {
-    const { ctx, page } = await as(fleet.f.tokens.operatorA);
+    const { ctx, page } = await as('operatorA');
     await page.locator('#st-month').fill(fleet.f.closedMonth);
     await page.locator('#st-month').dispatchEvent('change');
     await page.waitForSelector(`[data-statement="${fleet.f.closedMonth}"]`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-action="download"]').click()]);
     const path = await download.path();
-    const { readFileSync } = await import('node:fs');
     const got = readFileSync(path!);
     const want = Buffer.from(
       await (await api(`/v1/operators/${fleet.f.a}/statements/${fleet.f.closedMonth}`, fleet.f.tokens.operatorA)).arrayBuffer(),
@@ -189,8 +290,7 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
       return;
     }
     const node = fleet.f.agent.node;
-    const { ctx, page } = await as(fleet.f.tokens.operatorA);
-    await page.goto(`${fleet.url}/node/${node}`);
+    const { ctx, page } = await as('operatorA', `/node/${node}`);
     await settled(page);
     // The agent reports for a while (UP), then stops.
     let stop = false;
@@ -221,79 +321,187 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
     await ctx.close();
   });
 
-  it('keyboard only: Tab reaches every link and button on the fleet and operator pages, and Enter acknowledges', async () => {
-    for (const [token, path] of [
-      [fleet.f.tokens.lead, '/fleet'],
-      [fleet.f.tokens.operatorA, `/operator/${fleet.f.a}`],
-    ] as const) {
-      const { ctx, page } = await as(token);
-      await page.goto(`${fleet.url}${path}`);
-      await settled(page);
-      const wanted = await page.evaluate(() =>
-        [...document.querySelectorAll('a[href], button:not([disabled]), input, summary')]
-          .filter((e) => (e as HTMLElement).offsetParent !== null)
-          .map((e, i) => {
-            (e as HTMLElement).dataset.kb = String(i);
-            return String(i);
-          }),
-      );
-      const reached = new Set<string>();
-      for (let i = 0; i < wanted.length * 2 + 10 && reached.size < wanted.length; i++) {
-        await page.keyboard.press('Tab');
-        const k = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.kb);
-        if (k !== undefined) reached.add(k);
-      }
-      expect(
-        wanted.filter((k) => !reached.has(k)),
-        `${path}: not reached by Tab`,
-      ).toEqual([]);
-      await ctx.close();
-    }
-    // Enter on a focused Acknowledge button acknowledges.
-    const { ctx, page } = await as(fleet.f.tokens.lead);
-    await settled(page);
-    const ack = page.locator('[data-action="ack"]').first();
-    if ((await ack.count()) > 0) {
-      const id = await ack.evaluate((b) => b.closest('tr')?.dataset.incident);
-      await ack.focus();
-      await page.keyboard.press('Enter');
-      await page.waitForFunction(
-        (i) => document.querySelector(`tr[data-incident="${i}"] [data-status]`)?.textContent?.startsWith('acknowledged'),
-        id,
-      );
-    }
-    await ctx.close();
-  });
-
-  type Fixture = ConsoleFleet['f'];
-  const AXE_PAGES: Array<[string, (f: Fixture) => string | undefined, (f: Fixture) => string]> = [
-    ['signin', () => undefined, () => '/signin'],
-    ['status', () => undefined, () => '/status'],
-    ['fleet', (f) => f.tokens.lead, () => '/fleet'],
-    ['operator', (f) => f.tokens.operatorA, (f) => `/operator/${f.a}`],
-    ['node', (f) => f.tokens.operatorA, (f) => `/node/${f.nodes.a[0]}`],
-    ['partner', (f) => f.tokens.partner, (f) => `/partner/${f.partner}`],
-    ['finance', (f) => f.tokens.finance, () => '/finance'],
-    ['apply', () => undefined, () => '/apply'],
-    ['applications', (f) => f.tokens.lead, () => '/applications'],
+  const KEYBOARD: Array<{ page: string; role?: Role; path: () => string; act: (page: Page) => Promise<void> }> = [
+    {
+      page: 'fleet',
+      role: 'lead',
+      path: () => '/fleet',
+      // Enter on an Acknowledge button acknowledges.
+      act: async (page) => {
+        const id = fleet.f.incidents.disk;
+        await tabTo(page, `tr[data-incident="${id}"] [data-action="ack"]`, 'Enter');
+        await page.waitForFunction(
+          (i) => document.querySelector(`tr[data-incident="${i}"] [data-status]`)?.textContent?.startsWith('acknowledged'),
+          id,
+        );
+        const inc: any = await (await api(`/v1/incidents/${id}`, fleet.f.tokens.lead)).json();
+        expect((inc.incident ?? inc).status).toBe('acknowledged');
+      },
+    },
+    {
+      page: 'operator',
+      role: 'operatorA',
+      path: () => `/operator/${fleet.f.a}`,
+      // Enter on "Show the install one-liner" issues an enrollment token and shows the command.
+      act: async (page) => {
+        await tabTo(page, '[data-action="enroll"]', 'Enter');
+        await expect.poll(() => page.locator('[data-install]').textContent(), POLL).toMatch(/install\.sh/);
+      },
+    },
+    {
+      page: 'node',
+      role: 'operatorA',
+      path: () => `/node/${fleet.f.nodes.a[2] ?? fleet.f.nodes.a[0]}`,
+      // Space on an interval's "evidence" opens it.
+      act: async (page) => {
+        await tabTo(page, '[data-table="intervals"] summary', ' ');
+        await page.waitForSelector('[data-table="intervals"] details[open] pre');
+      },
+    },
+    {
+      page: 'partner',
+      role: 'partner',
+      path: () => `/partner/${fleet.f.partner}`,
+      // Enter on the commission statement's download link downloads the API's bytes.
+      act: async (page) => {
+        await page.locator('#p-month').fill(fleet.f.closedMonth);
+        await page.locator('#p-month').dispatchEvent('change');
+        const link = `a[download="commission-${fleet.f.partner}-${fleet.f.closedMonth}.json"]`;
+        await page.waitForSelector(link);
+        const [download] = await Promise.all([page.waitForEvent('download'), tabTo(page, link, 'Enter')]);
+        const got = readFileSync((await download.path())!);
+        const want = Buffer.from(
+          await (await api(`/v1/partners/${fleet.f.partner}/statements/${fleet.f.closedMonth}`, fleet.f.tokens.partner)).arrayBuffer(),
+        );
+        expect(got.equals(want)).toBe(true);
+      },
+    },
+    {
+      page: 'finance',
+      role: 'admin',
+      path: () => '/finance',
+      // Enter on "Verify against the evidence" verifies the closed month.
+      act: async (page) => {
+        await tabTo(page, '[data-action="verify"]', 'Enter');
+        await expect.poll(() => page.locator('main p.notice[role="status"]').textContent(), POLL).toMatch(/^Verification: /);
+      },
+    },
+    {
+      page: 'applications',
+      role: 'lead',
+      path: () => '/applications',
+      // Enter on "start screening" moves the application on.
+      act: async (page) => {
+        const row = page.locator('tr[data-application]', { hasText: 'kbd-reviewer@example.org' });
+        const operator = (await row.locator('th').textContent())!.replace('kbd-reviewer@example.org', '').trim();
+        await tabTo(page, `tr[data-application="${await row.getAttribute('data-application')}"] [data-action="start_screening"]`, 'Enter');
+        await expect
+          .poll(
+            async () => ((await (await api(`/v1/operators/${operator}/lifecycle`, fleet.f.tokens.lead)).json()) as any).status.state,
+            POLL,
+          )
+          .toBe('screening');
+      },
+    },
+    {
+      page: 'status',
+      path: () => '/status',
+      // Enter on the fleet bar's "Daily summary" opens the list of days.
+      act: async (page) => {
+        await tabTo(page, '[data-bar="fleet"] summary', 'Enter');
+        await page.waitForSelector('[data-bar="fleet"] details[open] li');
+      },
+    },
+    {
+      page: 'apply',
+      path: () => '/apply',
+      // Space ticks a checkbox; Enter on "Apply" sends the filled-in form.
+      act: async (page) => {
+        const fill: Record<string, string> = {
+          fullName: 'Kim Keyboard',
+          email: 'kim-keyboard@example.org',
+          country: 'DE',
+          region: 'eu-west',
+          years: '5',
+          summary: 'Ran forty servers for four years, on call.',
+          provider: 'Hetzner',
+          datacenter: 'fsn1',
+          vcpus: '2',
+          ramGb: '4',
+          storageGb: '50',
+          hours: '20',
+          refName: 'Jo Smith',
+          refContact: 'jo@example.org',
+          refRelationship: 'former lead',
+          signature: 'Kim Keyboard',
+        };
+        for (const [id, v] of Object.entries(fill)) await page.locator(`#${id}`).fill(v);
+        for (const id of ['skill-linux_admin', 'uptimeTarget', 'exitNotice', 'sovereignty', 'training', 'accurate']) {
+          await tabTo(page, `#${id}`, ' ');
+          expect(await page.locator(`#${id}`).isChecked(), `Space ticks #${id}`).toBe(true);
+        }
+        await tabTo(page, 'form[data-form="apply"] button[type="submit"]', 'Enter');
+        await expect
+          .poll(async () => (await page.locator('[data-applied], main .error[role="alert"]').first().textContent()) ?? '', POLL)
+          .toMatch(/^Thank you: application \d+ is in/);
+      },
+    },
   ];
-  for (const [name, tokenOf, pathOf] of AXE_PAGES)
-    it(`axe-core finds no serious or critical violation on the ${name} page, light and dark, at desktop and phone width`, async () => {
-      const token = tokenOf(fleet.f);
-      const path = pathOf(fleet.f);
-      const problems: string[] = [];
-      // bypassCSP: axe is injected as an inline script, which the console's policy refuses.
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
-      const page = await ctx.newPage();
-      page.setDefaultTimeout(30_000);
-      if (token) await signIn(page, fleet.url, token);
-      for (const viewport of [
-        { width: 1280, height: 900 },
-        { width: 390, height: 844 },
-      ]) {
-        await page.setViewportSize(viewport);
-        await page.goto(`${fleet.url}${path}`);
+  for (const k of KEYBOARD)
+    it(`keyboard only: Tab reaches every link, button, input and select on the ${k.page} page, and a key press acts`, async () => {
+      if (k.page === 'applications') {
+        // An application in the queue to move.
+        const res = await fetch(`${fleet.url}/v1/applications`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(
+            sampleApplication((a) => {
+              a.applicant = { fullName: 'Robin Reviewer', email: 'kbd-reviewer@example.org', handle: 'robin-reviewer' };
+              a.location.region = 'eu-west';
+              delete a.referralCode;
+            }),
+          ),
+        });
+        expect(res.status, await res.clone().text()).toBe(201);
+      }
+      const { ctx, page } = await as(k.role, k.path());
+      await settled(page);
+      if (k.page === 'finance') {
+        // The closed month: its statements, export and verification (a month not closed offers only "Close").
+        await page.locator('#f-month').fill(fleet.f.closedMonth);
+        await page.locator('#f-month').dispatchEvent('change');
+        await page.waitForSelector('[data-action="verify"]');
         await settled(page);
+      }
+      expect(await unreachableByTab(page), `${k.page}: not reached by Tab`).toEqual([]);
+      await k.act(page);
+      await ctx.close();
+    });
+
+  const AXE_PAGES: Array<[string, Role | undefined, () => string]> = [
+    ['signin', undefined, () => '/signin'],
+    ['status', undefined, () => '/status'],
+    ['fleet', 'lead', () => '/fleet'],
+    ['operator', 'operatorA', () => `/operator/${fleet.f.a}`],
+    ['node', 'operatorA', () => `/node/${fleet.f.nodes.a[0]}`],
+    ['partner', 'partner', () => `/partner/${fleet.f.partner}`],
+    ['finance', 'finance', () => '/finance'],
+    ['apply', undefined, () => '/apply'],
+    ['applications', 'lead', () => '/applications'],
+  ];
+  for (const [name, role, pathOf] of AXE_PAGES)
+    it(`axe-core finds no serious or critical violation on the ${name} page, light and dark, at desktop and phone width`, async () => {
+      const problems: string[] = [];
+      // bypassCSP: axe is injected as an inline script, which the console's policy refuses. One load per
+      // width (a chart is laid out for the width it loads at); both themes on each load.
+      for (const viewport of [DESKTOP, { width: 390, height: 844 }]) {
+        const { ctx, page } = await as(role, pathOf(), { viewport, bypassCSP: true });
+        await settled(page);
+        if (name === 'node') {
+          // Every chart drawn (its uPlot chunk served).
+          expect(await page.locator('[data-chart]').count()).toBe(5);
+          expect(await page.locator('[data-chart] .uplot').count()).toBe(5);
+        }
         for (const theme of ['light', 'dark'] as const) {
           await setTheme(page, theme);
           const v = await axeViolations(page);
@@ -305,8 +513,8 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000 }, () => {
           expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} at phone width`).toBeLessThanOrEqual(
             viewport.width + 1,
           );
+        await ctx.close();
       }
-      await ctx.close();
       expect(problems).toEqual([]);
     });
 });

@@ -9,6 +9,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Session, isStaff, loadSession, session, signOut } from './lib/api.ts';
 import { html } from './lib/html.ts';
 import { startLive, stopLive } from './lib/live.ts';
+import { resetReady, settle } from './lib/ready.ts';
 import { go } from './lib/ui.ts';
 
 type PageModule = { default: (props: { params: Record<string, string>; session: Session }) => unknown; title: string };
@@ -142,11 +143,14 @@ function App() {
     };
   }, [path, s?.signedIn, s?.role]);
 
-  // After a navigation, focus moves to the page's heading so keyboard and screen-reader users start there.
+  // After a navigation, focus moves to the page's heading so keyboard and screen-reader users start there;
+  // the page is marked drawn (lib/ready.ts) once its loads are done, or at once when it loads nothing.
   useEffect(() => {
+    resetReady();
     const t = setTimeout(() => mainRef.current?.querySelector<HTMLElement>('h1')?.focus({ preventScroll: false }), 0);
+    if (page.mod || page.error) settle();
     return () => clearTimeout(t);
-  }, [page.mod, page.params]);
+  }, [page.mod, page.params, page.error]);
 
   if (!s) return html`<p>Loading…</p>`;
   const Page = page.mod?.default;

@@ -2,13 +2,16 @@
 /**
  * The console in a real browser: Debian's chromium (scripts/ci-deps.sh installs it) driven by
  * playwright-core, against a real collector process on a real PostgreSQL seeded with the console
- * fixture fleet. Used by test/console-browser.test.ts and `pnpm screenshots` (console-screenshots.ts).
+ * fixture fleet. Used by test/console-browser.test.ts, `pnpm screenshots` (console-screenshots.ts) and
+ * `pnpm bench:ui` (bench/ui.ts).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import type { Browser, Page } from 'playwright-core';
+export type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { type ConsoleFixture, seedConsoleFixture } from './console-fixture.ts';
 import { ROOT, type Proc, startCollectorProcess, waitFor } from './processes.ts';
 
@@ -35,8 +38,18 @@ export interface ConsoleFleet {
   stop: () => Promise<void>;
 }
 
+export interface ConsoleFleetOptions {
+  nodes?: number;
+  operators?: number;
+  /**
+   * Run the collector's alert cycle (default off: it would resolve the fixture's hand-made incidents,
+   * whose alerts are not firing, within a minute of its start, and page for every silent seeded node).
+   */
+  alerts?: boolean;
+}
+
 /** A migrated database at `dbUrl` seeded with the fixture fleet, and a collector process on it (no anonymous reads). */
-export async function startConsoleFleet(dbUrl: string, opts: { nodes?: number; operators?: number } = {}): Promise<ConsoleFleet> {
+export async function startConsoleFleet(dbUrl: string, opts: ConsoleFleetOptions = {}): Promise<ConsoleFleet> {
   const { migrateDatabase } = await import('../../collector/src/db/database.ts');
   await migrateDatabase(dbUrl);
   const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
@@ -44,7 +57,13 @@ export async function startConsoleFleet(dbUrl: string, opts: { nodes?: number; o
   // observedUntil ahead: the seeded nodes keep their seeded state while the test runs.
   const f = await seedConsoleFixture(sql, { nodes: opts.nodes ?? 24, operators: opts.operators ?? 4, now, observedUntil: now + 3_600_000 });
   // The tests sign in dozens of times a minute from one address: past the default limit of 10.
-  const collector = await startCollectorProcess(dbUrl, { TIMMY_ANONYMOUS_READ: 'false', TIMMY_SIGNIN_PER_MIN: '1000' });
+  const env: Record<string, string> = { TIMMY_ANONYMOUS_READ: 'false', TIMMY_SIGNIN_PER_MIN: '1000' };
+  const configDir = opts.alerts ? undefined : mkdtempSync(join(tmpdir(), 'timmy-console-fleet-'));
+  if (configDir) {
+    writeFileSync(join(configDir, 'collector.yaml'), 'alerts:\n  enabled: false\n');
+    env.TIMMY_CONFIG = join(configDir, 'collector.yaml');
+  }
+  const collector = await startCollectorProcess(dbUrl, env);
   return {
     url: collector.url,
     f,
@@ -58,8 +77,50 @@ export async function startConsoleFleet(dbUrl: string, opts: { nodes?: number; o
         30_000,
       ).catch(() => collector.child.kill('SIGKILL'));
       await sql.end();
+      if (configDir) rmSync(configDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A console fleet on a database of its own, outside the test runner: a new database on DATABASE_URL's
+ * server when it is set, else on a throw-away embedded PostgreSQL. `stop` drops it all.
+ */
+export async function startOwnConsoleFleet(
+  label: string,
+  opts: ConsoleFleetOptions & { log?: (line: string) => void } = {},
+): Promise<ConsoleFleet> {
+  const { startEmbeddedPostgres } = await import('../../collector/src/db/embedded.ts');
+  const log = opts.log ?? (() => {});
+  const dir = mkdtempSync(join(tmpdir(), `timmy-${label}-pg-`));
+  if (!process.env.DATABASE_URL) log('starting embedded PostgreSQL…');
+  const server = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dir, database: 'postgres' });
+  const admin = process.env.DATABASE_URL ?? server!.url;
+  const name = `${label.replaceAll('-', '_')}_${process.pid}`;
+  const a = postgres(admin, { max: 1, onnotice: () => {} });
+  const dropAll = async () => {
+    await a.unsafe(`drop database if exists "${name}" with (force)`).catch(() => {});
+    await a.end();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await a.unsafe(`create database "${name}"`);
+    const url = new URL(admin);
+    url.pathname = `/${name}`;
+    log(`seeding the console fixture (${opts.nodes ?? 24} nodes of ${opts.operators ?? 4} operators) and starting a collector…`);
+    const fleet = await startConsoleFleet(url.toString(), opts);
+    return {
+      ...fleet,
+      stop: async () => {
+        await fleet.stop();
+        await dropAll();
+      },
+    };
+  } catch (e) {
+    await dropAll();
+    throw e;
+  }
 }
 
 /** Sign in through the sign-in page with `token`; resolves on the page the role lands on. */
@@ -67,13 +128,16 @@ export async function signIn(page: Page, url: string, token: string): Promise<vo
   await page.goto(`${url}/signin`);
   await page.locator('#token').fill(token);
   await page.locator('form[data-form="signin"] button[type="submit"]').click();
-  await page.waitForSelector('[data-who]', { timeout: 30_000 });
+  await page.waitForSelector('[data-who]', { timeout: 60_000 });
 }
 
 /** axe-core's serious and critical violations on the page as it is now. */
 export async function axeViolations(page: Page): Promise<Array<{ id: string; impact: string; nodes: string[] }>> {
-  const axePath = createRequire(join(ROOT, 'test/package.json')).resolve('axe-core/axe.min.js');
-  await page.addScriptTag({ content: readFileSync(axePath, 'utf8') });
+  // Injected once per page load (the page's CSP must be bypassed: browser.newContext({ bypassCSP: true })).
+  if (!(await page.evaluate(() => 'axe' in globalThis))) {
+    const axePath = createRequire(join(ROOT, 'test/package.json')).resolve('axe-core/axe.min.js');
+    await page.addScriptTag({ content: readFileSync(axePath, 'utf8') });
+  }
   const r = (await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<unknown> } }).axe;
     return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
@@ -97,10 +161,10 @@ export async function screenshot(page: Page, name: string, dir = SHOTS_DIR): Pro
   return path;
 }
 
-/** Wait until the page's data has arrived: no "Loading" left in main. */
+/** Wait until the page is drawn (main[data-ready], console/src/lib/ready.ts) and no "Loading" is left in main. */
 export async function settled(page: Page): Promise<void> {
-  await page.waitForSelector('main h1', { timeout: 30_000 });
+  await page.waitForSelector('main[data-ready] h1', { timeout: 60_000 });
   await page.waitForFunction(() => !/Loading/.test(document.querySelector('main')?.textContent ?? 'Loading'), undefined, {
-    timeout: 30_000,
+    timeout: 60_000,
   });
 }

@@ -4,12 +4,9 @@
  * node.png, status.png) from a collector on a throw-away embedded PostgreSQL (or DATABASE_URL) seeded
  * with the console fixture fleet, in Debian's chromium.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import postgres from 'postgres';
-import { startEmbeddedPostgres } from '../../collector/src/db/embedded.ts';
-import { hasChromium, launchBrowser, settled, signIn, startConsoleFleet } from './console-browser.ts';
+import { hasChromium, launchBrowser, settled, signIn, startOwnConsoleFleet } from './console-browser.ts';
 import { ROOT } from './processes.ts';
 
 if (!hasChromium()) {
@@ -18,15 +15,7 @@ if (!hasChromium()) {
 }
 const out = join(ROOT, 'docs/img');
 mkdirSync(out, { recursive: true });
-const dir = mkdtempSync(join(tmpdir(), 'timmy-shots-pg-'));
-const server = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dir, database: 'postgres' });
-const admin = process.env.DATABASE_URL ?? server!.url;
-const name = `console_shots_${process.pid}`;
-const a = postgres(admin, { max: 1, onnotice: () => {} });
-await a.unsafe(`create database "${name}"`);
-const url = new URL(admin);
-url.pathname = `/${name}`;
-const fleet = await startConsoleFleet(url.toString());
+const fleet = await startOwnConsoleFleet('console-shots');
 const browser = await launchBrowser();
 try {
   const f = fleet.f;
@@ -41,8 +30,7 @@ try {
     page.setDefaultTimeout(60_000);
     if (token) await signIn(page, fleet.url, token);
     await page.goto(`${fleet.url}${path}`);
-    await settled(page);
-    await page.waitForTimeout(300); // charts draw on the next frame
+    await settled(page); // charts included (main[data-ready])
     await page.screenshot({ path: join(out, `${file}.png`) });
     console.log(`docs/img/${file}.png`);
     await ctx.close();
@@ -50,8 +38,4 @@ try {
 } finally {
   await browser.close();
   await fleet.stop();
-  await a.unsafe(`drop database if exists "${name}" with (force)`);
-  await a.end();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -105,7 +105,8 @@ export default async function consoleRoutes(app: FastifyInstance) {
   app.get<{ Params: { file: string } }>('/assets/:file', hide, async (req, reply) => {
     const name = req.params.file;
     const ext = /\.(js|css)$/.exec(name)?.[0];
-    const f = ext && /^[A-Za-z0-9_-]+\.(js|css)$/.test(name) ? file(name) : undefined;
+    // Dotted names too (uPlot's chunk is `uPlot.esm-<hash>.js`), but no leading dot and no `..`.
+    const f = ext && /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(js|css)$/.test(name) ? file(name) : undefined;
     if (!f || !ext) throw new Errors.NotFound(`no console asset ${name.slice(0, 100)}`);
     const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     if (gzip) reply.header('content-encoding', 'gzip');

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
 import { html } from './html.ts';
+import { track } from './ready.ts';
 
 export function State({ state }: { state: string | null }) {
   const s = state ?? 'none';
@@ -15,16 +16,18 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** Fetch once per `key` (and on reload()). */
+/** Fetch once per `key` (and on reload()); the page is not drawn (ready.ts) while it is in flight. */
 export function useLoad<T>(fn: () => Promise<T>, key: string): Loaded<T> {
   const [state, set] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
   const [n, setN] = useState(0);
   useEffect(() => {
     let live = true;
     set((s) => ({ ...s, loading: true }));
-    fn().then(
-      (data) => live && set({ data, loading: false }),
-      (error: Error) => live && set({ error, loading: false }),
+    void track(
+      fn().then(
+        (data) => live && set({ data, loading: false }),
+        (error: Error) => live && set({ error, loading: false }),
+      ),
     );
     return () => {
       live = false;

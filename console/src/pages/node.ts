@@ -10,6 +10,7 @@ import { Bars, type DayBar, Legend } from '../lib/bars.ts';
 import { ago, duration, pct, when } from '../lib/format.ts';
 import { html } from '../lib/html.ts';
 import { liveStates } from '../lib/live.ts';
+import { track } from '../lib/ready.ts';
 import { Card, Failed, Loading, State, useLoad } from '../lib/ui.ts';
 
 export const title = 'Node';
@@ -71,30 +72,33 @@ function Chart({
   useEffect(() => {
     let chart: { destroy(): void } | undefined;
     let gone = false;
-    void import('uplot').then(({ default: UPlot }) => {
-      if (gone || !ref.current) return;
-      const width = Math.max(280, ref.current.clientWidth);
-      const css = getComputedStyle(document.documentElement);
-      chart = new UPlot(
-        {
-          width,
-          height: 160,
-          series: [
-            {},
-            {
-              label,
-              stroke: css.getPropertyValue('--link').trim() || '#0a58ca',
-              width: 1.5,
-              value: (_u, v) => (v === null ? '—' : `${v.toFixed(1)} ${unit}`),
-            },
-          ],
-          axes: [{ stroke: css.getPropertyValue('--muted').trim() }, { stroke: css.getPropertyValue('--muted').trim(), size: 50 }],
-          legend: { show: true },
-        },
-        [series.t.map((t) => t / 1000), series[field] as number[]],
-        ref.current,
-      );
-    });
+    // The page is drawn (lib/ready.ts) only once the chart is.
+    void track(
+      import('uplot').then(({ default: UPlot }) => {
+        if (gone || !ref.current) return;
+        const width = Math.max(280, ref.current.clientWidth);
+        const css = getComputedStyle(document.documentElement);
+        chart = new UPlot(
+          {
+            width,
+            height: 160,
+            series: [
+              {},
+              {
+                label,
+                stroke: css.getPropertyValue('--link').trim() || '#0a58ca',
+                width: 1.5,
+                value: (_u, v) => (v === null ? '—' : `${v.toFixed(1)} ${unit}`),
+              },
+            ],
+            axes: [{ stroke: css.getPropertyValue('--muted').trim() }, { stroke: css.getPropertyValue('--muted').trim(), size: 50 }],
+            legend: { show: true },
+          },
+          [series.t.map((t) => t / 1000), series[field] as number[]],
+          ref.current,
+        );
+      }),
+    );
     return () => {
       gone = true;
       chart?.destroy();

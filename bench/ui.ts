@@ -1,0 +1,246 @@
+/// <reference lib="dom" />
+/**
+ * `pnpm bench:ui [--nodes 10000] [--operators 100] [--runs 5]`
+ *
+ * The console's pages in a real browser: Debian's chromium (headless, through playwright-core) against a
+ * real collector process on an embedded PostgreSQL (or a new database on DATABASE_URL's server) holding
+ * the console fixture fleet (test/support/console-fixture.ts, seeded by startOwnConsoleFleet in
+ * test/support/console-browser.ts, as the browser tests and `pnpm screenshots` do).
+ *
+ * For each of the fleet (fleet lead), operator (operator A), node (operator A's node with checks and 24 h of
+ * rollups: five uPlot charts) and status (signed out) pages, `--runs` navigations, each in a fresh
+ * browser context (cold HTTP cache, the session cookie of a sign-in made once per role beforehand), after
+ * one warm-up navigation per page that is reported apart (the collector's caches are cold then):
+ *
+ * - draw_ms: from the navigation's start to the page *fully drawn*: `<main data-ready>`, which the console
+ *   sets (console/src/lib/ready.ts) once every data load of the page has answered, every chart has
+ *   been drawn, the result rendered and two frames have passed with nothing new started; its value is
+ *   the page's performance.now() at that moment (ms since the navigation began, in the page's clock).
+ *   Median of the runs, and every run.
+ * - api_p95_ms: every API request the pages made in the measured runs (GET /v1/…, not the live event
+ *   stream), from the request being sent to its last byte (playwright's request timing: requestStart →
+ *   responseEnd; the time a request waits in the browser's queue for one of its six connections is
+ *   left out), p95 over all of them, with p50/p95 per page and per path.
+ * - js_gzip_kb: the JavaScript each page loaded (every /assets/*.js response), gzipped (level 9, as
+ *   console/build.ts counts it), summed.
+ *
+ * Targets: each page < 1,000 ms, api_p95 < 100 ms, JS < 100 KB gzipped per page. Prints a table and writes
+ * bench/out/ui.json (with the setup: nodes, operators, cores, load average at start and end).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import {
+  type Browser,
+  type BrowserContext,
+  type Page,
+  hasChromium,
+  launchBrowser,
+  signIn,
+  startOwnConsoleFleet,
+} from '../test/support/console-browser.ts';
+
+const HELP = `pnpm bench:ui [--nodes 10000] [--operators 100] [--runs 5]
+  The console's fleet, operator, node and status pages in headless chromium against a collector on the
+  console fixture fleet: navigation to fully drawn (median of --runs), the API calls' p95, the JavaScript
+  each page loads (gzipped). Writes bench/out/ui.json.`;
+const { values } = parseArgs({
+  options: { nodes: { type: 'string' }, operators: { type: 'string' }, runs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+});
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const NODES = Number(values.nodes ?? 10_000);
+const OPERATORS = Number(values.operators ?? 100);
+const RUNS = Number(values.runs ?? 5);
+if (!(NODES >= 2 && OPERATORS >= 2 && RUNS >= 1))
+  throw new Error(`bad arguments: --nodes ${NODES} --operators ${OPERATORS} --runs ${RUNS}\n${HELP}`);
+if (!hasChromium()) throw new Error('no /usr/bin/chromium: run bash scripts/ci-deps.sh (or apt-get install chromium)');
+
+const ROOT = resolve(import.meta.dirname, '..');
+const TARGET = { draw_ms: 1000, api_p95_ms: 100, js_gzip_kb: 100 };
+const r1 = (x: number) => Math.round(x * 10) / 10;
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+};
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const load = () => loadavg().map((x) => r1(x));
+
+const loadStart = load();
+const started = Date.now();
+// The alert cycle runs, as in production (every node read every 5 s); the seeded nodes have no agents, so
+// it would page for all of them 5 minutes in, after the measurements.
+const fleet = await startOwnConsoleFleet('bench-ui', { nodes: NODES, operators: OPERATORS, alerts: true, log: (l) => console.log(l) });
+const seedS = (Date.now() - started) / 1000;
+let browser: Browser | undefined;
+try {
+  const f = fleet.f;
+  browser = await launchBrowser();
+  console.log(`collector at ${fleet.url} (seeded and started in ${seedS.toFixed(1)} s); chromium ${browser.version()}`);
+
+  // One sign-in per role; every measured navigation starts from its cookie in a fresh context.
+  const states = new Map<string, Awaited<ReturnType<BrowserContext['storageState']>>>();
+  for (const [who, token] of [
+    ['lead', f.tokens.lead],
+    ['operatorA', f.tokens.operatorA],
+  ] as const) {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await signIn(page, fleet.url, token);
+    states.set(who, await ctx.storageState());
+    await ctx.close();
+  }
+
+  const PAGES: Array<{ name: string; path: string; who?: string }> = [
+    { name: 'fleet', path: '/fleet', who: 'lead' },
+    { name: 'operator', path: `/operator/${encodeURIComponent(f.a)}`, who: 'operatorA' },
+    { name: 'node', path: `/node/${encodeURIComponent(f.agent.node)}`, who: 'operatorA' },
+    { name: 'status', path: '/status' },
+  ];
+
+  interface Nav {
+    drawMs: number;
+    api: Array<{ path: string; ms: number; status: number }>;
+    js: Map<string, number>;
+  }
+  const navigate = async (p: (typeof PAGES)[number]): Promise<Nav> => {
+    const storageState = p.who ? states.get(p.who) : undefined;
+    const ctx = await browser!.newContext({ viewport: { width: 1280, height: 900 }, ...(storageState ? { storageState } : {}) });
+    const page: Page = await ctx.newPage();
+    page.setDefaultTimeout(120_000);
+    const api: Nav['api'] = [];
+    const js = new Map<string, number>();
+    const bodies: Promise<void>[] = [];
+    const refused: string[] = [];
+    page.on('response', (r) => {
+      if (r.status() >= 400) refused.push(`${new URL(r.url()).pathname} ${r.status()}`);
+    });
+    page.on('requestfinished', (req) => {
+      const u = new URL(req.url());
+      if (u.pathname.startsWith('/v1/') && u.pathname !== '/v1/events') {
+        const t = req.timing();
+        const ms = t.requestStart >= 0 ? t.responseEnd - t.requestStart : t.responseEnd;
+        bodies.push(
+          req.response().then((r) => {
+            api.push({ path: u.pathname + u.search, ms, status: r?.status() ?? 0 });
+          }),
+        );
+      } else if (u.pathname.startsWith('/assets/') && u.pathname.endsWith('.js'))
+        bodies.push(
+          req
+            .response()
+            .then((r) => r?.body())
+            .then((b) => {
+              if (b) js.set(u.pathname, gzipSync(b, { level: 9 }).length);
+            }),
+        );
+    });
+    await page.goto(`${fleet.url}${p.path}`);
+    const handle = await page.waitForSelector('main[data-ready]');
+    const drawMs = Number(await handle.getAttribute('data-ready'));
+    const alerts = await page.locator('main [role="alert"]').allTextContents();
+    const charts = [await page.locator('[data-chart]').count(), await page.locator('[data-chart] .uplot').count()];
+    await Promise.all(bodies);
+    await ctx.close();
+    if (alerts.length) throw new Error(`${p.name}: the page shows an error: ${alerts.join(' | ')}`);
+    if (refused.length) throw new Error(`${p.name}: requests refused: ${refused.join(', ')}`);
+    if (charts[0] !== charts[1]) throw new Error(`${p.name}: ${charts[1]} of ${charts[0]} charts drawn`);
+    return { drawMs, api, js };
+  };
+
+  const results: Record<
+    string,
+    { warmup_ms: number; runs_ms: number[]; median_ms: number; api: Nav['api']; js_gzip_kb: number; js_files: number }
+  > = {};
+  for (const p of PAGES) {
+    const warm = await navigate(p);
+    const runs: Nav[] = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await navigate(p));
+    const drawn = runs.map((r) => r1(r.drawMs));
+    results[p.name] = {
+      warmup_ms: r1(warm.drawMs),
+      runs_ms: drawn,
+      median_ms: r1(median(drawn)),
+      api: runs.flatMap((r) => r.api),
+      js_gzip_kb: r1([...warm.js.values()].reduce((a, b) => a + b, 0) / 1024),
+      js_files: warm.js.size,
+    };
+    console.log(`  ${p.name}: warm-up ${r1(warm.drawMs)} ms, runs ${drawn.join(', ')} ms`);
+  }
+
+  const allApi = Object.values(results).flatMap((r) => r.api.map((a) => a.ms));
+  const perPath: Record<string, number[]> = {};
+  for (const r of Object.values(results)) for (const a of r.api) (perPath[a.path.replace(/\?.*/, '')] ??= []).push(a.ms);
+  const pages = Object.fromEntries(
+    Object.entries(results).map(([name, r]) => {
+      const ms = r.api.map((a) => a.ms);
+      return [
+        name,
+        {
+          draw_median_ms: r.median_ms,
+          draw_runs_ms: r.runs_ms,
+          draw_warmup_ms: r.warmup_ms,
+          api_calls_per_view: r.api.length / RUNS,
+          api_p50_ms: r1(pct(ms, 50)),
+          api_p95_ms: r1(pct(ms, 95)),
+          js_gzip_kb: r.js_gzip_kb,
+          js_files: r.js_files,
+          meets: { draw: r.median_ms < TARGET.draw_ms, js: r.js_gzip_kb < TARGET.js_gzip_kb },
+        },
+      ];
+    }),
+  );
+  const figures = {
+    api_p95_ms: r1(pct(allApi, 95)),
+    api_p50_ms: r1(pct(allApi, 50)),
+    api_calls: allApi.length,
+    pages,
+    api_by_path: Object.fromEntries(
+      Object.entries(perPath)
+        .sort()
+        .map(([p, t]) => [p, { calls: t.length, p50_ms: r1(pct(t, 50)), p95_ms: r1(pct(t, 95)) }]),
+    ),
+    target: TARGET,
+    setup: {
+      nodes: NODES,
+      operators: OPERATORS,
+      runs: RUNS,
+      cores: cpus().length,
+      load_average_start: loadStart,
+      load_average_end: load(),
+      seed_and_start_s: r1(seedS),
+      chromium: browser.version(),
+      drawn: 'main[data-ready] (console/src/lib/ready.ts): every load answered, every chart drawn, two frames with nothing new',
+    },
+    measuredAt: new Date().toISOString(),
+  };
+
+  const row = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
+  console.log(
+    `\n${NODES} nodes, ${OPERATORS} operators, ${RUNS} runs per page; load average ${loadStart.join(' ')} → ${figures.setup.load_average_end.join(' ')} (${cpus().length} cores)\n`,
+  );
+  console.log(row(['page', 'drawn, median ms', 'runs ms', 'warm-up ms', 'API calls/view', 'API p95 ms', 'JS gzip KB']));
+  console.log(row(['---', '---', '---', '---', '---', '---', '---']));
+  for (const [name, p] of Object.entries(pages))
+    console.log(
+      row([name, p.draw_median_ms, p.draw_runs_ms.join(', '), p.draw_warmup_ms, p.api_calls_per_view, p.api_p95_ms, p.js_gzip_kb]),
+    );
+  console.log(
+    `\napi_p95_ms ${figures.api_p95_ms} (p50 ${figures.api_p50_ms}, ${figures.api_calls} calls); targets: drawn < ${TARGET.draw_ms} ms, api_p95 < ${TARGET.api_p95_ms} ms, JS < ${TARGET.js_gzip_kb} KB`,
+  );
+  mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/out/ui.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  console.log('wrote bench/out/ui.json');
+} finally {
+  await browser?.close();
+  await fleet.stop();
+}

@@ -1,0 +1,46 @@
+/**
+ * "Drawn": `<main data-ready="<ms>">` once the page's data has arrived and what it draws is on screen.
+ * Every data load (useLoad) and every chart a page draws goes through track(); when none is pending,
+ * two frames later (React-style effects of the last render have run by then, and may have started
+ * more work: a chart, a child's own load) and nothing new has started meanwhile, main gets
+ * `data-ready` with performance.now() (ms since the navigation began). A load starting clears it.
+ * The shell calls settle() after mounting a page, for pages that load nothing. Tests and `pnpm
+ * bench:ui` wait for it.
+ */
+let pending = 0;
+let generation = 0;
+
+const main = () => document.getElementById('main');
+
+function frame(): Promise<void> {
+  return new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+}
+
+/** Check, two frames from now, whether the page is drawn; mark it so if it is. */
+export function settle(): void {
+  const g = generation;
+  void frame()
+    .then(frame)
+    .then(() => {
+      const m = main();
+      if (pending !== 0 || g !== generation || !m?.querySelector('h1') || m.hasAttribute('data-ready')) return;
+      m.dataset.ready = String(Math.round(performance.now()));
+    });
+}
+
+/** Not drawn until `p` settles (either way). */
+export function track<T>(p: Promise<T>): Promise<T> {
+  pending++;
+  generation++;
+  main()?.removeAttribute('data-ready');
+  return p.finally(() => {
+    pending--;
+    if (pending === 0) settle();
+  });
+}
+
+/** A new page: drawn again only once it is. */
+export function resetReady(): void {
+  generation++;
+  main()?.removeAttribute('data-ready');
+}
