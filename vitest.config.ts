@@ -57,15 +57,36 @@ process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'timmy-fleet-node-compile-cach
 const MAX_WORKERS = Math.max(2, availableParallelism());
 
 /**
- * The long files start first, so none is left to run alone at the end: the cross-process files
- * (minutes of real waiting each) before the in-package ones, each group in vitest's own order (failed
- * first, then longest first from the durations it cached in an earlier run, else larger first: a clean
- * clone has no cache).
+ * The cross-process files that take longest (measured on a 2-core machine: minutes of real waiting
+ * each), longest first. A clean clone (CI) has no cached durations, and by file size vitest would start
+ * a short file of many lines before alerts-cluster's hundred lines and its minute.
+ */
+const LONGEST_FIRST = [
+  'systemd',
+  'console-browser',
+  'alerts-cluster',
+  'alerts-delivery-faults',
+  'collector-cli',
+  'db-failover',
+  'main-job',
+  'agent-install',
+  'agent-crash',
+].map((name) => `/test/${name}.test.ts`);
+
+/**
+ * The long files start first, so none is left to run alone at the end: the cross-process files before
+ * the in-package ones (seconds each, they fill the gaps at the end), the ones listed above first, and
+ * otherwise vitest's own order (failed first, then longest first from the durations it cached in an
+ * earlier run, else larger first).
  */
 class CrossProcessFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const listed = (f: TestSpecification) => {
+      const i = LONGEST_FIRST.findIndex((end) => f.moduleId.endsWith(end));
+      return i < 0 ? LONGEST_FIRST.length : i;
+    };
     const rank = (f: TestSpecification) => (f.project.name === 'cross-process' ? 0 : 1);
-    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b)); // stable
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b) || listed(a) - listed(b)); // stable
   }
 }
 
