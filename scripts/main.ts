@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { ConfigError, configuredPort, loadConfig, type Config } from '../collector/src/config.ts';
+import { portFree } from '../collector/src/port.ts';
 import { createLogger, startCollector, type RunningCollector } from '../collector/src/runtime.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -47,12 +48,6 @@ const secretFile = (name: string) => {
   return readFileSync(f, 'utf8').trim();
 };
 
-const portFree = (port: number) =>
-  new Promise<boolean>((ok) => {
-    const s = createServer();
-    s.once('error', () => ok(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => ok(true)));
-  });
 const anyFreePort = () =>
   new Promise<number>((ok, fail) => {
     const s = createServer();
@@ -71,7 +66,7 @@ const DEFAULT_PORT = 8080;
 const explicit = configuredPort(process.env);
 let port = explicit ?? DEFAULT_PORT;
 if (port === 0) port = await anyFreePort();
-else if (!(await portFree(port))) {
+else if (!(await portFree({ host: '127.0.0.1', port }))) {
   if (explicit !== undefined) {
     console.error(
       `timmy-fleet: FLEET_PORT_IN_USE: port ${port} on 127.0.0.1 is taken by another program (set by ${process.env.TIMMY_PORT ? 'TIMMY_PORT' : process.env.TIMMY_CONFIG}). Stop that program, or choose another port (TIMMY_PORT=0 picks a free one).`,

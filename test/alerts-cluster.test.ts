@@ -17,7 +17,7 @@ const json = async (url: string) => (await fetch(url)).json() as Promise<any>;
 
 describe('collectors and alerting', () => {
   it('(d) two collectors on one database: each notification goes out once', async () => {
-    const s = await alertScenario('alerts_two');
+    const s = await alertScenario('alerts_two', {}, {}, { migrated: true });
     cleanup.push(s.release);
     const hook = s.hook;
     const a = await s.startCollector();

@@ -6,7 +6,8 @@
  * (b) receiver 500 for a while, then 200: exactly one delivery per idempotency key.
  * (c) kill -9 of the collector while a notification is being retried, and again while a request is
  *     in flight (the receiver never answers it), restart: still exactly one delivery (request
- *     answered 200) per key. A request in flight at the kill is re-sent after the lease (3 s here);
+ *     answered 200) per key. A request in flight at the kill is re-sent after the lease (3 s here,
+ *     raised to the channel's 10 s timeout + 5 s: a lease never runs out while a live sender waits);
  *     the receiver never answered it, so it is not a delivery. The one duplicate the outbox cannot
  *     prevent (receiver answered 200, process killed before marking the row sent) is not provoked
  *     here; it would show as a second 200 for the same key, which receivers drop by that key.
@@ -64,7 +65,7 @@ describe('durable outbox across real processes', () => {
 
     hook.setMode('ok');
     second = await startCollector();
-    await waitFor('the delivery after the lease ran out', async () => hook.delivered().length >= 1, 30_000);
+    await waitFor('the delivery after the lease ran out', async () => hook.delivered().length >= 1, 60_000);
     expect(hook.delivered().map((d) => d.transition)).toEqual(['opened']);
 
     // Recovery still produces its resolved notification, once.

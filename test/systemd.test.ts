@@ -19,6 +19,7 @@ import { createTestDatabase } from './support/pg.ts';
 import { ADMIN, ROOT, freePort, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
 import { hasCommand } from './support/promql.ts';
 import { DEFAULT_PROBES } from '../agent/src/config.ts';
+import { ackOkS } from '../agent/src/health.ts';
 
 const ROOTFS_SCRIPT = join(ROOT, 'scripts/systemd-rootfs.sh');
 
@@ -74,28 +75,34 @@ async function ok(script: string, timeoutMs?: number): Promise<string> {
 }
 
 /**
- * The collector's SLA timing in this test: the production defaults, stated, because the outage case
- * below is sized from them. The agent the installer sets up samples every 5 s (its default).
+ * The SLA timing in this test, stated because the outage and health cases below are sized from it. The
+ * agent the installer sets up samples every 5 s (its default); once installed, the test sets it to
+ * sample every 2.5 s and the collector to expect that, which halves every wait sized in heartbeats
+ * (the outage, the health window, the checks' runs) while proving the same. Four intervals of grace
+ * (production: three) keep the DOWN threshold at 10 s, well clear of a push delayed by a busy machine.
  */
-const HEARTBEAT_S = 5;
-const GRACE_INTERVALS = 3;
-/** Silence longer than this is DOWN while the collector is watching (15 s). */
+const HEARTBEAT_S = 2.5;
+const GRACE_INTERVALS = 4;
+/** Silence longer than this is DOWN while the collector is watching (10 s). */
 const DOWN_AFTER_S = HEARTBEAT_S * GRACE_INTERVALS;
 /**
- * How long the collector outage case keeps the collector down: twice the DOWN threshold, so a collector
- * that took its own absence for the node's silence would record a DOWN interval (it was 60 s; what
- * it proves does not grow with the length). TIMMY_SYSTEMD_OUTAGE_S sets another length (a soak).
+ * How long the collector outage case keeps the collector down: twice the DOWN threshold (20 s), so a
+ * collector that took its own absence for the node's silence would record a DOWN interval (it was 60 s,
+ * then 30 s; what it proves does not grow with the length). TIMMY_SYSTEMD_OUTAGE_S sets another length
+ * (a soak).
  */
 const OUTAGE_S = Number(process.env.TIMMY_SYSTEMD_OUTAGE_S ?? 2 * DOWN_AFTER_S);
 /** The samples the agent takes during the outage (one per heartbeat interval). */
 const OUTAGE_SAMPLES = Math.floor(OUTAGE_S / HEARTBEAT_S);
+/** The age past which `timmy-fleet health` no longer calls the acknowledgements ok: 3 intervals + 5 s (12.5 s). */
+const ACK_AGE_LIMIT_S = ackOkS(HEARTBEAT_S);
 /**
- * How long `timmy-fleet health` is asked over and over (it was 60 s): five heartbeats (health.json is
- * rewritten at each, the acknowledgement age is judged against 3 intervals + 5 s = 20 s), and at least
- * three runs of every check (their intervals are cut to the heartbeat's for this, see the tmux case).
- * TIMMY_SYSTEMD_HEALTH_S sets another length.
+ * How long `timmy-fleet health` is asked over and over (it was 60 s, then 25 s): one heartbeat longer
+ * than the acknowledgement age limit (15 s; health.json is rewritten at each heartbeat, so an agent whose
+ * acknowledgements stopped would fail inside the window), and at least three runs of every check (their
+ * intervals are cut to the heartbeat's for this, see the tmux case). TIMMY_SYSTEMD_HEALTH_S sets another length.
  */
-const HEALTH_WINDOW_S = Number(process.env.TIMMY_SYSTEMD_HEALTH_S ?? 5 * HEARTBEAT_S);
+const HEALTH_WINDOW_S = Number(process.env.TIMMY_SYSTEMD_HEALTH_S ?? ACK_AGE_LIMIT_S + HEARTBEAT_S);
 
 async function startCollector() {
   collector = await startCollectorProcess(db.url, {
@@ -179,9 +186,19 @@ beforeAll(async () => {
   db = await createTestDatabase('systemd', { migrated: true });
   sql = postgres(db.url, { max: 2, onnotice: () => {} });
   port = await freePort();
-  // The collector starts while the container boots (neither needs the other until the install).
-  await Promise.all([startCollector(), bootContainer()]);
-  // The watched user and what the runbook's checks look at, readable through the user's group.
+  // The collector starts while the container boots and its watched user is set up (neither needs the
+  // other until the install).
+  await Promise.all([startCollector(), bootContainer().then(setUpWatchedUser)]);
+  const res = await fetch(`${collector!.url}/v1/admin/enrollment-tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ operator: 'alice' }),
+  });
+  token = ((await res.json()) as { token: string }).token;
+}, 900_000);
+
+/** The watched user and what the runbook's checks look at, readable through the user's group. */
+async function setUpWatchedUser() {
   await ok(`set -e
     useradd -m -s /bin/bash hermes; chmod 0750 /home/hermes
     install -d -o hermes -g hermes -m 0750 /home/hermes/.hermes /home/hermes/.hermes/cron /home/hermes/.hermes/cron/jobs
@@ -191,13 +208,7 @@ beforeAll(async () => {
     install -d -o hermes -g hermes -m 0755 /tmp/hermes; echo '[]' > /tmp/hermes/dispatch-queue.json
     for s in BURN BURN2 FORGE; do runuser -u hermes -- tmux new-session -d -s $s 'sleep infinity'; done
     systemctl enable --now ai.hermes.gateway`);
-  const res = await fetch(`${collector!.url}/v1/admin/enrollment-tokens`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ operator: 'alice' }),
-  });
-  token = ((await res.json()) as { token: string }).token;
-}, 900_000);
+}
 
 afterAll(async () => {
   if (SKIP) return;
@@ -226,6 +237,9 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     expect(r.out).not.toMatch(/systemctl enable --now/);
     nodeName = (await api('/v1/nodes')).map((n: { name: string }) => n.name).find((n: string) => n.startsWith(MACHINE));
     expect(nodeName).toBeTruthy();
+    // Installed with the default interval; from here on it samples at the test's heartbeat (see HEARTBEAT_S).
+    expect(await ok('grep -c "^intervalS: 5$" /etc/timmy/fleet/config.yaml')).toBe('1');
+    await ok(`sed -i 's/^intervalS: 5$/intervalS: ${HEARTBEAT_S}/' /etc/timmy/fleet/config.yaml && systemctl restart timmy-fleet`);
   }, 180_000);
 
   it('the unit is active and enabled', async () => {
@@ -489,7 +503,7 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
         if (!covered && Date.now() > until + 60_000)
           throw new Error(`checks that did not run three times: ${checks.filter((n) => (now.get(n) ?? 0) - (runsBefore.get(n) ?? 0) < 3)}`);
       }
-      await new Promise((res) => setTimeout(res, 500));
+      await new Promise((res) => setTimeout(res, 200)); // each answer takes a process start in the container too
     }
     expect(answers.length).toBeGreaterThan(20);
     expect(answers.filter((a) => a.code !== 0)).toEqual([]);

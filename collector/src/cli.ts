@@ -338,6 +338,9 @@ async function serve(config: Config): Promise<number> {
   };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
+  // A taken port is said before the daemon's modules load (startCollector checks it again).
+  const { portFree, portInUse } = await import('./port.ts');
+  if (!(await portFree(config))) throw portInUse(config);
   const { createLogger, startCollector } = await import('./runtime.ts');
   const log = createLogger(config.logLevel);
   const { isClusterWorker, serveCluster } = await import('./cluster.ts');

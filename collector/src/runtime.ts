@@ -21,6 +21,7 @@ import { runRetention } from './jobs/retention.ts';
 import { runRollup } from './jobs/rollup.ts';
 import { recordJobRun } from './jobs/runs.ts';
 import { VERSION } from './version.ts';
+import { portFree, portInUse } from './port.ts';
 
 /** Connections kept for the request path (Database.ingest): the writer's commits in flight plus lookups. */
 const INGEST_CONNECTIONS = 8;
@@ -78,6 +79,9 @@ async function startReportSchedule(
 export async function startCollector(config: Config, opts: { clock?: Clock; log?: Logger } = {}): Promise<RunningCollector> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger(config.logLevel);
+  // A taken port fails at once, before anything starts (PostgreSQL, the app, the jobs: seconds of work);
+  // the listen below still says the same if another program takes the port in between.
+  if (!(await portFree(config))) throw portInUse(config);
   let embedded: EmbeddedServer | null = null;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -182,13 +186,7 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
   } catch (e) {
     // A taken port: say which, and leave nothing running (the embedded PostgreSQL above all).
     await stop().catch(() => {});
-    if ((e as { code?: string }).code === 'EADDRINUSE')
-      throw Object.assign(
-        new Error(
-          `port ${config.port} on ${config.host} is taken by another program: stop it, or choose another port (TIMMY_PORT; 0 picks a free one)`,
-        ),
-        { code: 'FLEET_PORT_IN_USE' },
-      );
+    if ((e as { code?: string }).code === 'EADDRINUSE') throw portInUse(config);
     throw e;
   }
   const url = address.replace('[::1]', '127.0.0.1');

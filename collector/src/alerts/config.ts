@@ -45,7 +45,7 @@ export const AlertsConfig = Type.Object(
         leaseMs: Type.Integer({
           minimum: 100,
           default: DEFAULT_RETRY_POLICY.leaseMs,
-          description: 'a claimed notification is taken over after this long (killed sender)',
+          description: 'a claimed notification is taken over after this long (killed sender); at least the longest channel timeout + 5 s',
         }),
       },
       { additionalProperties: false, default: {} },

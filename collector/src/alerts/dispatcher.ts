@@ -6,7 +6,7 @@
 import type { Channel } from './channels/channel.ts';
 import type { AlertMetrics } from './metrics.ts';
 import type { Sql } from './incident-store.ts';
-import { Outbox, type RetryPolicy } from './outbox.ts';
+import { Outbox, leaseFor, type RetryPolicy } from './outbox.ts';
 
 export interface DispatcherLog {
   info(obj: object, msg?: string): void;
@@ -33,6 +33,8 @@ export interface DispatchResult {
   retrying: number;
   dead: number;
   skipped: number;
+  /** Sends whose claim ran out before their outcome was recorded (another dispatcher holds the row). */
+  lost: number;
 }
 
 const quiet: DispatcherLog = { info: () => {}, warn: () => {} };
@@ -42,8 +44,12 @@ export async function runDispatcher(opts: DispatchOptions): Promise<DispatchResu
   const outbox =
     opts.outbox ??
     new Outbox(opts.sql, { workerId: opts.workerId ?? `pid-${process.pid}`, ...(opts.policy ? { policy: opts.policy } : {}) });
-  const claimed = await outbox.claim(opts.now, opts.limit ?? 50);
-  const result: DispatchResult = { claimed: claimed.length, sent: 0, retrying: 0, dead: 0, skipped: 0 };
+  const lease = leaseFor(
+    outbox.policy,
+    [...opts.channels.values()].map((c) => c.timeoutMs),
+  );
+  const claimed = await outbox.claim(opts.now, opts.limit ?? 50, lease);
+  const result: DispatchResult = { claimed: claimed.length, sent: 0, retrying: 0, dead: 0, skipped: 0, lost: 0 };
   await Promise.all(
     claimed.map(async (row) => {
       const ch = opts.channels.get(row.channel);
@@ -55,7 +61,6 @@ export async function runDispatcher(opts: DispatchOptions): Promise<DispatchResu
           }))
         : { ok: false as const, retryable: false, error: 'unknown channel' };
       const out = await outbox.complete(row, delivery, opts.now);
-      opts.metrics?.recordAttempt(row.channel, out.status);
       const fields = {
         channel: row.channel,
         incidentId: row.incidentId,
@@ -63,6 +68,12 @@ export async function runDispatcher(opts: DispatchOptions): Promise<DispatchResu
         key: row.idempotencyKey,
         attempts: row.attempts,
       };
+      if (!out) {
+        result.lost++;
+        log.warn({ ...fields, leaseMs: lease }, 'notification claim lost before its outcome was recorded (lease ran out)');
+        return;
+      }
+      opts.metrics?.recordAttempt(row.channel, out.status);
       if (out.status === 'sent') result.sent++;
       else if (out.status === 'skipped') result.skipped++;
       else if (out.status === 'pending') {

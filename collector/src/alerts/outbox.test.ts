@@ -6,7 +6,17 @@ import { createChannels } from './channels/registry.ts';
 import { startReceiver, sampleNotification, type Receiver } from './channels/testing.ts';
 import { runDispatcher } from './dispatcher.ts';
 import { alertMetrics } from './metrics.ts';
-import { DEFAULT_RETRY_POLICY, Outbox, afterAttempt, idempotencyKey, type EnqueueItem, type RetryPolicy } from './outbox.ts';
+import {
+  DEFAULT_RETRY_POLICY,
+  LEASE_MARGIN_MS,
+  Outbox,
+  afterAttempt,
+  idempotencyKey,
+  leaseFor,
+  type EnqueueItem,
+  type RetryPolicy,
+} from './outbox.ts';
+import { waitFor } from '../../../test/support/processes.ts';
 import type { Notification, NotificationTransition } from './channels/channel.ts';
 
 const S = 1000;
@@ -225,6 +235,63 @@ describe('outbox on PostgreSQL', () => {
     } finally {
       await rx.close();
     }
+  });
+
+  it('a send slower than the configured lease keeps its claim: the other dispatcher does not send it again', async () => {
+    // Two collectors with a 3 s lease (the end-to-end tests' config) and a receiver that takes longer to
+    // answer (a loaded machine): the second dispatcher used to take the row over mid-send and deliver it
+    // a second time. The claim now lasts the channel's timeout (10 s) plus the margin.
+    const db = connect();
+    await reset(db);
+    const held: Array<() => void> = [];
+    const rx = await startReceiver((_q, res) => held.push(() => res.headersSent || res.writeHead(200).end()));
+    try {
+      const channels = createChannels([{ type: 'webhook', name: 'a', url: rx.url }]);
+      const short = { ...P, leaseMs: 3 * S };
+      const o1 = new Outbox(db.sql, { workerId: 'slow', policy: short });
+      const o2 = new Outbox(db.sql, { workerId: 'other', policy: short });
+      await o1.enqueue([item('i7', 'opened', 'a')], T0);
+      const first = runDispatcher({ sql: db.sql, channels, now: T0, outbox: o1 });
+      await waitFor('the receiver holding the request', async () => held.length === 1, 10_000, 20);
+      const second = await runDispatcher({ sql: db.sql, channels, now: T0 + short.leaseMs + 1, outbox: o2 });
+      expect(second.claimed).toBe(0);
+      held[0]!();
+      expect(await first).toMatchObject({ claimed: 1, sent: 1, lost: 0 });
+      expect(rx.requests).toHaveLength(1);
+      // Past the longer lease, a row whose sender died is still taken over.
+      await o1.enqueue([item('i8', 'opened', 'a')], T0);
+      expect(await o1.claim(T0)).toHaveLength(1);
+      const late =
+        T0 +
+        leaseFor(
+          short,
+          [...channels.values()].map((c) => c.timeoutMs),
+        );
+      expect(late - T0).toBe(10 * S + LEASE_MARGIN_MS);
+      const takeover = runDispatcher({ sql: db.sql, channels, now: late, outbox: o2 });
+      await waitFor('the takeover request', async () => held.length === 2, 10_000, 20);
+      held[1]!();
+      expect(await takeover).toMatchObject({ claimed: 1, sent: 1 });
+    } finally {
+      for (const h of held) h();
+      await rx.close();
+    }
+  });
+
+  it('only the holder of a claim records its outcome: a sender whose lease ran out writes nothing', async () => {
+    const db = connect();
+    await reset(db);
+    const o1 = new Outbox(db.sql, { workerId: 'w1', policy: P });
+    const o2 = new Outbox(db.sql, { workerId: 'w2', policy: P });
+    await o1.enqueue([item('i5', 'opened', 'a')], T0);
+    const [mine] = await o1.claim(T0);
+    const [theirs] = await o2.claim(T0 + P.leaseMs); // o1's lease ran out (a stalled process)
+    expect(theirs!.attempts).toBe(2);
+    // o1 finally hears back (a 500: "retry later") and would have set the row back to pending under o2.
+    expect(await o1.complete(mine!, { ok: false, retryable: true, status: 500, error: 'HTTP 500' }, T0 + P.leaseMs + 1)).toBeNull();
+    const [row] = await db.sql`select status, claimed_by as "claimedBy" from alert_notifications`;
+    expect(row).toEqual({ status: 'sending', claimedBy: 'w2' });
+    expect(await o2.complete(theirs!, { ok: true, status: 200 }, T0 + P.leaseMs + 2)).toMatchObject({ status: 'sent' });
   });
 
   it('a permanent failure (400) or an unknown channel is dead after one attempt; later rows still go', async () => {

@@ -8,6 +8,10 @@
  *                         |--retryable failure--> pending (next attempt later)
  *                         |--permanent failure, or retrying longer than maxAgeMs--> dead
  *                         '--lease expired (process killed mid-send)--> claimable again
+ * A claim's lease is never shorter than its longest send (the channel's timeout) plus a margin: a
+ * live dispatcher still waiting on a slow receiver keeps its rows (a shorter lease let a second
+ * collector send them again). Only the holder of the claim records the outcome (its worker id and
+ * attempt number fence the update): one whose lease ran out anyway writes nothing over the new holder.
  *
  * Then the PostgreSQL side: rows are inserted in the same transaction as the incident change they
  * announce (ON CONFLICT on the idempotency key: enqueueing twice is a no-op), claimed in one
@@ -55,6 +59,19 @@ export function afterAttempt(
   if (next - row.createdAt > policy.maxAgeMs)
     return { status: 'dead', lastStatus, error: `gave up after ${row.attempts} attempts: ${result.error}` };
   return { status: 'pending', nextAttemptAt: next, lastStatus, error: result.error };
+}
+
+/** What a claim's lease must cover beyond the longest send: recording the outcome on a busy database. */
+export const LEASE_MARGIN_MS = 5_000;
+
+/**
+ * The lease for a round's claim: the policy's, or longer when a send may take longer (a channel's
+ * timeout plus LEASE_MARGIN_MS), so that a live dispatcher's row is never taken over mid-send.
+ */
+export function leaseFor(policy: Pick<RetryPolicy, 'leaseMs'>, channelTimeoutsMs: Iterable<number | undefined>): number {
+  let longest = 0;
+  for (const t of channelTimeoutsMs) longest = Math.max(longest, t ?? 0);
+  return Math.max(policy.leaseMs, longest + LEASE_MARGIN_MS);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,11 +186,14 @@ export class Outbox {
     return inserted.length;
   }
 
-  /** Claim up to `limit` due rows for this worker (one statement; safe with concurrent dispatchers). */
-  async claim(now: number, limit = 50): Promise<ClaimedNotification[]> {
+  /**
+   * Claim up to `limit` due rows for this worker (one statement; safe with concurrent dispatchers), for
+   * `leaseMs` (the policy's unless longer: see `leaseFor`).
+   */
+  async claim(now: number, limit = 50, leaseMs = this.policy.leaseMs): Promise<ClaimedNotification[]> {
     const sql = this.sql;
     const at = new Date(now);
-    const until = new Date(now + this.policy.leaseMs);
+    const until = new Date(now + Math.max(leaseMs, this.policy.leaseMs));
     const rows = await sql<ClaimedRow[]>`
       update alert_notifications n
          set status = 'sending', claimed_by = ${this.workerId}, claimed_until = ${until}, attempts = n.attempts + 1
@@ -205,13 +225,16 @@ export class Outbox {
       .sort((a, b) => a.id - b.id);
   }
 
-  /** Record an attempt's result. Returns the outcome written. */
-  async complete(row: ClaimedNotification, result: DeliveryResult, now: number): Promise<AttemptOutcome> {
+  /**
+   * Record an attempt's result. Returns the outcome written, or null when this worker no longer holds
+   * the claim (its lease ran out and the row was claimed again, or settled): nothing is written then.
+   */
+  async complete(row: ClaimedNotification, result: DeliveryResult, now: number): Promise<AttemptOutcome | null> {
     const sql = this.sql;
     const out = afterAttempt(row, result, now, this.policy, this.rand);
     const at = new Date(now);
     const error = 'error' in out ? out.error.slice(0, 500) : null;
-    await sql`
+    const written = await sql`
       update alert_notifications
          set status = ${out.status},
              sent_at = ${out.status === 'sent' || out.status === 'skipped' ? at : null},
@@ -220,9 +243,9 @@ export class Outbox {
              last_error = ${error},
              claimed_by = null,
              claimed_until = null
-       where id = ${row.id} and status = 'sending'
+       where id = ${row.id} and status = 'sending' and claimed_by = ${this.workerId} and attempts = ${row.attempts}
     `;
-    return out;
+    return written.count === 1 ? out : null;
   }
 
   /** When the next claimable row is due (ms), or null: lets a scheduler sleep until then. */

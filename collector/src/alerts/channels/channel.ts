@@ -50,5 +50,7 @@ export interface SendOptions {
 export interface Channel {
   readonly name: string;
   readonly type: string;
+  /** The longest one `send` may take (its request timeout): the outbox's claim on a row outlasts it. */
+  readonly timeoutMs?: number;
   send(n: Notification, opts?: SendOptions): Promise<DeliveryResult>;
 }

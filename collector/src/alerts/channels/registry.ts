@@ -25,5 +25,7 @@ export const CHANNEL_TYPES: { [T in ChannelTypeName]: (cfg: Extract<ChannelConfi
 
 export function createChannels(configs: unknown[], deps: ChannelDeps = {}): Map<string, Channel> {
   const create = CHANNEL_TYPES as Record<ChannelTypeName, (cfg: ChannelConfig, deps: ChannelDeps) => Channel>;
-  return new Map(loadChannelConfigs(configs).map((cfg) => [cfg.name, create[cfg.type](cfg, deps)]));
+  return new Map(
+    loadChannelConfigs(configs).map((cfg) => [cfg.name, Object.assign(create[cfg.type](cfg, deps), { timeoutMs: cfg.timeoutMs })]),
+  );
 }
