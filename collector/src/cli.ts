@@ -338,12 +338,13 @@ async function serve(config: Config): Promise<number> {
   };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
-  // A taken port is said before the daemon's modules load (startCollector checks it again).
+  // A taken port is said before the daemon's modules load (startCollector checks it again). Not in one of
+  // several collector processes: the first to listen holds the port for all of them (cluster.ts).
+  const { isClusterWorker, serveCluster } = await import('./cluster.ts');
   const { portFree, portInUse } = await import('./port.ts');
-  if (!(await portFree(config))) throw portInUse(config);
+  if (!isClusterWorker() && !(await portFree(config))) throw portInUse(config);
   const { createLogger, startCollector } = await import('./runtime.ts');
   const log = createLogger(config.logLevel);
-  const { isClusterWorker, serveCluster } = await import('./cluster.ts');
   if (config.processes > 1 && !isClusterWorker()) {
     return serveCluster(config, log, (stop) => {
       onSignal = stop;

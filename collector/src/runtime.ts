@@ -81,7 +81,8 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
   const log = opts.log ?? createLogger(config.logLevel);
   // A taken port fails at once, before anything starts (PostgreSQL, the app, the jobs: seconds of work);
   // the listen below still says the same if another program takes the port in between.
-  if (!(await portFree(config))) throw portInUse(config);
+  // Not in one of several collector processes: the first to listen holds the port for all (cluster.ts).
+  if (!isClusterWorker() && !(await portFree(config))) throw portInUse(config);
   let embedded: EmbeddedServer | null = null;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
