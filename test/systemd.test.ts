@@ -494,16 +494,16 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     const answers: Array<{ code: number | null; out: string }> = [];
     const until = Date.now() + HEALTH_WINDOW_S * 1000;
     // Until the window has passed, every check has run three more times, and more than 20 answers are in.
+    // Asked two at a time: each answer is a Node start in the container, a second or more on a busy machine.
     for (let covered = false; !covered; ) {
-      const r = await inC('timmy-fleet health');
-      answers.push({ code: r.code, out: r.out });
+      for (const r of await Promise.all([inC('timmy-fleet health'), inC('timmy-fleet health')])) answers.push({ code: r.code, out: r.out });
       if (Date.now() >= until && answers.length > 20) {
         const now = await runs();
         covered = checks.every((n) => (now.get(n) ?? 0) - (runsBefore.get(n) ?? 0) >= 3);
         if (!covered && Date.now() > until + 60_000)
           throw new Error(`checks that did not run three times: ${checks.filter((n) => (now.get(n) ?? 0) - (runsBefore.get(n) ?? 0) < 3)}`);
       }
-      await new Promise((res) => setTimeout(res, 200)); // each answer takes a process start in the container too
+      await new Promise((res) => setTimeout(res, 200));
     }
     expect(answers.length).toBeGreaterThan(20);
     expect(answers.filter((a) => a.code !== 0)).toEqual([]);
