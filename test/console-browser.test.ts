@@ -63,6 +63,9 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  const c = fleet?.collector.child;
+  if (c && (c.exitCode !== null || c.signalCode !== null))
+    console.error(`the collector had stopped before the end (${c.exitCode ?? c.signalCode}):\n${fleet.collector.output().slice(-4000)}`);
   await browser?.close();
   await fleet?.stop();
   await db?.drop();
