@@ -14,7 +14,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ExpectStatic, afterAll, beforeAll, describe, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createTestDatabase } from './support/pg.ts';
 import {
@@ -63,6 +63,9 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  const c = fleet?.collector.child;
+  if (c && (c.exitCode !== null || c.signalCode !== null))
+    console.error(`the collector had stopped before the end (${c.exitCode ?? c.signalCode}):\n${fleet.collector.output().slice(-4000)}`);
   await browser?.close();
   await fleet?.stop();
   await db?.drop();
@@ -134,7 +137,7 @@ async function unreachableByTab(page: Page): Promise<string[]> {
 }
 
 /** Focus `selector` with Tab alone (from where the focus is), then press `key` on it. */
-async function tabTo(page: Page, selector: string, key: 'Enter' | ' '): Promise<void> {
+async function tabTo(expect: ExpectStatic, page: Page, selector: string, key: 'Enter' | ' '): Promise<void> {
   await page.evaluate((sel) => {
     for (const e of document.querySelectorAll('[data-kb-target]')) e.removeAttribute('data-kb-target');
     document.querySelector(sel)?.setAttribute('data-kb-target', '');
@@ -154,7 +157,252 @@ async function tabTo(page: Page, selector: string, key: 'Enter' | ' '): Promise<
 // signed out, an enrollment token, an application, a month verified, a node's heartbeats) is seen by its
 // own test only.
 describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent: true }, () => {
-  it('serves its pages and assets from the collector itself, and the sign-in page without a session', async () => {
+  // The longest first (the node going DOWN mostly waits; then axe on the largest pages), so that the
+  // concurrent run does not end on a long test started last.
+  it('a fake agent stopping turns its node DOWN on an open page within 2 s of the collector deciding it', async ({ expect }) => {
+    const events = await fetch(`${fleet.url}/v1/events?once=true`, { headers: { authorization: `Bearer ${fleet.f.tokens.lead}` } });
+    if (events.status === 404) {
+      console.warn('skipped: GET /v1/events is not served yet');
+      return;
+    }
+    const node = fleet.f.agent.node;
+    const { ctx, page } = await as('operatorA', `/node/${node}`);
+    await settled(page);
+    // The agent reports for a while (UP), then stops.
+    let stop = false;
+    const beats = (async () => {
+      while (!stop) {
+        await postReport(fleet.url, fleet.f.agent.token, reportAt([Date.now()], { stream: 'consolebrowser1' })).catch(() => false);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
+    await waitFor(
+      'the node UP',
+      async () => ((await (await api(`/v1/nodes/${node}`, fleet.f.tokens.lead)).json()) as any).state === 'UP',
+      60_000,
+      250,
+    );
+    stop = true;
+    await beats;
+    const downAt = await waitFor(
+      'the collector to decide DOWN',
+      async () => (((await (await api(`/v1/nodes/${node}`, fleet.f.tokens.lead)).json()) as any).state === 'DOWN' ? Date.now() : undefined),
+      90_000,
+      100,
+    );
+    await page.waitForSelector('h1 [data-state="DOWN"]', { timeout: 30_000 });
+    const seenAfter = Date.now() - downAt;
+    console.log(`node DOWN on the open page ${seenAfter} ms after the API said so`);
+    expect(seenAfter).toBeLessThan(2000);
+    await ctx.close();
+  });
+
+  const AXE_PAGES: Array<[string, Role | undefined, () => string]> = [
+    ['operator', 'operatorA', () => `/operator/${fleet.f.a}`],
+    ['status', undefined, () => '/status'],
+    ['node', 'operatorA', () => `/node/${fleet.f.nodes.a[0]}`],
+    ['fleet', 'lead', () => '/fleet'],
+    ['finance', 'finance', () => '/finance'],
+    ['partner', 'partner', () => `/partner/${fleet.f.partner}`],
+    ['apply', undefined, () => '/apply'],
+    ['applications', 'lead', () => '/applications'],
+    ['signin', undefined, () => '/signin'],
+  ];
+  for (const [name, role, pathOf] of AXE_PAGES)
+    it(`axe-core finds no serious or critical violation on the ${name} page, light and dark, at desktop and phone width`, async ({
+      expect,
+    }) => {
+      const problems: string[] = [];
+      // bypassCSP: axe is injected as an inline script, which the console's policy refuses. One load per
+      // width (a chart is laid out for the width it loads at); both themes on each load.
+      for (const viewport of [DESKTOP, { width: 390, height: 844 }]) {
+        const { ctx, page } = await as(role, pathOf(), { viewport, bypassCSP: true });
+        await settled(page);
+        if (name === 'node') {
+          // Every chart drawn (its uPlot chunk served).
+          expect(await page.locator('[data-chart]').count()).toBe(5);
+          expect(await page.locator('[data-chart] .uplot').count()).toBe(5);
+        }
+        for (const theme of ['light', 'dark'] as const) {
+          await setTheme(page, theme);
+          const v = await axeViolations(page);
+          for (const x of v) problems.push(`${name} ${theme} ${viewport.width}px: ${x.id} (${x.impact}) at ${x.nodes.join(', ')}`);
+          await screenshot(page, `${name}-${theme}-${viewport.width}`);
+        }
+        // Nothing wider than the phone's screen.
+        if (viewport.width < 500)
+          expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} at phone width`).toBeLessThanOrEqual(
+            viewport.width + 1,
+          );
+        await ctx.close();
+      }
+      expect(problems).toEqual([]);
+    });
+  const KEYBOARD: Array<{ page: string; role?: Role; path: () => string; act: (page: Page, expect: ExpectStatic) => Promise<void> }> = [
+    {
+      page: 'fleet',
+      role: 'lead',
+      path: () => '/fleet',
+      // Enter on an Acknowledge button acknowledges.
+      act: async (page, expect) => {
+        const id = fleet.f.incidents.disk;
+        await tabTo(expect, page, `tr[data-incident="${id}"] [data-action="ack"]`, 'Enter');
+        await page.waitForFunction(
+          (i) => document.querySelector(`tr[data-incident="${i}"] [data-status]`)?.textContent?.startsWith('acknowledged'),
+          id,
+        );
+        const inc: any = await (await api(`/v1/incidents/${id}`, fleet.f.tokens.lead)).json();
+        expect((inc.incident ?? inc).status).toBe('acknowledged');
+      },
+    },
+    {
+      page: 'operator',
+      role: 'operatorA',
+      path: () => `/operator/${fleet.f.a}`,
+      // Enter on "Show the install one-liner" issues an enrollment token and shows the command.
+      act: async (page, expect) => {
+        await tabTo(expect, page, '[data-action="enroll"]', 'Enter');
+        await expect.poll(() => page.locator('[data-install]').textContent(), POLL).toMatch(/install\.sh/);
+      },
+    },
+    {
+      page: 'node',
+      role: 'operatorA',
+      path: () => `/node/${fleet.f.nodes.a[2] ?? fleet.f.nodes.a[0]}`,
+      // Space on an interval's "evidence" opens it.
+      act: async (page, expect) => {
+        await tabTo(expect, page, '[data-table="intervals"] summary', ' ');
+        await page.waitForSelector('[data-table="intervals"] details[open] pre');
+      },
+    },
+    {
+      page: 'partner',
+      role: 'partner',
+      path: () => `/partner/${fleet.f.partner}`,
+      // Enter on the commission statement's download link downloads the API's bytes.
+      act: async (page, expect) => {
+        await page.locator('#p-month').fill(fleet.f.closedMonth);
+        await page.locator('#p-month').dispatchEvent('change');
+        const link = `a[download="commission-${fleet.f.partner}-${fleet.f.closedMonth}.json"]`;
+        await page.waitForSelector(link);
+        const [download] = await Promise.all([page.waitForEvent('download'), tabTo(expect, page, link, 'Enter')]);
+        const got = readFileSync((await download.path())!);
+        const want = Buffer.from(
+          await (await api(`/v1/partners/${fleet.f.partner}/statements/${fleet.f.closedMonth}`, fleet.f.tokens.partner)).arrayBuffer(),
+        );
+        expect(got.equals(want)).toBe(true);
+      },
+    },
+    {
+      page: 'finance',
+      role: 'admin',
+      path: () => '/finance',
+      // Enter on "Verify against the evidence" verifies the closed month.
+      act: async (page, expect) => {
+        await tabTo(expect, page, '[data-action="verify"]', 'Enter');
+        await expect.poll(() => page.locator('main p.notice[role="status"]').textContent(), POLL).toMatch(/^Verification: /);
+      },
+    },
+    {
+      page: 'applications',
+      role: 'lead',
+      path: () => '/applications',
+      // Enter on "start screening" moves the application on.
+      act: async (page, expect) => {
+        const row = page.locator('tr[data-application]', { hasText: 'kbd-reviewer@example.org' });
+        const operator = (await row.locator('th').textContent())!.replace('kbd-reviewer@example.org', '').trim();
+        await tabTo(
+          expect,
+          page,
+          `tr[data-application="${await row.getAttribute('data-application')}"] [data-action="start_screening"]`,
+          'Enter',
+        );
+        await expect
+          .poll(
+            async () => ((await (await api(`/v1/operators/${operator}/lifecycle`, fleet.f.tokens.lead)).json()) as any).status.state,
+            POLL,
+          )
+          .toBe('screening');
+      },
+    },
+    {
+      page: 'status',
+      path: () => '/status',
+      // Enter on the fleet bar's "Daily summary" opens the list of days.
+      act: async (page, expect) => {
+        await tabTo(expect, page, '[data-bar="fleet"] summary', 'Enter');
+        await page.waitForSelector('[data-bar="fleet"] details[open] li');
+      },
+    },
+    {
+      page: 'apply',
+      path: () => '/apply',
+      // Space ticks a checkbox; Enter on "Apply" sends the filled-in form.
+      act: async (page, expect) => {
+        const fill: Record<string, string> = {
+          fullName: 'Kim Keyboard',
+          email: 'kim-keyboard@example.org',
+          country: 'DE',
+          region: 'eu-west',
+          years: '5',
+          summary: 'Ran forty servers for four years, on call.',
+          provider: 'Hetzner',
+          datacenter: 'fsn1',
+          vcpus: '2',
+          ramGb: '4',
+          storageGb: '50',
+          hours: '20',
+          refName: 'Jo Smith',
+          refContact: 'jo@example.org',
+          refRelationship: 'former lead',
+          signature: 'Kim Keyboard',
+        };
+        for (const [id, v] of Object.entries(fill)) await page.locator(`#${id}`).fill(v);
+        for (const id of ['skill-linux_admin', 'uptimeTarget', 'exitNotice', 'sovereignty', 'training', 'accurate']) {
+          await tabTo(expect, page, `#${id}`, ' ');
+          expect(await page.locator(`#${id}`).isChecked(), `Space ticks #${id}`).toBe(true);
+        }
+        await tabTo(expect, page, 'form[data-form="apply"] button[type="submit"]', 'Enter');
+        await expect
+          .poll(async () => (await page.locator('[data-applied], main .error[role="alert"]').first().textContent()) ?? '', POLL)
+          .toMatch(/^Thank you: application \d+ is in/);
+      },
+    },
+  ];
+  for (const k of KEYBOARD)
+    it(`keyboard only: Tab reaches every link, button, input and select on the ${k.page} page, and a key press acts`, async ({
+      expect,
+    }) => {
+      if (k.page === 'applications') {
+        // An application in the queue to move.
+        const res = await fetch(`${fleet.url}/v1/applications`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(
+            sampleApplication((a) => {
+              a.applicant = { fullName: 'Robin Reviewer', email: 'kbd-reviewer@example.org', handle: 'robin-reviewer' };
+              a.location.region = 'eu-west';
+              delete a.referralCode;
+            }),
+          ),
+        });
+        expect(res.status, await res.clone().text()).toBe(201);
+      }
+      const { ctx, page } = await as(k.role, k.path());
+      await settled(page);
+      if (k.page === 'finance') {
+        // The closed month: its statements, export and verification (a month not closed offers only "Close").
+        await page.locator('#f-month').fill(fleet.f.closedMonth);
+        await page.locator('#f-month').dispatchEvent('change');
+        await page.waitForSelector('[data-action="verify"]');
+        await settled(page);
+      }
+      expect(await unreachableByTab(page), `${k.page}: not reached by Tab`).toEqual([]);
+      await k.act(page, expect);
+      await ctx.close();
+    });
+
+  it('serves its pages and assets from the collector itself, and the sign-in page without a session', async ({ expect }) => {
     const res = await fetch(`${fleet.url}/`);
     expect(res.status).toBe(200);
     const html = await res.text();
@@ -180,7 +428,9 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
     await ctx.close();
   });
 
-  it('signs in with a token: an HttpOnly, SameSite=Strict, expiring cookie; a wrong token is refused; sign-out ends the session', async () => {
+  it('signs in with a token: an HttpOnly, SameSite=Strict, expiring cookie; a wrong token is refused; sign-out ends the session', async ({
+    expect,
+  }) => {
     const ctx = await browser.newContext();
     const page = await ctx.newPage();
     await page.goto(`${fleet.url}/signin`);
@@ -219,7 +469,7 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
     ['operatorA', () => new RegExp(`/operator/${fleet.f.a}$`), ['My nodes', 'Status']],
     ['partner', () => new RegExp(`/partner/${fleet.f.partner}$`), ['My referrals', 'Status']],
   ] as const)
-    it(`the ${who} role sees its own pages and navigation, and nothing else`, async () => {
+    it(`the ${who} role sees its own pages and navigation, and nothing else`, async ({ expect }) => {
       const landing = typeof landedOn === 'function' ? landedOn() : landedOn;
       // Where the sign-in itself landed (beforeAll), and where `/` leads with the session.
       expect(signedIn[who].landed, `${who} after signing in`).toMatch(landing);
@@ -236,7 +486,7 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
       await ctx.close();
     });
 
-  it("operator A editing the URL towards B's pages sees only 'not found'", async () => {
+  it("operator A editing the URL towards B's pages sees only 'not found'", async ({ expect }) => {
     const { ctx, page } = await as('operatorA');
     for (const path of [`/operator/${fleet.f.b}`, `/node/${fleet.f.nodes.b[0]}`]) {
       await page.goto(`${fleet.url}${path}`);
@@ -251,7 +501,7 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
     await ctx.close();
   });
 
-  it('acknowledging from the button changes the incident, and the API agrees', async () => {
+  it('acknowledging from the button changes the incident, and the API agrees', async ({ expect }) => {
     const { ctx, page } = await as('lead');
     const id = fleet.f.incidents.a;
     await page.locator(`tr[data-incident="${id}"] [data-action="ack"]`).click();
@@ -264,7 +514,9 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
     await ctx.close();
   });
 
-  it("a statement downloads from the operator's page byte for byte as the API answers it, and its lines drill down to evidence", async () => {
+  it("a statement downloads from the operator's page byte for byte as the API answers it, and its lines drill down to evidence", async ({
+    expect,
+  }) => {
     const { ctx, page } = await as('operatorA');
     await page.locator('#st-month').fill(fleet.f.closedMonth);
     await page.locator('#st-month').dispatchEvent('change');
@@ -282,239 +534,4 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
     await screenshot(page, 'operator-statement');
     await ctx.close();
   });
-
-  it('a fake agent stopping turns its node DOWN on an open page within 2 s of the collector deciding it', async () => {
-    const events = await fetch(`${fleet.url}/v1/events?once=true`, { headers: { authorization: `Bearer ${fleet.f.tokens.lead}` } });
-    if (events.status === 404) {
-      console.warn('skipped: GET /v1/events is not served yet');
-      return;
-    }
-    const node = fleet.f.agent.node;
-    const { ctx, page } = await as('operatorA', `/node/${node}`);
-    await settled(page);
-    // The agent reports for a while (UP), then stops.
-    let stop = false;
-    const beats = (async () => {
-      while (!stop) {
-        await postReport(fleet.url, fleet.f.agent.token, reportAt([Date.now()], { stream: 'consolebrowser1' })).catch(() => false);
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    })();
-    await waitFor(
-      'the node UP',
-      async () => ((await (await api(`/v1/nodes/${node}`, fleet.f.tokens.lead)).json()) as any).state === 'UP',
-      60_000,
-      250,
-    );
-    stop = true;
-    await beats;
-    const downAt = await waitFor(
-      'the collector to decide DOWN',
-      async () => (((await (await api(`/v1/nodes/${node}`, fleet.f.tokens.lead)).json()) as any).state === 'DOWN' ? Date.now() : undefined),
-      90_000,
-      100,
-    );
-    await page.waitForSelector('h1 [data-state="DOWN"]', { timeout: 30_000 });
-    const seenAfter = Date.now() - downAt;
-    console.log(`node DOWN on the open page ${seenAfter} ms after the API said so`);
-    expect(seenAfter).toBeLessThan(2000);
-    await ctx.close();
-  });
-
-  const KEYBOARD: Array<{ page: string; role?: Role; path: () => string; act: (page: Page) => Promise<void> }> = [
-    {
-      page: 'fleet',
-      role: 'lead',
-      path: () => '/fleet',
-      // Enter on an Acknowledge button acknowledges.
-      act: async (page) => {
-        const id = fleet.f.incidents.disk;
-        await tabTo(page, `tr[data-incident="${id}"] [data-action="ack"]`, 'Enter');
-        await page.waitForFunction(
-          (i) => document.querySelector(`tr[data-incident="${i}"] [data-status]`)?.textContent?.startsWith('acknowledged'),
-          id,
-        );
-        const inc: any = await (await api(`/v1/incidents/${id}`, fleet.f.tokens.lead)).json();
-        expect((inc.incident ?? inc).status).toBe('acknowledged');
-      },
-    },
-    {
-      page: 'operator',
-      role: 'operatorA',
-      path: () => `/operator/${fleet.f.a}`,
-      // Enter on "Show the install one-liner" issues an enrollment token and shows the command.
-      act: async (page) => {
-        await tabTo(page, '[data-action="enroll"]', 'Enter');
-        await expect.poll(() => page.locator('[data-install]').textContent(), POLL).toMatch(/install\.sh/);
-      },
-    },
-    {
-      page: 'node',
-      role: 'operatorA',
-      path: () => `/node/${fleet.f.nodes.a[2] ?? fleet.f.nodes.a[0]}`,
-      // Space on an interval's "evidence" opens it.
-      act: async (page) => {
-        await tabTo(page, '[data-table="intervals"] summary', ' ');
-        await page.waitForSelector('[data-table="intervals"] details[open] pre');
-      },
-    },
-    {
-      page: 'partner',
-      role: 'partner',
-      path: () => `/partner/${fleet.f.partner}`,
-      // Enter on the commission statement's download link downloads the API's bytes.
-      act: async (page) => {
-        await page.locator('#p-month').fill(fleet.f.closedMonth);
-        await page.locator('#p-month').dispatchEvent('change');
-        const link = `a[download="commission-${fleet.f.partner}-${fleet.f.closedMonth}.json"]`;
-        await page.waitForSelector(link);
-        const [download] = await Promise.all([page.waitForEvent('download'), tabTo(page, link, 'Enter')]);
-        const got = readFileSync((await download.path())!);
-        const want = Buffer.from(
-          await (await api(`/v1/partners/${fleet.f.partner}/statements/${fleet.f.closedMonth}`, fleet.f.tokens.partner)).arrayBuffer(),
-        );
-        expect(got.equals(want)).toBe(true);
-      },
-    },
-    {
-      page: 'finance',
-      role: 'admin',
-      path: () => '/finance',
-      // Enter on "Verify against the evidence" verifies the closed month.
-      act: async (page) => {
-        await tabTo(page, '[data-action="verify"]', 'Enter');
-        await expect.poll(() => page.locator('main p.notice[role="status"]').textContent(), POLL).toMatch(/^Verification: /);
-      },
-    },
-    {
-      page: 'applications',
-      role: 'lead',
-      path: () => '/applications',
-      // Enter on "start screening" moves the application on.
-      act: async (page) => {
-        const row = page.locator('tr[data-application]', { hasText: 'kbd-reviewer@example.org' });
-        const operator = (await row.locator('th').textContent())!.replace('kbd-reviewer@example.org', '').trim();
-        await tabTo(page, `tr[data-application="${await row.getAttribute('data-application')}"] [data-action="start_screening"]`, 'Enter');
-        await expect
-          .poll(
-            async () => ((await (await api(`/v1/operators/${operator}/lifecycle`, fleet.f.tokens.lead)).json()) as any).status.state,
-            POLL,
-          )
-          .toBe('screening');
-      },
-    },
-    {
-      page: 'status',
-      path: () => '/status',
-      // Enter on the fleet bar's "Daily summary" opens the list of days.
-      act: async (page) => {
-        await tabTo(page, '[data-bar="fleet"] summary', 'Enter');
-        await page.waitForSelector('[data-bar="fleet"] details[open] li');
-      },
-    },
-    {
-      page: 'apply',
-      path: () => '/apply',
-      // Space ticks a checkbox; Enter on "Apply" sends the filled-in form.
-      act: async (page) => {
-        const fill: Record<string, string> = {
-          fullName: 'Kim Keyboard',
-          email: 'kim-keyboard@example.org',
-          country: 'DE',
-          region: 'eu-west',
-          years: '5',
-          summary: 'Ran forty servers for four years, on call.',
-          provider: 'Hetzner',
-          datacenter: 'fsn1',
-          vcpus: '2',
-          ramGb: '4',
-          storageGb: '50',
-          hours: '20',
-          refName: 'Jo Smith',
-          refContact: 'jo@example.org',
-          refRelationship: 'former lead',
-          signature: 'Kim Keyboard',
-        };
-        for (const [id, v] of Object.entries(fill)) await page.locator(`#${id}`).fill(v);
-        for (const id of ['skill-linux_admin', 'uptimeTarget', 'exitNotice', 'sovereignty', 'training', 'accurate']) {
-          await tabTo(page, `#${id}`, ' ');
-          expect(await page.locator(`#${id}`).isChecked(), `Space ticks #${id}`).toBe(true);
-        }
-        await tabTo(page, 'form[data-form="apply"] button[type="submit"]', 'Enter');
-        await expect
-          .poll(async () => (await page.locator('[data-applied], main .error[role="alert"]').first().textContent()) ?? '', POLL)
-          .toMatch(/^Thank you: application \d+ is in/);
-      },
-    },
-  ];
-  for (const k of KEYBOARD)
-    it(`keyboard only: Tab reaches every link, button, input and select on the ${k.page} page, and a key press acts`, async () => {
-      if (k.page === 'applications') {
-        // An application in the queue to move.
-        const res = await fetch(`${fleet.url}/v1/applications`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(
-            sampleApplication((a) => {
-              a.applicant = { fullName: 'Robin Reviewer', email: 'kbd-reviewer@example.org', handle: 'robin-reviewer' };
-              a.location.region = 'eu-west';
-              delete a.referralCode;
-            }),
-          ),
-        });
-        expect(res.status, await res.clone().text()).toBe(201);
-      }
-      const { ctx, page } = await as(k.role, k.path());
-      await settled(page);
-      if (k.page === 'finance') {
-        // The closed month: its statements, export and verification (a month not closed offers only "Close").
-        await page.locator('#f-month').fill(fleet.f.closedMonth);
-        await page.locator('#f-month').dispatchEvent('change');
-        await page.waitForSelector('[data-action="verify"]');
-        await settled(page);
-      }
-      expect(await unreachableByTab(page), `${k.page}: not reached by Tab`).toEqual([]);
-      await k.act(page);
-      await ctx.close();
-    });
-
-  const AXE_PAGES: Array<[string, Role | undefined, () => string]> = [
-    ['signin', undefined, () => '/signin'],
-    ['status', undefined, () => '/status'],
-    ['fleet', 'lead', () => '/fleet'],
-    ['operator', 'operatorA', () => `/operator/${fleet.f.a}`],
-    ['node', 'operatorA', () => `/node/${fleet.f.nodes.a[0]}`],
-    ['partner', 'partner', () => `/partner/${fleet.f.partner}`],
-    ['finance', 'finance', () => '/finance'],
-    ['apply', undefined, () => '/apply'],
-    ['applications', 'lead', () => '/applications'],
-  ];
-  for (const [name, role, pathOf] of AXE_PAGES)
-    it(`axe-core finds no serious or critical violation on the ${name} page, light and dark, at desktop and phone width`, async () => {
-      const problems: string[] = [];
-      // bypassCSP: axe is injected as an inline script, which the console's policy refuses. One load per
-      // width (a chart is laid out for the width it loads at); both themes on each load.
-      for (const viewport of [DESKTOP, { width: 390, height: 844 }]) {
-        const { ctx, page } = await as(role, pathOf(), { viewport, bypassCSP: true });
-        await settled(page);
-        if (name === 'node') {
-          // Every chart drawn (its uPlot chunk served).
-          expect(await page.locator('[data-chart]').count()).toBe(5);
-          expect(await page.locator('[data-chart] .uplot').count()).toBe(5);
-        }
-        for (const theme of ['light', 'dark'] as const) {
-          await setTheme(page, theme);
-          const v = await axeViolations(page);
-          for (const x of v) problems.push(`${name} ${theme} ${viewport.width}px: ${x.id} (${x.impact}) at ${x.nodes.join(', ')}`);
-          await screenshot(page, `${name}-${theme}-${viewport.width}`);
-        }
-        // Nothing wider than the phone's screen.
-        if (viewport.width < 500)
-          expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} at phone width`).toBeLessThanOrEqual(
-            viewport.width + 1,
-          );
-        await ctx.close();
-      }
-      expect(problems).toEqual([]);
-    });
 });
