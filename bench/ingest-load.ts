@@ -145,31 +145,30 @@ class Conn {
   }
 }
 
-/**
- * Node i always uses connection i % connections, as a real agent keeps its own keep-alive connection to
- * the collector: its reports reach the same collector process one after the other (with several
- * processes on one port, each keeps what it learnt of the nodes it serves). A report due while its
- * connection is busy waits for it (its latency keeps counting).
- */
-const all: Conn[] = Array.from({ length: input.connections }, () => new Conn());
-const queues = new Map<Conn, Job[]>();
+const idle: Conn[] = Array.from({ length: input.connections }, () => new Conn());
+const all = [...idle];
+/** Reports due but waiting for a free connection (their latency keeps counting). */
+const waiting: Job[] = [];
+let waitHead = 0;
 
 function next(c: Conn) {
-  const job = queues.get(c)?.shift();
-  if (job) c.send(job);
+  if (waitHead < waiting.length) {
+    const job = waiting[waitHead++]!;
+    if (waitHead > 4096 && waitHead * 2 > waiting.length) {
+      waiting.splice(0, waitHead);
+      waitHead = 0;
+    }
+    c.send(job);
+  } else idle.push(c);
 }
 
 function schedule(i: number, scheduled: number) {
   const job = { i, seq: ++seqs[i]!, scheduled };
   sent++;
   inflight++;
-  const c = all[i % all.length]!;
-  if (!c.job) c.send(job);
-  else {
-    let q = queues.get(c);
-    if (!q) queues.set(c, (q = []));
-    q.push(job);
-  }
+  const c = idle.pop();
+  if (c) c.send(job);
+  else waiting.push(job);
 }
 
 const start = performance.now();
