@@ -57,6 +57,19 @@ function Timeline({ intervals, from, to }: { intervals: Interval[]; from: number
     </table></div>`;
 }
 
+/**
+ * A theme colour as a canvas takes it: the custom property holds `light-dark(…)` (style.css), which canvas
+ * cannot parse; the computed `color` of an element using it is the colour of the theme in force.
+ */
+function themeColour(parent: Element, name: string): string {
+  const probe = document.createElement('span');
+  probe.style.color = `var(${name})`;
+  parent.appendChild(probe);
+  const colour = getComputedStyle(probe).color;
+  probe.remove();
+  return colour;
+}
+
 function Chart({
   series,
   field,
@@ -77,7 +90,7 @@ function Chart({
       import('uplot').then(({ default: UPlot }) => {
         if (gone || !ref.current) return;
         const width = Math.max(280, ref.current.clientWidth);
-        const css = getComputedStyle(document.documentElement);
+        const el = ref.current;
         chart = new UPlot(
           {
             width,
@@ -86,12 +99,12 @@ function Chart({
               {},
               {
                 label,
-                stroke: css.getPropertyValue('--link').trim() || '#0a58ca',
+                stroke: themeColour(el, '--link'),
                 width: 1.5,
                 value: (_u, v) => (v === null ? '—' : `${v.toFixed(1)} ${unit}`),
               },
             ],
-            axes: [{ stroke: css.getPropertyValue('--muted').trim() }, { stroke: css.getPropertyValue('--muted').trim(), size: 50 }],
+            axes: [{ stroke: themeColour(el, '--muted') }, { stroke: themeColour(el, '--muted'), size: 50 }],
             legend: { show: true },
           },
           [series.t.map((t) => t / 1000), series[field] as number[]],
