@@ -6,7 +6,7 @@
 import type postgres from 'postgres';
 import type { Logger } from 'pino';
 import { FleetError, type Report } from '@timmy/shared';
-import type { PreparedReport } from './prepare.ts';
+import { follows, markOf, type PreparedReport, type StreamMark } from './prepare.ts';
 
 export interface IngestJob {
   nodeId: number;
@@ -98,12 +98,11 @@ export class IngestWriter {
   /** What was last written per node+check (see checkNeedsWrite). */
   private checkCache = new Map<string, StoredCheck>();
   /**
-   * The last report of each node this collector stored: when, and its stream and last seq. What
-   * `checkCache` says of a node is trusted only for the report that follows (same stream, the next seq,
-   * within the offline grace): otherwise the node was silent or its reports went to another collector (or
-   * another process of this one), which may have written its check rows (see changedChecks).
+   * The last report of each node this collector stored: when, and where its stream left off. What
+   * `checkCache` says of a node is trusted only for the report that follows it (prepare.ts `follows`)
+   * within the offline grace (see changedChecks).
    */
-  private lastReport = new Map<number, { at: number; stream: string; lastSeq: number }>();
+  private lastReport = new Map<number, StreamMark & { at: number }>();
   /** The commits in flight, each with its start (performance.now()); one object each, so two starting in the same instant both count. */
   private commitsInFlight = new Set<{ started: number }>();
   /** Since when every commit has failed for want of the database (null after a success). */
@@ -364,9 +363,9 @@ export class IngestWriter {
     for (const r of checkRows) if (written.has(r.id)) this.checkCache.set(r.id, r.stored);
     for (const j of jobs) {
       const seen = this.lastReport.get(j.nodeId);
-      const lastSeq = j.prepared.samples.reduce((m, x) => Math.max(m, x.seq), Number.NEGATIVE_INFINITY);
-      if (!seen || seen.stream !== j.report.stream || lastSeq > seen.lastSeq)
-        this.lastReport.set(j.nodeId, { at: Math.max(seen?.at ?? j.receivedAt, j.receivedAt), stream: j.report.stream, lastSeq });
+      const mark = markOf(j.report.stream, j.prepared.samples);
+      if (!seen || seen.stream !== mark.stream || mark.lastSeq > seen.lastSeq)
+        this.lastReport.set(j.nodeId, { ...mark, at: Math.max(seen?.at ?? j.receivedAt, j.receivedAt) });
     }
     // The statement returns the samples it did not insert (already stored: duplicates), usually none.
     const notInserted = new Map<string, number>();
@@ -407,12 +406,8 @@ export class IngestWriter {
     >();
     for (const j of jobs) {
       const last = this.lastReport.get(j.nodeId);
-      const firstSeq = j.prepared.samples.reduce((m, x) => Math.min(m, x.seq), Number.POSITIVE_INFINITY);
       const trusted =
-        last !== undefined &&
-        j.receivedAt - last.at <= this.opts.graceMs &&
-        last.stream === j.report.stream &&
-        firstSeq === last.lastSeq + 1;
+        last !== undefined && j.receivedAt - last.at <= this.opts.graceMs && follows(last, j.report.stream, j.prepared.samples);
       for (const [name, c] of j.prepared.latestChecks) {
         const primary = c.values ? Object.values(c.values).find((v) => typeof v === 'number') : undefined;
         const value = typeof primary === 'number' ? primary : null;

@@ -3,7 +3,7 @@ import type { Report, ReportAck } from '@timmy/shared';
 import type { AuthenticatedNode, CredentialStore } from '../auth/credentials.ts';
 import { Errors } from '../errors.ts';
 import type { Metrics } from '../metrics/registry.ts';
-import { prepareReport, type PrepareLimits } from './prepare.ts';
+import { follows, markOf, prepareReport, type PrepareLimits, type StreamMark } from './prepare.ts';
 import { UnstorableReportError, type IngestWriter } from './ingest-writer.ts';
 import { BatchLoader } from './batch-loader.ts';
 import { failingByNode } from '../stores/nodes.ts';
@@ -15,13 +15,8 @@ export class IngestService {
   private readonly credentials: CredentialStore;
   private readonly metrics: Metrics;
   private readonly limits: PrepareLimits;
-  /**
-   * Carried-forward failing checks per node as this process last stored them, with the agent stream and
-   * the last seq of that report. Another collector (or another process of this one) may have stored the
-   * node's reports since: the entry is used only for the report that follows it (same stream, the next
-   * seq), otherwise the node row is read (an agent sends its reports one after the other, in seq order).
-   */
-  private failing = new Map<number, { failing: string[]; stream: string; lastSeq: number }>();
+  /** Carried-forward failing checks per node as this collector last stored them, trusted for the report that follows (prepare.ts `follows`), else read from the node row. */
+  private failing = new Map<number, StreamMark & { failing: string[] }>();
   /** First sight of many nodes at once (a collector start under load): one query per batch. */
   private readonly failingLoader: BatchLoader<number, string[]>;
 
@@ -36,11 +31,8 @@ export class IngestService {
 
   async ingest(auth: AuthenticatedNode, report: Report, receivedAt: number): Promise<ReportAck> {
     const cached = this.failing.get(auth.nodeId);
-    const firstSeq = report.samples.reduce((m, s) => Math.min(m, s.seq), Number.POSITIVE_INFINITY);
     const prior =
-      cached && cached.stream === report.stream && firstSeq === cached.lastSeq + 1
-        ? cached.failing
-        : ((await this.failingLoader.load(auth.nodeId)) ?? []);
+      cached && follows(cached, report.stream, report.samples) ? cached.failing : ((await this.failingLoader.load(auth.nodeId)) ?? []);
     const prepared = prepareReport(report, receivedAt, prior, this.limits);
     for (const r of prepared.rejected) this.metrics.ingestRejections.inc({ code: r.code });
     this.metrics.ingestSamples.inc({ result: 'rejected' }, prepared.rejected.length);
@@ -62,10 +54,7 @@ export class IngestService {
       throw Object.assign(new Errors.Unavailable(), { cause: e });
     }
     // What the node row now says is failing (unchanged when every sample was a duplicate).
-    if (result.failing) {
-      const lastSeq = report.samples.reduce((m, s) => Math.max(m, s.seq), Number.NEGATIVE_INFINITY);
-      this.failing.set(auth.nodeId, { failing: result.failing, stream: report.stream, lastSeq });
-    }
+    if (result.failing) this.failing.set(auth.nodeId, { ...markOf(report.stream, report.samples), failing: result.failing });
     this.metrics.ingestReports.inc({ result: 'accepted' });
     this.metrics.ingestSamples.inc({ result: 'stored' }, result.accepted);
     this.metrics.ingestSamples.inc({ result: 'duplicate' }, result.duplicates);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Report } from '@timmy/shared';
-import { prepareReport } from './prepare.ts';
+import { follows, markOf, prepareReport } from './prepare.ts';
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const limits = { freshMs: 10_000, maxFutureMs: 600_000, maxAgeMs: 48 * 3_600_000 };
@@ -102,5 +102,18 @@ describe('prepareReport', () => {
     );
     expect(p.samples).toHaveLength(1);
     expect(p.rejected[0]).toMatchObject({ seq: 7, code: 'FLEET_BAD_REQUEST' });
+  });
+});
+
+describe('the report that follows a stored one (markOf, follows)', () => {
+  const seqs = (...s: number[]) => s.map((seq) => ({ seq }));
+  it('is the same stream starting at the next seq, in whatever order its samples come', () => {
+    const mark = markOf('s1', seqs(7, 5, 6));
+    expect(mark).toEqual({ stream: 's1', lastSeq: 7 });
+    expect(follows(mark, 's1', seqs(9, 8))).toBe(true);
+    expect(follows(mark, 's1', seqs(9))).toBe(false); // seq 8 went elsewhere
+    expect(follows(mark, 's1', seqs(7, 8))).toBe(false); // a resend
+    expect(follows(mark, 's2', seqs(8))).toBe(false); // another stream (the agent restarted)
+    expect(follows(undefined, 's1', seqs(8))).toBe(false);
   });
 });

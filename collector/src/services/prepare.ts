@@ -137,3 +137,29 @@ export function prepareReport(report: Report, receivedAt: number, priorFailing: 
   }
   return { samples: out, rejected, failing: [...failing].sort(), skewMs, latestChecks, bootId };
 }
+
+/**
+ * Where a node's reports stored through this collector left off: their agent stream and last seq. What a
+ * collector remembers of a node (the failing checks it carries, the check rows it wrote) holds only for
+ * the report that `follows` it: an agent sends its reports one after the other in seq order, so any other
+ * report in between went through another collector (or another process of this one), which may have
+ * changed the node's rows.
+ */
+export interface StreamMark {
+  stream: string;
+  lastSeq: number;
+}
+
+/** The mark `samples` of `stream` leave. */
+export function markOf(stream: string, samples: ReadonlyArray<{ seq: number }>): StreamMark {
+  return { stream, lastSeq: samples.reduce((m, s) => Math.max(m, s.seq), Number.NEGATIVE_INFINITY) };
+}
+
+/** Whether `samples` of `stream` are the next ones after `mark` (same stream, the next seq). */
+export function follows(mark: StreamMark | undefined, stream: string, samples: ReadonlyArray<{ seq: number }>): boolean {
+  return (
+    mark !== undefined &&
+    mark.stream === stream &&
+    samples.reduce((m, s) => Math.min(m, s.seq), Number.POSITIVE_INFINITY) === mark.lastSeq + 1
+  );
+}
