@@ -12,7 +12,8 @@
  * collector's and PostgreSQL's CPU use. Target: 4,000 reports/s, p99 < 100 ms, 0 lost.
  * Writes bench/out/ingest.json (with --rollup-hour: bench/out/ingest-rollup-hour.json).
  *
- * Diagnostics (off by default): BENCH_PG_STATS=1 prints where PostgreSQL's time went; BENCH_PROFILE=<dir>
+ * Diagnostics (off by default): BENCH_PG_STATS=1 prints where PostgreSQL's time went; BENCH_PG_SETTINGS="k=v,..."
+ * sets the embedded PostgreSQL's server settings (shared_buffers=1GB, say); BENCH_PROFILE=<dir>
  * writes the collector's CPU profiles there; BENCH_KEEP=1 keeps the work directory (the database and the
  * load generator's per-report output) and prints the load generator's start time, to line latencies up
  * with other per-second logs.
@@ -100,6 +101,16 @@ const pgCpu = () => {
 const pct = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 
+/** BENCH_PG_SETTINGS="shared_buffers=1GB,max_wal_size=4GB": server settings for the embedded PostgreSQL (a diagnostic). */
+function pgSettings(list: string | undefined): Record<string, string> {
+  return Object.fromEntries(
+    (list ?? '')
+      .split(',')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
+  );
+}
+
 const work = mkdtempSync(join(tmpdir(), 'timmy-bench-ingest-'));
 chmodSync(work, 0o711); // the embedded server runs as the postgres user
 let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
@@ -110,9 +121,10 @@ if (!dbUrl) {
   embedded = await startEmbeddedPostgres({
     dir: join(work, 'db'),
     database: 'bench_ingest',
-    ...(process.env.BENCH_PG_STATS
-      ? { settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } }
-      : {}),
+    settings: {
+      ...(process.env.BENCH_PG_STATS ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {}),
+      ...pgSettings(process.env.BENCH_PG_SETTINGS),
+    },
   });
   dbUrl = embedded.url;
 }
