@@ -10,11 +10,18 @@
  * - dead_tuples: dead row versions left in the samples table (all its partitions) after the run, which
  *   autovacuum must then clean (deleted rows leave one each; a dropped partition leaves none);
  * - deleted_rows and autovacuums: rows deleted and autovacuum runs on the samples table during the job (a
- *   long delete run lets autovacuum clean up behind it, which brings dead_tuples down at its own cost).
+ *   long delete run lets autovacuum clean up behind it, which brings dead_tuples down at its own cost);
+ * - insert_stall_ms: the longest a one-row insert into today's samples waited while the job ran (a probe
+ *   inserting every 20 ms): how long ingest would have stood behind the job's locks;
+ * - unlink_reference_s (partitioned table): the time this filesystem takes to delete a file as large as the
+ *   dropped day (written, synced, then unlinked), measured after the job: a day's drop cannot cost less.
  *
  * Written without the collector's modules (the retention job and, for a partitioned table, the creation of
  * the day's partition are passed in), so the same measurement runs against any version of the schema.
  */
+import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Database } from '../collector/src/db/database.ts';
 
 type Sql = Database['sql'];
@@ -27,6 +34,9 @@ export interface RetentionFigures {
   insert_s: number;
   retention_measured_s: number;
   retention_s: number;
+  insert_stall_ms: number;
+  day_mb: number | null;
+  unlink_reference_s: number | null;
   dead_tuples: number;
   deleted_rows: number;
   autovacuums: number;
@@ -58,6 +68,22 @@ function statsDelta(before: Stats, after: Stats, key: 'deleted' | 'autovacuums')
 /** Dead tuples of the samples table, over all its partitions (or itself, unpartitioned). */
 export async function samplesDeadTuples(sql: Sql): Promise<number> {
   return [...(await samplesStats(sql)).values()].reduce((n, r) => n + r.dead, 0);
+}
+
+/** Seconds to unlink a synced file of `bytes` in the temporary directory (the database's filesystem in the bench). */
+function unlinkReference(bytes: number): number {
+  const file = join(tmpdir(), `timmy-unlink-reference-${process.pid}`);
+  const chunk = Buffer.alloc(8 * 1024 * 1024, 1);
+  const fd = openSync(file, 'w');
+  try {
+    for (let left = bytes; left > 0; left -= chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, left));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  const t = performance.now();
+  unlinkSync(file);
+  return (performance.now() - t) / 1000;
 }
 
 export async function measureRetention(
@@ -93,10 +119,28 @@ export async function measureRetention(
   // As autovacuum would have left them: no dead tuples before the run, statistics known.
   await sql`vacuum analyze samples`;
   const s0 = await samplesStats(sql);
+  const partition = `samples_p${new Date(day).toISOString().slice(0, 10).replaceAll('-', '')}`;
+  const [size] = await sql`select pg_total_relation_size(to_regclass(${partition}))::int8 as bytes`;
+  const dayBytes = size?.bytes == null ? null : Number(size.bytes);
   console.log('retention: running the retention job once…');
+  let probing = true;
+  let stall = 0;
+  const probe = (async () => {
+    for (let seq = 1; probing; seq++) {
+      const t = performance.now();
+      await sql`
+        insert into samples (node_id, stream, seq, ts, received_at, at, live, ok)
+        values (${opts.nodeIds[0]!}, 'retention-probe', ${seq}, now(), now(), now(), true, true)`;
+      stall = Math.max(stall, performance.now() - t);
+      await sleep(20);
+    }
+  })();
   const t1 = performance.now();
   await opts.retention(opts.now);
   const measured = (performance.now() - t1) / 1000;
+  probing = false;
+  await probe;
+  const unlinkS = dayBytes === null ? null : unlinkReference(dayBytes);
   const s1 = await samplesStats(sql);
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
@@ -104,6 +148,9 @@ export async function measureRetention(
     insert_s: Math.round(insertS * 10) / 10,
     retention_measured_s: round(measured),
     retention_s: round(measured * 24),
+    insert_stall_ms: Math.round(stall),
+    day_mb: dayBytes === null ? null : Math.round(dayBytes / 1e6),
+    unlink_reference_s: unlinkS === null ? null : round(unlinkS),
     dead_tuples: [...s1.values()].reduce((n, r) => n + r.dead, 0),
     deleted_rows: statsDelta(s0, s1, 'deleted'),
     autovacuums: statsDelta(s0, s1, 'autovacuums'),

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:samples-insert [--nodes 20000] [--per-node 720] [--batch 100] [--rounds 3] [--small 256MB]`
+ * `pnpm bench:samples-insert [--nodes 20000] [--per-node 720] [--batch 100] [--rounds 3] [--small 256MB] [--wal-compression pglz]`
  *
  * What one of ingest's sample inserts costs PostgreSQL once the day's partition holds real data, and how
  * much of that is the server's buffers. Each round sends every node one sample, in batches of `--batch`
@@ -10,7 +10,8 @@
  * 2. `full_small`: after `--per-node` rows per node (720 = an hour at 5 s: 14.4 million rows at 20,000
  *    nodes) written into the same day, vacuumed and checkpointed, still at `--small`.
  * 3. `full_default`: the same data after a restart with the embedded server's own settings
- *    (collector/src/db/embedded.ts embeddedSettings, from this machine's memory), checkpointed again.
+ *    (collector/src/db/embedded.ts embeddedSettings, from this machine's memory), checkpointed again;
+ *    with `--wal-compression`, that setting too (what compressing the full-page images costs).
  *
  * Figures per phase and round: ms per batch (execution time as PostgreSQL reports it), shared buffer
  * reads (pages from outside the buffers), pages dirtied, full-page images and MB of WAL written. Round 0
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     batch: { type: 'string' },
     rounds: { type: 'string' },
     small: { type: 'string' },
+    'wal-compression': { type: 'string' },
   },
 });
 const NODES = Number(values.nodes ?? 20_000);
@@ -38,6 +40,7 @@ const PER_NODE = Number(values['per-node'] ?? 720);
 const BATCH = Number(values.batch ?? 100);
 const ROUNDS = Number(values.rounds ?? 3);
 const SMALL = values.small ?? '256MB';
+const WAL_COMPRESSION = values['wal-compression'];
 const ROOT = resolve(import.meta.dirname, '..');
 const HOUR = 3_600_000;
 
@@ -125,7 +128,7 @@ try {
   await db.close();
   await server.stop();
   const defaults = embeddedSettings(totalmem());
-  server = await start({});
+  server = await start(WAL_COMPRESSION ? { wal_compression: WAL_COMPRESSION } : {});
   db = openDatabase(server.url, { max: 2, ingestMax: 1 });
   sql = db.sql;
   await sql`checkpoint`;
@@ -142,6 +145,7 @@ try {
     rows_per_node: PER_NODE,
     rows: NODES * PER_NODE,
     batch_rows: BATCH,
+    wal_compression_full_default: WAL_COMPRESSION ?? 'off',
     prefill_s: prefillS,
     samples_heap_mb: Math.round(Number(size!.heap) / 1e6),
     samples_indexes_mb: Math.round(Number(size!.indexes) / 1e6),

@@ -178,16 +178,14 @@ const MB = 1024 * 1024;
  * - shared_buffers: a quarter of the memory, 128 MB to 2 GB. Ingest writes each node's samples into two
  *   btree indexes keyed by node (the primary key and (node, at)), so every node keeps one hot leaf page
  *   in each: 16 KB of buffers per node, 320 MB at 20,000 nodes, beyond PostgreSQL's default and the
- *   256 MB this server had. `pnpm bench:samples-insert` measures it: with 14.4 million rows (an hour at
- *   20,000 nodes) a batch insert cost 2.7 times what it cost on an empty table at 256 MB (every round of
- *   reports read and dirtied 30,000-40,000 pages from outside the buffers), and the same as on an empty
- *   table at 1 GB. Memory is taken as pages are used, so a small database costs no more.
+ *   256 MB this server had. `pnpm bench:samples-insert` measures it: with an hour's 14.4 million rows in
+ *   the day at 20,000 nodes, a 100-row insert cost 2.6-4.3 times what it cost on an empty day at 256 MB
+ *   (each round of reports read 30,000-42,000 pages from outside the buffers) and 0.9-1.8 times at 2 GB
+ *   (none). Memory is taken as pages are used, so a small database costs no more.
  * - checkpoint_timeout 15 min and max_wal_size 2 GB: after each checkpoint the first write to each of
- *   those hot pages logs the whole page (8 KB, 281 MB of WAL at 20,000 nodes in the first round of
- *   reports, which costs that round about 3.7 times a steady one): a checkpoint every 15 minutes rather
- *   than 5, and not sooner for WAL volume (20,000 nodes write about 1.3 GB in 15 minutes).
- *   (wal_compression would shrink those pages, but this server's build has only pglz, which cost 40 times
- *   more CPU than it saved; a distribution's PostgreSQL with lz4 is another matter: docs/scaling.md.)
+ *   those hot pages logs the whole page (40,000 full-page images, about 230 MB of WAL at 20,000 nodes):
+ *   a checkpoint every 15 minutes rather than 5, and not sooner for WAL volume. wal_compression would
+ *   shrink those pages, but this build has only pglz, which made that round cost about 12 times the CPU.
  */
 export function embeddedSettings(totalMemoryBytes: number): Record<string, string> {
   const buffers = Math.min(2048, Math.max(128, Math.floor(totalMemoryBytes / 4 / MB)));
