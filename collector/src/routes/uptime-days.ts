@@ -2,17 +2,20 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { DailyUptime, DaysQuery } from '@timmy/shared';
+import { DailyUptime, DaysQuery, OperatorNodesDays, OperatorNodesDaysQuery } from '@timmy/shared';
 import { Errors } from '../errors.ts';
 import { ACCESS } from '../auth/access.ts';
 import { thresholdsOf } from '../services/sla.ts';
-import { daysView, groupDays, nodeDays } from '../services/uptime-days.ts';
+import { daysView, groupDays, manyNodesDays, nodeDays } from '../services/uptime-days.ts';
 import { DEFAULT_DAYS, MAX_DAYS, daysSpan } from '../sla/days.ts';
 import { listSlaNodes, regionExists, resolveNode } from '../stores/nodes.ts';
 import { resolveOperator } from '../stores/operators.ts';
 
+/** The most nodes one read of an operator's nodes' bars answers. */
+const MAX_NODES = 1000;
+
 /** ?days= as a number of days (1..MAX_DAYS, default 90). */
-export function daysOf(q: Static<typeof DaysQuery>): number {
+export function daysOf(q: Pick<Static<typeof DaysQuery>, 'days'>): number {
   if (q.days === undefined) return DEFAULT_DAYS;
   const n = Number(q.days);
   if (!Number.isInteger(n) || n < 1 || n > MAX_DAYS) throw new Errors.BadRequest(`days must be 1 to ${MAX_DAYS}`);
@@ -69,6 +72,31 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
       const op = await resolveOperator(sql, req.params.op);
       const nodes = await listSlaNodes(sql, { operatorId: op.id, inServiceAfter: daysSpan(now, days).start });
       return daysView(await groupDays(sql, thresholds, { level: 'operator', key: op.name, tier: op.tier, nodes }, now, days));
+    },
+  );
+
+  app.get(
+    '/v1/operators/:op/nodes/uptime/days',
+    {
+      config: { access: ACCESS.ownOperator },
+      schema: {
+        tags: ['uptime'],
+        summary:
+          "Each of an operator's nodes' uptime per UTC day (as /v1/nodes/{node}/uptime/days gives one node's), in one read: the nodes with time in the bars, by name, the first ?limit= (default 1000).",
+        params: Type.Object({ op: Type.String() }),
+        querystring: OperatorNodesDaysQuery,
+        response: { 200: OperatorNodesDays, 400: { $ref: 'ErrorReply#' }, 404: { $ref: 'ErrorReply#' } },
+      },
+    },
+    async (req) => {
+      const days = daysOf(req.query);
+      const limit = req.query.limit === undefined ? MAX_NODES : Number(req.query.limit);
+      if (!(limit >= 1 && limit <= MAX_NODES)) throw new Errors.BadRequest(`limit must be 1 to ${MAX_NODES}`);
+      const now = clock();
+      const op = await resolveOperator(sql, req.params.op);
+      const nodes = await listSlaNodes(sql, { operatorId: op.id, inServiceAfter: daysSpan(now, days).start });
+      const views = await manyNodesDays(sql, thresholds, nodes.slice(0, limit), now, days);
+      return { operator: op.name, nodeCount: nodes.length, nodes: views.map(daysView) };
     },
   );
 

@@ -50,6 +50,47 @@ export async function nodeDays(sql: postgres.ISql, thresholds: Thresholds, node:
   };
 }
 
+/**
+ * Each node's bars, for many nodes at once (in the order given): one pair of aggregate queries
+ * (dailyTotals by node) instead of a read per node; equal, node by node, to nodeDays.
+ */
+export async function manyNodesDays(
+  sql: postgres.ISql,
+  thresholds: Thresholds,
+  nodes: readonly SlaNode[],
+  now: number,
+  days: number,
+): Promise<DaysView[]> {
+  const span = daysSpan(now, days);
+  const rows = nodes.length
+    ? await dailyTotals(sql, {
+        dayStarts: dayStarts(now, days),
+        now,
+        maintenance: await loadMaintenance(sql, span.start, now),
+        nodeIds: nodes.map((n) => n.id),
+        byNode: true,
+      })
+    : [];
+  const byNode = new Map<string, DailyRow[]>();
+  for (const r of rows) {
+    const list = byNode.get(r.group ?? '') ?? byNode.set(r.group ?? '', []).get(r.group ?? '')!;
+    list.push(r);
+  }
+  return nodes.map((n) => {
+    const thresholdPct = thresholdFor('node', n.tier, thresholds);
+    return {
+      level: 'node',
+      key: n.name,
+      tier: n.tier,
+      thresholdPct,
+      nodeCount: 1,
+      from: span.start,
+      to: now,
+      days: bars(fillDays(byNode.get(String(n.id)) ?? [], now, days, 1), thresholdPct, 1),
+    };
+  });
+}
+
 /** The start of each of the last `days` UTC days. */
 export const dayStarts = (now: number, days: number): number[] => emptyDays(now, days).map((d) => d.start);
 

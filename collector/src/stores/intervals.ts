@@ -159,6 +159,8 @@ export interface DailyQuery {
   nodeIds?: readonly number[];
   /** One set of rows per region (`group` the region name, null for nodes without one); else `group` is null. */
   byRegion?: boolean;
+  /** One set of rows per node (`group` the node's id, as text); takes precedence over byRegion. */
+  byNode?: boolean;
 }
 
 /** One group's state time on one day (ms, summed over its nodes), maintenance applied. */
@@ -184,8 +186,8 @@ export async function dailyTotals(sql: postgres.ISql, q: DailyQuery): Promise<Da
   const from = new Date(first);
   const end = new Date(endMs);
   const only = q.nodeIds ? sql`and si.node_id in ${sql(q.nodeIds.length ? q.nodeIds : [-1])}` : sql``;
-  const group = q.byRegion ? sql`n.region` : sql`null::text`;
-  const joinNodes = q.byRegion ? sql`join nodes n on n.id = p.node_id` : sql``;
+  const group = q.byNode ? sql`p.node_id::text` : q.byRegion ? sql`n.region` : sql`null::text`;
+  const joinNodes = q.byRegion && !q.byNode ? sql`join nodes n on n.id = p.node_id` : sql``;
   // The UTC days a stretch [lo, hi) touches, generated per stretch (joining every stretch to every day would
   // test each pair): date_bin and a stride in seconds are absolute time, whatever the session's time zone.
   const daysOf = (lo: postgres.Fragment, hi: postgres.Fragment) =>

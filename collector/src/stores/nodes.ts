@@ -7,6 +7,7 @@ import type { StateCounts } from '@timmy/shared';
 import { LOCKS } from '../db/database.ts';
 import type { nodes, operators } from '../db/schema/index.ts';
 import { Errors } from '../errors.ts';
+import type { CoverageNow } from '../sla/maintenance.ts';
 import { parseRef } from '../refs.ts';
 import { endIntervalsAt } from './intervals.ts';
 
@@ -88,6 +89,35 @@ export async function failingByNode(sql: postgres.ISql, ids: number[]): Promise<
 export async function listNodes(sql: postgres.ISql, filter: { operatorId?: number } = {}): Promise<NodeRecord[]> {
   const only = filter.operatorId === undefined ? sql`` : sql`where n.operator_id = ${filter.operatorId}`;
   return (await sql<NodeRow[]>`${SELECT(sql)} ${only} order by n.name`).map(record);
+}
+
+/** A node's state now as the lists filter it: UP, DOWN, UNKNOWN, MAINTENANCE, or `untracked` (no heartbeat yet). */
+export type StateFilter = keyof StateCounts;
+
+/**
+ * The nodes in service at `now` in one state now (sla/maintenance.ts stateNow: MAINTENANCE inside a window in
+ * force, which `covered` describes; otherwise the settled state), by name, the first `limit` of them, and
+ * how many there are in all.
+ */
+export async function listNodesInState(
+  sql: postgres.ISql,
+  q: { state: StateFilter; covered: CoverageNow; now: number; limit: number; operatorId?: number },
+): Promise<{ total: number; nodes: NodeRecord[] }> {
+  const c = q.covered;
+  const inWindow = sql`(${c.fleet} or n.id = any(${c.nodeIds}::int8[]) or n.operator_id = any(${c.operatorIds}::int8[])
+    or n.region = any(${c.regions}::text[]))`;
+  const inState =
+    q.state === 'untracked'
+      ? sql`n.current_state is null`
+      : q.state === 'MAINTENANCE'
+        ? sql`n.current_state is not null and (n.current_state = 'MAINTENANCE' or ${inWindow})`
+        : sql`n.current_state = ${q.state} and not ${inWindow}`;
+  const rows = await sql<(NodeRow & { total: string })[]>`
+    select s.*, count(*) over () as total from (${SELECT(sql)}
+      where (n.decommissioned_at is null or n.decommissioned_at > ${new Date(q.now)}) and ${inState}
+        ${q.operatorId !== undefined ? sql`and n.operator_id = ${q.operatorId}` : sql``}) s
+    order by s.name limit ${q.limit}`;
+  return { total: rows.length ? Number(rows[0]!.total) : 0, nodes: rows.map(({ total: _, ...r }) => record(r)) };
 }
 
 /**

@@ -2,8 +2,10 @@
  * The 90-day bar: one column per UTC day, stacked in proportion to the day's time: DOWN (red, from the
  * bottom, at least 3 px when there was any), UNKNOWN, MAINTENANCE, no data, and UP, the UP part green
  * when the day meets the threshold and amber when it does not. The picture is one image with a text
- * summary; every day's summary is in a list below it for keyboard and screen-reader users.
+ * summary; every day's summary is in a list below it for keyboard and screen-reader users (put in the
+ * page when opened).
  */
+import { useState } from 'preact/hooks';
 import { html } from './html.ts';
 import { pct } from './format.ts';
 
@@ -51,9 +53,18 @@ function column(d: DayBar, x: number, w: number) {
     if (s <= 0) continue;
     const h = Math.max(s === d.downSeconds && colour === 'var(--down)' ? 3 : 0.5, (s / total) * H);
     y -= h;
-    rects.push(html`<rect x=${x} y=${Math.max(0, y)} width=${w} height=${h} fill=${colour}><title>${d.summary}</title></rect>`);
+    rects.push(html`<rect x=${x} y=${Math.max(0, y)} width=${w} height=${h} fill=${colour} />`);
   }
-  return rects;
+  return html`<g><title>${d.summary}</title>${rects}</g>`;
+}
+
+/** The days in words, put in the page once opened (a page of many bars holds 90 items per bar otherwise). */
+function DailySummary({ days, label }: { days: DayBar[]; label: string }) {
+  const [open, setOpen] = useState(false);
+  return html`<details onToggle=${(e: Event) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>Daily summary<span class="sr-only"> for ${label}</span></summary>
+      ${open ? html`<ol>${days.map((d) => html`<li>${d.summary}</li>`)}</ol>` : null}
+    </details>`;
 }
 
 export function Bars({ days, label, id }: { days: DayBar[]; label: string; id: string }) {
@@ -67,9 +78,6 @@ export function Bars({ days, label, id }: { days: DayBar[]; label: string; id: s
     <svg class="bars" viewBox=${`0 0 100 ${H}`} preserveAspectRatio="none" role="img" aria-label=${summary}>
       ${days.map((d, i) => column(d, i * w + w * 0.1, w * 0.8))}
     </svg>
-    <details>
-      <summary>Daily summary<span class="sr-only"> for ${label}</span></summary>
-      <ol>${days.map((d) => html`<li>${d.summary}</li>`)}</ol>
-    </details>
+    <${DailySummary} days=${days} label=${label} />
   </div>`;
 }

@@ -122,15 +122,11 @@ export default function OperatorPage({ params, session }: { params: { op: string
   const nodes = useLoad(async () => ({ d: await api<OperatorNodes>(`/v1/operators/${op}/nodes`), at: Date.now() }), `nodes-${op}`);
   const month = useLoad(() => api<Uptime>(`/v1/operators/${op}/uptime?month=${new Date().toISOString().slice(0, 7)}`), `mtd-${op}`);
   const bars = useLoad(() => api<{ days: DayBar[]; thresholdPct: number }>(`/v1/operators/${op}/uptime/days?days=90`), `bars-${op}`);
-  const nodeBars = useLoad(async () => {
-    const list = (await api<OperatorNodes>(`/v1/operators/${op}/nodes`)).nodes.slice(0, 50);
-    return Promise.all(
-      list.map(async (n) => ({
-        name: n.name,
-        bars: await api<{ days: DayBar[] }>(`/v1/nodes/${encodeURIComponent(n.name)}/uptime/days?days=90`),
-      })),
-    );
-  }, `nb-${op}`);
+  // Every node's bar in one read (the first 50 by name).
+  const nodeBars = useLoad(
+    async () => (await api<Wire.OperatorNodesDays>(`/v1/operators/${op}/nodes/uptime/days?days=90&limit=50`)).nodes,
+    `nb-${op}`,
+  );
   const estimate = useLoad(async () => (await api<{ statement: Statement }>(`/v1/operators/${op}/pay/estimate`)).statement, `est-${op}`);
   const disputes = useLoad(async () => {
     return api<Dispute[]>(`/v1/disputes?operator=${op}`);
@@ -182,7 +178,7 @@ export default function OperatorPage({ params, session }: { params: { op: string
       <${Failed} error=${bars.error} />
       ${bars.data ? html`<div class="bar-row"><strong>All nodes</strong><${Bars} days=${bars.data.days} label=${`Operator ${params.op}`} id="operator" /><span></span></div>` : null}
       ${nodeBars.loading && !nodeBars.data ? html`<${Loading} what="the nodes' bars" />` : null}<${Failed} error=${nodeBars.error} />
-      ${(nodeBars.data ?? []).map((b) => html`<div class="bar-row"><a href=${`/node/${encodeURIComponent(b.name)}`}>${b.name}</a><${Bars} days=${b.bars.days} label=${`Node ${b.name}`} id=${`node-${b.name}`} /><span></span></div>`)}
+      ${(nodeBars.data ?? []).map((b) => html`<div class="bar-row"><a href=${`/node/${encodeURIComponent(b.key ?? '')}`}>${b.key}</a><${Bars} days=${b.days} label=${`Node ${b.key}`} id=${`node-${b.key}`} /><span></span></div>`)}
     </section>
     <section aria-labelledby="op-inc">
       <h2 id="op-inc">Incidents</h2>
