@@ -3,12 +3,17 @@
  * limit and a total (`GET /v1/nodes?state=&limit=`, the fleet page), the state filter agreeing with the
  * state the unfiltered list shows (stateNow: maintenance by node, operator, region and fleet windows),
  * and every bar of an operator's nodes in one read (`GET /v1/operators/:op/nodes/uptime/days`, the
- * operator page) equal to the per-node read.
+ * operator page) equal to the per-node read; an operator's bar from its nodes' pure totals equal to the
+ * aggregate SQL path.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { ManualClock, testCollector } from '../../../test/support/harness.ts';
 import { seedConsoleFixture, type ConsoleFixture } from '../../../test/support/console-fixture.ts';
+import { thresholdsOf } from '../services/sla.ts';
+import { groupDays } from '../services/uptime-days.ts';
+import { listSlaNodes } from '../stores/nodes.ts';
+import { resolveOperator } from '../stores/operators.ts';
 import { STATE_FILTERS } from './nodes.ts';
 
 const NOW = Date.UTC(2026, 11, 2, 10, 30); // a Wednesday
@@ -141,6 +146,26 @@ describe("GET /v1/operators/:op/nodes/uptime/days: every node's bars in one read
     expect(two.nodes.map((n: { key: string }) => n.key)).toEqual(names.slice(0, 2));
     expect(two.nodes[0].days).toHaveLength(7);
     expect(two.nodes[0]).toEqual((await get(`/v1/nodes/${names[0]}/uptime/days?days=7`, f.tokens.lead)).json());
+  });
+
+  it("an operator's bar (its nodes' pure day totals summed) equals the aggregate SQL path", async () => {
+    const sql = c.database.sql;
+    for (const [name, token] of [
+      [f.a, f.tokens.operatorA],
+      [f.b, f.tokens.operatorB],
+    ] as const) {
+      const op = await resolveOperator(sql, name);
+      const nodes = await listSlaNodes(sql, { operatorId: op.id, inServiceAfter: NOW - 90 * 86_400_000 });
+      const direct = await groupDays(sql, thresholdsOf(c.config), { level: 'operator', key: op.name, tier: op.tier, nodes }, NOW, 90);
+      const route = (await get(`/v1/operators/${name}/uptime/days`, token)).json();
+      expect(route).toMatchObject({ level: 'operator', key: name, nodeCount: nodes.length, thresholdPct: direct.thresholdPct });
+      direct.days.forEach((d, i) => {
+        const r = route.days[i];
+        for (const k of ['up', 'down', 'unknown', 'maintenance', 'noData'] as const)
+          expect(r[`${k}Seconds`], `${name} ${d.day} ${k}`).toBeCloseTo(d[`${k}Ms`] / 1000, 2);
+        expect(r.summary).toBe(d.summary);
+      });
+    }
   });
 
   it("another operator's is not found; bad days or limit: 400 FLEET_BAD_REQUEST", async () => {

@@ -6,9 +6,9 @@ import { DailyUptime, DaysQuery, OperatorNodesDays, OperatorNodesDaysQuery } fro
 import { Errors } from '../errors.ts';
 import { ACCESS } from '../auth/access.ts';
 import { thresholdsOf } from '../services/sla.ts';
-import { daysView, groupDays, manyNodesDays, nodeDays } from '../services/uptime-days.ts';
+import { daysView, groupDays, manyNodesDays, nodeDays, smallGroupRows } from '../services/uptime-days.ts';
 import { DEFAULT_DAYS, MAX_DAYS, daysSpan } from '../sla/days.ts';
-import { listSlaNodes, regionExists, resolveNode } from '../stores/nodes.ts';
+import { listSlaNodeIds, listSlaNodes, regionExists, resolveNode } from '../stores/nodes.ts';
 import { resolveOperator } from '../stores/operators.ts';
 
 /** The most nodes one read of an operator's nodes' bars answers. */
@@ -71,7 +71,8 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
       const now = clock();
       const op = await resolveOperator(sql, req.params.op);
       const nodes = await listSlaNodes(sql, { operatorId: op.id, inServiceAfter: daysSpan(now, days).start });
-      return daysView(await groupDays(sql, thresholds, { level: 'operator', key: op.name, tier: op.tier, nodes }, now, days));
+      const rows = await smallGroupRows(sql, nodes, now, days);
+      return daysView(await groupDays(sql, thresholds, { level: 'operator', key: op.name, tier: op.tier, nodes }, now, days, rows));
     },
   );
 
@@ -115,7 +116,7 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
       const now = clock();
       const region = req.params.region;
       if (!(await regionExists(sql, region))) throw new Errors.NotFound(`no region "${region}"`);
-      const nodes = await listSlaNodes(sql, { region, inServiceAfter: daysSpan(now, days).start });
+      const nodes = await listSlaNodeIds(sql, { region, inServiceAfter: daysSpan(now, days).start });
       const rows = await cachedOr(days, now, region);
       return daysView(await groupDays(sql, thresholds, { level: 'region', key: region, tier: null, nodes }, now, days, rows));
     },
@@ -130,7 +131,7 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
     async (req) => {
       const days = daysOf(req.query);
       const now = clock();
-      const nodes = await listSlaNodes(sql, { inServiceAfter: daysSpan(now, days).start });
+      const nodes = await listSlaNodeIds(sql, { inServiceAfter: daysSpan(now, days).start });
       const rows = await cachedOr(days, now);
       return daysView(await groupDays(sql, thresholds, { level: 'fleet', key: null, tier: null, nodes }, now, days, rows));
     },

@@ -13,7 +13,7 @@ import { thresholdFor, type Level, type Thresholds } from '../sla/budget.ts';
 import { dayBar, daysSpan, emptyDays, fillDays, splitDays, type DayBar, type DayTotals } from '../sla/days.ts';
 import { spansForNode } from '../sla/maintenance.ts';
 import { applyMaintenance } from '../sla/summary.ts';
-import { dailyTotals, nodeIntervals, type DailyRow } from '../stores/intervals.ts';
+import { dailyTotals, nodesIntervals, type DailyRow } from '../stores/intervals.ts';
 import { loadMaintenance } from '../stores/maintenance.ts';
 import type { SlaNode } from '../stores/nodes.ts';
 import { Refreshing } from './refreshing.ts';
@@ -31,29 +31,31 @@ export interface DaysView {
 
 const bars = (days: DayTotals[], thresholdPct: number, nodes: number) => days.map((d) => dayBar(d, thresholdPct, { nodes }));
 
-/** One node's bars over the last `days` UTC days up to `now`. */
-export async function nodeDays(sql: postgres.ISql, thresholds: Thresholds, node: SlaNode, now: number, days: number): Promise<DaysView> {
+/**
+ * Each node's state time per day over the last `days` UTC days up to `now` (maintenance applied, cut
+ * into days: the pure path), by node id, from one read of their intervals and of the windows.
+ */
+async function nodesDayTotals(sql: postgres.ISql, nodes: readonly SlaNode[], now: number, days: number): Promise<Map<number, DayTotals[]>> {
   const span = daysSpan(now, days);
-  const defs = await loadMaintenance(sql, span.start, now);
-  const maintenance = spansForNode(defs, node, span.start, now);
-  const intervals = applyMaintenance(await nodeIntervals(sql, node.id, span.start, now, now), maintenance);
-  const thresholdPct = thresholdFor('node', node.tier, thresholds);
-  return {
-    level: 'node',
-    key: node.name,
-    tier: node.tier,
-    thresholdPct,
-    nodeCount: 1,
-    from: span.start,
-    to: now,
-    days: bars(splitDays(intervals, now, days), thresholdPct, 1),
-  };
+  const [defs, intervals] = await Promise.all([
+    loadMaintenance(sql, span.start, now),
+    nodesIntervals(
+      sql,
+      nodes.map((n) => n.id),
+      span.start,
+      now,
+      now,
+    ),
+  ]);
+  return new Map(
+    nodes.map((n) => {
+      const maintenance = spansForNode(defs, n, span.start, now);
+      return [n.id, splitDays(applyMaintenance(intervals.get(n.id) ?? [], maintenance), now, days)];
+    }),
+  );
 }
 
-/**
- * Each node's bars, for many nodes at once (in the order given): one pair of aggregate queries
- * (dailyTotals by node) instead of a read per node; equal, node by node, to nodeDays.
- */
+/** Each node's bars over the last `days` UTC days up to `now`, in the order given (one read for all). */
 export async function manyNodesDays(
   sql: postgres.ISql,
   thresholds: Thresholds,
@@ -62,20 +64,7 @@ export async function manyNodesDays(
   days: number,
 ): Promise<DaysView[]> {
   const span = daysSpan(now, days);
-  const rows = nodes.length
-    ? await dailyTotals(sql, {
-        dayStarts: dayStarts(now, days),
-        now,
-        maintenance: await loadMaintenance(sql, span.start, now),
-        nodeIds: nodes.map((n) => n.id),
-        byNode: true,
-      })
-    : [];
-  const byNode = new Map<string, DailyRow[]>();
-  for (const r of rows) {
-    const list = byNode.get(r.group ?? '') ?? byNode.set(r.group ?? '', []).get(r.group ?? '')!;
-    list.push(r);
-  }
+  const totals = nodes.length ? await nodesDayTotals(sql, nodes, now, days) : new Map<number, DayTotals[]>();
   return nodes.map((n) => {
     const thresholdPct = thresholdFor('node', n.tier, thresholds);
     return {
@@ -86,9 +75,34 @@ export async function manyNodesDays(
       nodeCount: 1,
       from: span.start,
       to: now,
-      days: bars(fillDays(byNode.get(String(n.id)) ?? [], now, days, 1), thresholdPct, 1),
+      days: bars(totals.get(n.id)!, thresholdPct, 1),
     };
   });
+}
+
+/** One node's bars over the last `days` UTC days up to `now`. */
+export async function nodeDays(sql: postgres.ISql, thresholds: Thresholds, node: SlaNode, now: number, days: number): Promise<DaysView> {
+  return (await manyNodesDays(sql, thresholds, [node], now, days))[0]!;
+}
+
+/**
+ * A small group's day rows (an operator's nodes) summed from its nodes' pure day totals (one read of
+ * their intervals), in the shape dailyTotals answers; the fleet and regions go through dailyTotals.
+ */
+export async function smallGroupRows(sql: postgres.ISql, nodes: readonly SlaNode[], now: number, days: number): Promise<DailyRow[]> {
+  const rows = emptyDays(now, days).map(
+    (d): DailyRow => ({ group: null, start: d.start, upMs: 0, downMs: 0, unknownMs: 0, maintenanceMs: 0 }),
+  );
+  if (nodes.length === 0) return rows;
+  for (const node of (await nodesDayTotals(sql, nodes, now, days)).values())
+    node.forEach((d, i) => {
+      const r = rows[i]!;
+      r.upMs += d.upMs;
+      r.downMs += d.downMs;
+      r.unknownMs += d.unknownMs;
+      r.maintenanceMs += d.maintenanceMs;
+    });
+  return rows;
 }
 
 /** The start of each of the last `days` UTC days. */
@@ -98,7 +112,7 @@ export const dayStarts = (now: number, days: number): number[] => emptyDays(now,
 export async function groupDays(
   sql: postgres.ISql,
   thresholds: Thresholds,
-  g: { level: Exclude<Level, 'node'>; key: string | null; tier: string | null; nodes: SlaNode[] },
+  g: { level: Exclude<Level, 'node'>; key: string | null; tier: string | null; nodes: ReadonlyArray<Pick<SlaNode, 'id'>> },
   now: number,
   days: number,
   rows?: DailyRow[],

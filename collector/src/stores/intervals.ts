@@ -21,20 +21,42 @@ type IntervalRow = Pick<typeof stateIntervals.$inferSelect, 'startAt'> & {
 
 /** One node's intervals overlapping [from, to), clipped to it (the open one ends at `now`). */
 export async function nodeIntervals(sql: postgres.ISql, nodeId: number, from: number, to: number, now: number): Promise<Interval[]> {
-  const rows = await sql<IntervalRow[]>`
-    select state, start_at as "startAt", coalesce(end_at, ${new Date(now)}) as "endAt", cause, evidence
+  return (await nodesIntervals(sql, [nodeId], from, to, now)).get(nodeId) ?? [];
+}
+
+/**
+ * Each node's intervals overlapping [from, to), clipped to it (the open one ends at `now`), by node id, in
+ * one read (the index on node and start). For a handful of nodes (an operator's), not the fleet.
+ */
+export async function nodesIntervals(
+  sql: postgres.ISql,
+  nodeIds: readonly number[],
+  from: number,
+  to: number,
+  now: number,
+): Promise<Map<number, Interval[]>> {
+  const out = new Map<number, Interval[]>();
+  if (nodeIds.length === 0) return out;
+  const rows = await sql<(IntervalRow & { nodeId: string })[]>`
+    select node_id as "nodeId", state, start_at as "startAt", coalesce(end_at, ${new Date(now)}) as "endAt", cause, evidence
     from state_intervals
-    where node_id = ${nodeId} and start_at < ${new Date(to)} and coalesce(end_at, ${new Date(now)}) > ${new Date(from)}
-    order by start_at`;
-  return rows
-    .map((r) => ({
+    where node_id = any(${nodeIds}::int8[]) and start_at < ${new Date(to)} and coalesce(end_at, ${new Date(now)}) > ${new Date(from)}
+    order by node_id, start_at`;
+  for (const r of rows) {
+    const iv = {
       state: r.state,
       start: Math.max(r.startAt.getTime(), from),
       end: Math.min(r.endAt.getTime(), to, now),
       cause: r.cause,
       evidence: r.evidence,
-    }))
-    .filter((iv) => iv.end > iv.start);
+    };
+    if (iv.end <= iv.start) continue;
+    const id = Number(r.nodeId);
+    const list = out.get(id);
+    if (list) list.push(iv);
+    else out.set(id, [iv]);
+  }
+  return out;
 }
 
 /** A retired node's intervals end at `at`: the ones after it go, the one across it is cut (its samples stay). */
@@ -159,8 +181,6 @@ export interface DailyQuery {
   nodeIds?: readonly number[];
   /** One set of rows per region (`group` the region name, null for nodes without one); else `group` is null. */
   byRegion?: boolean;
-  /** One set of rows per node (`group` the node's id, as text); takes precedence over byRegion. */
-  byNode?: boolean;
 }
 
 /** One group's state time on one day (ms, summed over its nodes), maintenance applied. */
@@ -186,8 +206,8 @@ export async function dailyTotals(sql: postgres.ISql, q: DailyQuery): Promise<Da
   const from = new Date(first);
   const end = new Date(endMs);
   const only = q.nodeIds ? sql`and si.node_id in ${sql(q.nodeIds.length ? q.nodeIds : [-1])}` : sql``;
-  const group = q.byNode ? sql`p.node_id::text` : q.byRegion ? sql`n.region` : sql`null::text`;
-  const joinNodes = q.byRegion && !q.byNode ? sql`join nodes n on n.id = p.node_id` : sql``;
+  const group = q.byRegion ? sql`n.region` : sql`null::text`;
+  const joinNodes = q.byRegion ? sql`join nodes n on n.id = p.node_id` : sql``;
   // The UTC days a stretch [lo, hi) touches, generated per stretch (joining every stretch to every day would
   // test each pair): date_bin and a stride in seconds are absolute time, whatever the session's time zone.
   const daysOf = (lo: postgres.Fragment, hi: postgres.Fragment) =>

@@ -125,16 +125,8 @@ export async function listNodesInState(
  * (its intervals end there): it is listed when it was still in service after `inServiceAfter` (a
  * window's start), and never when that is not given (figures as of now).
  */
-export async function listSlaNodes(
-  sql: postgres.ISql,
-  filter: { operatorId?: number; region?: string; nodeId?: number; inServiceAfter?: number } = {},
-): Promise<SlaNode[]> {
-  const rows = await sql<NodeRow[]>`${SELECT(sql)}
-    where (n.decommissioned_at is null${filter.inServiceAfter !== undefined ? sql` or n.decommissioned_at > ${new Date(filter.inServiceAfter)}` : sql``})
-      ${filter.operatorId !== undefined ? sql`and n.operator_id = ${filter.operatorId}` : sql``}
-      ${filter.region !== undefined ? sql`and n.region = ${filter.region}` : sql``}
-      ${filter.nodeId !== undefined ? sql`and n.id = ${filter.nodeId}` : sql``}
-    order by n.name`;
+export async function listSlaNodes(sql: postgres.ISql, filter: SlaNodeFilter = {}): Promise<SlaNode[]> {
+  const rows = await sql<NodeRow[]>`${SELECT(sql)} ${slaWhere(sql, filter)} order by n.name`;
   return rows.map((row) => {
     const n = record(row);
     return {
@@ -149,6 +141,20 @@ export async function listSlaNodes(
     };
   });
 }
+
+/** The ids of the nodes listSlaNodes lists (no order): what a group's figures need when they need no more. */
+export async function listSlaNodeIds(sql: postgres.ISql, filter: SlaNodeFilter = {}): Promise<Array<{ id: number }>> {
+  const rows = await sql<{ id: string }[]>`select n.id from nodes n ${slaWhere(sql, filter)}`;
+  return rows.map((r) => ({ id: Number(r.id) }));
+}
+
+type SlaNodeFilter = { operatorId?: number; region?: string; nodeId?: number; inServiceAfter?: number };
+
+const slaWhere = (sql: postgres.ISql, filter: SlaNodeFilter) => sql`
+  where (n.decommissioned_at is null${filter.inServiceAfter !== undefined ? sql` or n.decommissioned_at > ${new Date(filter.inServiceAfter)}` : sql``})
+    ${filter.operatorId !== undefined ? sql`and n.operator_id = ${filter.operatorId}` : sql``}
+    ${filter.region !== undefined ? sql`and n.region = ${filter.region}` : sql``}
+    ${filter.nodeId !== undefined ? sql`and n.id = ${filter.nodeId}` : sql``}`;
 
 /** Whether any node (in service or not) is in this region. */
 export async function regionExists(sql: postgres.ISql, region: string): Promise<boolean> {
