@@ -4,7 +4,7 @@
  * state the unfiltered list shows (stateNow: maintenance by node, operator, region and fleet windows),
  * and every bar of an operator's nodes in one read (`GET /v1/operators/:op/nodes/uptime/days`, the
  * operator page) equal to the per-node read; an operator's bar from its nodes' pure totals equal to the
- * aggregate SQL path.
+ * aggregate SQL path, and its uptime figures too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
@@ -12,6 +12,8 @@ import { ManualClock, testCollector } from '../../../test/support/harness.ts';
 import { seedConsoleFixture, type ConsoleFixture } from '../../../test/support/console-fixture.ts';
 import { thresholdsOf } from '../services/sla.ts';
 import { groupDays } from '../services/uptime-days.ts';
+import { totalsByNode } from '../stores/intervals.ts';
+import { loadMaintenance } from '../stores/maintenance.ts';
 import { listSlaNodes } from '../stores/nodes.ts';
 import { resolveOperator } from '../stores/operators.ts';
 import { STATE_FILTERS } from './nodes.ts';
@@ -166,6 +168,31 @@ describe("GET /v1/operators/:op/nodes/uptime/days: every node's bars in one read
         expect(r.summary).toBe(d.summary);
       });
     }
+  });
+
+  it("an operator's uptime figures (a small group: its nodes' intervals through the pure core) equal the aggregate totals node by node", async () => {
+    const sql = c.database.sql;
+    for (const [name, token] of [
+      [f.a, f.tokens.operatorA],
+      [f.b, f.tokens.operatorB],
+    ] as const)
+      for (const [q, from, to] of [
+        ['month=2026-12', Date.UTC(2026, 11, 1), Date.UTC(2027, 0, 1)],
+        ['month=2026-11', Date.UTC(2026, 10, 1), Date.UTC(2026, 11, 1)],
+        ['window=30d', NOW - 30 * 86_400_000, NOW],
+      ] as const) {
+        const route = (await get(`/v1/operators/${name}/uptime?${q}`, token)).json();
+        const op = await resolveOperator(sql, name);
+        const nodes = await listSlaNodes(sql, { operatorId: op.id });
+        const maintenance = await loadMaintenance(sql, from - 31 * 86_400_000, to);
+        const sums = await totalsByNode(sql, { from, to, now: NOW, maintenance, nodeIds: nodes.map((n) => n.id) });
+        expect(route.nodes).toHaveLength(nodes.length);
+        for (const row of route.nodes as Array<Record<string, number> & { node: string }>) {
+          const t = sums.get(nodes.find((n) => n.name === row.node)!.id)!;
+          for (const k of ['up', 'down', 'unknown', 'maintenance'] as const)
+            expect(row[`${k}Seconds`], `${name} ${q} ${row.node} ${k}`).toBeCloseTo(t[`${k}Ms`] / 1000, 2);
+        }
+      }
   });
 
   it("another operator's is not found; bad days or limit: 400 FLEET_BAD_REQUEST", async () => {

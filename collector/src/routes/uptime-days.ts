@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { DailyUptime, DaysQuery, OperatorNodesDays, OperatorNodesDaysQuery } from '@timmy/shared';
 import { Errors } from '../errors.ts';
 import { ACCESS } from '../auth/access.ts';
-import { thresholdsOf } from '../services/sla.ts';
+import { SMALL_GROUP, thresholdsOf } from '../services/sla.ts';
 import { daysView, groupDays, manyNodesDays, nodeDays, smallGroupRows } from '../services/uptime-days.ts';
 import { DEFAULT_DAYS, MAX_DAYS, daysSpan } from '../sla/days.ts';
 import { listSlaNodeIds, listSlaNodes, regionExists, resolveNode } from '../stores/nodes.ts';
@@ -71,7 +71,7 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
       const now = clock();
       const op = await resolveOperator(sql, req.params.op);
       const nodes = await listSlaNodes(sql, { operatorId: op.id, inServiceAfter: daysSpan(now, days).start });
-      const rows = await smallGroupRows(sql, nodes, now, days);
+      const rows = nodes.length <= SMALL_GROUP ? await smallGroupRows(sql, nodes, now, days) : undefined;
       return daysView(await groupDays(sql, thresholds, { level: 'operator', key: op.name, tier: op.tier, nodes }, now, days, rows));
     },
   );
