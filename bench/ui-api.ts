@@ -77,7 +77,6 @@ try {
     operator: [
       [`/v1/operators/${f.a}/nodes`, f.tokens.operatorA],
       [`/v1/operators/${f.a}/uptime?month=2026-12`, f.tokens.operatorA],
-      [`/v1/operators/${f.a}/uptime/days?days=90`, f.tokens.operatorA],
       [`/v1/operators/${f.a}/nodes/uptime/days?days=90&limit=50`, f.tokens.operatorA],
       [`/v1/operators/${f.a}/pay/estimate`, f.tokens.operatorA],
       [`/v1/disputes?operator=${f.a}`, f.tokens.operatorA],

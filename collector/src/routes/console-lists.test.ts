@@ -143,11 +143,16 @@ describe("GET /v1/operators/:op/nodes/uptime/days: every node's bars in one read
       const one = await get(`/v1/nodes/${n.key}/uptime/days`, f.tokens.operatorA);
       expect(n, n.key).toEqual(one.json());
     }
+    // The operator's own bar with them, as its own route answers it.
+    expect((body as unknown as { group: unknown }).group).toEqual(
+      (await get(`/v1/operators/${f.a}/uptime/days`, f.tokens.operatorA)).json(),
+    );
     const two = (await get(`/v1/operators/${f.a}/nodes/uptime/days?days=7&limit=2`, f.tokens.lead)).json();
     expect(two.nodeCount).toBe(names.length);
     expect(two.nodes.map((n: { key: string }) => n.key)).toEqual(names.slice(0, 2));
     expect(two.nodes[0].days).toHaveLength(7);
     expect(two.nodes[0]).toEqual((await get(`/v1/nodes/${names[0]}/uptime/days?days=7`, f.tokens.lead)).json());
+    expect(two.group).toEqual((await get(`/v1/operators/${f.a}/uptime/days?days=7`, f.tokens.lead)).json());
   });
 
   it("an operator's bar (its nodes' pure day totals summed) equals the aggregate SQL path", async () => {

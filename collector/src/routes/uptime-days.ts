@@ -5,8 +5,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { DailyUptime, DaysQuery, OperatorNodesDays, OperatorNodesDaysQuery } from '@timmy/shared';
 import { Errors } from '../errors.ts';
 import { ACCESS } from '../auth/access.ts';
-import { SMALL_GROUP, thresholdsOf } from '../services/sla.ts';
-import { daysView, groupDays, manyNodesDays, nodeDays, smallGroupRows } from '../services/uptime-days.ts';
+import { thresholdsOf } from '../services/sla.ts';
+import { daysView, groupDays, nodeDays, operatorDays } from '../services/uptime-days.ts';
 import { DEFAULT_DAYS, MAX_DAYS, daysSpan } from '../sla/days.ts';
 import { listSlaNodeIds, listSlaNodes, regionExists, resolveNode } from '../stores/nodes.ts';
 import { resolveOperator } from '../stores/operators.ts';
@@ -71,8 +71,7 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
       const now = clock();
       const op = await resolveOperator(sql, req.params.op);
       const nodes = await listSlaNodes(sql, { operatorId: op.id, inServiceAfter: daysSpan(now, days).start });
-      const rows = nodes.length <= SMALL_GROUP ? await smallGroupRows(sql, nodes, now, days) : undefined;
-      return daysView(await groupDays(sql, thresholds, { level: 'operator', key: op.name, tier: op.tier, nodes }, now, days, rows));
+      return daysView((await operatorDays(sql, thresholds, op, nodes, now, days)).group);
     },
   );
 
@@ -83,7 +82,7 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
       schema: {
         tags: ['uptime'],
         summary:
-          "Each of an operator's nodes' uptime per UTC day (as /v1/nodes/{node}/uptime/days gives one node's), in one read: the nodes with time in the bars, by name, the first ?limit= (default 1000).",
+          "Each of an operator's nodes' uptime per UTC day (as /v1/nodes/{node}/uptime/days gives one node's) and the operator's own (`group`, as /v1/operators/{op}/uptime/days), in one read: the nodes with time in the bars, by name, the first ?limit= (default 1000).",
         params: Type.Object({ op: Type.String() }),
         querystring: OperatorNodesDaysQuery,
         response: { 200: OperatorNodesDays, 400: { $ref: 'ErrorReply#' }, 404: { $ref: 'ErrorReply#' } },
@@ -96,8 +95,8 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
       const now = clock();
       const op = await resolveOperator(sql, req.params.op);
       const nodes = await listSlaNodes(sql, { operatorId: op.id, inServiceAfter: daysSpan(now, days).start });
-      const views = await manyNodesDays(sql, thresholds, nodes.slice(0, limit), now, days);
-      return { operator: op.name, nodeCount: nodes.length, nodes: views.map(daysView) };
+      const v = await operatorDays(sql, thresholds, op, nodes, now, days, limit);
+      return { operator: op.name, nodeCount: nodes.length, group: daysView(v.group), nodes: v.nodes.map(daysView) };
     },
   );
 

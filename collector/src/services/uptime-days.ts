@@ -17,6 +17,7 @@ import { dailyTotals, nodesIntervals, type DailyRow } from '../stores/intervals.
 import { loadMaintenance } from '../stores/maintenance.ts';
 import type { SlaNode } from '../stores/nodes.ts';
 import { Refreshing } from './refreshing.ts';
+import { SMALL_GROUP } from './sla.ts';
 
 export interface DaysView {
   level: Level;
@@ -55,46 +56,32 @@ async function nodesDayTotals(sql: postgres.ISql, nodes: readonly SlaNode[], now
   );
 }
 
-/** Each node's bars over the last `days` UTC days up to `now`, in the order given (one read for all). */
-export async function manyNodesDays(
-  sql: postgres.ISql,
-  thresholds: Thresholds,
-  nodes: readonly SlaNode[],
-  now: number,
-  days: number,
-): Promise<DaysView[]> {
-  const span = daysSpan(now, days);
-  const totals = nodes.length ? await nodesDayTotals(sql, nodes, now, days) : new Map<number, DayTotals[]>();
-  return nodes.map((n) => {
-    const thresholdPct = thresholdFor('node', n.tier, thresholds);
-    return {
-      level: 'node',
-      key: n.name,
-      tier: n.tier,
-      thresholdPct,
-      nodeCount: 1,
-      from: span.start,
-      to: now,
-      days: bars(totals.get(n.id)!, thresholdPct, 1),
-    };
-  });
+/** A node's view from its day totals. */
+function nodeView(thresholds: Thresholds, n: SlaNode, totals: DayTotals[], now: number, days: number): DaysView {
+  const thresholdPct = thresholdFor('node', n.tier, thresholds);
+  return {
+    level: 'node',
+    key: n.name,
+    tier: n.tier,
+    thresholdPct,
+    nodeCount: 1,
+    from: daysSpan(now, days).start,
+    to: now,
+    days: bars(totals, thresholdPct, 1),
+  };
 }
 
 /** One node's bars over the last `days` UTC days up to `now`. */
 export async function nodeDays(sql: postgres.ISql, thresholds: Thresholds, node: SlaNode, now: number, days: number): Promise<DaysView> {
-  return (await manyNodesDays(sql, thresholds, [node], now, days))[0]!;
+  return nodeView(thresholds, node, (await nodesDayTotals(sql, [node], now, days)).get(node.id)!, now, days);
 }
 
-/**
- * A small group's day rows (an operator's nodes) summed from its nodes' pure day totals (one read of
- * their intervals), in the shape dailyTotals answers; the fleet and regions go through dailyTotals.
- */
-export async function smallGroupRows(sql: postgres.ISql, nodes: readonly SlaNode[], now: number, days: number): Promise<DailyRow[]> {
+/** Day rows summed over nodes' day totals, in the shape dailyTotals answers (one per day, group null). */
+function sumRows(nodes: Iterable<DayTotals[]>, now: number, days: number): DailyRow[] {
   const rows = emptyDays(now, days).map(
     (d): DailyRow => ({ group: null, start: d.start, upMs: 0, downMs: 0, unknownMs: 0, maintenanceMs: 0 }),
   );
-  if (nodes.length === 0) return rows;
-  for (const node of (await nodesDayTotals(sql, nodes, now, days)).values())
+  for (const node of nodes)
     node.forEach((d, i) => {
       const r = rows[i]!;
       r.upMs += d.upMs;
@@ -103,6 +90,29 @@ export async function smallGroupRows(sql: postgres.ISql, nodes: readonly SlaNode
       r.maintenanceMs += d.maintenanceMs;
     });
   return rows;
+}
+
+/**
+ * An operator's bar (summed over `nodes`, its nodes in service in the days) and the bars of the first
+ * `limit` of them. An operator of at most SMALL_GROUP nodes from one read of its nodes' intervals (the
+ * pure path, node by node; summed, equal to the aggregate SQL, which a larger one goes through).
+ */
+export async function operatorDays(
+  sql: postgres.ISql,
+  thresholds: Thresholds,
+  op: { name: string; tier: string | null },
+  nodes: readonly SlaNode[],
+  now: number,
+  days: number,
+  limit = 0,
+): Promise<{ group: DaysView; nodes: DaysView[] }> {
+  const small = nodes.length <= SMALL_GROUP;
+  const shown = nodes.slice(0, limit);
+  const read = small ? nodes : shown;
+  const totals = read.length ? await nodesDayTotals(sql, read, now, days) : new Map<number, DayTotals[]>();
+  const rows = small ? sumRows(totals.values(), now, days) : undefined;
+  const group = await groupDays(sql, thresholds, { level: 'operator', key: op.name, tier: op.tier, nodes }, now, days, rows);
+  return { group, nodes: shown.map((n) => nodeView(thresholds, n, totals.get(n.id)!, now, days)) };
 }
 
 /** The start of each of the last `days` UTC days. */
