@@ -126,21 +126,26 @@ export async function listNodesInState(
  * window's start), and never when that is not given (figures as of now).
  */
 export async function listSlaNodes(sql: postgres.ISql, filter: SlaNodeFilter = {}): Promise<SlaNode[]> {
-  const rows = await sql<NodeRow[]>`${SELECT(sql)} ${slaWhere(sql, filter)} order by n.name`;
-  return rows.map((row) => {
-    const n = record(row);
-    return {
-      id: n.id,
-      name: n.name,
-      operatorId: n.operatorId,
-      operator: n.operator,
-      tier: n.tier,
-      region: n.region,
-      currentState: n.currentState,
-      decommissionedAt: n.decommissionedAt,
-    };
-  });
+  // Only the columns an SLA node has: the fleet's list is read often (the alert cycle, the fleet's figures),
+  // and decoding every column of 10,000 rows cost more than the query.
+  const rows = await sql<SlaNodeRow[]>`
+    select n.id, n.name, n.operator_id as "operatorId", o.name as operator, o.tier, n.region,
+      n.current_state as "currentState", n.decommissioned_at as "decommissionedAt"
+    from nodes n left join operators o on o.id = n.operator_id
+    ${slaWhere(sql, filter)} order by n.name`;
+  return rows.map((r) => ({
+    ...r,
+    id: Number(r.id),
+    operatorId: r.operatorId === null ? null : Number(r.operatorId),
+    decommissionedAt: ms(r.decommissionedAt),
+  }));
 }
+
+type SlaNodeRow = Omit<SlaNode, 'id' | 'operatorId' | 'decommissionedAt'> & {
+  id: string;
+  operatorId: string | null;
+  decommissionedAt: Date | null;
+};
 
 /** The ids of the nodes listSlaNodes lists (no order): what a group's figures need when they need no more. */
 export async function listSlaNodeIds(sql: postgres.ISql, filter: SlaNodeFilter = {}): Promise<Array<{ id: number }>> {
