@@ -116,8 +116,8 @@ const LISTED_STATES = ['DOWN', 'UNKNOWN', 'MAINTENANCE'] as const;
 
 /**
  * The counts (the overview's, moved by the live events that came after it) and, per state but UP, the
- * first nodes in it (the server's lists, a node's live state over its loaded one; nodes that turned
- * DOWN or UNKNOWN live since the lists were read are added to theirs).
+ * first nodes in it (the server's lists, a node's live state over its loaded one; a node that turned
+ * DOWN, UNKNOWN or MAINTENANCE live since the lists were read joins its state's list and leaves its old one).
  */
 function NodesByState({ overview, listed, loadedAt }: { overview: Overview; listed: Listed; loadedAt: number }) {
   const live = liveStates.value;
@@ -134,8 +134,8 @@ function NodesByState({ overview, listed, loadedAt }: { overview: Overview; list
     return ev && Date.parse(ev.at) >= loadedAt - 60_000 ? ev : undefined;
   };
   const state = (n: NodeRow) => fresh(n.name)?.to ?? n.state;
-  const loaded = new Set(LISTED_STATES.flatMap((s) => listed[s].items.map((n) => n.name)));
   const groups = LISTED_STATES.map((s) => {
+    const loaded = new Set(listed[s].items.map((n) => n.name));
     const moved: NodeRow[] = Object.values(live)
       .filter((ev) => ev.to === s && !loaded.has(ev.node) && fresh(ev.node))
       .map((ev) => ({
@@ -148,8 +148,10 @@ function NodesByState({ overview, listed, loadedAt }: { overview: Overview; list
         lastHeartbeatAt: null,
         failing: [],
       }));
-    const list = [...moved, ...listed[s].items.filter((n) => state(n) === s)];
-    return [s, list, Math.max(counts[s] ?? 0, listed[s].total + moved.length, list.length)] as const;
+    const stayed = listed[s].items.filter((n) => state(n) === s);
+    const list = [...moved, ...stayed];
+    // How many are in the state: the list's total when read, moved by the live changes of the nodes shown.
+    return [s, list, listed[s].total + moved.length - (listed[s].items.length - stayed.length)] as const;
   });
   return html`<div class="cards" data-counts>
       ${STATES.map((s) => html`<${Card} id=${`state-${s}`} label=${`Nodes ${s}`} value=${html`<span class=${`state-${s}`}>${counts[s] ?? 0}</span>`} />`)}
