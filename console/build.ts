@@ -25,6 +25,12 @@ export interface ConsoleManifest {
   css: string;
   /** Page → JavaScript the page loads (shell included), gzipped bytes. */
   pageGzipBytes: Record<string, number>;
+  /**
+   * Page → the files it loads beyond the shell's (its chunk, what that imports, uPlot for the node page):
+   * the collector names them in the page's index.html (`modulepreload`), so that they load alongside
+   * the shell instead of one after another.
+   */
+  pagePreload: Record<string, string[]>;
   builtAt: string;
 }
 
@@ -87,20 +93,29 @@ export async function buildConsole(): Promise<ConsoleManifest> {
         if (!i.external && (i.kind === 'import-statement' || o !== shellOut)) closure(i.path, seen);
       return seen;
     };
+    const shellAll = closure(shellOut);
     const pageGzipBytes: Record<string, number> = {};
+    const pagePreload: Record<string, string[]> = {};
     for (const page of PAGES) {
       const chunk = Object.keys(outputs).find((o) => outputs[o]!.entryPoint?.endsWith(`pages/${page}.ts`));
       if (!chunk) continue;
       const all = closure(chunk, closure(shellOut));
       pageGzipBytes[page] = [...all].filter((o) => o.endsWith('.js')).reduce((n, o) => n + gz(o), 0);
+      pagePreload[page] = [...closure(chunk)].filter((o) => o.endsWith('.js') && !shellAll.has(o)).map(name);
     }
     const shell = name(shellOut);
     const css = name(cssOut);
+    // The shell's own imports load with it, not after it has been read.
+    const shellPreload = [...shellAll]
+      .filter((o) => o !== shellOut && o.endsWith('.js'))
+      .map((o) => `<link rel="modulepreload" href="/assets/${name(o)}">`)
+      .join('\n');
     const html = readFileSync(join(SRC, 'index.html'), 'utf8')
       .replace('__SHELL__', `/assets/${shell}`)
-      .replace('__CSS__', `/assets/${css}`);
+      .replace('__CSS__', `/assets/${css}`)
+      .replace('<!--__PRELOAD__-->', shellPreload);
     writeFileSync(join(tmp, 'index.html'), html);
-    const manifest: ConsoleManifest = { digest, shell, css, pageGzipBytes, builtAt: new Date().toISOString() };
+    const manifest: ConsoleManifest = { digest, shell, css, pageGzipBytes, pagePreload, builtAt: new Date().toISOString() };
     for (const f of readdirSync(tmp)) if (!f.endsWith('.map')) renameSync(join(tmp, f), join(DIST, f));
     writeFileSync(join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     renameSync(join(tmp, 'manifest.json'), join(DIST, 'manifest.json'));

@@ -183,4 +183,8 @@ function App() {
 }
 
 void loadSession();
+// The page's module loads alongside the session, not after it (the router's load() then finds it loaded).
+match(location.pathname)
+  ?.route.load()
+  .catch(() => {});
 render(html`<${App} />`, document.getElementById('app')!);

@@ -200,6 +200,7 @@ describe('the walk: every route × every role', () => {
         'GET /v1/operators/:op/nodes',
         'GET /v1/operators/:op/incidents',
         'GET /v1/operators/:op/maintenance',
+        'GET /v1/operators/:op/nodes/uptime/days',
       ]),
     );
     for (const r of scoped)
@@ -258,6 +259,9 @@ describe('the walk: every route × every role', () => {
     expect(await names(`/v1/nodes?operator=${ids.opB}`, opA.headers)).toEqual([]);
     expect(await names('/v1/nodes?operator=bob', opA.headers)).toEqual([]);
     expect(await names('/v1/nodes?operator=no-such-op', opA.headers)).toEqual([]);
+    expect(await names('/v1/nodes?state=UP', opA.headers)).toEqual([]); // a1 never reported: untracked
+    expect(await names('/v1/nodes?state=untracked', opA.headers)).toEqual(['a1']);
+    expect(await names('/v1/nodes?state=untracked&operator=bob', opA.headers)).toEqual([]);
     expect(await names('/v1/incidents', opA.headers)).toEqual(['inc-alice-1']);
     expect(await names('/v1/incidents?operator=bob', opA.headers)).toEqual([]);
     const admin = callers['admin-token']!.headers;
@@ -278,6 +282,8 @@ describe('the walk: every route × every role', () => {
       '/v1/nodes/a1/series',
       '/v1/operators/alice/uptime/days',
       '/v1/operators/alice/nodes',
+      '/v1/operators/alice/nodes/uptime/days',
+      '/v1/nodes?state=UP&limit=5',
     ])
       expect((await inject('GET', url, opA.headers)).statusCode, url).toBe(200);
   });
@@ -289,5 +295,6 @@ describe('the walk: every route × every role', () => {
     expect(d['GET /v1/fleet/uptime/days']).toEqual(ACCESS.staff);
     expect(d['GET /v1/regions/:region/uptime/days']).toEqual(ACCESS.staff);
     expect(d['GET /v1/fleet/overview']).toEqual(ACCESS.staff);
+    expect(d['GET /v1/operators/:op/nodes/uptime/days']).toEqual(ACCESS.ownOperator);
   });
 });

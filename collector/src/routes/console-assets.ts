@@ -19,6 +19,7 @@ const repo = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.u
 interface Manifest {
   shell: string;
   pageGzipBytes: Record<string, number>;
+  pagePreload?: Record<string, string[]>;
 }
 interface ConsoleBuild {
   DIST: string;
@@ -26,19 +27,19 @@ interface ConsoleBuild {
   sizesLine: (m: Manifest) => string;
 }
 
-/** The client's page paths: each answers index.html. */
-export const CONSOLE_PAGES = [
-  '/',
-  '/signin',
-  '/status',
-  '/fleet',
-  '/finance',
-  '/apply',
-  '/applications',
-  '/operator/:op',
-  '/node/:node',
-  '/partner/:partner',
-];
+/** The client's page paths: each answers index.html, naming the files of its page (console/src/pages/) to load at once. */
+export const CONSOLE_PAGES: Record<string, string | null> = {
+  '/': null,
+  '/signin': 'signin',
+  '/status': 'status',
+  '/fleet': 'fleet',
+  '/finance': 'finance',
+  '/apply': 'applications',
+  '/applications': 'applications',
+  '/operator/:op': 'operator',
+  '/node/:node': 'node',
+  '/partner/:partner': 'partner',
+};
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -57,8 +58,10 @@ export default async function consoleRoutes(app: FastifyInstance) {
   const build = await consoleBuild();
   // A read-only install (the systemd unit's ProtectSystem=strict) cannot build at start: it is built at
   // install time (`pnpm build:console`); without it the API still serves and the pages answer 503.
+  let preload: Record<string, string[]> = {};
   try {
     const { manifest, built } = await build.ensureConsole();
+    preload = manifest.pagePreload ?? {};
     app.log.info({ built, pages: manifest.pageGzipBytes }, `console ready: JavaScript per page, gzipped: ${build.sizesLine(manifest)}`);
   } catch (e) {
     app.log.error(
@@ -88,19 +91,31 @@ export default async function consoleRoutes(app: FastifyInstance) {
   };
   const hide = { schema: { hide: true }, config: { access: ACCESS.everyone } };
 
-  const sendIndex = async (_req: unknown, reply: FastifyReply) => {
-    const html = file('index.html');
-    if (!html) throw new Errors.Unavailable();
-    const text = html.data.toString('utf8');
+  // index.html as a page serves it: with its page's files to load alongside the shell (kept per page, as the file is).
+  const pageHtml = new Map<string, { from: Buffer; html: string }>();
+  const indexFor = (page: string | null) => {
+    const f = file('index.html');
+    if (!f) return undefined;
+    const key = page ?? '';
+    const hit = pageHtml.get(key);
+    if (hit?.from === f.data) return hit.html;
+    const links = (page ? (preload[page] ?? []) : []).map((a) => `<link rel="modulepreload" href="/assets/${a}">\n`).join('');
+    const html = f.data.toString('utf8').replace('</head>', `${links}</head>`);
+    pageHtml.set(key, { from: f.data, html });
+    return html;
+  };
+  const sendIndex = (page: string | null) => async (_req: unknown, reply: FastifyReply) => {
+    const text = indexFor(page);
+    if (text === undefined) throw new Errors.Unavailable();
     return reply
       .header('content-type', TYPES['.html'])
       .header('cache-control', 'no-cache')
       .header('content-security-policy', CSP.replace('HASH', inlineHash(text)))
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'same-origin')
-      .send(html.data);
+      .send(text);
   };
-  for (const url of CONSOLE_PAGES) app.get(url, hide, sendIndex);
+  for (const [url, page] of Object.entries(CONSOLE_PAGES)) app.get(url, hide, sendIndex(page));
 
   app.get<{ Params: { file: string } }>('/assets/:file', hide, async (req, reply) => {
     const name = req.params.file;

@@ -2,8 +2,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { nodeSla, thresholdsOf } from '../services/sla.ts';
-import { listNodes, resolveNode, type NodeRecord } from '../stores/nodes.ts';
-import { maintenanceNow } from '../services/maintenance.ts';
+import { listNodes, listNodesInState, resolveNode, type NodeRecord, type StateFilter } from '../stores/nodes.ts';
+import { maintenanceInForce, maintenanceNow } from '../services/maintenance.ts';
+import { Errors } from '../errors.ts';
 import { stateNow } from '../sla/maintenance.ts';
 import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow } from './sla-view.ts';
 import { ACCESS, listOperator } from '../auth/access.ts';
@@ -49,6 +50,22 @@ export const UptimeView = Type.Object({
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** What `?state=` takes: a state now, or `untracked` (no heartbeat yet). */
+export const STATE_FILTERS: readonly StateFilter[] = ['UP', 'DOWN', 'UNKNOWN', 'MAINTENANCE', 'untracked'];
+/** The most nodes one list answers with a limit. */
+const MAX_LIST = 10_000;
+
+/** The list's `?state=` and `?limit=`, checked (FLEET_BAD_REQUEST naming what is allowed). */
+function listQuery(q: { state?: string; limit?: string }): { state?: StateFilter; limit?: number } {
+  const state = q.state === undefined ? undefined : STATE_FILTERS.find((s) => s === q.state);
+  if (q.state !== undefined && state === undefined)
+    throw new Errors.BadRequest(`unknown state "${q.state}": state is one of ${STATE_FILTERS.join(', ')}`);
+  const limit = q.limit === undefined ? undefined : Number(q.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= MAX_LIST && /^[0-9]+$/.test(q.limit!)))
+    throw new Errors.BadRequest(`limit must be a whole number from 1 to ${MAX_LIST}`);
+  return { ...(state ? { state } : {}), ...(limit !== undefined ? { limit } : {}) };
+}
+
 export default async function nodeRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { database, clock, config } = app.deps;
@@ -79,20 +96,37 @@ export default async function nodeRoutes(base: FastifyInstance) {
       config: { access: ACCESS.ownOperator },
       schema: {
         tags: ['nodes'],
-        summary: "Every node with its current state, or one operator's (`?operator=` name or id); an operator's token lists its own.",
+        summary:
+          "Every node with its current state, or one operator's (`?operator=` name or id); an operator's token lists its own. `?state=` lists the nodes in service in that state now (MAINTENANCE inside a window in force; `untracked`: no heartbeat yet); `?limit=` the first that many by name. The `x-total-count` header holds how many matched before the limit.",
         querystring: Type.Object(
-          { operator: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) },
+          {
+            operator: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+            state: Type.Optional(Type.String({ maxLength: 32, description: `one of ${STATE_FILTERS.join(', ')}` })),
+            limit: Type.Optional(Type.String({ maxLength: 16, description: `at most this many, 1 to ${MAX_LIST} (default: all)` })),
+          },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Array(NodeView) },
+        response: { 200: Type.Array(NodeView), 400: { $ref: 'ErrorReply#' } },
       },
     },
-    async (req) => {
+    async (req, reply) => {
+      const { state, limit } = listQuery(req.query);
+      const now = clock();
       const operator = await listOperator(req, req.query.operator, sql);
-      if (operator === null) return [];
-      const nodes = await listNodes(sql, operator ? { operatorId: operator.id } : {});
-      const maintenance = await maintenanceNow(sql, clock());
-      return nodes.map((n) => view(n, maintenance));
+      const only = operator ? { operatorId: operator.id } : {};
+      let total = 0;
+      let shown: Static<typeof NodeView>[] = [];
+      if (operator !== null) {
+        const maintenance = await maintenanceInForce(sql, now);
+        const found =
+          state === undefined
+            ? await listNodes(sql, only).then((all) => ({ total: all.length, nodes: all.slice(0, limit) }))
+            : await listNodesInState(sql, { state, covered: maintenance.coverage, now, limit: limit ?? MAX_LIST, ...only });
+        total = found.total;
+        shown = found.nodes.map((n) => view(n, maintenance.at));
+      }
+      reply.header('x-total-count', String(total));
+      return shown;
     },
   );
 

@@ -2,17 +2,20 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { DailyUptime, DaysQuery } from '@timmy/shared';
+import { DailyUptime, DaysQuery, OperatorNodesDays, OperatorNodesDaysQuery } from '@timmy/shared';
 import { Errors } from '../errors.ts';
 import { ACCESS } from '../auth/access.ts';
 import { thresholdsOf } from '../services/sla.ts';
-import { daysView, groupDays, nodeDays } from '../services/uptime-days.ts';
+import { daysView, groupDays, nodeDays, operatorDays } from '../services/uptime-days.ts';
 import { DEFAULT_DAYS, MAX_DAYS, daysSpan } from '../sla/days.ts';
-import { listSlaNodes, regionExists, resolveNode } from '../stores/nodes.ts';
+import { listSlaNodeIds, listSlaNodes, regionExists, resolveNode } from '../stores/nodes.ts';
 import { resolveOperator } from '../stores/operators.ts';
 
+/** The most nodes one read of an operator's nodes' bars answers. */
+const MAX_NODES = 1000;
+
 /** ?days= as a number of days (1..MAX_DAYS, default 90). */
-export function daysOf(q: Static<typeof DaysQuery>): number {
+export function daysOf(q: Pick<Static<typeof DaysQuery>, 'days'>): number {
   if (q.days === undefined) return DEFAULT_DAYS;
   const n = Number(q.days);
   if (!Number.isInteger(n) || n < 1 || n > MAX_DAYS) throw new Errors.BadRequest(`days must be 1 to ${MAX_DAYS}`);
@@ -68,7 +71,32 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
       const now = clock();
       const op = await resolveOperator(sql, req.params.op);
       const nodes = await listSlaNodes(sql, { operatorId: op.id, inServiceAfter: daysSpan(now, days).start });
-      return daysView(await groupDays(sql, thresholds, { level: 'operator', key: op.name, tier: op.tier, nodes }, now, days));
+      return daysView((await operatorDays(sql, thresholds, op, nodes, now, days)).group);
+    },
+  );
+
+  app.get(
+    '/v1/operators/:op/nodes/uptime/days',
+    {
+      config: { access: ACCESS.ownOperator },
+      schema: {
+        tags: ['uptime'],
+        summary:
+          "Each of an operator's nodes' uptime per UTC day (as /v1/nodes/{node}/uptime/days gives one node's) and the operator's own (`group`, as /v1/operators/{op}/uptime/days), in one read: the nodes with time in the bars, by name, the first ?limit= (default 1000).",
+        params: Type.Object({ op: Type.String() }),
+        querystring: OperatorNodesDaysQuery,
+        response: { 200: OperatorNodesDays, 400: { $ref: 'ErrorReply#' }, 404: { $ref: 'ErrorReply#' } },
+      },
+    },
+    async (req) => {
+      const days = daysOf(req.query);
+      const limit = req.query.limit === undefined ? MAX_NODES : Number(req.query.limit);
+      if (!(limit >= 1 && limit <= MAX_NODES)) throw new Errors.BadRequest(`limit must be 1 to ${MAX_NODES}`);
+      const now = clock();
+      const op = await resolveOperator(sql, req.params.op);
+      const nodes = await listSlaNodes(sql, { operatorId: op.id, inServiceAfter: daysSpan(now, days).start });
+      const v = await operatorDays(sql, thresholds, op, nodes, now, days, limit);
+      return { operator: op.name, nodeCount: nodes.length, group: daysView(v.group), nodes: v.nodes.map(daysView) };
     },
   );
 
@@ -87,7 +115,7 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
       const now = clock();
       const region = req.params.region;
       if (!(await regionExists(sql, region))) throw new Errors.NotFound(`no region "${region}"`);
-      const nodes = await listSlaNodes(sql, { region, inServiceAfter: daysSpan(now, days).start });
+      const nodes = await listSlaNodeIds(sql, { region, inServiceAfter: daysSpan(now, days).start });
       const rows = await cachedOr(days, now, region);
       return daysView(await groupDays(sql, thresholds, { level: 'region', key: region, tier: null, nodes }, now, days, rows));
     },
@@ -102,7 +130,7 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
     async (req) => {
       const days = daysOf(req.query);
       const now = clock();
-      const nodes = await listSlaNodes(sql, { inServiceAfter: daysSpan(now, days).start });
+      const nodes = await listSlaNodeIds(sql, { inServiceAfter: daysSpan(now, days).start });
       const rows = await cachedOr(days, now);
       return daysView(await groupDays(sql, thresholds, { level: 'fleet', key: null, tier: null, nodes }, now, days, rows));
     },

@@ -6,6 +6,8 @@
 import type postgres from 'postgres';
 import { Errors } from '../errors.ts';
 import {
+  type CoverageNow,
+  coverageNow,
   covers,
   expandWindow,
   maintenanceAt,
@@ -54,8 +56,16 @@ export async function declareMaintenance(sql: postgres.ISql, b: Declaration, now
 
 /** Loads the windows once; the lookup gives the occurrence covering a node at `now`, or null. */
 export async function maintenanceNow(sql: postgres.ISql, now: number): Promise<(node: NodeScope) => MaintenanceSpan | null> {
+  return (await maintenanceInForce(sql, now)).at;
+}
+
+/** The windows in force at `now`, read once: the occurrence covering a node (or null), and what they cover (a list's filter). */
+export async function maintenanceInForce(
+  sql: postgres.ISql,
+  now: number,
+): Promise<{ at: (node: NodeScope) => MaintenanceSpan | null; coverage: CoverageNow }> {
   const defs = await loadMaintenance(sql, now, now + 1);
-  return (node) => (defs.length ? maintenanceAt(defs, node, now) : null);
+  return { at: (node) => (defs.length ? maintenanceAt(defs, node, now) : null), coverage: coverageNow(defs, now) };
 }
 
 /** Which nodes and operators are inside a window at `now`, by name (the alerting core keys them by name). */

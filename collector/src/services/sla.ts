@@ -21,7 +21,7 @@ import {
 import { spansForNode, type MaintenanceDef } from '../sla/maintenance.ts';
 import { applyMaintenance, rolling30d, summarize } from '../sla/summary.ts';
 import type { Interval, Span } from '../sla/types.ts';
-import { nodeIntervals, totalsByNode } from '../stores/intervals.ts';
+import { nodeIntervals, nodesIntervals, totalsByNode } from '../stores/intervals.ts';
 import { loadMaintenance } from '../stores/maintenance.ts';
 import { listSlaNodes, type SlaNode } from '../stores/nodes.ts';
 
@@ -108,7 +108,10 @@ export async function groupSla(
   const { start: lo, end: hi } = readSpan(w, now);
   const defs = await loadMaintenance(sql, lo, hi);
   const ids = level === 'fleet' ? undefined : nodes.map((n) => n.id);
-  const totals = (from: number, to: number) => totalsByNode(sql, { from, to, now, maintenance: defs, ...(ids ? { nodeIds: ids } : {}) });
+  const totals =
+    ids && ids.length <= SMALL_GROUP
+      ? await pureTotals(sql, nodes, defs, lo, hi, now)
+      : (from: number, to: number) => totalsByNode(sql, { from, to, now, maintenance: defs, ...(ids ? { nodeIds: ids } : {}) });
   const same = (a: { from: number; to: number }, b: { from: number; to: number }) =>
     a.from === b.from && Math.min(a.to, now) === Math.min(b.to, now);
   const windowT = await totals(w.from, w.to);
@@ -150,6 +153,41 @@ export async function groupSla(
   const group = figures(sumW, sumM, sumB, sumAhead, thresholdFor(level, groupTier, thresholds));
   group.totals.untrackedMs = rows.reduce((a, r) => a + (r.figures.totals.untrackedMs ?? 0), 0);
   return { level, key, from: w.from, to: Math.max(w.from, Math.min(w.to, now)), figures: group, nodes: rows };
+}
+
+/**
+ * A group this small (an operator's nodes, mostly) has its totals from one read of its nodes' intervals
+ * through the pure core, not from the aggregate queries (whose plans suit the fleet: a parallel scan and
+ * sort for a few hundred intervals). The two are equal (stores/intervals.ts totalsByNode; a test holds it).
+ */
+export const SMALL_GROUP = 500;
+
+/** totalsByNode for a small group over any window inside [lo, hi): the nodes' intervals read once, maintenance applied per node. */
+async function pureTotals(
+  sql: postgres.ISql,
+  nodes: readonly SlaNode[],
+  defs: readonly MaintenanceDef[],
+  lo: number,
+  hi: number,
+  now: number,
+): Promise<(from: number, to: number) => Promise<Map<number, Totals>>> {
+  const read = await nodesIntervals(
+    sql,
+    nodes.map((n) => n.id),
+    lo,
+    Math.min(hi, now),
+    now,
+  );
+  const applied = nodes.map((n) => [n.id, applyMaintenance(read.get(n.id) ?? [], spansForNode(defs, n, lo, hi))] as const);
+  return async (from, to) => {
+    const end = Math.max(from, Math.min(to, now));
+    return new Map(
+      applied.map(([id, ivs]) => {
+        const s = summarize(ivs, from, end);
+        return [id, { upMs: s.upMs, downMs: s.downMs, unknownMs: s.unknownMs, maintenanceMs: s.maintenanceMs }];
+      }),
+    );
+  };
 }
 
 const nodeSpans = (defs: readonly MaintenanceDef[], n: SlaNode, month: Span) => spansForNode(defs, n, month.start, month.end);

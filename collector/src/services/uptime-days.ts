@@ -13,10 +13,11 @@ import { thresholdFor, type Level, type Thresholds } from '../sla/budget.ts';
 import { dayBar, daysSpan, emptyDays, fillDays, splitDays, type DayBar, type DayTotals } from '../sla/days.ts';
 import { spansForNode } from '../sla/maintenance.ts';
 import { applyMaintenance } from '../sla/summary.ts';
-import { dailyTotals, nodeIntervals, type DailyRow } from '../stores/intervals.ts';
+import { dailyTotals, nodesIntervals, type DailyRow } from '../stores/intervals.ts';
 import { loadMaintenance } from '../stores/maintenance.ts';
 import type { SlaNode } from '../stores/nodes.ts';
 import { Refreshing } from './refreshing.ts';
+import { SMALL_GROUP } from './sla.ts';
 
 export interface DaysView {
   level: Level;
@@ -31,23 +32,87 @@ export interface DaysView {
 
 const bars = (days: DayTotals[], thresholdPct: number, nodes: number) => days.map((d) => dayBar(d, thresholdPct, { nodes }));
 
-/** One node's bars over the last `days` UTC days up to `now`. */
-export async function nodeDays(sql: postgres.ISql, thresholds: Thresholds, node: SlaNode, now: number, days: number): Promise<DaysView> {
+/**
+ * Each node's state time per day over the last `days` UTC days up to `now` (maintenance applied, cut
+ * into days: the pure path), by node id, from one read of their intervals and of the windows.
+ */
+async function nodesDayTotals(sql: postgres.ISql, nodes: readonly SlaNode[], now: number, days: number): Promise<Map<number, DayTotals[]>> {
   const span = daysSpan(now, days);
-  const defs = await loadMaintenance(sql, span.start, now);
-  const maintenance = spansForNode(defs, node, span.start, now);
-  const intervals = applyMaintenance(await nodeIntervals(sql, node.id, span.start, now, now), maintenance);
-  const thresholdPct = thresholdFor('node', node.tier, thresholds);
+  const [defs, intervals] = await Promise.all([
+    loadMaintenance(sql, span.start, now),
+    nodesIntervals(
+      sql,
+      nodes.map((n) => n.id),
+      span.start,
+      now,
+      now,
+    ),
+  ]);
+  return new Map(
+    nodes.map((n) => {
+      const maintenance = spansForNode(defs, n, span.start, now);
+      return [n.id, splitDays(applyMaintenance(intervals.get(n.id) ?? [], maintenance), now, days)];
+    }),
+  );
+}
+
+/** A node's view from its day totals. */
+function nodeView(thresholds: Thresholds, n: SlaNode, totals: DayTotals[], now: number, days: number): DaysView {
+  const thresholdPct = thresholdFor('node', n.tier, thresholds);
   return {
     level: 'node',
-    key: node.name,
-    tier: node.tier,
+    key: n.name,
+    tier: n.tier,
     thresholdPct,
     nodeCount: 1,
-    from: span.start,
+    from: daysSpan(now, days).start,
     to: now,
-    days: bars(splitDays(intervals, now, days), thresholdPct, 1),
+    days: bars(totals, thresholdPct, 1),
   };
+}
+
+/** One node's bars over the last `days` UTC days up to `now`. */
+export async function nodeDays(sql: postgres.ISql, thresholds: Thresholds, node: SlaNode, now: number, days: number): Promise<DaysView> {
+  return nodeView(thresholds, node, (await nodesDayTotals(sql, [node], now, days)).get(node.id)!, now, days);
+}
+
+/** Day rows summed over nodes' day totals, in the shape dailyTotals answers (one per day, group null). */
+function sumRows(nodes: Iterable<DayTotals[]>, now: number, days: number): DailyRow[] {
+  const rows = emptyDays(now, days).map(
+    (d): DailyRow => ({ group: null, start: d.start, upMs: 0, downMs: 0, unknownMs: 0, maintenanceMs: 0 }),
+  );
+  for (const node of nodes)
+    node.forEach((d, i) => {
+      const r = rows[i]!;
+      r.upMs += d.upMs;
+      r.downMs += d.downMs;
+      r.unknownMs += d.unknownMs;
+      r.maintenanceMs += d.maintenanceMs;
+    });
+  return rows;
+}
+
+/**
+ * An operator's bar (summed over `nodes`, its nodes in service in the days) and the bars of the first
+ * `limit` of them. An operator of at most SMALL_GROUP nodes from one read of its nodes' intervals (the
+ * pure path, node by node; summed, equal to the aggregate SQL, which a larger one goes through).
+ */
+export async function operatorDays(
+  sql: postgres.ISql,
+  thresholds: Thresholds,
+  op: { name: string; tier: string | null },
+  nodes: readonly SlaNode[],
+  now: number,
+  days: number,
+  limit = 0,
+): Promise<{ group: DaysView; nodes: DaysView[] }> {
+  const small = nodes.length <= SMALL_GROUP;
+  const shown = nodes.slice(0, limit);
+  const read = small ? nodes : shown;
+  const totals = read.length ? await nodesDayTotals(sql, read, now, days) : new Map<number, DayTotals[]>();
+  const rows = small ? sumRows(totals.values(), now, days) : undefined;
+  const group = await groupDays(sql, thresholds, { level: 'operator', key: op.name, tier: op.tier, nodes }, now, days, rows);
+  return { group, nodes: shown.map((n) => nodeView(thresholds, n, totals.get(n.id)!, now, days)) };
 }
 
 /** The start of each of the last `days` UTC days. */
@@ -57,7 +122,7 @@ export const dayStarts = (now: number, days: number): number[] => emptyDays(now,
 export async function groupDays(
   sql: postgres.ISql,
   thresholds: Thresholds,
-  g: { level: Exclude<Level, 'node'>; key: string | null; tier: string | null; nodes: SlaNode[] },
+  g: { level: Exclude<Level, 'node'>; key: string | null; tier: string | null; nodes: ReadonlyArray<Pick<SlaNode, 'id'>> },
   now: number,
   days: number,
   rows?: DailyRow[],

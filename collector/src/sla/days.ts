@@ -105,12 +105,15 @@ export function humanDuration(ms: number): string {
 
 const pct = (r: number) => `${(Math.floor(r * 10000) / 100).toFixed(2)} %`;
 
+/** Short English weekday names by getUTCDay() (what toLocaleDateString('en-GB', { weekday: 'short' }) gives, without its cost per call). */
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+
 /** The bar of one day: ratio, against the threshold, and the day in words. */
 export function dayBar(d: DayTotals, thresholdPct: number, opts: { nodes: number } = { nodes: 1 }): DayBar {
   const counted = d.upMs + d.downMs;
   const ratio = counted > 0 ? d.upMs / counted : null;
   const meetsThreshold = ratio === null ? null : ratio * 100 >= thresholdPct;
-  const weekday = new Date(d.start).toLocaleDateString('en-GB', { weekday: 'short', timeZone: 'UTC' });
+  const weekday = WEEKDAYS[new Date(d.start).getUTCDay()];
   const parts: string[] = [];
   if (ratio === null) parts.push('no uptime measured');
   else parts.push(`${pct(ratio)} up, ${meetsThreshold ? 'meets' : 'below'} the ${thresholdPct} % target`);

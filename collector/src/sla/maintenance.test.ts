@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { covers, expandWindow, maintenanceAt, spansForNode, stateNow, validateDeclaration, type MaintenanceDef } from './maintenance.ts';
+import {
+  coverageNow,
+  covers,
+  expandWindow,
+  maintenanceAt,
+  spansForNode,
+  stateNow,
+  validateDeclaration,
+  type MaintenanceDef,
+} from './maintenance.ts';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -154,5 +163,36 @@ describe('maintenanceAt and stateNow (the current state every surface shows)', (
     ['a node that never reported stays untracked', { state: null, since: null }, { start: 9, end: 20 }, { state: null, since: null }],
   ] as const)('%s', (_name, settled, window, want) => {
     expect(stateNow(settled, window)).toEqual(want);
+  });
+});
+
+describe('coverageNow (what the windows in force cover, as a list filter reads it)', () => {
+  it('takes the windows with an occurrence covering now, by scope, and agrees with maintenanceAt node by node', () => {
+    const defs = [
+      def({ id: 1, scope: 'node', target: '7' }),
+      def({ id: 2, scope: 'operator', target: '3', recurrence: 'weekly' }),
+      def({ id: 3, scope: 'region', target: 'eu' }),
+      def({ id: 4, scope: 'region', target: 'us', cancelledAt: SUN + 30 * 60_000 }),
+      def({ id: 5, scope: 'fleet', target: null, start: SUN + 3 * H, end: SUN + 4 * H }),
+    ];
+    const now = SUN + H;
+    expect(coverageNow(defs, now)).toEqual({ fleet: false, nodeIds: [7], operatorIds: [3], regions: ['eu'] });
+    expect(coverageNow(defs, SUN + 3 * H + 1)).toEqual({ fleet: true, nodeIds: [], operatorIds: [], regions: [] });
+    expect(coverageNow(defs, SUN + 7 * D + H)).toEqual({ fleet: false, nodeIds: [], operatorIds: [3], regions: [] });
+    const c = coverageNow(defs, now);
+    for (const node of [
+      { id: 7, operatorId: null, region: null },
+      { id: 8, operatorId: 3, region: null },
+      { id: 9, operatorId: 4, region: 'eu' },
+      { id: 10, operatorId: 4, region: 'us' },
+      { id: 11, operatorId: null, region: null },
+    ]) {
+      const covered =
+        c.fleet ||
+        c.nodeIds.includes(node.id) ||
+        (node.operatorId !== null && c.operatorIds.includes(node.operatorId)) ||
+        (node.region !== null && c.regions.includes(node.region));
+      expect(covered, `node ${node.id}`).toBe(maintenanceAt(defs, node, now) !== null);
+    }
   });
 });

@@ -123,6 +123,27 @@ export function maintenanceAt(defs: readonly MaintenanceDef[], node: NodeScope, 
   return best;
 }
 
+/** What the windows in force at `now` cover, by scope (covers() over every node, as a database filter reads it). */
+export interface CoverageNow {
+  fleet: boolean;
+  nodeIds: number[];
+  operatorIds: number[];
+  regions: string[];
+}
+
+/** The windows of `defs` with an occurrence covering `now`, by what they cover. */
+export function coverageNow(defs: readonly MaintenanceDef[], now: number): CoverageNow {
+  const c: CoverageNow = { fleet: false, nodeIds: [], operatorIds: [], regions: [] };
+  for (const d of defs) {
+    if (expandWindow(d, now, now + 1).length === 0) continue;
+    if (d.scope === 'fleet') c.fleet = true;
+    else if (d.scope === 'node') c.nodeIds.push(Number(d.target));
+    else if (d.scope === 'operator') c.operatorIds.push(Number(d.target));
+    else if (d.target !== null) c.regions.push(d.target);
+  }
+  return c;
+}
+
 /**
  * The state a node is in now, as every surface shows it (the API, `timmy_node_up`, `timmy_fleet_nodes`):
  * MAINTENANCE inside a declared window (it overrides the settled state, as in every figure), otherwise

@@ -52,6 +52,7 @@ describe('ensureOperator and upsertOperator', () => {
       ['zeta', 0],
     ]);
     expect((await listOperators(db.sql, 'zeta')).map((o) => o.name)).toEqual(['zeta']);
+    expect((await listOperators(db.sql, 'acme')).map((o) => [o.name, o.nodeCount])).toEqual([['acme', 1]]);
     expect(await listOperators(db.sql, 'nobody')).toEqual([]);
   });
 });

@@ -22,10 +22,16 @@ export async function resolveOperator(sql: postgres.ISql, ref: string): Promise<
 
 /** Every operator (or the one named), by name, with how many nodes in service it has. */
 export async function listOperators(sql: postgres.ISql, name?: string): Promise<Array<OperatorRecord & { nodeCount: number }>> {
+  // Every operator: the nodes counted in one pass (a count per operator visits every heap page of nodes, ~100 ms at 10,000 nodes).
+  const counts =
+    name === undefined
+      ? sql`(select operator_id, count(*) as n from nodes where decommissioned_at is null group by operator_id)`
+      : sql`(select operator_id, count(*) as n from nodes where decommissioned_at is null
+          and operator_id = (select id from operators where name = ${name}) group by operator_id)`;
   const rows = await sql<Array<OperatorRow & { nodeCount: number }>>`
-    select o.id, o.name, o.tier, o.region, o.status,
-      (select count(*) from nodes n where n.operator_id = o.id and n.decommissioned_at is null)::int as "nodeCount"
-    from operators o ${name === undefined ? sql`` : sql`where o.name = ${name}`} order by o.name`;
+    select o.id, o.name, o.tier, o.region, o.status, coalesce(c.n, 0)::int as "nodeCount"
+    from operators o left join ${counts} c on c.operator_id = o.id
+    ${name === undefined ? sql`` : sql`where o.name = ${name}`} order by o.name`;
   return rows.map((r) => ({ ...record(r), nodeCount: r.nodeCount }));
 }
 

@@ -36,6 +36,16 @@ export class ApiError extends Error {
 }
 
 export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  return (await request<T>(path, init)).body;
+}
+
+/** A list read with a limit: its rows and how many matched in all (the `x-total-count` header). */
+export async function apiList<T>(path: string): Promise<{ items: T[]; total: number }> {
+  const r = await request<T[]>(path, {});
+  return { items: r.body, total: Number(r.headers.get('x-total-count') ?? r.body.length) };
+}
+
+async function request<T>(path: string, init: { method?: string; body?: unknown }): Promise<{ body: T; headers: Headers }> {
   const method = init.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
@@ -47,7 +57,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     credentials: 'same-origin',
     ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
   });
-  if (res.status === 204) return undefined as T;
+  if (res.status === 204) return { body: undefined as T, headers: res.headers };
   const text = await res.text();
   let body: unknown;
   try {
@@ -60,7 +70,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     if (res.status === 401 && session.value?.signedIn) session.value = SIGNED_OUT;
     throw new ApiError(res.status, e.code ?? 'FLEET_INTERNAL', e.message ?? res.statusText);
   }
-  return body as T;
+  return { body: body as T, headers: res.headers };
 }
 
 export async function loadSession(): Promise<Session> {

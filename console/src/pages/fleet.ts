@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import type * as Wire from '../../../shared/src/wire/console.ts';
-import { type Session, api, isLead } from '../lib/api.ts';
+import { type Session, api, apiList, isLead } from '../lib/api.ts';
 import { Bars, type DayBar, Legend } from '../lib/bars.ts';
 import { duration, minutes, pct, when, ago } from '../lib/format.ts';
 import { html } from '../lib/html.ts';
@@ -109,30 +109,70 @@ export function Incidents({
     </table></div>`;
 }
 
-function NodesByState({ nodes, loadedAt }: { nodes: NodeRow[]; loadedAt: number }) {
+/** How many nodes of each state the page lists (the rest are counted). */
+const LISTED = 50;
+type Listed = Record<(typeof LISTED_STATES)[number], { items: NodeRow[]; total: number }>;
+const LISTED_STATES = ['DOWN', 'UNKNOWN', 'MAINTENANCE'] as const;
+
+/**
+ * The counts (the overview's, moved by the live events that came after it) and, per state but UP, the
+ * first nodes in it (the server's lists, a node's live state over its loaded one; a node that turned
+ * DOWN, UNKNOWN or MAINTENANCE live since the lists were read joins its state's list and leaves its old one).
+ */
+function NodesByState({ overview, listed, loadedAt }: { overview: Overview; listed: Listed; loadedAt: number }) {
   const live = liveStates.value;
-  const state = (n: NodeRow) => {
-    const ev = live[n.name];
-    return ev && Date.parse(ev.at) >= loadedAt - 60_000 ? ev.to : n.state;
+  const counts: Record<string, number> = { ...overview.states };
+  const since = Date.parse(overview.at);
+  for (const ev of Object.values(live)) {
+    if (Date.parse(ev.at) <= since) continue;
+    const from = ev.from ?? 'untracked';
+    if ((counts[from] ?? 0) > 0) counts[from]!--;
+    counts[ev.to] = (counts[ev.to] ?? 0) + 1;
+  }
+  const fresh = (name: string) => {
+    const ev = live[name];
+    return ev && Date.parse(ev.at) >= loadedAt - 60_000 ? ev : undefined;
   };
-  const groups = STATES.map((s) => [s, nodes.filter((n) => state(n) === s)] as const);
-  const none = nodes.filter((n) => state(n) === null);
+  const state = (n: NodeRow) => fresh(n.name)?.to ?? n.state;
+  const groups = LISTED_STATES.map((s) => {
+    const loaded = new Set(listed[s].items.map((n) => n.name));
+    const moved: NodeRow[] = Object.values(live)
+      .filter((ev) => ev.to === s && !loaded.has(ev.node) && fresh(ev.node))
+      .map((ev) => ({
+        id: ev.nodeId,
+        name: ev.node,
+        operator: ev.operator,
+        region: ev.region,
+        state: ev.to,
+        stateSince: ev.at,
+        lastHeartbeatAt: null,
+        failing: [],
+      }));
+    const stayed = listed[s].items.filter((n) => state(n) === s);
+    const list = [...moved, ...stayed];
+    // How many are in the state: the list's total when read, moved by the live changes of the nodes shown.
+    return [s, list, listed[s].total + moved.length - (listed[s].items.length - stayed.length)] as const;
+  });
   return html`<div class="cards" data-counts>
-      ${groups.map(([s, list]) => html`<${Card} id=${`state-${s}`} label=${`Nodes ${s}`} value=${html`<span class=${`state-${s}`}>${list.length}</span>`} />`)}
-      <${Card} id="state-none" label="No report yet" value=${none.length} />
+      ${STATES.map((s) => html`<${Card} id=${`state-${s}`} label=${`Nodes ${s}`} value=${html`<span class=${`state-${s}`}>${counts[s] ?? 0}</span>`} />`)}
+      <${Card} id="state-none" label="No report yet" value=${counts.untracked ?? 0} />
     </div>
     ${groups
-      .filter(([s, list]) => s !== 'UP' && list.length)
+      .filter(([, list]) => list.length)
       .map(
-        ([s, list]) => html`<h3>${s} (${list.length})</h3>
-        <ul data-list=${s}>${list.slice(0, 50).map((n) => html`<li data-node=${n.name}><a href=${`/node/${encodeURIComponent(n.name)}`}>${n.name}</a> <${State} state=${state(n)} /> <span class="muted">${n.operator ?? 'no operator'} · ${n.region ?? 'no region'} · since ${ago(live[n.name]?.at ?? n.stateSince)}</span></li>`)}</ul>
-        ${list.length > 50 ? html`<p class="muted">and ${list.length - 50} more</p>` : null}`,
+        ([s, list, total]) => html`<h3>${s} (${total})</h3>
+        <ul data-list=${s}>${list.slice(0, LISTED).map((n) => html`<li data-node=${n.name}><a href=${`/node/${encodeURIComponent(n.name)}`}>${n.name}</a> <${State} state=${state(n)} /> <span class="muted">${n.operator ?? 'no operator'} · ${n.region ?? 'no region'} · since ${ago(fresh(n.name)?.at ?? n.stateSince)}</span></li>`)}</ul>
+        ${total > LISTED ? html`<p class="muted">showing ${Math.min(LISTED, list.length)} of ${total}</p>` : null}`,
       )}`;
 }
 
 export default function Fleet({ session }: { session: Session }) {
   const overview = useLoad(() => api<Overview>('/v1/fleet/overview'), 'overview');
-  const nodes = useLoad(async () => ({ nodes: await api<NodeRow[]>('/v1/nodes'), at: Date.now() }), 'nodes');
+  // Only the nodes the page lists: the first of each state but UP (the counts are the overview's).
+  const nodes = useLoad(async () => {
+    const lists = await Promise.all(LISTED_STATES.map((s) => apiList<NodeRow>(`/v1/nodes?state=${s}&limit=${LISTED}`)));
+    return { listed: Object.fromEntries(LISTED_STATES.map((s, i) => [s, lists[i]!])) as Listed, at: Date.now() };
+  }, 'nodes');
   const incidents = useLoad(
     async () => (await api<{ incidents: Incident[] }>('/v1/incidents?status=unresolved&limit=100')).incidents,
     'incidents',
@@ -164,8 +204,8 @@ export default function Fleet({ session }: { session: Session }) {
     </section>
     <section aria-labelledby="nodes-h">
       <h2 id="nodes-h">Nodes by state</h2>
-      ${nodes.loading && !nodes.data ? html`<${Loading} what="nodes" />` : null}<${Failed} error=${nodes.error} />
-      ${nodes.data ? html`<${NodesByState} nodes=${nodes.data.nodes} loadedAt=${nodes.data.at} />` : null}
+      ${(nodes.loading && !nodes.data) || (overview.loading && !o) ? html`<${Loading} what="nodes" />` : null}<${Failed} error=${nodes.error} />
+      ${nodes.data && o ? html`<${NodesByState} overview=${o} listed=${nodes.data.listed} loadedAt=${nodes.data.at} />` : null}
     </section>
     <section aria-labelledby="inc-h">
       <h2 id="inc-h">Open incidents</h2>

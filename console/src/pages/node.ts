@@ -70,6 +70,15 @@ function themeColour(parent: Element, name: string): string {
   return colour;
 }
 
+/** uPlot, loaded once: asked for as the page opens, so that it arrives alongside the page's data, not after it. */
+const importUplot = () => import('uplot');
+let uplot: ReturnType<typeof importUplot> | undefined;
+const loadUplot = () => (uplot ??= importUplot());
+
+/** The charts' colours, resolved once per page (each probe makes the browser recompute style). */
+let colours: { line: string; axis: string } | undefined;
+const chartColours = (el: Element) => (colours ??= { line: themeColour(el, '--link'), axis: themeColour(el, '--muted') });
+
 function Chart({
   series,
   field,
@@ -87,10 +96,11 @@ function Chart({
     let gone = false;
     // The page is drawn (lib/ready.ts) only once the chart is.
     void track(
-      import('uplot').then(({ default: UPlot }) => {
+      loadUplot().then(({ default: UPlot }) => {
         if (gone || !ref.current) return;
         const width = Math.max(280, ref.current.clientWidth);
         const el = ref.current;
+        const c = chartColours(el);
         chart = new UPlot(
           {
             width,
@@ -99,12 +109,12 @@ function Chart({
               {},
               {
                 label,
-                stroke: themeColour(el, '--link'),
+                stroke: c.line,
                 width: 1.5,
                 value: (_u, v) => (v === null ? '—' : `${v.toFixed(1)} ${unit}`),
               },
             ],
-            axes: [{ stroke: themeColour(el, '--muted') }, { stroke: themeColour(el, '--muted'), size: 50 }],
+            axes: [{ stroke: c.axis }, { stroke: c.axis, size: 50 }],
             legend: { show: true },
           },
           [series.t.map((t) => t / 1000), series[field] as number[]],
@@ -128,6 +138,10 @@ function Chart({
 
 export default function NodePage({ params }: { params: { node: string } }) {
   const n = encodeURIComponent(params.node);
+  useEffect(() => {
+    colours = undefined; // the theme may have changed since the last node page
+    void loadUplot();
+  }, []);
   const ov = useLoad(async () => ({ o: await api<Overview>(`/v1/nodes/${n}/overview`), at: Date.now() }), `ov-${n}`);
   const up = useLoad(() => api<Uptime>(`/v1/nodes/${n}/uptime?window=7d&intervals=true`), `up-${n}`);
   const bars = useLoad(() => api<{ days: DayBar[]; thresholdPct: number }>(`/v1/nodes/${n}/uptime/days?days=90`), `bars-${n}`);

@@ -6,6 +6,7 @@
  * |---|---|---|---|
  * | `/v1/nodes/{node}/uptime/days?days=90` | GET | ownOperator (the node's operator; staff all) | `DailyUptime` |
  * | `/v1/operators/{op}/uptime/days?days=90` | GET | ownOperator (their own; staff all) | `DailyUptime` (summed over its nodes) |
+ * | `/v1/operators/{op}/nodes/uptime/days?days=90&limit=50` | GET | ownOperator (their own; staff all) | `OperatorNodesDays` (each node's bars, and the operator's) |
  * | `/v1/regions/{region}/uptime/days?days=90` | GET | staff | `DailyUptime` |
  * | `/v1/fleet/uptime/days?days=90` | GET | staff | `DailyUptime` |
  * | `/v1/status` | GET | everyone (no sign-in); `Cache-Control: public, max-age=30`, `ETag` / 304 | `StatusPage` |
@@ -77,6 +78,28 @@ export const DailyUptime = Type.Object({
   days: Type.Array(DayBar, { description: 'oldest first; the last is today, up to now' }),
 });
 export type DailyUptime = Static<typeof DailyUptime>;
+
+/** The bars of each of an operator's nodes and the operator's own (`group`), in one read (the operator page). */
+export const OperatorNodesDays = Type.Object({
+  operator: Type.String(),
+  nodeCount: Type.Integer({
+    description: 'the nodes with time in the bars (in service at some point of them); `nodes` holds the first `limit` by name',
+  }),
+  /** The operator's own bars, summed over all the nodes (as /v1/operators/{op}/uptime/days). */
+  group: DailyUptime,
+  nodes: Type.Array(DailyUptime, { description: "each node's bars (level node, key the node's name), by name" }),
+});
+export type OperatorNodesDays = Static<typeof OperatorNodesDays>;
+
+export const OperatorNodesDaysQuery = Type.Object(
+  {
+    days: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: 'how many UTC days, 1..400 (default 90)' })),
+    limit: Type.Optional(
+      Type.String({ pattern: '^[0-9]{1,4}$', description: 'the first this many nodes by name, 1..1000 (default 1000)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const DaysQuery = Type.Object(
   { days: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: 'how many UTC days, 1..400 (default 90)' })) },
