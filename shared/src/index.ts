@@ -7,3 +7,4 @@ export * from './retry.ts';
 export * from './errors.ts';
 export * from './wire/incident.ts';
 export * from './wire/console.ts';
+export * from './day-text.ts';

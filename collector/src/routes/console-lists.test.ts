@@ -6,6 +6,7 @@
  * operator page) equal to the per-node read; an operator's bar from its nodes' pure totals equal to the
  * aggregate SQL path, and its uptime figures too.
  */
+import { daySummary, type NodeDailyUptime } from '@timmy/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { ManualClock, testCollector } from '../../../test/support/harness.ts';
@@ -139,9 +140,12 @@ describe("GET /v1/operators/:op/nodes/uptime/days: every node's bars in one read
     const names = (await list(`/v1/nodes?operator=${f.a}`, f.tokens.lead)).names;
     expect(body).toMatchObject({ operator: f.a, nodeCount: names.length });
     expect(body.nodes.map((n) => n.key)).toEqual(names);
-    for (const n of body.nodes) {
+    // The days come without their sentence; daySummary (what the console writes) gives the per-node route's.
+    const worded = (n: NodeDailyUptime) => ({ ...n, days: n.days.map((d) => ({ ...d, summary: daySummary(d, n.thresholdPct) })) });
+    for (const n of body.nodes as unknown as NodeDailyUptime[]) {
+      expect(n.days.some((d) => 'summary' in d)).toBe(false);
       const one = await get(`/v1/nodes/${n.key}/uptime/days`, f.tokens.operatorA);
-      expect(n, n.key).toEqual(one.json());
+      expect(worded(n), n.key ?? '').toEqual(one.json());
     }
     // The operator's own bar with them, as its own route answers it.
     expect((body as unknown as { group: unknown }).group).toEqual(
@@ -151,7 +155,7 @@ describe("GET /v1/operators/:op/nodes/uptime/days: every node's bars in one read
     expect(two.nodeCount).toBe(names.length);
     expect(two.nodes.map((n: { key: string }) => n.key)).toEqual(names.slice(0, 2));
     expect(two.nodes[0].days).toHaveLength(7);
-    expect(two.nodes[0]).toEqual((await get(`/v1/nodes/${names[0]}/uptime/days?days=7`, f.tokens.lead)).json());
+    expect(worded(two.nodes[0])).toEqual((await get(`/v1/nodes/${names[0]}/uptime/days?days=7`, f.tokens.lead)).json());
     expect(two.group).toEqual((await get(`/v1/operators/${f.a}/uptime/days?days=7`, f.tokens.lead)).json());
   });
 

@@ -5,6 +5,7 @@
  * each day holds nodeCount × 24 h. Also: the days the monitoring itself was not observing (holes between
  * collector observation spans), which are ours, not the operators'.
  */
+import { daySummary, humanDuration } from '@timmy/shared';
 import type { Totals } from './budget.ts';
 import { mergeSpans } from './spans.ts';
 import type { Interval, Span, UptimeState } from './types.ts';
@@ -91,38 +92,24 @@ export function fillDays(rows: ReadonlyArray<Totals & { start: number }>, now: n
   return withNoData(out, nodes);
 }
 
-/** A duration in words: "0 s", "45 s", "12 min", "3 h 5 min", "2 d 4 h". */
-export function humanDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const min = Math.round(s / 60);
-  if (min < 60) return `${min} min`;
-  const h = Math.floor(min / 60);
-  if (h < 48) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
-}
+export { humanDuration };
 
-const pct = (r: number) => `${(Math.floor(r * 10000) / 100).toFixed(2)} %`;
-
-/** Short English weekday names by getUTCDay() (what toLocaleDateString('en-GB', { weekday: 'short' }) gives, without its cost per call). */
-const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
-
-/** The bar of one day: ratio, against the threshold, and the day in words. */
+/** The bar of one day: ratio, against the threshold, and the day in words (@timmy/shared daySummary). */
 export function dayBar(d: DayTotals, thresholdPct: number, opts: { nodes: number } = { nodes: 1 }): DayBar {
   const counted = d.upMs + d.downMs;
   const ratio = counted > 0 ? d.upMs / counted : null;
   const meetsThreshold = ratio === null ? null : ratio * 100 >= thresholdPct;
-  const weekday = WEEKDAYS[new Date(d.start).getUTCDay()];
-  const parts: string[] = [];
-  if (ratio === null) parts.push('no uptime measured');
-  else parts.push(`${pct(ratio)} up, ${meetsThreshold ? 'meets' : 'below'} the ${thresholdPct} % target`);
-  const of = opts.nodes > 1 ? ' (node time)' : '';
-  if (d.downMs > 0) parts.push(`down ${humanDuration(d.downMs)}${of}`);
-  if (d.unknownMs > 0) parts.push(`unknown ${humanDuration(d.unknownMs)}${of}`);
-  if (d.maintenanceMs > 0) parts.push(`maintenance ${humanDuration(d.maintenanceMs)}${of}`);
-  if (d.noDataMs > 0) parts.push(`no data ${humanDuration(d.noDataMs)}${of}`);
-  return { ...d, ratio, meetsThreshold, summary: `${weekday} ${d.day}: ${parts.join('; ')}` };
+  const figures = {
+    day: d.day,
+    upSeconds: d.upMs / 1000,
+    downSeconds: d.downMs / 1000,
+    unknownSeconds: d.unknownMs / 1000,
+    maintenanceSeconds: d.maintenanceMs / 1000,
+    noDataSeconds: d.noDataMs / 1000,
+    ratio,
+    meetsThreshold,
+  };
+  return { ...d, ratio, meetsThreshold, summary: daySummary(figures, thresholdPct, opts.nodes) };
 }
 
 /** UP / (UP + DOWN) over all the days; null when neither. */

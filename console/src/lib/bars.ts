@@ -7,18 +7,12 @@
  */
 import { useMemo, useState } from 'preact/hooks';
 import { html } from './html.ts';
+import { type DayFigures, daySummary } from '../../../shared/src/day-text.ts';
 import { pct } from './format.ts';
 
-export interface DayBar {
-  day: string;
-  upSeconds: number;
-  downSeconds: number;
-  unknownSeconds: number;
-  maintenanceSeconds: number;
-  noDataSeconds: number;
-  ratio: number | null;
-  meetsThreshold: boolean | null;
-  summary: string;
+export interface DayBar extends DayFigures {
+  /** The day in words; absent from an operator's all-nodes answer, then written here (daySummary). */
+  summary?: string;
 }
 
 export const LEGEND = [
@@ -70,15 +64,29 @@ function paths(days: DayBar[], w: number): string[] {
 }
 
 /** The days in words, put in the page once opened (a page of many bars holds 90 items per bar otherwise). */
-function DailySummary({ days, label }: { days: DayBar[]; label: string }) {
+function DailySummary({ days, label, words }: { days: DayBar[]; label: string; words: (d: DayBar) => string }) {
   const [open, setOpen] = useState(false);
   return html`<details onToggle=${(e: Event) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
       <summary>Daily summary<span class="sr-only"> for ${label}</span></summary>
-      ${open ? html`<ol>${days.map((d) => html`<li>${d.summary}</li>`)}</ol>` : null}
+      ${open ? html`<ol>${days.map((d) => html`<li>${words(d)}</li>`)}</ol>` : null}
     </details>`;
 }
 
-export function Bars({ days, label, id }: { days: DayBar[]; label: string; id: string }) {
+/** `thresholdPct` and `nodes`: the bars' own (DailyUptime), for the days served without their sentence. */
+export function Bars({
+  days,
+  label,
+  id,
+  thresholdPct,
+  nodes = 1,
+}: {
+  days: DayBar[];
+  label: string;
+  id: string;
+  thresholdPct?: number;
+  nodes?: number;
+}) {
+  const words = (d: DayBar) => d.summary ?? daySummary(d, thresholdPct ?? 100, nodes);
   const n = days.length || 1;
   const w = 100 / n;
   const [hover, setHover] = useState<number | undefined>();
@@ -94,9 +102,9 @@ export function Bars({ days, label, id }: { days: DayBar[]; label: string; id: s
   const summary = `${label}: ${days.length} days, ${pct(observed ? up / observed : null)} up, ${below} day${below === 1 ? '' : 's'} below the threshold`;
   return html`<div class="bar" data-bar=${id}>
     <svg class="bars" viewBox=${`0 0 100 ${H}`} preserveAspectRatio="none" role="img" aria-label=${summary} onMouseMove=${onMove} onMouseLeave=${() => setHover(undefined)}>
-      <title>${hover === undefined ? summary : days[hover]!.summary}</title>
+      <title>${hover === undefined ? summary : words(days[hover]!)}</title>
       ${COLOURS.map((c, k) => (d[k] ? html`<path d=${d[k]} fill=${c} />` : null))}
     </svg>
-    <${DailySummary} days=${days} label=${label} />
+    <${DailySummary} days=${days} label=${label} words=${words} />
   </div>`;
 }

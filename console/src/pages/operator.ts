@@ -174,7 +174,7 @@ export default function OperatorPage({ params, session }: { params: { op: string
       <${Failed} error=${bars.error} />
       ${bars.loading && !bars.data ? html`<${Loading} what="the bars" />` : null}
       ${bars.data ? html`<div class="bar-row"><strong>All nodes</strong><${Bars} days=${bars.data.group.days} label=${`Operator ${params.op}`} id="operator" /><span></span></div>` : null}
-      ${(bars.data?.nodes ?? []).map((b) => html`<div class="bar-row"><a href=${`/node/${encodeURIComponent(b.key ?? '')}`}>${b.key}</a><${Bars} days=${b.days} label=${`Node ${b.key}`} id=${`node-${b.key}`} /><span></span></div>`)}
+      ${(bars.data?.nodes ?? []).map((b) => html`<div class="bar-row"><a href=${`/node/${encodeURIComponent(b.key ?? '')}`}>${b.key}</a><${Bars} days=${b.days} label=${`Node ${b.key}`} id=${`node-${b.key}`} thresholdPct=${b.thresholdPct} /><span></span></div>`)}
     </section>
     <section aria-labelledby="op-inc">
       <h2 id="op-inc">Incidents</h2>

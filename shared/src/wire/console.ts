@@ -80,6 +80,16 @@ export const DailyUptime = Type.Object({
 export type DailyUptime = Static<typeof DailyUptime>;
 
 /** The bars of each of an operator's nodes and the operator's own (`group`), in one read (the operator page). */
+/**
+ * A node's bars among many: the days without their sentence, a third of the bytes (50 nodes × 90 days); the
+ * console writes it with daySummary (@timmy/shared day-text.ts), as the collector does for single bars.
+ */
+export const NodeDailyUptime = Type.Object({
+  ...Type.Omit(DailyUptime, ['days']).properties,
+  days: Type.Array(Type.Omit(DayBar, ['summary']), { description: 'oldest first; the last is today, up to now' }),
+});
+export type NodeDailyUptime = Static<typeof NodeDailyUptime>;
+
 export const OperatorNodesDays = Type.Object({
   operator: Type.String(),
   nodeCount: Type.Integer({
@@ -87,7 +97,7 @@ export const OperatorNodesDays = Type.Object({
   }),
   /** The operator's own bars, summed over all the nodes (as /v1/operators/{op}/uptime/days). */
   group: DailyUptime,
-  nodes: Type.Array(DailyUptime, { description: "each node's bars (level node, key the node's name), by name" }),
+  nodes: Type.Array(NodeDailyUptime, { description: "each node's bars (level node, key the node's name), by name" }),
 });
 export type OperatorNodesDays = Static<typeof OperatorNodesDays>;
 
