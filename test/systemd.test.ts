@@ -11,7 +11,7 @@
  * (`bash scripts/ci-deps.sh` installs them and builds the cache).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,14 @@ let port = 0;
 let nodeName = '';
 let token = '';
 const started = Date.now();
+/** Phase timings of the set-up, printed at the end (where this file's minutes go). */
+const phases: string[] = [];
+async function timed<T>(name: string, work: Promise<T> | (() => Promise<T>)): Promise<T> {
+  const t0 = Date.now();
+  const v = await (typeof work === 'function' ? work() : work);
+  phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s (ended at +${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return v;
+}
 
 type Run = { code: number | null; out: string; err: string };
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -136,11 +144,11 @@ async function bootContainer() {
   if (tarball.status !== 0) throw new Error(`cannot build the root file system: ${tarball.stderr}`);
   mkdirSync('/var/tmp', { recursive: true });
   rootDir = mkdtempSync('/var/tmp/timmy-systemd-');
-  const x = spawnSync('tar', ['-C', rootDir, '-xf', tarball.stdout.trim()]);
-  if (x.status !== 0) throw new Error(`cannot unpack the root file system: ${x.stderr}`);
+  // Unpacked by a child process, not spawnSync: the collector's start and the agent bundle's build go on meanwhile.
+  await timed('unpack the root file system', unpack(tarball.stdout.trim(), rootDir));
   // Node 24 from the workspace; the one-line install finds it on PATH.
   copyFileSync(process.execPath, join(rootDir, 'usr/local/bin/node'));
-  spawnSync('chmod', ['0755', join(rootDir, 'usr/local/bin/node')]);
+  chmodSync(join(rootDir, 'usr/local/bin/node'), 0o755);
   // The watched gateway: a dummy unit running as the watched user.
   writeFileSync(
     join(rootDir, 'etc/systemd/system/ai.hermes.gateway.service'),
@@ -161,34 +169,56 @@ async function bootContainer() {
   );
   let bootErr = '';
   nspawn.stderr!.on('data', (d) => (bootErr += d));
-  pid1 = await waitFor('the container’s PID 1', async () => {
-    if (nspawn!.exitCode !== null) throw new Error(`systemd-nspawn exited ${nspawn!.exitCode}: ${bootErr}`);
-    for (const task of spawnSync('ls', [`/proc/${nspawn!.pid}/task`], { encoding: 'utf8' })
-      .stdout.split('\n')
-      .filter(Boolean)) {
-      // systemd-nspawn forks helpers first; PID 1 of the container is the child that runs systemd.
-      for (const kid of readFileSync(`/proc/${nspawn!.pid}/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean)) {
-        if (readFileSync(`/proc/${kid}/comm`, 'utf8').trim() === 'systemd') return Number(kid);
+  pid1 = await timed(
+    'the container’s PID 1',
+    waitFor('the container’s PID 1', async () => {
+      if (nspawn!.exitCode !== null) throw new Error(`systemd-nspawn exited ${nspawn!.exitCode}: ${bootErr}`);
+      for (const task of spawnSync('ls', [`/proc/${nspawn!.pid}/task`], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)) {
+        // systemd-nspawn forks helpers first; PID 1 of the container is the child that runs systemd.
+        for (const kid of readFileSync(`/proc/${nspawn!.pid}/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean)) {
+          if (readFileSync(`/proc/${kid}/comm`, 'utf8').trim() === 'systemd') return Number(kid);
+        }
       }
-    }
-    return undefined;
-  });
-  await waitFor(
-    'systemd to finish booting',
-    async () => /^(running|degraded)/.test((await inC('systemctl is-system-running --wait', 30_000)).out),
-    60_000,
-    500,
+      return undefined;
+    }),
   );
+  await timed(
+    'systemd to finish booting',
+    waitFor(
+      'systemd to finish booting',
+      async () => /^(running|degraded)/.test((await inC('systemctl is-system-running --wait', 30_000)).out),
+      60_000,
+      500,
+    ),
+  );
+}
+
+function unpack(tarball: string, dir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = spawn('tar', ['-C', dir, '-xf', tarball], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    t.stderr.on('data', (d) => (err += d));
+    t.on('error', reject);
+    t.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`cannot unpack the root file system: tar exited ${code}: ${err}`))));
+  });
 }
 
 beforeAll(async () => {
   if (SKIP) return;
-  db = await createTestDatabase('systemd', { migrated: true });
+  db = await timed('the test database', createTestDatabase('systemd', { migrated: true }));
   sql = postgres(db.url, { max: 2, onnotice: () => {} });
   port = await freePort();
   // The collector starts while the container boots and its watched user is set up (neither needs the
   // other until the install).
-  await Promise.all([startCollector(), bootContainer().then(setUpWatchedUser)]);
+  await Promise.all([
+    // Then the agent bundle the install downloads, built now when agent/dist/ has none (as the install would).
+    timed('the collector’s start', startCollector).then(() =>
+      timed('the agent bundle', async () => void (await fetch(`${collector!.url}/agent/timmy-fleet.mjs.sha256`)).ok),
+    ),
+    timed('the container’s boot', bootContainer).then(() => timed('the watched user’s set-up', setUpWatchedUser)),
+  ]);
   const res = await fetch(`${collector!.url}/v1/admin/enrollment-tokens`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
@@ -212,18 +242,31 @@ async function setUpWatchedUser() {
 
 afterAll(async () => {
   if (SKIP) return;
-  if (nspawn && nspawn.exitCode === null) {
-    const exited = new Promise((r) => nspawn!.once('exit', r));
-    nspawn.kill('SIGTERM'); // systemd-nspawn asks the container's systemd to power off
-    const timer = setTimeout(() => nspawn!.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  if (rootDir) rmSync(rootDir, { recursive: true, force: true });
-  if (collector) await stop(collector);
+  const t0 = Date.now();
+  const powerOff = async () => {
+    if (nspawn && nspawn.exitCode === null) {
+      const exited = new Promise((r) => nspawn!.once('exit', r));
+      // Nothing is left to prove: the container ends at once, its PID 1 killed (every process of its PID
+      // namespace with it), rather than powered off in order (10 s and more). systemd-nspawn then exits.
+      try {
+        if (pid1) process.kill(pid1, 'SIGKILL');
+        else nspawn.kill('SIGTERM');
+      } catch {
+        nspawn.kill('SIGTERM'); // PID 1 gone already
+      }
+      const timer = setTimeout(() => nspawn!.kill('SIGKILL'), 20_000);
+      await timed('the container’s end', exited);
+      clearTimeout(timer);
+    }
+    if (rootDir) await timed('removing the root file system', async () => rmSync(rootDir, { recursive: true, force: true }));
+  };
+  await Promise.all([powerOff(), collector && timed('the collector’s stop', stop(collector))]);
+  phases.push(`teardown ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await sql?.end();
   await db?.drop();
-  process.stdout.write(`systemd test: ${((Date.now() - started) / 1000).toFixed(0)} s from setup to teardown\n`);
+  process.stdout.write(
+    `systemd test: ${((Date.now() - started) / 1000).toFixed(0)} s from setup to teardown; phases: ${phases.join(', ')}\n`,
+  );
 }, 60_000);
 
 describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP ? ` — skipped: ${SKIP}` : ''}`, () => {
