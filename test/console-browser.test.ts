@@ -30,7 +30,7 @@ import {
 } from './support/console-browser.ts';
 import { postReport } from './support/push.ts';
 import { reportAt } from './support/harness.ts';
-import { ROOT, waitFor } from './support/processes.ts';
+import { ROOT, phaseClock, waitFor } from './support/processes.ts';
 import { sampleApplication } from '../collector/src/program/testkit.ts';
 
 const skip = !hasChromium();
@@ -48,18 +48,28 @@ const signedIn = {} as Record<Role, { state: StorageState; landed: string }>;
 
 beforeAll(async () => {
   if (skip) return;
-  db = await createTestDatabase('console_browser');
-  [fleet, browser] = await Promise.all([startConsoleFleet(db.url), launchBrowser()]);
-  await Promise.all(
-    ROLES.map(async (role) => {
-      const ctx = await browser.newContext();
-      const page = await ctx.newPage();
-      await signIn(page, fleet.url, fleet.f.tokens[role]);
-      await page.waitForURL((u) => u.pathname !== '/signin');
-      signedIn[role] = { state: await ctx.storageState(), landed: new URL(page.url()).pathname };
-      await ctx.close();
-    }),
+  const { timed, summary } = phaseClock();
+  // A copy of the migrated template: migrating is not what this file tests (startConsoleFleet's
+  // migrateDatabase then finds nothing to apply).
+  db = await timed('database', createTestDatabase('console_browser', { migrated: true }));
+  [fleet, browser] = await Promise.all([
+    timed('seeded fleet and collector', startConsoleFleet(db.url)),
+    timed('chromium', launchBrowser()),
+  ]);
+  await timed(
+    'sign-ins',
+    Promise.all(
+      ROLES.map(async (role) => {
+        const ctx = await browser.newContext();
+        const page = await ctx.newPage();
+        await signIn(page, fleet.url, fleet.f.tokens[role]);
+        await page.waitForURL((u) => u.pathname !== '/signin');
+        signedIn[role] = { state: await ctx.storageState(), landed: new URL(page.url()).pathname };
+        await ctx.close();
+      }),
+    ),
   );
+  process.stdout.write(`console browser set-up: ${summary()}\n`);
 }, 240_000);
 
 afterAll(async () => {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from './support/pg.ts';
-import { ADMIN, ROOT, freePort, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
+import { ADMIN, ROOT, freePort, phaseClock, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
 import { hasCommand } from './support/promql.ts';
 import { DEFAULT_PROBES } from '../agent/src/config.ts';
 import { ackOkS } from '../agent/src/health.ts';
@@ -50,15 +50,8 @@ let collector: (Proc & { url: string }) | undefined;
 let port = 0;
 let nodeName = '';
 let token = '';
-const started = Date.now();
-/** Phase timings of the set-up, printed at the end (where this file's minutes go). */
-const phases: string[] = [];
-async function timed<T>(name: string, work: Promise<T> | (() => Promise<T>)): Promise<T> {
-  const t0 = Date.now();
-  const v = await (typeof work === 'function' ? work() : work);
-  phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s (ended at +${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  return v;
-}
+/** Where this file's set-up and teardown time goes, printed at the end. */
+const { timed, summary, elapsedS } = phaseClock();
 
 type Run = { code: number | null; out: string; err: string };
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -242,7 +235,6 @@ async function setUpWatchedUser() {
 
 afterAll(async () => {
   if (SKIP) return;
-  const t0 = Date.now();
   const powerOff = async () => {
     if (nspawn && nspawn.exitCode === null) {
       const exited = new Promise((r) => nspawn!.once('exit', r));
@@ -260,13 +252,10 @@ afterAll(async () => {
     }
     if (rootDir) await timed('removing the root file system', async () => rmSync(rootDir, { recursive: true, force: true }));
   };
-  await Promise.all([powerOff(), collector && timed('the collector’s stop', stop(collector))]);
-  phases.push(`teardown ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  await timed('teardown', Promise.all([powerOff(), collector && timed('the collector’s stop', stop(collector))]));
   await sql?.end();
   await db?.drop();
-  process.stdout.write(
-    `systemd test: ${((Date.now() - started) / 1000).toFixed(0)} s from setup to teardown; phases: ${phases.join(', ')}\n`,
-  );
+  process.stdout.write(`systemd test: ${elapsedS()} s from setup to teardown; phases: ${summary()}\n`);
 }, 60_000);
 
 describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP ? ` — skipped: ${SKIP}` : ''}`, () => {
