@@ -11,7 +11,8 @@
  * (`bash scripts/ci-deps.sh` installs them and builds the cache).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmod, copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,9 +102,21 @@ const ACK_AGE_LIMIT_S = ackOkS(HEARTBEAT_S);
  * How long `timmy-fleet health` is asked over and over (it was 60 s, then 25 s): one heartbeat longer
  * than the acknowledgement age limit (15 s; health.json is rewritten at each heartbeat, so an agent whose
  * acknowledgements stopped would fail inside the window), and at least three runs of every check (their
- * intervals are cut to the heartbeat's for this, see the tmux case). TIMMY_SYSTEMD_HEALTH_S sets another length.
+ * intervals are cut to the heartbeat's, see TEST_PROBES). TIMMY_SYSTEMD_HEALTH_S sets another length.
  */
 const HEALTH_WINDOW_S = Number(process.env.TIMMY_SYSTEMD_HEALTH_S ?? ACK_AGE_LIMIT_S + HEARTBEAT_S);
+
+/**
+ * The default checklist, with every check run at least every heartbeat (the defaults run them every 5 s
+ * to 5 min): the gateway stopping is seen at the next heartbeat, the tmux check answers a change of access
+ * within one, and the health test's window sees each check run several times. The node's load is the
+ * test machine's, shared with other work: the system check's load limit is lifted.
+ */
+const TEST_PROBES = DEFAULT_PROBES.map((p) => ({
+  ...p,
+  ...(p.type === 'system' ? { loadWarnPerCore: 1000 } : {}),
+  ...(p.type === 'inventory' || p.type === 'heartbeat' ? {} : { intervalS: HEARTBEAT_S }),
+}));
 
 async function startCollector() {
   collector = await startCollectorProcess(db.url, {
@@ -140,8 +153,8 @@ async function bootContainer() {
   // Unpacked by a child process, not spawnSync: the collector's start and the agent bundle's build go on meanwhile.
   await timed('unpack the root file system', unpack(tarball.stdout.trim(), rootDir));
   // Node 24 from the workspace; the one-line install finds it on PATH.
-  copyFileSync(process.execPath, join(rootDir, 'usr/local/bin/node'));
-  chmodSync(join(rootDir, 'usr/local/bin/node'), 0o755);
+  await copyFile(process.execPath, join(rootDir, 'usr/local/bin/node'));
+  await chmod(join(rootDir, 'usr/local/bin/node'), 0o755);
   // The watched gateway: a dummy unit running as the watched user.
   writeFileSync(
     join(rootDir, 'etc/systemd/system/ai.hermes.gateway.service'),
@@ -250,7 +263,8 @@ afterAll(async () => {
       await timed('the container’s end', exited);
       clearTimeout(timer);
     }
-    if (rootDir) await timed('removing the root file system', async () => rmSync(rootDir, { recursive: true, force: true }));
+    // Not rmSync: the collector's stop goes on meanwhile.
+    if (rootDir) await timed('removing the root file system', rm(rootDir, { recursive: true, force: true }));
   };
   await timed('teardown', Promise.all([powerOff(), collector && timed('the collector’s stop', stop(collector))]));
   await sql?.end();
@@ -269,9 +283,12 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     expect(r.out).not.toMatch(/systemctl enable --now/);
     nodeName = (await api('/v1/nodes')).map((n: { name: string }) => n.name).find((n: string) => n.startsWith(MACHINE));
     expect(nodeName).toBeTruthy();
-    // Installed with the default interval; from here on it samples at the test's heartbeat (see HEARTBEAT_S).
+    // Installed with the default interval; from here on it samples at the test's heartbeat (see HEARTBEAT_S)
+    // and runs the default checklist as TEST_PROBES says.
     expect(await ok('grep -c "^intervalS: 5$" /etc/timmy/fleet/config.yaml')).toBe('1');
-    await ok(`sed -i 's/^intervalS: 5$/intervalS: ${HEARTBEAT_S}/' /etc/timmy/fleet/config.yaml && systemctl restart timmy-fleet`);
+    await ok(
+      `sed -i 's/^intervalS: 5$/intervalS: ${HEARTBEAT_S}/' /etc/timmy/fleet/config.yaml && printf '%s\\n' ${shq(`probes: ${JSON.stringify(TEST_PROBES)}`)} >> /etc/timmy/fleet/config.yaml && systemctl restart timmy-fleet`,
+    );
   }, 180_000);
 
   it('the unit is active and enabled', async () => {
@@ -477,17 +494,8 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     // The agent (in hermes's group) can reach the socket; the tmux 3.3a server itself refuses it:
     // "access not allowed" and exit status 0.
     await ok('chmod g+x /tmp/tmux-$(id -u hermes)');
-    // The probe runs every 120 s; a restart runs every check at once. The node's load is the test
-    // machine's, shared with other work: the system check's load limit is lifted for the health test below.
-    // For that test too, every check runs at least every heartbeat (5 s; the default checklist runs some
-    // every 30 s to 5 min), so its window sees each of them run several times (the rest is the default
-    // checklist).
-    const probes = DEFAULT_PROBES.map((p) => ({
-      ...p,
-      ...(p.type === 'system' ? { loadWarnPerCore: 1000 } : {}),
-      ...(p.type === 'inventory' || p.type === 'heartbeat' ? {} : { intervalS: HEARTBEAT_S }),
-    }));
-    await ok(`printf '%s\\n' ${shq(`probes: ${JSON.stringify(probes)}`)} >> /etc/timmy/fleet/config.yaml && systemctl restart timmy-fleet`);
+    // A restart runs every check at once: the tmux check's answer to the access it now has.
+    await ok('systemctl restart timmy-fleet');
     // What the agent saw, not what `health` would see running the checks itself as root.
     const sessions = async () =>
       ((h) => (h.source === 'agent' ? h.checks.find((c) => c.name === 'sessions') : undefined))(await healthJson());
