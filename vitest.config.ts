@@ -64,12 +64,14 @@ const MAX_WORKERS = Math.max(2, availableParallelism());
 const LONGEST_FIRST = [
   'systemd',
   'console-browser',
-  'alerts-cluster',
-  'alerts-delivery-faults',
-  'collector-cli',
+  // Since alerts-cluster, alerts-delivery-faults, collector-cli and main-job run their independent
+  // cases side by side, db-failover and main-job are the longer ones.
   'db-failover',
   'main-job',
+  'alerts-cluster',
   'agent-install',
+  'alerts-delivery-faults',
+  'collector-cli',
   'agent-crash',
 ].map((name) => `/test/${name}.test.ts`);
 

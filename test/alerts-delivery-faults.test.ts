@@ -12,18 +12,14 @@
  *     prevent (receiver answered 200, process killed before marking the row sent) is not provoked
  *     here; it would show as a second 200 for the same key, which receivers drop by that key.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { type OnTestFinishedHandler, describe, it } from 'vitest';
 import { registerNode, stop, waitFor } from './support/processes.ts';
 import { alertScenario, perKey } from './support/alerts.ts';
 
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c().catch(() => {});
-});
-
-async function setup(label: string) {
+/** A scenario with a collector and an agent heard from; released when the test ends (`onTestFinished`). */
+async function setup(label: string, onTestFinished: (fn: OnTestFinishedHandler) => void) {
   const s = await alertScenario(label, {}, {}, { migrated: true });
-  cleanup.push(s.release);
+  onTestFinished(() => s.release().catch(() => {}));
   const collector = await s.startCollector();
   const credential = await registerNode(collector.url, 'fault-node');
   const agent = s.startAgent(collector.url, credential);
@@ -31,9 +27,11 @@ async function setup(label: string) {
   return { hook: s.hook, collector, agent, credential, startCollector: s.startCollector, startAgent: s.startAgent };
 }
 
-describe('durable outbox across real processes', () => {
-  it('(b) a receiver failing for a while, then answering: exactly one delivery per key', async () => {
-    const { hook, agent } = await setup('alerts_fail');
+// The two cases run side by side: each has its own database, receiver and processes, and mostly waits
+// on retries and restarts.
+describe('durable outbox across real processes', { concurrent: true }, () => {
+  it('(b) a receiver failing for a while, then answering: exactly one delivery per key', async ({ expect, onTestFinished }) => {
+    const { hook, agent } = await setup('alerts_fail', onTestFinished);
     hook.setMode('fail');
     await stop(agent, 'SIGKILL');
     await waitFor('several failed attempts', async () => hook.answered.filter((a) => a.status === 500).length >= 4, 30_000);
@@ -49,8 +47,11 @@ describe('durable outbox across real processes', () => {
     expect(failedBefore).toBeGreaterThanOrEqual(4);
   }, 180_000); // a collector and an agent start: past 90 s at a load average of 20 on two cores
 
-  it('(c) kill -9 of the collector mid-retry and mid-request, restart: exactly one delivery per key', async () => {
-    const { hook, agent, credential, startCollector, startAgent, collector } = await setup('alerts_kill');
+  it('(c) kill -9 of the collector mid-retry and mid-request, restart: exactly one delivery per key', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { hook, agent, credential, startCollector, startAgent, collector } = await setup('alerts_kill', onTestFinished);
     hook.setMode('fail');
     await stop(agent, 'SIGKILL');
     await waitFor('failed attempts', async () => hook.answered.filter((a) => a.status === 500).length >= 2, 30_000);

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestDatabase } from './support/pg.ts';
 import { ADMIN, ROOT, startCollectorProcess, stop, waitFor } from './support/processes.ts';
 
@@ -21,14 +21,16 @@ beforeAll(async () => {
 });
 afterAll(async () => db.drop());
 
-describe('timmy-collector CLI', () => {
-  it('prints help and exits 0', async () => {
+// Side by side: no case reads what another writes (their own node names; the embedded case its own
+// server), and most of each is waiting on process starts.
+describe('timmy-collector CLI', { concurrent: true }, () => {
+  it('prints help and exits 0', async ({ expect }) => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('node add <name>');
   });
 
-  it('registers, lists and revokes a node', async () => {
+  it('registers, lists and revokes a node', async ({ expect }) => {
     const add = await cli(['node', 'add', 'cli-node', '--operator', 'op1', '--region', 'eu']);
     expect(add.code).toBe(0);
     expect(add.stdout).toMatch(/registered node "cli-node"/);
@@ -50,14 +52,14 @@ describe('timmy-collector CLI', () => {
     expect((await cli(['node', 'decommission', 'cli-node'])).stdout).toContain('was decommissioned already');
   }, 300_000); // nine commands, each a process of its own: slow on a busy machine
 
-  it('refuses bad configuration with every problem and exit 1', async () => {
+  it('refuses bad configuration with every problem and exit 1', async ({ expect }) => {
     const r = await cli(['serve'], { TIMMY_PORT: 'nope', TIMMY_GRACE_INTERVALS: '0' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('TIMMY_PORT');
     expect(r.stderr).toContain('sla.graceIntervals');
   });
 
-  it('serve on a taken port: exit 1 with FLEET_PORT_IN_USE naming the port', async () => {
+  it('serve on a taken port: exit 1 with FLEET_PORT_IN_USE naming the port', async ({ expect }) => {
     const { createServer } = await import('node:net');
     const held = createServer();
     const port = await new Promise<number>((ok) => held.listen(0, '127.0.0.1', () => ok((held.address() as { port: number }).port)));
@@ -70,13 +72,13 @@ describe('timmy-collector CLI', () => {
     }
   }, 120_000);
 
-  it('says what is wrong with an unknown command (exit 2)', async () => {
+  it('says what is wrong with an unknown command (exit 2)', async ({ expect }) => {
     const r = await cli(['frobnicate']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown command');
   });
 
-  it('next to a running collector on the embedded PostgreSQL, connects to that server and leaves it serving', async () => {
+  it('next to a running collector on the embedded PostgreSQL, connects to that server and leaves it serving', async ({ expect }) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'timmy-cli-embedded-'));
     chmodSync(dataDir, 0o711);
     const embedded = { DATABASE_URL: '', TIMMY_DATA_DIR: dataDir };

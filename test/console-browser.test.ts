@@ -30,7 +30,7 @@ import {
 } from './support/console-browser.ts';
 import { postReport } from './support/push.ts';
 import { reportAt } from './support/harness.ts';
-import { ROOT, waitFor } from './support/processes.ts';
+import { ROOT, phaseClock, waitFor } from './support/processes.ts';
 import { sampleApplication } from '../collector/src/program/testkit.ts';
 
 const skip = !hasChromium();
@@ -43,23 +43,37 @@ type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let fleet: ConsoleFleet;
 let browser: Browser;
-/** Each role's cookie after signing in through the sign-in page, and where that sign-in landed. */
-const signedIn = {} as Record<Role, { state: StorageState; landed: string }>;
+/**
+ * Each role's cookie after signing in through the sign-in page, and where that sign-in landed. The
+ * sign-ins start at the end of beforeAll and go on while the first tests run (those without a role need
+ * none); a test as a role waits for that role's.
+ */
+const signedIn = {} as Record<Role, Promise<{ state: StorageState; landed: string }>>;
+async function signInAs(role: Role): Promise<{ state: StorageState; landed: string }> {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, fleet.url, fleet.f.tokens[role]);
+  await page.waitForURL((u) => u.pathname !== '/signin');
+  const done = { state: await ctx.storageState(), landed: new URL(page.url()).pathname };
+  await ctx.close();
+  return done;
+}
 
 beforeAll(async () => {
   if (skip) return;
-  db = await createTestDatabase('console_browser');
-  [fleet, browser] = await Promise.all([startConsoleFleet(db.url), launchBrowser()]);
-  await Promise.all(
-    ROLES.map(async (role) => {
-      const ctx = await browser.newContext();
-      const page = await ctx.newPage();
-      await signIn(page, fleet.url, fleet.f.tokens[role]);
-      await page.waitForURL((u) => u.pathname !== '/signin');
-      signedIn[role] = { state: await ctx.storageState(), landed: new URL(page.url()).pathname };
-      await ctx.close();
-    }),
-  );
+  const { timed, summary } = phaseClock();
+  // A copy of the migrated template: migrating is not what this file tests (startConsoleFleet's
+  // migrateDatabase then finds nothing to apply).
+  db = await timed('database', createTestDatabase('console_browser', { migrated: true }));
+  [fleet, browser] = await Promise.all([
+    timed('seeded fleet and collector', startConsoleFleet(db.url)),
+    timed('chromium', launchBrowser()),
+  ]);
+  for (const role of ROLES) {
+    signedIn[role] = signInAs(role);
+    signedIn[role].catch(() => {}); // a failed sign-in fails the tests as that role, when they await it
+  }
+  process.stdout.write(`console browser set-up: ${summary()}\n`);
 }, 240_000);
 
 afterAll(async () => {
@@ -84,7 +98,7 @@ async function as(
     viewport: opts.viewport ?? DESKTOP,
     acceptDownloads: true,
     ...(opts.bypassCSP ? { bypassCSP: true } : {}),
-    ...(role ? { storageState: signedIn[role].state } : {}),
+    ...(role ? { storageState: (await signedIn[role]).state } : {}),
   });
   const page = await ctx.newPage();
   page.setDefaultTimeout(60_000);
@@ -472,7 +486,7 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
     it(`the ${who} role sees its own pages and navigation, and nothing else`, async ({ expect }) => {
       const landing = typeof landedOn === 'function' ? landedOn() : landedOn;
       // Where the sign-in itself landed (beforeAll), and where `/` leads with the session.
-      expect(signedIn[who].landed, `${who} after signing in`).toMatch(landing);
+      expect((await signedIn[who]).landed, `${who} after signing in`).toMatch(landing);
       const { ctx, page } = await as(who);
       await page.waitForURL(landing);
       await settled(page);

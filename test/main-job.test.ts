@@ -135,7 +135,24 @@ const getWithHost = (url: string, host: string) =>
   });
 
 describe('npm start', () => {
-  it('with the default port taken, runs on another one that everything names; SIGTERM to the top process stops every process of the run', async () => {
+  // Stops before it starts anything (no database, no collector): runs beside the first start.
+  it.concurrent('an explicit port that is taken is an error, with a clear message and exit code 3', async ({ expect }) => {
+    const port = await freePort();
+    const held = await holdPort(port);
+    try {
+      const run = npmStart({ TIMMY_PORT: String(port) });
+      const code = await run.exited;
+      expect(code).toBe(3);
+      expect(run.output()).toContain(`FLEET_PORT_IN_USE: port ${port} on 127.0.0.1 is taken`);
+      expect(run.output()).not.toContain('Timmy Fleet is running');
+    } finally {
+      held?.close();
+    }
+  }, 120_000);
+
+  it.concurrent('with the default port taken, runs on another one that everything names; SIGTERM to the top process stops every process of the run', async ({
+    expect,
+  }) => {
     const held = await holdPort(8080);
     try {
       const run = npmStart({});
@@ -173,18 +190,4 @@ describe('npm start', () => {
     await allEnded(tree);
     await run.exited;
   }, 240_000);
-
-  it('an explicit port that is taken is an error, with a clear message and exit code 3', async () => {
-    const port = await freePort();
-    const held = await holdPort(port);
-    try {
-      const run = npmStart({ TIMMY_PORT: String(port) });
-      const code = await run.exited;
-      expect(code).toBe(3);
-      expect(run.output()).toContain(`FLEET_PORT_IN_USE: port ${port} on 127.0.0.1 is taken`);
-      expect(run.output()).not.toContain('Timmy Fleet is running');
-    } finally {
-      held?.close();
-    }
-  }, 120_000);
 });

@@ -11,12 +11,13 @@
  * (`bash scripts/ci-deps.sh` installs them and builds the cache).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmod, copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from './support/pg.ts';
-import { ADMIN, ROOT, freePort, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
+import { ADMIN, ROOT, freePort, phaseClock, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
 import { hasCommand } from './support/promql.ts';
 import { DEFAULT_PROBES } from '../agent/src/config.ts';
 import { ackOkS } from '../agent/src/health.ts';
@@ -50,7 +51,8 @@ let collector: (Proc & { url: string }) | undefined;
 let port = 0;
 let nodeName = '';
 let token = '';
-const started = Date.now();
+/** Where this file's set-up and teardown time goes, printed at the end. */
+const { timed, summary, elapsedS } = phaseClock();
 
 type Run = { code: number | null; out: string; err: string };
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -100,9 +102,21 @@ const ACK_AGE_LIMIT_S = ackOkS(HEARTBEAT_S);
  * How long `timmy-fleet health` is asked over and over (it was 60 s, then 25 s): one heartbeat longer
  * than the acknowledgement age limit (15 s; health.json is rewritten at each heartbeat, so an agent whose
  * acknowledgements stopped would fail inside the window), and at least three runs of every check (their
- * intervals are cut to the heartbeat's for this, see the tmux case). TIMMY_SYSTEMD_HEALTH_S sets another length.
+ * intervals are cut to the heartbeat's, see TEST_PROBES). TIMMY_SYSTEMD_HEALTH_S sets another length.
  */
 const HEALTH_WINDOW_S = Number(process.env.TIMMY_SYSTEMD_HEALTH_S ?? ACK_AGE_LIMIT_S + HEARTBEAT_S);
+
+/**
+ * The default checklist, with every check run at least every heartbeat (the defaults run them every 5 s
+ * to 5 min): the gateway stopping is seen at the next heartbeat, the tmux check answers a change of access
+ * within one, and the health test's window sees each check run several times. The node's load is the
+ * test machine's, shared with other work: the system check's load limit is lifted.
+ */
+const TEST_PROBES = DEFAULT_PROBES.map((p) => ({
+  ...p,
+  ...(p.type === 'system' ? { loadWarnPerCore: 1000 } : {}),
+  ...(p.type === 'inventory' || p.type === 'heartbeat' ? {} : { intervalS: HEARTBEAT_S }),
+}));
 
 async function startCollector() {
   collector = await startCollectorProcess(db.url, {
@@ -136,11 +150,11 @@ async function bootContainer() {
   if (tarball.status !== 0) throw new Error(`cannot build the root file system: ${tarball.stderr}`);
   mkdirSync('/var/tmp', { recursive: true });
   rootDir = mkdtempSync('/var/tmp/timmy-systemd-');
-  const x = spawnSync('tar', ['-C', rootDir, '-xf', tarball.stdout.trim()]);
-  if (x.status !== 0) throw new Error(`cannot unpack the root file system: ${x.stderr}`);
+  // Unpacked by a child process, not spawnSync: the collector's start and the agent bundle's build go on meanwhile.
+  await timed('unpack the root file system', unpack(tarball.stdout.trim(), rootDir));
   // Node 24 from the workspace; the one-line install finds it on PATH.
-  copyFileSync(process.execPath, join(rootDir, 'usr/local/bin/node'));
-  spawnSync('chmod', ['0755', join(rootDir, 'usr/local/bin/node')]);
+  await copyFile(process.execPath, join(rootDir, 'usr/local/bin/node'));
+  await chmod(join(rootDir, 'usr/local/bin/node'), 0o755);
   // The watched gateway: a dummy unit running as the watched user.
   writeFileSync(
     join(rootDir, 'etc/systemd/system/ai.hermes.gateway.service'),
@@ -161,34 +175,56 @@ async function bootContainer() {
   );
   let bootErr = '';
   nspawn.stderr!.on('data', (d) => (bootErr += d));
-  pid1 = await waitFor('the container’s PID 1', async () => {
-    if (nspawn!.exitCode !== null) throw new Error(`systemd-nspawn exited ${nspawn!.exitCode}: ${bootErr}`);
-    for (const task of spawnSync('ls', [`/proc/${nspawn!.pid}/task`], { encoding: 'utf8' })
-      .stdout.split('\n')
-      .filter(Boolean)) {
-      // systemd-nspawn forks helpers first; PID 1 of the container is the child that runs systemd.
-      for (const kid of readFileSync(`/proc/${nspawn!.pid}/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean)) {
-        if (readFileSync(`/proc/${kid}/comm`, 'utf8').trim() === 'systemd') return Number(kid);
+  pid1 = await timed(
+    'the container’s PID 1',
+    waitFor('the container’s PID 1', async () => {
+      if (nspawn!.exitCode !== null) throw new Error(`systemd-nspawn exited ${nspawn!.exitCode}: ${bootErr}`);
+      for (const task of spawnSync('ls', [`/proc/${nspawn!.pid}/task`], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)) {
+        // systemd-nspawn forks helpers first; PID 1 of the container is the child that runs systemd.
+        for (const kid of readFileSync(`/proc/${nspawn!.pid}/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean)) {
+          if (readFileSync(`/proc/${kid}/comm`, 'utf8').trim() === 'systemd') return Number(kid);
+        }
       }
-    }
-    return undefined;
-  });
-  await waitFor(
-    'systemd to finish booting',
-    async () => /^(running|degraded)/.test((await inC('systemctl is-system-running --wait', 30_000)).out),
-    60_000,
-    500,
+      return undefined;
+    }),
   );
+  await timed(
+    'systemd to finish booting',
+    waitFor(
+      'systemd to finish booting',
+      async () => /^(running|degraded)/.test((await inC('systemctl is-system-running --wait', 30_000)).out),
+      60_000,
+      500,
+    ),
+  );
+}
+
+function unpack(tarball: string, dir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = spawn('tar', ['-C', dir, '-xf', tarball], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    t.stderr.on('data', (d) => (err += d));
+    t.on('error', reject);
+    t.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`cannot unpack the root file system: tar exited ${code}: ${err}`))));
+  });
 }
 
 beforeAll(async () => {
   if (SKIP) return;
-  db = await createTestDatabase('systemd', { migrated: true });
+  db = await timed('the test database', createTestDatabase('systemd', { migrated: true }));
   sql = postgres(db.url, { max: 2, onnotice: () => {} });
   port = await freePort();
   // The collector starts while the container boots and its watched user is set up (neither needs the
   // other until the install).
-  await Promise.all([startCollector(), bootContainer().then(setUpWatchedUser)]);
+  await Promise.all([
+    // Then the agent bundle the install downloads, built now when agent/dist/ has none (as the install would).
+    timed('the collector’s start', startCollector).then(() =>
+      timed('the agent bundle', async () => void (await fetch(`${collector!.url}/agent/timmy-fleet.mjs.sha256`)).ok),
+    ),
+    timed('the container’s boot', bootContainer).then(() => timed('the watched user’s set-up', setUpWatchedUser)),
+  ]);
   const res = await fetch(`${collector!.url}/v1/admin/enrollment-tokens`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
@@ -212,18 +248,28 @@ async function setUpWatchedUser() {
 
 afterAll(async () => {
   if (SKIP) return;
-  if (nspawn && nspawn.exitCode === null) {
-    const exited = new Promise((r) => nspawn!.once('exit', r));
-    nspawn.kill('SIGTERM'); // systemd-nspawn asks the container's systemd to power off
-    const timer = setTimeout(() => nspawn!.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  if (rootDir) rmSync(rootDir, { recursive: true, force: true });
-  if (collector) await stop(collector);
+  const powerOff = async () => {
+    if (nspawn && nspawn.exitCode === null) {
+      const exited = new Promise((r) => nspawn!.once('exit', r));
+      // Nothing is left to prove: the container ends at once, its PID 1 killed (every process of its PID
+      // namespace with it), rather than powered off in order (10 s and more). systemd-nspawn then exits.
+      try {
+        if (pid1) process.kill(pid1, 'SIGKILL');
+        else nspawn.kill('SIGTERM');
+      } catch {
+        nspawn.kill('SIGTERM'); // PID 1 gone already
+      }
+      const timer = setTimeout(() => nspawn!.kill('SIGKILL'), 20_000);
+      await timed('the container’s end', exited);
+      clearTimeout(timer);
+    }
+    // Not rmSync: the collector's stop goes on meanwhile.
+    if (rootDir) await timed('removing the root file system', rm(rootDir, { recursive: true, force: true }));
+  };
+  await timed('teardown', Promise.all([powerOff(), collector && timed('the collector’s stop', stop(collector))]));
   await sql?.end();
   await db?.drop();
-  process.stdout.write(`systemd test: ${((Date.now() - started) / 1000).toFixed(0)} s from setup to teardown\n`);
+  process.stdout.write(`systemd test: ${elapsedS()} s from setup to teardown; phases: ${summary()}\n`);
 }, 60_000);
 
 describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP ? ` — skipped: ${SKIP}` : ''}`, () => {
@@ -237,9 +283,12 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     expect(r.out).not.toMatch(/systemctl enable --now/);
     nodeName = (await api('/v1/nodes')).map((n: { name: string }) => n.name).find((n: string) => n.startsWith(MACHINE));
     expect(nodeName).toBeTruthy();
-    // Installed with the default interval; from here on it samples at the test's heartbeat (see HEARTBEAT_S).
+    // Installed with the default interval; from here on it samples at the test's heartbeat (see HEARTBEAT_S)
+    // and runs the default checklist as TEST_PROBES says.
     expect(await ok('grep -c "^intervalS: 5$" /etc/timmy/fleet/config.yaml')).toBe('1');
-    await ok(`sed -i 's/^intervalS: 5$/intervalS: ${HEARTBEAT_S}/' /etc/timmy/fleet/config.yaml && systemctl restart timmy-fleet`);
+    await ok(
+      `sed -i 's/^intervalS: 5$/intervalS: ${HEARTBEAT_S}/' /etc/timmy/fleet/config.yaml && printf '%s\\n' ${shq(`probes: ${JSON.stringify(TEST_PROBES)}`)} >> /etc/timmy/fleet/config.yaml && systemctl restart timmy-fleet`,
+    );
   }, 180_000);
 
   it('the unit is active and enabled', async () => {
@@ -445,17 +494,8 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     // The agent (in hermes's group) can reach the socket; the tmux 3.3a server itself refuses it:
     // "access not allowed" and exit status 0.
     await ok('chmod g+x /tmp/tmux-$(id -u hermes)');
-    // The probe runs every 120 s; a restart runs every check at once. The node's load is the test
-    // machine's, shared with other work: the system check's load limit is lifted for the health test below.
-    // For that test too, every check runs at least every heartbeat (5 s; the default checklist runs some
-    // every 30 s to 5 min), so its window sees each of them run several times (the rest is the default
-    // checklist).
-    const probes = DEFAULT_PROBES.map((p) => ({
-      ...p,
-      ...(p.type === 'system' ? { loadWarnPerCore: 1000 } : {}),
-      ...(p.type === 'inventory' || p.type === 'heartbeat' ? {} : { intervalS: HEARTBEAT_S }),
-    }));
-    await ok(`printf '%s\\n' ${shq(`probes: ${JSON.stringify(probes)}`)} >> /etc/timmy/fleet/config.yaml && systemctl restart timmy-fleet`);
+    // A restart runs every check at once: the tmux check's answer to the access it now has.
+    await ok('systemctl restart timmy-fleet');
     // What the agent saw, not what `health` would see running the checks itself as root.
     const sessions = async () =>
       ((h) => (h.source === 'agent' ? h.checks.find((c) => c.name === 'sessions') : undefined))(await healthJson());

@@ -100,3 +100,28 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Phase timings for a test file's set-up and teardown (where its minutes go): `timed(name, work)` awaits
+ * `work` (a promise, or a function that makes one) and records how long it took and when it ended,
+ * in seconds since the clock was made; `summary()` lists them.
+ */
+export function phaseClock(): {
+  timed: <T>(name: string, work: Promise<T> | (() => Promise<T>)) => Promise<T>;
+  summary: () => string;
+  elapsedS: () => string;
+} {
+  const t0 = Date.now();
+  const phases: string[] = [];
+  const elapsedS = () => ((Date.now() - t0) / 1000).toFixed(1);
+  return {
+    async timed(name, work) {
+      const start = Date.now();
+      const v = await (typeof work === 'function' ? work() : work);
+      phases.push(`${name} ${((Date.now() - start) / 1000).toFixed(1)} s (ended at +${elapsedS()} s)`);
+      return v;
+    },
+    summary: () => phases.join(', '),
+    elapsedS,
+  };
+}
