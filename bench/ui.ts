@@ -87,6 +87,10 @@ try {
   browser = await launchBrowser();
   console.log(`collector at ${fleet.url} (seeded and started in ${seedS.toFixed(1)} s); chromium ${browser.version()}`);
 
+  if (process.env.BENCH_PG_STATS) {
+    await fleet.sql`create extension if not exists pg_stat_statements`;
+    await fleet.sql`select pg_stat_statements_reset()`;
+  }
   // One sign-in per role; every measured navigation starts from its cookie in a fresh context.
   const states = new Map<string, Awaited<ReturnType<BrowserContext['storageState']>>>();
   for (const [who, token] of [
@@ -237,6 +241,13 @@ try {
   console.log(
     `\napi_p95_ms ${figures.api_p95_ms} (p50 ${figures.api_p50_ms}, ${figures.api_calls} calls); targets: drawn < ${TARGET.draw_ms} ms, api_p95 < ${TARGET.api_p95_ms} ms, JS < ${TARGET.js_gzip_kb} KB`,
   );
+  if (process.env.BENCH_PG_STATS)
+    console.table(
+      await fleet.sql.unsafe(
+        `select round(total_exec_time)::int as ms, calls, round(mean_exec_time::numeric, 1) as mean_ms, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as q
+         from pg_stat_statements order by total_exec_time desc limit 15`,
+      ),
+    );
   mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/out/ui.json'), `${JSON.stringify(figures, null, 2)}\n`);
   console.log('wrote bench/out/ui.json');
