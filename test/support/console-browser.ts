@@ -95,7 +95,9 @@ export async function startOwnConsoleFleet(
   const dir = mkdtempSync(join(tmpdir(), `timmy-${label}-pg-`));
   if (!process.env.DATABASE_URL) log('starting embedded PostgreSQL…');
   // BENCH_PG_STATS=1 (bench:ui): pg_stat_statements loaded, to see where PostgreSQL's time goes.
-  const settings = process.env.BENCH_PG_STATS ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {};
+  const settings: Record<string, string> = process.env.BENCH_PG_STATS
+    ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' }
+    : {};
   const server = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dir, database: 'postgres', settings });
   const admin = process.env.DATABASE_URL ?? server!.url;
   const name = `${label.replaceAll('-', '_')}_${process.pid}`;
