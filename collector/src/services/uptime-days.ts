@@ -10,7 +10,7 @@
 import type postgres from 'postgres';
 import type { DailyUptime, DayBar as WireDayBar } from '@timmy/shared';
 import { thresholdFor, type Level, type Thresholds } from '../sla/budget.ts';
-import { dayBar, daysSpan, emptyDays, fillDays, splitDays, type DayBar, type DayTotals } from '../sla/days.ts';
+import { dayBar, dayFigures, daysSpan, emptyDays, fillDays, splitDays, type DayBar, type DayTotals } from '../sla/days.ts';
 import { spansForNode } from '../sla/maintenance.ts';
 import { applyMaintenance } from '../sla/summary.ts';
 import { dailyTotals, nodesIntervals, type DailyRow } from '../stores/intervals.ts';
@@ -179,7 +179,6 @@ export class RegionDaysCache {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const sec = (ms: number) => ms / 1000;
 
 /** The wire shape of a view (seconds, ISO times). */
 export function daysView(v: DaysView): DailyUptime {
@@ -195,14 +194,4 @@ export function daysView(v: DaysView): DailyUptime {
   };
 }
 
-export const dayView = (d: DayBar): WireDayBar => ({
-  day: d.day,
-  upSeconds: sec(d.upMs),
-  downSeconds: sec(d.downMs),
-  unknownSeconds: sec(d.unknownMs),
-  maintenanceSeconds: sec(d.maintenanceMs),
-  noDataSeconds: sec(d.noDataMs),
-  ratio: d.ratio,
-  meetsThreshold: d.meetsThreshold,
-  summary: d.summary,
-});
+export const dayView = (d: DayBar): WireDayBar => ({ ...dayFigures(d, d.ratio, d.meetsThreshold), summary: d.summary });

@@ -1,6 +1,7 @@
 /** Daily bars by hand: intervals cut at UTC midnight, today partial, no-data, sentences, monitoring holes. */
 import { describe, expect, it } from 'vitest';
-import { dayBar, daysSpan, fillDays, humanDuration, monitoringGaps, ratioOfDays, splitDays } from './days.ts';
+import { humanDuration } from '@timmy/shared';
+import { dayBar, daysSpan, fillDays, monitoringGaps, ratioOfDays, splitDays } from './days.ts';
 import type { Interval } from './types.ts';
 
 const MIN = 60_000;

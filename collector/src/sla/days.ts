@@ -5,7 +5,7 @@
  * each day holds nodeCount × 24 h. Also: the days the monitoring itself was not observing (holes between
  * collector observation spans), which are ours, not the operators'.
  */
-import { daySummary, humanDuration } from '@timmy/shared';
+import { type DayFigures, daySummary } from '@timmy/shared';
 import type { Totals } from './budget.ts';
 import { mergeSpans } from './spans.ts';
 import type { Interval, Span, UptimeState } from './types.ts';
@@ -92,14 +92,9 @@ export function fillDays(rows: ReadonlyArray<Totals & { start: number }>, now: n
   return withNoData(out, nodes);
 }
 
-export { humanDuration };
-
-/** The bar of one day: ratio, against the threshold, and the day in words (@timmy/shared daySummary). */
-export function dayBar(d: DayTotals, thresholdPct: number, opts: { nodes: number } = { nodes: 1 }): DayBar {
-  const counted = d.upMs + d.downMs;
-  const ratio = counted > 0 ? d.upMs / counted : null;
-  const meetsThreshold = ratio === null ? null : ratio * 100 >= thresholdPct;
-  const figures = {
+/** A day's figures as the wire and daySummary (@timmy/shared) have them: seconds (node-seconds for a group). */
+export function dayFigures(d: DayTotals, ratio: number | null, meetsThreshold: boolean | null): DayFigures {
+  return {
     day: d.day,
     upSeconds: d.upMs / 1000,
     downSeconds: d.downMs / 1000,
@@ -109,7 +104,14 @@ export function dayBar(d: DayTotals, thresholdPct: number, opts: { nodes: number
     ratio,
     meetsThreshold,
   };
-  return { ...d, ratio, meetsThreshold, summary: daySummary(figures, thresholdPct, opts.nodes) };
+}
+
+/** The bar of one day: ratio, against the threshold, and the day in words (@timmy/shared daySummary). */
+export function dayBar(d: DayTotals, thresholdPct: number, opts: { nodes: number } = { nodes: 1 }): DayBar {
+  const counted = d.upMs + d.downMs;
+  const ratio = counted > 0 ? d.upMs / counted : null;
+  const meetsThreshold = ratio === null ? null : ratio * 100 >= thresholdPct;
+  return { ...d, ratio, meetsThreshold, summary: daySummary(dayFigures(d, ratio, meetsThreshold), thresholdPct, opts.nodes) };
 }
 
 /** UP / (UP + DOWN) over all the days; null when neither. */
