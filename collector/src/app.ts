@@ -137,6 +137,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return out;
   });
 
+  // Server-Timing: the collector's own time for the request (received → reply sent to the socket), so a
+  // browser's devtools and bench:ui tell the server's share of a call from the network's and the queue's.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(1)}`);
+    return payload;
+  });
   app.setErrorHandler(sendError);
 
   await app.register(rateLimit, {
