@@ -6,7 +6,7 @@
  */
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type Session, isStaff, loadSession, session, signOut } from './lib/api.ts';
+import { type Session, isStaff, loadSession, pageSession, session, signOut } from './lib/api.ts';
 import { html } from './lib/html.ts';
 import { startLive, stopLive } from './lib/live.ts';
 import { resetReady, settle } from './lib/ready.ts';
@@ -182,7 +182,10 @@ function App() {
     </main>`;
 }
 
-void loadSession();
+// The session comes with the page (no round trip before the page's own loads); asked for only when absent.
+const served = pageSession();
+if (served) session.value = served;
+else void loadSession();
 // The page's module loads alongside the session, not after it (the router's load() then finds it loaded).
 match(location.pathname)
   ?.route.load()

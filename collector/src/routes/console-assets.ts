@@ -10,9 +10,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS } from '../auth/access.ts';
 import { Errors } from '../errors.ts';
+import { sessionOf } from './console-session.ts';
 
 const repo = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
 
@@ -104,16 +105,21 @@ export default async function consoleRoutes(app: FastifyInstance) {
     pageHtml.set(key, { from: f.data, html });
     return html;
   };
-  const sendIndex = (page: string | null) => async (_req: unknown, reply: FastifyReply) => {
+  // The page carries the request's session (routes/console-session.ts sessionOf) as a JSON data block
+  // (not a script: the CSP needs no room for it), so the shell starts the page's loads at once instead of
+  // asking GET /v1/session first; `<` is escaped so no value can close the block. It holds the session's
+  // CSRF token, so the page is never stored by a cache.
+  const sendIndex = (page: string | null) => async (req: FastifyRequest, reply: FastifyReply) => {
     const text = indexFor(page);
     if (text === undefined) throw new Errors.Unavailable();
+    const data = JSON.stringify(await sessionOf(app, req)).replaceAll('<', '\\u003c');
     return reply
       .header('content-type', TYPES['.html'])
-      .header('cache-control', 'no-cache')
+      .header('cache-control', 'no-store')
       .header('content-security-policy', CSP.replace('HASH', inlineHash(text)))
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'same-origin')
-      .send(text);
+      .send(text.replace('</head>', `<script type="application/json" id="session">${data}</script>\n</head>`));
   };
   for (const [url, page] of Object.entries(CONSOLE_PAGES)) app.get(url, hide, sendIndex(page));
 

@@ -99,4 +99,26 @@ describe('console sessions', () => {
     expect(String(ok.headers['set-cookie'])).toContain('Max-Age=0');
     expect((await c.app.inject({ method: 'GET', url: '/v1/nodes', headers: { cookie: t.cookie } })).statusCode).toBe(401);
   });
+  it('every console page carries the session GET /v1/session answers, closed against markup in its values', async () => {
+    const pageSession = (html: string) => JSON.parse(/<script type="application\/json" id="session">([^<]*)<\/script>/.exec(html)![1]!);
+    const out = await c.app.inject({ url: '/fleet' });
+    expect(out.statusCode).toBe(200);
+    expect(out.headers['cache-control']).toBe('no-store');
+    expect(pageSession(out.body)).toEqual((await c.app.inject({ url: '/v1/session' })).json());
+    expect(pageSession(out.body).signedIn).toBe(false);
+
+    await c.services.program.people.add({ name: 'kim </script><b>', role: 'fleet_lead' }, 'test', clock.now);
+    const { token } = await c.services.program.people.issueToken('kim </script><b>', {}, 'test', clock.now);
+    const s = await signIn(token);
+    for (const path of ['/fleet', '/status', '/operator/alice']) {
+      const page = await c.app.inject({ url: path, headers: { cookie: s.cookie } });
+      expect(page.statusCode, path).toBe(200);
+      expect(page.headers['cache-control']).toBe('no-store');
+      const carried = pageSession(page.body);
+      expect(carried).toEqual((await c.app.inject({ url: '/v1/session', headers: { cookie: s.cookie } })).json());
+      expect(carried).toMatchObject({ signedIn: true, role: 'fleet_lead', name: 'kim </script><b>', csrf: s.csrf });
+      // The name's markup stays inside the JSON: one data block, closed where the collector closed it.
+      expect(page.body.match(/<\/script>/g)).toHaveLength(3);
+    }
+  });
 });

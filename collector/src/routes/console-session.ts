@@ -7,7 +7,7 @@
  * cookie a page of another site could use.
  */
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ACCESS } from '../auth/access.ts';
 import { SESSION_COOKIE, adminDigest, csrfFor, newSessionId, principalFor, sessionDigest } from '../auth/principal.ts';
@@ -33,9 +33,32 @@ type SessionView = typeof SessionView.static;
 
 const SIGNED_OUT: SessionView = { signedIn: false, role: 'public', name: null, operator: null, partner: null, csrf: null, expiresAt: null };
 
+/**
+ * The console session of a request's cookie, as GET /v1/session answers it (signed out without one);
+ * the collector also writes it into every console page it serves, so a page starts without asking.
+ */
+export async function sessionOf(app: FastifyInstance, req: FastifyRequest): Promise<SessionView> {
+  const s = req.consoleSession;
+  return s ? view(app, req.principal, s.sid, s.expiresAt) : SIGNED_OUT;
+}
+
+async function view(app: FastifyInstance, p: Principal, sid: string, expiresAt: number): Promise<SessionView> {
+  const person =
+    p.personId !== undefined && /^\d+$/.test(p.personId) ? await app.deps.services.program.people.people.find(p.personId) : undefined;
+  return {
+    signedIn: true,
+    role: p.role,
+    name: person?.name ?? null,
+    operator: person?.operatorName ?? null,
+    partner: person?.partnerName ?? null,
+    csrf: csrfFor(sid),
+    expiresAt: new Date(expiresAt).toISOString(),
+  };
+}
+
 export default async function consoleSessionRoutes(app: FastifyInstance) {
   const { config, clock, services } = app.deps;
-  const { people, sessions, tokens } = services.program;
+  const { sessions, tokens } = services.program;
   const secure = Boolean(config.tlsCertFile) || (config.publicUrl ?? '').startsWith('https:');
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -44,19 +67,6 @@ export default async function consoleSessionRoutes(app: FastifyInstance) {
       'set-cookie',
       `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`,
     );
-  }
-
-  async function view(p: Principal, sid: string, expiresAt: number): Promise<SessionView> {
-    const person = p.personId !== undefined && /^\d+$/.test(p.personId) ? await people.people.find(p.personId) : undefined;
-    return {
-      signedIn: true,
-      role: p.role,
-      name: person?.name ?? null,
-      operator: person?.operatorName ?? null,
-      partner: person?.partnerName ?? null,
-      csrf: csrfFor(sid),
-      expiresAt: new Date(expiresAt).toISOString(),
-    };
   }
 
   typed.post(
@@ -91,7 +101,7 @@ export default async function consoleSessionRoutes(app: FastifyInstance) {
       });
       setCookie(reply, sid, Math.max(1, Math.floor((expiresAt - now) / 1000)));
       reply.header('cache-control', 'no-store');
-      return view(who.principal, sid, expiresAt);
+      return view(app, who.principal, sid, expiresAt);
     },
   );
 
@@ -107,8 +117,7 @@ export default async function consoleSessionRoutes(app: FastifyInstance) {
     },
     async (req, reply) => {
       reply.header('cache-control', 'no-store');
-      const s = req.consoleSession;
-      return s ? view(req.principal, s.sid, s.expiresAt) : SIGNED_OUT;
+      return sessionOf(app, req);
     },
   );
 

@@ -73,6 +73,16 @@ async function request<T>(path: string, init: { method?: string; body?: unknown 
   return { body: body as T, headers: res.headers };
 }
 
+/** The session the collector wrote into the page it served (#session, a JSON data block), if any. */
+export function pageSession(): Session | undefined {
+  try {
+    const text = document.getElementById('session')?.textContent;
+    return text ? (JSON.parse(text) as Session) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function loadSession(): Promise<Session> {
   try {
     session.value = await api<Session>('/v1/session');
