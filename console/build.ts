@@ -72,7 +72,7 @@ export async function buildConsole(): Promise<ConsoleManifest> {
       splitting: true,
       format: 'esm',
       target: 'es2022',
-      minify: true,
+      minify: !process.env.CONSOLE_NO_MINIFY,
       legalComments: 'none',
       entryNames: '[name]-[hash]',
       chunkNames: '[name]-[hash]',

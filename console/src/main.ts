@@ -6,10 +6,10 @@
  */
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type Session, isStaff, loadSession, pageSession, session, signOut } from './lib/api.ts';
+import { type Session, isStaff, loadSession, pageServedAt, pageSession, session, signOut } from './lib/api.ts';
 import { html } from './lib/html.ts';
 import { startLive, stopLive } from './lib/live.ts';
-import { resetReady, settle } from './lib/ready.ts';
+import { pageStartedAt, resetReady, settle, whenDrawn } from './lib/ready.ts';
 import { go } from './lib/ui.ts';
 
 type PageModule = { default: (props: { params: Record<string, string>; session: Session }) => unknown; title: string };
@@ -102,10 +102,30 @@ function App() {
     };
   }, []);
 
+  // The live stream opens once the page is drawn (or after 5 s), so it does not hold one of the browser's
+  // six connections to the collector while the page loads; it starts with the changes since the page was
+  // served, so none is missed in between.
   useEffect(() => {
     if (!s) return;
-    if (s.signedIn) startLive();
-    else stopLive();
+    if (!s.signedIn) {
+      stopLive();
+      return;
+    }
+    let started = false;
+    const start = () => {
+      if (started) return;
+      started = true;
+      // The collector's clock when this page began: when it served the console, plus the time since (less
+      // 2 s for the request's own time and clock steps), so a page shown long after a sign-in asks for little.
+      const served = pageServedAt();
+      startLive(served === undefined ? undefined : served + Math.max(0, pageStartedAt() - 2000));
+    };
+    whenDrawn(start);
+    const t = setTimeout(start, 5000);
+    return () => {
+      started = true;
+      clearTimeout(t);
+    };
   }, [s?.signedIn, s?.role]);
 
   useEffect(() => {

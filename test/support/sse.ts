@@ -1,5 +1,5 @@
 /** A server-sent events client for tests: opens `GET /v1/events` and records every event and comment as it arrives. */
-export type Received = { event: string; data: Record<string, unknown>; at: number };
+export type Received = { event: string; data: Record<string, unknown>; at: number; id?: string };
 
 export interface Stream {
   events: Received[];
@@ -11,10 +11,14 @@ export interface Stream {
   done: Promise<void>;
 }
 
-export function openStream(baseUrl: string, token?: string): Stream {
+/** `opts.query`: the query string (`since=…`); `opts.lastEventId`: as a reconnecting EventSource sends it. */
+export function openStream(baseUrl: string, token?: string, opts: { query?: string; lastEventId?: string } = {}): Stream {
   const s: Stream = { events: [], comments: 0, ended: false, status: 0, abort: new AbortController(), done: Promise.resolve() };
   s.done = (async () => {
-    const res = await fetch(`${baseUrl}/v1/events`, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: s.abort.signal });
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (opts.lastEventId) headers['last-event-id'] = opts.lastEventId;
+    const res = await fetch(`${baseUrl}/v1/events${opts.query ? `?${opts.query}` : ''}`, { headers, signal: s.abort.signal });
     s.status = res.status;
     if (!res.headers.get('content-type')?.startsWith('text/event-stream')) throw new Error(`not an event stream: ${res.status}`);
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -29,7 +33,8 @@ export function openStream(baseUrl: string, token?: string): Stream {
         if (block.startsWith(':')) s.comments++;
         const event = /^event: (.*)$/m.exec(block)?.[1];
         const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) s.events.push({ event, data: JSON.parse(data), at: Date.now() });
+        const id = /^id: (.*)$/m.exec(block)?.[1];
+        if (event && data) s.events.push({ event, data: JSON.parse(data), at: Date.now(), ...(id ? { id } : {}) });
       }
     }
   })()

@@ -108,7 +108,8 @@ export default async function consoleRoutes(app: FastifyInstance) {
   // The page carries the request's session (routes/console-session.ts sessionOf) as a JSON data block
   // (not a script: the CSP needs no room for it), so the shell starts the page's loads at once instead of
   // asking GET /v1/session first; `<` is escaped so no value can close the block. It holds the session's
-  // CSRF token, so the page is never stored by a cache.
+  // CSRF token, so the page is never stored by a cache. `data-served-at` (the collector's clock, ms) is where
+  // the page's live stream starts (GET /v1/events?since=): it opens once the page is drawn and misses nothing.
   const sendIndex = (page: string | null) => async (req: FastifyRequest, reply: FastifyReply) => {
     const text = indexFor(page);
     if (text === undefined) throw new Errors.Unavailable();
@@ -119,7 +120,12 @@ export default async function consoleRoutes(app: FastifyInstance) {
       .header('content-security-policy', CSP.replace('HASH', inlineHash(text)))
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'same-origin')
-      .send(text.replace('</head>', `<script type="application/json" id="session">${data}</script>\n</head>`));
+      .send(
+        text.replace(
+          '</head>',
+          `<script type="application/json" id="session" data-served-at="${app.deps.clock()}">${data}</script>\n</head>`,
+        ),
+      );
   };
   for (const [url, page] of Object.entries(CONSOLE_PAGES)) app.get(url, hide, sendIndex(page));
 

@@ -19,7 +19,7 @@ const clock = new ManualClock(NOW);
 const tokens: Record<string, string> = {};
 const nodes: Record<string, string> = {};
 
-const openStream = (token?: string) => open(base, token);
+const openStream = (token?: string, opts?: { query?: string; lastEventId?: string }) => open(base, token, opts);
 
 const report = async (node: string) => {
   const r = await c1.app.inject({
@@ -106,11 +106,33 @@ describe('GET /v1/events', () => {
     );
     expect(anon.events.filter((e) => e.event === 'state')).toEqual([]);
 
+    // Streams opened later (a console page opens its stream once drawn, ?since= when it was served; an
+    // EventSource reconnects with the last id it saw) get what they missed, as their caller may see it, in order.
+    const ids = lead.events.filter((e) => e.event === 'state').map((e) => e.id!);
+    expect(ids.every((id) => /^[0-9]{16}$/.test(id))).toBe(true);
+    expect([...ids].sort()).toEqual(ids);
+    const lateLead = openStream(tokens.lee, { query: `since=${NOW}` });
+    const lateAlice = openStream(tokens.amara, { query: `since=${NOW}` });
+    const resumed = openStream(tokens.lee, { lastEventId: ids[1] });
+    const stateOf = (s: typeof lead) => s.events.filter((e) => e.event === 'state').map((e) => [e.data.node, e.data.to, e.id]);
+    await until('the replay on the late lead stream', () => stateOf(lateLead).length === 3);
+    expect(stateOf(lateLead)).toEqual(stateOf(lead));
+    await until('the replay on the late operator stream', () => stateOf(lateAlice).length === 2);
+    expect(stateOf(lateAlice)).toEqual(stateOf(alice));
+    await until('the replay after the last id seen', () => stateOf(resumed).length === 1);
+    expect(stateOf(resumed)).toEqual(stateOf(lead).slice(2));
+    // Since now: nothing to replay (the hello and the counts only).
+    const fresh = openStream(tokens.lee, { query: `since=${clock.now + 60_000}` });
+    await until('counts on the fresh stream', () => fresh.events.find((e) => e.event === 'counts'));
+    expect(stateOf(fresh)).toEqual([]);
+    const bad = await c2.app.inject({ method: 'GET', url: '/v1/events?since=soon' });
+    expect([bad.statusCode, bad.json().code]).toEqual([400, 'FLEET_BAD_REQUEST']);
+
     // A comment keeps idle streams open through proxies, every 15 s.
     await until('a heartbeat comment', () => lead.comments > 0 && anon.comments > 0, 40_000);
 
     // The collector closes: every stream ends (no open request holds the close up).
     await c2.close();
-    await until('every stream ended', () => lead.ended && alice.ended && anon.ended);
+    await until('every stream ended', () => [lead, alice, anon, lateLead, lateAlice, resumed, fresh].every((x) => x.ended));
   });
 });

@@ -10,7 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { EventsHello, FleetCounts, NodeStateEvent } from '@timmy/shared';
 import { ACCESS } from '../auth/access.ts';
 import { STAFF_ROLES, type Principal } from '../program/index.ts';
-import type { NodeStateChange } from '../services/node-events.ts';
+import { type NodeStateChange, type ReceivedChange, firstIdAt } from '../services/node-events.ts';
 
 export const HEARTBEAT_S = 15;
 
@@ -22,7 +22,31 @@ export function eventScope(p: Principal): { scope: EventsHello['scope']; sees: (
   return { scope: 'counts', sees: () => false };
 }
 
-const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+const frame = (event: string, data: unknown, id?: number) =>
+  `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+const stateEvent = (c: NodeStateChange): NodeStateEvent => ({
+  node: c.node,
+  nodeId: c.nodeId,
+  operator: c.operator,
+  region: c.region,
+  from: c.from,
+  to: c.to,
+  at: c.at,
+  cause: c.cause,
+});
+
+/**
+ * Where a stream starts: after the changes before `?since=` (ms, the collector's clock: when it served a
+ * console page) or after a reconnecting EventSource's Last-Event-ID (an id of ours), whichever is later.
+ */
+export function streamCursor(since: string | undefined, lastEventId: unknown): number | undefined {
+  const after = [
+    since !== undefined && /^[0-9]{1,13}$/.test(since) ? firstIdAt(Number(since)) - 1 : undefined,
+    typeof lastEventId === 'string' && /^[0-9]{1,16}$/.test(lastEventId) ? Number(lastEventId) : undefined,
+  ].filter((v): v is number => v !== undefined);
+  return after.length ? Math.max(...after) : undefined;
+}
 
 /** A client this far behind (bytes not yet sent) is dropped: its EventSource reconnects and reads the pages again. */
 export const MAX_BEHIND_BYTES = 1_000_000;
@@ -46,7 +70,16 @@ export default async function eventRoutes(base: FastifyInstance) {
         summary:
           'Server-sent events (text/event-stream): hello, then node state changes the caller may see (state), fleet-wide counts (counts), a heartbeat comment every 15 s. ?once=true: hello and counts, then the stream closes.',
         querystring: Type.Object(
-          { once: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) },
+          {
+            once: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+            since: Type.Optional(
+              Type.String({
+                pattern: '^[0-9]{1,13}$',
+                description:
+                  'replay the changes this collector received since then (ms since the epoch; the last 10 minutes are kept), before the live ones',
+              }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 200: { description: 'text/event-stream', type: 'string' } },
@@ -79,23 +112,15 @@ export default async function eventRoutes(base: FastifyInstance) {
         raw.end();
         return;
       }
-      const unsubscribe = events.subscribe({
-        change: (c) => {
-          if (!sees(c)) return;
-          const e: NodeStateEvent = {
-            node: c.node,
-            nodeId: c.nodeId,
-            operator: c.operator,
-            region: c.region,
-            from: c.from,
-            to: c.to,
-            at: c.at,
-            cause: c.cause,
-          };
-          send(frame('state', e));
-        },
-        counts,
-      });
+      // Each state event has an id (services/node-events.ts ReceivedChange), so a reconnecting EventSource (its
+      // Last-Event-ID) and a page opening its stream after it was drawn (?since=) miss nothing kept.
+      const change = ({ id, change: c }: ReceivedChange) => {
+        if (sees(c)) send(frame('state', stateEvent(c), id));
+      };
+      const cursor = streamCursor(req.query.since, req.headers['last-event-id']);
+      // Replayed and subscribed in one synchronous step: no change falls between the two.
+      if (cursor !== undefined) for (const c of events.after(cursor)) change(c);
+      const unsubscribe = events.subscribe({ change, counts });
       const heartbeat = setInterval(() => send(': heartbeat\n\n'), HEARTBEAT_S * 1000);
       end = () => {
         clearInterval(heartbeat);

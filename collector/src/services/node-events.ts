@@ -48,10 +48,32 @@ export function parseChange(payload: string): NodeStateChange | undefined {
   }
 }
 
-export type Subscriber = { change?: (c: NodeStateChange) => void; counts?: (c: { at: number; states: StateCounts }) => void };
+/**
+ * A change as this collector received it. `id` orders the changes it received: the time it received it
+ * (its clock, ms) × 1000 plus the change's place among those received in the same millisecond, so
+ * `?since=<ms>` and an id compare (ms × 1000) and the stream's event ids never tie.
+ */
+export interface ReceivedChange {
+  id: number;
+  change: NodeStateChange;
+}
+
+/** The first id a change received at `ms` (this collector's clock) or later has. */
+export const firstIdAt = (ms: number) => ms * 1000;
+
+export type Subscriber = { change?: (c: ReceivedChange) => void; counts?: (c: { at: number; states: StateCounts }) => void };
+
+/**
+ * The changes kept for streams that open after them: a page opens its stream once drawn and asks for
+ * what changed since the collector served it; a reconnecting EventSource asks from its Last-Event-ID.
+ */
+export const REPLAY_MS = 10 * 60_000;
+export const REPLAY_MAX = 10_000;
 
 export class NodeEvents {
   private readonly subs = new Set<Subscriber>();
+  /** The last REPLAY_MS of changes (at most REPLAY_MAX), oldest first. */
+  private readonly recent: ReceivedChange[] = [];
   private listening: { unlisten: () => Promise<void> } | null = null;
   private countsDue: NodeJS.Timeout | null = null;
   private readonly sql: postgres.Sql;
@@ -102,10 +124,25 @@ export class NodeEvents {
     return (await this.opening.get(this.clock())).v;
   }
 
+  /** The changes still kept whose id is after `afterId`, oldest first. */
+  after(afterId: number): ReceivedChange[] {
+    let i = this.recent.length;
+    while (i > 0 && this.recent[i - 1]!.id > afterId) i--;
+    return this.recent.slice(i);
+  }
+
   private deliver(payload: string): void {
     const change = parseChange(payload);
     if (!change) return;
-    for (const s of this.subs) s.change?.(change);
+    const now = this.clock();
+    const last = this.recent.at(-1)?.id ?? 0;
+    const received = { id: Math.max(firstIdAt(now), last + 1), change };
+    this.recent.push(received);
+    let drop = 0;
+    while (drop < this.recent.length && (this.recent.length - drop > REPLAY_MAX || this.recent[drop]!.id < firstIdAt(now - REPLAY_MS)))
+      drop++;
+    if (drop) this.recent.splice(0, drop);
+    for (const s of this.subs) s.change?.(received);
     if (!this.countsDue && [...this.subs].some((s) => s.counts)) {
       this.countsDue = setTimeout(() => {
         this.countsDue = null;

@@ -73,6 +73,12 @@ async function request<T>(path: string, init: { method?: string; body?: unknown 
   return { body: body as T, headers: res.headers };
 }
 
+/** When the collector served this page (its clock, ms; #session's data-served-at), if it says. */
+export function pageServedAt(): number | undefined {
+  const v = Number(document.getElementById('session')?.dataset.servedAt);
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
 /** The session the collector wrote into the page it served (#session, a JSON data block), if any. */
 export function pageSession(): Session | undefined {
   try {

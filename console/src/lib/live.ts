@@ -23,10 +23,11 @@ export const connected = signal(false);
 
 let source: EventSource | undefined;
 
-export function startLive(): void {
+/** Opens the stream; with `since` (the collector's clock, ms) the changes since then come first. */
+export function startLive(since?: number): void {
   stopLive();
   if (typeof EventSource === 'undefined') return;
-  const es = new EventSource('/v1/events');
+  const es = new EventSource(since === undefined ? '/v1/events' : `/v1/events?since=${Math.floor(since)}`);
   source = es;
   es.addEventListener('open', () => (connected.value = true));
   es.addEventListener('error', () => (connected.value = false));

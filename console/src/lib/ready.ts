@@ -16,6 +16,14 @@ function frame(): Promise<void> {
   return new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 }
 
+let onDrawn: Array<() => void> = [];
+
+/** `f` once a page is next marked drawn (at once when the page is drawn now). */
+export function whenDrawn(f: () => void): void {
+  if (main()?.hasAttribute('data-ready')) f();
+  else onDrawn.push(f);
+}
+
 /** Check, two frames from now, whether the page is drawn; mark it so if it is. */
 export function settle(): void {
   const g = generation;
@@ -25,6 +33,9 @@ export function settle(): void {
       const m = main();
       if (pending !== 0 || g !== generation || !m?.querySelector('h1') || m.hasAttribute('data-ready')) return;
       m.dataset.ready = String(Math.round(performance.now()));
+      const waiting = onDrawn;
+      onDrawn = [];
+      for (const f of waiting) f();
     });
 }
 
@@ -39,8 +50,14 @@ export function track<T>(p: Promise<T>): Promise<T> {
   });
 }
 
+let startedAt = 0;
+
+/** When the page now shown began (performance.now(): ms since the navigation that loaded the console). */
+export const pageStartedAt = () => startedAt;
+
 /** A new page: drawn again only once it is. */
 export function resetReady(): void {
+  startedAt = performance.now();
   generation++;
   main()?.removeAttribute('data-ready');
 }

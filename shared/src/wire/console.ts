@@ -10,7 +10,7 @@
  * | `/v1/regions/{region}/uptime/days?days=90` | GET | staff | `DailyUptime` |
  * | `/v1/fleet/uptime/days?days=90` | GET | staff | `DailyUptime` |
  * | `/v1/status` | GET | everyone (no sign-in); `Cache-Control: public, max-age=30`, `ETag` / 304 | `StatusPage` |
- * | `/v1/events[?once=true]` | GET | everyone; text/event-stream | SSE: `hello` (`EventsHello`), `state` (`NodeStateEvent`), `counts` (`FleetCounts`) |
+ * | `/v1/events[?once=true][?since=ms]` | GET | everyone; text/event-stream | SSE: `hello` (`EventsHello`), `state` (`NodeStateEvent`), `counts` (`FleetCounts`) |
  * | `/v1/nodes/{node}/overview` | GET | ownOperator | `NodeOverview` |
  * | `/v1/nodes/{node}/series?from=&to=` | GET | ownOperator | `NodeSeries` (per-minute rollups, columnar) |
  * | `/v1/operators/{op}/nodes` | GET | ownOperator | `OperatorNodes` |
@@ -26,7 +26,9 @@
  * nothing per node) to callers without a token (and to everyone after a change, at most once a second).
  * A comment line (`: heartbeat`) every 15 s keeps proxies from closing the stream. `?once=true` sends
  * `hello` and a `counts` and closes (a snapshot; scripts and the role walk use it). Browsers' EventSource
- * reconnects by itself; events missed while disconnected are not replayed (read the pages' data again).
+ * reconnects by itself and sends the last `state` event's id (`Last-Event-ID`): the changes after it that
+ * the collector still keeps (10 minutes) come first; `?since=<ms>` does the same from a time on the
+ * collector's clock (a console page: when it was served).
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Incident } from './incident.ts';
