@@ -193,3 +193,30 @@ describe('node, operator and fleet pages', () => {
     expect((await get('/v1/fleet/overview', fx.f.tokens.operatorA)).statusCode).toBe(403);
   });
 });
+
+// Last: it acknowledges A's incident, which the pages above read as open.
+describe('the operator portal: acknowledge', () => {
+  it("an operator acknowledges their own incident, recorded as their person; another's, or none, is not found", async () => {
+    const ack = (op: string, id: string, token: string) =>
+      fx.c.app.inject({ method: 'POST', url: `/v1/operators/${op}/incidents/${id}/ack`, headers: { authorization: `Bearer ${token}` } });
+    const other = await ack(fx.f.a, fx.f.incidents.b, fx.f.tokens.operatorA);
+    expect(other.statusCode, other.body).toBe(404);
+    expect(other.json()).toMatchObject({ code: 'FLEET_NOT_FOUND', message: `no incident ${fx.f.incidents.b} of operator "${fx.f.a}"` });
+    const none = await ack(fx.f.a, 'inc-none', fx.f.tokens.operatorA);
+    expect(none.json()).toMatchObject({ code: 'FLEET_NOT_FOUND', message: `no incident inc-none of operator "${fx.f.a}"` });
+    expect((await ack(fx.f.b, fx.f.incidents.b, fx.f.tokens.operatorA)).statusCode).toBe(404); // not their operator
+    const first = await ack(fx.f.a, fx.f.incidents.a, fx.f.tokens.operatorA);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toMatchObject({
+      incident: { id: fx.f.incidents.a, status: 'acknowledged', acknowledgedBy: expect.stringMatching(/^person:\d+$/) },
+      changed: true,
+    });
+    const twice = (await ack(fx.f.a, fx.f.incidents.a, fx.f.tokens.operatorA)).json();
+    expect(twice).toMatchObject({
+      incident: { status: 'acknowledged', acknowledgedBy: first.json().incident.acknowledgedBy },
+      changed: false,
+    });
+    const bob = (await get(`/v1/incidents/${fx.f.incidents.b}`, fx.f.tokens.lead)).json();
+    expect(bob.incident.acknowledgedBy).toBe('lead'); // untouched
+  });
+});
