@@ -5,6 +5,7 @@ import { nodeSla, thresholdsOf } from '../services/sla.ts';
 import { listNodes, listNodesInState, resolveNode, type NodeRecord, type StateFilter } from '../stores/nodes.ts';
 import { maintenanceInForce, maintenanceNow } from '../services/maintenance.ts';
 import { Errors } from '../errors.ts';
+import { totalsInSeconds } from '../sla/budget.ts';
 import { stateNow } from '../sla/maintenance.ts';
 import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow } from './sla-view.ts';
 import { ACCESS, listOperator } from '../auth/access.ts';
@@ -167,10 +168,7 @@ export default async function nodeRoutes(base: FastifyInstance) {
         from: iso(summary.from),
         to: iso(summary.to),
         ratio: summary.ratio,
-        upSeconds: summary.upMs / 1000,
-        downSeconds: summary.downMs / 1000,
-        unknownSeconds: summary.unknownMs / 1000,
-        maintenanceSeconds: summary.maintenanceMs / 1000,
+        ...totalsInSeconds(summary),
         untrackedSeconds: summary.untrackedMs / 1000,
         ...slaView(sla),
         ...(req.query.intervals === 'true'
