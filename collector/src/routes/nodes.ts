@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { StateIntervalView } from '@timmy/shared';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { nodeSla, thresholdsOf } from '../services/sla.ts';
@@ -36,17 +37,7 @@ export const UptimeView = Type.Object({
   maintenanceSeconds: Type.Number(),
   untrackedSeconds: Type.Number({ description: "time before the node's first heartbeat" }),
   ...SlaFields,
-  intervals: Type.Optional(
-    Type.Array(
-      Type.Object({
-        state: Type.String(),
-        start: Type.String({ format: 'date-time' }),
-        end: Type.String({ format: 'date-time' }),
-        cause: Type.String(),
-        evidence: Type.Record(Type.String(), Type.Unknown()),
-      }),
-    ),
-  ),
+  intervals: Type.Optional(Type.Array(StateIntervalView)),
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();

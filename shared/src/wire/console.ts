@@ -247,6 +247,16 @@ export const NodeOverview = Type.Object({
 });
 export type NodeOverview = Static<typeof NodeOverview>;
 
+/** One stored state interval, as `GET /v1/nodes/{node}/uptime?intervals=true` lists them (the node page's timeline). */
+export const StateIntervalView = Type.Object({
+  state: Type.String(),
+  start: DateTime,
+  end: DateTime,
+  cause: Type.String(),
+  evidence: Type.Record(Type.String(), Type.Unknown()),
+});
+export type StateIntervalView = Static<typeof StateIntervalView>;
+
 /** Per-minute series, columnar (index i of every array is minute `t[i]`); null where the minute has no value. */
 export const NodeSeries = Type.Object({
   node: Type.String(),
