@@ -219,17 +219,22 @@ export const NodeCheck = Type.Object({
 });
 export type NodeCheck = Static<typeof NodeCheck>;
 
-export const NodeOverview = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  operator: Nullable(Type.String()),
-  tier: Nullable(Type.String()),
+/** A node as the node and operator pages show it now (its state with maintenance applied). */
+const NodeNow = {
   region: Nullable(Type.String()),
   state: Nullable(ConsoleState),
   stateSince: Nullable(DateTime),
   lastHeartbeatAt: Nullable(DateTime),
   failing: Type.Array(Type.String()),
   agentVersion: Nullable(Type.String()),
+};
+
+export const NodeOverview = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  operator: Nullable(Type.String()),
+  tier: Nullable(Type.String()),
+  ...NodeNow,
   clockSkewMs: Nullable(Type.Integer(), 'agent clock minus collector clock at the last report (includes one-way latency)'),
   createdAt: DateTime,
   decommissionedAt: Nullable(DateTime),
@@ -283,16 +288,7 @@ export const SeriesQuery = Type.Object(
 // ---------------------------------------------------------------------------------------------------
 // The operator page: their nodes with their state
 
-export const ConsoleNode = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  region: Nullable(Type.String()),
-  state: Nullable(ConsoleState),
-  stateSince: Nullable(DateTime),
-  lastHeartbeatAt: Nullable(DateTime),
-  failing: Type.Array(Type.String()),
-  agentVersion: Nullable(Type.String()),
-});
+export const ConsoleNode = Type.Object({ id: Type.Integer(), name: Type.String(), ...NodeNow });
 export type ConsoleNode = Static<typeof ConsoleNode>;
 
 export const OperatorNodes = Type.Object({
