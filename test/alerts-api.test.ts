@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase } from './support/pg.ts';
-import { ManualClock, reportThenFallSilent, testCollector } from './support/harness.ts';
-import { loadConfig } from '../collector/src/config.ts';
+import { ManualClock, nodeOfflineAlerts, reportThenFallSilent, testCollector } from './support/harness.ts';
 import { runCli } from '../collector/src/cli.ts';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
@@ -21,14 +20,7 @@ let token: string;
 
 beforeAll(async () => {
   db = await createTestDatabase('alerts_api');
-  const base = loadConfig({ TIMMY_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'silent' });
-  const alerts = {
-    ...base.alerts,
-    rules: { restartGraceMs: 0, rules: [{ id: 'node_offline', forMs: 60_000, graceMs: 15_000 }] },
-    channels: [{ type: 'webhook', name: 'lead', url: 'http://127.0.0.1:9/hook' }],
-    routing: { default: ['lead'] },
-  };
-  c = await testCollector(db.url, clock, { alerts, anonymousRead: false });
+  c = await testCollector(db.url, clock, { alerts: nodeOfflineAlerts(), anonymousRead: false });
   await c.services.observation.open();
   token = (await c.register('api-node', { operator: 'op-a', region: 'eu' })).token;
 });

@@ -37,6 +37,20 @@ export async function testCollector(databaseUrl: string, clock: ManualClock, ove
   };
 }
 
+/**
+ * Alerting for the in-process incident tests: node-offline after 15 s without a heartbeat and 1 min more,
+ * no restart grace, one webhook channel `lead` that nothing answers (port 9); `more` replaces any of it.
+ */
+export function nodeOfflineAlerts(more: Partial<Config['alerts']> = {}): Config['alerts'] {
+  return {
+    ...loadConfig({ LOG_LEVEL: 'silent' }).alerts,
+    rules: { restartGraceMs: 0, rules: [{ id: 'node_offline', forMs: 60_000, graceMs: 15_000 }] },
+    channels: [{ type: 'webhook', name: 'lead', url: 'http://127.0.0.1:9/hook' }],
+    routing: { default: ['lead'] },
+    ...more,
+  };
+}
+
 let seqCounter = 0;
 /** A report in the golden shape with fresh samples at the given agent times. */
 export function reportAt(times: number[], opts: { stream?: string; sentAt?: number; seqStart?: number; gatewayOk?: boolean } = {}): Report {

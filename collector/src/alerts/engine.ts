@@ -248,16 +248,22 @@ export async function runAlertCycle(sql: postgres.Sql, state: FleetState, now: n
   });
 }
 
-/** Acknowledge through the API, the CLI or a verified signed link. Twice is a no-op. */
+/**
+ * Acknowledge through the API, the CLI or a verified signed link. Twice is a no-op. With `operator` (the
+ * operator portal), an incident that is not that operator's is not found either.
+ */
 export async function acknowledgeIncident(
   sql: postgres.Sql,
   id: string,
   by: string,
   now: number,
   opts: EngineOptions,
+  operator?: string,
 ): Promise<{ incident: Incident; changed: boolean }> {
   return sql.begin(async (tx) => {
     const found = await lockIncident(tx, id);
+    if (operator !== undefined && !found?.incident.operatorIds.includes(operator))
+      throw new IncidentError('FLEET_NOT_FOUND', `no incident ${id} of operator "${operator}"`);
     if (!found) throw new IncidentError('FLEET_NOT_FOUND', `incident ${id} not found`);
     const r = acknowledge(found.incident, by, now);
     if (r.changed) {

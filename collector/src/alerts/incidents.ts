@@ -227,18 +227,25 @@ export function reconcile(openIncidents: Incident[], groups: IncidentGroup[]): I
   return actions;
 }
 
-export function openIncident(id: string, group: IncidentGroup, now: number, policy: IncidentPolicy = DEFAULT_INCIDENT_POLICY): Incident {
+/** What an incident takes from its group, when it opens and again at every update. */
+function fromGroup(group: IncidentGroup): Pick<Incident, 'summary' | 'nodeIds' | 'operatorIds' | 'regions' | 'alertKeys' | 'flapping'> {
   return {
-    id,
-    key: group.key,
-    severity: group.severity,
-    status: 'open',
     summary: group.summary,
     nodeIds: group.nodeIds,
     operatorIds: group.operatorIds,
     regions: group.regions,
     alertKeys: group.alertKeys,
     flapping: group.flapping,
+  };
+}
+
+export function openIncident(id: string, group: IncidentGroup, now: number, policy: IncidentPolicy = DEFAULT_INCIDENT_POLICY): Incident {
+  return {
+    id,
+    key: group.key,
+    severity: group.severity,
+    status: 'open',
+    ...fromGroup(group),
     openedAt: now,
     acknowledgedAt: null,
     acknowledgedBy: null,
@@ -256,15 +263,7 @@ export function openIncident(id: string, group: IncidentGroup, now: number, poli
 }
 
 export function updateIncident(inc: Incident, group: IncidentGroup): Incident {
-  return {
-    ...inc,
-    summary: group.summary,
-    nodeIds: group.nodeIds,
-    operatorIds: group.operatorIds,
-    regions: group.regions,
-    alertKeys: group.alertKeys,
-    flapping: group.flapping,
-  };
+  return { ...inc, ...fromGroup(group) };
 }
 
 function resolved(inc: Incident, now: number, by: string, policy: IncidentPolicy, extra: Partial<Incident>): Incident {

@@ -67,8 +67,9 @@ export function createAlertService(
     return runDispatcher({ sql: database.sql, channels, now, log: dlog, metrics, outbox, policy: alerting.retry });
   }
 
-  async function acknowledge(id: string, by: string, now: number = clock()) {
-    return acknowledgeIncident(database.sql, id, by, now, engine);
+  /** Acknowledge as `by`; with `scope.operator` (the operator portal) only one of that operator's incidents. */
+  async function acknowledge(id: string, by: string, now: number = clock(), scope: { operator?: string } = {}) {
+    return acknowledgeIncident(database.sql, id, by, now, engine, scope.operator);
   }
 
   /** Checks an acknowledge link without acting on it (the confirmation page); the verdict code when it does not hold. */

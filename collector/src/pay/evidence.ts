@@ -8,7 +8,7 @@
  * operator's last active day).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Cents, Code, DayId, EpochMs, Id, MonthId, Seconds, Statement } from './statement.ts';
+import { Cents, Code, DayId, EpochMs, Id, MonthId, OperatorFacts, Seconds, Statement } from './statement.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -76,18 +76,7 @@ export type Adjustment = Static<typeof Adjustment>;
 export const OperatorEvidence = Type.Object(
   {
     subject: Type.Literal('operator'),
-    operator: Type.Object(
-      {
-        id: Id,
-        tier: Code,
-        /** Lifecycle state (certified, suspended, exited, ...): shown, not used in arithmetic. */
-        lifecycle: Code,
-        activeSince: DayId,
-        /** The last active day of an exiting operator; null while active. */
-        lastActiveDay: Type.Union([DayId, Type.Null()]),
-      },
-      strict,
-    ),
+    operator: OperatorFacts,
     nodes: Type.Array(NodeEvidence),
     tasks: Type.Array(TaskImport),
     /** Critical incidents opened in the month on the operator's nodes. */

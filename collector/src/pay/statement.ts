@@ -130,18 +130,23 @@ export const LineItem = Type.Object(
 );
 export type LineItem = Static<typeof LineItem>;
 
+/** The operator a month is paid for, as the evidence gives it and the statement's subject repeats it. */
+export const OperatorFacts = Type.Object(
+  {
+    id: Id,
+    tier: Code,
+    /** Lifecycle state (certified, suspended, exited, ...): shown, not used in arithmetic. */
+    lifecycle: Code,
+    activeSince: DayId,
+    /** The last active day of an exiting operator; null while active. */
+    lastActiveDay: Type.Union([DayId, Type.Null()]),
+  },
+  strict,
+);
+export type OperatorFacts = Static<typeof OperatorFacts>;
+
 export const StatementSubject = Type.Union([
-  Type.Object(
-    {
-      kind: Type.Literal('operator'),
-      id: Id,
-      tier: Code,
-      lifecycle: Code,
-      activeSince: DayId,
-      lastActiveDay: Type.Union([DayId, Type.Null()]),
-    },
-    strict,
-  ),
+  Type.Object({ kind: Type.Literal('operator'), ...OperatorFacts.properties }, strict),
   Type.Object({ kind: Type.Literal('partner'), id: Id }, strict),
 ]);
 export type StatementSubject = Static<typeof StatementSubject>;

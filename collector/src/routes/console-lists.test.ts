@@ -7,10 +7,8 @@
  * aggregate SQL path, and its uptime figures too.
  */
 import { daySummary, type NodeDailyUptime } from '@timmy/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../test/support/pg.ts';
-import { ManualClock, testCollector } from '../../../test/support/harness.ts';
-import { seedConsoleFixture, type ConsoleFixture } from '../../../test/support/console-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { consoleFixtureTest } from '../../../test/support/console-fixture-test.ts';
 import { thresholdsOf } from '../services/sla.ts';
 import { groupDays } from '../services/uptime-days.ts';
 import { totalsByNode } from '../stores/intervals.ts';
@@ -21,22 +19,9 @@ import { STATE_FILTERS } from './nodes.ts';
 
 const NOW = Date.UTC(2026, 11, 2, 10, 30); // a Wednesday
 const HOUR = 3_600_000;
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let c: Awaited<ReturnType<typeof testCollector>>;
-let f: ConsoleFixture;
-const clock = new ManualClock(NOW);
+const fx = consoleFixtureTest('console_lists', NOW);
+const { clock, get } = fx;
 
-beforeAll(async () => {
-  db = await createTestDatabase('console_lists');
-  c = await testCollector(db.url, clock, { anonymousRead: false });
-  f = await seedConsoleFixture(c.database.sql, { nodes: 24, operators: 4, now: NOW });
-});
-afterAll(async () => {
-  await c?.close();
-  await db?.drop();
-});
-
-const get = (url: string, token: string) => c.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
 type Row = { name: string; state: string | null };
 const list = async (url: string, token: string) => {
   const r = await get(url, token);
@@ -64,51 +49,53 @@ describe('GET /v1/nodes?state=&limit=', () => {
 
   it('the state filter agrees with the state every node shows now, maintenance of every scope applied', async () => {
     try {
-      const now = await agrees(f.tokens.lead);
+      const now = await agrees(fx.f.tokens.lead);
       // Alice's node in maintenance now; the DOWN nodes of the fixture.
-      expect((await list('/v1/nodes?state=MAINTENANCE', f.tokens.lead)).names).toHaveLength(1);
-      expect((await list('/v1/nodes?state=DOWN', f.tokens.lead)).names).toEqual(expect.arrayContaining([f.nodes.a[1], f.nodes.b[1]]));
+      expect((await list('/v1/nodes?state=MAINTENANCE', fx.f.tokens.lead)).names).toHaveLength(1);
+      expect((await list('/v1/nodes?state=DOWN', fx.f.tokens.lead)).names).toEqual(
+        expect.arrayContaining([fx.f.nodes.a[1], fx.f.nodes.b[1]]),
+      );
       expect(now.rows.some((n) => n.state === 'UP')).toBe(true);
       // A region window (us-east, tomorrow 03:00-05:00).
       clock.now = Math.floor(NOW / 86_400_000) * 86_400_000 + 86_400_000 + 3.5 * HOUR;
-      const region = await agrees(f.tokens.lead);
+      const region = await agrees(fx.f.tokens.lead);
       expect(region.rows.filter((n) => n.state === 'MAINTENANCE').length).toBeGreaterThan(1);
       // The weekly fleet window (Sunday 02:00-04:00): every node with a state is in maintenance.
       clock.now = Date.UTC(2026, 11, 6, 3);
-      const fleet = await agrees(f.tokens.lead);
+      const fleet = await agrees(fx.f.tokens.lead);
       expect(fleet.rows.every((n) => n.state === 'MAINTENANCE')).toBe(true);
       // An operator window (bob's, now): by operator, and as bob's operator sees it.
       clock.now = NOW;
-      const [bob] = await c.database.sql<{ id: string }[]>`select id from operators where name = ${f.b}`;
-      await c.database.sql`insert into maintenance_windows (scope, target, starts_at, ends_at, declared_by, reason, created_at)
+      const [bob] = await fx.c.database.sql<{ id: string }[]>`select id from operators where name = ${fx.f.b}`;
+      await fx.c.database.sql`insert into maintenance_windows (scope, target, starts_at, ends_at, declared_by, reason, created_at)
         values ('operator', ${bob!.id}, ${new Date(NOW - HOUR)}, ${new Date(NOW + HOUR)}, 'lead', 'test', ${new Date(NOW - 2 * HOUR)})`;
-      const op = await agrees(f.tokens.lead);
-      expect(op.rows.filter((n) => n.state === 'MAINTENANCE').map((n) => n.name)).toEqual(expect.arrayContaining(f.nodes.b));
-      await agrees(f.tokens.operatorB);
-      await agrees(f.tokens.lead, `operator=${f.b}`);
+      const op = await agrees(fx.f.tokens.lead);
+      expect(op.rows.filter((n) => n.state === 'MAINTENANCE').map((n) => n.name)).toEqual(expect.arrayContaining(fx.f.nodes.b));
+      await agrees(fx.f.tokens.operatorB);
+      await agrees(fx.f.tokens.lead, `operator=${fx.f.b}`);
     } finally {
       clock.now = NOW;
-      await c.database.sql`delete from maintenance_windows where reason = 'test'`;
+      await fx.c.database.sql`delete from maintenance_windows where reason = 'test'`;
     }
   });
 
   it('a limit gives the first nodes by name and the total of all that match (x-total-count)', async () => {
-    const up = await list('/v1/nodes?state=UP', f.tokens.lead);
+    const up = await list('/v1/nodes?state=UP', fx.f.tokens.lead);
     expect(up.total).toBeGreaterThan(3);
-    const first = await list('/v1/nodes?state=UP&limit=3', f.tokens.lead);
+    const first = await list('/v1/nodes?state=UP&limit=3', fx.f.tokens.lead);
     expect(first).toMatchObject({ names: up.names.slice(0, 3), total: up.total });
-    const plain = await list('/v1/nodes?limit=2', f.tokens.lead);
+    const plain = await list('/v1/nodes?limit=2', fx.f.tokens.lead);
     expect(plain.names).toHaveLength(2);
     expect(plain.total).toBe(24);
-    expect((await list('/v1/nodes?state=untracked&limit=5', f.tokens.lead)).total).toBe(0);
+    expect((await list('/v1/nodes?state=untracked&limit=5', fx.f.tokens.lead)).total).toBe(0);
   });
 
   it("an operator lists their own nodes only, whatever they ask: another's or none gives 0", async () => {
-    const own = await list('/v1/nodes?state=UP', f.tokens.operatorA);
+    const own = await list('/v1/nodes?state=UP', fx.f.tokens.operatorA);
     expect(own.names.length).toBeGreaterThan(0);
-    expect(own.names.every((n) => n.startsWith(`${f.a}-`))).toBe(true);
-    expect(await list(`/v1/nodes?state=DOWN&operator=${f.b}`, f.tokens.operatorA)).toEqual({ names: [], rows: [], total: 0 });
-    expect((await list(`/v1/nodes?state=DOWN&operator=${f.b}`, f.tokens.lead)).names).toContain(f.nodes.b[1]);
+    expect(own.names.every((n) => n.startsWith(`${fx.f.a}-`))).toBe(true);
+    expect(await list(`/v1/nodes?state=DOWN&operator=${fx.f.b}`, fx.f.tokens.operatorA)).toEqual({ names: [], rows: [], total: 0 });
+    expect((await list(`/v1/nodes?state=DOWN&operator=${fx.f.b}`, fx.f.tokens.lead)).names).toContain(fx.f.nodes.b[1]);
   });
 
   it('an unknown state or a bad limit: 400 FLEET_BAD_REQUEST naming what is allowed', async () => {
@@ -121,7 +108,7 @@ describe('GET /v1/nodes?state=&limit=', () => {
       ['limit=abc', /limit must be/],
       ['state=UP&limit=-1', /limit must be/],
     ] as const) {
-      const r = await get(`/v1/nodes?${q}`, f.tokens.lead);
+      const r = await get(`/v1/nodes?${q}`, fx.f.tokens.lead);
       expect([r.statusCode, r.json().code], `${q}: ${r.body}`).toEqual([400, 'FLEET_BAD_REQUEST']);
       expect(r.json().message, q).toMatch(msg);
     }
@@ -130,44 +117,44 @@ describe('GET /v1/nodes?state=&limit=', () => {
 
 describe("GET /v1/operators/:op/nodes/uptime/days: every node's bars in one read", () => {
   it('equal, node by node, to the per-node bars; by name; a limit keeps the first', async () => {
-    const all = await c.app.inject({
+    const all = await fx.c.app.inject({
       method: 'GET',
-      url: `/v1/operators/${f.a}/nodes/uptime/days`,
-      headers: { authorization: `Bearer ${f.tokens.operatorA}` },
+      url: `/v1/operators/${fx.f.a}/nodes/uptime/days`,
+      headers: { authorization: `Bearer ${fx.f.tokens.operatorA}` },
     });
     expect(all.statusCode, all.body).toBe(200);
     const body = all.json() as { operator: string; nodeCount: number; nodes: Array<{ key: string; days: unknown[] }> };
-    const names = (await list(`/v1/nodes?operator=${f.a}`, f.tokens.lead)).names;
-    expect(body).toMatchObject({ operator: f.a, nodeCount: names.length });
+    const names = (await list(`/v1/nodes?operator=${fx.f.a}`, fx.f.tokens.lead)).names;
+    expect(body).toMatchObject({ operator: fx.f.a, nodeCount: names.length });
     expect(body.nodes.map((n) => n.key)).toEqual(names);
     // The days come without their sentence; daySummary (what the console writes) gives the per-node route's.
     const worded = (n: NodeDailyUptime) => ({ ...n, days: n.days.map((d) => ({ ...d, summary: daySummary(d, n.thresholdPct) })) });
     for (const n of body.nodes as unknown as NodeDailyUptime[]) {
       expect(n.days.some((d) => 'summary' in d)).toBe(false);
-      const one = await get(`/v1/nodes/${n.key}/uptime/days`, f.tokens.operatorA);
+      const one = await get(`/v1/nodes/${n.key}/uptime/days`, fx.f.tokens.operatorA);
       expect(worded(n), n.key ?? '').toEqual(one.json());
     }
     // The operator's own bar with them, as its own route answers it.
     expect((body as unknown as { group: unknown }).group).toEqual(
-      (await get(`/v1/operators/${f.a}/uptime/days`, f.tokens.operatorA)).json(),
+      (await get(`/v1/operators/${fx.f.a}/uptime/days`, fx.f.tokens.operatorA)).json(),
     );
-    const two = (await get(`/v1/operators/${f.a}/nodes/uptime/days?days=7&limit=2`, f.tokens.lead)).json();
+    const two = (await get(`/v1/operators/${fx.f.a}/nodes/uptime/days?days=7&limit=2`, fx.f.tokens.lead)).json();
     expect(two.nodeCount).toBe(names.length);
     expect(two.nodes.map((n: { key: string }) => n.key)).toEqual(names.slice(0, 2));
     expect(two.nodes[0].days).toHaveLength(7);
-    expect(worded(two.nodes[0])).toEqual((await get(`/v1/nodes/${names[0]}/uptime/days?days=7`, f.tokens.lead)).json());
-    expect(two.group).toEqual((await get(`/v1/operators/${f.a}/uptime/days?days=7`, f.tokens.lead)).json());
+    expect(worded(two.nodes[0])).toEqual((await get(`/v1/nodes/${names[0]}/uptime/days?days=7`, fx.f.tokens.lead)).json());
+    expect(two.group).toEqual((await get(`/v1/operators/${fx.f.a}/uptime/days?days=7`, fx.f.tokens.lead)).json());
   });
 
   it("an operator's bar (its nodes' pure day totals summed) equals the aggregate SQL path", async () => {
-    const sql = c.database.sql;
+    const sql = fx.c.database.sql;
     for (const [name, token] of [
-      [f.a, f.tokens.operatorA],
-      [f.b, f.tokens.operatorB],
+      [fx.f.a, fx.f.tokens.operatorA],
+      [fx.f.b, fx.f.tokens.operatorB],
     ] as const) {
       const op = await resolveOperator(sql, name);
       const nodes = await listSlaNodes(sql, { operatorId: op.id, inServiceAfter: NOW - 90 * 86_400_000 });
-      const direct = await groupDays(sql, thresholdsOf(c.config), { level: 'operator', key: op.name, tier: op.tier, nodes }, NOW, 90);
+      const direct = await groupDays(sql, thresholdsOf(fx.c.config), { level: 'operator', key: op.name, tier: op.tier, nodes }, NOW, 90);
       const route = (await get(`/v1/operators/${name}/uptime/days`, token)).json();
       expect(route).toMatchObject({ level: 'operator', key: name, nodeCount: nodes.length, thresholdPct: direct.thresholdPct });
       direct.days.forEach((d, i) => {
@@ -180,10 +167,10 @@ describe("GET /v1/operators/:op/nodes/uptime/days: every node's bars in one read
   });
 
   it("an operator's uptime figures (a small group: its nodes' intervals through the pure core) equal the aggregate totals node by node", async () => {
-    const sql = c.database.sql;
+    const sql = fx.c.database.sql;
     for (const [name, token] of [
-      [f.a, f.tokens.operatorA],
-      [f.b, f.tokens.operatorB],
+      [fx.f.a, fx.f.tokens.operatorA],
+      [fx.f.b, fx.f.tokens.operatorB],
     ] as const)
       for (const [q, from, to] of [
         ['month=2026-12', Date.UTC(2026, 11, 1), Date.UTC(2027, 0, 1)],
@@ -205,10 +192,10 @@ describe("GET /v1/operators/:op/nodes/uptime/days: every node's bars in one read
   });
 
   it("another operator's is not found; bad days or limit: 400 FLEET_BAD_REQUEST", async () => {
-    const theirs = await get(`/v1/operators/${f.b}/nodes/uptime/days`, f.tokens.operatorA);
+    const theirs = await get(`/v1/operators/${fx.f.b}/nodes/uptime/days`, fx.f.tokens.operatorA);
     expect([theirs.statusCode, theirs.json().code]).toEqual([404, 'FLEET_NOT_FOUND']);
     for (const q of ['days=0', 'days=401', 'limit=0', 'limit=1001', 'limit=x', 'other=1']) {
-      const r = await get(`/v1/operators/${f.a}/nodes/uptime/days?${q}`, f.tokens.operatorA);
+      const r = await get(`/v1/operators/${fx.f.a}/nodes/uptime/days?${q}`, fx.f.tokens.operatorA);
       expect([r.statusCode, r.json().code], `${q}: ${r.body}`).toEqual([400, 'FLEET_BAD_REQUEST']);
     }
   });

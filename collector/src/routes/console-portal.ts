@@ -15,7 +15,7 @@ import { declareMaintenance } from '../services/maintenance.ts';
 import { RECURRENCES } from '../sla/maintenance.ts';
 import { resolveNode } from '../stores/nodes.ts';
 import { resolveOperator } from '../stores/operators.ts';
-import { incidentView } from './incidents.ts';
+import { ackReply } from './incidents.ts';
 
 const err = { $ref: 'ErrorReply#' };
 const tags = ['console'];
@@ -41,11 +41,7 @@ export default async function consolePortalRoutes(base: FastifyInstance) {
     },
     async (req) => {
       const op = await resolveOperator(database.sql, req.params.op);
-      const inc = await alerts.get(req.params.id).catch(() => undefined);
-      if (!inc || !incidentView(inc).operators.includes(op.name))
-        throw new Errors.NotFound(`no incident ${req.params.id} of operator "${req.params.op}"`);
-      const r = await alerts.acknowledge(inc.id, actorOf(req), clock());
-      return { incident: incidentView(r.incident), changed: r.changed };
+      return ackReply(await alerts.acknowledge(req.params.id, actorOf(req), clock(), { operator: op.name }));
     },
   );
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
-import { ManualClock, reportAt, testCollector } from '../../../test/support/harness.ts';
+import { ManualClock, nodeOfflineAlerts, reportAt, testCollector } from '../../../test/support/harness.ts';
 import { loadConfig } from '../config.ts';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
@@ -19,14 +19,12 @@ const auth = { authorization: `Bearer ${ADMIN}` };
 beforeAll(async () => {
   db = await createTestDatabase('decommission');
   const base = loadConfig({ TIMMY_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'silent' });
-  const alerts = {
-    ...base.alerts,
-    rules: { restartGraceMs: 0, rules: [{ id: 'node_offline', forMs: 60_000, graceMs: 15_000 }] },
-    channels: [{ type: 'webhook', name: 'lead', url: 'http://127.0.0.1:9/hook' }],
-    routing: { default: ['lead'] },
-  };
   // Reports come faster than real time here: no per-node rate limit in the way.
-  c = await testCollector(db.url, clock, { alerts, anonymousRead: false, ingest: { ...base.ingest, rateLimitPerNodePerMin: 1_000_000 } });
+  c = await testCollector(db.url, clock, {
+    alerts: nodeOfflineAlerts(),
+    anonymousRead: false,
+    ingest: { ...base.ingest, rateLimitPerNodePerMin: 1_000_000 },
+  });
   await c.services.observation.open();
   for (const n of ['old-node', 'keep-node', 'self-node']) tokens[n] = (await c.register(n, { operator: 'op-d', region: 'eu' })).token;
 });

@@ -5,8 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
-import { ManualClock, reportThenFallSilent, testCollector } from '../../../test/support/harness.ts';
-import { loadConfig } from '../config.ts';
+import { ManualClock, nodeOfflineAlerts, reportThenFallSilent, testCollector } from '../../../test/support/harness.ts';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 const T0 = Math.floor(Date.now() / 1000) * 1000;
@@ -17,18 +16,15 @@ const auth = { authorization: `Bearer ${ADMIN}` };
 
 beforeAll(async () => {
   db = await createTestDatabase('ack_link');
-  const base = loadConfig({ TIMMY_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'silent' });
-  const alerts = {
-    ...base.alerts,
+  const alerts = nodeOfflineAlerts({
     ackLinkSecret: 'ack-link-secret-for-tests-0123456789abcdef',
     ackLinkTtlH: 1,
-    rules: { restartGraceMs: 0, rules: [{ id: 'node_offline', forMs: 60_000, graceMs: 15_000 }] },
     channels: [
       { type: 'webhook', name: 'lead', url: 'http://127.0.0.1:9/lead' },
       { type: 'webhook', name: 'operator-a', url: 'http://127.0.0.1:9/op' },
     ],
     routing: { default: ['lead', 'operator-a'] },
-  };
+  });
   c = await testCollector(db.url, clock, { alerts, anonymousRead: false, publicUrl: 'https://fleet.example' });
   await c.services.observation.open();
   const { token } = await c.register('link-node', { operator: 'op-a', region: 'eu' });

@@ -50,6 +50,9 @@ export function incidentView(i: Incident): Static<typeof IncidentView> {
   };
 }
 
+/** What an acknowledgement answers (AckReply): the incident as it is now, and whether this call changed it. */
+export const ackReply = (r: { incident: Incident; changed: boolean }) => ({ incident: incidentView(r.incident), changed: r.changed });
+
 const statView = ({ mttaMs, mttrMs, ...s }: IncidentStat): Static<typeof Stat> => ({
   ...s,
   mttaSeconds: mttaMs === null ? null : mttaMs / 1000,
@@ -241,10 +244,9 @@ export default async function incidentRoutes(base: FastifyInstance) {
       if (req.query.token) {
         const r = await alerts.acknowledgeByLink(req.params.id, req.query.token, clock());
         if (!r.ok) throw linkRefused(r.code);
-        return { incident: incidentView(r.incident), changed: r.changed };
+        return ackReply(r);
       }
-      const r = await alerts.acknowledge(req.params.id, req.query.by ?? 'admin', clock());
-      return { incident: incidentView(r.incident), changed: r.changed };
+      return ackReply(await alerts.acknowledge(req.params.id, req.query.by ?? 'admin', clock()));
     },
   );
 

@@ -1,10 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { StateIntervalView } from '@timmy/shared';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { nodeSla, thresholdsOf } from '../services/sla.ts';
 import { listNodes, listNodesInState, resolveNode, type NodeRecord, type StateFilter } from '../stores/nodes.ts';
 import { maintenanceInForce, maintenanceNow } from '../services/maintenance.ts';
 import { Errors } from '../errors.ts';
+import { totalsInSeconds } from '../sla/budget.ts';
 import { stateNow } from '../sla/maintenance.ts';
 import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow } from './sla-view.ts';
 import { ACCESS, listOperator } from '../auth/access.ts';
@@ -35,17 +37,7 @@ export const UptimeView = Type.Object({
   maintenanceSeconds: Type.Number(),
   untrackedSeconds: Type.Number({ description: "time before the node's first heartbeat" }),
   ...SlaFields,
-  intervals: Type.Optional(
-    Type.Array(
-      Type.Object({
-        state: Type.String(),
-        start: Type.String({ format: 'date-time' }),
-        end: Type.String({ format: 'date-time' }),
-        cause: Type.String(),
-        evidence: Type.Record(Type.String(), Type.Unknown()),
-      }),
-    ),
-  ),
+  intervals: Type.Optional(Type.Array(StateIntervalView)),
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -167,10 +159,7 @@ export default async function nodeRoutes(base: FastifyInstance) {
         from: iso(summary.from),
         to: iso(summary.to),
         ratio: summary.ratio,
-        upSeconds: summary.upMs / 1000,
-        downSeconds: summary.downMs / 1000,
-        unknownSeconds: summary.unknownMs / 1000,
-        maintenanceSeconds: summary.maintenanceMs / 1000,
+        ...totalsInSeconds(summary),
         untrackedSeconds: summary.untrackedMs / 1000,
         ...slaView(sla),
         ...(req.query.intervals === 'true'

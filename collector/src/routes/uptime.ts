@@ -6,6 +6,7 @@ import { Errors } from '../errors.ts';
 import { groupSla, listSlaNodes, thresholdsOf, type Figures } from '../services/sla.ts';
 import { resolveOperator } from '../stores/operators.ts';
 import { regionExists } from '../stores/nodes.ts';
+import { totalsInSeconds } from '../sla/budget.ts';
 import { SlaFields, WindowQuery, retentionOf, slaView, slaWindow } from './sla-view.ts';
 import { ACCESS } from '../auth/access.ts';
 
@@ -42,10 +43,7 @@ export const GroupUptimeView = Type.Object({
 
 const durations = (f: Figures) => ({
   ratio: f.ratio,
-  upSeconds: sec(f.totals.upMs),
-  downSeconds: sec(f.totals.downMs),
-  unknownSeconds: sec(f.totals.unknownMs),
-  maintenanceSeconds: sec(f.totals.maintenanceMs),
+  ...totalsInSeconds(f.totals),
   untrackedSeconds: sec(f.totals.untrackedMs ?? 0),
 });
 

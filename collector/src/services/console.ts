@@ -26,6 +26,16 @@ const currentState = (n: NodeRecord, defs: MaintenanceDefs, now: number) =>
     since: number | null;
   };
 
+/** A node's fields the node and operator pages share (NodeNow in the wire), its state `s` as currentState gives it. */
+const nodeNow = (n: NodeRecord, s: ReturnType<typeof currentState>) => ({
+  region: n.region,
+  state: s.state,
+  stateSince: isoOrNull(s.since),
+  lastHeartbeatAt: isoOrNull(n.lastHbAt),
+  failing: n.failing,
+  agentVersion: n.agentVersion,
+});
+
 /** The node page's facts: state now, checks, the credential in force (times only), agent version, clock skew, maintenance now. */
 export async function nodeOverview(sql: postgres.ISql, node: NodeRecord, rotateBeforeMs: number, now: number): Promise<NodeOverview> {
   const [checks, cred, defs] = await Promise.all([
@@ -40,12 +50,7 @@ export async function nodeOverview(sql: postgres.ISql, node: NodeRecord, rotateB
     name: node.name,
     operator: node.operator,
     tier: node.tier,
-    region: node.region,
-    state: s.state,
-    stateSince: isoOrNull(s.since),
-    lastHeartbeatAt: isoOrNull(node.lastHbAt),
-    failing: node.failing,
-    agentVersion: node.agentVersion,
+    ...nodeNow(node, s),
     clockSkewMs: node.clockSkewMs,
     createdAt: iso(node.createdAt),
     decommissionedAt: isoOrNull(node.decommissionedAt),
@@ -85,16 +90,7 @@ export async function operatorNodes(sql: postgres.ISql, thresholds: Thresholds, 
   const rows: ConsoleNode[] = nodes.map((n) => {
     const s = currentState(n, defs, now);
     countState(states, s.state);
-    return {
-      id: n.id,
-      name: n.name,
-      region: n.region,
-      state: s.state,
-      stateSince: isoOrNull(s.since),
-      lastHeartbeatAt: isoOrNull(n.lastHbAt),
-      failing: n.failing,
-      agentVersion: n.agentVersion,
-    };
+    return { id: n.id, name: n.name, ...nodeNow(n, s) };
   });
   return { operator: op.name, tier: op.tier, thresholdPct: thresholdFor('operator', op.tier, thresholds), states, nodes: rows };
 }

@@ -7,24 +7,14 @@
  */
 import type postgres from 'postgres';
 import type { Logger } from 'pino';
+import type { NodeStateEvent } from '@timmy/shared';
 import { fleetStateCounts, type StateCounts } from '../stores/nodes.ts';
 import { Refreshing } from './refreshing.ts';
 
 export const NODE_STATE_CHANNEL = 'timmy_node_state';
 
-/** One change as announced by the trigger. */
-export interface NodeStateChange {
-  nodeId: number;
-  node: string;
-  operatorId: number | null;
-  operator: string | null;
-  region: string | null;
-  from: string | null;
-  to: string;
-  /** ISO time the new state started. */
-  at: string;
-  cause: string | null;
-}
+/** One change as announced by the trigger: the stream's `state` event, and the node's operator id (who may see it). */
+export type NodeStateChange = NodeStateEvent & { operatorId: number | null };
 
 /** The announced JSON as a change; undefined for anything else on the channel. */
 export function parseChange(payload: string): NodeStateChange | undefined {

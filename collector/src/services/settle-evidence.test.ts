@@ -4,7 +4,7 @@
  * times, and the agent's own record (seq, boot) as evidence that it was not running.
  */
 import { describe, expect, it } from 'vitest';
-import type { Report } from '@timmy/shared';
+import type { Report, StateIntervalView } from '@timmy/shared';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { ManualClock, reportAt, testCollector } from '../../../test/support/harness.ts';
 import { loadConfig } from '../config.ts';
@@ -14,13 +14,7 @@ const MIN = 60 * S;
 const T0 = Date.UTC(2026, 10, 24, 6, 0, 0);
 
 type Collector = Awaited<ReturnType<typeof testCollector>>;
-interface Interval {
-  state: string;
-  start: string;
-  end: string;
-  cause: string;
-  evidence: Record<string, unknown>;
-}
+type Interval = StateIntervalView;
 
 /**
  * A node whose agent samples at `samples` (agent clock = ours), pushing each sample as taken while the

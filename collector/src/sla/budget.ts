@@ -116,6 +116,14 @@ export function addTotals(a: Totals, b: Totals): Totals {
 
 export const ZERO_TOTALS: Totals = { upMs: 0, downMs: 0, unknownMs: 0, maintenanceMs: 0 };
 
+/** Totals as the wire has them: seconds per state. */
+export const totalsInSeconds = (t: Totals) => ({
+  upSeconds: t.upMs / 1000,
+  downSeconds: t.downMs / 1000,
+  unknownSeconds: t.unknownMs / 1000,
+  maintenanceSeconds: t.maintenanceMs / 1000,
+});
+
 export const ratioOfTotals = (t: Totals): number | null => (t.upMs + t.downMs > 0 ? t.upMs / (t.upMs + t.downMs) : null);
 
 export interface NodeFiguresInput {

@@ -6,7 +6,7 @@
  * collector observation spans), which are ours, not the operators'.
  */
 import { type DayFigures, daySummary } from '@timmy/shared';
-import type { Totals } from './budget.ts';
+import { totalsInSeconds, type Totals } from './budget.ts';
 import { mergeSpans } from './spans.ts';
 import type { Interval, Span, UptimeState } from './types.ts';
 
@@ -96,10 +96,7 @@ export function fillDays(rows: ReadonlyArray<Totals & { start: number }>, now: n
 export function dayFigures(d: DayTotals, ratio: number | null, meetsThreshold: boolean | null): DayFigures {
   return {
     day: d.day,
-    upSeconds: d.upMs / 1000,
-    downSeconds: d.downMs / 1000,
-    unknownSeconds: d.unknownMs / 1000,
-    maintenanceSeconds: d.maintenanceMs / 1000,
+    ...totalsInSeconds(d),
     noDataSeconds: d.noDataMs / 1000,
     ratio,
     meetsThreshold,

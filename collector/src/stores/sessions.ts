@@ -5,8 +5,7 @@
  */
 import type postgres from 'postgres';
 import type { consoleSessions } from '../db/schema/index.ts';
-import { PERSON_ROLES, type PersonRole } from '../program/index.ts';
-import type { TokenLookup } from './tokens.ts';
+import { epochMs, type TokenLookup, type TokenLookupRow, tokenLookup, tokenLookupColumns } from './tokens.ts';
 
 export interface SessionLookup {
   id: number;
@@ -17,23 +16,12 @@ export interface SessionLookup {
   adminDigest?: string;
 }
 
-type Row = Pick<typeof consoleSessions.$inferSelect, 'id' | 'adminDigest'> & {
-  expiresMs: number;
-  tokenId: number | null;
-  tokenHash: string | null;
-  displayPrefix: string | null;
-  personId: number | null;
-  role: string | null;
-  issuedMs: number | null;
-  tokenExpiresMs: number | null;
-  revokedMs: number | null;
-  lastUsedMs: number | null;
-  operatorId: number | null;
-  partnerId: number | null;
-};
-
-const isPersonRole = (role: string | null): role is PersonRole => role !== null && (PERSON_ROLES as readonly string[]).includes(role);
-const ms = (sql: postgres.Sql, col: string) => sql`(extract(epoch from ${sql(col)}) * 1000)::float8`;
+/** A session and, left-joined, the `tokenLookupColumns` of the token it came from (all null for the admin token's). */
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+type Row = Pick<typeof consoleSessions.$inferSelect, 'adminDigest'> & {
+  sessionId: number;
+  sessionExpiresMs: number;
+} & Nullable<TokenLookupRow>;
 
 export class SessionStore {
   private readonly sql: postgres.Sql;
@@ -61,37 +49,18 @@ export class SessionStore {
   async bySidHash(sidHash: string): Promise<SessionLookup | undefined> {
     const sql = this.sql;
     const [r] = await sql<Row[]>`
-      select s.id::int4 as id, s.admin_digest as "adminDigest", ${ms(sql, 's.expires_at')} as "expiresMs",
-             t.id::int4 as "tokenId", t.token_hash as "tokenHash", t.display_prefix as "displayPrefix", t.person_id::int4 as "personId",
-             t.role, ${ms(sql, 't.issued_at')} as "issuedMs", ${ms(sql, 't.expires_at')} as "tokenExpiresMs",
-             ${ms(sql, 't.revoked_at')} as "revokedMs", ${ms(sql, 't.last_used_at')} as "lastUsedMs",
-             p.operator_id::int4 as "operatorId", p.partner_id::int4 as "partnerId"
+      select s.id::int4 as "sessionId", s.admin_digest as "adminDigest", ${epochMs(sql, 's.expires_at')} as "sessionExpiresMs",
+             ${tokenLookupColumns(sql)}
       from console_sessions s
       left join person_tokens t on t.id = s.token_id
       left join people p on p.id = t.person_id
       where s.sid_hash = ${sidHash}`;
     if (!r) return undefined;
-    if (r.tokenId === null) return r.adminDigest === null ? undefined : { id: r.id, expiresAt: r.expiresMs, adminDigest: r.adminDigest };
-    if (!isPersonRole(r.role)) return undefined;
-    return {
-      id: r.id,
-      expiresAt: r.expiresMs,
-      token: {
-        id: r.tokenId,
-        operatorId: r.operatorId,
-        partnerId: r.partnerId,
-        stored: {
-          hash: r.tokenHash!,
-          displayPrefix: r.displayPrefix!,
-          personId: String(r.personId),
-          role: r.role,
-          issuedAt: r.issuedMs!,
-          expiresAt: r.tokenExpiresMs!,
-          revokedAt: r.revokedMs,
-          lastUsedAt: r.lastUsedMs,
-        },
-      },
-    };
+    if (r.id === null)
+      return r.adminDigest === null ? undefined : { id: r.sessionId, expiresAt: r.sessionExpiresMs, adminDigest: r.adminDigest };
+    // A token was joined: its columns are as TokenStore.byHash reads them.
+    const token = tokenLookup(r as TokenLookupRow);
+    return token && { id: r.sessionId, expiresAt: r.sessionExpiresMs, token };
   }
 
   async delete(sidHash: string): Promise<boolean> {

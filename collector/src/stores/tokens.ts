@@ -20,7 +20,8 @@ export interface TokenLookup {
   partnerId: number | null;
 }
 
-type LookupRow = Pick<typeof personTokens.$inferSelect, 'id' | 'tokenHash' | 'displayPrefix' | 'personId' | 'role'> & {
+/** A row of `tokenLookupColumns`. */
+export type TokenLookupRow = Pick<typeof personTokens.$inferSelect, 'id' | 'tokenHash' | 'displayPrefix' | 'personId' | 'role'> & {
   issuedMs: number;
   expiresMs: number;
   revokedMs: number | null;
@@ -31,7 +32,35 @@ type LookupRow = Pick<typeof personTokens.$inferSelect, 'id' | 'tokenHash' | 'di
 
 const isPersonRole = (role: string): role is PersonRole => (PERSON_ROLES as readonly string[]).includes(role);
 
-const ms = (sql: postgres.Sql, col: string) => sql`(extract(epoch from ${sql(col)}) * 1000)::float8`;
+/** A timestamp column as ms since the epoch (float8: postgres.js returns a number). */
+export const epochMs = (sql: postgres.Sql, col: string) => sql`(extract(epoch from ${sql(col)}) * 1000)::float8`;
+
+/** What a token lookup reads, from `person_tokens t` joined to `people p` (console sessions read it too). */
+export const tokenLookupColumns = (sql: postgres.Sql) => sql`
+  t.id::int4 as id, t.token_hash as "tokenHash", t.display_prefix as "displayPrefix", t.person_id::int4 as "personId", t.role,
+  ${epochMs(sql, 't.issued_at')} as "issuedMs", ${epochMs(sql, 't.expires_at')} as "expiresMs",
+  ${epochMs(sql, 't.revoked_at')} as "revokedMs", ${epochMs(sql, 't.last_used_at')} as "lastUsedMs",
+  p.operator_id::int4 as "operatorId", p.partner_id::int4 as "partnerId"`;
+
+/** A `tokenLookupColumns` row as authentication reads it; a role the program does not know (written by hand) authenticates nobody. */
+export function tokenLookup(r: TokenLookupRow): TokenLookup | undefined {
+  if (!isPersonRole(r.role)) return undefined;
+  return {
+    id: r.id,
+    operatorId: r.operatorId,
+    partnerId: r.partnerId,
+    stored: {
+      hash: r.tokenHash,
+      displayPrefix: r.displayPrefix,
+      personId: String(r.personId),
+      role: r.role,
+      issuedAt: r.issuedMs,
+      expiresAt: r.expiresMs,
+      revokedAt: r.revokedMs,
+      lastUsedAt: r.lastUsedMs,
+    },
+  };
+}
 
 export class TokenStore {
   private readonly lastWritten = new Map<number, number>();
@@ -54,29 +83,9 @@ export class TokenStore {
   /** The token whose hash is `hash`, with its person's operator and partner. */
   async byHash(hash: string): Promise<TokenLookup | undefined> {
     const sql = this.sql;
-    const [r] = await sql<LookupRow[]>`
-      select t.id::int4 as id, t.token_hash as "tokenHash", t.display_prefix as "displayPrefix", t.person_id::int4 as "personId", t.role,
-             ${ms(sql, 't.issued_at')} as "issuedMs", ${ms(sql, 't.expires_at')} as "expiresMs",
-             ${ms(sql, 't.revoked_at')} as "revokedMs", ${ms(sql, 't.last_used_at')} as "lastUsedMs",
-             p.operator_id::int4 as "operatorId", p.partner_id::int4 as "partnerId"
-      from person_tokens t join people p on p.id = t.person_id where t.token_hash = ${hash}`;
-    // A role the program does not know (written by hand) authenticates nobody.
-    if (!r || !isPersonRole(r.role)) return undefined;
-    return {
-      id: r.id,
-      operatorId: r.operatorId,
-      partnerId: r.partnerId,
-      stored: {
-        hash: r.tokenHash,
-        displayPrefix: r.displayPrefix,
-        personId: String(r.personId),
-        role: r.role,
-        issuedAt: r.issuedMs,
-        expiresAt: r.expiresMs,
-        revokedAt: r.revokedMs,
-        lastUsedAt: r.lastUsedMs,
-      },
-    };
+    const [r] = await sql<TokenLookupRow[]>`
+      select ${tokenLookupColumns(sql)} from person_tokens t join people p on p.id = t.person_id where t.token_hash = ${hash}`;
+    return r && tokenLookup(r);
   }
 
   /** Record a use, unless this process wrote one for the token less than `lastUsedEveryMs` ago. */

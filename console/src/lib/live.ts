@@ -4,21 +4,11 @@
  * what they loaded; `liveCounts` has the fleet-wide counts.
  */
 import { signal } from '@preact/signals';
+import type { FleetCounts, NodeStateEvent } from '../../../shared/src/wire/console.ts';
 
-export interface StateEvent {
-  node: string;
-  nodeId: number;
-  operator: string | null;
-  region: string | null;
-  from: string | null;
-  to: string;
-  at: string;
-  cause: string | null;
-}
-
-export const liveStates = signal<Record<string, StateEvent>>({});
+export const liveStates = signal<Record<string, NodeStateEvent>>({});
 export const liveCounts = signal<Record<string, number> | undefined>(undefined);
-export const lastEvent = signal<StateEvent | undefined>(undefined);
+export const lastEvent = signal<NodeStateEvent | undefined>(undefined);
 export const connected = signal(false);
 
 let source: EventSource | undefined;
@@ -32,12 +22,12 @@ export function startLive(since?: number): void {
   es.addEventListener('open', () => (connected.value = true));
   es.addEventListener('error', () => (connected.value = false));
   es.addEventListener('state', (e) => {
-    const ev = JSON.parse((e as MessageEvent<string>).data) as StateEvent;
+    const ev = JSON.parse((e as MessageEvent<string>).data) as NodeStateEvent;
     liveStates.value = { ...liveStates.value, [ev.node]: ev };
     lastEvent.value = ev;
   });
   es.addEventListener('counts', (e) => {
-    liveCounts.value = (JSON.parse((e as MessageEvent<string>).data) as { states: Record<string, number> }).states;
+    liveCounts.value = (JSON.parse((e as MessageEvent<string>).data) as FleetCounts).states;
   });
 }
 

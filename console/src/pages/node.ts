@@ -16,13 +16,7 @@ import { Card, Failed, Loading, State, useLoad } from '../lib/ui.ts';
 export const title = 'Node';
 
 type Overview = Wire.NodeOverview;
-interface Interval {
-  state: string;
-  start: string;
-  end: string;
-  cause: string;
-  evidence: Record<string, unknown>;
-}
+type Interval = Wire.StateIntervalView;
 interface Uptime {
   ratio: number | null;
   thresholdPct: number;

@@ -221,17 +221,22 @@ export const NodeCheck = Type.Object({
 });
 export type NodeCheck = Static<typeof NodeCheck>;
 
-export const NodeOverview = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  operator: Nullable(Type.String()),
-  tier: Nullable(Type.String()),
+/** A node as the node and operator pages show it now (its state with maintenance applied). */
+const NodeNow = {
   region: Nullable(Type.String()),
   state: Nullable(ConsoleState),
   stateSince: Nullable(DateTime),
   lastHeartbeatAt: Nullable(DateTime),
   failing: Type.Array(Type.String()),
   agentVersion: Nullable(Type.String()),
+};
+
+export const NodeOverview = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  operator: Nullable(Type.String()),
+  tier: Nullable(Type.String()),
+  ...NodeNow,
   clockSkewMs: Nullable(Type.Integer(), 'agent clock minus collector clock at the last report (includes one-way latency)'),
   createdAt: DateTime,
   decommissionedAt: Nullable(DateTime),
@@ -248,6 +253,16 @@ export const NodeOverview = Type.Object({
   maintenance: Nullable(Type.Object({ start: DateTime, end: DateTime, reason: Type.String() }), 'the window covering now'),
 });
 export type NodeOverview = Static<typeof NodeOverview>;
+
+/** One stored state interval, as `GET /v1/nodes/{node}/uptime?intervals=true` lists them (the node page's timeline). */
+export const StateIntervalView = Type.Object({
+  state: Type.String(),
+  start: DateTime,
+  end: DateTime,
+  cause: Type.String(),
+  evidence: Type.Record(Type.String(), Type.Unknown()),
+});
+export type StateIntervalView = Static<typeof StateIntervalView>;
 
 /** Per-minute series, columnar (index i of every array is minute `t[i]`); null where the minute has no value. */
 export const NodeSeries = Type.Object({
@@ -275,16 +290,7 @@ export const SeriesQuery = Type.Object(
 // ---------------------------------------------------------------------------------------------------
 // The operator page: their nodes with their state
 
-export const ConsoleNode = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  region: Nullable(Type.String()),
-  state: Nullable(ConsoleState),
-  stateSince: Nullable(DateTime),
-  lastHeartbeatAt: Nullable(DateTime),
-  failing: Type.Array(Type.String()),
-  agentVersion: Nullable(Type.String()),
-});
+export const ConsoleNode = Type.Object({ id: Type.Integer(), name: Type.String(), ...NodeNow });
 export type ConsoleNode = Static<typeof ConsoleNode>;
 
 export const OperatorNodes = Type.Object({
