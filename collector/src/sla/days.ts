@@ -29,7 +29,17 @@ export interface DayBar extends DayTotals {
   summary: string;
 }
 
-const dayName = (t: number) => new Date(t).toISOString().slice(0, 10);
+/** YYYY-MM-DD of a UTC day's start, remembered (a page of bars names the same 90 days for every node). */
+const dayNames = new Map<number, string>();
+function dayName(t: number): string {
+  let name = dayNames.get(t);
+  if (name === undefined) {
+    name = new Date(t).toISOString().slice(0, 10);
+    if (dayNames.size > 4096) dayNames.clear();
+    dayNames.set(t, name);
+  }
+  return name;
+}
 
 /** The first UTC day of the last `days` days ending with the day containing `now`: [start, now). */
 export function daysSpan(now: number, days: number): Span {

@@ -16,7 +16,9 @@ export function duration(seconds: number | null | undefined): string {
   return (neg ? '−' : '') + parts.join(' ');
 }
 
-export const minutes = (seconds: number) => `${Math.round(seconds / 60).toLocaleString('en')} min`;
+const whole = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
+/** A count of minutes with thousands separators (one formatter for all: toLocaleString builds one per call). */
+export const minutes = (seconds: number) => `${whole.format(Math.round(seconds / 60))} min`;
 
 export function when(iso: string | null | undefined): string {
   if (!iso) return '—';
