@@ -21,7 +21,7 @@
  *   stream), from the request being sent to its last byte (playwright's request timing: requestStart →
  *   responseEnd; the time a request waits in the browser's queue for one of its six connections is
  *   left out), p95 over all of them, with p50/p95 per page and per path.
- * - js_gzip_kb: the JavaScript each page loaded (every /assets/*.js response), gzipped (level 9, as
+ * - js_gzip_kb: the JavaScript each page loaded (every /assets/*.js response of its warm-up navigation), gzipped (level 9, as
  *   console/build.ts counts it), summed.
  *
  * Targets: each page < 1,000 ms, api_p95 < 100 ms, JS < 100 KB gzipped per page. Prints a table and writes
@@ -116,7 +116,9 @@ try {
     api: Array<{ path: string; ms: number; serverMs: number; status: number }>;
     js: Map<string, number>;
   }
-  const navigate = async (p: (typeof PAGES)[number]): Promise<Nav> => {
+  // The JavaScript's bodies are read (through the browser, to gzip them) on the warm-up navigation only: in a
+  // measured one that reading would compete with the page for the browser's CPU.
+  const navigate = async (p: (typeof PAGES)[number], readJs = false): Promise<Nav> => {
     const storageState = p.who ? states.get(p.who) : undefined;
     const ctx = await browser!.newContext({ viewport: { width: 1280, height: 900 }, ...(storageState ? { storageState } : {}) });
     const page: Page = await ctx.newPage();
@@ -139,7 +141,7 @@ try {
             api.push({ path: u.pathname + u.search, ms, serverMs: server ? Number(server[1]) : Number.NaN, status: r?.status() ?? 0 });
           }),
         );
-      } else if (u.pathname.startsWith('/assets/') && u.pathname.endsWith('.js'))
+      } else if (readJs && u.pathname.startsWith('/assets/') && u.pathname.endsWith('.js'))
         bodies.push(
           req
             .response()
@@ -167,7 +169,7 @@ try {
     { warmup_ms: number; runs_ms: number[]; median_ms: number; api: Nav['api']; js_gzip_kb: number; js_files: number }
   > = {};
   for (const p of PAGES) {
-    const warm = await navigate(p);
+    const warm = await navigate(p, true);
     const runs: Nav[] = [];
     for (let i = 0; i < RUNS; i++) runs.push(await navigate(p));
     const drawn = runs.map((r) => r1(r.drawMs));
