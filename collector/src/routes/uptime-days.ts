@@ -8,8 +8,7 @@ import { ACCESS } from '../auth/access.ts';
 import { thresholdsOf } from '../services/sla.ts';
 import { daysView, groupDays, nodeDays, operatorDays } from '../services/uptime-days.ts';
 import { DEFAULT_DAYS, MAX_DAYS, daysSpan } from '../sla/days.ts';
-import { listSlaNodeIds, listSlaNodes, regionExists, resolveNode } from '../stores/nodes.ts';
-import { resolveOperator } from '../stores/operators.ts';
+import { listSlaNodeIds, regionExists, resolveNode } from '../stores/nodes.ts';
 
 /** The most nodes one read of an operator's nodes' bars answers. */
 const MAX_NODES = 1000;
@@ -68,10 +67,7 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
     },
     async (req) => {
       const days = daysOf(req.query);
-      const now = clock();
-      const op = await resolveOperator(sql, req.params.op);
-      const nodes = await listSlaNodes(sql, { operatorId: op.id, inServiceAfter: daysSpan(now, days).start });
-      return daysView((await operatorDays(sql, thresholds, op, nodes, now, days)).group);
+      return daysView((await operatorDays(sql, thresholds, req.params.op, clock(), days)).group);
     },
   );
 
@@ -92,11 +88,8 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
       const days = daysOf(req.query);
       const limit = req.query.limit === undefined ? MAX_NODES : Number(req.query.limit);
       if (!(limit >= 1 && limit <= MAX_NODES)) throw new Errors.BadRequest(`limit must be 1 to ${MAX_NODES}`);
-      const now = clock();
-      const op = await resolveOperator(sql, req.params.op);
-      const nodes = await listSlaNodes(sql, { operatorId: op.id, inServiceAfter: daysSpan(now, days).start });
-      const v = await operatorDays(sql, thresholds, op, nodes, now, days, limit);
-      return { operator: op.name, nodeCount: nodes.length, group: daysView(v.group), nodes: v.nodes.map(daysView) };
+      const v = await operatorDays(sql, thresholds, req.params.op, clock(), days, limit);
+      return { operator: v.operator, nodeCount: v.nodeCount, group: daysView(v.group), nodes: v.nodes.map(daysView) };
     },
   );
 

@@ -15,7 +15,8 @@ import { spansForNode } from '../sla/maintenance.ts';
 import { applyMaintenance } from '../sla/summary.ts';
 import { dailyTotals, nodesIntervals, type DailyRow } from '../stores/intervals.ts';
 import { loadMaintenance } from '../stores/maintenance.ts';
-import type { SlaNode } from '../stores/nodes.ts';
+import { listSlaNodes, type SlaNode } from '../stores/nodes.ts';
+import { resolveOperator } from '../stores/operators.ts';
 import { Refreshing } from './refreshing.ts';
 import { SMALL_GROUP } from './sla.ts';
 
@@ -93,26 +94,33 @@ function sumRows(nodes: Iterable<DayTotals[]>, now: number, days: number): Daily
 }
 
 /**
- * An operator's bar (summed over `nodes`, its nodes in service in the days) and the bars of the first
- * `limit` of them. An operator of at most SMALL_GROUP nodes from one read of its nodes' intervals (the
- * pure path, node by node; summed, equal to the aggregate SQL, which a larger one goes through).
+ * The bar of the operator named by `ref` (id or name; FLEET_NOT_FOUND), summed over its nodes in
+ * service in the days (`nodeCount` of them), and the bars of the first `limit` of them. An operator of
+ * at most SMALL_GROUP nodes from one read of its nodes' intervals (the pure path, node by node; summed,
+ * equal to the aggregate SQL, which a larger one goes through).
  */
 export async function operatorDays(
   sql: postgres.ISql,
   thresholds: Thresholds,
-  op: { name: string; tier: string | null },
-  nodes: readonly SlaNode[],
+  ref: string,
   now: number,
   days: number,
   limit = 0,
-): Promise<{ group: DaysView; nodes: DaysView[] }> {
+): Promise<{ operator: string; nodeCount: number; group: DaysView; nodes: DaysView[] }> {
+  const op = await resolveOperator(sql, ref);
+  const nodes = await listSlaNodes(sql, { operatorId: op.id, inServiceAfter: daysSpan(now, days).start });
   const small = nodes.length <= SMALL_GROUP;
   const shown = nodes.slice(0, limit);
   const read = small ? nodes : shown;
   const totals = read.length ? await nodesDayTotals(sql, read, now, days) : new Map<number, DayTotals[]>();
   const rows = small ? sumRows(totals.values(), now, days) : undefined;
   const group = await groupDays(sql, thresholds, { level: 'operator', key: op.name, tier: op.tier, nodes }, now, days, rows);
-  return { group, nodes: shown.map((n) => nodeView(thresholds, n, totals.get(n.id)!, now, days)) };
+  return {
+    operator: op.name,
+    nodeCount: nodes.length,
+    group,
+    nodes: shown.map((n) => nodeView(thresholds, n, totals.get(n.id)!, now, days)),
+  };
 }
 
 /** The start of each of the last `days` UTC days. */
