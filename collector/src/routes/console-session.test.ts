@@ -100,7 +100,8 @@ describe('console sessions', () => {
     expect((await c.app.inject({ method: 'GET', url: '/v1/nodes', headers: { cookie: t.cookie } })).statusCode).toBe(401);
   });
   it('every console page carries the session GET /v1/session answers, closed against markup in its values', async () => {
-    const pageSession = (html: string) => JSON.parse(/<script type="application\/json" id="session" data-served-at="\d+">([^<]*)<\/script>/.exec(html)![1]!);
+    const pageSession = (html: string) =>
+      JSON.parse(/<script type="application\/json" id="session" data-served-at="\d+">([^<]*)<\/script>/.exec(html)![1]!);
     const out = await c.app.inject({ url: '/fleet' });
     expect(out.statusCode).toBe(200);
     expect(out.headers['cache-control']).toBe('no-store');
