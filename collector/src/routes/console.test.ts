@@ -188,6 +188,12 @@ describe('node, operator and fleet pages', () => {
     expect(v.regions).toHaveLength(4);
     expect(v.sla).toMatchObject({ month: '2026-12', thresholdPct: 99.5 });
     expect(v.sla.budget.allowedDownSeconds).toBeGreaterThan(0);
+    // The overview's month is the fleet's month as /v1/fleet/uptime gives it (node by node there, the group only here).
+    const month = await ok('/v1/fleet/uptime?month=2026-12', fx.f.tokens.lead);
+    expect(month.nodes.length).toBeGreaterThan(0);
+    expect(v.sla.ratio).toBe(month.ratio);
+    expect(v.sla.projection.ratio).toBe(month.projection.ratio);
+    for (const k of ['allowedDownSeconds', 'usedDownSeconds', 'leftSeconds'] as const) expect(v.sla.budget[k], k).toBe(month.budget[k]);
     expect(v.incidents).toEqual({ open: 2, acknowledged: 1, bySeverity: { P2: 2, P3: 1 } });
     expect(v.outbox).toMatchObject({ pending: 1, sent: 2, dead: 1 });
     expect((await get('/v1/fleet/overview', fx.f.tokens.operatorA)).statusCode).toBe(403);

@@ -155,7 +155,9 @@ export async function fleetOverview(
     r.nodeCount++;
     countState(r.states, s);
   }
-  const g = await groupSla(sql, thresholds, 'fleet', null, nodes, null, { from: month.start, to: month.end, month }, now);
+  const g = await groupSla(sql, thresholds, 'fleet', null, nodes, null, { from: month.start, to: month.end, month }, now, {
+    perNode: false,
+  });
   const b = g.figures.budget;
   const open = incidents.filter((i) => i.absorbedInto === null);
   const bySeverity: Record<string, number> = {};
