@@ -25,6 +25,7 @@ import type { Metrics } from './metrics/registry.ts';
 import type { Services } from './services/index.ts';
 import { codeForStatus, Errors, FASTIFY_CODE_MAP, reasonPhrase } from './errors.ts';
 import { routes } from './routes/index.ts';
+import { gzipReply } from './reply-gzip.ts';
 import { ACCESS, installAccess } from './auth/access.ts';
 import { ERROR_CODES, ErrorReply, TEXT_FORMAT, TEXT_FORMAT_RULE, isStorableText, wireFormats, type ErrorCode } from '@timmy/shared';
 
@@ -139,9 +140,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Server-Timing: the collector's own time for the request (received → reply sent to the socket), so a
   // browser's devtools and bench:ui tell the server's share of a call from the network's and the queue's.
-  app.addHook('onSend', async (_req, reply, payload) => {
+  // Large JSON and text go gzipped to clients that take it (reply-gzip.ts), timed with the rest.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const gz = gzipReply({
+      acceptEncoding: req.headers['accept-encoding'],
+      contentType: reply.getHeader('content-type'),
+      encoded: reply.hasHeader('content-encoding'),
+      payload,
+    });
+    if (gz) {
+      const vary = reply.getHeader('vary');
+      reply
+        .header('content-encoding', 'gzip')
+        .header('vary', vary ? `${String(vary)}, accept-encoding` : 'accept-encoding')
+        .removeHeader('content-length');
+    }
     reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(1)}`);
-    return payload;
+    return gz ?? payload;
   });
   app.setErrorHandler(sendError);
 

@@ -4,6 +4,7 @@
  * page's paths; every file named is served, and the inline script's CSP hash still matches.
  */
 import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { ManualClock, testCollector } from '../../../test/support/harness.ts';
@@ -45,5 +46,23 @@ describe("each page's index.html", () => {
     expect(seen['/fleet']!.some((f) => f.startsWith('fleet-'))).toBe(true);
     expect(seen['/fleet']!.some((f) => f.startsWith('uPlot'))).toBe(false);
     expect(preloads(home.body).some((f) => /^(fleet|node|operator)-/.test(f))).toBe(false);
+  });
+});
+describe('compression', () => {
+  it('a JSON reply of 1 KB or more goes gzipped to a client that takes it, the same JSON; small ones and the pre-gzipped assets as they are', async () => {
+    const url = '/openapi.json';
+    const plain = await c.app.inject({ url });
+    const gz = await c.app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(plain.statusCode).toBe(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect([gz.statusCode, gz.headers['content-encoding'], gz.headers.vary]).toEqual([200, 'gzip', 'accept-encoding']);
+    expect(gz.rawPayload.length).toBeLessThan(plain.rawPayload.length / 3);
+    expect(JSON.parse(gunzipSync(gz.rawPayload).toString())).toEqual(plain.json());
+    const small = await c.app.inject({ url: '/healthz', headers: { 'accept-encoding': 'gzip' } });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    const asset = preloads((await c.app.inject({ url: '/' })).body)[0]!;
+    const a = await c.app.inject({ url: `/assets/${asset}`, headers: { 'accept-encoding': 'gzip' } });
+    expect(a.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(a.rawPayload).toString()).toBe((await c.app.inject({ url: `/assets/${asset}` })).body);
   });
 });
