@@ -448,7 +448,10 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
       await stop(collector!);
       const outageStart = Date.now();
       const pidBefore = await mainPid();
-      // The outage lasts until its length has passed and its samples (at 5 s) are waiting in the agent's buffer.
+      // The outage lasts until its length has passed and its samples (one per heartbeat) are waiting in the
+      // agent's buffer. Asked only once the length has passed: each `timmy-fleet status` is a Node start in
+      // the container, seconds of CPU on a busy machine that the agent and the collector's start need.
+      await new Promise((r) => setTimeout(r, outageStart + OUTAGE_S * 1000 - Date.now()));
       const buffered = await waitFor(
         'the outage’s samples buffered',
         async () => {
@@ -459,6 +462,7 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
         1000,
       );
       expect(buffered).toBeGreaterThanOrEqual(OUTAGE_SAMPLES);
+      const restartAt = Date.now();
       await startCollector();
       const outageEnd = Date.now();
       expect(await mainPid()).toBe(pidBefore);
@@ -479,6 +483,9 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
         async () => (JSON.parse(await ok('timmy-fleet status --json')) as { bufferedSamples: number }).bufferedSamples <= 1,
         60_000,
         1000,
+      );
+      process.stdout.write(
+        `outage: ${((restartAt - outageStart) / 1000).toFixed(1)} s, the collector listening ${((outageEnd - restartAt) / 1000).toFixed(1)} s later, backfilled and drained ${((Date.now() - outageEnd) / 1000).toFixed(1)} s after that\n`,
       );
       const overlapping = (await intervals()).filter((i) => Date.parse(i.end) > outageStart && Date.parse(i.start) < outageEnd);
       expect(overlapping.length).toBeGreaterThan(0);
