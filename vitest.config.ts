@@ -64,14 +64,15 @@ const MAX_WORKERS = Math.max(2, availableParallelism());
 const LONGEST_FIRST = [
   'systemd',
   'console-browser',
-  // Since alerts-cluster, alerts-delivery-faults, collector-cli and main-job run their independent
-  // cases side by side, db-failover and main-job are the longer ones.
+  // Since alerts-cluster, alerts-delivery-faults, collector-cli, main-job and agent-install run their
+  // independent cases side by side (and test agents reconnect within 2 s of a collector's restart),
+  // db-failover and main-job are the longer ones.
   'db-failover',
   'main-job',
-  'alerts-cluster',
-  'agent-install',
   'alerts-delivery-faults',
+  'alerts-cluster',
   'collector-cli',
+  'agent-install',
   'agent-crash',
 ].map((name) => `/test/${name}.test.ts`);
 

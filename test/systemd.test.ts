@@ -85,6 +85,12 @@ async function ok(script: string, timeoutMs?: number): Promise<string> {
  */
 const HEARTBEAT_S = 2.5;
 const GRACE_INTERVALS = 4;
+/**
+ * The longest wait between the agent's push retries (`TIMMY_FLEET_RETRY_MAX_S`, set in a unit drop-in;
+ * 60 s by default): after the collector's restart and outage below the agent pushes again within
+ * seconds, not at a random point up to 16-32 s later, which those cases waited for.
+ */
+const RETRY_MAX_S = 2;
 /** Silence longer than this is DOWN while the collector is watching (10 s). */
 const DOWN_AFTER_S = HEARTBEAT_S * GRACE_INTERVALS;
 /**
@@ -213,16 +219,18 @@ function unpack(tarball: string, dir: string): Promise<void> {
 
 beforeAll(async () => {
   if (SKIP) return;
-  db = await timed('the test database', createTestDatabase('systemd', { migrated: true }));
-  sql = postgres(db.url, { max: 2, onnotice: () => {} });
   port = await freePort();
-  // The collector starts while the container boots and its watched user is set up (neither needs the
-  // other until the install).
+  // The test database and the collector start while the container boots and its watched user is set up
+  // (neither needs the other until the install).
   await Promise.all([
     // Then the agent bundle the install downloads, built now when agent/dist/ has none (as the install would).
-    timed('the collector’s start', startCollector).then(() =>
-      timed('the agent bundle', async () => void (await fetch(`${collector!.url}/agent/timmy-fleet.mjs.sha256`)).ok),
-    ),
+    timed('the test database', createTestDatabase('systemd', { migrated: true }))
+      .then((d) => {
+        db = d;
+        sql = postgres(db.url, { max: 2, onnotice: () => {} });
+        return timed('the collector’s start', startCollector);
+      })
+      .then(() => timed('the agent bundle', async () => void (await fetch(`${collector!.url}/agent/timmy-fleet.mjs.sha256`)).ok)),
     timed('the container’s boot', bootContainer).then(() => timed('the watched user’s set-up', setUpWatchedUser)),
   ]);
   const res = await fetch(`${collector!.url}/v1/admin/enrollment-tokens`, {
@@ -283,12 +291,16 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     expect(r.out).not.toMatch(/systemctl enable --now/);
     nodeName = (await api('/v1/nodes')).map((n: { name: string }) => n.name).find((n: string) => n.startsWith(MACHINE));
     expect(nodeName).toBeTruthy();
-    // Installed with the default interval; from here on it samples at the test's heartbeat (see HEARTBEAT_S)
-    // and runs the default checklist as TEST_PROBES says.
+    // Installed with the default interval; from here on it samples at the test's heartbeat (see HEARTBEAT_S),
+    // runs the default checklist as TEST_PROBES says, and retries pushes at most RETRY_MAX_S apart.
     expect(await ok('grep -c "^intervalS: 5$" /etc/timmy/fleet/config.yaml')).toBe('1');
     await ok(
-      `sed -i 's/^intervalS: 5$/intervalS: ${HEARTBEAT_S}/' /etc/timmy/fleet/config.yaml && printf '%s\\n' ${shq(`probes: ${JSON.stringify(TEST_PROBES)}`)} >> /etc/timmy/fleet/config.yaml && systemctl restart timmy-fleet`,
+      `sed -i 's/^intervalS: 5$/intervalS: ${HEARTBEAT_S}/' /etc/timmy/fleet/config.yaml && printf '%s\\n' ${shq(`probes: ${JSON.stringify(TEST_PROBES)}`)} >> /etc/timmy/fleet/config.yaml \\
+      && mkdir -p /etc/systemd/system/timmy-fleet.service.d \\
+      && printf '[Service]\\nEnvironment=TIMMY_FLEET_RETRY_MAX_S=${RETRY_MAX_S}\\n' > /etc/systemd/system/timmy-fleet.service.d/test-retry.conf \\
+      && systemctl daemon-reload && systemctl restart timmy-fleet`,
     );
+    expect(await ok('systemctl show -p Environment --value timmy-fleet')).toMatch(new RegExp(`TIMMY_FLEET_RETRY_MAX_S=${RETRY_MAX_S}\\b`));
   }, 180_000);
 
   it('the unit is active and enabled', async () => {
@@ -420,8 +432,8 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
     await waitFor(
       'samples pushed after the collector restart',
       async () => (await samples()).some((s) => s.ts.getTime() > stoppedAt + 2000),
-      // The agent's push backoff grows while the collector is away, up to 60 s: after a restart that took
-      // a minute (a load average of 20), its next push may come a minute later.
+      // The agent's push backoff grows while the collector is away (up to RETRY_MAX_S here, 60 s by
+      // default); a collector's start took a minute at a load average of 20.
       90_000,
       500,
     );
@@ -436,7 +448,10 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
       await stop(collector!);
       const outageStart = Date.now();
       const pidBefore = await mainPid();
-      // The outage lasts until its length has passed and its samples (at 5 s) are waiting in the agent's buffer.
+      // The outage lasts until its length has passed and its samples (one per heartbeat) are waiting in the
+      // agent's buffer. Asked only once the length has passed: each `timmy-fleet status` is a Node start in
+      // the container, seconds of CPU on a busy machine that the agent and the collector's start need.
+      await new Promise((r) => setTimeout(r, outageStart + OUTAGE_S * 1000 - Date.now()));
       const buffered = await waitFor(
         'the outage’s samples buffered',
         async () => {
@@ -447,6 +462,7 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
         1000,
       );
       expect(buffered).toBeGreaterThanOrEqual(OUTAGE_SAMPLES);
+      const restartAt = Date.now();
       await startCollector();
       const outageEnd = Date.now();
       expect(await mainPid()).toBe(pidBefore);
@@ -467,6 +483,9 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
         async () => (JSON.parse(await ok('timmy-fleet status --json')) as { bufferedSamples: number }).bufferedSamples <= 1,
         60_000,
         1000,
+      );
+      process.stdout.write(
+        `outage: ${((restartAt - outageStart) / 1000).toFixed(1)} s, the collector listening ${((outageEnd - restartAt) / 1000).toFixed(1)} s later, backfilled and drained ${((Date.now() - outageEnd) / 1000).toFixed(1)} s after that\n`,
       );
       const overlapping = (await intervals()).filter((i) => Date.parse(i.end) > outageStart && Date.parse(i.start) < outageEnd);
       expect(overlapping.length).toBeGreaterThan(0);
@@ -520,7 +539,9 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
   }, 150_000);
 
   it(`\`timmy-fleet health\` exits 0 on a healthy node every time it is asked, over ${HEALTH_WINDOW_S} s and three runs of every check`, async () => {
+    const t0 = Date.now();
     await waitFor('a healthy node', async () => (await inC('timmy-fleet health')).code === 0, 60_000, 1000);
+    const healthyS = ((Date.now() - t0) / 1000).toFixed(1);
     // How often each check has run, as the agent counts it in health.json.
     const runs = async () =>
       new Map(
@@ -545,6 +566,9 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
       }
       await new Promise((res) => setTimeout(res, 200));
     }
+    process.stdout.write(
+      `health: exit 0 after ${healthyS} s, then ${answers.length} answers in ${((Date.now() - t0) / 1000 - Number(healthyS)).toFixed(1)} s\n`,
+    );
     expect(answers.length).toBeGreaterThan(20);
     expect(answers.filter((a) => a.code !== 0)).toEqual([]);
   }, 120_000);

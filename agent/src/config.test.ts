@@ -91,6 +91,24 @@ describe('agent config', () => {
     ]);
   });
 
+  it('push.retryMaxS caps the push backoff (60 s by default); TIMMY_FLEET_RETRY_MAX_S overrides it, checked', () => {
+    const base = { collectorUrl: 'https://collector.example' };
+    const cap = (doc: object, env: NodeJS.ProcessEnv = {}) => {
+      const r = validateConfig(doc, 'x', passwd, env);
+      return r.ok ? r.config.push.retryMaxS : r.problems.join('\n');
+    };
+    expect(cap(base)).toBe(60);
+    expect(cap({ ...base, push: { retryMaxS: 5 } })).toBe(5);
+    expect(cap({ ...base, push: { retryMaxS: 5 } }, { TIMMY_FLEET_RETRY_MAX_S: '2' })).toBe(2);
+    expect(cap(base, { TIMMY_FLEET_RETRY_MAX_S: ' 1.5 ' })).toBe(1.5);
+    expect(cap(base, { TIMMY_FLEET_RETRY_MAX_S: '' })).toBe(60);
+    expect(cap({ ...base, push: { retryMaxS: 0.5 } })).toMatch(/^\/push\/retryMaxS: /);
+    for (const bad of ['soon', '0', '3601', '-1'])
+      expect(cap(base, { TIMMY_FLEET_RETRY_MAX_S: bad })).toBe(
+        `TIMMY_FLEET_RETRY_MAX_S: "${bad}" is not a number of seconds from 1 to 3600 (the longest wait between push retries)`,
+      );
+  });
+
   it('reads YAML from --config, then TIMMY_FLEET_CONFIG, and explains a missing file', () => {
     const d = mkdtempSync(join(tmpdir(), 'timmy-cfg-'));
     try {
@@ -98,8 +116,8 @@ describe('agent config', () => {
       writeFileSync(join(d, 'b.yaml'), 'collectorUrl: [unclosed\n');
       const a = loadConfig(join(d, 'a.yaml'), {});
       expect(a.ok && a.config.collectorUrl).toBe('https://a.example');
-      const viaEnv = loadConfig(undefined, { TIMMY_FLEET_CONFIG: join(d, 'a.yaml') });
-      expect(viaEnv.ok).toBe(true);
+      const viaEnv = loadConfig(undefined, { TIMMY_FLEET_CONFIG: join(d, 'a.yaml'), TIMMY_FLEET_RETRY_MAX_S: '3' });
+      expect(viaEnv.ok && viaEnv.config.push.retryMaxS).toBe(3);
       const bad = loadConfig(join(d, 'b.yaml'), {});
       expect(!bad.ok && bad.problems[0]).toMatch(/not valid YAML/);
       const missing = loadConfig(join(d, 'none.yaml'), {});

@@ -65,6 +65,12 @@ export const ConfigSchema = Type.Object(
             'gzip bodies above this size: backlog batches always; the 0.5-2 KiB live reports are not worth the ~2 MB of RSS zlib costs once loaded',
         }),
         deadLetterMaxBytes: Type.Integer({ minimum: 4096, default: 8 * 1024 * 1024 }),
+        retryMaxS: Type.Number({
+          minimum: 1,
+          maximum: 3600,
+          default: 60,
+          description: 'the longest wait between push retries (backoff cap, Retry-After included); env TIMMY_FLEET_RETRY_MAX_S',
+        }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -120,13 +126,35 @@ export function lookupUser(user: string, passwd = '/etc/passwd'): ProbeEnv {
   return { user, uid: -1, home: `/home/${user}` };
 }
 
-/** Validates an already-parsed document (tests use this directly). */
-export function validateConfig(doc: unknown, configPath = '(inline)', passwd?: string): LoadResult {
+/** The environment variable that overrides `push.retryMaxS` (a restart test's agents reconnect sooner). */
+export const RETRY_MAX_ENV = 'TIMMY_FLEET_RETRY_MAX_S';
+
+/**
+ * Settings the environment overrides, applied to the parsed document before validation, so a bad value
+ * is listed with the rest; an unreadable number is a problem of its own, naming the variable.
+ */
+function fromEnv(doc: Record<string, unknown>, env: NodeJS.ProcessEnv): { doc: Record<string, unknown>; problems: string[] } {
+  const v = env[RETRY_MAX_ENV]?.trim();
+  if (v === undefined || v === '') return { doc, problems: [] };
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 1 || n > 3600)
+    return {
+      doc,
+      problems: [`${RETRY_MAX_ENV}: "${v}" is not a number of seconds from 1 to 3600 (the longest wait between push retries)`],
+    };
+  const push = doc.push !== null && typeof doc.push === 'object' && !Array.isArray(doc.push) ? doc.push : {};
+  return { doc: { ...doc, push: { ...push, retryMaxS: n } }, problems: [] };
+}
+
+/** Validates an already-parsed document (tests use this directly); `env` overrides what `fromEnv` lists. */
+export function validateConfig(doc: unknown, configPath = '(inline)', passwd?: string, environ: NodeJS.ProcessEnv = {}): LoadResult {
   const problems: string[] = [];
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     return { ok: false, configPath, problems: [`${configPath}: expected a YAML mapping at the top level`] };
   }
-  const raw = Value.Default(ConfigSchema, structuredClone(doc)) as RawConfig;
+  const overridden = fromEnv(doc as Record<string, unknown>, environ);
+  problems.push(...overridden.problems);
+  const raw = Value.Default(ConfigSchema, structuredClone(overridden.doc)) as RawConfig;
   problems.push(...schemaProblems(ConfigSchema, raw, ''));
   if (typeof raw.collectorUrl === 'string') {
     try {
@@ -208,5 +236,5 @@ export function loadConfig(flag?: string, env: NodeJS.ProcessEnv = process.env):
   } catch (e) {
     return { ok: false, configPath: path, problems: [`${path}: not valid YAML: ${(e as Error).message.split('\n')[0]}`] };
   }
-  return validateConfig(doc, path);
+  return validateConfig(doc, path, undefined, env);
 }

@@ -58,7 +58,7 @@ afterEach(async () => {
 const log = rootLogger('silent');
 const hb = (i: number) => ({ ts: 1763683200000 + i * 5000, heartbeat: { bootId: 'b', uptimeS: i, agentRssBytes: 1, agentCpuSeconds: 0 } });
 
-function setup(samples = 3, opts: Partial<{ gzipMinBytes: number }> = {}) {
+function setup(samples = 3, opts: Partial<{ gzipMinBytes: number; retryMaxS: number }> = {}) {
   const credentialFile = join(dir, 'credential');
   writeFileSync(credentialFile, 'tok-1\n', { mode: 0o600 });
   const buffer = DiskBuffer.open({ dir, maxBytes: 1 << 24, segmentBytes: 1 << 16, fsyncIntervalMs: 1000 });
@@ -75,6 +75,7 @@ function setup(samples = 3, opts: Partial<{ gzipMinBytes: number }> = {}) {
       maxBatchSamples: 1000,
       maxBatchBytes: 1 << 20,
       deadLetterMaxBytes: 1 << 20,
+      ...(opts.retryMaxS === undefined ? {} : { retryMaxS: opts.retryMaxS }),
     },
     buffer,
     log,
@@ -142,6 +143,25 @@ describe('Pusher against a real HTTP server on loopback', () => {
     expect(buffer.pending()).toBe(1);
     await pusher.stop();
     buffer.close();
+  });
+
+  it('push.retryMaxS caps the backoff and a Retry-After (60 s without it)', async () => {
+    const failures = async (retryMaxS?: number) => {
+      const { pusher, buffer } = setup(1, retryMaxS === undefined ? {} : { retryMaxS });
+      const delays: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        replies.push(() => ({ status: 503, body: { code: 'FLEET_UNAVAILABLE' } }));
+        delays.push(((await pusher.pushOnce()) as { delayMs: number }).delayMs);
+      }
+      replies.push(() => ({ status: 429, headers: { 'retry-after': '17' }, body: { code: 'FLEET_RATE_LIMITED' } }));
+      delays.push(((await pusher.pushOnce()) as { delayMs: number }).delayMs);
+      await pusher.stop();
+      buffer.close();
+      return delays;
+    };
+    // random() is 0.5: halfway between 1 s and the ceiling, which doubles up to the cap.
+    expect(await failures()).toEqual([1000, 1500, 2500, 4500, 8500, 16_500, 30_500, 30_500, 30_500, 30_500, 30_500]);
+    expect(await failures(2)).toEqual([1000, 1500, 1500, 1500, 1500, 1500, 1500, 1500, 1500, 1500, 2000]);
   });
 
   it.each([400, 413, 422])('%i moves the batch to the dead-letter file and counts it', async (status) => {

@@ -2,7 +2,7 @@
  * Pushes buffered samples to the collector:
  * - POST {collectorUrl}/v1/reports, `Authorization: Bearer <credential>`, JSON, gzip above ~1 KiB;
  * - 2xx: the batch is acknowledged (deleted); per-sample `rejected` entries go to the dead-letter file;
- * - 5xx / 429 / network: keep, retry with full-jitter backoff 1 s..60 s, `Retry-After` honoured;
+ * - 5xx / 429 / network: keep, retry with full-jitter backoff 1 s..`push.retryMaxS` (60 s), `Retry-After` honoured up to it;
  * - 400 / 413 / 422: the batch goes to the dead-letter file (counted) and is acknowledged locally;
  * - 401 / 403: keep the data, re-read the credential file, retry with backoff;
  * - `ack.credential`: the new credential is written atomically (0600) and used from then on.
@@ -29,6 +29,8 @@ export interface PushOptions {
   maxBatchSamples: number;
   maxBatchBytes: number;
   deadLetterMaxBytes: number;
+  /** The backoff cap in seconds (`push.retryMaxS`); PUSH_BACKOFF's 60 s when absent. */
+  retryMaxS?: number;
 }
 
 export interface PushStats {
@@ -49,7 +51,7 @@ export interface PushStats {
 
 export type PushOutcome = { kind: 'idle' } | { kind: 'ok'; more: boolean } | { kind: 'retry'; delayMs: number; reason: string };
 
-/** Push retries: 1 s up to 60 s (the one policy in @timmy/shared's retry module). */
+/** Push retries: 1 s up to 60 s by default (`push.retryMaxS`; the one policy in @timmy/shared's retry module). */
 export const PUSH_BACKOFF: Backoff = { baseMs: 1000, capMs: 60_000 };
 
 export function readCredential(file: string): string | undefined {
@@ -84,6 +86,7 @@ export class Pusher {
   private readonly facts: AgentFacts;
   private readonly random: () => number;
   private readonly now: () => number;
+  private readonly backoff: Backoff;
   private wake: (() => void) | undefined;
   private running = false;
   private stopTimer: (() => void) | undefined;
@@ -101,6 +104,7 @@ export class Pusher {
     this.facts = facts;
     this.random = deps.random ?? Math.random;
     this.now = deps.now ?? Date.now;
+    this.backoff = opts.retryMaxS === undefined ? PUSH_BACKOFF : { ...PUSH_BACKOFF, capMs: Math.round(opts.retryMaxS * 1000) };
     this.url = new URL('v1/reports', opts.collectorUrl.endsWith('/') ? opts.collectorUrl : `${opts.collectorUrl}/`);
     this.transport = deps.transport ?? makeTransport({ caFile: opts.caFile });
     this.credential = readCredential(opts.credentialFile);
@@ -211,7 +215,7 @@ export class Pusher {
     this.stats.consecutiveFailures++;
     this.stats.retries++;
     this.stats.lastError = reason;
-    const delayMs = retryDelay(this.stats.consecutiveFailures, PUSH_BACKOFF, this.random, retryAfterMs);
+    const delayMs = retryDelay(this.stats.consecutiveFailures, this.backoff, this.random, retryAfterMs);
     this.log.warn({ reason, delayMs, attempt: this.stats.consecutiveFailures, pending: this.buffer.pending() }, 'push failed; will retry');
     return { kind: 'retry', delayMs, reason };
   }
