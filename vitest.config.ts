@@ -66,12 +66,12 @@ const LONGEST_FIRST = [
   'console-browser',
   // Since alerts-cluster, alerts-delivery-faults, collector-cli, main-job and agent-install run their
   // independent cases side by side (and test agents reconnect within 2 s of a collector's restart),
-  // db-failover and main-job are the longer ones.
+  // db-failover is the longer one.
   'db-failover',
-  'main-job',
   'alerts-delivery-faults',
   'alerts-cluster',
   'collector-cli',
+  'main-job',
   'agent-install',
   'agent-crash',
 ].map((name) => `/test/${name}.test.ts`);

@@ -13,13 +13,20 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, freePort, waitFor } from './support/processes.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'timmy-main-'));
-chmodSync(dir, 0o711); // as root, PostgreSQL runs as `postgres`, which must reach its directory
+const dirs: string[] = [];
+/** A state directory (TIMMY_MAIN_DIR) of its own for a run. */
+function stateDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'timmy-main-'));
+  chmodSync(d, 0o711); // as root, PostgreSQL runs as `postgres`, which must reach its directory
+  dirs.push(d);
+  return d;
+}
+const dir = stateDir();
 const runs: ChildProcess[] = [];
 
 afterAll(() => {
   for (const r of runs) signalGroup(r, 'SIGKILL'); // whatever of a run is left, npm itself gone or not
-  rmSync(dir, { recursive: true, force: true });
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 function signalGroup(c: ChildProcess, signal: NodeJS.Signals) {
@@ -31,8 +38,8 @@ function signalGroup(c: ChildProcess, signal: NodeJS.Signals) {
 }
 
 /** `npm start` in a process group of its own (as a terminal would run it), state in `dir`. */
-function npmStart(env: Record<string, string>) {
-  const env0: Record<string, string | undefined> = { ...process.env, TIMMY_MAIN_DIR: dir, LOG_LEVEL: 'warn', ...env };
+function npmStart(env: Record<string, string>, state = dir) {
+  const env0: Record<string, string | undefined> = { ...process.env, TIMMY_MAIN_DIR: state, LOG_LEVEL: 'warn', ...env };
   // A user's shell: none of the variables pnpm and vitest set, no node_modules/.bin on PATH (where
   // `node` is pnpm's shell wrapper, which would run npm itself under a shell that forwards no signal).
   for (const k of Object.keys(env0))
@@ -182,8 +189,10 @@ describe('npm start', () => {
     }
   }, 240_000);
 
-  it('Ctrl-C (SIGINT to the process group) stops every process of the run', async () => {
-    const run = npmStart({ TIMMY_PORT: '0' });
+  // Beside the SIGTERM case, in a state directory of its own (two embedded PostgreSQL servers cannot
+  // share one): each run mostly waits for its PostgreSQL, collector and agent to start.
+  it.concurrent('Ctrl-C (SIGINT to the process group) stops every process of the run', async ({ expect }) => {
+    const run = npmStart({ TIMMY_PORT: '0' }, stateDir());
     const { url, tree } = await started(run);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     signalGroup(run.child, 'SIGINT');
