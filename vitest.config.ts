@@ -48,13 +48,15 @@ const reuseWorkers = { isolate: false };
 process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'timmy-fleet-node-compile-cache');
 
 /**
- * Files that run side by side: one more than the cores. Most of the cross-process time is waiting (a
- * booting systemd container, agent intervals, alert thresholds, a database failover), so on two cores two
- * files at a time left them idle much of the run (fresh clone: vitest 475 s with two). Four at a time was
- * tried: the cross-process files then starved each other (agents missed heartbeats, shutdowns outlived
- * their deadlines) and failed. `--maxWorkers=N` on the command line overrides it.
+ * Files that run side by side: one per core. Most of the cross-process time is waiting (a booting
+ * systemd container, agent intervals, alert thresholds, a database failover), so two files at a time on
+ * two cores keep the cores busy. Four at a time was tried: on two cores the cross-process files then
+ * starved each other (agents missed heartbeats, shutdowns outlived their deadlines) and failed. Three
+ * failed too, in a fresh clone: db-failover's planned switchover beside systemd and console-browser
+ * (load average 21).
+ * `--maxWorkers=N` on the command line overrides it.
  */
-const MAX_WORKERS = Math.max(2, availableParallelism() + 1);
+const MAX_WORKERS = Math.max(2, availableParallelism());
 
 /**
  * The cross-process files that take longest (measured on a 2-core machine: minutes of real waiting
