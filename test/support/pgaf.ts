@@ -10,7 +10,7 @@
  * its keeper's side would just be restarted by the keeper, with no failover).
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -268,22 +268,55 @@ export class Formation {
 
   async stop(): Promise<void> {
     await this.monitorSql.end({ timeout: 1 }).catch(() => {});
-    for (const k of [...this.nodes.map((n) => n.keeper), this.monitorKeeper]) {
-      if (!k?.pid || k.exitCode !== null) continue;
-      try {
-        process.kill(-k.pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-    // A postmaster restarted by a keeper just before the kill would outlive it: stop any left.
+    // Every process of the formation: the keepers, the postmasters (a keeper may just have restarted one)
+    // and all their descendants, found before any is killed. PostgreSQL's children lead sessions of their
+    // own, and some (the monitor's logger and health-check workers) were seen outliving a killed
+    // postmaster, so a group kill does not reach them.
+    const keepers: number[] = [];
+    for (const k of [...this.nodes.map((n) => n.keeper), this.monitorKeeper]) if (k?.pid && k.exitCode === null) keepers.push(k.pid);
+    const roots = [...keepers];
     for (const d of [...this.nodes.map((n) => n.pgdata), join(this.dir, 'monitor')]) {
       try {
-        process.kill(Number(readFileSync(join(d, 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGKILL');
+        const pid = Number(readFileSync(join(d, 'postmaster.pid'), 'utf8').split('\n')[0]);
+        if (pid > 1) roots.push(pid);
       } catch {
         // not running
       }
     }
+    const all = withDescendants(roots);
+    for (const pid of [...keepers.map((k) => -k), ...all]) {
+      try {
+        process.kill(pid, 'SIGKILL'); // a keeper's whole group (negative), then each process
+      } catch {
+        // gone
+      }
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** `roots` and every process below them (read from /proc: parent ids), roots first. */
+function withDescendants(roots: readonly number[]): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(name)) continue;
+    try {
+      // The fields after the command (which may hold spaces or parentheses): state, then the parent id.
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      (children.get(ppid) ?? children.set(ppid, []).get(ppid)!).push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: number[] = [];
+  const seen = new Set<number>();
+  const visit = (pid: number) => {
+    if (seen.has(pid)) return;
+    seen.add(pid);
+    out.push(pid);
+    for (const c of children.get(pid) ?? []) visit(c);
+  };
+  for (const r of roots) visit(r);
+  return out;
 }
