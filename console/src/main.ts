@@ -203,8 +203,8 @@ function App() {
 }
 
 // The session comes with the page (no round trip before the page's own loads); asked for only when absent.
-const served = pageSession();
-if (served) session.value = served;
+const carried = pageSession();
+if (carried) session.value = carried;
 else void loadSession();
 // The page's module loads alongside the session, not after it (the router's load() then finds it loaded).
 match(location.pathname)

@@ -25,24 +25,17 @@ export function eventScope(p: Principal): { scope: EventsHello['scope']; sees: (
 const frame = (event: string, data: unknown, id?: number) =>
   `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
-const stateEvent = (c: NodeStateChange): NodeStateEvent => ({
-  node: c.node,
-  nodeId: c.nodeId,
-  operator: c.operator,
-  region: c.region,
-  from: c.from,
-  to: c.to,
-  at: c.at,
-  cause: c.cause,
-});
+/** The stream's event: the change without the operator id it is filtered by. */
+const stateEvent = ({ operatorId: _, ...event }: NodeStateChange): NodeStateEvent => event;
 
 /**
- * Where a stream starts: after the changes before `?since=` (ms, the collector's clock: when it served a
- * console page) or after a reconnecting EventSource's Last-Event-ID (an id of ours), whichever is later.
+ * Where a stream starts: after the changes before `since` (ms, the collector's clock: when it served a
+ * console page; the route's schema checks it) or after a reconnecting EventSource's Last-Event-ID (an id
+ * of ours), whichever is later.
  */
-export function streamCursor(since: string | undefined, lastEventId: unknown): number | undefined {
+function streamCursor(since: string | undefined, lastEventId: unknown): number | undefined {
   const after = [
-    since !== undefined && /^[0-9]{1,13}$/.test(since) ? firstIdAt(Number(since)) - 1 : undefined,
+    since === undefined ? undefined : firstIdAt(Number(since)) - 1,
     typeof lastEventId === 'string' && /^[0-9]{1,16}$/.test(lastEventId) ? Number(lastEventId) : undefined,
   ].filter((v): v is number => v !== undefined);
   return after.length ? Math.max(...after) : undefined;
