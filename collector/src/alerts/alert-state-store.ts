@@ -2,13 +2,40 @@
  * The alert state carried between evaluations (`alert_instances`, one row per alert instance): read at
  * the start of a cycle, and only what changed written back in the cycle's transaction.
  */
+import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
-import type { alertInstances } from '../db/schema/alerts.ts';
+import type { alertInstances, alertStateStamp } from '../db/schema/alerts.ts';
 import type { AlertState } from './types.ts';
 
 type AlertInstanceRow = Pick<typeof alertInstances.$inferSelect, 'key' | 'data'>;
+type StampRow = Pick<typeof alertStateStamp.$inferSelect, 'writer' | 'seq'>;
 
-export async function loadAlertState(sql: postgres.TransactionSql): Promise<AlertState> {
+/**
+ * The alert state one evaluator keeps between its cycles. Every cycle's write stamps `alert_state_stamp`
+ * (writer, seq) in the same transaction; the next cycle that finds its own stamp there knows nobody wrote
+ * the instances since, and uses `state` instead of reading back every row (at 10,000 nodes offline, 10,000
+ * JSON documents every 5 s). Another collector's cycle, or rows cleared, changes the stamp: the rows are
+ * read again. `state` is set only once the cycle's transaction committed (AlertStateCache.committed).
+ */
+export class AlertStateCache {
+  readonly writer = randomUUID();
+  seq = 0;
+  state: AlertState | null = null;
+  /** Reads answered from memory, and from the table (a metric for tests and curious operators). */
+  hits = 0;
+  reads = 0;
+}
+
+/** The instances as the last committed cycle left them: from `cache` when its stamp is still the table's. */
+export async function loadAlertState(sql: postgres.TransactionSql, cache?: AlertStateCache): Promise<AlertState> {
+  if (cache?.state) {
+    const [stamp] = await sql<StampRow[]>`select writer, seq from alert_state_stamp where id = 1`;
+    if (stamp && stamp.writer === cache.writer && Number(stamp.seq) === cache.seq) {
+      cache.hits++;
+      return cache.state;
+    }
+  }
+  if (cache) cache.reads++;
   const rows = await sql<AlertInstanceRow[]>`select key, data from alert_instances`;
   return Object.fromEntries(rows.map((r) => [r.key, r.data]));
 }
@@ -37,7 +64,35 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return defined === 0;
 }
 
-export async function saveAlertState(sql: postgres.TransactionSql, prev: AlertState, next: AlertState, now: number): Promise<void> {
+/**
+ * Writes what changed from `prev` to `next`. With a cache, also stamps the table and returns what to call
+ * once the transaction has committed (then the cache holds `next`); a rolled-back cycle leaves the cache
+ * as it was, and its stamp, never committed, is not found the next time. Without a cache the stamp is
+ * removed, so no evaluator's cache outlives a write it did not make.
+ */
+export async function saveAlertState(
+  sql: postgres.TransactionSql,
+  prev: AlertState,
+  next: AlertState,
+  now: number,
+  cache?: AlertStateCache,
+): Promise<() => void> {
+  await writeChanges(sql, prev, next, now);
+  if (!cache) {
+    // An evaluator without a cache still wrote: whichever cache holds the stamp no longer holds the rows.
+    await sql`delete from alert_state_stamp`;
+    return () => {};
+  }
+  const seq = cache.seq + 1;
+  await sql`insert into alert_state_stamp (id, writer, seq) values (1, ${cache.writer}, ${seq})
+            on conflict (id) do update set writer = excluded.writer, seq = excluded.seq`;
+  return () => {
+    cache.seq = seq;
+    cache.state = next;
+  };
+}
+
+async function writeChanges(sql: postgres.TransactionSql, prev: AlertState, next: AlertState, now: number): Promise<void> {
   const gone = Object.keys(prev).filter((k) => !(k in next));
   if (gone.length) await sql`delete from alert_instances where key = any(${gone}::text[])`;
   // Only what changed is written: at fleet scale nearly every instance is the same as last cycle.

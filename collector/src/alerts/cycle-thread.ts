@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type postgres from 'postgres';
 import { LOCKS, withTryLock } from '../db/database.ts';
+import { AlertStateCache } from './alert-state-store.ts';
 import type { Thresholds } from '../sla/budget.ts';
 import type { AlertingPlan } from './config.ts';
 import { runAlertCycle, type CycleResult, type EngineOptions } from './engine.ts';
@@ -39,7 +40,7 @@ export interface CycleDeps {
 export function cycleDeps(plan: CyclePlan, sql: postgres.Sql, metrics: AlertMetrics, maintenance?: MaintenanceSource): CycleDeps {
   return {
     sql,
-    engine: { ...plan.engine, metrics },
+    engine: { ...plan.engine, metrics, stateCache: new AlertStateCache() },
     windows: maintenance ?? maintenanceFromTable(sql),
     outlooks: outlooksFromSla(sql, plan.thresholds),
     interest: fleetInterest(plan.engine.rules),

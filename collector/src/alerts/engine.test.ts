@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/pg.ts';
 import { migrateDatabase, openDatabase, type Database } from '../db/database.ts';
 import { verifyAckToken } from './ack-link.ts';
-import { sameJson } from './alert-state-store.ts';
+import { AlertStateCache, sameJson } from './alert-state-store.ts';
 import { acknowledgeIncident, resolveIncidentByHand, runAlertCycle, type EngineOptions } from './engine.ts';
 import { IncidentError } from './errors.ts';
 import { getIncident, incidentHistory, listIncidents } from './incident-store.ts';
@@ -28,7 +28,7 @@ afterAll(async () => {
   await drop?.();
 });
 beforeEach(async () => {
-  await db.sql`truncate alert_instances, incidents, incident_nodes, incident_events, alert_notifications`;
+  await db.sql`truncate alert_instances, alert_state_stamp, incidents, incident_nodes, incident_events, alert_notifications`;
 });
 
 let ids = 0;
@@ -179,6 +179,53 @@ describe('alert cycle on PostgreSQL', () => {
     const err = await acknowledgeIncident(db.sql, 'nope', 'x', T0, opts).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IncidentError);
     expect(err).toMatchObject({ code: 'FLEET_NOT_FOUND', statusCode: 404, message: 'incident nope not found' });
+  });
+});
+
+describe('the alert state one evaluator keeps between its cycles', () => {
+  /**
+   * Thirteen cycles a minute apart (three nodes go down, one comes back), with another evaluator (no cache)
+   * running a cycle of its own just before the 8th minute's, and one cycle failing (rolled back) when it opens its first
+   * incident. Returns every cycle's transitions and what the tables hold at the end.
+   */
+  async function scenario(cache?: AlertStateCache) {
+    await db.sql`truncate alert_instances, alert_state_stamp, incidents, incident_nodes, incident_events, alert_notifications`;
+    ids = 0;
+    let failed = false;
+    const flaky: EngineOptions = {
+      ...opts,
+      newId: () => {
+        if (!failed) {
+          failed = true;
+          throw new Error('injected: the cycle fails after it wrote the alert state');
+        }
+        return `inc-${++ids}`;
+      },
+      ...(cache ? { stateCache: cache } : {}),
+    };
+    const down: Record<string, number> = { 'eu-0': T0 };
+    const log: string[] = [];
+    for (let m = 0; m <= 12; m++) {
+      const now = T0 + m * MIN;
+      if (m === 3) Object.assign(down, { 'eu-1': now, 'eu-2': now });
+      if (m === 11) delete down['eu-0'];
+      if (m === 8) await runAlertCycle(db.sql, state(now, down), now, { ...opts, newId: () => `other-${++ids}` });
+      const r = await runAlertCycle(db.sql, state(now, down), now, flaky).catch((e: Error) => ({ transitions: [], error: e.message }));
+      log.push(`${m}: ${'error' in r ? r.error : r.transitions.map((t) => `${t.key}>${t.to}`).join(' ')}`);
+    }
+    const instances = await db.sql`select key, phase, data from alert_instances order by key`;
+    return { log, outbox: await outbox(), instances };
+  }
+
+  it('gives the same cycles as reading the rows back, reads them again after another evaluator wrote, and keeps nothing of a rolled-back cycle', async () => {
+    const read = await scenario();
+    const cache = new AlertStateCache();
+    const kept = await scenario(cache);
+    expect(read.log.some((l) => l.includes('injected'))).toBe(true);
+    expect(read.log.some((l) => l.includes('>firing'))).toBe(true);
+    expect(kept).toEqual(read);
+    // read at the first cycle and once after the other evaluator's; from memory in the eleven others
+    expect({ reads: cache.reads, hits: cache.hits }).toEqual({ reads: 2, hits: 11 });
   });
 });
 

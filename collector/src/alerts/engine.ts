@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
 import { ackUrl, createAckToken } from './ack-link.ts';
-import { loadAlertState, saveAlertState } from './alert-state-store.ts';
+import { loadAlertState, saveAlertState, type AlertStateCache } from './alert-state-store.ts';
 import type { Notification, NotificationNode, NotificationTransition } from './channels/channel.ts';
 import type { EnginePlan } from './config.ts';
 import { IncidentError } from './errors.ts';
@@ -54,6 +54,8 @@ import type { AlertTransition, FleetState, NodeState } from './types.ts';
 export interface EngineOptions extends EnginePlan {
   newId?: () => string;
   metrics?: AlertMetrics;
+  /** The alert state kept between this evaluator's cycles (one per evaluator; see alert-state-store.ts). */
+  stateCache?: AlertStateCache;
 }
 
 export interface CycleResult {
@@ -155,10 +157,11 @@ class Recorder {
 export async function runAlertCycle(sql: postgres.Sql, state: FleetState, now: number, opts: EngineOptions): Promise<CycleResult> {
   const policy = opts.policy ?? DEFAULT_INCIDENT_POLICY;
   const newId = opts.newId ?? randomUUID;
-  return sql.begin(async (tx) => {
-    const prev = await loadAlertState(tx);
+  let committed = () => {};
+  const result = await sql.begin(async (tx) => {
+    const prev = await loadAlertState(tx, opts.stateCache);
     const { state: next, transitions } = evaluate(state, prev, now, opts.rules ?? DEFAULT_RULES_CONFIG);
-    await saveAlertState(tx, prev, next, now);
+    committed = await saveAlertState(tx, prev, next, now, opts.stateCache);
 
     // Indexed only when a cycle writes an incident (most cycles at fleet scale write none).
     let byName: Map<string, NodeState> | null = null;
@@ -246,6 +249,8 @@ export async function runAlertCycle(sql: postgres.Sql, state: FleetState, now: n
     if (opts.metrics) opts.metrics.setOpenIncidents(await openIncidentCounts(tx));
     return { transitions, actions, events: rec.events, enqueued: rec.enqueued };
   });
+  committed();
+  return result;
 }
 
 /**

@@ -7,7 +7,7 @@ import type postgres from 'postgres';
 import type { IncidentStatus, Severity } from '@timmy/shared';
 import type { incidentEvents, incidentNodes, incidents } from '../db/schema/alerts.ts';
 import type { NotificationNode } from './channels/channel.ts';
-import type { Incident, IncidentScope } from './incidents.ts';
+import { nodeChanges, type Incident, type IncidentScope } from './incidents.ts';
 
 export type Sql = postgres.Sql | postgres.TransactionSql;
 
@@ -183,10 +183,10 @@ export async function setIncidentNodes(
   now: number,
   nodeInfo: (name: string) => NotificationNode | undefined,
 ): Promise<void> {
-  const added = i.nodeIds.filter((n) => !before.includes(n));
-  const removed = before.filter((n) => !i.nodeIds.includes(n));
-  if (added.length) {
-    const rows = added.map((n) => ({
+  const { added, removed } = nodeChanges(before, i.nodeIds);
+  // In slices: one statement's parameters are at most 65,535 (5 per row), and a fleet-wide incident has a row per node.
+  for (let k = 0; k < added.length; k += 5_000) {
+    const rows = added.slice(k, k + 5_000).map((n) => ({
       node_name: n,
       incident_id: i.id,
       operator_id: nodeInfo(n)?.operatorId ?? '',

@@ -6,6 +6,7 @@ import {
   acknowledge,
   autoResolve,
   classify,
+  nodeChanges,
   openIncident,
   postmortemsDue,
   reconcile,
@@ -172,6 +173,16 @@ describe('reconcile', () => {
     const upd = reconcile([p1], g3);
     expect(upd).toMatchObject([{ type: 'update', incidentId: 'p1', addedNodes: ['eu-3'], removedNodes: [] }]);
     expect(updateIncident(p1, g3[0]!).nodeIds).toEqual(['eu-0', 'eu-1', 'eu-2', 'eu-3']);
+  });
+
+  it("node changes keep the lists' order, and hold at fleet size (a fleet-wide incident losing and gaining nodes)", () => {
+    expect(nodeChanges(['a', 'b', 'c'], ['d', 'c', 'a'])).toEqual({ added: ['d'], removed: ['b'] });
+    expect(nodeChanges([], [])).toEqual({ added: [], removed: [] });
+    const before = Array.from({ length: 20_000 }, (_, i) => `n${i}`);
+    const after = [...before.filter((_, i) => i % 1000 !== 7), 'new-1', 'new-2'];
+    const { added, removed } = nodeChanges(before, after);
+    expect(added).toEqual(['new-1', 'new-2']);
+    expect(removed).toEqual(before.filter((_, i) => i % 1000 === 7));
   });
 
   it('resolved incidents are ignored (a new one opens for the same key)', () => {

@@ -218,13 +218,23 @@ export function reconcile(openIncidents: Incident[], groups: IncidentGroup[]): I
       actions.push({ type: 'open', group: g });
       continue;
     }
-    const added = g.nodeIds.filter((n) => !inc.nodeIds.includes(n));
-    const removed = inc.nodeIds.filter((n) => !g.nodeIds.includes(n));
+    const { added, removed } = nodeChanges(inc.nodeIds, g.nodeIds);
     const alertsChanged = g.alertKeys.join('\n') !== inc.alertKeys.join('\n') || g.flapping !== inc.flapping;
     if (added.length || removed.length || alertsChanged)
       actions.push({ type: 'update', incidentId: inc.id, group: g, addedNodes: added, removedNodes: removed });
   }
   return actions;
+}
+
+/**
+ * The nodes in `after` and not in `before` (added), and the reverse (removed), each in its list's order.
+ * Through sets: an incident can cover the whole fleet (10,000 nodes and more), and a list's `includes`
+ * for each node made every cycle quadratic in it (4 s per cycle at 10,000 nodes).
+ */
+export function nodeChanges(before: readonly string[], after: readonly string[]): { added: string[]; removed: string[] } {
+  const was = new Set(before);
+  const is = new Set(after);
+  return { added: after.filter((n) => !was.has(n)), removed: before.filter((n) => !is.has(n)) };
 }
 
 /** What an incident takes from its group, when it opens and again at every update. */

@@ -29,6 +29,7 @@ const CITUS_PLACEMENT: Record<string, Placement> = {
   job_runs: 'reference',
   job_watermarks: 'reference',
   alert_instances: 'reference',
+  alert_state_stamp: 'reference',
   incidents: 'reference',
   incident_nodes: 'reference',
   incident_events: 'reference',

@@ -26,6 +26,16 @@ export const alertInstances = pgTable('alert_instances', {
   updatedAt: ts('updated_at').notNull(),
 });
 
+/**
+ * Who wrote `alert_instances` last (one row): a cycle that finds its own stamp here knows the rows are
+ * still what it left in memory and skips reading them back (alerts/alert-state-store.ts).
+ */
+export const alertStateStamp = pgTable('alert_state_stamp', {
+  id: integer('id').primaryKey(),
+  writer: text('writer').notNull(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+});
+
 export const incidents = pgTable(
   'incidents',
   {
