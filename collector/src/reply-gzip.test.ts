@@ -22,6 +22,10 @@ describe('gzipped replies', () => {
     const small = 'x'.repeat(COMPRESS_MIN_BYTES - 1);
     expect(gzipReply({ ...base, payload: small })).toBeUndefined();
     expect(gzipReply({ ...base, payload: `${small}x` })).toBeDefined();
+    // the bound is on bytes: 400 three-byte characters are 1,200 bytes in 400 string units
+    const wide = '€'.repeat(400);
+    expect(gunzipSync(gzipReply({ ...base, payload: wide })!).toString()).toBe(wide);
+    expect(gzipReply({ ...base, payload: '€'.repeat(341) })).toBeUndefined();
     expect(gzipReply({ ...base, acceptEncoding: undefined })).toBeUndefined();
     expect(gzipReply({ ...base, encoded: true })).toBeUndefined();
     expect(gzipReply({ ...base, contentType: 'image/png' })).toBeUndefined();

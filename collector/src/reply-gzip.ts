@@ -32,6 +32,9 @@ export function gzipReply(r: {
   if (r.encoded || !acceptsGzip(r.acceptEncoding) || !COMPRESSIBLE.test(String(r.contentType ?? ''))) return undefined;
   const p = r.payload;
   if (typeof p !== 'string' && !Buffer.isBuffer(p)) return undefined;
-  if ((typeof p === 'string' ? Buffer.byteLength(p) : p.length) < COMPRESS_MIN_BYTES) return undefined;
+  // A string's UTF-8 bytes are at least its UTF-16 length: only a short one needs counting.
+  const small =
+    typeof p === 'string' ? p.length < COMPRESS_MIN_BYTES && Buffer.byteLength(p) < COMPRESS_MIN_BYTES : p.length < COMPRESS_MIN_BYTES;
+  if (small) return undefined;
   return gzipSync(p, { level: 1 });
 }

@@ -6,7 +6,7 @@ import { DailyUptime, DaysQuery, OperatorNodesDays, OperatorNodesDaysQuery } fro
 import { Errors } from '../errors.ts';
 import { ACCESS } from '../auth/access.ts';
 import { thresholdsOf } from '../services/sla.ts';
-import { daysView, groupDays, nodeDays, operatorDays } from '../services/uptime-days.ts';
+import { daysView, groupDays, nodeDays, nodeDaysView, operatorDays } from '../services/uptime-days.ts';
 import { DEFAULT_DAYS, MAX_DAYS, daysSpan } from '../sla/days.ts';
 import { listSlaNodeIds, regionExists, resolveNode } from '../stores/nodes.ts';
 
@@ -89,7 +89,7 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
       const limit = req.query.limit === undefined ? MAX_NODES : Number(req.query.limit);
       if (!(limit >= 1 && limit <= MAX_NODES)) throw new Errors.BadRequest(`limit must be 1 to ${MAX_NODES}`);
       const v = await operatorDays(sql, thresholds, req.params.op, clock(), days, limit);
-      return { operator: v.operator, nodeCount: v.nodeCount, group: daysView(v.group), nodes: v.nodes.map(daysView) };
+      return { operator: v.operator, nodeCount: v.nodeCount, group: daysView(v.group), nodes: v.nodes.map(nodeDaysView) };
     },
   );
 

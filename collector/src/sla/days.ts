@@ -113,12 +113,20 @@ export function dayFigures(d: DayTotals, ratio: number | null, meetsThreshold: b
   };
 }
 
-/** The bar of one day: ratio, against the threshold, and the day in words (@timmy/shared daySummary). */
-export function dayBar(d: DayTotals, thresholdPct: number, opts: { nodes: number } = { nodes: 1 }): DayBar {
+/** A day's bar without its words: ratio and against the threshold (a page of many nodes' bars, which the console words). */
+export type DayFiguresBar = Omit<DayBar, 'summary'>;
+
+/** The bar of one day without its words (dayBar adds them). */
+export function dayRatio(d: DayTotals, thresholdPct: number): DayFiguresBar {
   const counted = d.upMs + d.downMs;
   const ratio = counted > 0 ? d.upMs / counted : null;
-  const meetsThreshold = ratio === null ? null : ratio * 100 >= thresholdPct;
-  return { ...d, ratio, meetsThreshold, summary: daySummary(dayFigures(d, ratio, meetsThreshold), thresholdPct, opts.nodes) };
+  return { ...d, ratio, meetsThreshold: ratio === null ? null : ratio * 100 >= thresholdPct };
+}
+
+/** The bar of one day: ratio, against the threshold, and the day in words (@timmy/shared daySummary). */
+export function dayBar(d: DayTotals, thresholdPct: number, opts: { nodes: number } = { nodes: 1 }): DayBar {
+  const b = dayRatio(d, thresholdPct);
+  return { ...b, summary: daySummary(dayFigures(d, b.ratio, b.meetsThreshold), thresholdPct, opts.nodes) };
 }
 
 /** UP / (UP + DOWN) over all the days; null when neither. */
