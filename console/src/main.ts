@@ -5,7 +5,7 @@
  * role cannot use.
  */
 import { render } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { type Session, isStaff, loadSession, pageServedAt, pageSession, session, signOut } from './lib/api.ts';
 import { html } from './lib/html.ts';
 import { startLive, stopLive } from './lib/live.ts';
@@ -128,7 +128,8 @@ function App() {
     };
   }, [s?.signedIn, s?.role]);
 
-  useEffect(() => {
+  // A layout effect: the page's module is asked for before the first frame is painted, not after it.
+  useLayoutEffect(() => {
     if (!s) return;
     if (path === '/' || (path === '/signin' && s.signedIn)) {
       history.replaceState(null, '', home(s));

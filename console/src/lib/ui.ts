@@ -1,5 +1,5 @@
 /** Small shared pieces: loading/error states, state badges, a data hook. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
 import { html } from './html.ts';
 import { track } from './ready.ts';
@@ -16,15 +16,22 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** Fetch once per `key` (and on reload()); the page is not drawn (ready.ts) while it is in flight. */
+/**
+ * Fetch once per `key` (and on reload()); the page is not drawn (ready.ts) while it is in flight. The
+ * request starts while the component renders, not in the effect: an effect runs after the next frame is
+ * painted, and a page's calls would leave a frame later (several on a busy machine) for nothing.
+ */
 export function useLoad<T>(fn: () => Promise<T>, key: string): Loaded<T> {
   const [state, set] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
   const [n, setN] = useState(0);
+  const started = useRef<{ key: string; p: Promise<T> } | null>(null);
+  const k = `${key}\u0000${n}`;
+  if (started.current?.key !== k) started.current = { key: k, p: new Promise<T>((resolve) => resolve(fn())) };
   useEffect(() => {
     let live = true;
     set((s) => ({ ...s, loading: true }));
     void track(
-      fn().then(
+      started.current!.p.then(
         (data) => live && set({ data, loading: false }),
         (error: Error) => live && set({ error, loading: false }),
       ),
