@@ -363,6 +363,19 @@ function explainFailure(): void {
         .join('; '),
     );
     console.error(`db-failover test process: longest event-loop delay ${Math.round(loopDelay.max / 1e6)} ms`);
+    // Per pusher: acknowledgements slower than 1 s (sent → acknowledged), and pauses of its own over 1.2 s
+    // (acknowledged → next sent; 700 ms expected): the collectors' slowness and this process's.
+    const iso = (t: number) => new Date(t).toISOString().slice(11, 23);
+    const slow: string[] = [];
+    for (let node = 0; node < PUSHERS; node++) {
+      const mine = acked.filter((a) => a.node === node);
+      mine.forEach((a, i) => {
+        if (a.at - a.sent > 1000) slow.push(`push-${node} #${a.seq} sent ${iso(a.sent)} acked +${a.at - a.sent} ms`);
+        const next = mine[i + 1];
+        if (next && next.sent - a.at > 1200) slow.push(`push-${node} paused ${iso(a.at)}..${iso(next.sent)}`);
+      });
+    }
+    console.error('db-failover pushers:', slow.join('; '));
   });
 }
 
