@@ -146,8 +146,8 @@ export class ObservationRecorder {
 
   /**
    * Since when this collector and its database have observed without a break (the start of the
-   * current span), or null when not observing right now (no span, or no successful beat for more
-   * than three beats: the database may be away, and the next beat will open a new span).
+   * current span), or null when not observing right now (no span, no successful beat for more than
+   * three beats, or a report lost for want of the database: the next beat will open a new span).
    */
   continuousSince(now: number): number | null {
     if (this.spanId === null || now - this.lastBeat > this.beatMs * 3 || this.ingest.losses().length) return null;
