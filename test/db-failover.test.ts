@@ -19,6 +19,7 @@
  */
 import postgres from 'postgres';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { alertsConfigFile, hookReceiver, perKey, type HookReceiver } from './support/alerts.ts';
 import { Formation, formationUnavailable, type PgNode } from './support/pgaf.ts';
@@ -26,6 +27,9 @@ import { registerNode, startAgentProcess, startCollectorProcess, stop, waitFor, 
 import { pushWithFailover, sampleReport } from './support/push.ts';
 
 const unavailable = formationUnavailable();
+/** The pushers live in this process: a stall here is a silence of every pusher (printed on a failure). */
+const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+loopDelay.enable();
 if (unavailable) console.warn(`db-failover: skipped: ${unavailable}`);
 
 const PUSHERS = 6;
@@ -339,6 +343,39 @@ function explainFailure(): void {
     const states = await sql`select n.name, i.state, i.cause, i.start_at, i.end_at from state_intervals i join nodes n on n.id = i.node_id
       where n.name = 'victim' order by i.start_at`.catch((e) => [String(e)]);
     console.error('db-failover victim intervals:', JSON.stringify(states));
+    // Where the other nodes went quiet, as stored (arrival times), and what the collectors claimed to observe.
+    const gaps = await sql`
+      select name, at, gap_ms from (
+        select n.name, s.at, (extract(epoch from s.at - lag(s.at) over (partition by n.name order by s.at)) * 1000)::int as gap_ms
+        from samples s join nodes n on n.id = s.node_id where n.name <> 'victim' and s.live) g
+      where gap_ms > 1500 order by at`.catch((e) => [String(e)]);
+    console.error(
+      'db-failover gaps over 1.5 s between stored live heartbeats:',
+      gaps.map((g: any) => `${g.name} ${(g.at as Date).toISOString()} ${g.gap_ms} ms`).join('; '),
+    );
+    const spans = await sql`select instance_id, started_at, last_beat_at from collector_spans order by started_at`.catch((e) => [
+      String(e),
+    ]);
+    console.error(
+      'db-failover observation spans:',
+      spans
+        .map((s: any) => `${s.instance_id} ${(s.started_at as Date).toISOString()}..${(s.last_beat_at as Date).toISOString()}`)
+        .join('; '),
+    );
+    console.error(`db-failover test process: longest event-loop delay ${Math.round(loopDelay.max / 1e6)} ms`);
+    // Per pusher: acknowledgements slower than 1 s (sent → acknowledged), and pauses of its own over 1.2 s
+    // (acknowledged → next sent; 700 ms expected): the collectors' slowness and this process's.
+    const iso = (t: number) => new Date(t).toISOString().slice(11, 23);
+    const slow: string[] = [];
+    for (let node = 0; node < PUSHERS; node++) {
+      const mine = acked.filter((a) => a.node === node);
+      mine.forEach((a, i) => {
+        if (a.at - a.sent > 1000) slow.push(`push-${node} #${a.seq} sent ${iso(a.sent)} acked +${a.at - a.sent} ms`);
+        const next = mine[i + 1];
+        if (next && next.sent - a.at > 1200) slow.push(`push-${node} paused ${iso(a.at)}..${iso(next.sent)}`);
+      });
+    }
+    console.error('db-failover pushers:', slow.join('; '));
   });
 }
 

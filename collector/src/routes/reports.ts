@@ -10,6 +10,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The node a report's credential belongs to (set by the ingest route before its body is parsed). */
     node?: AuthenticatedNode;
+    /** When a report arrived (the start of its request, before authentication): its live samples' time. */
+    receivedAt?: number;
   }
 }
 
@@ -47,13 +49,25 @@ export default async function reports(base: FastifyInstance) {
         },
       },
       // Authenticate before the body is parsed: a wrong credential costs no parsing and writes nothing.
+      // The arrival is taken first: a lookup waiting on the database must not make the node look late.
       onRequest: async (req) => {
-        const auth = await services.credentials.authenticate(bearer(req), clock());
+        const receivedAt = clock();
+        req.receivedAt = receivedAt;
+        const done = services.ingest.watch.begin(receivedAt);
+        let auth: AuthenticatedNode | null;
+        try {
+          auth = await services.credentials.authenticate(bearer(req), receivedAt);
+        } catch (e) {
+          services.ingest.watch.lose(receivedAt);
+          throw e;
+        } finally {
+          done();
+        }
         if (!auth) {
           metrics.ingestRejections.inc({ code: 'FLEET_UNAUTHORIZED' });
           throw new Errors.Unauthorized();
         }
-        if (auth.decommissionedAt !== null && auth.decommissionedAt <= clock()) {
+        if (auth.decommissionedAt !== null && auth.decommissionedAt <= receivedAt) {
           metrics.ingestRejections.inc({ code: 'FLEET_NODE_DECOMMISSIONED' });
           throw new Errors.NodeDecommissioned(
             `this node was decommissioned as of ${new Date(auth.decommissionedAt).toISOString()}: its reports are no longer accepted`,
@@ -64,7 +78,7 @@ export default async function reports(base: FastifyInstance) {
     },
     async (req) => {
       const started = performance.now();
-      const ack = await services.ingest.ingest(req.node!, req.body, clock());
+      const ack = await services.ingest.ingest(req.node!, req.body, req.receivedAt!);
       metrics.ingestDuration.observe((performance.now() - started) / 1000);
       return ack;
     },

@@ -8,6 +8,7 @@ import { CredentialStore, credentialPolicy } from '../auth/credentials.ts';
 import { IngestWriter } from './ingest-writer.ts';
 import { IngestService } from './ingest.ts';
 import { ObservationRecorder } from './observation.ts';
+import { IngestWatch } from './ingest-watch.ts';
 import { Settler } from './settle.ts';
 import { createAlertService } from '../alerts/service.ts';
 import { alertMetrics } from '../alerts/metrics.ts';
@@ -36,14 +37,23 @@ export function createServices(config: Config, database: Database, clock: Clock,
     metrics.ingestFlushSeconds.observe(ms / 1000);
   };
   const rawMs = config.retention.rawHours * 3_600_000;
-  const ingest = new IngestService(database.ingest, writer, credentials, metrics, {
-    freshMs: t.freshMs,
-    maxFutureMs: config.ingest.maxFutureSkewS * 1000,
-    maxAgeMs: rawMs,
-  });
+  const watch = new IngestWatch(clock);
+  const ingest = new IngestService(
+    database.ingest,
+    writer,
+    credentials,
+    metrics,
+    { freshMs: t.freshMs, maxFutureMs: config.ingest.maxFutureSkewS * 1000, maxAgeMs: rawMs },
+    watch,
+  );
   // A commit in flight for three beats is a stalled ingest path: the collector stops claiming to observe.
-  const observation = new ObservationRecorder(database.sql, clock, t.beatMs, log.child({ component: 'observation' }), () =>
-    writer.blocked(t.beatMs * 3),
+  const observation = new ObservationRecorder(
+    database.sql,
+    clock,
+    t.beatMs,
+    log.child({ component: 'observation' }),
+    () => writer.blocked(t.beatMs * 3),
+    watch,
   );
   const settler = new Settler(database.sql, observation, {
     graceMs: t.graceMs,

@@ -8,6 +8,8 @@ import { UnstorableReportError, type IngestWriter } from './ingest-writer.ts';
 import { BatchLoader } from './batch-loader.ts';
 import { failingByNode } from '../stores/nodes.ts';
 import type postgres from 'postgres';
+import { FleetError } from '@timmy/shared';
+import type { IngestWatch } from './ingest-watch.ts';
 
 export class IngestService {
   private readonly sql: postgres.Sql;
@@ -15,12 +17,22 @@ export class IngestService {
   private readonly credentials: CredentialStore;
   private readonly metrics: Metrics;
   private readonly limits: PrepareLimits;
+  /** Told of every report from its arrival until it is stored or refused, and of each lost for want of the database. */
+  readonly watch: IngestWatch;
   /** Carried-forward failing checks per node as this collector last stored them, trusted for the report that follows (prepare.ts `follows`), else read from the node row. */
   private failing = new Map<number, StreamMark & { failing: string[] }>();
   /** First sight of many nodes at once (a collector start under load): one query per batch. */
   private readonly failingLoader: BatchLoader<number, string[]>;
 
-  constructor(sql: postgres.Sql, writer: IngestWriter, credentials: CredentialStore, metrics: Metrics, limits: PrepareLimits) {
+  constructor(
+    sql: postgres.Sql,
+    writer: IngestWriter,
+    credentials: CredentialStore,
+    metrics: Metrics,
+    limits: PrepareLimits,
+    watch: IngestWatch,
+  ) {
+    this.watch = watch;
     this.sql = sql;
     this.writer = writer;
     this.credentials = credentials;
@@ -29,7 +41,40 @@ export class IngestService {
     this.failingLoader = new BatchLoader((ids) => failingByNode(this.sql, ids));
   }
 
+  /**
+   * Stores a report that arrived at `receivedAt` (its live samples count at that time). Until it is stored
+   * or refused the observation beat claims no time after its arrival; lost for want of the database (not
+   * refused for its own fault), it ends the observation spans there (ingest-watch.ts).
+   */
   async ingest(auth: AuthenticatedNode, report: Report, receivedAt: number): Promise<ReportAck> {
+    const done = this.watch.begin(receivedAt);
+    let stored: Awaited<ReturnType<typeof this.store>>;
+    try {
+      stored = await this.store(auth, report, receivedAt);
+    } catch (e) {
+      if (!(e instanceof FleetError) || e.code === 'FLEET_UNAVAILABLE') this.watch.lose(receivedAt);
+      throw e;
+    } finally {
+      done();
+    }
+    const { prepared, result } = stored;
+    // What the node row now says is failing (unchanged when every sample was a duplicate).
+    if (result.failing) this.failing.set(auth.nodeId, { ...markOf(report.stream, report.samples), failing: result.failing });
+    this.metrics.ingestReports.inc({ result: 'accepted' });
+    this.metrics.ingestSamples.inc({ result: 'stored' }, result.accepted);
+    this.metrics.ingestSamples.inc({ result: 'duplicate' }, result.duplicates);
+    const credential = await this.credentials.rotateIfDue(auth, receivedAt);
+    return {
+      accepted: result.accepted,
+      duplicates: result.duplicates,
+      rejected: prepared.rejected,
+      serverTime: receivedAt,
+      ...(credential ? { credential } : {}),
+    };
+  }
+
+  /** Prepares and commits a report; throws a FleetError for the report's own fault, anything else when the database failed. */
+  private async store(auth: AuthenticatedNode, report: Report, receivedAt: number) {
     const cached = this.failing.get(auth.nodeId);
     const prior =
       cached && follows(cached, report.stream, report.samples) ? cached.failing : ((await this.failingLoader.load(auth.nodeId)) ?? []);
@@ -53,18 +98,6 @@ export class IngestService {
       // Nothing was committed: the agent keeps the report and retries.
       throw Object.assign(new Errors.Unavailable(), { cause: e });
     }
-    // What the node row now says is failing (unchanged when every sample was a duplicate).
-    if (result.failing) this.failing.set(auth.nodeId, { ...markOf(report.stream, report.samples), failing: result.failing });
-    this.metrics.ingestReports.inc({ result: 'accepted' });
-    this.metrics.ingestSamples.inc({ result: 'stored' }, result.accepted);
-    this.metrics.ingestSamples.inc({ result: 'duplicate' }, result.duplicates);
-    const credential = await this.credentials.rotateIfDue(auth, receivedAt);
-    return {
-      accepted: result.accepted,
-      duplicates: result.duplicates,
-      rejected: prepared.rejected,
-      serverTime: receivedAt,
-      ...(credential ? { credential } : {}),
-    };
+    return { prepared, result };
   }
 }

@@ -38,3 +38,35 @@ describe('ObservationRecorder.spans', () => {
     expect(await rec.spans(start - 1000, clock.now)).toEqual([{ start, end: lastBeat }]);
   });
 });
+
+describe('ObservationRecorder.beat', () => {
+  it('claims no time after the arrival of a report still being stored, and all of it once stored', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 2));
+    const rec = new ObservationRecorder(sql, clock.fn, 500, pino({ level: 'silent' }));
+    await rec.open();
+    const start = clock.now;
+    clock.advance(200);
+    const arrival = clock.now;
+    const done = rec.ingest.begin(arrival);
+    clock.advance(300);
+    await rec.beat();
+    const claimed = async () =>
+      (await sql<{ t: Date }[]>`select last_beat_at as t from collector_spans where instance_id = ${rec.instanceId}`)[0]!.t.getTime();
+    expect(await claimed()).toBe(arrival);
+    expect(await rec.spans(start - 1000, clock.now)).toEqual([{ start, end: arrival }]);
+    done();
+    clock.advance(500);
+    await rec.beat();
+    expect(await claimed()).toBe(clock.now);
+  });
+
+  it('does not beat while a report has waited on the database for three beats', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 3));
+    const rec = new ObservationRecorder(sql, clock.fn, 500, pino({ level: 'silent' }));
+    await rec.open();
+    rec.ingest.begin(clock.now);
+    clock.advance(1600);
+    await expect(rec.beat()).rejects.toThrow(/not observing/);
+    expect(rec.continuousSince(clock.now)).toBe(null);
+  });
+});
