@@ -33,7 +33,7 @@ const report = async (node: string) => {
 };
 
 beforeAll(async () => {
-  db = await createTestDatabase('events');
+  db = await createTestDatabase('events', { migrated: true });
   c1 = await testCollector(db.url, clock, { anonymousRead: false });
   c2 = await testCollector(db.url, clock, { anonymousRead: false });
   base = await c2.app.listen({ host: '127.0.0.1', port: 0 });
