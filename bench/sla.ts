@@ -28,7 +28,7 @@ import { startEmbeddedPostgres } from '../collector/src/db/embedded.ts';
 import { loadConfig } from '../collector/src/config.ts';
 import { assemble, createLogger } from '../collector/src/runtime.ts';
 import { fleetTotals, nodeUptime } from '../collector/src/services/uptime.ts';
-import { ROLLUP_MINUTE_COLUMNS, toHundredths } from '../collector/src/db/schema/rollups.ts';
+import { ROLLUP_MINUTE_COLUMNS, toHundredths } from '../collector/src/db/rollup-columns.ts';
 import { seedFleet } from './seed-fleet.ts';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string' }, 'raw-nodes': { type: 'string' }, operators: { type: 'string' } } });

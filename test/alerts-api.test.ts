@@ -19,7 +19,7 @@ let c: Awaited<ReturnType<typeof testCollector>>;
 let token: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase('alerts_api');
+  db = await createTestDatabase('alerts_api', { migrated: true });
   c = await testCollector(db.url, clock, { alerts: nodeOfflineAlerts(), anonymousRead: false });
   await c.services.observation.open();
   token = (await c.register('api-node', { operator: 'op-a', region: 'eu' })).token;

@@ -15,7 +15,7 @@ let collector: Proc & { url: string };
 let agent: (Proc & { dir: string }) | undefined;
 
 beforeAll(async () => {
-  db = await createTestDatabase('alerts_e2e');
+  db = await createTestDatabase('alerts_e2e', { migrated: true });
   hook = await hookReceiver();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

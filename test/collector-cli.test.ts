@@ -17,7 +17,7 @@ const cli = (args: string[], env: Record<string, string> = {}) =>
   );
 
 beforeAll(async () => {
-  db = await createTestDatabase('cli');
+  db = await createTestDatabase('cli', { migrated: true });
 });
 afterAll(async () => db.drop());
 

@@ -17,7 +17,7 @@ let collector: Proc & { url: string };
 let sql: postgres.Sql;
 
 beforeAll(async () => {
-  db = await createTestDatabase('collector_kill');
+  db = await createTestDatabase('collector_kill', { migrated: true });
   collector = await startCollectorProcess(db.url);
   sql = postgres(db.url, { max: 2, onnotice: () => {} });
 }, 90_000);

@@ -59,7 +59,7 @@ const getOnNewConnection = (url: string) =>
   });
 
 beforeAll(async () => {
-  db = await createTestDatabase('collector_processes');
+  db = await createTestDatabase('collector_processes', { migrated: true });
   sql = postgres(db.url, { max: 2, onnotice: () => {} });
   // A fixed port (as in production): every process but the first finds it held by the first.
   collector = await startCollectorProcess(db.url, { ...env, TIMMY_PORT: String(await freePort()) });

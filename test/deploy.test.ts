@@ -107,7 +107,7 @@ describe('deploy/systemd/timmy-fleet.service (the agent)', () => {
 describe.skipIf(!hasCommand('openssl'))('TLS served by the collector (skipped when openssl is absent)', () => {
   it('listens with https using tlsCertFile / tlsKeyFile', async () => {
     const { cert, key } = selfSignedCert(tmp);
-    const db = await createTestDatabase('tls');
+    const db = await createTestDatabase('tls', { migrated: true });
     const config = loadConfig({
       DATABASE_URL: db.url,
       TIMMY_PORT: '0',

@@ -16,7 +16,7 @@ let b: Proc & { url: string };
 let agent: (Proc & { dir: string }) | undefined;
 
 beforeAll(async () => {
-  db = await createTestDatabase('events_cross');
+  db = await createTestDatabase('events_cross', { migrated: true });
   [a, b] = await Promise.all([startCollectorProcess(db.url, env), startCollectorProcess(db.url, env)]);
 }, 180_000);
 

@@ -25,7 +25,7 @@ let exposition: string;
 const clock = new ManualClock(Date.now());
 
 beforeAll(async () => {
-  db = await createTestDatabase('prom');
+  db = await createTestDatabase('prom', { migrated: true });
   c = await testCollector(db.url, clock);
   const { nodeId } = await c.register('prom-node', { operator: 'alice', region: 'eu' });
   const now = clock.now;

@@ -13,6 +13,7 @@ import Fastify, {
   type FastifyServerOptions,
   type RequestPayload,
 } from 'fastify';
+import { SerializerSelector, type SerializerCompiler, type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
@@ -44,6 +45,30 @@ declare module 'fastify' {
     deps: AppDeps;
   }
 }
+
+/**
+ * Fastify's own response serializer compiler (fast-json-stringify), with each serializer compiled once per
+ * response schema object in a process instead of once per route, status and app: most routes share their
+ * error replies' schema objects, and the in-process tests build dozens of apps in one worker. Compiling
+ * them was a third of a collector's start (its first app: 1.4 s of CPU, 0.85 s with this; each later
+ * one: 0.7 s, 0.27 s). A serializer depends only on its schema, the shared schemas and the serializer
+ * options; the last two key the cache.
+ */
+const compileSerializer = SerializerSelector();
+const serializers = new Map<string, WeakMap<object, ReturnType<SerializerCompiler>>>();
+const cachedSerializers: SerializerFactory = (externalSchemas, options) => {
+  const compile = compileSerializer(externalSchemas, options);
+  const key = JSON.stringify([externalSchemas, options]);
+  let compiled = serializers.get(key);
+  if (!compiled) serializers.set(key, (compiled = new WeakMap()));
+  return (route) => {
+    const schema = route.schema;
+    if (typeof schema !== 'object' || schema === null) return compile(route);
+    let fn = compiled.get(schema);
+    if (!fn) compiled.set(schema, (fn = compile(route)));
+    return fn;
+  };
+};
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -82,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     connectionTimeout: 60_000,
     keepAliveTimeout: 65_000,
     logController: new LogController({ disableRequestLogging: true }),
+    schemaController: { compilersFactory: { buildSerializer: cachedSerializers } },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // The wire formats (TEXT_FORMAT: no NUL byte, no lone surrogate) come from @timmy/shared, as the agent's do.

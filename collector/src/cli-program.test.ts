@@ -15,7 +15,7 @@ let c: Awaited<ReturnType<typeof testCollector>>;
 const clock = new ManualClock(Date.now());
 
 beforeAll(async () => {
-  db = await createTestDatabase('cli_program');
+  db = await createTestDatabase('cli_program', { migrated: true });
   c = await testCollector(db.url, clock, { anonymousRead: false });
 });
 afterAll(async () => {

@@ -34,6 +34,11 @@ export const Config = Type.Object(
       default: 10,
       description: 'console sign-in attempts (POST /v1/session) allowed per client address per minute',
     }),
+    eventsHeartbeatS: Type.Integer({
+      minimum: 1,
+      default: 15,
+      description: 'seconds between the comments that keep an idle GET /v1/events stream open through proxies',
+    }),
     anonymousRead: Type.Boolean({
       default: false,
       description: 'allow reads (/v1/nodes...) without the admin token; for a local single-user setup',

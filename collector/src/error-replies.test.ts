@@ -69,7 +69,7 @@ let db: Awaited<ReturnType<typeof createTestDatabase>>;
 const all: Record<string, () => unknown> = { ...SAMPLES, ...Object.fromEntries(FOREIGN.map(([name, make]) => [name, make])) };
 
 beforeAll(async () => {
-  db = await createTestDatabase('errorreplies');
+  db = await createTestDatabase('errorreplies', { migrated: true });
   c = await testCollector(db.url, clock);
   const reply = { '4xx': { $ref: 'ErrorReply#' }, '5xx': { $ref: 'ErrorReply#' } };
   c.app.get('/test/throw/:name', { config: { access: ACCESS.everyone }, schema: { response: reply } }, async (req) => {

@@ -22,7 +22,7 @@ interface Seeded {
 export function consoleFixtureTest(name: string, now: number) {
   const fx = { clock: new ManualClock(now) } as Seeded;
   beforeAll(async () => {
-    fx.db = await createTestDatabase(name);
+    fx.db = await createTestDatabase(name, { migrated: true });
     fx.c = await testCollector(fx.db.url, fx.clock, { anonymousRead: false });
     fx.f = await seedConsoleFixture(fx.c.database.sql, { nodes: 24, operators: 4, now });
   });

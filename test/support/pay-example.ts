@@ -26,7 +26,7 @@ export interface PayExample {
 export function payExample(name: string, startIso: string): PayExample {
   const ex = { clock: new ManualClock(at(startIso).getTime()), auth: { authorization: `Bearer ${ADMIN_TOKEN}` } } as PayExample;
   beforeAll(async () => {
-    ex.db = await createTestDatabase(name);
+    ex.db = await createTestDatabase(name, { migrated: true });
     ex.c = await testCollector(ex.db.url, ex.clock, { anonymousRead: false });
     ex.sql = postgres(ex.db.url, { max: 1, onnotice: () => {} });
     await readmeExample(ex.sql);

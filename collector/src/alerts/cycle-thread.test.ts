@@ -15,7 +15,7 @@ let c: Awaited<ReturnType<typeof testCollector>>;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 
 beforeAll(async () => {
-  db = await createTestDatabase('cycle_thread');
+  db = await createTestDatabase('cycle_thread', { migrated: true });
   c = await testCollector(db.url, clock);
   await c.services.observation.open();
   const { token } = await c.register('thread-node');

@@ -18,7 +18,7 @@ const ACK_KEY = 'ack-link-key-'.padEnd(40, 'x');
 let db: Database;
 let drop: () => Promise<void>;
 beforeAll(async () => {
-  const t = await createTestDatabase('alerts_engine');
+  const t = await createTestDatabase('alerts_engine', { migrated: true });
   drop = t.drop;
   await migrateDatabase(t.url);
   db = openDatabase(t.url, { max: 4 });

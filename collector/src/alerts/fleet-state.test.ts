@@ -23,7 +23,7 @@ describe('operator projections in the fleet state', () => {
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const db = await createTestDatabase('outlook');
+    const db = await createTestDatabase('outlook', { migrated: true });
     drop = db.drop;
     c = await testCollector(db.url, clock, { ingest: { ...loadConfig({}).ingest, rateLimitPerNodePerMin: 100_000, flushDelayMs: 0 } });
     await c.services.observation.open();
@@ -110,7 +110,7 @@ describe('what the alert cycle reads of the checks', () => {
   };
 
   beforeAll(async () => {
-    const db = await createTestDatabase('interest');
+    const db = await createTestDatabase('interest', { migrated: true });
     drop = db.drop;
     c = await testCollector(db.url, clock, { ingest: { ...loadConfig({}).ingest, flushDelayMs: 0 } });
     for (const [name, checks] of Object.entries(fleet)) {
@@ -200,7 +200,7 @@ describe('what the alert cycle reads of the checks', () => {
 
 describe('registered nodes that never reported', () => {
   it('are in the fleet state with no heartbeat, and no rule fires for them however long they stay silent', async () => {
-    const db = await createTestDatabase('never_reported');
+    const db = await createTestDatabase('never_reported', { migrated: true });
     const clock = new ManualClock(T0);
     const c = await testCollector(db.url, clock);
     try {

@@ -69,7 +69,7 @@ function connect(): Database {
 }
 
 beforeAll(async () => {
-  const t = await createTestDatabase('alerts_outbox');
+  const t = await createTestDatabase('alerts_outbox', { migrated: true });
   dbUrl = t.url;
   drop = t.drop;
   await migrateDatabase(dbUrl);

@@ -17,7 +17,7 @@ describe('region coverage at risk', () => {
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const db = await createTestDatabase('region_coverage');
+    const db = await createTestDatabase('region_coverage', { migrated: true });
     drop = db.drop;
     c = await testCollector(db.url, clock, { alerts: loadConfig({}).alerts });
     await c.services.observation.open();

@@ -55,7 +55,7 @@ async function person(name: string, role: Role, extra: { operator?: string; part
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('access_walk');
+  db = await createTestDatabase('access_walk', { migrated: true });
   c = await testCollector(db.url, clock, { anonymousRead: false });
   const sql = c.database.sql;
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };

@@ -33,7 +33,7 @@ describe('rotation, overlap and expiry (real database, injected clock)', () => {
     });
 
   beforeAll(async () => {
-    const db = await createTestDatabase('creds');
+    const db = await createTestDatabase('creds', { migrated: true });
     drop = db.drop;
     c = await testCollector(db.url, clock);
     await c.services.observation.open();
@@ -107,7 +107,7 @@ describe('rotation, overlap and expiry (real database, injected clock)', () => {
 
 describe('revocation across collectors (credential cache + NOTIFY)', () => {
   it('a revocation made through another collector stops the cached credential within moments, not the cache TTL', async () => {
-    const db = await createTestDatabase('revoke_x');
+    const db = await createTestDatabase('revoke_x', { migrated: true });
     const clock = new ManualClock(Date.now());
     const a = await testCollector(db.url, clock);
     const b = await testCollector(db.url, clock);
@@ -153,7 +153,7 @@ describe('credential cache: warm start and evictions racing a read', () => {
     c.database.sql`update node_credentials set revoked_at = ${new Date(clock.now)} where node_id = ${nodeId}`;
 
   beforeAll(async () => {
-    const db = await createTestDatabase('creds_cache');
+    const db = await createTestDatabase('creds_cache', { migrated: true });
     drop = db.drop;
     c = await testCollector(db.url, clock);
   });

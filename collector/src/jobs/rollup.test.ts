@@ -81,7 +81,7 @@ const minutes = async () => c.database.sql`
   from metric_rollup_minutes where node_id = ${nodeId} order by minute`;
 
 beforeAll(async () => {
-  const db = await createTestDatabase('rollup');
+  const db = await createTestDatabase('rollup', { migrated: true });
   drop = db.drop;
   c = await testCollector(db.url, clock);
   await c.services.observation.open();

@@ -20,7 +20,7 @@
  */
 import type postgres from 'postgres';
 import { LOCKS, withTryLock } from '../db/database.ts';
-import { ROLLUP_MINUTE_COLUMNS, toHundredths } from '../db/schema/rollups.ts';
+import { ROLLUP_MINUTE_COLUMNS, toHundredths } from '../db/rollup-columns.ts';
 import { recordJobRun } from './runs.ts';
 import { DEFAULT_PAUSE_RATIO, oneCore, paced } from './pace.ts';
 

@@ -32,7 +32,7 @@ const clock = new ManualClock(Date.UTC(2026, 10, 21, 12, 0, 0));
 const ids: Record<string, number> = {};
 
 beforeAll(async () => {
-  db = await createTestDatabase('fleet_gauges');
+  db = await createTestDatabase('fleet_gauges', { migrated: true });
   c = await testCollector(db.url, clock);
   const sql = c.database.sql;
   const now = clock.now;

@@ -17,7 +17,7 @@ let c: Awaited<ReturnType<typeof testCollector>>;
 const clock = new ManualClock(T0);
 
 beforeAll(async () => {
-  db = await createTestDatabase('maintenance_state');
+  db = await createTestDatabase('maintenance_state', { migrated: true });
   c = await testCollector(db.url, clock);
   const sql = c.database.sql;
   const down = await c.register('down-in-window', { operator: 'alice', region: 'eu' });

@@ -19,7 +19,7 @@ let c: Awaited<ReturnType<typeof testCollector>>;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 
 beforeAll(async () => {
-  db = await createTestDatabase('badinput');
+  db = await createTestDatabase('badinput', { migrated: true });
   c = await testCollector(db.url, clock);
   await c.register('n1', { operator: 'op1', region: 'eu' });
   // A daily window with no end (the input that expanded millions of occurrences for `to=9999-12-31`).

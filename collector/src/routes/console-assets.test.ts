@@ -13,7 +13,7 @@ let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let c: Awaited<ReturnType<typeof testCollector>>;
 
 beforeAll(async () => {
-  db = await createTestDatabase('console_assets');
+  db = await createTestDatabase('console_assets', { migrated: true });
   c = await testCollector(db.url, new ManualClock(Date.UTC(2026, 11, 2)), { anonymousRead: false });
 }, 120_000);
 afterAll(async () => {

@@ -14,7 +14,7 @@ let c: Awaited<ReturnType<typeof testCollector>>;
 const clock = new ManualClock(NOW);
 
 beforeAll(async () => {
-  db = await createTestDatabase('console_session');
+  db = await createTestDatabase('console_session', { migrated: true });
   c = await testCollector(db.url, clock, { anonymousRead: false });
 });
 afterAll(async () => {

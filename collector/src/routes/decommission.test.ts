@@ -17,7 +17,7 @@ const tokens: Record<string, string> = {};
 const auth = { authorization: `Bearer ${ADMIN}` };
 
 beforeAll(async () => {
-  db = await createTestDatabase('decommission');
+  db = await createTestDatabase('decommission', { migrated: true });
   const base = loadConfig({ TIMMY_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'silent' });
   // Reports come faster than real time here: no per-node rate limit in the way.
   c = await testCollector(db.url, clock, {

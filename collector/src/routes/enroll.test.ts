@@ -15,7 +15,7 @@ let drop: () => Promise<void>;
 const clock = new ManualClock(T0);
 
 beforeAll(async () => {
-  const db = await createTestDatabase('enroll');
+  const db = await createTestDatabase('enroll', { migrated: true });
   drop = db.drop;
   c = await testCollector(db.url, clock, { publicUrl: 'https://fleet.example:8443' });
   await c.services.observation.open();

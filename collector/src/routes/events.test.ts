@@ -11,6 +11,8 @@ import { ManualClock, reportAt, testCollector } from '../../../test/support/harn
 import { openStream as open, until } from '../../../test/support/sse.ts';
 
 const NOW = Date.UTC(2026, 11, 2, 10, 0);
+/** Seconds between the streams' heartbeat comments here (eventsHeartbeatS; 15 by default): the test waits for one. */
+const HEARTBEAT_S = 1;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let c1: Awaited<ReturnType<typeof testCollector>>;
 let c2: Awaited<ReturnType<typeof testCollector>>;
@@ -33,9 +35,9 @@ const report = async (node: string) => {
 };
 
 beforeAll(async () => {
-  db = await createTestDatabase('events');
-  c1 = await testCollector(db.url, clock, { anonymousRead: false });
-  c2 = await testCollector(db.url, clock, { anonymousRead: false });
+  db = await createTestDatabase('events', { migrated: true });
+  c1 = await testCollector(db.url, clock, { anonymousRead: false, eventsHeartbeatS: HEARTBEAT_S });
+  c2 = await testCollector(db.url, clock, { anonymousRead: false, eventsHeartbeatS: HEARTBEAT_S });
   base = await c2.app.listen({ host: '127.0.0.1', port: 0 });
   for (const [name, operator] of [
     ['a1', 'alice'],
@@ -62,7 +64,7 @@ describe('GET /v1/events', () => {
   it('?once=true: hello and the fleet counts, then the stream closes', async () => {
     const r = await c2.app.inject({ method: 'GET', url: '/v1/events?once=true' });
     expect(r.statusCode).toBe(200);
-    expect(r.body).toContain('event: hello\ndata: {"role":"public","scope":"counts","heartbeatSeconds":15}');
+    expect(r.body).toContain(`event: hello\ndata: {"role":"public","scope":"counts","heartbeatSeconds":${HEARTBEAT_S}}`);
     expect(r.body).toContain('"untracked":2');
   });
 
@@ -128,7 +130,7 @@ describe('GET /v1/events', () => {
     const bad = await c2.app.inject({ method: 'GET', url: '/v1/events?since=soon' });
     expect([bad.statusCode, bad.json().code]).toEqual([400, 'FLEET_BAD_REQUEST']);
 
-    // A comment keeps idle streams open through proxies, every 15 s.
+    // A comment keeps idle streams open through proxies, every eventsHeartbeatS (HEARTBEAT_S here).
     await until('a heartbeat comment', () => lead.comments > 0 && anon.comments > 0, 40_000);
 
     // The collector closes: every stream ends (no open request holds the close up).

@@ -1,7 +1,7 @@
 /**
  * GET /v1/events: server-sent events of node state changes (services/node-events.ts), each to the
  * callers allowed to see the node: staff every node, an operator their own, anyone else (no token, a
- * partner) fleet-wide counts only. `hello` first, a `: heartbeat` comment every 15 s, `?once=true` for a
+ * partner) fleet-wide counts only. `hello` first, a `: heartbeat` comment every `eventsHeartbeatS` (15 s), `?once=true` for a
  * snapshot that closes. Streams end when the collector closes.
  */
 import { Type } from '@sinclair/typebox';
@@ -11,8 +11,6 @@ import type { EventsHello, FleetCounts, NodeStateEvent } from '@timmy/shared';
 import { ACCESS } from '../auth/access.ts';
 import { STAFF_ROLES, type Principal } from '../program/index.ts';
 import { type NodeStateChange, type ReceivedChange, firstIdAt } from '../services/node-events.ts';
-
-export const HEARTBEAT_S = 15;
 
 /** Which changes a principal's stream carries: every node, their operator's, or none (counts only). */
 export function eventScope(p: Principal): { scope: EventsHello['scope']; sees: (c: NodeStateChange) => boolean } {
@@ -46,7 +44,7 @@ export const MAX_BEHIND_BYTES = 1_000_000;
 
 export default async function eventRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const { services } = app.deps;
+  const { services, config } = app.deps;
   const events = services.events;
   const open = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -88,7 +86,7 @@ export default async function eventRoutes(base: FastifyInstance) {
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      const hello: EventsHello = { role: req.principal.role, scope, heartbeatSeconds: HEARTBEAT_S };
+      const hello: EventsHello = { role: req.principal.role, scope, heartbeatSeconds: config.eventsHeartbeatS };
       raw.write(`retry: 2000\n${frame('hello', hello)}`);
       let end = () => {};
       const send = (text: string) => {
@@ -114,7 +112,7 @@ export default async function eventRoutes(base: FastifyInstance) {
       // Replayed and subscribed in one synchronous step: no change falls between the two.
       if (cursor !== undefined) for (const c of events.after(cursor)) change(c);
       const unsubscribe = events.subscribe({ change, counts });
-      const heartbeat = setInterval(() => send(': heartbeat\n\n'), HEARTBEAT_S * 1000);
+      const heartbeat = setInterval(() => send(': heartbeat\n\n'), config.eventsHeartbeatS * 1000);
       end = () => {
         clearInterval(heartbeat);
         unsubscribe();

@@ -19,7 +19,7 @@ async function setReadOnly(on: boolean) {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('health');
+  db = await createTestDatabase('health', { migrated: true });
   c = await testCollector(db.url, new ManualClock(Date.now()));
   await c.services.observation.open();
   admin = postgres(db.url, { max: 1, onnotice: () => {} });

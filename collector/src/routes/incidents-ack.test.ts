@@ -15,7 +15,7 @@ let c: Awaited<ReturnType<typeof testCollector>>;
 const auth = { authorization: `Bearer ${ADMIN}` };
 
 beforeAll(async () => {
-  db = await createTestDatabase('ack_link');
+  db = await createTestDatabase('ack_link', { migrated: true });
   const alerts = nodeOfflineAlerts({
     ackLinkSecret: 'ack-link-secret-for-tests-0123456789abcdef',
     ackLinkTtlH: 1,

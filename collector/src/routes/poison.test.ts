@@ -19,7 +19,7 @@ const nodes: Record<'a' | 'b', { token: string; nodeId: number }> = {} as never;
 let seq = 1;
 
 beforeAll(async () => {
-  const db = await createTestDatabase('poison');
+  const db = await createTestDatabase('poison', { migrated: true });
   drop = db.drop;
   // A long flush delay: reports sent together share one group commit.
   c = await testCollector(db.url, clock, { ingest: { ...loadConfig({}).ingest, flushDelayMs: 50 } });

@@ -31,7 +31,7 @@ const call = (method: string, url: string, headers: Record<string, string> = ADM
   c.app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
 
 beforeAll(async () => {
-  db = await createTestDatabase('program_api');
+  db = await createTestDatabase('program_api', { migrated: true });
   c = await testCollector(db.url, clock, { anonymousRead: false });
   expect((await call('POST', '/v1/admin/partners', ADMIN, { name: 'partner-p', referralCode: 'PCODE' })).statusCode).toBe(201);
   expect((await call('POST', '/v1/admin/partners', ADMIN, { name: 'partner-q', referralCode: 'QCODE' })).statusCode).toBe(201);

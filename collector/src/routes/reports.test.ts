@@ -29,7 +29,7 @@ const post = (token: string | undefined, body: unknown, headers: Record<string, 
   });
 
 beforeAll(async () => {
-  const db = await createTestDatabase('ingest');
+  const db = await createTestDatabase('ingest', { migrated: true });
   drop = db.drop;
   c = await testCollector(db.url, clock);
   await c.services.observation.open();

@@ -17,7 +17,7 @@ let c: Awaited<ReturnType<typeof testCollector>>;
 let sql: postgres.Sql;
 
 beforeAll(async () => {
-  db = await createTestDatabase('tier_proposals');
+  db = await createTestDatabase('tier_proposals', { migrated: true });
   c = await testCollector(db.url, clock, { anonymousRead: false });
   sql = postgres(db.url, { max: 1, onnotice: () => {} });
   // steady: one hour down in March (99.87 %), up otherwise, January to June.

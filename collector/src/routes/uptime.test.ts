@@ -33,7 +33,7 @@ const get = async (url: string) => {
 };
 
 beforeAll(async () => {
-  db = await createTestDatabase('uptime');
+  db = await createTestDatabase('uptime', { migrated: true });
   c = await testCollector(db.url, clock);
   expect(
     (await c.app.inject({ method: 'PUT', url: '/v1/admin/operators/alice', headers: ADMIN, payload: { tier: 'senior', region: 'eu' } }))

@@ -18,7 +18,7 @@ describe('duplicate samples', () => {
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const db = await createTestDatabase('duplicates');
+    const db = await createTestDatabase('duplicates', { migrated: true });
     drop = db.drop;
     c = await testCollector(db.url, clock, { ingest: { ...loadConfig({}).ingest, flushDelayMs: 0, rateLimitPerNodePerMin: 100_000 } });
     await c.services.observation.open();

@@ -19,7 +19,7 @@ describe('failing checks carried across collectors', () => {
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const db = await createTestDatabase('ingest_failing');
+    const db = await createTestDatabase('ingest_failing', { migrated: true });
     drop = db.drop;
     const ingest = { ...loadConfig({}).ingest, flushDelayMs: 0 };
     a = await testCollector(db.url, clock, { ingest });

@@ -36,7 +36,7 @@ describe('node_check_status under a stream of reports', () => {
   let seq = 1;
 
   beforeAll(async () => {
-    const db = await createTestDatabase('checkrefresh');
+    const db = await createTestDatabase('checkrefresh', { migrated: true });
     drop = db.drop;
     c = await testCollector(db.url, clock, { ingest: { ...loadConfig({}).ingest, flushDelayMs: 0, checkRefreshS: 60 } });
     const node = await c.register('busy-node');
@@ -126,7 +126,7 @@ describe('node_check_status under a stream of reports', () => {
 
 describe('node_check_status with two collectors taking turns', () => {
   it('a node back from another collector has its checks written again, even when this one saw no change', async () => {
-    const db = await createTestDatabase('checkrefresh2');
+    const db = await createTestDatabase('checkrefresh2', { migrated: true });
     const clock = new ManualClock(T0);
     const ingest = { ...loadConfig({}).ingest, flushDelayMs: 0, checkRefreshS: 60 };
     const a = await testCollector(db.url, clock, { ingest });
@@ -167,7 +167,7 @@ describe('a collector that cannot store reports does not claim to observe', () =
   let holder: postgres.Sql;
 
   beforeAll(async () => {
-    const db = await createTestDatabase('ingestblocked');
+    const db = await createTestDatabase('ingestblocked', { migrated: true });
     drop = db.drop;
     // Beats every 20 ms: a commit in flight for three (60 ms) counts as stalled.
     const defaults = loadConfig({});

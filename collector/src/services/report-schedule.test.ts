@@ -19,7 +19,7 @@ let c: Awaited<ReturnType<typeof testCollector>>;
 const pools: postgres.Sql[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase('report_schedule');
+  db = await createTestDatabase('report_schedule', { migrated: true });
   c = await testCollector(db.url, clock);
   const seed = postgres(db.url, { max: 1, onnotice: () => {} });
   pools.push(seed);

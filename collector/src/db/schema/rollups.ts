@@ -20,6 +20,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, integer, pgTable, pgView, primaryKey, real, smallint, text } from 'drizzle-orm/pg-core';
+import { ROLLUP_HUNDREDTHS_COLUMNS, ROLLUP_MINUTE_COLUMNS } from '../rollup-columns.ts';
 import { ts } from './columns.ts';
 
 export const metricRollups = pgTable(
@@ -41,35 +42,6 @@ export const metricRollups = pgTable(
   // BRIN on hour: retention deletes by age without a second btree.
   (t) => [primaryKey({ columns: [t.nodeId, t.hour] }), index('metric_rollups_hour_brin').using('brin', t.hour)],
 );
-
-/** The per-minute arrays of `metric_rollups`, in order (the rollup job and the view use this list). */
-export const ROLLUP_MINUTE_COLUMNS = [
-  'samples',
-  'disk_pct_max',
-  'load1_avg',
-  'load1_max',
-  'mem_pct_avg',
-  'mem_pct_max',
-  'agent_rss_kib_max',
-  'agent_cpu_pct',
-] as const;
-
-/** The arrays stored in hundredths (see above). */
-export const ROLLUP_HUNDREDTHS_COLUMNS: ReadonlySet<(typeof ROLLUP_MINUTE_COLUMNS)[number]> = new Set([
-  'disk_pct_max',
-  'load1_avg',
-  'load1_max',
-  'mem_pct_avg',
-  'mem_pct_max',
-  'agent_cpu_pct',
-]);
-
-/**
- * SQL for a value in its unit (an expression) as stored in a hundredths array: x 100, rounded, clamped to
- * 0..32767; null stays null (least and greatest skip nulls, hence the case).
- */
-export const toHundredths = (expr: string) =>
-  `case when (${expr}) is not null then least(greatest(round((${expr}) * 100), 0), 32767)::int2 end`;
 
 /**
  * The rollups back as one row per (node, minute) with a sample, for readers. Completed hours only (see
