@@ -22,12 +22,17 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** A recorder with a 500 ms beat on its own day's clock, its span opened at the clock's start. */
+async function openedRecorder(day: number) {
+  const clock = new ManualClock(Date.UTC(2026, 0, day));
+  const rec = new ObservationRecorder(sql, clock.fn, 500, pino({ level: 'silent' }));
+  await rec.open();
+  return { clock, rec, start: clock.now };
+}
+
 describe('ObservationRecorder.spans', () => {
   it('counts its own span up to now only while its beats succeed', async () => {
-    const clock = new ManualClock(Date.UTC(2026, 0, 1));
-    const rec = new ObservationRecorder(sql, clock.fn, 500, pino({ level: 'silent' }));
-    await rec.open();
-    const start = clock.now;
+    const { clock, rec, start } = await openedRecorder(1);
     clock.advance(500);
     await rec.beat();
     const lastBeat = clock.now;
@@ -41,10 +46,7 @@ describe('ObservationRecorder.spans', () => {
 
 describe('ObservationRecorder.beat', () => {
   it('claims no time after the arrival of a report still being stored, and all of it once stored', async () => {
-    const clock = new ManualClock(Date.UTC(2026, 0, 2));
-    const rec = new ObservationRecorder(sql, clock.fn, 500, pino({ level: 'silent' }));
-    await rec.open();
-    const start = clock.now;
+    const { clock, rec, start } = await openedRecorder(2);
     clock.advance(200);
     const arrival = clock.now;
     const done = rec.ingest.begin(arrival);
@@ -61,9 +63,7 @@ describe('ObservationRecorder.beat', () => {
   });
 
   it('does not beat while a report has waited on the database for three beats', async () => {
-    const clock = new ManualClock(Date.UTC(2026, 0, 3));
-    const rec = new ObservationRecorder(sql, clock.fn, 500, pino({ level: 'silent' }));
-    await rec.open();
+    const { clock, rec } = await openedRecorder(3);
     rec.ingest.begin(clock.now);
     clock.advance(1600);
     await expect(rec.beat()).rejects.toThrow(/not observing/);

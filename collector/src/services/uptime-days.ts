@@ -68,15 +68,18 @@ async function nodesDayTotals(sql: postgres.ISql, nodes: readonly SlaNode[], now
   );
 }
 
-/** A node's view from its day totals; without the days' words (`words: false`) for a page of many nodes. */
-function nodeView<W extends boolean = true>(
+/**
+ * A node's view from its day totals, each day made a bar by `bar`: dayBar (with the day's words), or
+ * dayRatio (without: a page of many nodes, whose words the console writes).
+ */
+function nodeView<B extends DayFiguresBar>(
   thresholds: Thresholds,
   n: SlaNode,
   totals: DayTotals[],
   now: number,
   days: number,
-  words = true as W,
-): DaysView<W extends true ? DayBar : DayFiguresBar> {
+  bar: (d: DayTotals, thresholdPct: number) => B,
+): DaysView<B> {
   const thresholdPct = thresholdFor('node', n.tier, thresholds);
   return {
     level: 'node',
@@ -86,15 +89,13 @@ function nodeView<W extends boolean = true>(
     nodeCount: 1,
     from: daysSpan(now, days).start,
     to: now,
-    days: (words ? bars(totals, thresholdPct, 1) : totals.map((d) => dayRatio(d, thresholdPct))) as Array<
-      W extends true ? DayBar : DayFiguresBar
-    >,
+    days: totals.map((d) => bar(d, thresholdPct)),
   };
 }
 
 /** One node's bars over the last `days` UTC days up to `now`. */
 export async function nodeDays(sql: postgres.ISql, thresholds: Thresholds, node: SlaNode, now: number, days: number): Promise<DaysView> {
-  return nodeView(thresholds, node, (await nodesDayTotals(sql, [node], now, days)).get(node.id)!, now, days);
+  return nodeView(thresholds, node, (await nodesDayTotals(sql, [node], now, days)).get(node.id)!, now, days, dayBar);
 }
 
 /** Day rows summed over nodes' day totals, in the shape dailyTotals answers (one per day, group null). */
@@ -140,7 +141,7 @@ export async function operatorDays(
     nodeCount: nodes.length,
     group,
     // Without the days' words: the console writes them (4,500 sentences for 50 nodes' 90 days the wire leaves out).
-    nodes: shown.map((n) => nodeView(thresholds, n, totals.get(n.id)!, now, days, false)),
+    nodes: shown.map((n) => nodeView(thresholds, n, totals.get(n.id)!, now, days, dayRatio)),
   };
 }
 
