@@ -9,7 +9,7 @@
  * request, a third of a core at 4,000 reports/s on the same two cores as the collector and PostgreSQL.
  * Every request is still a real, distinct report: its own node credential, stream, seq and timestamps.
  *
- * Input: argv[2] = JSON file { url, tokens, intervalMs, durationMs, connections, drainMs }.
+ * Input: argv[2] = JSON file { url, tokens, intervalMs, durationMs, connections, drainMs, seqBase? }.
  * Output: argv[3] = JSON file { sent, acked, failed, statuses, latencies (ms, acked only), acked pairs }.
  */
 import { connect, type Socket } from 'node:net';
@@ -22,6 +22,8 @@ interface Input {
   durationMs: number;
   connections: number;
   drainMs: number;
+  /** Each node's seqs start after this (a second load on the same streams, as agents after a collector restart). */
+  seqBase?: number;
 }
 
 const input = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Input;
@@ -40,7 +42,7 @@ let sent = 0;
 let acked = 0;
 let failed = 0;
 let inflight = 0;
-const seqs = new Uint32Array(N);
+const seqs = new Uint32Array(N).fill(input.seqBase ?? 0);
 const count = (status: string) => (statuses[status] = (statuses[status] ?? 0) + 1);
 
 /** The same report as an agent sends (heartbeat, one disk, an SLA-critical systemd check, system and disk checks). */

