@@ -18,7 +18,8 @@
  * each node's seqs following on: `warmup` is then every agent coming back to a restarted collector.
  * Written to bench/out/ingest-restart.json.
  *
- * Diagnostics (off by default): BENCH_PG_STATS=1 prints where PostgreSQL's time went; BENCH_PG_SETTINGS="k=v,..."
+ * Diagnostics (off by default): BENCH_PG_STATS=1 prints where PostgreSQL's time went; BENCH_WAITS=1 what its
+ * sessions waited on, per second of the load (pg_stat_activity sampled every 100 ms); BENCH_PG_SETTINGS="k=v,..."
  * sets the embedded PostgreSQL's server settings (shared_buffers=1GB, say); BENCH_PROFILE=<dir>
  * writes the collector's CPU profiles there; BENCH_KEEP=1 keeps the work directory (the database and the
  * load generator's per-report output) and prints the load generator's start time, to line latencies up
@@ -281,6 +282,21 @@ try {
     cpu0 = { collector: treeCpu(collectorPid), pg: pgCpu() };
     t0 = performance.now();
   }, WARMUP * 1000);
+  // BENCH_WAITS=1: what PostgreSQL's sessions wait on during the load, sampled every 100 ms, per second of it.
+  const waits: Array<Record<string, number>> = [];
+  const loadStarted = performance.now();
+  const waitSampler = process.env.BENCH_WAITS
+    ? setInterval(async () => {
+        const sec = Math.floor((performance.now() - loadStarted) / 1000);
+        const rows = await database.sql<{ k: string; n: number }[]>`
+          select coalesce(wait_event_type || ':' || wait_event, 'cpu') || ' ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 40) as k, count(*)::int as n
+          from pg_stat_activity where state = 'active' and pid <> pg_backend_pid() and backend_type = 'client backend' group by 1`.catch(
+          () => [],
+        );
+        const w = (waits[sec] ??= {});
+        for (const r of rows) w[r.k] = (w[r.k] ?? 0) + r.n;
+      }, 100)
+    : null;
   let genPid = 0;
   let genCpu = 0;
   let genCpu0 = 0;
@@ -301,6 +317,18 @@ try {
     (pid) => (genPid = pid),
   );
   clearInterval(sampler);
+  if (waitSampler) {
+    clearInterval(waitSampler);
+    waits.forEach((w, sec) =>
+      console.log(
+        `waits ${sec}s: ${Object.entries(w)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 6)
+          .map(([k, n]) => `${n}× ${k}`)
+          .join(' | ')}`,
+      ),
+    );
+  }
   clearTimeout(warm);
   const wall = (performance.now() - t0) / 1000;
   const serverMetrics = await (await fetch(`${url}/metrics`)).text();

@@ -17,8 +17,9 @@ apt_install() {
 apt_install prometheus
 
 # agent: node-exporter is the footprint reference of `pnpm bench:agent`; tmux, systemd (systemd-analyze),
-# curl, openssl and passwd (useradd --prefix) for the agent's probe, unit and install tests.
-apt_install prometheus-node-exporter tmux systemd curl openssl passwd
+# curl, openssl and passwd (useradd --prefix) for the agent's probe, unit and install tests; iproute2 (`ss`)
+# for the collector's listen backlog in test/e2e.test.ts.
+apt_install prometheus-node-exporter tmux systemd curl openssl passwd iproute2
 
 # test/systemd.test.ts boots a real systemd in a systemd-nspawn container from a debootstrapped Debian root,
 # built once and cached outside the repository (/var/cache/timmy-fleet, keyed by its package list).

@@ -3,11 +3,12 @@
  * to it. Kill the agent with SIGKILL: a DOWN interval starts at its last heartbeat and the uptime falls.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LISTEN_BACKLOG } from '../collector/src/runtime.ts';
 import { createTestDatabase } from './support/pg.ts';
 import { ROOT, registerNode, startAgentProcess, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
 
@@ -95,4 +96,18 @@ describe('agent → collector → uptime, across processes', () => {
     // History kept: the node and its uptime record are still there.
     expect((await fetch(`${collector.url}/v1/nodes/e2e-retiring/uptime`)).status).toBe(200);
   }, 60_000);
+
+  it("listens with room for a whole fleet reconnecting at once (the listen backlog, not Node's 511)", async () => {
+    // A listening socket's Send-Q in `ss` is its backlog, capped by the kernel at net.core.somaxconn.
+    const port = new URL(collector.url).port;
+    const { stdout } = await promisify(execFile)('ss', ['-Hltn', `sport = :${port}`]);
+    const backlogs = stdout
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.trim().split(/\s+/)[2]));
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    expect(backlogs.length).toBeGreaterThan(0);
+    for (const b of backlogs) expect(b).toBe(Math.min(LISTEN_BACKLOG, somaxconn));
+    expect(Math.min(LISTEN_BACKLOG, somaxconn)).toBeGreaterThan(511);
+  });
 });

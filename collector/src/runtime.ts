@@ -26,6 +26,14 @@ import { portFree, portInUse } from './port.ts';
 /** Connections kept for the request path (Database.ingest): the writer's commits in flight plus lookups. */
 const INGEST_CONNECTIONS = 8;
 
+/**
+ * Connections waiting to be accepted. After a collector restart or a failover every agent reconnects
+ * within one interval (20,000 nodes: 4,000 new connections a second), and Node's default of 511
+ * overflowed: each connection attempt the kernel dropped was retried by the agent's TCP a second later,
+ * and every report sent on it waited that second (bench:ingest --restart: warm-up p99 about 1 s, 925 listen
+ * overflows). The kernel caps it at `net.core.somaxconn` (4,096 on current kernels).
+ */
+export const LISTEN_BACKLOG = 4096;
 export interface RunningCollector {
   url: string;
   databaseUrl: string;
@@ -183,7 +191,7 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
     })());
   let address: string;
   try {
-    address = await app.listen({ host: config.host, port: config.port });
+    address = await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
   } catch (e) {
     // A taken port: say which, and leave nothing running (the embedded PostgreSQL above all).
     await stop().catch(() => {});
