@@ -276,6 +276,24 @@ async function checkStored(): Promise<void> {
 }
 
 async function checkNoFalseDown(outage: { from: number; to: number }): Promise<void> {
+  // Only settled intervals say anything: first every collector has beaten past the outage (a beat after
+  // a gap, or after a report lost for want of the database, records that gap for every node before it
+  // extends anything), then no node other than the victim has evidence from before the outage's end
+  // still waiting to be settled. Without this an open UP interval over the outage, not yet cut, would
+  // pass the check without it checking anything.
+  const past = new Date(outage.to + 1000);
+  await waitFor(
+    'every collector to beat past the outage and the nodes to be settled through it',
+    async () => {
+      const [beaten] = await sql`select count(distinct instance_id)::int as n from collector_spans where last_beat_at > ${past}`;
+      if ((beaten!.n as number) < collectors.length) return false;
+      const [pending] = await sql`
+        select count(*)::int as n from nodes where name <> 'victim' and recompute_from is not null and recompute_from <= ${past}`;
+      return pending!.n === 0;
+    },
+    60_000,
+    100,
+  );
   const steady = await sql`
     select n.name, i.state, i.start_at, i.end_at, i.cause from state_intervals i join nodes n on n.id = i.node_id
     where n.name <> 'victim' and coalesce(i.end_at, now()) > ${new Date(outage.from - 1000)} and i.start_at < ${new Date(outage.to + 1000)} order by n.name, i.start_at`;
