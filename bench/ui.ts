@@ -24,11 +24,13 @@
  * - js_gzip_kb: the JavaScript each page loaded (every /assets/*.js response of its warm-up navigation), gzipped (level 9, as
  *   console/build.ts counts it), summed.
  *
- * `--browser-nice N` runs chromium (and every process it starts) at niceness N. The browser stands in for
- * a user's own machine; on this one it shares the two cores with the collector and PostgreSQL, and while a
- * page parses and draws it takes the CPU the collector answers that page's calls with. Niced, it gets
- * what they leave: a closer model of API latency as a remote user sees it. The default (0) is the
- * figure of record; the setting is written to ui.json.
+ * `--browser-nice N` runs chromium (and every process it starts) at niceness N, and gives its session
+ * (autogroup) the same weight: with the kernel's autogroup scheduling a session competes as one whatever
+ * its processes' niceness (launchBrowser). The browser stands in for a user's own machine; on this one
+ * it shares the two cores with the collector and PostgreSQL, and while a page parses and draws it takes
+ * the CPU the collector answers that page's calls with. Niced, it gets what they leave: a closer model of
+ * API latency as a remote user sees it. The default (0) is the figure of record; the setting is written
+ * to ui.json.
  *
  * Targets: each page < 1,000 ms, api_p95 < 100 ms, JS < 100 KB gzipped per page. Prints a table and writes
  * bench/out/ui.json (with the setup: nodes, operators, cores, load average at start and end).
