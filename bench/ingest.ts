@@ -148,6 +148,14 @@ let collector: ReturnType<typeof spawn> | null = null;
 let collectorOut = '';
 let url: string | undefined;
 let rollupHour: { rows: number; insert_s: number } | null = null;
+/** Stops the collector process (SIGTERM) and waits for it to exit. */
+const stopCollector = async () => {
+  const c = collector;
+  collector = null;
+  if (!c) return;
+  c.kill('SIGTERM');
+  await new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)));
+};
 try {
   console.log(`registering ${NODES} nodes…`);
   const tokens: string[] = [];
@@ -233,13 +241,6 @@ try {
     console.log(`collector at ${url}`);
     return c;
   };
-  const stopCollector = async () => {
-    const c = collector;
-    collector = null;
-    if (!c) return;
-    c.kill('SIGTERM');
-    await new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)));
-  };
   /** Runs the load generator with this input to its end; its pid while it runs goes to `onPid`. */
   const runLoad = async (input: Record<string, unknown>, inFile: string, outFile: string, onPid?: (pid: number) => void) => {
     writeFileSync(inFile, JSON.stringify(input));
@@ -248,26 +249,32 @@ try {
     await new Promise((r) => gen.once('exit', r));
   };
 
-  await startCollector();
+  /** The load generator's input: every node, one report per interval, for `seconds`, seqs after `seqBase`. */
+  const load = (seconds: number, seqBase: number) => ({
+    url,
+    tokens,
+    intervalMs: INTERVAL_S * 1000,
+    durationMs: seconds * 1000,
+    connections: CONNECTIONS,
+    drainMs: 30_000,
+    seqBase,
+  });
+
+  let running = await startCollector();
   let seqBase = 0;
   if (RESTART) {
     const primeS = 2 * INTERVAL_S;
     console.log(`--restart: every node reports for ${primeS} s, then the collector restarts…`);
-    await runLoad(
-      { url, tokens, intervalMs: INTERVAL_S * 1000, durationMs: primeS * 1000, connections: CONNECTIONS, drainMs: 30_000 },
-      join(work, 'prime-in.json'),
-      join(work, 'prime-out.json'),
-    );
+    await runLoad(load(primeS, 0), join(work, 'prime-in.json'), join(work, 'prime-out.json'));
     const prime = JSON.parse(readFileSync(join(work, 'prime-out.json'), 'utf8')) as { sent: number; acked: number };
     if (prime.acked !== prime.sent) throw new Error(`--restart: ${prime.sent - prime.acked} of the priming reports were not acknowledged`);
     seqBase = Math.ceil(primeS / INTERVAL_S) + 1;
     await stopCollector();
     // The statement statistics of the storm after the restart, not of the priming.
     if (process.env.BENCH_PG_STATS) await database.sql`select pg_stat_statements_reset()`;
-    await startCollector();
+    running = await startCollector();
   }
-  if (!collector) throw new Error('no collector');
-  const collectorPid = (collector as ReturnType<typeof spawn>).pid!;
+  const collectorPid = running.pid!;
 
   const inFile = join(work, 'load-in.json');
   const outFile = join(work, 'load-out.json');
@@ -302,20 +309,7 @@ try {
   let genCpu0 = 0;
   setTimeout(() => (genCpu0 = genPid ? cpuSeconds(genPid) : 0), WARMUP * 1000);
   const sampler = setInterval(() => (genCpu = Math.max(genCpu, genPid ? cpuSeconds(genPid) : 0)), 500);
-  await runLoad(
-    {
-      url,
-      tokens,
-      intervalMs: INTERVAL_S * 1000,
-      durationMs: (WARMUP + SECONDS) * 1000,
-      connections: CONNECTIONS,
-      drainMs: 30_000,
-      seqBase,
-    },
-    inFile,
-    outFile,
-    (pid) => (genPid = pid),
-  );
+  await runLoad(load(WARMUP + SECONDS, seqBase), inFile, outFile, (pid) => (genPid = pid));
   clearInterval(sampler);
   if (waitSampler) {
     clearInterval(waitSampler);
@@ -502,11 +496,7 @@ try {
   );
 } finally {
   await database.close();
-  if (collector) {
-    const c: ReturnType<typeof spawn> = collector;
-    c.kill('SIGTERM');
-    await new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)));
-  }
+  await stopCollector();
   if (embedded) await embedded.stop();
   if (process.env.BENCH_KEEP) console.log(`kept ${work}`);
   else if (existsSync(work)) rmSync(work, { recursive: true, force: true });
