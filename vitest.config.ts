@@ -82,7 +82,8 @@ const LONGEST_FIRST = [
  * The long files start first, so none is left to run alone at the end: the cross-process files before
  * the in-package ones (seconds each, they fill the gaps at the end), the ones listed above first, and
  * otherwise vitest's own order (failed first, then longest first from the durations it cached in an
- * earlier run, else larger first).
+ * earlier run, else larger first). The test command runs the two kinds as two vitest runs side by side
+ * (scripts/vitest-all.ts); a plain `vitest run` runs them in this order.
  */
 class CrossProcessFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -102,7 +103,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: MAX_WORKERS,
     sequence: { sequencer: CrossProcessFirst },
-    // CI also writes a JSON summary that .ci/run turns into its closing "N passed, N failed" line.
+    // CI also writes a JSON summary that .ci/run turns into its closing "N passed, N failed" line
+    // (scripts/vitest-all.ts names one per run).
     reporters: process.env.CI ? ['default', 'json'] : ['default'],
     outputFile: { json: '.ci/out/vitest.json' },
     projects: [

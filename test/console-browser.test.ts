@@ -8,8 +8,8 @@
  * .ci/out/console/.
  *
  * One browser and one seeded fleet for the file; each role signs in once through the sign-in page
- * (beforeAll) and every later test opens a fresh context from that role's cookie; the tests run
- * concurrently. Every wait is for a condition: a page is drawn when `main[data-ready]` is set
+ * (beforeAll), in the browser context its tests then use; the tests run concurrently, each on a page of
+ * its own that it navigates, taken from the pages earlier tests have finished with (see `as`). Every wait is for a condition: a page is drawn when `main[data-ready]` is set
  * (console/src/lib/ready.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -38,25 +38,62 @@ if (skip) console.warn('console browser tests skipped: no /usr/bin/chromium (bas
 
 const ROLES = ['admin', 'lead', 'finance', 'operatorA', 'partner'] as const;
 type Role = (typeof ROLES)[number];
-type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let fleet: ConsoleFleet;
 let browser: Browser;
+
 /**
- * Each role's cookie after signing in through the sign-in page, and where that sign-in landed. The
- * sign-ins start at the end of beforeAll and go on while the first tests run (those without a role need
- * none); a test as a role waits for that role's.
+ * The browser contexts of the file, by who is signed in (none: the public) and whether the page's
+ * content security policy is bypassed (for axe, injected as an inline script), each with the pages its
+ * finished tests gave back. A test navigates a page it takes from here rather than opening a context and a
+ * page of its own: in this chromium a new context with its page costs about 1.9 s of CPU before it loads
+ * anything, navigating an open page 0.6 s in all (16 loads of the sign-in and status pages: 44.4 s of
+ * chromium CPU with a context each, 14.5 s on one page), and on two cores that CPU is the run's time.
+ * What a test reads is the same: every navigation is a new document with its own requests.
  */
-const signedIn = {} as Record<Role, Promise<{ state: StorageState; landed: string }>>;
-async function signInAs(role: Role): Promise<{ state: StorageState; landed: string }> {
-  const ctx = await browser.newContext();
+interface Contexts {
+  ctx: Promise<BrowserContext>;
+  free: Page[];
+}
+const contexts = new Map<string, Contexts>();
+function contextsFor(role: Role | undefined, bypassCSP: boolean): Contexts {
+  const key = `${role ?? 'public'}${bypassCSP ? ' (CSP bypassed)' : ''}`;
+  let c = contexts.get(key);
+  if (!c) {
+    const ctx = (async () =>
+      browser.newContext({
+        viewport: DESKTOP,
+        acceptDownloads: true,
+        ...(bypassCSP ? { bypassCSP: true } : {}),
+        ...(role ? { storageState: await (await signedIn[role]).ctx.storageState() } : {}),
+      }))();
+    c = { ctx, free: [] };
+    contexts.set(key, c);
+  }
+  return c;
+}
+async function newPage(ctx: BrowserContext): Promise<Page> {
   const page = await ctx.newPage();
+  page.setDefaultTimeout(60_000);
+  return page;
+}
+
+/**
+ * Each role signed in through the sign-in page, the context that did it (its cookie is the role's
+ * session; its page goes to the role's free pages) and where that sign-in landed. The sign-ins start at
+ * the end of beforeAll and go on while the first tests run (those without a role need none); a test as a
+ * role waits for that role's.
+ */
+const signedIn = {} as Record<Role, Promise<{ ctx: BrowserContext; landed: string }>>;
+async function signInAs(role: Role): Promise<{ ctx: BrowserContext; landed: string }> {
+  const ctx = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true });
+  const page = await newPage(ctx);
   await signIn(page, fleet.url, fleet.f.tokens[role]);
   await page.waitForURL((u) => u.pathname !== '/signin');
-  const done = { state: await ctx.storageState(), landed: new URL(page.url()).pathname };
-  await ctx.close();
-  return done;
+  const landed = new URL(page.url()).pathname;
+  contexts.set(role, { ctx: Promise.resolve(ctx), free: [page] });
+  return { ctx, landed };
 }
 
 beforeAll(async () => {
@@ -88,23 +125,29 @@ afterAll(async () => {
 const DESKTOP = { width: 1280, height: 900 };
 const POLL = { timeout: 60_000, interval: 100 };
 
-/** A fresh context signed in as `role` (its cookie from beforeAll; none for the public) on `path` (`/`: the role's home). */
+/**
+ * A page signed in as `role` (none: the public) on `path` (`/`: the role's home), at `viewport`; `done`
+ * gives it back for a later test (only a test that got that far: a failed test's page is left as it was).
+ */
 async function as(
   role: Role | undefined,
   path = '/',
   opts: { viewport?: { width: number; height: number }; bypassCSP?: boolean } = {},
-): Promise<{ ctx: BrowserContext; page: Page }> {
-  const ctx = await browser.newContext({
-    viewport: opts.viewport ?? DESKTOP,
-    acceptDownloads: true,
-    ...(opts.bypassCSP ? { bypassCSP: true } : {}),
-    ...(role ? { storageState: (await signedIn[role]).state } : {}),
-  });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(60_000);
+): Promise<{ page: Page; done: () => Promise<void> }> {
+  if (role) await signedIn[role];
+  const c = contextsFor(role, opts.bypassCSP ?? false);
+  const page = c.free.pop() ?? (await newPage(await c.ctx));
+  await page.setViewportSize(opts.viewport ?? DESKTOP);
   await page.goto(`${fleet.url}${path}`);
   if (role) await page.waitForSelector('[data-who]');
-  return { ctx, page };
+  return {
+    page,
+    done: async () => {
+      // The theme a test chose stays with its document, not with the next test's (setTheme stores it).
+      await page.evaluate(() => localStorage.removeItem('timmy-theme'));
+      c.free.push(page);
+    },
+  };
 }
 
 const api = async (path: string, token: string) => fetch(`${fleet.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -216,7 +259,7 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
       return;
     }
     const node = fleet.f.agent.node;
-    const { ctx, page } = await as('operatorA', `/node/${node}`);
+    const { page, done } = await as('operatorA', `/node/${node}`);
     await settled(page);
     // The agent reports for a while (UP), then stops.
     let stop = false;
@@ -244,7 +287,7 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
     const seenAfter = Date.now() - downAt;
     console.log(`node DOWN on the open page ${seenAfter} ms after the API said so`);
     expect(seenAfter).toBeLessThan(2000);
-    await ctx.close();
+    await done();
   });
 
   const AXE_PAGES: Array<[string, Role | undefined, () => string]> = [
@@ -267,7 +310,7 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
       // width (a chart is laid out for the width it loads at); both themes on each load. One context and
       // page for both widths: the phone's is the same page loaded again after the viewport changed (its
       // renderer has compiled axe once already).
-      const { ctx, page } = await as(role, pathOf(), { viewport: DESKTOP, bypassCSP: true });
+      const { page, done } = await as(role, pathOf(), { viewport: DESKTOP, bypassCSP: true });
       for (const viewport of [DESKTOP, { width: 390, height: 844 }]) {
         if (viewport !== DESKTOP) {
           await page.setViewportSize(viewport);
@@ -292,7 +335,7 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
             viewport.width + 1,
           );
       }
-      await ctx.close();
+      await done();
       expect(problems).toEqual([]);
     });
   const KEYBOARD: Array<{ page: string; role?: Role; path: () => string; act: (page: Page, expect: ExpectStatic) => Promise<void> }> = [
@@ -445,7 +488,7 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
         });
         expect(res.status, await res.clone().text()).toBe(201);
       }
-      const { ctx, page } = await as(k.role, k.path());
+      const { page, done } = await as(k.role, k.path());
       await settled(page);
       if (k.page === 'finance') {
         // The closed month: its statements, export and verification (a month not closed offers only "Close").
@@ -456,7 +499,7 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
       }
       expect(await unreachableByTab(page), `${k.page}: not reached by Tab`).toEqual([]);
       await k.act(page, expect);
-      await ctx.close();
+      await done();
     });
 
   it('serves its pages and assets from the collector itself, and the sign-in page without a session', async ({ expect }) => {
@@ -530,7 +573,7 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
       const landing = typeof landedOn === 'function' ? landedOn() : landedOn;
       // Where the sign-in itself landed (beforeAll), and where `/` leads with the session.
       expect((await signedIn[who]).landed, `${who} after signing in`).toMatch(landing);
-      const { ctx, page } = await as(who);
+      const { page, done } = await as(who);
       await page.waitForURL(landing);
       await settled(page);
       expect(await navLinks(page), who).toEqual(links);
@@ -540,11 +583,11 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
         expect(await page.locator('[data-table="nodes"] [data-node]').count()).toBeGreaterThan(0);
         for (const n of fleet.f.nodes.b) expect(await page.locator(`[data-node="${n}"]`).count()).toBe(0);
       }
-      await ctx.close();
+      await done();
     });
 
   it("operator A editing the URL towards B's pages sees only 'not found'", async ({ expect }) => {
-    const { ctx, page } = await as('operatorA');
+    const { page, done } = await as('operatorA');
     for (const path of [`/operator/${fleet.f.b}`, `/node/${fleet.f.nodes.b[0]}`]) {
       await page.goto(`${fleet.url}${path}`);
       await page.waitForSelector('main [role="alert"]');
@@ -555,11 +598,11 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
     await page.goto(`${fleet.url}/fleet`);
     await page.waitForSelector('main h1');
     expect(await page.locator('[data-action="ack"]').count()).toBe(0);
-    await ctx.close();
+    await done();
   });
 
   it('acknowledging from the button changes the incident, and the API agrees', async ({ expect }) => {
-    const { ctx, page } = await as('lead');
+    const { page, done } = await as('lead');
     const id = fleet.f.incidents.a;
     await page.locator(`tr[data-incident="${id}"] [data-action="ack"]`).click();
     await page.waitForFunction(
@@ -568,13 +611,13 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
     );
     const inc: any = await (await api(`/v1/incidents/${id}`, fleet.f.tokens.lead)).json();
     expect((inc.incident ?? inc).status).toBe('acknowledged');
-    await ctx.close();
+    await done();
   });
 
   it("a statement downloads from the operator's page byte for byte as the API answers it, and its lines drill down to evidence", async ({
     expect,
   }) => {
-    const { ctx, page } = await as('operatorA');
+    const { page, done } = await as('operatorA');
     await page.locator('#st-month').fill(fleet.f.closedMonth);
     await page.locator('#st-month').dispatchEvent('change');
     await page.waitForSelector(`[data-statement="${fleet.f.closedMonth}"]`);
@@ -589,6 +632,6 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
     await page.locator('tr[data-line] [data-action="evidence"]').first().click();
     await page.waitForSelector('[data-evidence]');
     await screenshot(page, 'operator-statement');
-    await ctx.close();
+    await done();
   });
 });

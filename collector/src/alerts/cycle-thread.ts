@@ -84,8 +84,12 @@ export interface WorkerData {
   plan: CyclePlan;
   databaseUrl: string;
 }
-/** The worker thread's nice value (0 is normal priority, 19 the lowest). */
-export const CYCLE_NICE = 10;
+/**
+ * How much lower the worker thread's priority is than the thread that starts it, in nice steps (0 is
+ * normal priority, 19 the lowest): 10 for a collector at 0, the lowest for one already run at 10 or more.
+ */
+export const CYCLE_NICE_STEP = 10;
+export const cycleNice = (startedAt: number) => Math.min(19, startedAt + CYCLE_NICE_STEP);
 
 /** Main-thread side: starts the worker (again, if it died) and forwards cycles to it. */
 export function startCycleThread(plan: CyclePlan, databaseUrl: string, metrics: AlertMetrics, log: Logger): CycleThread {

@@ -3,10 +3,10 @@
  * `lockedCycle` on its own database connections for each request from the main thread and forwards
  * its metric updates. It has no other job, and does nothing when loaded outside that worker.
  */
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/database.ts';
-import { CYCLE_NICE, KIND, cycleDeps, lockedCycle, type FromWorker, type ToWorker, type WorkerData } from './cycle-thread.ts';
+import { KIND, cycleNice, cycleDeps, lockedCycle, type FromWorker, type ToWorker, type WorkerData } from './cycle-thread.ts';
 import type { AlertMetrics } from './metrics.ts';
 
 if (!isMainThread && (workerData as Partial<WorkerData> | null)?.kind === KIND) {
@@ -15,7 +15,7 @@ if (!isMainThread && (workerData as Partial<WorkerData> | null)?.kind === KIND) 
   // cores are busy, a cycle's burst yields to the thread acknowledging reports and to PostgreSQL.
   // Cycles still run (they are a few % of a core on average), only a little later under load.
   try {
-    setPriority(CYCLE_NICE);
+    setPriority(cycleNice(getPriority()));
   } catch {}
   const port = parentPort!;
   const post = (m: FromWorker) => port.postMessage(m);
