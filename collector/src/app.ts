@@ -48,22 +48,6 @@ declare module 'fastify' {
   }
 }
 
-/**
- * Fastify's own compilers (Ajv for request schemas, fast-json-stringify for replies), each schema compiled
- * when a request first needs it rather than when its route is registered, and a reply's serializer once
- * per schema object in a process rather than once per route, status and app.
- *
- * - Lazily: a collector answers a handful of its hundred-odd routes in most of its life (agents push
- *   reports; Prometheus scrapes), and compiling every schema up front was most of a start's own work
- *   (ajv, fast-json-stringify and the schema walkers: 0.4 of the 1.3 s of CPU on the main thread before
- *   it listens). A start is on the path of every restart and failover storm, and of every test that
- *   starts a collector. A schema error then shows on its route's first request, not at start: every route
- *   is compiled in routes/schemas-compile.test.ts.
- * - Once per schema object: most routes share their error replies' schema objects, and the in-process
- *   tests build dozens of apps in one worker (a later app's start: 0.7 s of CPU, 0.27 s with it). A
- *   serializer depends only on its schema, the shared schemas and the serializer options; the last two
- *   key the cache.
- */
 /** The schemas not compiled yet, each as the function that compiles it (see `compileAllSchemas`). */
 const uncompiled = new Set<() => void>();
 /**
@@ -90,6 +74,22 @@ function lazily<T>(make: () => T): () => T {
   return get;
 }
 
+/**
+ * Fastify's own compilers (Ajv for request schemas, fast-json-stringify for replies), each schema compiled
+ * when a request first needs it rather than when its route is registered, and a reply's serializer once
+ * per schema object in a process rather than once per route, status and app.
+ *
+ * - Lazily: a collector answers a handful of its hundred-odd routes in most of its life (agents push
+ *   reports; Prometheus scrapes), and compiling every schema up front was most of a start's own work
+ *   (ajv, fast-json-stringify and the schema walkers: 0.4 of the 1.3 s of CPU on the main thread before
+ *   it listens). A start is on the path of every restart and failover storm, and of every test that
+ *   starts a collector. A schema error then shows on its route's first request, not at start: every route
+ *   is compiled in routes/schemas-compile.test.ts.
+ * - Once per schema object: most routes share their error replies' schema objects, and the in-process
+ *   tests build dozens of apps in one worker (a later app's start: 0.7 s of CPU, 0.27 s with it). A
+ *   serializer depends only on its schema, the shared schemas and the serializer options; the last two
+ *   key the cache.
+ */
 const compileValidator = AjvCompiler();
 const lazyValidators = (...factoryArgs: Parameters<typeof compileValidator>) => {
   const compile = compileValidator(...factoryArgs);
