@@ -98,8 +98,9 @@ const lazyValidators = (...factoryArgs: Parameters<typeof compileValidator>) => 
     const fn = lazily(() => compile(route) as ValidateFunction);
     // Fastify reads a failed validation's errors from the function it called.
     const validate = ((data: unknown) => {
-      const ok = fn()(data);
-      validate.errors = fn().errors;
+      const v = fn();
+      const ok = v(data);
+      validate.errors = v.errors;
       return ok;
     }) as ValidateFunction;
     return validate;

@@ -129,12 +129,13 @@ export default function OperatorPage({ params, session }: { params: { op: string
   }, `disp-${op}`);
   const incidents = useLoad(async () => (await api<{ incidents: Incident[] }>(`/v1/operators/${op}/incidents`)).incidents, `inc-${op}`);
   const [months, setMonths] = useState(previousMonth());
-  // Whether the operator exists (and is this person's to see) is the uptime read's answer, an API every collector serves.
-  if (month.error) return html`<h1 tabindex="-1">Operator ${params.op}</h1><${Failed} error=${month.error} />`;
   const d = nodes.data?.d;
-  const isOwn = session.role === 'operator';
+  // Hooks before any early return: every draw calls the same ones in the same order.
   const nodeNames = useMemo(() => Object.fromEntries((d?.nodes ?? []).map((n) => [n.id, n.name])), [d]);
   const nodeList = useMemo(() => (d?.nodes ?? []).map((n) => n.name), [d]);
+  // Whether the operator exists (and is this person's to see) is the uptime read's answer, an API every collector serves.
+  if (month.error) return html`<h1 tabindex="-1">Operator ${params.op}</h1><${Failed} error=${month.error} />`;
+  const isOwn = session.role === 'operator';
   const m = month.data;
   return html`<h1 tabindex="-1">Operator ${params.op}</h1>
     ${!d ? (nodes.error ? null : html`<${Loading} what="the operator" />`) : html`<p class="muted">Tier ${d.tier}: held to ${d.thresholdPct} % · ${d.nodes.length} nodes</p>`}
