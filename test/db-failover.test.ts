@@ -246,6 +246,13 @@ async function scenario(label: string, move: (primary: PgNode) => Promise<unknow
   console.log(
     `db-failover ${label}: no writable primary for ~${outage.to - outage.from} ms; first acknowledgement of a report sent after the move: ${firstAck} ms after it; longest stretch without an acknowledgement: ${pause} ms`,
   );
+  // Commits held back until a standby had them (the standby gate), per collector, so far in the run.
+  const waits = await Promise.all(
+    collectors.map(async (c) =>
+      ((await (await fetch(`${c.url}/metrics`)).text()).match(/^timmy_ingest_standby_waits_total\{.*$/gm) ?? []).join(', '),
+    ),
+  );
+  console.log(`db-failover ${label}: standby waits so far: ${waits.map((w, i) => `collector ${i}: ${w || 'none'}`).join('; ')}`);
 
   // /readyz: not ready (503, or no answer within 3 s, as a load balancer sees it) from every probe made
   // between two probes that found no writable primary, and from at least one begun in that stretch

@@ -96,6 +96,21 @@ export const Config = Type.Object(
           default: 60,
           description: "a check's new status is stored at once; a new message or value of the same status at most this often",
         }),
+        confirmStandby: Type.Boolean({
+          default: true,
+          description:
+            'acknowledge a report only once a standby has flushed it, while the primary has (or recently had) a synchronous standby (needs pg_read_all_stats)',
+        }),
+        standbyQuietS: Type.Number({
+          minimum: 0,
+          default: 40,
+          description: 'a primary without a synchronous standby for this long is trusted alone (longer than a switchover takes)',
+        }),
+        standbyWaitS: Type.Number({
+          exclusiveMinimum: 0,
+          default: 5,
+          description: 'how long a write waits for a standby before its reports are refused (503) and retried',
+        }),
       },
       { default: {} },
     ),

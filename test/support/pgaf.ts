@@ -255,6 +255,8 @@ export class Formation {
       300,
     );
     await f.query(first.port, `create role ${ROLE} login`);
+    // The collector's standby gate reads the standbys' flush positions (pg_stat_replication).
+    await f.query(first.port, `grant pg_read_all_stats to ${ROLE}`);
     await f.query(first.port, `alter database ${DB} owner to ${ROLE}`);
     await f.addNode('node2');
     await f.settled();

@@ -65,6 +65,12 @@ export function createMetrics() {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     }),
+    ingestStandbyWaits: new Counter({
+      name: 'timmy_ingest_standby_waits_total',
+      help: 'Commits that waited for a standby to flush them before being acknowledged: confirmed, or refused (the senders retry).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     settleNodes: new Counter({
       name: 'timmy_settle_nodes_total',
       help: 'Node timelines recomputed by the settle job.',

@@ -6,6 +6,7 @@ import type { Database } from '../db/database.ts';
 import type { Metrics } from '../metrics/registry.ts';
 import { CredentialStore, credentialPolicy } from '../auth/credentials.ts';
 import { IngestWriter } from './ingest-writer.ts';
+import { StandbyGate } from './standby-gate.ts';
 import { IngestService } from './ingest.ts';
 import { ObservationRecorder } from './observation.ts';
 import { IngestWatch } from './ingest-watch.ts';
@@ -21,6 +22,14 @@ import { RegionDaysCache } from './uptime-days.ts';
 export function createServices(config: Config, database: Database, clock: Clock, log: Logger, metrics: Metrics) {
   const t = slaTimings(config);
   const credentials = new CredentialStore(database.sql, database.ingest, credentialPolicy(config.credentials));
+  const gate = config.ingest.confirmStandby
+    ? new StandbyGate(
+        database.ingest,
+        { quietMs: config.ingest.standbyQuietS * 1000, waitMs: config.ingest.standbyWaitS * 1000 },
+        log.child({ component: 'standby-gate' }),
+      )
+    : null;
+  if (gate) gate.onWait = (outcome) => metrics.ingestStandbyWaits.inc({ outcome });
   const writer = new IngestWriter(
     database.ingest,
     {
@@ -31,6 +40,7 @@ export function createServices(config: Config, database: Database, clock: Clock,
       checkRefreshMs: config.ingest.checkRefreshS * 1000,
     },
     log.child({ component: 'ingest' }),
+    gate,
   );
   writer.onFlush = (rows, ms) => {
     metrics.ingestFlush.observe(rows);

@@ -1,7 +1,8 @@
 /**
  * The write path. Requests are grouped into one transaction (group commit): many reports, one
  * multi-row insert into `samples`, one batched update of `nodes`. Each request's promise resolves only
- * after its rows are committed, so an acknowledgement always means "stored".
+ * after its rows are committed (and, with a standby gate, flushed by a standby), so an acknowledgement
+ * always means "stored".
  */
 import type postgres from 'postgres';
 import type { Logger } from 'pino';
@@ -111,11 +112,14 @@ export class IngestWriter {
   readonly opts: WriterOptions;
   readonly log: Logger;
   onFlush: (rows: number, ms: number) => void = () => {};
+  /** Confirms after each commit that it would survive the primary's loss (standby-gate.ts); none: a commit is enough. */
+  readonly gate: { confirm(): Promise<void> } | null;
 
-  constructor(sql: postgres.Sql, opts: WriterOptions, log: Logger) {
+  constructor(sql: postgres.Sql, opts: WriterOptions, log: Logger, gate: { confirm(): Promise<void> } | null = null) {
     this.sql = sql;
     this.opts = opts;
     this.log = log;
+    this.gate = gate;
   }
 
   write(job: IngestJob): Promise<JobResult> {
@@ -232,6 +236,9 @@ export class IngestWriter {
       for (let attempt = 0; ; attempt++) {
         try {
           const out = await this.commit(jobs);
+          // Committed but not yet acknowledged: if the gate gives up, the senders retry and the
+          // database recognises what it already holds.
+          await this.gate?.confirm();
           this.failingSince = null;
           return out;
         } catch (e) {

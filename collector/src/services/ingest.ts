@@ -95,7 +95,8 @@ export class IngestService {
         this.metrics.ingestRejections.inc({ code: 'FLEET_UNSTORABLE' });
         throw new Errors.Unstorable(e.message);
       }
-      // Nothing was committed: the agent keeps the report and retries.
+      // Nothing was acknowledged (nothing committed, or a commit no standby confirmed): the agent keeps
+      // the report and retries; what was stored already is recognised as a duplicate.
       throw Object.assign(new Errors.Unavailable(), { cause: e });
     }
     return { prepared, result };
