@@ -8,6 +8,7 @@ import type postgres from 'postgres';
 import type { Logger } from 'pino';
 import { FleetError, type Report } from '@timmy/shared';
 import { follows, markOf, type PreparedReport, type StreamMark } from './prepare.ts';
+import type { CommitSight } from './standby-gate.ts';
 
 export interface IngestJob {
   nodeId: number;
@@ -67,7 +68,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * did not insert per (node, stream, seq) with how many copies were left out (int8 as text), the check rows
  * it wrote as [node id as text, check name], and each updated node's failing checks as [id, failing].
  */
-interface CommitOut {
+interface CommitOut extends CommitSight {
   skipped: Array<{ node_id: string; stream: string; seq: string; n: number }>;
   checks: Array<[node: string, name: string]>;
   nodes: Array<[id: number, failing: string[]]>;
@@ -88,6 +89,12 @@ export class UnstorableReportError extends FleetError<'FLEET_UNSTORABLE'> {
   constructor(cause: unknown) {
     super('FLEET_UNSTORABLE', (cause as Error).message, { statusCode: 422, cause });
   }
+}
+
+/** What the writer asks of a standby gate (standby-gate.ts). */
+export interface Gate {
+  /** Resolves once a commit whose statement saw `sight` would survive the primary's loss; throws when it may not. */
+  confirm(sight: CommitSight): Promise<void>;
 }
 
 export class IngestWriter {
@@ -113,9 +120,9 @@ export class IngestWriter {
   readonly log: Logger;
   onFlush: (rows: number, ms: number) => void = () => {};
   /** Confirms after each commit that it would survive the primary's loss (standby-gate.ts); none: a commit is enough. */
-  readonly gate: { confirm(): Promise<void> } | null;
+  readonly gate: Gate | null;
 
-  constructor(sql: postgres.Sql, opts: WriterOptions, log: Logger, gate: { confirm(): Promise<void> } | null = null) {
+  constructor(sql: postgres.Sql, opts: WriterOptions, log: Logger, gate: Gate | null = null) {
     this.sql = sql;
     this.opts = opts;
     this.log = log;
@@ -235,12 +242,12 @@ export class IngestWriter {
     try {
       for (let attempt = 0; ; attempt++) {
         try {
-          const out = await this.commit(jobs);
+          const { results, sight } = await this.commit(jobs);
           // Committed but not yet acknowledged: if the gate gives up, the senders retry and the
           // database recognises what it already holds.
-          await this.gate?.confirm();
+          await this.gate?.confirm(sight);
           this.failingSince = null;
-          return out;
+          return results;
         } catch (e) {
           const code = (e as { code?: string }).code;
           if ((code === '40P01' || code === '40001') && attempt < 3) continue;
@@ -253,7 +260,7 @@ export class IngestWriter {
     }
   }
 
-  private async commit(jobs: IngestJob[]): Promise<JobResult[]> {
+  private async commit(jobs: IngestJob[]): Promise<{ results: JobResult[]; sight: CommitSight }> {
     const sampleRows: Array<Record<string, unknown>> = [];
     for (const j of jobs) {
       // Times as epoch ms (PostgreSQL converts them): no date formatting per sample on this thread.
@@ -362,7 +369,11 @@ export class IngestWriter {
       )
       select (select coalesce(json_agg(skipped), '[]') from skipped) as skipped,
              (select coalesce(json_agg(json_build_array(node_id::text, name)), '[]') from chk) as checks,
-             (select coalesce(json_agg(json_build_array(id::int8, failing)), '[]') from upd) as nodes`;
+             (select coalesce(json_agg(json_build_array(id::int8, failing)), '[]') from upd) as nodes,
+             -- For the standby gate: the server's timeline and how many standbys stream from it (the function
+             -- behind pg_stat_replication, without that view's join to every session's activity).
+             substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) as timeline,
+             (select count(*)::int from pg_stat_get_wal_senders()) as standbys`;
     const written = new Set(out!.checks.map(([node, name]) => `${node}\u0000${name}`));
     const failingNow = new Map(out!.nodes.map(([id, failing]) => [Number(id), failing]));
     // Only once committed, and only what was written: a batch that failed (or is retried), or a check
@@ -377,7 +388,7 @@ export class IngestWriter {
     // The statement returns the samples it did not insert (already stored: duplicates), usually none.
     const notInserted = new Map<string, number>();
     for (const r of out!.skipped) notInserted.set(`${r.node_id}\u0000${r.stream}\u0000${r.seq}`, Number(r.n));
-    return jobs.map((j) => {
+    const results = jobs.map((j) => {
       let duplicates = 0;
       for (const s of j.prepared.samples) {
         const k = `${j.nodeId}\u0000${j.report.stream}\u0000${s.seq}`;
@@ -391,6 +402,7 @@ export class IngestWriter {
       const failing = failingNow.get(j.nodeId);
       return { accepted: j.prepared.samples.length - duplicates, duplicates, ...(failing ? { failing } : {}) };
     });
+    return { results, sight: { timeline: out!.timeline, standbys: out!.standbys } };
   }
 
   private changedChecks(jobs: IngestJob[]) {

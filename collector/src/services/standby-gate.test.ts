@@ -5,7 +5,7 @@ import { ManualClock, reportAt, testCollector } from '../../../test/support/harn
 import { loadConfig } from '../config.ts';
 import { IngestWriter } from './ingest-writer.ts';
 import { prepareReport } from './prepare.ts';
-import { StandbyGate, StandbyWaitError, standbyVerdict, type ReplicationView } from './standby-gate.ts';
+import { StandbyGate, StandbyWaitError, aloneByItsSight, standbyVerdict, type CommitSight, type ReplicationView } from './standby-gate.ts';
 
 const QUIET = 40_000;
 const view = (standbys: ReplicationView['standbys'], timeline = '00000002'): ReplicationView => ({ timeline, lsn: 1000n, standbys });
@@ -58,6 +58,15 @@ describe('standbyVerdict', () => {
   });
 });
 
+describe('aloneByItsSight', () => {
+  it('needs no further read only for no standby on a timeline that never had a synchronous one', () => {
+    const seen = new Map([['00000002', 1_000]]);
+    expect(aloneByItsSight({ timeline: '00000003', standbys: 0 }, seen)).toBe(true);
+    expect(aloneByItsSight({ timeline: '00000002', standbys: 0 }, seen)).toBe(false);
+    expect(aloneByItsSight({ timeline: '00000003', standbys: 1 }, seen)).toBe(false);
+  });
+});
+
 describe('the standby gate on a real PostgreSQL', () => {
   const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
   const clock = new ManualClock(T0);
@@ -79,7 +88,7 @@ describe('the standby gate on a real PostgreSQL', () => {
     const gate = new StandbyGate(c.database.ingest, { quietMs: QUIET, waitMs: 1000 }, pino({ level: 'silent' }));
     const waits: string[] = [];
     gate.onWait = (o) => waits.push(o);
-    await gate.confirm();
+    await gate.confirm(); // a read of pg_stat_replication, which lists no standby
     expect(waits).toEqual([]);
   });
 
@@ -87,8 +96,10 @@ describe('the standby gate on a real PostgreSQL', () => {
     const node = await c.register('gated');
     const nodeId = Number(node.nodeId);
     let refuse = true;
+    const sights: CommitSight[] = [];
     const gate = {
-      confirm: async () => {
+      confirm: async (sight: CommitSight) => {
+        sights.push(sight);
         if (refuse) throw new StandbyWaitError(5);
       },
     };
@@ -114,5 +125,8 @@ describe('the standby gate on a real PostgreSQL', () => {
     expect(await writer.write(job())).toMatchObject({ accepted: 0, duplicates: 2 });
     expect(writer.blocked(60_000)).toBe(false);
     expect(await count()).toBe(2);
+    // What the statement saw of replication on this single server: its timeline, no standby.
+    expect(sights).toHaveLength(2);
+    expect(sights[0]).toEqual({ timeline: expect.stringMatching(/^[0-9A-F]{8}$/), standbys: 0 });
   });
 });

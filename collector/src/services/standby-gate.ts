@@ -14,6 +14,8 @@
  * - otherwise the server has run alone for a while (a standby that died, or a freshly promoted node
  *   whose old primary has not rejoined): acknowledge, as pg_auto_failover itself accepts writes then.
  * A timeline changes at each promotion, so a promoted standby starts with no synchronous standby seen.
+ * The write statement itself returns the timeline and the standbys' count: with no standby on a timeline
+ * that never had a synchronous one (a single server), no further read is made.
  * Reading standbys' positions needs `pg_read_all_stats` (or a superuser); without it the positions are
  * hidden, the gate cannot tell, says so once in the log, and acknowledges.
  */
@@ -69,6 +71,19 @@ export function standbyVerdict(
   return now - seen >= quietMs ? { kind: 'ack', why: 'lapsed' } : { kind: 'wait' };
 }
 
+/** What the write statement itself saw of replication: the server's timeline and its standbys' count. */
+export interface CommitSight {
+  timeline: string;
+  standbys: number;
+}
+
+/**
+ * Whether what the write statement saw settles it without another read: no standby at all, on a timeline
+ * that has never had a synchronous one (a single server: the common case costs no round trip).
+ */
+export const aloneByItsSight = (sight: CommitSight, lastSync: ReadonlyMap<string, number>): boolean =>
+  sight.standbys === 0 && !lastSync.has(sight.timeline);
+
 /** The batch's commit was not confirmed by a standby in time: nothing of it is acknowledged (the ingest route answers FLEET_UNAVAILABLE). */
 export class StandbyWaitError extends Error {
   constructor(ms: number) {
@@ -115,8 +130,12 @@ export class StandbyGate {
     };
   }
 
-  /** Resolves once what this connection pool committed so far would survive a failover; throws StandbyWaitError after waitMs. */
-  async confirm(): Promise<void> {
+  /**
+   * Resolves once what this connection pool committed so far would survive a failover; throws
+   * StandbyWaitError after waitMs. `sight`: what the commit's statement saw (aloneByItsSight).
+   */
+  async confirm(sight?: CommitSight): Promise<void> {
+    if (sight && aloneByItsSight(sight, this.lastSync)) return;
     const started = performance.now();
     let view = await this.view();
     const target = view.lsn;
