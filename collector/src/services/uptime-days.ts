@@ -58,6 +58,7 @@ async function nodesDayTotals(sql: postgres.ISql, nodes: readonly SlaNode[], now
       span.start,
       now,
       now,
+      { evidence: false }, // the bars count time; what each interval recorded is not read
     ),
   ]);
   return new Map(
@@ -148,34 +149,42 @@ export async function operatorDays(
 /** The start of each of the last `days` UTC days. */
 export const dayStarts = (now: number, days: number): number[] => emptyDays(now, days).map((d) => d.start);
 
-/** A group's bars from database rows (summed over the nodes asked for). */
+/**
+ * A group's bars from database rows (summed over the nodes asked for). `nodes`: the group's nodes, or
+ * just how many there are when no read needs their ids (the fleet's, or `rows` given).
+ */
 export async function groupDays(
   sql: postgres.ISql,
   thresholds: Thresholds,
-  g: { level: Exclude<Level, 'node'>; key: string | null; tier: string | null; nodes: ReadonlyArray<Pick<SlaNode, 'id'>> },
+  g: { level: Exclude<Level, 'node'>; key: string | null; tier: string | null; nodes: ReadonlyArray<Pick<SlaNode, 'id'>> | number },
   now: number,
   days: number,
   rows?: DailyRow[],
 ): Promise<DaysView> {
   const span = daysSpan(now, days);
+  const nodeIds = () => {
+    if (typeof g.nodes === 'number') throw new Error(`groupDays: the ${g.level}'s node ids are needed to read its rows`);
+    return g.nodes.map((n) => n.id);
+  };
   const data =
     rows ??
     (await dailyTotals(sql, {
       dayStarts: dayStarts(now, days),
       now,
       maintenance: await loadMaintenance(sql, span.start, now),
-      ...(g.level === 'fleet' ? {} : { nodeIds: g.nodes.map((n) => n.id) }),
+      ...(g.level === 'fleet' ? {} : { nodeIds: nodeIds() }),
     }));
   const thresholdPct = thresholdFor(g.level, g.tier, thresholds);
+  const nodeCount = typeof g.nodes === 'number' ? g.nodes : g.nodes.length;
   return {
     level: g.level,
     key: g.key,
     tier: g.tier,
     thresholdPct,
-    nodeCount: g.nodes.length,
+    nodeCount,
     from: span.start,
     to: now,
-    days: bars(fillDays(data, now, days, g.nodes.length), thresholdPct, g.nodes.length),
+    days: bars(fillDays(data, now, days, nodeCount), thresholdPct, nodeCount),
   };
 }
 

@@ -34,11 +34,15 @@ export async function nodesIntervals(
   from: number,
   to: number,
   now: number,
+  opts: { evidence?: boolean } = {},
 ): Promise<Map<number, Interval[]>> {
   const out = new Map<number, Interval[]>();
   if (nodeIds.length === 0) return out;
+  // Without `evidence` (opts.evidence false: figures only, such as the day bars) each interval's is {}: its
+  // JSON is neither sent nor parsed.
+  const evidence = opts.evidence === false ? sql`'{}'::jsonb` : sql`evidence`;
   const rows = await sql<(IntervalRow & { nodeId: string })[]>`
-    select node_id as "nodeId", state, start_at as "startAt", coalesce(end_at, ${new Date(now)}) as "endAt", cause, evidence
+    select node_id as "nodeId", state, start_at as "startAt", coalesce(end_at, ${new Date(now)}) as "endAt", cause, ${evidence} as evidence
     from state_intervals
     where node_id = any(${nodeIds}::int8[]) and start_at < ${new Date(to)} and coalesce(end_at, ${new Date(now)}) > ${new Date(from)}
     order by node_id, start_at`;

@@ -153,6 +153,12 @@ export async function listSlaNodeIds(sql: postgres.ISql, filter: SlaNodeFilter =
   return rows.map((r) => ({ id: Number(r.id) }));
 }
 
+/** How many nodes listSlaNodes lists, counted in the database (a group's size when its ids are not needed). */
+export async function countSlaNodes(sql: postgres.ISql, filter: SlaNodeFilter = {}): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from nodes n ${slaWhere(sql, filter)}`;
+  return row?.n ?? 0;
+}
+
 type SlaNodeFilter = { operatorId?: number; region?: string; nodeId?: number; inServiceAfter?: number };
 
 const slaWhere = (sql: postgres.ISql, filter: SlaNodeFilter) => sql`

