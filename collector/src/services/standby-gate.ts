@@ -21,6 +21,7 @@
  */
 import type postgres from 'postgres';
 import type { Logger } from 'pino';
+import { FleetError } from '@timmy/shared';
 
 /** What one read of the server's replication gives: its timeline, its WAL position, its standbys. */
 export interface ReplicationView {
@@ -84,10 +85,10 @@ export interface CommitSight {
 export const aloneByItsSight = (sight: CommitSight, lastSync: ReadonlyMap<string, number>): boolean =>
   sight.standbys === 0 && !lastSync.has(sight.timeline);
 
-/** The batch's commit was not confirmed by a standby in time: nothing of it is acknowledged (the ingest route answers FLEET_UNAVAILABLE). */
-export class StandbyWaitError extends Error {
+/** The batch's commit was not confirmed by a standby in time: nothing of it is acknowledged (the senders retry). */
+export class StandbyWaitError extends FleetError<'FLEET_UNAVAILABLE'> {
   constructor(ms: number) {
-    super(`no standby flushed the commit within ${ms} ms; the senders retry`);
+    super('FLEET_UNAVAILABLE', `no standby flushed the commit within ${ms} ms; the senders retry`, { statusCode: 503 });
   }
 }
 
