@@ -327,7 +327,8 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
           await setTheme(page, theme);
           const v = await axeViolations(page);
           for (const x of v) problems.push(`${name} ${theme} ${viewport.width}px: ${x.id} (${x.impact}) at ${x.nodes.join(', ')}`);
-          await screenshot(page, `${name}-${theme}-${viewport.width}`);
+          // The whole page once (light, desktop); its first screen in the other three.
+          await screenshot(page, `${name}-${theme}-${viewport.width}`, { fullPage: theme === 'light' && viewport === DESKTOP });
         }
         // Nothing wider than the phone's screen.
         if (viewport.width < 500)
