@@ -35,31 +35,66 @@ const H = 34;
 const COLOURS = ['var(--down)', 'var(--unknown)', 'var(--maint)', 'var(--nodata)', 'var(--up)', 'var(--up-below)'] as const;
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
 
+/** For bars of `n` days: each day's column left edge and the column width as path text, and the rectangle of a day of one colour. */
+interface Columns {
+  x: string[];
+  cw: number;
+  whole: string[];
+}
+const columnsByDays = new Map<number, Columns>();
+function columns(n: number): Columns {
+  let c = columnsByDays.get(n);
+  if (!c) {
+    const w = 100 / n;
+    const cw = r3(w * 0.8);
+    const x = Array.from({ length: n }, (_, i) => String(r3(i * w + w * 0.1)));
+    c = { x, cw, whole: x.map((xi) => `M${xi} 0h${cw}v${H}h${-cw}z`) };
+    columnsByDays.set(n, c);
+  }
+  return c;
+}
+
 /**
  * The bar as one path per colour (a rectangle per day in each): a page of 50 bars draws 300 paths, not
- * 15,000 rectangles. The day under the pointer is named in the picture's tooltip.
+ * 15,000 rectangles. The day under the pointer is named in the picture's tooltip. A day of one colour
+ * (most days) takes its rectangle ready-made: writing every coordinate of 50 bars × 90 days was 52 ms of
+ * the operator page's script per load.
  */
-function paths(days: DayBar[], w: number): string[] {
+export function paths(days: DayBar[]): string[] {
   const d: string[] = COLOURS.map(() => '');
-  days.forEach((day, i) => {
-    const x = r3(i * w + w * 0.1);
-    const cw = r3(w * 0.8);
-    const total = day.upSeconds + day.downSeconds + day.unknownSeconds + day.maintenanceSeconds + day.noDataSeconds || 1;
-    const parts: Array<[number, number]> = [
-      [day.downSeconds, 0],
-      [day.unknownSeconds, 1],
-      [day.maintenanceSeconds, 2],
-      [day.noDataSeconds, 3],
-      [day.upSeconds, day.meetsThreshold === false ? 5 : 4],
-    ];
-    let y = H;
-    for (const [sec, c] of parts) {
-      if (sec <= 0) continue;
-      const h = Math.max(c === 0 ? 3 : 0.5, (sec / total) * H);
-      y -= h;
-      d[c] += `M${x} ${r3(Math.max(0, y))}h${cw}v${r3(h)}h${-cw}z`;
+  const { x, cw, whole } = columns(days.length || 1);
+  // A day's seconds per part, bottom to top (down, unknown, maintenance, no data, up), and each part's
+  // colour; reused from day to day (this runs before the page's code is optimised: no allocation per day).
+  const sec = [0, 0, 0, 0, 0];
+  const colour = [0, 1, 2, 3, 4];
+  for (let i = 0; i < days.length; i++) {
+    const day = days[i]!;
+    sec[0] = day.downSeconds;
+    sec[1] = day.unknownSeconds;
+    sec[2] = day.maintenanceSeconds;
+    sec[3] = day.noDataSeconds;
+    sec[4] = day.upSeconds;
+    colour[4] = day.meetsThreshold === false ? 5 : 4;
+    const total = sec[0] + sec[1] + sec[2] + sec[3] + sec[4] || 1;
+    let parts = 0;
+    let last = 0;
+    for (let k = 0; k < 5; k++)
+      if (sec[k]! > 0) {
+        parts++;
+        last = k;
+      }
+    if (parts === 1 && sec[last] === total) {
+      d[colour[last]!] += whole[i]!;
+      continue;
     }
-  });
+    let y = H;
+    for (let k = 0; k < 5; k++) {
+      if (!(sec[k]! > 0)) continue;
+      const h = Math.max(k === 0 ? 3 : 0.5, (sec[k]! / total) * H);
+      y -= h;
+      d[colour[k]!] += `M${x[i]} ${r3(Math.max(0, y))}h${cw}v${r3(h)}h${-cw}z`;
+    }
+  }
   return d;
 }
 
@@ -88,9 +123,8 @@ export function Bars({
 }) {
   const words = (d: DayBar) => d.summary ?? daySummary(d, thresholdPct ?? 100, nodes);
   const n = days.length || 1;
-  const w = 100 / n;
   const [hover, setHover] = useState<number | undefined>();
-  const d = useMemo(() => paths(days, w), [days]);
+  const d = useMemo(() => paths(days), [days]);
   const onMove = (e: MouseEvent) => {
     const r = (e.currentTarget as SVGElement).getBoundingClientRect();
     const i = Math.floor(((e.clientX - r.left) / (r.width || 1)) * n);
