@@ -23,6 +23,12 @@
  *   left out), p95 over all of them, with p50/p95 per page and per path.
  * - js_gzip_kb: the JavaScript each page loaded (every /assets/*.js response of its warm-up navigation), gzipped (level 9, as
  *   console/build.ts counts it), summed.
+ * - cpu_per_view_ms (per page, median per view, from /proc): how long the collector's main thread and
+ *   PostgreSQL's processes ran and how long they waited, runnable, for a core, and the browser's CPU. An
+ *   API call's time beyond the collector's own work is mostly that wait.
+ *
+ * The page is watched for drawn from inside (drawnAt: a MutationObserver) rather than polled every frame
+ * through playwright (waitForSelector), whose polling took the browser's CPU while the page loaded.
  *
  * `--browser-nice N` runs chromium (and every process it starts) at niceness N, and gives its session
  * (autogroup) the same weight: with the kernel's autogroup scheduling a session competes as one whatever
@@ -35,7 +41,7 @@
  * Targets: each page < 1,000 ms, api_p95 < 100 ms, JS < 100 KB gzipped per page. Prints a table and writes
  * bench/out/ui.json (with the setup: nodes, operators, cores, load average at start and end).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,6 +50,7 @@ import {
   type Browser,
   type BrowserContext,
   type Page,
+  drawnAt,
   hasChromium,
   launchBrowser,
   signIn,
@@ -91,6 +98,66 @@ const median = (xs: number[]) => {
 };
 const load = () => loadavg().map((x) => r1(x));
 
+/**
+ * Where the CPU went while a page loaded, from /proc (Linux): how long the collector's main thread (which
+ * answers every API call) and the PostgreSQL server's processes ran and how long they waited, runnable,
+ * for a core (schedstat: ns run, ns waited on a run queue), and the CPU the browser's processes used.
+ * On two shared cores an API call's time is mostly the collector waiting for a core while the browser
+ * draws: these figures tell that from the collector's own work.
+ */
+interface CpuAt {
+  collectorRun: number;
+  collectorWait: number;
+  pgRun: number;
+  pgWait: number;
+  browser: number;
+}
+const TICK_MS = 10; // USER_HZ 100: /proc/<pid>/stat's utime and stime are in 1/100 s
+function schedstat(path: string): [number, number] {
+  try {
+    const [run, wait] = readFileSync(path, 'utf8').split(' ').map(Number);
+    return [run! / 1e6, wait! / 1e6];
+  } catch {
+    return [0, 0]; // the process ended meanwhile
+  }
+}
+function procStat(pid: string): { comm: string; ppid: number; cpuMs: number } | undefined {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return {
+      comm: st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')),
+      ppid: Number(f[1]),
+      cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS,
+    };
+  } catch {
+    return undefined;
+  }
+}
+function cpuAt(collectorPid: number, postmasterPid: number): CpuAt {
+  const [collectorRun, collectorWait] = schedstat(`/proc/${collectorPid}/task/${collectorPid}/schedstat`);
+  const at: CpuAt = { collectorRun, collectorWait, pgRun: 0, pgWait: 0, browser: 0 };
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const st = procStat(pid);
+    if (!st) continue;
+    if (Number(pid) === postmasterPid || st.ppid === postmasterPid) {
+      const [run, wait] = schedstat(`/proc/${pid}/schedstat`);
+      at.pgRun += run;
+      at.pgWait += wait;
+    } else if (st.comm.startsWith('chrom')) at.browser += st.cpuMs;
+  }
+  return at;
+}
+const cpuSpent = (a: CpuAt, b: CpuAt): CpuAt => ({
+  collectorRun: b.collectorRun - a.collectorRun,
+  collectorWait: b.collectorWait - a.collectorWait,
+  pgRun: b.pgRun - a.pgRun,
+  pgWait: b.pgWait - a.pgWait,
+  // A browser process that ended meanwhile (the context's renderer) is missing from b: never below zero.
+  browser: Math.max(0, b.browser - a.browser),
+});
+
 const loadStart = load();
 const started = Date.now();
 // The alert cycle runs, as in production (every node read every 5 s); the seeded nodes have no agents, so
@@ -107,6 +174,9 @@ let browser: Browser | undefined;
 try {
   const f = fleet.f;
   browser = await launchBrowser({ nice: BROWSER_NICE });
+  const [backend] = await fleet.sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
+  const postmasterPid = procStat(String(backend!.pid))?.ppid ?? -1;
+  const collectorPid = fleet.collector.child.pid ?? -1;
   console.log(`collector at ${fleet.url} (seeded and started in ${seedS.toFixed(1)} s); chromium ${browser.version()}`);
 
   if (process.env.BENCH_PG_STATS) {
@@ -135,6 +205,7 @@ try {
 
   interface Nav {
     drawMs: number;
+    cpu: CpuAt;
     api: Array<{ path: string; ms: number; serverMs: number; status: number }>;
     js: Map<string, number>;
   }
@@ -173,9 +244,10 @@ try {
             }),
         );
     });
+    const cpu0 = cpuAt(collectorPid, postmasterPid);
     await page.goto(`${fleet.url}${p.path}`);
-    const handle = await page.waitForSelector('main[data-ready]');
-    const drawMs = Number(await handle.getAttribute('data-ready'));
+    const drawMs = await drawnAt(page);
+    const cpu = cpuSpent(cpu0, cpuAt(collectorPid, postmasterPid));
     const alerts = await page.locator('main [role="alert"]').allTextContents();
     const charts = [await page.locator('[data-chart]').count(), await page.locator('[data-chart] .uplot').count()];
     await Promise.all(bodies);
@@ -183,12 +255,20 @@ try {
     if (alerts.length) throw new Error(`${p.name}: the page shows an error: ${alerts.join(' | ')}`);
     if (refused.length) throw new Error(`${p.name}: requests refused: ${refused.join(', ')}`);
     if (charts[0] !== charts[1]) throw new Error(`${p.name}: ${charts[1]} of ${charts[0]} charts drawn`);
-    return { drawMs, api, js };
+    return { drawMs, cpu, api, js };
   };
 
   const results: Record<
     string,
-    { warmup_ms: number; runs_ms: number[]; median_ms: number; api: Nav['api']; js_gzip_kb: number; js_files: number }
+    {
+      warmup_ms: number;
+      runs_ms: number[];
+      median_ms: number;
+      api: Nav['api'];
+      cpu: CpuAt[];
+      js_gzip_kb: number;
+      js_files: number;
+    }
   > = {};
   for (const p of PAGES) {
     const warm = await navigate(p, true);
@@ -200,6 +280,7 @@ try {
       runs_ms: drawn,
       median_ms: r1(median(drawn)),
       api: runs.flatMap((r) => r.api),
+      cpu: runs.map((r) => r.cpu),
       js_gzip_kb: r1([...warm.js.values()].reduce((a, b) => a + b, 0) / 1024),
       js_files: warm.js.size,
     };
@@ -227,6 +308,14 @@ try {
           api_calls_per_view: r.api.length / RUNS,
           api_p50_ms: r1(pct(ms, 50)),
           api_p95_ms: r1(pct(ms, 95)),
+          // Median per view, from the navigation's start to drawn (ms): see cpuAt.
+          cpu_per_view_ms: {
+            collector_ran: r1(median(r.cpu.map((c) => c.collectorRun))),
+            collector_waited_for_cpu: r1(median(r.cpu.map((c) => c.collectorWait))),
+            postgres_ran: r1(median(r.cpu.map((c) => c.pgRun))),
+            postgres_waited_for_cpu: r1(median(r.cpu.map((c) => c.pgWait))),
+            browser_cpu: r1(median(r.cpu.map((c) => c.browser))),
+          },
           js_gzip_kb: r.js_gzip_kb,
           js_files: r.js_files,
           meets: { draw: r.median_ms < TARGET.draw_ms, js: r.js_gzip_kb < TARGET.js_gzip_kb },
@@ -276,12 +365,39 @@ try {
   console.log(
     `\n${NODES} nodes, ${OPERATORS} operators, ${RUNS} runs per page, browser niceness ${BROWSER_NICE}; load average ${loadStart.join(' ')} → ${figures.setup.load_average_end.join(' ')} (${cpus().length} cores)\n`,
   );
-  console.log(row(['page', 'drawn, median ms', 'runs ms', 'warm-up ms', 'API calls/view', 'API p95 ms', 'JS gzip KB']));
-  console.log(row(['---', '---', '---', '---', '---', '---', '---']));
-  for (const [name, p] of Object.entries(pages))
+  console.log(
+    row([
+      'page',
+      'drawn, median ms',
+      'runs ms',
+      'warm-up ms',
+      'API calls/view',
+      'API p95 ms',
+      'collector ran / waited ms',
+      'PostgreSQL ran / waited ms',
+      'browser CPU ms',
+      'JS gzip KB',
+    ]),
+  );
+  console.log(row(['---', '---', '---', '---', '---', '---', '---', '---', '---', '---']));
+  for (const [name, p] of Object.entries(pages)) {
+    const c = p.cpu_per_view_ms;
     console.log(
-      row([name, p.draw_median_ms, p.draw_runs_ms.join(', '), p.draw_warmup_ms, p.api_calls_per_view, p.api_p95_ms, p.js_gzip_kb]),
+      row([
+        name,
+        p.draw_median_ms,
+        p.draw_runs_ms.join(', '),
+        p.draw_warmup_ms,
+        p.api_calls_per_view,
+        p.api_p95_ms,
+        `${c.collector_ran} / ${c.collector_waited_for_cpu}`,
+        `${c.postgres_ran} / ${c.postgres_waited_for_cpu}`,
+        c.browser_cpu,
+        p.js_gzip_kb,
+      ]),
     );
+  }
+  console.log('(CPU: median per view, navigation to drawn; "waited": runnable, waiting for a core)');
   console.log(
     `\napi_p95_ms ${figures.api_p95_ms} (p50 ${figures.api_p50_ms}, ${figures.api_calls} calls; the collector's own share p95 ${figures.server_p95_ms}, p50 ${figures.server_p50_ms}); targets: drawn < ${TARGET.draw_ms} ms, api_p95 < ${TARGET.api_p95_ms} ms, JS < ${TARGET.js_gzip_kb} KB`,
   );

@@ -195,6 +195,37 @@ export async function screenshot(page: Page, name: string, opts: { dir?: string;
   return path;
 }
 
+/**
+ * When the page now loaded was drawn (main[data-ready]: ms since its navigation began, console/src/lib/ready.ts),
+ * once it is. Watched from inside the page with a MutationObserver rather than polled from outside (as
+ * waitForSelector does, every frame): the polling cost the operator page 10-20 ms of the browser's CPU
+ * per load, taken from the collector answering the page's calls on the same two cores (bench:ui). Only
+ * after a navigation has loaded (page.goto): a navigation meanwhile ends the watch with an error.
+ */
+export async function drawnAt(page: Page, timeoutMs = 120_000): Promise<number> {
+  return page.evaluate(
+    (timeout) =>
+      new Promise<number>((resolve, reject) => {
+        const drawn = () => document.querySelector('main[data-ready]')?.getAttribute('data-ready');
+        const now = drawn();
+        if (now) return resolve(Number(now));
+        const o = new MutationObserver(() => {
+          const at = drawn();
+          if (!at) return;
+          o.disconnect();
+          clearTimeout(t);
+          resolve(Number(at));
+        });
+        const t = setTimeout(() => {
+          o.disconnect();
+          reject(new Error(`the page was not drawn within ${timeout} ms`));
+        }, timeout);
+        o.observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ['data-ready'] });
+      }),
+    timeoutMs,
+  );
+}
+
 /** Wait until the page is drawn (main[data-ready], console/src/lib/ready.ts) and no "Loading" is left in main. */
 export async function settled(page: Page): Promise<void> {
   await page.waitForSelector('main[data-ready] h1', { timeout: 60_000 });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { consoleFixtureTest } from '../../../test/support/console-fixture-test.ts';
 import { thresholdsOf } from '../services/sla.ts';
-import { groupDays, nodeDays } from '../services/uptime-days.ts';
+import { PastNodeDays, groupDays, nodeDays, operatorDays } from '../services/uptime-days.ts';
 import { DAY_MS } from '../sla/days.ts';
 import { listSlaNodes } from '../stores/nodes.ts';
 
@@ -63,6 +63,26 @@ describe('daily bars', () => {
     expect(fleet.nodeCount).toBe(24);
     const regions = await Promise.all(fx.f.regions.map((r) => ok(`/v1/regions/${r}/uptime/days`, fx.f.tokens.lead)));
     for (let i = 0; i < 90; i++) expect(regions.reduce((a, r) => a + r.days[i].downSeconds, 0)).toBeCloseTo(fleet.days[i].downSeconds, 3);
+  });
+
+  it("an operator's bars with the older days kept (PastNodeDays) equal a whole read: cold, warm, a day later, and with fewer nodes kept than asked", async () => {
+    const sql = fx.c.database.sql;
+    const thresholds = thresholdsOf(fx.c.config);
+    const past = new PastNodeDays();
+    const few = new PastNodeDays({ maxNodes: 3 });
+    const minus = (v: Awaited<ReturnType<typeof operatorDays>>) => JSON.stringify(v);
+    for (const at of [NOW, NOW + 5 * 60_000, NOW + DAY_MS + 3_600_000])
+      for (const op of [fx.f.a, fx.f.b])
+        for (const days of [90, 7, 4, 3]) {
+          const whole = minus(await operatorDays(sql, thresholds, op, at, days, 1000));
+          expect(minus(await operatorDays(sql, thresholds, op, at, days, 1000, past)), `${op} ${days} days at ${at}`).toBe(whole);
+          expect(minus(await operatorDays(sql, thresholds, op, at, days, 1000, past)), `${op} ${days} days at ${at}, warm`).toBe(whole);
+          expect(minus(await operatorDays(sql, thresholds, op, at, days, 1000, few)), `${op} ${days} days at ${at}, 3 kept`).toBe(whole);
+        }
+    // Every node of both operators was kept once; the small cache only its last three.
+    const counts = await Promise.all([fx.f.a, fx.f.b].map((op) => operatorDays(sql, thresholds, op, NOW, 90)));
+    expect(past.size).toBe(counts[0]!.nodeCount + counts[1]!.nodeCount);
+    expect(few.size).toBe(3);
   });
 
   it('an operator reads their own bars only; regions and the fleet are staff', async () => {

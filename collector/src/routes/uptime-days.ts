@@ -67,7 +67,7 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
     },
     async (req) => {
       const days = daysOf(req.query);
-      return daysView((await operatorDays(sql, thresholds, req.params.op, clock(), days)).group);
+      return daysView((await operatorDays(sql, thresholds, req.params.op, clock(), days, 0, services.pastNodeDays)).group);
     },
   );
 
@@ -88,7 +88,7 @@ export default async function uptimeDaysRoutes(base: FastifyInstance) {
       const days = daysOf(req.query);
       const limit = req.query.limit === undefined ? MAX_NODES : Number(req.query.limit);
       if (!(limit >= 1 && limit <= MAX_NODES)) throw new Errors.BadRequest(`limit must be 1 to ${MAX_NODES}`);
-      const v = await operatorDays(sql, thresholds, req.params.op, clock(), days, limit);
+      const v = await operatorDays(sql, thresholds, req.params.op, clock(), days, limit, services.pastNodeDays);
       return { operator: v.operator, nodeCount: v.nodeCount, group: daysView(v.group), nodes: v.nodes.map(nodeDaysView) };
     },
   );

@@ -17,7 +17,7 @@ import { createProgramServices } from './program.ts';
 import { PayService } from '../pay-service/service.ts';
 import { ReportService } from './reports.ts';
 import { NodeEvents } from './node-events.ts';
-import { RegionDaysCache } from './uptime-days.ts';
+import { PastNodeDays, RegionDaysCache } from './uptime-days.ts';
 
 export function createServices(config: Config, database: Database, clock: Clock, log: Logger, metrics: Metrics) {
   const t = slaTimings(config);
@@ -85,6 +85,7 @@ export function createServices(config: Config, database: Database, clock: Clock,
   const reports = new ReportService(database.sql, pay, clock);
   const events = new NodeEvents(database.sql, clock, log.child({ component: 'events' }));
   const regionDays = new RegionDaysCache(database.sql);
-  return { credentials, writer, ingest, observation, settler, alerts, program, pay, reports, events, regionDays, timings: t };
+  const pastNodeDays = new PastNodeDays();
+  return { credentials, writer, ingest, observation, settler, alerts, program, pay, reports, events, regionDays, pastNodeDays, timings: t };
 }
 export type Services = ReturnType<typeof createServices>;

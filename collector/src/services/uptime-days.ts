@@ -11,6 +11,7 @@ import type postgres from 'postgres';
 import type { DailyUptime, NodeDailyUptime, DayBar as WireDayBar } from '@timmy/shared';
 import { thresholdFor, type Level, type Thresholds } from '../sla/budget.ts';
 import {
+  DAY_MS,
   dayBar,
   dayFigures,
   dayRatio,
@@ -18,11 +19,13 @@ import {
   emptyDays,
   fillDays,
   splitDays,
+  splitPastDays,
   type DayBar,
   type DayFiguresBar,
   type DayTotals,
 } from '../sla/days.ts';
 import { spansForNode } from '../sla/maintenance.ts';
+import type { Interval } from '../sla/types.ts';
 import { applyMaintenance } from '../sla/summary.ts';
 import { dailyTotals, nodesIntervals, type DailyRow } from '../stores/intervals.ts';
 import { loadMaintenance } from '../stores/maintenance.ts';
@@ -44,29 +47,98 @@ export interface DaysView<B extends DayFiguresBar = DayBar> {
 
 const bars = (days: DayTotals[], thresholdPct: number, nodes: number) => days.map((d) => dayBar(d, thresholdPct, { nodes }));
 
-/**
- * Each node's state time per day over the last `days` UTC days up to `now` (maintenance applied, cut
- * into days: the pure path), by node id, from one read of their intervals and of the windows.
- */
-async function nodesDayTotals(sql: postgres.ISql, nodes: readonly SlaNode[], now: number, days: number): Promise<Map<number, DayTotals[]>> {
-  const span = daysSpan(now, days);
+/** Each node's days cut from one read of their intervals and of the windows, over [from, to) (the pure path). */
+async function readNodesDays(
+  sql: postgres.ISql,
+  nodes: readonly SlaNode[],
+  from: number,
+  to: number,
+  now: number,
+  cut: (intervals: Interval[]) => DayTotals[],
+): Promise<Map<number, DayTotals[]>> {
   const [defs, intervals] = await Promise.all([
-    loadMaintenance(sql, span.start, now),
+    loadMaintenance(sql, from, to),
+    // The bars count time; what each interval recorded (its evidence) is not read.
     nodesIntervals(
       sql,
       nodes.map((n) => n.id),
-      span.start,
+      from,
+      to,
       now,
-      now,
-      { evidence: false }, // the bars count time; what each interval recorded is not read
+      { evidence: false },
     ),
   ]);
-  return new Map(
-    nodes.map((n) => {
-      const maintenance = spansForNode(defs, n, span.start, now);
-      return [n.id, splitDays(applyMaintenance(intervals.get(n.id) ?? [], maintenance), now, days)];
-    }),
-  );
+  return new Map(nodes.map((n) => [n.id, cut(applyMaintenance(intervals.get(n.id) ?? [], spansForNode(defs, n, from, to)))]));
+}
+
+/**
+ * Each node's state time per day over the last `days` UTC days up to `now` (maintenance applied, cut
+ * into days: the pure path), by node id. With `past`, the days before the FRESH_DAYS newest come from
+ * it (read once per node and kept: see PastNodeDays) and only the newest days are read now.
+ */
+async function nodesDayTotals(
+  sql: postgres.ISql,
+  nodes: readonly SlaNode[],
+  now: number,
+  days: number,
+  past?: PastNodeDays,
+): Promise<Map<number, DayTotals[]>> {
+  const span = daysSpan(now, days);
+  if (!past || days <= FRESH_DAYS) return readNodesDays(sql, nodes, span.start, now, now, (ivs) => splitDays(ivs, now, days));
+  const freshStart = span.start + (days - FRESH_DAYS) * DAY_MS;
+  const [old, recent] = await Promise.all([
+    past.days(sql, nodes, span.start, freshStart, now),
+    readNodesDays(sql, nodes, freshStart, now, now, (ivs) => splitDays(ivs, now, FRESH_DAYS)),
+  ]);
+  return new Map(nodes.map((n) => [n.id, [...old.get(n.id)!, ...recent.get(n.id)!]]));
+}
+
+/**
+ * Nodes' day totals over days that are over (all but the FRESH_DAYS newest of a bar), kept per node for
+ * `ttlMs` (10 minutes, as the region rows' older days: RegionDaysCache): they change only through rare
+ * rewrites of history. An operator page's bars then read only the newest days of its nodes' intervals.
+ * At most `maxNodes` nodes are kept (the oldest kept go first); a node read again after its time is read
+ * again, with the others missing, in one read.
+ */
+export class PastNodeDays {
+  private readonly held = new Map<number, { key: string; at: number; days: DayTotals[] }>();
+  private readonly ttlMs: number;
+  private readonly maxNodes: number;
+
+  constructor(opts: { ttlMs?: number; maxNodes?: number } = {}) {
+    this.ttlMs = opts.ttlMs ?? 600_000;
+    this.maxNodes = opts.maxNodes ?? 5_000;
+  }
+
+  /** Each node's days of [from, to) (whole UTC days), as of `now`. */
+  async days(sql: postgres.ISql, nodes: readonly SlaNode[], from: number, to: number, now: number): Promise<Map<number, DayTotals[]>> {
+    const key = `${from}:${to}`;
+    const out = new Map<number, DayTotals[]>();
+    const missing: SlaNode[] = [];
+    for (const n of nodes) {
+      const h = this.held.get(n.id);
+      if (h && h.key === key && now >= h.at && now - h.at < this.ttlMs) out.set(n.id, h.days);
+      else missing.push(n);
+    }
+    if (missing.length === 0) return out;
+    const count = Math.round((to - from) / DAY_MS);
+    const read = await readNodesDays(sql, missing, from, to, now, (ivs) => splitPastDays(ivs, to, count));
+    for (const [id, days] of read) {
+      out.set(id, days);
+      this.held.delete(id); // re-inserted last: the Map's order is the order of keeping
+      this.held.set(id, { key, at: now, days });
+    }
+    for (const id of this.held.keys()) {
+      if (this.held.size <= this.maxNodes) break;
+      this.held.delete(id);
+    }
+    return out;
+  }
+
+  /** How many nodes' days are kept. */
+  get size(): number {
+    return this.held.size;
+  }
 }
 
 /**
@@ -128,13 +200,14 @@ export async function operatorDays(
   now: number,
   days: number,
   limit = 0,
+  past?: PastNodeDays,
 ): Promise<{ operator: string; nodeCount: number; group: DaysView; nodes: DaysView<DayFiguresBar>[] }> {
   const op = await resolveOperator(sql, ref);
   const nodes = await listSlaNodes(sql, { operatorId: op.id, inServiceAfter: daysSpan(now, days).start });
   const small = nodes.length <= SMALL_GROUP;
   const shown = nodes.slice(0, limit);
   const read = small ? nodes : shown;
-  const totals = read.length ? await nodesDayTotals(sql, read, now, days) : new Map<number, DayTotals[]>();
+  const totals = read.length ? await nodesDayTotals(sql, read, now, days, past) : new Map<number, DayTotals[]>();
   const rows = small ? sumRows(totals.values(), now, days) : undefined;
   const group = await groupDays(sql, thresholds, { level: 'operator', key: op.name, tier: op.tier, nodes }, now, days, rows);
   return {

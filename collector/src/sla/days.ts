@@ -63,11 +63,24 @@ const FIELD: Record<UptimeState, keyof Totals> = { UP: 'upMs', DOWN: 'downMs', U
  * `days` UTC days up to `now`. Time after `now` in today and time with no interval are no-data.
  */
 export function splitDays(intervals: readonly Interval[], now: number, days: number): DayTotals[] {
-  const out = emptyDays(now, days);
+  return cutDays(intervals, emptyDays(now, days), now);
+}
+
+/**
+ * The `days` whole UTC days before the day starting at `end` (`end` a day's start): splitDays for days
+ * that are over, as a part of longer bars (services/uptime-days.ts keeps the older days apart).
+ */
+export function splitPastDays(intervals: readonly Interval[], end: number, days: number): DayTotals[] {
+  if (end % DAY_MS !== 0) throw new Error(`splitPastDays: ${end} is not the start of a UTC day`);
+  return cutDays(intervals, emptyDays(end - 1, days), end);
+}
+
+/** Intervals' time before `until` added into day rows (consecutive UTC days), with their no-data time. */
+function cutDays(intervals: readonly Interval[], out: DayTotals[], until: number): DayTotals[] {
   const first = out[0]!.start;
   for (const iv of intervals) {
     const s = Math.max(iv.start, first);
-    const e = Math.min(iv.end, now);
+    const e = Math.min(iv.end, until);
     if (e <= s) continue;
     for (let i = Math.floor((s - first) / DAY_MS); i < out.length; i++) {
       const d = out[i]!;

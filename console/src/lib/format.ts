@@ -16,9 +16,17 @@ export function duration(seconds: number | null | undefined): string {
   return (neg ? '−' : '') + parts.join(' ');
 }
 
-const whole = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
-/** A count of minutes with thousands separators (one formatter for all: toLocaleString builds one per call). */
-export const minutes = (seconds: number) => `${whole.format(Math.round(seconds / 60))} min`;
+/**
+ * A whole number with thousands separators (1,234,567). Written out rather than with Intl.NumberFormat:
+ * building a formatter costs chromium 20-25 ms of a page's first script (ICU's number data), and
+ * toLocaleString builds one per call.
+ */
+export function grouped(n: number): string {
+  const r = Math.round(n);
+  return (r < 0 ? '-' : '') + String(Math.abs(r)).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+/** A count of minutes with thousands separators. */
+export const minutes = (seconds: number) => `${grouped(seconds / 60)} min`;
 
 export function when(iso: string | null | undefined): string {
   if (!iso) return '—';

@@ -1,6 +1,6 @@
 /** Small shared pieces: loading/error states, state badges, a data hook. */
 import { Component, type FunctionComponent, h } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
 import { html } from './html.ts';
 import { track } from './ready.ts';
@@ -41,7 +41,9 @@ export function useLoad<T>(fn: () => Promise<T>, key: string): Loaded<T> {
       live = false;
     };
   }, [key, n]);
-  return { ...state, reload: () => setN((x) => x + 1) };
+  // One function for the component's life: a part given it as a prop (memo) is not drawn again for a new one.
+  const reload = useCallback(() => setN((x) => x + 1), []);
+  return { ...state, reload };
 }
 
 export function Failed({ error }: { error: Error | undefined }) {

@@ -66,6 +66,9 @@ export const nodes = pgTable(
     // No index on the hot columns (last_hb_at, state_check_at, recompute_from): the per-heartbeat update
     // stays a HOT update, and the settle job's scan of `nodes` is cheap at fleet scale.
     index('nodes_operator_idx').on(t.operatorId),
+    // The fleet page's lists of the nodes in one state (DOWN, UNKNOWN, MAINTENANCE: a few of 10,000), by name.
+    // current_state changes only at a transition (the settle job), so heartbeats stay HOT updates.
+    index('nodes_state_name_idx').on(t.currentState, t.name),
   ],
 );
 
