@@ -288,6 +288,17 @@ describe('the walk: every route × every role', () => {
       expect((await inject('GET', url, opA.headers)).statusCode, url).toBe(200);
   });
 
+  it("a node's own routes look up no person principal: any bearer that is not the node's credential, the admin token's too, is refused by the route itself", async () => {
+    const d = c.app.accessDeclarations;
+    expect(d['POST /v1/reports']).toEqual(ACCESS.node);
+    expect(d['POST /v1/node/decommission']).toEqual(ACCESS.node);
+    for (const who of Object.keys(callers)) {
+      const r = await inject('POST', '/v1/reports', callers[who]!.headers);
+      expect(r.statusCode, who).toBe(401);
+      expect(r.json().code, who).toBe('FLEET_UNAUTHORIZED');
+    }
+  });
+
   it('the console routes: the status page and the event stream need no token; the fleet and region bars are staff', () => {
     const d = c.app.accessDeclarations;
     expect(d['GET /v1/status']).toEqual(ACCESS.everyone);

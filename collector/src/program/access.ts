@@ -19,6 +19,11 @@ export const AccessDeclaration = Type.Object(
     roles: Type.Array(Role, { minItems: 1, uniqueItems: true }),
     /** Operators (own-operator) or partners (own-partner) reach only resources that are theirs. */
     scope: Type.Optional(AccessScope),
+    /**
+     * The route is a node's (an agent's report, its decommission) and checks the node's credential itself:
+     * no person's or admin's principal is looked up for it (roles: everyone).
+     */
+    nodeCredential: Type.Optional(Type.Literal(true)),
   },
   { additionalProperties: false },
 );

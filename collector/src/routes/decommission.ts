@@ -76,7 +76,7 @@ export default async function decommissionRoutes(base: FastifyInstance) {
   app.post(
     '/v1/node/decommission',
     {
-      config: { access: ACCESS.everyone },
+      config: { access: ACCESS.node },
       preValidation: noBodyIsEmpty,
       schema: {
         tags: ['nodes'],

@@ -40,7 +40,7 @@ export default async function reports(base: FastifyInstance) {
         response: { 200: ReportAck, ...errorReplies },
       },
       config: {
-        access: ACCESS.everyone,
+        access: ACCESS.node,
         rateLimit: {
           max: config.ingest.rateLimitPerNodePerMin,
           timeWindow: 60_000,
