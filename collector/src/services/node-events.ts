@@ -59,11 +59,17 @@ export type Subscriber = { change?: (c: ReceivedChange) => void; counts?: (c: { 
  */
 export const REPLAY_MS = 10 * 60_000;
 export const REPLAY_MAX = 10_000;
+const TRIM_STEP = 1024;
 
 export class NodeEvents {
   private readonly subs = new Set<Subscriber>();
-  /** The last REPLAY_MS of changes (at most REPLAY_MAX), oldest first. */
+  /**
+   * The last REPLAY_MS of changes (at most REPLAY_MAX), oldest first, from `head` on: the entries before
+   * `head` are dropped already and removed in steps of TRIM_STEP (a splice moves every entry kept, and a
+   * storm of changes, every node settling after a start, would otherwise move 10,000 entries per change).
+   */
   private readonly recent: ReceivedChange[] = [];
+  private head = 0;
   private listening: { unlisten: () => Promise<void> } | null = null;
   private countsDue: NodeJS.Timeout | null = null;
   private readonly sql: postgres.Sql;
@@ -117,7 +123,7 @@ export class NodeEvents {
   /** The changes still kept whose id is after `afterId`, oldest first. */
   after(afterId: number): ReceivedChange[] {
     let i = this.recent.length;
-    while (i > 0 && this.recent[i - 1]!.id > afterId) i--;
+    while (i > this.head && this.recent[i - 1]!.id > afterId) i--;
     return this.recent.slice(i);
   }
 
@@ -128,10 +134,12 @@ export class NodeEvents {
     const last = this.recent.at(-1)?.id ?? 0;
     const received = { id: Math.max(firstIdAt(now), last + 1), change };
     this.recent.push(received);
-    let drop = 0;
-    while (drop < this.recent.length && (this.recent.length - drop > REPLAY_MAX || this.recent[drop]!.id < firstIdAt(now - REPLAY_MS)))
-      drop++;
-    if (drop) this.recent.splice(0, drop);
+    const r = this.recent;
+    while (this.head < r.length && (r.length - this.head > REPLAY_MAX || r[this.head]!.id < firstIdAt(now - REPLAY_MS))) this.head++;
+    if (this.head >= TRIM_STEP) {
+      r.splice(0, this.head);
+      this.head = 0;
+    }
     for (const s of this.subs) s.change?.(received);
     if (!this.countsDue && [...this.subs].some((s) => s.counts)) {
       this.countsDue = setTimeout(() => {
