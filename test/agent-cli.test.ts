@@ -4,7 +4,7 @@
  * on loopback.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,9 +88,20 @@ describe('timmy-fleet CLI', () => {
       `probes:\n  - { type: heartbeat }\n  - { type: file, name: queue, path: ${file}, maxAgeS: 3600 }\n`,
     );
     agent = spawn(process.execPath, [CLI, 'run', '--config', okConfig], { stdio: 'ignore' });
-    const healthHas = (s: string) =>
-      existsSync(join(dir, 'state/health.json')) && readFileSync(join(dir, 'state/health.json'), 'utf8').includes(s);
-    for (let i = 0; i < 300 && !(healthHas('"queue"') && healthHas('"lastAckAt"')); i++) await new Promise((r) => setTimeout(r, 100));
+    // Ready once the daemon has written a result of the queue probe and an acknowledgement. (The probe's name
+    // alone is not enough: health.json lists every configured probe from the start, before its first result.)
+    const ready = () => {
+      try {
+        const h = JSON.parse(readFileSync(join(dir, 'state/health.json'), 'utf8')) as {
+          checks: Array<{ name: string }>;
+          push: { lastAckAt?: number };
+        };
+        return h.checks.some((c) => c.name === 'queue') && !!h.push.lastAckAt;
+      } catch {
+        return false; // not written yet
+      }
+    };
+    for (let i = 0; i < 300 && !ready(); i++) await new Promise((r) => setTimeout(r, 100));
     const h = await cli(['health', '--json', '--config', okConfig]);
     const report = JSON.parse(h.stdout);
     expect(report.source).toBe('agent');
