@@ -309,8 +309,19 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
   });
 
   it('the agent runs as its dedicated user', async () => {
-    const pid = await mainPid();
-    expect(pid).toBeGreaterThan(0);
+    // The unit is Type=simple: `systemctl start` returns once systemd has forked the main process, which is
+    // root until it drops to the unit's user just before it executes the command. So the process is
+    // read once it runs the agent's command (a fresh fork read as root failed one CI run).
+    const pid = await waitFor(
+      "the unit's main process running the agent",
+      async () => {
+        const p = await mainPid();
+        const args = p > 0 ? await ok(`ps -o args= -p ${p}`).catch(() => '') : '';
+        return /timmy-fleet\.mjs run/.test(args) ? p : undefined;
+      },
+      30_000,
+      200,
+    );
     expect(await ok(`ps -o user= -p ${pid}`)).toBe('timmy-fleet');
     expect(await ok(`ps -o args= -p ${pid}`)).toMatch(/^\/usr\/local\/bin\/node --jitless .*\/opt\/timmy-fleet\/timmy-fleet\.mjs run/);
   });
