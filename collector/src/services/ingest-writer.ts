@@ -8,7 +8,7 @@ import type postgres from 'postgres';
 import type { Logger } from 'pino';
 import { FleetError, type Report } from '@timmy/shared';
 import { follows, markOf, type PreparedReport, type StreamMark } from './prepare.ts';
-import type { CommitSight } from './standby-gate.ts';
+import { type CommitSight, commitSightColumns } from './standby-gate.ts';
 
 export interface IngestJob {
   nodeId: number;
@@ -370,10 +370,7 @@ export class IngestWriter {
       select (select coalesce(json_agg(skipped), '[]') from skipped) as skipped,
              (select coalesce(json_agg(json_build_array(node_id::text, name)), '[]') from chk) as checks,
              (select coalesce(json_agg(json_build_array(id::int8, failing)), '[]') from upd) as nodes,
-             -- For the standby gate: the server's timeline and how many standbys stream from it (the function
-             -- behind pg_stat_replication, without that view's join to every session's activity).
-             substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) as timeline,
-             (select count(*)::int from pg_stat_get_wal_senders()) as standbys`;
+             ${commitSightColumns(this.sql)}`;
     const written = new Set(out!.checks.map(([node, name]) => `${node}\u0000${name}`));
     const failingNow = new Map(out!.nodes.map(([id, failing]) => [Number(id), failing]));
     // Only once committed, and only what was written: a batch that failed (or is retried), or a check

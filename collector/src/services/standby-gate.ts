@@ -72,6 +72,20 @@ export function standbyVerdict(
   return now - seen >= quietMs ? { kind: 'ack', why: 'lapsed' } : { kind: 'wait' };
 }
 
+/**
+ * The server's timeline, in SQL: the first 8 hex digits of its current WAL file's name. One definition for
+ * the write statement's sight (`commitSightColumns`) and the gate's own read, which must agree.
+ */
+const timelineOf = (sql: postgres.ISql) => sql`substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)`;
+
+/**
+ * The columns a write statement adds to its select for the gate (CommitSight): the server's timeline and
+ * how many standbys stream from it (the function behind pg_stat_replication, without that view's join to
+ * every session's activity).
+ */
+export const commitSightColumns = (sql: postgres.ISql) =>
+  sql`${timelineOf(sql)} as timeline, (select count(*)::int from pg_stat_get_wal_senders()) as standbys`;
+
 /** What the write statement itself saw of replication: the server's timeline and its standbys' count. */
 export interface CommitSight {
   timeline: string;
@@ -120,7 +134,7 @@ export class StandbyGate {
   private async view(): Promise<ReplicationView> {
     // LSNs as byte offsets in text (numeric), so that no position is rounded on the way.
     const [row] = await this.sql<ViewRow[]>`
-      select substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) as timeline,
+      select ${timelineOf(this.sql)} as timeline,
              (pg_current_wal_lsn() - '0/0'::pg_lsn)::text as lsn,
              coalesce((select json_agg(json_build_object('flush', (flush_lsn - '0/0'::pg_lsn)::text, 'sync', sync_state))
                          from pg_stat_replication), '[]'::json) as standbys`;
