@@ -26,7 +26,7 @@
  * with other per-second logs.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,6 +36,7 @@ import { newToken } from '../collector/src/auth/credentials.ts';
 import { runRetention } from '../collector/src/jobs/retention.ts';
 import { createSamplePartition } from '../collector/src/jobs/partitions.ts';
 import { measureRetention, samplesDeadTuples } from './ingest-retention.ts';
+import { cpuSeconds, treeCpu } from './proc.ts';
 
 const { values } = parseArgs({
   options: {
@@ -79,30 +80,6 @@ const loadAverage = () => loadavg().map((l) => Math.round(l * 100) / 100);
 const loadAtStart = loadAverage();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The fields of /proc/<pid>/stat after the command name (index 0 is the state), or null when the process is gone. */
-function statFields(pid: number | string): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-/** User + system CPU seconds of a process; with `reaped`, of its exited and waited-for children instead. */
-function cpuSeconds(pid: number, reaped = false): number {
-  const f = statFields(pid);
-  return f ? (Number(f[reaped ? 13 : 11]) + Number(f[reaped ? 14 : 12])) / 100 : 0;
-}
-/** A process and its children (their CPU is the parent's work: PostgreSQL's backends, the collector's processes). */
-function withChildren(parent: number): number[] {
-  const pids = [parent];
-  for (const d of readdirSync('/proc')) {
-    if (/^\d+$/.test(d) && Number(statFields(d)?.[1]) === parent) pids.push(Number(d));
-  }
-  return pids;
-}
-/** A process's and its children's CPU while alive, plus what its exited children used (its cutime and cstime). */
-const treeCpu = (parent: number) => withChildren(parent).reduce((s, p) => s + cpuSeconds(p), 0) + cpuSeconds(parent, true);
 /** PostgreSQL's CPU: the embedded postmaster's (its pid file) and its children's. Zero with BENCH_DATABASE_URL. */
 const pgCpu = () => {
   const pidFile = join(work, 'db', 'pg', 'postmaster.pid');

@@ -41,7 +41,7 @@
  * Targets: each page < 1,000 ms, api_p95 < 100 ms, JS < 100 KB gzipped per page. Prints a table and writes
  * bench/out/ui.json (with the setup: nodes, operators, cores, load average at start and end).
  */
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -56,6 +56,7 @@ import {
   signIn,
   startOwnConsoleFleet,
 } from '../test/support/console-browser.ts';
+import { cpuSeconds, livePids, procStat, schedstat } from './proc.ts';
 
 const HELP = `pnpm bench:ui [--nodes 10000] [--operators 100] [--runs 5] [--browser-nice N]
   The console's fleet, operator, node and status pages in headless chromium against a collector on the
@@ -112,40 +113,17 @@ interface CpuAt {
   pgWait: number;
   browser: number;
 }
-const TICK_MS = 10; // USER_HZ 100: /proc/<pid>/stat's utime and stime are in 1/100 s
-function schedstat(path: string): [number, number] {
-  try {
-    const [run, wait] = readFileSync(path, 'utf8').split(' ').map(Number);
-    return [run! / 1e6, wait! / 1e6];
-  } catch {
-    return [0, 0]; // the process ended meanwhile
-  }
-}
-function procStat(pid: string): { comm: string; ppid: number; cpuMs: number } | undefined {
-  try {
-    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    return {
-      comm: st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')),
-      ppid: Number(f[1]),
-      cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS,
-    };
-  } catch {
-    return undefined;
-  }
-}
 function cpuAt(collectorPid: number, postmasterPid: number): CpuAt {
   const [collectorRun, collectorWait] = schedstat(`/proc/${collectorPid}/task/${collectorPid}/schedstat`);
   const at: CpuAt = { collectorRun, collectorWait, pgRun: 0, pgWait: 0, browser: 0 };
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
+  for (const pid of livePids()) {
     const st = procStat(pid);
     if (!st) continue;
-    if (Number(pid) === postmasterPid || st.ppid === postmasterPid) {
+    if (Number(pid) === postmasterPid || Number(st.fields[1]) === postmasterPid) {
       const [run, wait] = schedstat(`/proc/${pid}/schedstat`);
       at.pgRun += run;
       at.pgWait += wait;
-    } else if (st.comm.startsWith('chrom')) at.browser += st.cpuMs;
+    } else if (st.comm.startsWith('chrom')) at.browser += cpuSeconds(pid) * 1000;
   }
   return at;
 }
@@ -175,7 +153,7 @@ try {
   const f = fleet.f;
   browser = await launchBrowser({ nice: BROWSER_NICE });
   const [backend] = await fleet.sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
-  const postmasterPid = procStat(String(backend!.pid))?.ppid ?? -1;
+  const postmasterPid = Number(procStat(backend!.pid)?.fields[1] ?? -1);
   const collectorPid = fleet.collector.child.pid ?? -1;
   console.log(`collector at ${fleet.url} (seeded and started in ${seedS.toFixed(1)} s); chromium ${browser.version()}`);
 
