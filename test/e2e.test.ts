@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../collector/src/config.ts';
 import { LISTEN_BACKLOG } from '../collector/src/runtime.ts';
 import { createTestDatabase } from './support/pg.ts';
 import { ROOT, registerNode, startAgentProcess, startCollectorProcess, stop, waitFor, type Proc } from './support/processes.ts';
@@ -97,8 +98,9 @@ describe('agent → collector → uptime, across processes', () => {
     expect((await fetch(`${collector.url}/v1/nodes/e2e-retiring/uptime`)).status).toBe(200);
   }, 60_000);
 
-  it("listens with room for a whole fleet reconnecting at once (the listen backlog, not Node's 511)", async () => {
+  it("listens with room for a whole fleet reconnecting at once (the listen backlog, not Node's 511, on each of listenSockets sockets)", async () => {
     // A listening socket's Send-Q in `ss` is its backlog, capped by the kernel at net.core.somaxconn.
+    // The collector listens on listenSockets sockets of one port (collector/src/listen.ts): `ss` lists each.
     const port = new URL(collector.url).port;
     const { stdout } = await promisify(execFile)('ss', ['-Hltn', `sport = :${port}`]);
     const backlogs = stdout
@@ -106,7 +108,8 @@ describe('agent → collector → uptime, across processes', () => {
       .split('\n')
       .map((l) => Number(l.trim().split(/\s+/)[2]));
     const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
-    expect(backlogs.length).toBeGreaterThan(0);
+    expect(backlogs.length).toBe(loadConfig({}).listenSockets);
+    expect(backlogs.length).toBeGreaterThan(1);
     for (const b of backlogs) expect(b).toBe(Math.min(LISTEN_BACKLOG, somaxconn));
     expect(Math.min(LISTEN_BACKLOG, somaxconn)).toBeGreaterThan(511);
   });

@@ -128,6 +128,11 @@ const lazySerializers: SerializerFactory = (externalSchemas, options) => {
 /** Fastify's schema compilers as the collector's app uses them (`schemaController.compilersFactory`). */
 export const schemaCompilers = { buildValidator: lazyValidators, buildSerializer: lazySerializers };
 
+/** The certificate and key of a collector serving HTTPS itself (tlsCertFile, tlsKeyFile), or null. */
+export function tlsOptions(config: Pick<Config, 'tlsCertFile' | 'tlsKeyFile'>): { cert: Buffer; key: Buffer } | null {
+  return config.tlsCertFile && config.tlsKeyFile ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : null;
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   // One error reply for every failure: route errors, Fastify's own (bad URL, parameter too long, body
@@ -187,8 +192,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   // TLS served by the collector itself (Fastify takes https options at construction; listen() then
   // serves HTTPS). The alternative, a reverse proxy terminating TLS, is deploy/nginx/timmy-collector.conf.
-  const https =
-    config.tlsCertFile && config.tlsKeyFile ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : null;
+  const https = tlsOptions(config);
   const app = Fastify({ ...opts, ...(https ? { https } : {}) } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('deps', deps);
   app.addSchema(ErrorReply);

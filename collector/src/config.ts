@@ -29,6 +29,13 @@ export const Config = Type.Object(
       description:
         'collector processes sharing the port (node:cluster), each answering requests on its own core; 2 or more for fleets of thousands of nodes (see docs/scaling.md)',
     }),
+    listenSockets: Type.Integer({
+      minimum: 1,
+      maximum: 256,
+      default: 32,
+      description:
+        'listening sockets on the port (SO_REUSEPORT) in a collector of one process: Node takes one new connection per socket per turn of its event loop, and after a restart every agent reconnects at once (collector/src/listen.ts)',
+    }),
     signInPerMin: Type.Integer({
       minimum: 1,
       default: 10,
@@ -201,6 +208,7 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'number
   TIMMY_ANONYMOUS_READ: { path: ['anonymousRead'], kind: 'boolean' },
   TIMMY_SIGNIN_PER_MIN: { path: ['signInPerMin'], kind: 'number' },
   TIMMY_PROCESSES: { path: ['processes'], kind: 'number' },
+  TIMMY_LISTEN_SOCKETS: { path: ['listenSockets'], kind: 'number' },
   TIMMY_HEARTBEAT_INTERVAL_S: { path: ['sla', 'heartbeatIntervalS'], kind: 'number' },
   TIMMY_GRACE_INTERVALS: { path: ['sla', 'graceIntervals'], kind: 'number' },
   TIMMY_RESTART_GRACE_S: { path: ['sla', 'restartGraceS'], kind: 'number' },

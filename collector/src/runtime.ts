@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { accessWarning, buildApp } from './app.ts';
+import { accessWarning, buildApp, tlsOptions } from './app.ts';
 import { clusterRegistryText, isClusterWorker } from './cluster.ts';
 import { listenForChanges } from './auth/credentials.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -21,6 +21,7 @@ import { runRetention } from './jobs/retention.ts';
 import { runRollup } from './jobs/rollup.ts';
 import { recordJobRun } from './jobs/runs.ts';
 import { VERSION } from './version.ts';
+import { type Listening, listenOn } from './listen.ts';
 import { portFree, portInUse } from './port.ts';
 
 /** Connections kept for the request path (Database.ingest): the writer's commits in flight plus lookups. */
@@ -176,6 +177,7 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
 
   const reportSchedule = await startReportSchedule(config, database.sql, services, clock, log, onError);
 
+  let listening: Listening | null = null;
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
@@ -183,7 +185,7 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
       for (const j of jobs) await j.stop();
       reportSchedule?.stop();
       await services.alerts.close();
-      await app.close();
+      await Promise.all([listening?.closeSiblings(), app.close()]);
       await services.writer.drain();
       await services.observation.close().catch(() => {});
       await database.close();
@@ -191,7 +193,15 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
     })());
   let address: string;
   try {
-    address = await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
+    listening = await listenOn(app, {
+      host: config.host,
+      port: config.port,
+      backlog: LISTEN_BACKLOG,
+      // Several processes listen through the cluster's primary (listen.ts).
+      sockets: isClusterWorker() ? 1 : config.listenSockets,
+      tls: tlsOptions(config),
+    });
+    address = listening.address;
   } catch (e) {
     // A taken port: say which, and leave nothing running (the embedded PostgreSQL above all).
     await stop().catch(() => {});
