@@ -209,7 +209,7 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
     throw e;
   }
   const url = address.replace('[::1]', '127.0.0.1');
-  log.info({ url }, 'collector listening');
+  log.info({ url, sockets: listening.sockets }, 'collector listening');
   const warning = accessWarning(config);
   if (warning) log.warn(warning);
   return { url, databaseUrl, stop };
