@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, startFakeCollector } from '../agent/src/testing/fake-collector.ts';
 import { makeTransport } from '../agent/src/push/transport.ts';
 import { selfSignedCert } from '../test/support/tls.ts';
+import { cpuSeconds } from './proc.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,12 +34,8 @@ const WARMUP_S = Math.min(15, Math.max(5, SECONDS / 10));
 const TICK = 100; // USER_HZ
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime stime cutime cstime: fields 14..17 (f[11..14])
-  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-}
+/** CPU seconds of a process and of its exited, waited-for children. */
+const cpuOf = (pid: number): number => cpuSeconds(pid) + cpuSeconds(pid, true);
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
@@ -176,8 +173,8 @@ console.log(
 );
 await sleep(WARMUP_S * 1000);
 const t0 = performance.now();
-const a0 = cpuTicks(agent.pid!);
-const n0 = cpuTicks(ne.pid!);
+const a0 = cpuOf(agent.pid!);
+const n0 = cpuOf(ne.pid!);
 const rssA: number[] = [];
 const rssN: number[] = [];
 while (performance.now() - t0 < SECONDS * 1000) {
@@ -186,8 +183,8 @@ while (performance.now() - t0 < SECONDS * 1000) {
   await sleep(1000);
 }
 const elapsed = (performance.now() - t0) / 1000;
-const a1 = cpuTicks(agent.pid!);
-const n1 = cpuTicks(ne.pid!);
+const a1 = cpuOf(agent.pid!);
+const n1 = cpuOf(ne.pid!);
 const agentHwm = hwmBytes(agent.pid!);
 const parts = rssParts(agent.pid!);
 clearInterval(scraper);
@@ -199,7 +196,7 @@ await fc.close();
 
 const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const pct = (ticks: number) => Math.round((ticks / TICK / elapsed) * 100 * 10000) / 10000;
+const pct = (seconds: number) => Math.round((seconds / elapsed) * 100 * 10000) / 10000;
 const out = {
   seconds: Math.round(elapsed),
   interval_s: INTERVAL_S,
