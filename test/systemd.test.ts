@@ -486,7 +486,16 @@ describe.skipIf(!!SKIP)(`the agent on a real systemd host (systemd-nspawn)${SKIP
           ),
         90_000,
         500,
-      );
+      ).catch(async (e: Error) => {
+        // Seen twice in full runs, never alone: say what the agent, the collector and the port were doing.
+        const tail = (t: string, n: number) => t.trim().split('\n').slice(-n).join('\n');
+        const journal = await inC('journalctl -u timmy-fleet -n 30 --no-pager -o short-precise');
+        const status = await inC('timmy-fleet status --json');
+        const listeners = spawnSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' }).stdout;
+        throw new Error(
+          `${e.message}\nagent status: ${status.out || status.err}\nagent journal:\n${tail(journal.out, 30)}\nlistening on ${port}:\n${listeners}\ncollector:\n${tail(collector!.output(), 30)}`,
+        );
+      });
       expect(during.length).toBeGreaterThanOrEqual(OUTAGE_SAMPLES);
       // Drained: at most the live sample, counted as health.json is written, just before it is pushed.
       await waitFor(
