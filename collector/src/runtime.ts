@@ -191,7 +191,6 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
       await database.close();
       if (embedded) await embedded.stop();
     })());
-  let address: string;
   try {
     listening = await listenOn(app, {
       host: config.host,
@@ -201,14 +200,13 @@ export async function startCollector(config: Config, opts: { clock?: Clock; log?
       sockets: isClusterWorker() ? 1 : config.listenSockets,
       tls: tlsOptions(config),
     });
-    address = listening.address;
   } catch (e) {
     // A taken port: say which, and leave nothing running (the embedded PostgreSQL above all).
     await stop().catch(() => {});
     if ((e as { code?: string }).code === 'EADDRINUSE') throw portInUse(config);
     throw e;
   }
-  const url = address.replace('[::1]', '127.0.0.1');
+  const url = listening.address.replace('[::1]', '127.0.0.1');
   log.info({ url, sockets: listening.sockets }, 'collector listening');
   const warning = accessWarning(config);
   if (warning) log.warn(warning);
