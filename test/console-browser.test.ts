@@ -20,6 +20,7 @@ import { createTestDatabase } from './support/pg.ts';
 import {
   type ConsoleFleet,
   axeViolations,
+  drawnAt,
   hasChromium,
   launchBrowser,
   screenshot,
@@ -32,6 +33,7 @@ import { postReport } from './support/push.ts';
 import { reportAt } from './support/harness.ts';
 import { ROOT, phaseClock, waitFor } from './support/processes.ts';
 import { sampleApplication } from '../collector/src/program/testkit.ts';
+import { HOLD_MS } from '../console/src/lib/render-hold.ts';
 
 const skip = !hasChromium();
 if (skip) console.warn('console browser tests skipped: no /usr/bin/chromium (bash scripts/ci-deps.sh installs it)');
@@ -503,6 +505,24 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
       await done();
     });
 
+  it("chromium gets playwright's feature switches and ours, merged into one each (it keeps only the last of a switch given twice)", async ({
+    expect,
+  }) => {
+    const ctx = await browser.newContext();
+    const page = await newPage(ctx);
+    await page.goto('chrome://version');
+    const line = (await page.locator('#command_line').textContent()) ?? '';
+    const off = line.match(/--disable-features=\S+/g) ?? [];
+    expect(off).toHaveLength(1);
+    const names = off[0]!.slice('--disable-features='.length).split(',');
+    // The omnibox popup's pages (launchBrowser), and one of playwright's own (no optimisation hints downloaded).
+    expect(names).toEqual(
+      expect.arrayContaining(['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'WebUIOmniboxFullPopup', 'OptimizationHints']),
+    );
+    expect(line.match(/--enable-features=/g)).toHaveLength(1);
+    await ctx.close();
+  });
+
   it('serves its pages and assets from the collector itself, and the sign-in page without a session', async ({ expect }) => {
     const res = await fetch(`${fleet.url}/`);
     expect(res.status).toBe(200);
@@ -600,6 +620,45 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
     await page.waitForSelector('main h1');
     expect(await page.locator('[data-action="ack"]').count()).toBe(0);
     await done();
+  });
+
+  it("a page's first loads are drawn together: while one is out nothing of them shows, until HOLD_MS after the page began", async ({
+    expect,
+  }) => {
+    await signedIn.operatorA;
+    // A page of its own: the script added here stays with it.
+    const page = await newPage(await contextsFor('operatorA', false).ctx);
+    let open = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    await page.route('**/v1/operators/*/pay/estimate', async (route) => {
+      await gate;
+      await route.continue();
+    });
+    // Each change of the document: when (ms since the navigation began), and whether the nodes table and the estimate were in it.
+    await page.addInitScript(() => {
+      const w = window as unknown as { shown: Array<[number, boolean, boolean]> };
+      w.shown = [];
+      new MutationObserver(() =>
+        w.shown.push([
+          performance.now(),
+          !!document.querySelector('table[data-table="nodes"]'),
+          !!document.querySelector('[data-card="estimate"]'),
+        ]),
+      ).observe(document, { subtree: true, childList: true });
+    });
+    await page.goto(`${fleet.url}/operator/${encodeURIComponent(fleet.f.a)}`);
+    // The page's other calls answer; the estimate's is held back here.
+    await page.waitForSelector('table[data-table="nodes"]');
+    const shown = await page.evaluate(() => (window as unknown as { shown: Array<[number, boolean, boolean]> }).shown);
+    const first = shown.find(([, table]) => table)!;
+    expect(first[2]).toBe(false);
+    // The hold begins after the navigation does: a table shown before the estimate can only be its deadline passing.
+    expect(first[0]).toBeGreaterThanOrEqual(HOLD_MS);
+    expect(await page.locator('main[data-ready]').count()).toBe(0);
+    open();
+    await page.waitForSelector('[data-card="estimate"]');
+    await drawnAt(page);
+    await page.close();
   });
 
   it('acknowledging from the button changes the incident, and the API agrees', async ({ expect }) => {

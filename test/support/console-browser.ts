@@ -20,33 +20,38 @@ export const hasChromium = () => existsSync(CHROMIUM);
 export const SHOTS_DIR = join(ROOT, '.ci/out/console');
 
 /**
- * `nice`: start chromium and every process it starts at this scheduling niceness (bench:ui
- * --browser-nice, where the browser stands in for a user's own machine and should not take the CPU
- * the collector and PostgreSQL answer with). Playwright starts the browser in a session of its own, and
- * with the kernel's autogroup scheduling (`/proc/sys/kernel/sched_autogroup_enabled`) a session's
- * processes share one weight against every other session's whatever their own niceness: so the
- * wrapper sets its session's weight (`/proc/self/autogroup`, where the kernel has it) as well as the
- * processes' niceness.
+ * Debian's chromium, headless, through a wrapper script (test/support/chromium.sh) that:
+ *
+ * - merges every `--disable-features` / `--enable-features` it is given into one each: chromium keeps
+ *   only the last of a switch given twice, and playwright passes lists of its own before ours;
+ * - with `nice`, starts chromium and every process it starts at that scheduling niceness (bench:ui
+ *   --browser-nice, where the browser stands in for a user's own machine and should not take the CPU
+ *   the collector and PostgreSQL answer with). Playwright starts the browser in a session of its own,
+ *   and with the kernel's autogroup scheduling (`/proc/sys/kernel/sched_autogroup_enabled`) a session's
+ *   processes share one weight against every other session's whatever their own niceness: so the
+ *   wrapper sets its session's weight (`/proc/self/autogroup`, where the kernel has it) as well as the
+ *   processes' niceness.
+ *
+ * The omnibox's popup is off (`WebUIOmniboxPopup`, `WebUIOmniboxAimPopup`, `WebUIOmniboxFullPopup`):
+ * chromium 156 builds it as a web page of its own (chrome://omnibox-popup.top-chrome, a renderer
+ * process) for every new context's window, never shown headless. In a trace of one bench:ui operator-page
+ * view that renderer was the busiest thread while the page's API calls were out (169 ms of its main
+ * thread in a 170 ms window, against the page's own renderer's 117 ms); a user's browser builds it once
+ * per window, not once per page.
  */
 export async function launchBrowser(opts: { nice?: number } = {}): Promise<Browser> {
   const { chromium } = await import('playwright-core');
-  let executablePath = CHROMIUM;
-  if (opts.nice) {
-    const n = Math.trunc(opts.nice);
-    executablePath = join(mkdtempSync(join(tmpdir(), 'timmy-chromium-')), 'chromium');
-    const wrapper = [
-      '#!/bin/sh',
-      `[ -w /proc/self/autogroup ] && echo ${n} > /proc/self/autogroup 2>/dev/null`,
-      `exec nice -n ${n} '${CHROMIUM}' "$@"`,
-      '',
-    ].join('\n');
-    writeFileSync(executablePath, wrapper, { mode: 0o755 });
-  }
   return chromium.launch({
-    executablePath,
+    executablePath: join(ROOT, 'test/support/chromium.sh'),
+    env: { ...process.env, TIMMY_CHROMIUM: CHROMIUM, TIMMY_CHROMIUM_NICE: String(Math.trunc(opts.nice ?? 0)) },
     headless: true,
     // Running as root in CI: chromium's sandbox needs user namespaces it may not have.
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    args: [
+      '--no-sandbox',
+      '--disable-dev-shm-usage',
+      '--disable-gpu',
+      '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup',
+    ],
     timeout: 120_000,
   });
 }

@@ -7,8 +7,21 @@
  * The shell calls settle() after mounting a page, for pages that load nothing. Tests and `pnpm
  * bench:ui` wait for it.
  */
+import { options } from 'preact';
+import { HOLD_MS, renderHold } from './render-hold.ts';
+
 let pending = 0;
 let generation = 0;
+
+/** A page's first loads are drawn together (render-hold.ts). */
+const hold = renderHold({
+  pending: () => pending,
+  now: () => performance.now(),
+  defer: (f) => void Promise.resolve().then(f),
+  later: (f, ms) => void setTimeout(f, ms),
+  ms: HOLD_MS,
+});
+options.debounceRendering = hold.debounce;
 
 const main = () => document.getElementById('main');
 
@@ -33,6 +46,7 @@ export function settle(): void {
       const m = main();
       if (pending !== 0 || g !== generation || !m?.querySelector('h1') || m.hasAttribute('data-ready')) return;
       m.dataset.ready = String(Math.round(performance.now()));
+      hold.end();
       const waiting = onDrawn;
       onDrawn = [];
       for (const f of waiting) f();
@@ -46,7 +60,10 @@ export function track<T>(p: Promise<T>): Promise<T> {
   main()?.removeAttribute('data-ready');
   return p.finally(() => {
     pending--;
-    if (pending === 0) settle();
+    if (pending === 0) {
+      hold.release();
+      settle();
+    }
   });
 }
 
@@ -58,6 +75,7 @@ export const pageStartedAt = () => startedAt;
 /** A new page: drawn again only once it is. */
 export function resetReady(): void {
   startedAt = performance.now();
+  hold.begin();
   generation++;
   main()?.removeAttribute('data-ready');
 }
