@@ -27,6 +27,11 @@
  *   PostgreSQL's processes ran and how long they waited, runnable, for a core, and the browser's CPU. An
  *   API call's time beyond the collector's own work is mostly that wait.
  *
+ * Chromium is started as the browser tests start it (launchBrowser, test/support/chromium.sh): without the
+ * omnibox popup's own pages, which chromium 156 otherwise builds in a renderer of their own for every new
+ * context (each measured navigation here) and which took more CPU than the page's own renderer while its
+ * API calls were out.
+ *
  * The page is watched for drawn from inside (drawnAt: a MutationObserver) rather than polled every frame
  * through playwright (waitForSelector), whose polling took the browser's CPU while the page loaded.
  *
