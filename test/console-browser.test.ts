@@ -661,6 +661,29 @@ describe.skipIf(skip)('the console in chromium', { timeout: 300_000, concurrent:
     await page.close();
   });
 
+  it('a link followed while the first loads are still out shows the next page without waiting for them', async ({ expect }) => {
+    // A context of its own, on a clock that moves only when told to: the hold's deadline (HOLD_MS) never comes.
+    const ctx = await browser.newContext({ viewport: DESKTOP, storageState: await (await signedIn.operatorA).ctx.storageState() });
+    const page = await newPage(ctx);
+    const t0 = Date.now();
+    await page.clock.install({ time: t0 });
+    await page.clock.pauseAt(t0 + 1000);
+    await page.route('**/v1/operators/*/pay/estimate', () => {}); // never answered
+    await page.goto(`${fleet.url}/operator/${encodeURIComponent(fleet.f.a)}`);
+    // The shell focuses the heading in the effect that begins the page's hold (main.ts, resetReady); effects
+    // wait for a frame, so the clock is moved a frame at a time until then, far less than HOLD_MS in all.
+    let moved = 0;
+    while (!(await page.evaluate(() => document.activeElement?.tagName === 'H1'))) {
+      expect(moved).toBeLessThan(HOLD_MS / 2);
+      await page.clock.runFor(16);
+      moved += 16;
+    }
+    expect(await page.locator('table[data-table="nodes"]').count()).toBe(0);
+    await page.locator('nav[aria-label="Main"] a', { hasText: 'Status' }).click();
+    await page.waitForSelector('main h1:text("Fleet status")', { timeout: 30_000 });
+    await ctx.close();
+  });
+
   it('acknowledging from the button changes the incident, and the API agrees', async ({ expect }) => {
     const { page, done } = await as('lead');
     const id = fleet.f.incidents.a;

@@ -9,7 +9,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { type Session, isStaff, loadSession, pageServedAt, pageSession, session, signOut } from './lib/api.ts';
 import { html } from './lib/html.ts';
 import { startLive, stopLive } from './lib/live.ts';
-import { pageStartedAt, resetReady, settle, whenDrawn } from './lib/ready.ts';
+import { leavePage, pageStartedAt, resetReady, settle, whenDrawn } from './lib/ready.ts';
 import { go } from './lib/ui.ts';
 
 type PageModule = { default: (props: { params: Record<string, string>; session: Session }) => unknown; title: string };
@@ -83,7 +83,12 @@ function App() {
   const s = session.value;
 
   useEffect(() => {
-    const onPop = () => setPath(location.pathname);
+    const onPop = () => {
+      // Leaving a page whose first loads are still out: drawn at once, the next page does not wait for
+      // them (its own loads are waited for once it is mounted, resetReady).
+      leavePage();
+      setPath(location.pathname);
+    };
     addEventListener('popstate', onPop);
     // Links inside the console navigate without a reload (not the API, the docs or downloads).
     const onClick = (e: MouseEvent) => {

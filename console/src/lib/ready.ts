@@ -72,6 +72,11 @@ let startedAt = 0;
 /** When the page now shown began (performance.now(): ms since the navigation that loaded the console). */
 export const pageStartedAt = () => startedAt;
 
+/** Leaving the page shown: renders go at once until the next page begins (resetReady). */
+export function leavePage(): void {
+  hold.end();
+}
+
 /** A new page: drawn again only once it is. */
 export function resetReady(): void {
   startedAt = performance.now();
