@@ -39,6 +39,16 @@ const alive = (pid: number) => {
     return false;
   }
 };
+/**
+ * The processes that said they listen (each logs "collector listening", with its pid, once it does). A
+ * process beats (liveInstances) before it listens: it settles first what a start owes.
+ */
+const listened = (output: string): Set<number> => {
+  const pids = new Set<number>();
+  for (const line of output.split('\n'))
+    if (line.includes('"msg":"collector listening"')) pids.add((JSON.parse(line) as { pid: number }).pid);
+  return pids;
+};
 /** Collector instances beating in the last few seconds (each process records its own observation span). */
 const liveInstances = async () =>
   (
@@ -74,8 +84,19 @@ afterAll(async () => {
 
 describe('one collector command, two processes on one port', () => {
   it('both processes serve and ingest; one killed with -9 is replaced and nothing acknowledged is lost; SIGTERM stops them all', async () => {
-    await waitFor('two collector processes listening and observing', async () => (await liveInstances()) === 2, 120_000);
     const primary = collector.child.pid!;
+    // Both listening, not only observing: a process that dies before it ever listened is taken for one that
+    // cannot start, and the command stops (cluster.ts). Killed between the two (seen with the machine busy),
+    // the process below was not replaced.
+    await waitFor(
+      'two collector processes listening and observing',
+      async () => {
+        const pids = workers(primary);
+        const heard = listened(collector.output());
+        return pids.length === 2 && pids.every((p) => heard.has(p)) && (await liveInstances()) === 2;
+      },
+      120_000,
+    );
     const [first] = workers(primary);
     expect(workers(primary)).toHaveLength(2);
 
@@ -99,7 +120,11 @@ describe('one collector command, two processes on one port', () => {
     }
 
     process.kill(first!, 'SIGKILL');
-    await waitFor('a replacement process', async () => !workers(primary).includes(first!) && workers(primary).length === 2, 60_000);
+    await waitFor('a replacement process', async () => !workers(primary).includes(first!) && workers(primary).length === 2, 60_000).catch(
+      (e: Error) => {
+        throw new Error(`${e.message}\ncollector:\n${collector.output().trim().split('\n').slice(-20).join('\n')}`);
+      },
+    );
     await pushSome(10);
     expect(acked.length).toBeGreaterThanOrEqual(18); // a push in flight at the kill may have gone unanswered
     const stored = await sql<{ seq: string }[]>`
